@@ -1,0 +1,489 @@
+//! New certificate and e-seal application (数字证书及电子印章申请, spec §3.2).
+//!
+//! 服务协议 → 证书用途 → 单位信息 → 经办人 → 印章持有人 → 开票信息 → 领取方式 →
+//! 上传附件 → 人脸识别同意 → 实人认证 → 确认提交. Payment comes later, after the
+//! CA's review, through order lookup.
+//!
+//! The draft lives in the flow state, which the runtime saves after every
+//! step, so nothing the customer typed is lost to a power cut. Captures are
+//! referred to by their content hash; their bytes sit in the store.
+//!
+//! Face images (人脸识别技术应用安全管理办法): taken only after the capture
+//! consent, sent to the CA only after the separate upload consent; refusing
+//! the upload discards the image. Staff confirmation in person is always
+//! offered beside the face check.
+
+use super::{SessionId, Step, StepContext};
+use crate::money::Fen;
+use crate::order::application::{
+    ApplicationDetails, Handler, Pickup, Project, SealHolder, UnitInfo,
+};
+use crate::order::attachment::{AttachmentKind, MediaType};
+use crate::order::identity::{IdentityCheck, IdentityOutcome};
+use crate::order::renewal::InvoiceInfo;
+use crate::order::text::Reference;
+use crate::order_number::OrderNumber;
+use serde::{Deserialize, Serialize};
+
+/// The pages of the application, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Page {
+    Agreement,
+    Project,
+    Unit,
+    Handler,
+    SealHolders,
+    Invoice,
+    Pickup,
+    Attachments,
+    FaceConsent,
+    IdentityCheck,
+    Review,
+}
+
+impl Page {
+    const ORDER: [Page; 11] = [
+        Page::Agreement,
+        Page::Project,
+        Page::Unit,
+        Page::Handler,
+        Page::SealHolders,
+        Page::Invoice,
+        Page::Pickup,
+        Page::Attachments,
+        Page::FaceConsent,
+        Page::IdentityCheck,
+        Page::Review,
+    ];
+
+    fn next(self) -> Page {
+        let i = Self::ORDER.iter().position(|p| *p == self).unwrap_or(0);
+        Self::ORDER.get(i + 1).copied().unwrap_or(Page::Review)
+    }
+
+    fn previous(self) -> Option<Page> {
+        let i = Self::ORDER.iter().position(|p| *p == self)?;
+        i.checked_sub(1).and_then(|j| Self::ORDER.get(j).copied())
+    }
+}
+
+/// A capture stored on the kiosk, referred to by content hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaptureRef {
+    pub kind: AttachmentKind,
+    pub media_type: MediaType,
+    pub size: u32,
+    pub sha256_hex: String,
+}
+
+/// What the customer has entered so far.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Draft {
+    pub agreement_version: String,
+    pub agreement_scrolled: bool,
+    pub project: Option<Project>,
+    pub unit: Option<UnitInfo>,
+    pub handler: Option<Handler>,
+    pub seal_holders: Vec<SealHolder>,
+    pub invoice: Option<InvoiceInfo>,
+    pub pickup: Option<Pickup>,
+    pub captures: Vec<CaptureRef>,
+    pub identity: IdentityCheck,
+}
+
+impl Draft {
+    /// The attachments the CA requires for this draft.
+    #[must_use]
+    pub fn required_attachments(&self) -> Vec<AttachmentKind> {
+        let mut kinds = vec![
+            AttachmentKind::ApplicationForm,
+            AttachmentKind::BusinessLicence,
+            AttachmentKind::HandlerId,
+        ];
+        kinds.extend(
+            (0..self.seal_holders.len())
+                .filter_map(|i| u8::try_from(i).ok())
+                .map(|holder| AttachmentKind::SealHolderId { holder }),
+        );
+        kinds
+    }
+
+    /// Required attachments not captured yet.
+    #[must_use]
+    pub fn missing_attachments(&self) -> Vec<AttachmentKind> {
+        self.required_attachments()
+            .into_iter()
+            .filter(|k| !self.captures.iter().any(|c| c.kind == *k))
+            .collect()
+    }
+
+    /// The finished application, when every part is there.
+    #[must_use]
+    pub fn details(&self) -> Option<ApplicationDetails> {
+        Some(ApplicationDetails {
+            agreement_version: self.agreement_version.clone(),
+            project: self.project.clone()?,
+            unit: self.unit.clone()?,
+            handler: self.handler.clone()?,
+            seal_holders: self.seal_holders.clone(),
+            invoice: self.invoice.clone()?,
+            pickup: self.pickup.clone()?,
+            identity: self.identity.clone(),
+        })
+    }
+
+    /// The captures that may leave the kiosk: a face only with both consents.
+    #[must_use]
+    pub fn uploadable_captures(&self) -> Vec<CaptureRef> {
+        self.captures
+            .iter()
+            .filter(|c| !c.kind.is_biometric() || self.identity.may_upload_face())
+            .cloned()
+            .collect()
+    }
+
+    fn put_capture(&mut self, capture: CaptureRef) {
+        self.captures.retain(|c| c.kind != capture.kind);
+        self.captures.push(capture);
+    }
+}
+
+/// Where the application flow stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ApplicationState {
+    Home,
+    Filling {
+        session: SessionId,
+        page: Page,
+        draft: Box<Draft>,
+    },
+    /// The order is being stored durably with its attachments and outbox entry.
+    Submitting {
+        session: SessionId,
+        draft: Box<Draft>,
+    },
+    /// Stored and queued; the receipt carries the number and a QR to follow it.
+    Submitted {
+        session: SessionId,
+        order: OrderNumber,
+    },
+}
+
+impl ApplicationState {
+    /// Whether the state holds anything the customer entered.
+    #[must_use]
+    pub fn holds_personal_data(&self) -> bool {
+        matches!(self, Self::Filling { .. } | Self::Submitting { .. })
+    }
+}
+
+/// Everything that can happen to the application flow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ApplicationEvent {
+    /// 申请证书及印章 pressed; the adapter made a session id and names the
+    /// agreement version shown.
+    Start {
+        session: SessionId,
+        agreement_version: String,
+    },
+    AgreementScrolledToEnd,
+    AgreementAccepted,
+    ProjectChosen(Project),
+    UnitEntered(UnitInfo),
+    HandlerEntered(Handler),
+    SealHoldersEntered(Vec<SealHolder>),
+    InvoiceEntered(InvoiceInfo),
+    PickupChosen(Pickup),
+    CaptureRequested(AttachmentKind),
+    Captured(CaptureRef),
+    AttachmentsDone,
+    /// The customer's answer on the face-capture consent screen.
+    FaceCaptureConsent(bool),
+    /// The customer's answer on the face-upload consent screen.
+    FaceUploadConsent(bool),
+    /// The CA's identity service answered.
+    FaceChecked {
+        matched: bool,
+    },
+    /// Staff (in staff mode) confirmed the handler in person.
+    ConfirmedInPerson {
+        staff_id: Reference,
+    },
+    /// 下一步 on the identity page, once the check is done, queued or confirmed.
+    IdentityDone,
+    /// Go back to a page to correct it (from the review page).
+    Edit(Page),
+    Submit,
+    /// The store allocated this number and queued the order.
+    OrderSubmitted(OrderNumber),
+    Back,
+    GoHome,
+    IdleTimeout,
+}
+
+/// The work the application flow asks the adapters to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ApplicationEffect {
+    /// Capture a document (or, with consent, the face) and store it.
+    Capture {
+        session: SessionId,
+        kind: AttachmentKind,
+    },
+    /// Delete a capture from the kiosk (a face whose upload was refused).
+    DiscardCapture {
+        session: SessionId,
+        kind: AttachmentKind,
+    },
+    /// Ask the CA's identity service about the face (queued while offline).
+    VerifyFace {
+        session: SessionId,
+    },
+    /// Allocate a number, store order + attachments + outbox entry in one
+    /// transaction (idempotent per session).
+    SubmitOrder {
+        session: SessionId,
+        details: Box<ApplicationDetails>,
+        attachments: Vec<CaptureRef>,
+        amount: Fen,
+    },
+    PrintReceipt {
+        order: OrderNumber,
+    },
+    /// Forget the session: draft, captures not submitted, face images.
+    WipeSession {
+        session: SessionId,
+    },
+}
+
+type ApplicationStep = Step<ApplicationState, ApplicationEffect>;
+
+fn filling(session: SessionId, page: Page, draft: Box<Draft>) -> ApplicationState {
+    ApplicationState::Filling {
+        session,
+        page,
+        draft,
+    }
+}
+
+/// One step of the application flow.
+#[must_use]
+pub fn step(
+    state: ApplicationState,
+    event: ApplicationEvent,
+    ctx: &StepContext,
+) -> ApplicationStep {
+    use ApplicationEvent as E;
+    use ApplicationState as S;
+
+    match (state, event) {
+        (S::Home, E::GoHome | E::IdleTimeout) => Step::to(S::Home),
+        (
+            S::Filling { session, .. }
+            | S::Submitting { session, .. }
+            | S::Submitted { session, .. },
+            E::GoHome | E::IdleTimeout,
+        ) => Step::with(S::Home, vec![ApplicationEffect::WipeSession { session }]),
+
+        (
+            S::Home | S::Submitted { .. },
+            E::Start {
+                session,
+                agreement_version,
+            },
+        ) => Step::to(filling(
+            session,
+            Page::Agreement,
+            Box::new(Draft {
+                agreement_version,
+                ..Draft::default()
+            }),
+        )),
+
+        (
+            S::Filling {
+                session,
+                page,
+                draft,
+            },
+            event,
+        ) => fill(session, page, draft, event, ctx),
+
+        (S::Submitting { session, .. }, E::OrderSubmitted(order)) => Step::with(
+            S::Submitted { session, order },
+            vec![ApplicationEffect::PrintReceipt { order }],
+        ),
+
+        (state, _) => Step::to(state),
+    }
+}
+
+fn fill(
+    session: SessionId,
+    page: Page,
+    mut draft: Box<Draft>,
+    event: ApplicationEvent,
+    ctx: &StepContext,
+) -> ApplicationStep {
+    use ApplicationEvent as E;
+
+    let advance = |draft: Box<Draft>| Step::to(filling(session, page.next(), draft));
+    match (page, event) {
+        (Page::Agreement, E::AgreementScrolledToEnd) => {
+            draft.agreement_scrolled = true;
+            Step::to(filling(session, page, draft))
+        }
+        // The agreement must have been scrolled to its end before it can be accepted.
+        (Page::Agreement, E::AgreementAccepted) if draft.agreement_scrolled => advance(draft),
+        (Page::Project, E::ProjectChosen(project)) => {
+            draft.project = Some(project);
+            advance(draft)
+        }
+        (Page::Unit, E::UnitEntered(unit)) => {
+            draft.unit = Some(unit);
+            advance(draft)
+        }
+        // A birth date in the future is impossible; the form shows the ID error.
+        (Page::Handler, E::HandlerEntered(handler))
+            if handler.resident_id.is_born_by(ctx.now.date()) =>
+        {
+            draft.handler = Some(handler);
+            advance(draft)
+        }
+        (Page::SealHolders, E::SealHoldersEntered(holders))
+            if !holders.is_empty() && holders.len() <= 8 =>
+        {
+            draft.seal_holders = holders;
+            // Holders may have changed: drop ID captures of holders that no longer exist.
+            let required = draft.required_attachments();
+            draft
+                .captures
+                .retain(|c| c.kind == AttachmentKind::Face || required.contains(&c.kind));
+            advance(draft)
+        }
+        (Page::Invoice, E::InvoiceEntered(invoice)) => {
+            draft.invoice = Some(invoice);
+            advance(draft)
+        }
+        (Page::Pickup, E::PickupChosen(pickup)) => {
+            draft.pickup = Some(pickup);
+            advance(draft)
+        }
+        (Page::Attachments, E::CaptureRequested(kind)) if !kind.is_biometric() => Step::with(
+            filling(session, page, draft),
+            vec![ApplicationEffect::Capture { session, kind }],
+        ),
+        (Page::Attachments, E::Captured(capture)) if !capture.kind.is_biometric() => {
+            draft.put_capture(capture);
+            Step::to(filling(session, page, draft))
+        }
+        (Page::Attachments, E::AttachmentsDone) if draft.missing_attachments().is_empty() => {
+            advance(draft)
+        }
+        (Page::FaceConsent, E::FaceCaptureConsent(yes)) => {
+            draft.identity.capture_consent = yes.then_some(ctx.now);
+            advance(draft)
+        }
+        (Page::IdentityCheck, E::CaptureRequested(AttachmentKind::Face))
+            if draft.identity.may_capture_face() =>
+        {
+            Step::with(
+                filling(session, page, draft),
+                vec![ApplicationEffect::Capture {
+                    session,
+                    kind: AttachmentKind::Face,
+                }],
+            )
+        }
+        (Page::IdentityCheck, E::Captured(capture))
+            if capture.kind == AttachmentKind::Face && draft.identity.may_capture_face() =>
+        {
+            draft.put_capture(capture);
+            Step::to(filling(session, page, draft))
+        }
+        (Page::IdentityCheck, E::FaceUploadConsent(true))
+            if draft.identity.may_capture_face()
+                && draft.captures.iter().any(|c| c.kind.is_biometric()) =>
+        {
+            draft.identity.upload_consent = Some(ctx.now);
+            draft.identity.outcome = IdentityOutcome::FaceQueued;
+            Step::with(
+                filling(session, page, draft),
+                vec![ApplicationEffect::VerifyFace { session }],
+            )
+        }
+        (Page::IdentityCheck, E::FaceUploadConsent(false)) => {
+            // Without the upload consent the face stays on the kiosk only
+            // until now: it is discarded, and staff can check in person.
+            draft.identity.upload_consent = None;
+            draft.captures.retain(|c| !c.kind.is_biometric());
+            if draft.identity.outcome == IdentityOutcome::FaceQueued {
+                draft.identity.outcome = IdentityOutcome::NotChecked;
+            }
+            Step::with(
+                filling(session, page, draft),
+                vec![ApplicationEffect::DiscardCapture {
+                    session,
+                    kind: AttachmentKind::Face,
+                }],
+            )
+        }
+        (Page::IdentityCheck, E::FaceChecked { matched }) if draft.identity.may_upload_face() => {
+            draft.identity.outcome = if matched {
+                IdentityOutcome::FaceVerified { at: ctx.now }
+            } else {
+                IdentityOutcome::FaceNotMatched { at: ctx.now }
+            };
+            Step::to(filling(session, page, draft))
+        }
+        (Page::IdentityCheck, E::ConfirmedInPerson { staff_id }) => {
+            draft.identity.outcome = IdentityOutcome::ConfirmedInPerson {
+                staff_id,
+                at: ctx.now,
+            };
+            Step::to(filling(session, page, draft))
+        }
+        (Page::IdentityCheck, E::IdentityDone) if identity_ready(&draft) => advance(draft),
+        (Page::Review, E::Edit(target)) if target < Page::Review && target > Page::Agreement => {
+            Step::to(filling(session, target, draft))
+        }
+        (Page::Review, E::Submit) => submit(session, draft),
+        (_, E::Back) => match page.previous() {
+            Some(previous) => Step::to(filling(session, previous, draft)),
+            None => Step::to(filling(session, page, draft)),
+        },
+        (page, _) => Step::to(filling(session, page, draft)),
+    }
+}
+
+/// The identity check is done, or queued for the CA, or confirmed by staff; a
+/// face the CA did not match needs staff in person.
+fn identity_ready(draft: &Draft) -> bool {
+    matches!(
+        draft.identity.outcome,
+        IdentityOutcome::FaceQueued
+            | IdentityOutcome::FaceVerified { .. }
+            | IdentityOutcome::ConfirmedInPerson { .. }
+    )
+}
+
+fn submit(session: SessionId, draft: Box<Draft>) -> ApplicationStep {
+    let ready = identity_ready(&draft) && draft.missing_attachments().is_empty();
+    let details = draft.details().filter(|_| ready);
+    let amount = details.as_ref().and_then(ApplicationDetails::amount_due);
+    let (Some(details), Some(amount)) = (details, amount) else {
+        return Step::to(filling(session, Page::Review, draft));
+    };
+    let attachments = draft.uploadable_captures();
+    Step::with(
+        ApplicationState::Submitting { session, draft },
+        vec![ApplicationEffect::SubmitOrder {
+            session,
+            details: Box::new(details),
+            attachments,
+            amount,
+        }],
+    )
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,264 @@
+use super::*;
+use crate::clock::ClockFloor;
+use crate::fixtures;
+use crate::renewal_window::RenewalWindow;
+use proptest::prelude::*;
+use time::macros::datetime;
+
+fn ctx() -> StepContext {
+    StepContext {
+        now: datetime!(2026-11-23 10:00 UTC),
+        floor: ClockFloor::new(datetime!(2026-11-01 00:00 UTC)),
+        window: RenewalWindow::default(),
+        renewal_price: Fen(30_000),
+    }
+}
+
+const SESSION: SessionId = SessionId(1);
+
+fn capture(kind: AttachmentKind) -> CaptureRef {
+    CaptureRef {
+        kind,
+        media_type: MediaType::Jpeg,
+        size: 1000,
+        sha256_hex: format!("{kind:?}"),
+    }
+}
+
+/// Everything a customer does for a complete application, with a face check.
+fn full_script() -> Vec<ApplicationEvent> {
+    let d = fixtures::application_details();
+    vec![
+        ApplicationEvent::Start {
+            session: SESSION,
+            agreement_version: "2026-01".to_owned(),
+        },
+        ApplicationEvent::AgreementScrolledToEnd,
+        ApplicationEvent::AgreementAccepted,
+        ApplicationEvent::ProjectChosen(d.project),
+        ApplicationEvent::UnitEntered(d.unit),
+        ApplicationEvent::HandlerEntered(d.handler),
+        ApplicationEvent::SealHoldersEntered(d.seal_holders),
+        ApplicationEvent::InvoiceEntered(d.invoice),
+        ApplicationEvent::PickupChosen(d.pickup),
+        ApplicationEvent::Captured(capture(AttachmentKind::ApplicationForm)),
+        ApplicationEvent::Captured(capture(AttachmentKind::BusinessLicence)),
+        ApplicationEvent::Captured(capture(AttachmentKind::HandlerId)),
+        ApplicationEvent::Captured(capture(AttachmentKind::SealHolderId { holder: 0 })),
+        ApplicationEvent::AttachmentsDone,
+        ApplicationEvent::FaceCaptureConsent(true),
+        ApplicationEvent::Captured(capture(AttachmentKind::Face)),
+        ApplicationEvent::FaceUploadConsent(true),
+        ApplicationEvent::IdentityDone,
+        ApplicationEvent::Submit,
+    ]
+}
+
+fn run(events: Vec<ApplicationEvent>) -> (ApplicationState, Vec<ApplicationEffect>) {
+    let mut state = ApplicationState::Home;
+    let mut effects = Vec::new();
+    for event in events {
+        let next = step(state, event, &ctx());
+        effects.extend(next.effects);
+        state = next.state;
+    }
+    (state, effects)
+}
+
+fn submitted_attachments(effects: &[ApplicationEffect]) -> Option<Vec<AttachmentKind>> {
+    effects.iter().find_map(|e| match e {
+        ApplicationEffect::SubmitOrder { attachments, .. } => {
+            Some(attachments.iter().map(|c| c.kind).collect())
+        }
+        _ => None,
+    })
+}
+
+#[test]
+fn a_complete_application_is_submitted_with_its_amount_and_captures() {
+    let (state, effects) = run(full_script());
+    assert!(matches!(state, ApplicationState::Submitting { .. }));
+    let submit = effects
+        .iter()
+        .find(|e| matches!(e, ApplicationEffect::SubmitOrder { .. }))
+        .unwrap();
+    let ApplicationEffect::SubmitOrder {
+        amount, details, ..
+    } = submit
+    else {
+        unreachable!()
+    };
+    assert_eq!(*amount, Fen(50_000));
+    assert!(details.identity.may_upload_face());
+    assert_eq!(submitted_attachments(&effects).unwrap().len(), 5);
+    let number = fixtures::order_number(1);
+    let next = step(state, ApplicationEvent::OrderSubmitted(number), &ctx());
+    assert_eq!(
+        next.effects,
+        vec![ApplicationEffect::PrintReceipt { order: number }]
+    );
+}
+
+#[test]
+fn the_agreement_must_be_scrolled_before_it_is_accepted() {
+    let (state, _) = run(vec![
+        ApplicationEvent::Start {
+            session: SESSION,
+            agreement_version: "v".to_owned(),
+        },
+        ApplicationEvent::AgreementAccepted,
+    ]);
+    assert!(matches!(
+        state,
+        ApplicationState::Filling {
+            page: Page::Agreement,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn no_face_is_taken_without_consent_and_staff_can_confirm_instead() {
+    let mut script = full_script();
+    let consent = script
+        .iter()
+        .position(|e| *e == ApplicationEvent::FaceCaptureConsent(true))
+        .unwrap();
+    script[consent] = ApplicationEvent::FaceCaptureConsent(false);
+    // Without consent the face capture is refused and no face reaches the order.
+    script.insert(
+        consent + 1,
+        ApplicationEvent::CaptureRequested(AttachmentKind::Face),
+    );
+    let (state, effects) = run(script.clone());
+    assert!(!effects.iter().any(|e| matches!(
+        e,
+        ApplicationEffect::Capture {
+            kind: AttachmentKind::Face,
+            ..
+        }
+    )));
+    assert!(matches!(
+        state,
+        ApplicationState::Filling {
+            page: Page::IdentityCheck,
+            ..
+        }
+    ));
+    // Staff confirm in person; the application goes through without a face.
+    let mut with_staff = script;
+    let done = with_staff
+        .iter()
+        .position(|e| *e == ApplicationEvent::IdentityDone)
+        .unwrap();
+    with_staff.insert(
+        done,
+        ApplicationEvent::ConfirmedInPerson {
+            staff_id: "S001".parse().unwrap(),
+        },
+    );
+    let (state, effects) = run(with_staff);
+    assert!(matches!(state, ApplicationState::Submitting { .. }));
+    assert!(
+        !submitted_attachments(&effects)
+            .unwrap()
+            .contains(&AttachmentKind::Face)
+    );
+}
+
+#[test]
+fn refusing_the_upload_discards_the_face() {
+    let mut script = full_script();
+    let upload = script
+        .iter()
+        .position(|e| *e == ApplicationEvent::FaceUploadConsent(true))
+        .unwrap();
+    script[upload] = ApplicationEvent::FaceUploadConsent(false);
+    let (state, effects) = run(script);
+    assert!(effects.contains(&ApplicationEffect::DiscardCapture {
+        session: SESSION,
+        kind: AttachmentKind::Face
+    }));
+    let ApplicationState::Filling { draft, page, .. } = state else {
+        panic!("should wait on the identity page")
+    };
+    assert_eq!(page, Page::IdentityCheck);
+    assert!(
+        !draft
+            .captures
+            .iter()
+            .any(|c| c.kind == AttachmentKind::Face)
+    );
+}
+
+#[test]
+fn missing_attachments_hold_the_customer_on_the_page() {
+    let script: Vec<_> = full_script()
+        .into_iter()
+        .filter(|e| *e != ApplicationEvent::Captured(capture(AttachmentKind::BusinessLicence)))
+        .collect();
+    let (state, _) = run(script);
+    let ApplicationState::Filling { draft, page, .. } = state else {
+        panic!("should still be filling")
+    };
+    assert_eq!(page, Page::Attachments);
+    assert_eq!(
+        draft.missing_attachments(),
+        vec![AttachmentKind::BusinessLicence]
+    );
+}
+
+fn any_event() -> impl Strategy<Value = ApplicationEvent> {
+    let script = full_script();
+    prop_oneof![
+        8 => prop::sample::select(script),
+        1 => Just(ApplicationEvent::Back),
+        1 => Just(ApplicationEvent::GoHome),
+        1 => Just(ApplicationEvent::IdleTimeout),
+        1 => Just(ApplicationEvent::FaceUploadConsent(false)),
+        1 => Just(ApplicationEvent::CaptureRequested(AttachmentKind::Face)),
+        1 => Just(ApplicationEvent::Edit(Page::Unit)),
+        1 => Just(ApplicationEvent::OrderSubmitted(fixtures::order_number(3))),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn random_sessions_keep_every_invariant(events in prop::collection::vec(any_event(), 1..80)) {
+        let mut state = ApplicationState::Home;
+        for event in events {
+            let leave = step(state.clone(), ApplicationEvent::GoHome, &ctx());
+            prop_assert_eq!(&leave.state, &ApplicationState::Home);
+
+            let idle = event == ApplicationEvent::IdleTimeout;
+            let had_session = state.holds_personal_data();
+            let next = step(state, event, &ctx());
+            if idle {
+                prop_assert_eq!(&next.state, &ApplicationState::Home);
+                prop_assert!(!next.state.holds_personal_data());
+                if had_session {
+                    let wiped = next.effects.iter().any(|e| matches!(e, ApplicationEffect::WipeSession { .. }));
+                    prop_assert!(wiped);
+                }
+            }
+            for effect in &next.effects {
+                match effect {
+                    // A face is captured only after its consent and sent only after both.
+                    ApplicationEffect::Capture { kind: AttachmentKind::Face, .. } => {
+                        let ApplicationState::Filling { draft, .. } = &next.state else {
+                            return Err(TestCaseError::fail("capture outside filling"));
+                        };
+                        prop_assert!(draft.identity.may_capture_face());
+                    }
+                    ApplicationEffect::SubmitOrder { details, attachments, .. }
+                        if attachments.iter().any(|c| c.kind.is_biometric()) =>
+                    {
+                        prop_assert!(details.identity.may_upload_face());
+                    }
+                    _ => {}
+                }
+            }
+            state = next.state;
+        }
+    }
+}

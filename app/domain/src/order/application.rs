@@ -1,0 +1,93 @@
+//! What a new certificate and e-seal application holds (spec §3.2, seed 000).
+
+use super::identity::IdentityCheck;
+use super::renewal::InvoiceInfo;
+use super::text::{Address, PersonName, Reference, UnitName};
+use crate::ids::{MobileNumber, ResidentId, Uscc};
+use crate::money::Fen;
+use serde::{Deserialize, Serialize};
+
+/// 证书用途: a project from the CA's configuration, with its price.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Project {
+    pub code: Reference,
+    /// e.g. 煤炭交易中心证书应用
+    pub name: String,
+    /// Price of the certificate itself.
+    pub price: Fen,
+    /// Price of each e-seal.
+    pub seal_price: Fen,
+}
+
+/// 单位信息.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitInfo {
+    pub name: UnitName,
+    pub uscc: Uscc,
+    pub address: Address,
+}
+
+/// 经办人: the person at the kiosk acting for the unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Handler {
+    pub name: PersonName,
+    pub resident_id: ResidentId,
+    pub mobile: MobileNumber,
+}
+
+/// The two e-seal roles of the trading centre.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SealRole {
+    /// 交易商交易员: contracts, plans, bidding.
+    Trader,
+    /// 交易商结算员: deposits, withdrawals, settlement.
+    Settler,
+}
+
+/// One seal holder. Both numbers are optional ("若不知晓可不填").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealHolder {
+    pub role: SealRole,
+    pub name: PersonName,
+    pub enterprise_number: Option<Reference>,
+    pub user_number: Option<Reference>,
+}
+
+/// 领取方式.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Pickup {
+    /// 邮寄领取.
+    Mail {
+        courier: Option<Reference>,
+        recipient: PersonName,
+        phone: MobileNumber,
+        address: Address,
+    },
+    /// 现场领取: written onto a blank key at this hall once issued.
+    OnSite,
+}
+
+/// The application-specific part of an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationDetails {
+    /// The agreement text version the customer read and accepted.
+    pub agreement_version: String,
+    pub project: Project,
+    pub unit: UnitInfo,
+    pub handler: Handler,
+    pub seal_holders: Vec<SealHolder>,
+    pub invoice: InvoiceInfo,
+    pub pickup: Pickup,
+    pub identity: IdentityCheck,
+}
+
+impl ApplicationDetails {
+    /// The amount due: the certificate plus one price per seal.
+    #[must_use]
+    pub fn amount_due(&self) -> Option<Fen> {
+        let seals = u32::try_from(self.seal_holders.len()).ok()?;
+        self.project
+            .price
+            .checked_add(self.project.seal_price.checked_mul(seals)?)
+    }
+}
