@@ -13,6 +13,7 @@
 //! - `IdleTimeout` returns home and wipes the session's personal data.
 
 pub mod application;
+pub mod driver;
 pub mod renewal;
 
 use crate::clock::ClockFloor;

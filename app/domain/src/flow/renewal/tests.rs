@@ -416,9 +416,10 @@ fn random_sessions_reach_the_deep_states() {
     for _ in 0..300 {
         let script = scripts().new_tree(&mut runner).unwrap().current();
         let r = check_script(script).unwrap();
-        for (total, hit) in totals
-            .iter_mut()
-            .zip([r.paid, r.install_pending, r.resumed_after_failure, r.done])
+        for (total, hit) in
+            totals
+                .iter_mut()
+                .zip([r.paid, r.install_pending, r.resumed_after_failure, r.done])
         {
             *total += u32::from(hit);
         }
