@@ -1,7 +1,8 @@
 //! The effect loop every flow runs in, written once so that each composition
 //! root gets the crash-safety rule right: **save the new state together with
-//! the effects still to run, before running any of them; clear each effect
-//! from the journal once it ran.** After a power cut the runtime loads the
+//! the effects still to run, before running any of them; take each effect off
+//! the journal in the same write that records what its answer did.** After a
+//! power cut the runtime loads the
 //! journal and re-runs what is pending, which is safe because every effect is
 //! idempotent (keyed by session, order and step).
 //!
@@ -73,8 +74,9 @@ pub trait Journal<S, E> {
 }
 
 /// Runs effects on adapters. An effect may answer at once with an event
-/// (e.g. the store created the order); slow work (a payment, a device) answers
-/// later through [`Driver::handle`].
+/// (e.g. the store created the order), which is stepped before the state's
+/// remaining effects run; slow work (a payment, a person) answers later
+/// through [`Driver::handle`].
 pub trait Executor<E, V> {
     type Error;
     /// Runs one effect. Must be idempotent: it may run again after a crash.
@@ -157,16 +159,31 @@ where
     {
         events.reverse(); // used as a stack: the next event on top
         loop {
-            // Run the current state's effects, clearing each once it ran.
-            let mut answers = Vec::new();
-            while let Some(effect) = self.saved.pending.first().cloned() {
+            if let Some(effect) = self.saved.pending.first().cloned() {
                 let answer = io.run(&effect).map_err(DriverError::Effect)?;
-                self.saved.pending.remove(0);
-                io.save(&self.saved).map_err(DriverError::Journal)?;
-                answers.extend(answer);
+                let rest = self.saved.pending.split_off(1);
+                // The effect leaves the journal in the same write that records
+                // what its answer did: a crash either re-runs the effect (it is
+                // idempotent) or finds its answer applied, never neither.
+                let next = match answer {
+                    None => Saved {
+                        state: self.saved.state.clone(),
+                        pending: rest,
+                    },
+                    Some(event) => {
+                        let step = F::step(self.saved.state.clone(), event, ctx);
+                        let mut pending = rest;
+                        pending.extend(step.effects);
+                        Saved {
+                            state: step.state,
+                            pending,
+                        }
+                    }
+                };
+                io.save(&next).map_err(DriverError::Journal)?;
+                self.saved = next;
+                continue;
             }
-            // Answers come before any later event, in the order they came.
-            events.extend(answers.into_iter().rev());
             let Some(event) = events.pop() else {
                 return Ok(());
             };
