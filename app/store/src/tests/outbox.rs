@@ -1,0 +1,124 @@
+//! The upload queue.
+
+use super::*;
+use crate::StoreError;
+
+#[test]
+fn pending_uploads_are_due_ones_oldest_first() {
+    let env = Env::new();
+    let mut store = env.open();
+    // Created out of order: the queue follows creation time, not insertion.
+    let late = create_application(&mut store, "a", at(30));
+    let early = create_renewal(&mut store, "b", "01", at(10));
+    let middle = create_application(&mut store, "c", at(20));
+
+    let numbers = |entries: Vec<crate::OutboxEntry>| {
+        entries.into_iter().map(|e| e.number).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        numbers(store.pending_uploads(at(25), 10).unwrap()),
+        [early.number, middle.number]
+    );
+    assert_eq!(
+        numbers(store.pending_uploads(at(60), 10).unwrap()),
+        [early.number, middle.number, late.number]
+    );
+    assert_eq!(
+        numbers(store.pending_uploads(at(60), 1).unwrap()),
+        [early.number]
+    );
+
+    let entry = &store.pending_uploads(at(60), 1).unwrap()[0];
+    assert_eq!(entry.idempotency_key, early.number.as_str());
+    assert_eq!(entry.created_at, at(10));
+    assert_eq!(entry.attempts, 0);
+    assert_eq!(entry.last_error, None);
+}
+
+#[test]
+fn failures_are_counted_and_postpone_the_upload() {
+    let env = Env::new();
+    let mut store = env.open();
+    let order = create_application(&mut store, "a", at(0));
+    store
+        .record_upload_failure(&order.number, at(1), at(5), "timeout")
+        .unwrap();
+    store
+        .record_upload_failure(&order.number, at(5), at(15), "http_503")
+        .unwrap();
+    assert!(store.pending_uploads(at(14), 10).unwrap().is_empty());
+    let entry = store.pending_uploads(at(15), 10).unwrap().remove(0);
+    assert_eq!(entry.attempts, 2);
+    assert_eq!(entry.next_attempt_at, at(15));
+    assert_eq!(entry.last_error.as_deref(), Some("http_503"));
+
+    let stats = store.queue_stats(at(14)).unwrap();
+    assert_eq!(
+        (stats.depth, stats.due, stats.oldest_pending_created_at),
+        (1, 0, Some(at(0)))
+    );
+
+    let unknown = fixtures::order_number(900);
+    assert!(matches!(
+        store
+            .record_upload_failure(&unknown, at(1), at(2), "x")
+            .unwrap_err(),
+        StoreError::UnknownOrder(_)
+    ));
+}
+
+#[test]
+fn acknowledgement_is_idempotent_and_empties_the_queue() {
+    let env = Env::new();
+    let mut store = env.open();
+    let first = create_application(&mut store, "a", at(0));
+    let second = create_application(&mut store, "b", at(3));
+    assert_eq!(
+        store.queue_stats(at(10)).unwrap(),
+        crate::QueueStats {
+            depth: 2,
+            due: 2,
+            oldest_pending_created_at: Some(at(0))
+        }
+    );
+
+    assert!(store.mark_acknowledged(&first.number, at(11)).unwrap());
+    assert!(!store.mark_acknowledged(&first.number, at(12)).unwrap());
+    assert_eq!(
+        store
+            .order_summary(&first.number)
+            .unwrap()
+            .unwrap()
+            .acked_at,
+        Some(at(11))
+    );
+    // A late failure report after the acknowledgement changes nothing.
+    store
+        .record_upload_failure(&first.number, at(13), at(14), "late")
+        .unwrap();
+
+    let stats = store.queue_stats(at(20)).unwrap();
+    assert_eq!(
+        (stats.depth, stats.oldest_pending_created_at),
+        (1, Some(at(3)))
+    );
+    assert_eq!(
+        store.pending_uploads(at(20), 10).unwrap()[0].number,
+        second.number
+    );
+    store.mark_acknowledged(&second.number, at(21)).unwrap();
+    assert_eq!(
+        store.queue_stats(at(30)).unwrap(),
+        crate::QueueStats {
+            depth: 0,
+            due: 0,
+            oldest_pending_created_at: None
+        }
+    );
+    assert!(matches!(
+        store
+            .mark_acknowledged(&fixtures::order_number(900), at(1))
+            .unwrap_err(),
+        StoreError::UnknownOrder(_)
+    ));
+}
