@@ -1,0 +1,152 @@
+//! The kiosk's configuration: embedded defaults, overridden by a TOML file.
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The defaults compiled into the binary, so a fresh machine needs no file.
+pub const DEFAULTS: &str = include_str!("../default-config.toml");
+
+/// Where a provisioned kiosk keeps its own configuration.
+pub const SYSTEM_PATH: &str = "/etc/kiosk/kiosk.toml";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub kiosk_code: String,
+    pub data_dir: PathBuf,
+    pub store: StoreConfig,
+    pub renewal: RenewalConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    pub database: PathBuf,
+    pub key_file: PathBuf,
+    pub retention_days: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenewalConfig {
+    pub opens_days_before_expiry: u32,
+    pub closes_days_after_expiry: u32,
+}
+
+impl Config {
+    /// The embedded defaults, overlaid with `file` when given (or with the
+    /// system file when it exists). Keys missing from the file keep their
+    /// defaults; unknown keys are an error, so a typo is never ignored.
+    pub fn load(file: Option<&Path>) -> Result<Self> {
+        let mut merged: toml::Table = DEFAULTS.parse().context("embedded defaults")?;
+        let system = Path::new(SYSTEM_PATH);
+        let file = file.or_else(|| system.exists().then_some(system));
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read configuration {}", path.display()))?;
+            let overlay: toml::Table = text
+                .parse()
+                .with_context(|| format!("configuration {} is not valid TOML", path.display()))?;
+            merge(&mut merged, overlay);
+        }
+        let config: Config = toml::Value::Table(merged)
+            .try_into()
+            .context("configuration has a wrong or unknown key")?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self
+            .kiosk_code
+            .parse::<kiosk_domain::order_number::KioskCode>()
+            .is_err()
+        {
+            bail!(
+                "kiosk_code {:?} must be three letters from 0-9A-HJ-NPQRTUWXY",
+                self.kiosk_code
+            );
+        }
+        if self.store.retention_days == 0 {
+            bail!("store.retention_days must be at least 1");
+        }
+        // Ten years either side is beyond any CA's policy: surely a typo.
+        let renewal = &self.renewal;
+        if renewal.opens_days_before_expiry > 3650 || renewal.closes_days_after_expiry > 3650 {
+            bail!("renewal window days must be at most 3650");
+        }
+        Ok(())
+    }
+
+    fn in_data_dir(&self, path: &Path) -> PathBuf {
+        if path.is_absolute() {
+            path.to_owned()
+        } else {
+            self.data_dir.join(path)
+        }
+    }
+
+    pub fn database_path(&self) -> PathBuf {
+        self.in_data_dir(&self.store.database)
+    }
+
+    pub fn key_path(&self) -> PathBuf {
+        self.in_data_dir(&self.store.key_file)
+    }
+}
+
+/// Overlays `overlay` onto `base`, table by table.
+fn merge(base: &mut toml::Table, overlay: toml::Table) {
+    for (key, value) in overlay {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_defaults_are_valid() {
+        let config = Config::load(Some(Path::new("/dev/null"))).unwrap();
+        assert_eq!(config.kiosk_code, "DEM");
+        assert_eq!(config.store.retention_days, 30);
+        assert_eq!(
+            config.database_path(),
+            PathBuf::from("/var/lib/kiosk/store/kiosk.db")
+        );
+        assert_ne!(
+            config.database_path().parent(),
+            config.key_path().parent(),
+            "the key must not sit beside the database"
+        );
+    }
+
+    #[test]
+    fn a_file_overrides_some_keys_and_keeps_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kiosk.toml");
+        std::fs::write(&path, "kiosk_code = \"TYA\"\n[store]\nretention_days = 7\n").unwrap();
+        let config = Config::load(Some(&path)).unwrap();
+        assert_eq!(config.kiosk_code, "TYA");
+        assert_eq!(config.store.retention_days, 7);
+        assert_eq!(config.store.key_file, PathBuf::from("keys/store.key"));
+    }
+
+    #[test]
+    fn typos_and_bad_values_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kiosk.toml");
+        std::fs::write(&path, "[store]\nretension_days = 7\n").unwrap();
+        assert!(Config::load(Some(&path)).is_err());
+        std::fs::write(&path, "kiosk_code = \"ab\"\n").unwrap();
+        let err = Config::load(Some(&path)).unwrap_err();
+        assert!(format!("{err:#}").contains("kiosk_code"));
+    }
+}

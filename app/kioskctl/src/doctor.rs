@@ -1,0 +1,211 @@
+//! `kioskctl doctor`: what a technician checks first, on site or remotely.
+//! It reports no customer data: counts and ages only.
+
+use crate::config::Config;
+use anyhow::{Context, Result};
+use kiosk_store::Store;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use time::OffsetDateTime;
+
+/// The whole report, printed as text or JSON.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub kiosk_code: String,
+    pub version: &'static str,
+    pub settings: SettingsReport,
+    pub store: StoreReport,
+    pub devices: Vec<DeviceReport>,
+    /// False when anything the kiosk needs to take orders is broken.
+    pub ok: bool,
+}
+
+/// The settings that decide what customers may do, as configured.
+#[derive(Debug, Serialize)]
+pub struct SettingsReport {
+    pub renewal_opens_days_before_expiry: u32,
+    pub renewal_closes_days_after_expiry: u32,
+    pub retention_days: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StoreReport {
+    pub path: PathBuf,
+    pub key_file: PathBuf,
+    /// `None` when the store could not be opened (see `error`).
+    pub schema_version: Option<u32>,
+    pub queue_depth: Option<u64>,
+    /// Age in seconds of the oldest order not yet acknowledged by the CA.
+    pub oldest_pending_age_seconds: Option<i64>,
+    pub disk_free_bytes: Option<u64>,
+    pub error: Option<String>,
+}
+
+/// A device and its state.
+#[derive(Debug, Serialize)]
+pub struct DeviceReport {
+    pub name: &'static str,
+    pub state: DeviceState,
+    pub detail: String,
+}
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceState {
+    /// No driver for this device is configured on this kiosk (yet).
+    NotConfigured,
+}
+
+/// The devices every kiosk has, each reported until its driver is wired in.
+const DEVICES: [(&str, &str); 4] = [
+    ("usb_key_writer", "PKCS#11 token reader"),
+    ("camera", "face and document camera"),
+    ("receipt_printer", "ESC/POS receipt printer"),
+    ("ca_link", "connection to the CA"),
+];
+
+/// Opens the store (creating it on first run) and gathers the report.
+pub fn run(config: &Config, now: OffsetDateTime) -> Report {
+    let store = store_report(config, now);
+    let devices = DEVICES
+        .iter()
+        .map(|(name, what)| DeviceReport {
+            name,
+            state: DeviceState::NotConfigured,
+            detail: format!("{what}: not configured"),
+        })
+        .collect();
+    Report {
+        kiosk_code: config.kiosk_code.clone(),
+        version: env!("CARGO_PKG_VERSION"),
+        settings: SettingsReport {
+            renewal_opens_days_before_expiry: config.renewal.opens_days_before_expiry,
+            renewal_closes_days_after_expiry: config.renewal.closes_days_after_expiry,
+            retention_days: config.store.retention_days,
+        },
+        ok: store.error.is_none(),
+        store,
+        devices,
+    }
+}
+
+fn store_report(config: &Config, now: OffsetDateTime) -> StoreReport {
+    let path = config.database_path();
+    let key_file = config.key_path();
+    let mut report = StoreReport {
+        disk_free_bytes: disk_free(&path).ok(),
+        path,
+        key_file,
+        schema_version: None,
+        queue_depth: None,
+        oldest_pending_age_seconds: None,
+        error: None,
+    };
+    let opened = Store::open(&report.path, &report.key_file)
+        .context("cannot open the store")
+        .and_then(|store| {
+            let version = store.schema_version()?;
+            let stats = store.queue_stats(now)?;
+            Ok((version, stats))
+        });
+    match opened {
+        Ok((version, stats)) => {
+            report.schema_version = Some(version);
+            report.queue_depth = Some(stats.depth);
+            report.oldest_pending_age_seconds = stats
+                .oldest_pending_created_at
+                .map(|at| (now - at).whole_seconds().max(0));
+        }
+        Err(err) => report.error = Some(format!("{err:#}")),
+    }
+    // The store may have just been created: measure the disk it is on.
+    report.disk_free_bytes = disk_free(&report.path).ok().or(report.disk_free_bytes);
+    report
+}
+
+/// Free bytes for an unprivileged writer on the file system holding `path`
+/// (or its nearest existing ancestor).
+fn disk_free(path: &Path) -> Result<u64> {
+    let existing = path
+        .ancestors()
+        .find(|p| p.exists())
+        .context("no existing directory")?;
+    let stat = nix::sys::statvfs::statvfs(existing)?;
+    // Both are u64 on the kiosk's x86-64 Linux.
+    Ok(stat.blocks_available().saturating_mul(stat.fragment_size()))
+}
+
+/// The report as a technician reads it on a console.
+pub fn render_text(report: &Report) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let s = &report.store;
+    let _ = writeln!(
+        out,
+        "kiosk {} (kioskctl {})",
+        report.kiosk_code, report.version
+    );
+    let c = &report.settings;
+    let _ = writeln!(
+        out,
+        "renewal   from {} days before expiry to {} days after; personal data kept at most {} days",
+        c.renewal_opens_days_before_expiry, c.renewal_closes_days_after_expiry, c.retention_days
+    );
+    let _ = writeln!(out, "store     {}", s.path.display());
+    let _ = writeln!(out, "  key     {}", s.key_file.display());
+    match &s.error {
+        Some(err) => {
+            let _ = writeln!(out, "  ERROR   {err}");
+        }
+        None => {
+            let opt = |v: Option<String>| v.unwrap_or_else(|| "-".to_owned());
+            let _ = writeln!(
+                out,
+                "  schema  v{}",
+                opt(s.schema_version.map(|v| v.to_string()))
+            );
+            let _ = writeln!(
+                out,
+                "  queue   {} not yet acknowledged",
+                opt(s.queue_depth.map(|v| v.to_string()))
+            );
+            let _ = writeln!(
+                out,
+                "  oldest  {}",
+                s.oldest_pending_age_seconds
+                    .map_or_else(|| "none pending".to_owned(), human_age)
+            );
+        }
+    }
+    if let Some(free) = s.disk_free_bytes {
+        let _ = writeln!(out, "  disk    {} MiB free", free / (1024 * 1024));
+    }
+    let _ = writeln!(out, "devices");
+    for d in &report.devices {
+        let _ = writeln!(out, "  {:<16} {}", d.name, d.detail);
+    }
+    let _ = writeln!(out, "{}", if report.ok { "OK" } else { "NOT OK" });
+    out
+}
+
+fn human_age(seconds: i64) -> String {
+    match seconds {
+        s if s < 120 => format!("{s} s"),
+        s if s < 7200 => format!("{} min", s / 60),
+        s if s < 172_800 => format!("{} h", s / 3600),
+        s => format!("{} days", s / 86_400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_read_naturally() {
+        assert_eq!(human_age(5), "5 s");
+        assert_eq!(human_age(600), "10 min");
+        assert_eq!(human_age(7200), "2 h");
+        assert_eq!(human_age(3 * 86_400), "3 days");
+    }
+}

@@ -1,0 +1,112 @@
+//! `kioskctl doctor` run as a technician would run it, against a real store.
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers: a failed unwrap is a failed test, with its location"
+)]
+
+use kiosk_domain::fixtures;
+use kiosk_store::Store;
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn doctor(data_dir: &Path, json: bool) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kioskctl"));
+    cmd.arg("--config")
+        .arg("/dev/null")
+        .arg("--data-dir")
+        .arg(data_dir)
+        .arg("doctor");
+    if json {
+        cmd.arg("--json");
+    }
+    cmd.output().unwrap()
+}
+
+fn report(data_dir: &Path) -> Value {
+    let out = doctor(data_dir, true);
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn a_first_run_creates_the_store_and_reports_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = doctor(dir.path(), true);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["ok"], true);
+    assert_eq!(r["kiosk_code"], "DEM");
+    assert!(r["store"]["schema_version"].as_u64().unwrap() >= 1);
+    assert_eq!(r["store"]["queue_depth"], 0);
+    assert_eq!(r["store"]["oldest_pending_age_seconds"], Value::Null);
+    assert!(r["store"]["disk_free_bytes"].as_u64().unwrap() > 0);
+    assert!(dir.path().join("store/kiosk.db").exists());
+    assert!(dir.path().join("keys/store.key").exists());
+    let devices = r["devices"].as_array().unwrap();
+    let names: Vec<_> = devices
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["usb_key_writer", "camera", "receipt_printer", "ca_link"]
+    );
+    assert!(devices.iter().all(|d| d["state"] == "not_configured"));
+}
+
+#[test]
+fn the_queue_shows_pending_orders_and_their_age() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut store = Store::open(
+            &dir.path().join("store/kiosk.db"),
+            &dir.path().join("keys/store.key"),
+        )
+        .unwrap();
+        let order = fixtures::application_order(1);
+        store
+            .create_order(
+                "session-1",
+                &fixtures::kiosk(),
+                order.number.date(),
+                |n| {
+                    let mut o = order.clone();
+                    o.number = n;
+                    o
+                },
+                &[],
+            )
+            .unwrap();
+    }
+    let r = report(dir.path());
+    assert_eq!(r["store"]["queue_depth"], 1);
+    // The fixture order was made on 2026-11-23 10:00 UTC.
+    assert!(r["store"]["oldest_pending_age_seconds"].as_i64().unwrap() >= 0);
+    let text = doctor(dir.path(), false);
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("1 not yet acknowledged"), "{text}");
+    assert!(!text.contains(fixtures::RESIDENT_ID));
+    assert!(!text.contains(fixtures::MOBILE));
+}
+
+#[test]
+fn a_broken_key_file_is_reported_and_nothing_is_destroyed() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(doctor(dir.path(), true).status.success());
+    let key = dir.path().join("keys/store.key");
+    let original = std::fs::read(&key).unwrap();
+    std::fs::write(&key, b"short").unwrap();
+    let out = doctor(dir.path(), true);
+    assert!(!out.status.success());
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["ok"], false);
+    assert!(r["store"]["error"].as_str().unwrap().contains("key"));
+    // The bad key was not replaced: the technician can restore the right one.
+    assert_eq!(std::fs::read(&key).unwrap(), b"short");
+    std::fs::write(&key, original).unwrap();
+    assert!(doctor(dir.path(), true).status.success());
+}
