@@ -1,0 +1,5 @@
+//! Workspace-level tests: the store under SIGKILL, personal data at rest, and
+//! the layering rules of ARCHITECTURE.md. The tests live in `tests/`; the
+//! binaries they drive in `src/bin/`.
+
+pub mod renewal_sim;

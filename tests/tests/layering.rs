@@ -1,0 +1,192 @@
+//! The layering rules of ARCHITECTURE.md, checked against the real manifests:
+//! a crate that breaks them fails this test, not a code review.
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers: a failed unwrap is a failed test, with its location"
+)]
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+struct Crate {
+    name: String,
+    /// Path of the crate's folder relative to the workspace root, e.g. `app/store`.
+    dir: String,
+    /// Names of workspace crates it depends on (normal and build dependencies).
+    workspace_deps: Vec<String>,
+    /// Names of every dependency it declares (normal and build).
+    all_deps: Vec<String>,
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
+}
+
+fn crates() -> Vec<Crate> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let out = Command::new(cargo)
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .current_dir(workspace_root())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let root = workspace_root();
+    meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let manifest = PathBuf::from(p["manifest_path"].as_str().unwrap());
+            let dir = manifest
+                .parent()
+                .unwrap()
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let deps: Vec<&Value> = p["dependencies"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|d| d["kind"].is_null() || d["kind"] == "build")
+                .collect();
+            Crate {
+                name: p["name"].as_str().unwrap().to_owned(),
+                dir,
+                workspace_deps: deps
+                    .iter()
+                    .filter(|d| d["path"].is_string())
+                    .map(|d| d["name"].as_str().unwrap().to_owned())
+                    .collect(),
+                all_deps: deps
+                    .iter()
+                    .map(|d| d["name"].as_str().unwrap().to_owned())
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// The adapter layer a crate belongs to, by its folder.
+fn layer(dir: &str) -> Option<&'static str> {
+    match dir {
+        "app/store" => Some("store"),
+        d if d.starts_with("drivers/") => Some("drivers"),
+        d if d.starts_with("sync/") => Some("sync"),
+        d if d.starts_with("ui/") || d == "ui" => Some("ui"),
+        _ => None,
+    }
+}
+
+#[test]
+fn the_domain_depends_on_no_workspace_crate_and_does_no_io() {
+    let all = crates();
+    let domain = all.iter().find(|c| c.name == "kiosk-domain").unwrap();
+    assert_eq!(domain.dir, "app/domain");
+    assert!(
+        domain.workspace_deps.is_empty(),
+        "{:?}",
+        domain.workspace_deps
+    );
+    const IO_CRATES: [&str; 16] = [
+        "rusqlite",
+        "tokio",
+        "reqwest",
+        "hyper",
+        "axum",
+        "rustls",
+        "slint",
+        "cryptoki",
+        "escpos",
+        "serialport",
+        "nokhwa",
+        "rusb",
+        "tracing",
+        "getrandom",
+        "rand",
+        "std-fs",
+    ];
+    for dep in &domain.all_deps {
+        assert!(
+            !IO_CRATES.contains(&dep.as_str()),
+            "the domain must not depend on {dep}"
+        );
+    }
+}
+
+#[test]
+fn adapters_depend_on_the_domain_and_never_on_each_other() {
+    let all = crates();
+    for krate in &all {
+        let Some(own) = layer(&krate.dir) else {
+            continue;
+        };
+        for dep in &krate.workspace_deps {
+            let target = all.iter().find(|c| &c.name == dep).unwrap();
+            let ok = target.name == "kiosk-domain" || layer(&target.dir) == Some(own);
+            assert!(
+                ok,
+                "{} ({own}) must not depend on {} ({})",
+                krate.name, target.name, target.dir
+            );
+        }
+    }
+}
+
+#[test]
+fn architecture_md_maps_every_crate() {
+    let doc = std::fs::read_to_string(workspace_root().join("ARCHITECTURE.md")).unwrap();
+    for krate in crates() {
+        assert!(
+            doc.contains(&format!("`{}`", krate.dir)),
+            "ARCHITECTURE.md does not map `{}` ({})",
+            krate.dir,
+            krate.name
+        );
+    }
+}
+
+#[test]
+fn nothing_reads_the_shared_folder() {
+    // A user's clone has no ../shared: nothing may build, run or test from it.
+    let root = workspace_root();
+    let mut stack = vec![root.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if name.starts_with('.') && name != ".ci" && name != ".cargo"
+                || name == "target"
+                || name == "var"
+            {
+                continue;
+            }
+            if path.is_dir() {
+                stack.push(path);
+            } else if matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("rs" | "toml" | "sh")
+            ) || path.ends_with(".ci/run")
+            {
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                let needle = ["..", "/shared/"].concat();
+                assert!(!text.contains(&needle), "{} reads {needle}", path.display());
+            }
+        }
+    }
+}
