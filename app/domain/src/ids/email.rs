@@ -36,7 +36,8 @@ const MAX_LABEL_LEN: usize = 63;
 /// assert_eq!(email.masked(), "Z***@example.com");
 /// # Ok::<(), kiosk_domain::ids::EmailError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+// Debug is written by hand below: it masks, so `?value` in a log leaks nothing.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Email {
     address: String,
@@ -180,6 +181,12 @@ impl From<Email> for String {
 impl fmt::Display for Email {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.address)
+    }
+}
+
+impl std::fmt::Debug for Email {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Email").field(&self.masked()).finish()
     }
 }
 

@@ -25,7 +25,8 @@ const LEN: usize = 11;
 /// assert_eq!(mobile.masked(), "138****5678");
 /// # Ok::<(), kiosk_domain::ids::MobileNumberError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+// Debug is written by hand below: it masks, so `?value` in a log leaks nothing.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct MobileNumber(String);
 
@@ -142,6 +143,12 @@ impl From<MobileNumber> for String {
 impl fmt::Display for MobileNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+impl std::fmt::Debug for MobileNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("MobileNumber").field(&self.masked()).finish()
     }
 }
 

@@ -46,7 +46,8 @@ const MIN_BIRTH_YEAR: i32 = 1900;
 /// assert_eq!(id.birth_date(), time::macros::date!(1949-12-31));
 /// # Ok::<(), kiosk_domain::ids::ResidentIdError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+// Debug is written by hand below: it masks, so `?value` in a log leaks nothing.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct ResidentId {
     number: String,
@@ -227,6 +228,12 @@ impl From<ResidentId> for String {
 impl fmt::Display for ResidentId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.number)
+    }
+}
+
+impl std::fmt::Debug for ResidentId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("ResidentId").field(&self.masked()).finish()
     }
 }
 

@@ -66,11 +66,22 @@ impl AttachmentKind {
 
 /// A checked attachment: its bytes are a JPEG, PNG or PDF of at most 1 MB.
 /// The bytes themselves travel beside the order (the store encrypts them).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Its `Debug` shows kind, type and size, never the bytes (a face, an ID card).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Attachment {
     kind: AttachmentKind,
     media_type: MediaType,
     bytes: Vec<u8>,
+}
+
+impl std::fmt::Debug for Attachment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Attachment")
+            .field("kind", &self.kind)
+            .field("media_type", &self.media_type)
+            .field("bytes", &self.bytes.len())
+            .finish()
+    }
 }
 
 impl Attachment {

@@ -112,3 +112,19 @@ fn an_order_survives_a_serde_round_trip() {
         assert_eq!(back, order);
     }
 }
+
+#[test]
+fn debug_output_of_an_order_leaks_no_personal_data() {
+    // `tracing::debug!(?order)` must be safe in a public hall.
+    let debug = format!("{:?}", fixtures::application_order(1));
+    for secret in [
+        fixtures::RESIDENT_ID,
+        fixtures::MOBILE,
+        "李四",
+        "王五",
+        "示例路",
+        "finance@",
+    ] {
+        assert!(!debug.contains(secret), "{secret} in {debug}");
+    }
+}

@@ -62,7 +62,7 @@ fn validate(input: &str, field: &'static str, max: usize) -> Result<String, Text
 macro_rules! bounded_text {
     ($(#[$doc:meta])* $name:ident, $field:literal, $max:literal) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[serde(try_from = "String", into = "String")]
         pub struct $name(String);
 
@@ -94,6 +94,14 @@ macro_rules! bounded_text {
         impl From<$name> for String {
             fn from(v: $name) -> String {
                 v.0
+            }
+        }
+
+        // Names and addresses are personal data: `?value` in a log shows only
+        // their length.
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}({} chars)", stringify!($name), self.0.chars().count())
             }
         }
 
@@ -155,6 +163,12 @@ mod tests {
             })
         );
         assert!("a\u{7}b".parse::<UnitName>().is_err());
+    }
+
+    #[test]
+    fn debug_output_hides_the_text() {
+        let name: PersonName = "张三丰".parse().unwrap();
+        assert_eq!(format!("{name:?}"), "PersonName(3 chars)");
     }
 
     #[test]
