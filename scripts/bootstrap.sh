@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Installs what building and testing the kiosk needs on a Debian 12 machine.
+#
+# Idempotent and fast when everything is already there: each Debian package is
+# checked with dpkg-query (as `dpkg -s`) and each cargo tool with `command -v`
+# first, so a second run does no apt work and compiles nothing. Called first by
+# scripts/run.sh and scripts/test.sh; safe to run by hand.
+set -euo pipefail
+
+# Debian packages the build needs. Later issues add: softhsm2, opensc, socat,
+# libclang-dev, libudev-dev, libusb-1.0-0-dev, libfontconfig1-dev, ...
+APT_PACKAGES=(
+    build-essential
+    pkg-config
+    ca-certificates
+    git
+)
+
+# Cargo tools: "binary-name crate[@version]". cargo-deny is pinned because
+# deny.toml follows its config schema; bump both together.
+CARGO_TOOLS=(
+    "cargo-deny cargo-deny@0.20.2"
+)
+
+log() { printf 'bootstrap: %s\n' "$*" >&2; }
+die() { printf 'bootstrap: error: %s\n' "$*" >&2; exit 1; }
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+
+# --- Debian packages -------------------------------------------------------
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+    # Like `dpkg -s`, but also rejects removed-but-not-purged packages.
+    if [[ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)" != "install ok installed" ]]; then
+        missing+=("$pkg")
+    fi
+done
+
+if ((${#missing[@]} > 0)); then
+    log "installing Debian packages: ${missing[*]}"
+    if [[ $(id -u) -eq 0 ]]; then
+        sudo=()
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo=(sudo)
+    else
+        die "not root and no sudo: install these packages by hand: ${missing[*]}"
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo[@]}" apt-get update -q
+    "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# --- Rust toolchain ----------------------------------------------------------
+# Cargo's own bin dir is not always on PATH in non-login shells (CI).
+if ! command -v cargo >/dev/null 2>&1 && [[ -x "${CARGO_HOME:-$HOME/.cargo}/bin/cargo" ]]; then
+    export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+fi
+if ! command -v cargo >/dev/null 2>&1; then
+    die "cargo not found. Install Rust 1.95 with rustup (https://rustup.rs; Debian 12 has no rustup package): rust-toolchain.toml pins 1.95.0 with rustfmt and clippy. Then re-run."
+fi
+
+# --- Cargo tools -------------------------------------------------------------
+for entry in "${CARGO_TOOLS[@]}"; do
+    read -r bin crate <<<"$entry"
+    if ! command -v "$bin" >/dev/null 2>&1; then
+        log "installing $crate from crates.io (compiles from source: slow, but only once)"
+        cargo install --locked "$crate"
+    fi
+done
