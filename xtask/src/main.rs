@@ -192,18 +192,29 @@ impl Runner {
     }
 
     /// Runs `cargo test`, passing its output through and adding up results.
+    /// Output that is not UTF-8 passes through as it is; the child is always
+    /// waited for, even if copying its output fails.
     fn run_counting(&mut self, command: &mut Command) -> std::io::Result<ExitStatus> {
         use std::io::{BufRead, BufReader, Write};
         let mut child = command.stdout(std::process::Stdio::piped()).spawn()?;
-        if let Some(stdout) = child.stdout.take() {
+        let mut copy = || -> std::io::Result<()> {
+            let Some(stdout) = child.stdout.take() else {
+                return Ok(());
+            };
+            let mut reader = BufReader::new(stdout);
             let mut out = std::io::stdout().lock();
-            for line in BufReader::new(stdout).lines() {
-                let line = line?;
-                self.tests.add_line(&line);
-                writeln!(out, "{line}")?;
+            let mut line = Vec::new();
+            while reader.read_until(b'\n', &mut line)? > 0 {
+                self.tests.add_line(&String::from_utf8_lossy(&line));
+                out.write_all(&line)?;
+                line.clear();
             }
-        }
-        child.wait()
+            out.flush()
+        };
+        let copied = copy();
+        let status = child.wait()?;
+        copied?;
+        Ok(status)
     }
 
     fn summary(&self) {
