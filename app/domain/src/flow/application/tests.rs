@@ -208,57 +208,136 @@ fn missing_attachments_hold_the_customer_on_the_page() {
     );
 }
 
-fn any_event() -> impl Strategy<Value = ApplicationEvent> {
+/// The event a cooperative customer would give next on this state.
+fn progress(state: &ApplicationState) -> ApplicationEvent {
+    let script = full_script();
+    let find = |pred: &dyn Fn(&ApplicationEvent) -> bool| {
+        script.iter().find(|e| pred(e)).cloned().unwrap()
+    };
+    match state {
+        ApplicationState::Home | ApplicationState::Submitted { .. } => script[0].clone(),
+        ApplicationState::Submitting { .. } => {
+            ApplicationEvent::OrderSubmitted(fixtures::order_number(3))
+        }
+        ApplicationState::Filling { page, draft, .. } => match page {
+            Page::Agreement if !draft.agreement_scrolled => {
+                ApplicationEvent::AgreementScrolledToEnd
+            }
+            Page::Agreement => ApplicationEvent::AgreementAccepted,
+            Page::Project => find(&|e| matches!(e, ApplicationEvent::ProjectChosen(_))),
+            Page::Unit => find(&|e| matches!(e, ApplicationEvent::UnitEntered(_))),
+            Page::Handler => find(&|e| matches!(e, ApplicationEvent::HandlerEntered(_))),
+            Page::SealHolders => find(&|e| matches!(e, ApplicationEvent::SealHoldersEntered(_))),
+            Page::Invoice => find(&|e| matches!(e, ApplicationEvent::InvoiceEntered(_))),
+            Page::Pickup => find(&|e| matches!(e, ApplicationEvent::PickupChosen(_))),
+            Page::Attachments => match draft.missing_attachments().first() {
+                Some(kind) => ApplicationEvent::Captured(capture(*kind)),
+                None => ApplicationEvent::AttachmentsDone,
+            },
+            Page::FaceConsent => ApplicationEvent::FaceCaptureConsent(true),
+            Page::IdentityCheck if !draft.captures.iter().any(|c| c.kind.is_biometric()) => {
+                ApplicationEvent::Captured(capture(AttachmentKind::Face))
+            }
+            Page::IdentityCheck if draft.identity.upload_consent.is_none() => {
+                ApplicationEvent::FaceUploadConsent(true)
+            }
+            Page::IdentityCheck => ApplicationEvent::IdentityDone,
+            Page::Review => ApplicationEvent::Submit,
+        },
+    }
+}
+
+/// A random step: `None` means "whatever the customer would do next".
+fn any_event() -> impl Strategy<Value = Option<ApplicationEvent>> {
     let script = full_script();
     prop_oneof![
-        8 => prop::sample::select(script),
-        1 => Just(ApplicationEvent::Back),
-        1 => Just(ApplicationEvent::GoHome),
-        1 => Just(ApplicationEvent::IdleTimeout),
-        1 => Just(ApplicationEvent::FaceUploadConsent(false)),
-        1 => Just(ApplicationEvent::CaptureRequested(AttachmentKind::Face)),
-        1 => Just(ApplicationEvent::Edit(Page::Unit)),
-        1 => Just(ApplicationEvent::OrderSubmitted(fixtures::order_number(3))),
+        20 => Just(None),
+        4 => prop::sample::select(script).prop_map(Some),
+        1 => Just(Some(ApplicationEvent::Back)),
+        1 => Just(Some(ApplicationEvent::GoHome)),
+        1 => Just(Some(ApplicationEvent::IdleTimeout)),
+        1 => Just(Some(ApplicationEvent::FaceUploadConsent(false))),
+        1 => Just(Some(ApplicationEvent::FaceCaptureConsent(false))),
+        1 => Just(Some(ApplicationEvent::CaptureRequested(AttachmentKind::Face))),
+        1 => Just(Some(ApplicationEvent::Edit(Page::Unit))),
+        1 => Just(Some(ApplicationEvent::ConfirmedInPerson { staff_id: "S001".parse().unwrap() })),
+        1 => Just(Some(ApplicationEvent::OrderSubmitted(fixtures::order_number(3)))),
     ]
+}
+
+fn events() -> impl Strategy<Value = Vec<Option<ApplicationEvent>>> {
+    prop::collection::vec(any_event(), 1..120)
+}
+
+/// Runs one random session, checking the invariants at every step; returns
+/// whether it got as far as submitting an order.
+fn check_session(events: Vec<Option<ApplicationEvent>>) -> Result<bool, TestCaseError> {
+    let mut state = ApplicationState::Home;
+    let mut submitted = false;
+    for event in events {
+        let event = event.unwrap_or_else(|| progress(&state));
+        let leave = step(state.clone(), ApplicationEvent::GoHome, &ctx());
+        prop_assert_eq!(&leave.state, &ApplicationState::Home);
+
+        let idle = event == ApplicationEvent::IdleTimeout;
+        let had_session = state.holds_personal_data();
+        let next = step(state, event, &ctx());
+        if idle {
+            prop_assert_eq!(&next.state, &ApplicationState::Home);
+            prop_assert!(!next.state.holds_personal_data());
+            if had_session {
+                let wiped = next
+                    .effects
+                    .iter()
+                    .any(|e| matches!(e, ApplicationEffect::WipeSession { .. }));
+                prop_assert!(wiped);
+            }
+        }
+        for effect in &next.effects {
+            match effect {
+                // A face is captured only after its consent and sent only after both.
+                ApplicationEffect::Capture {
+                    kind: AttachmentKind::Face,
+                    ..
+                } => {
+                    let ApplicationState::Filling { draft, .. } = &next.state else {
+                        return Err(TestCaseError::fail("capture outside filling"));
+                    };
+                    prop_assert!(draft.identity.may_capture_face());
+                }
+                ApplicationEffect::SubmitOrder {
+                    details,
+                    attachments,
+                    ..
+                } => {
+                    submitted = true;
+                    if attachments.iter().any(|c| c.kind.is_biometric()) {
+                        prop_assert!(details.identity.may_upload_face());
+                    }
+                    prop_assert!(details.identity.is_settled());
+                }
+                _ => {}
+            }
+        }
+        state = next.state;
+    }
+    Ok(submitted)
 }
 
 proptest! {
     #[test]
-    fn random_sessions_keep_every_invariant(events in prop::collection::vec(any_event(), 1..80)) {
-        let mut state = ApplicationState::Home;
-        for event in events {
-            let leave = step(state.clone(), ApplicationEvent::GoHome, &ctx());
-            prop_assert_eq!(&leave.state, &ApplicationState::Home);
-
-            let idle = event == ApplicationEvent::IdleTimeout;
-            let had_session = state.holds_personal_data();
-            let next = step(state, event, &ctx());
-            if idle {
-                prop_assert_eq!(&next.state, &ApplicationState::Home);
-                prop_assert!(!next.state.holds_personal_data());
-                if had_session {
-                    let wiped = next.effects.iter().any(|e| matches!(e, ApplicationEffect::WipeSession { .. }));
-                    prop_assert!(wiped);
-                }
-            }
-            for effect in &next.effects {
-                match effect {
-                    // A face is captured only after its consent and sent only after both.
-                    ApplicationEffect::Capture { kind: AttachmentKind::Face, .. } => {
-                        let ApplicationState::Filling { draft, .. } = &next.state else {
-                            return Err(TestCaseError::fail("capture outside filling"));
-                        };
-                        prop_assert!(draft.identity.may_capture_face());
-                    }
-                    ApplicationEffect::SubmitOrder { details, attachments, .. }
-                        if attachments.iter().any(|c| c.kind.is_biometric()) =>
-                    {
-                        prop_assert!(details.identity.may_upload_face());
-                    }
-                    _ => {}
-                }
-            }
-            state = next.state;
-        }
+    fn random_sessions_keep_every_invariant(events in events()) {
+        check_session(events)?;
     }
+}
+
+/// The random sessions prove little unless many of them reach a submission.
+#[test]
+fn random_sessions_reach_the_submission() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let submitted = (0..300)
+        .filter(|_| check_session(events().new_tree(&mut runner).unwrap().current()).unwrap())
+        .count();
+    assert!(submitted >= 30, "submitted in {submitted} of 300");
 }
