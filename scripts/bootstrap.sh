@@ -7,13 +7,18 @@
 # scripts/run.sh and scripts/test.sh; safe to run by hand.
 set -euo pipefail
 
-# Debian packages the build needs. Later issues add: softhsm2, opensc, socat,
+# Debian packages the build and tests need. Later issues add: socat,
 # libclang-dev, libudev-dev, libusb-1.0-0-dev, libfontconfig1-dev, ...
 APT_PACKAGES=(
     build-essential
     pkg-config
     ca-certificates
     git
+    # The USB key writer's tests: a software PKCS#11 token, OpenSC's
+    # pkcs11-tool to cross-check what the kiosk wrote, openssl to verify.
+    softhsm2
+    opensc
+    openssl
 )
 
 # Cargo tools: "binary-name crate[@version]". cargo-deny is pinned because

@@ -12,6 +12,8 @@
 //! - [`order`]: the order model for both flows and its status lifecycle.
 //! - [`flow`]: the renewal and application flows as sans-IO state machines:
 //!   `step(state, event, now) -> (state, effects)`.
+//! - [`ports`]: one trait per device the flows need, and the error kinds
+//!   drivers map their own errors to.
 //!
 //! **Architecture invariant:** this crate does no IO and reads no clock. It
 //! depends on no other workspace crate, and on no device, database, network or
@@ -24,6 +26,7 @@ pub mod lang;
 pub mod money;
 pub mod order;
 pub mod order_number;
+pub mod ports;
 pub mod renewal_window;
 
 #[cfg(any(test, feature = "fixtures"))]

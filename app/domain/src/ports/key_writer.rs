@@ -1,0 +1,1 @@
+//! placeholder: the key-writer port is being written
