@@ -3,3 +3,4 @@
 //! binaries they drive in `src/bin/`.
 
 pub mod renewal_sim;
+pub mod rng;

@@ -9,23 +9,12 @@
 
 use kiosk_store::Store;
 use kiosk_tests::renewal_sim::SimWorld;
+use kiosk_tests::rng::Rng;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::Duration;
-
-/// A small deterministic generator (xorshift), so a failure can be replayed.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
 
 struct Run {
     ranks: Vec<u32>,

@@ -9,6 +9,7 @@
 #![allow(clippy::unwrap_used)]
 
 use kiosk_store::Store;
+use kiosk_tests::rng::Rng;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use std::collections::BTreeMap;
@@ -18,19 +19,6 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 const ROUNDS: u32 = 120;
-
-/// SplitMix64, seeded: the same kill times on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
 
 /// Order number → SHA-256 of its two attachments, as the writer reported.
 type Reported = BTreeMap<String, (String, String)>;
@@ -172,8 +160,8 @@ fn orders_survive_sigkill_whole_or_not_at_all() {
     let mut kills = 0;
 
     for _ in 0..ROUNDS {
-        let millis = 5 + rng.next() % 96;
-        let lines = run_and_kill(&db, &key, rng.next(), millis);
+        let millis = 5 + rng.below(96);
+        let lines = run_and_kill(&db, &key, rng.next_u64(), millis);
         kills += 1;
         let mut new = Reported::new();
         parse(&lines, &mut new);

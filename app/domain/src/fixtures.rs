@@ -124,3 +124,15 @@ pub fn application_order(seq: u32) -> Order {
         OrderDetails::Application(details),
     )
 }
+
+/// The step context of every fixture: 2026-11-23 10:00 UTC, a clock floor of
+/// 2026-11-01, the default renewal window, and a renewal price of 300.00 yuan.
+#[must_use]
+pub fn step_context() -> crate::flow::StepContext {
+    crate::flow::StepContext {
+        now: datetime!(2026-11-23 10:00 UTC),
+        floor: crate::clock::ClockFloor::new(datetime!(2026-11-01 00:00 UTC)),
+        window: crate::renewal_window::RenewalWindow::default(),
+        renewal_price: Fen(30_000),
+    }
+}

@@ -6,7 +6,6 @@
 //! been saved, and `done ORDER` at the end.
 
 use anyhow::{Context, Result, bail};
-use kiosk_domain::clock::ClockFloor;
 use kiosk_domain::fixtures;
 use kiosk_domain::flow::driver::{Driver, Executor, Journal, Renewal, Saved};
 use kiosk_domain::flow::renewal::{
@@ -14,27 +13,19 @@ use kiosk_domain::flow::renewal::{
     RenewalState,
 };
 use kiosk_domain::flow::{SessionId, StepContext};
-use kiosk_domain::money::Fen;
 use kiosk_domain::order::payment::{Payment, PaymentMethod};
 use kiosk_domain::order::renewal::InstallStep;
 use kiosk_domain::order::{Order, OrderDetails};
-use kiosk_domain::renewal_window::RenewalWindow;
 use kiosk_store::Store;
 use kiosk_tests::renewal_sim::SimWorld;
 use std::io::Write;
 use std::path::PathBuf;
-use time::macros::datetime;
 
 const FLOW: &str = "renewal";
 const FORMAT: u32 = 1;
 
 fn ctx() -> StepContext {
-    StepContext {
-        now: datetime!(2026-11-23 10:00 UTC),
-        floor: ClockFloor::new(datetime!(2026-11-01 00:00 UTC)),
-        window: RenewalWindow::default(),
-        renewal_price: Fen(30_000),
-    }
+    fixtures::step_context()
 }
 
 struct Io {

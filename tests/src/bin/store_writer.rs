@@ -19,42 +19,13 @@ use kiosk_domain::money::Fen;
 use kiosk_domain::order::attachment::{Attachment, AttachmentKind};
 use kiosk_domain::order::{Order, OrderDetails};
 use kiosk_store::Store;
+use kiosk_tests::rng::Rng;
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::PathBuf;
 use time::Duration;
 use time::macros::datetime;
-
-/// SplitMix64: tiny, seedable, and good enough for test data.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `low..=high`.
-    fn between(&mut self, low: usize, high: usize) -> usize {
-        let span = u64::try_from(high - low + 1).unwrap_or(u64::MAX);
-        low + usize::try_from(self.next() % span).unwrap_or(0)
-    }
-
-    /// `len` bytes starting with `signature`, the rest pseudo-random.
-    fn file(&mut self, signature: &[u8], len: usize) -> Vec<u8> {
-        let mut bytes = Vec::with_capacity(len + 8);
-        bytes.extend_from_slice(signature);
-        while bytes.len() < len {
-            bytes.extend_from_slice(&self.next().to_le_bytes());
-        }
-        bytes.truncate(len);
-        bytes
-    }
-}
 
 fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
@@ -84,7 +55,7 @@ fn main() -> Result<()> {
     let mut out = std::io::stdout().lock();
 
     for i in 0u64.. {
-        let renewal = rng.next() & 1 == 0;
+        let renewal = rng.next_u64() & 1 == 0;
         let jpeg_len = rng.between(50_000, 300_000);
         let pdf_len = rng.between(50_000, 300_000);
         let first = Attachment::new(

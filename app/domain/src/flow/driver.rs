@@ -201,20 +201,12 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::ClockFloor;
+    use crate::fixtures;
     use crate::flow::SessionId;
     use crate::flow::renewal::{RenewalEffect, RenewalEvent, RenewalState};
-    use crate::money::Fen;
-    use crate::renewal_window::RenewalWindow;
-    use time::macros::datetime;
 
     fn ctx() -> StepContext {
-        StepContext {
-            now: datetime!(2026-11-23 10:00 UTC),
-            floor: ClockFloor::new(datetime!(2026-11-01 00:00 UTC)),
-            window: RenewalWindow::default(),
-            renewal_price: Fen(30_000),
-        }
+        fixtures::step_context()
     }
 
     /// Keeps every save; fails the first `fail` effect runs; records the rest.

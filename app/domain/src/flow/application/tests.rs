@@ -1,17 +1,9 @@
 use super::*;
-use crate::clock::ClockFloor;
 use crate::fixtures;
-use crate::renewal_window::RenewalWindow;
 use proptest::prelude::*;
-use time::macros::datetime;
 
 fn ctx() -> StepContext {
-    StepContext {
-        now: datetime!(2026-11-23 10:00 UTC),
-        floor: ClockFloor::new(datetime!(2026-11-01 00:00 UTC)),
-        window: RenewalWindow::default(),
-        renewal_price: Fen(30_000),
-    }
+    fixtures::step_context()
 }
 
 const SESSION: SessionId = SessionId(1);

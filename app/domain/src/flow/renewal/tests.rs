@@ -3,22 +3,15 @@
 //! adapters must: idempotently, and only when asked.
 
 use super::*;
-use crate::clock::ClockFloor;
 use crate::fixtures;
 use crate::order::payment::PaymentMethod;
-use crate::renewal_window::RenewalWindow;
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use time::Duration;
 use time::macros::datetime;
 
 fn ctx() -> StepContext {
-    StepContext {
-        now: datetime!(2026-11-23 10:00 UTC),
-        floor: ClockFloor::new(datetime!(2026-11-01 00:00 UTC)),
-        window: RenewalWindow::default(),
-        renewal_price: Fen(30_000),
-    }
+    fixtures::step_context()
 }
 
 const SESSION: SessionId = SessionId(7);
