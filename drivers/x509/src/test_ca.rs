@@ -1,0 +1,362 @@
+//! A small local CA for tests and the reference CA service (feature
+//! `test-ca`): a self-signed P-256 root, optional intermediates, and
+//! issuance from PKCS #10 requests. Certificates are written by rcgen and
+//! signed through [`RemoteSigner`], so the CA's key could as well be an HSM.
+//!
+//! Limitation: rcgen keeps a subject as a map by attribute type, so requests
+//! with repeated attribute types (two OUs) or multi-valued RDNs are refused
+//! rather than issued with a changed subject.
+
+mod rcgen_key;
+mod soft_signer;
+
+use rand_core::RngCore;
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, DnValue,
+    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyUsagePurpose, SerialNumber,
+};
+use sha2::{Digest, Sha256};
+use time::{Duration, OffsetDateTime};
+use x509_parser::der_parser::asn1_rs::Tag;
+use x509_parser::x509::X509Name;
+
+use crate::RemoteSigner;
+use rcgen_key::{RawPublicKey, RcgenKey};
+pub use soft_signer::SoftSigner;
+
+/// Why the test CA could not issue.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TestCaError {
+    #[error("the request is not a valid PKCS #10 request")]
+    MalformedRequest,
+    #[error("the request was refused: {0}")]
+    BadRequest(crate::RequestError),
+    #[error("key: {0}")]
+    Key(String),
+    #[error("the test CA cannot reproduce this subject: {0}")]
+    UnsupportedSubject(String),
+    #[error("rcgen: {0}")]
+    Rcgen(String),
+}
+
+impl From<rcgen::Error> for TestCaError {
+    fn from(e: rcgen::Error) -> Self {
+        Self::Rcgen(e.to_string())
+    }
+}
+
+/// What kind of certificate to issue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// A customer's certificate: CA:false; keyUsage digitalSignature +
+    /// nonRepudiation (+ keyEncipherment for RSA); extendedKeyUsage
+    /// clientAuth + emailProtection.
+    Customer,
+    /// A CA below this one: CA:true, pathLen 0; keyCertSign + cRLSign.
+    SubordinateCa,
+}
+
+/// The subject of a customer certificate made by
+/// [`TestCa::issue_for_subject`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerSubject {
+    /// The unit's name (O and CN).
+    pub unit_name: String,
+    /// The USCC, put in the subject's serialNumber.
+    pub uscc: String,
+}
+
+/// A local certificate authority.
+#[derive(Debug)]
+pub struct TestCa {
+    key: SoftSigner,
+    /// The CA's own subject and key identifier, for rcgen's `Issuer`.
+    params: CertificateParams,
+    certificate_der: Vec<u8>,
+}
+
+impl TestCa {
+    /// A new self-signed P-256 root named `name` (CN and O), valid for ten
+    /// years from an hour ago.
+    pub fn new(name: &str) -> Result<Self, TestCaError> {
+        let key = SoftSigner::generate_p256();
+        let mut params = ca_params(name, &key.public_key_spki_der());
+        params.not_before = OffsetDateTime::now_utc() - Duration::hours(1);
+        params.not_after = params.not_before + Duration::days(3650);
+        params.serial_number = Some(random_serial());
+        let certificate_der = params.self_signed(&RcgenKey::new(&key)?)?.der().to_vec();
+        Ok(Self {
+            key,
+            params,
+            certificate_der,
+        })
+    }
+
+    /// A CA named `name` whose certificate this CA issues from a request
+    /// (profile [`Profile::SubordinateCa`]).
+    pub fn subordinate(&self, name: &str, validity_days: i64) -> Result<Self, TestCaError> {
+        let key = SoftSigner::generate_p256();
+        let params = ca_params(name, &key.public_key_spki_der());
+        let subject_der = name_der(&params.distinguished_name)?;
+        let csr = crate::build_request(&subject_der, &key)
+            .map_err(|e| TestCaError::Key(e.to_string()))?;
+        let certificate_der = self.issue(&csr, validity_days, Profile::SubordinateCa)?;
+        Ok(Self {
+            key,
+            params,
+            certificate_der,
+        })
+    }
+
+    /// This CA's certificate (DER).
+    pub fn certificate_der(&self) -> &[u8] {
+        &self.certificate_der
+    }
+
+    /// The root certificate (DER), to configure as a trust anchor. For a
+    /// subordinate CA this is its own certificate, like
+    /// [`certificate_der`](Self::certificate_der).
+    pub fn root_der(&self) -> Vec<u8> {
+        self.certificate_der.clone()
+    }
+
+    /// This CA's certificate as PEM, for openssl.
+    pub fn root_pem(&self) -> String {
+        pem("CERTIFICATE", &self.certificate_der)
+    }
+
+    /// Issues a certificate for a PKCS #10 request (DER), valid from an hour
+    /// ago for `validity_days`. The request's signature is checked first;
+    /// its subject is copied, its attributes ignored (the profile decides).
+    pub fn issue(
+        &self,
+        csr_der: &[u8],
+        validity_days: i64,
+        profile: Profile,
+    ) -> Result<Vec<u8>, TestCaError> {
+        crate::verify_request(csr_der).map_err(TestCaError::BadRequest)?;
+        let csr = crate::request::parse(csr_der).ok_or(TestCaError::MalformedRequest)?;
+        let info = &csr.certification_request_info;
+        let subject = distinguished_name(&info.subject)?;
+        let not_before = OffsetDateTime::now_utc() - Duration::hours(1);
+        let der = self.sign(
+            subject,
+            info.subject_pki.raw,
+            not_before,
+            not_before + Duration::days(validity_days),
+            profile,
+        )?;
+        // rcgen re-encodes the subject: make sure it came out unchanged.
+        let issued = crate::summary::parse(&der).map_err(|e| TestCaError::Rcgen(e.to_string()))?;
+        if issued.subject().as_raw() != info.subject.as_raw() {
+            return Err(TestCaError::UnsupportedSubject(
+                "the subject would change when re-encoded".to_owned(),
+            ));
+        }
+        Ok(der)
+    }
+
+    /// A customer certificate for `key` (no request needed): subject
+    /// C=CN, O=unit, CN=unit, serialNumber=USCC; profile
+    /// [`Profile::Customer`].
+    pub fn issue_for_subject(
+        &self,
+        subject: &CustomerSubject,
+        key: &dyn RemoteSigner,
+        validity_days: i64,
+    ) -> Result<Vec<u8>, TestCaError> {
+        let mut dn = DistinguishedName::new();
+        dn.push(DnType::CountryName, printable("CN")?);
+        dn.push(DnType::OrganizationName, subject.unit_name.as_str());
+        dn.push(DnType::CommonName, subject.unit_name.as_str());
+        dn.push(
+            DnType::CustomDnType(vec![2, 5, 4, 5]),
+            printable(&subject.uscc)?,
+        );
+        let not_before = OffsetDateTime::now_utc() - Duration::hours(1);
+        self.sign(
+            dn,
+            &key.public_key_spki_der(),
+            not_before,
+            not_before + Duration::days(validity_days),
+            Profile::Customer,
+        )
+    }
+
+    fn sign(
+        &self,
+        subject: DistinguishedName,
+        subject_spki_der: &[u8],
+        not_before: OffsetDateTime,
+        not_after: OffsetDateTime,
+        profile: Profile,
+    ) -> Result<Vec<u8>, TestCaError> {
+        let public = RawPublicKey::from_spki_der(subject_spki_der)?;
+        let mut params = CertificateParams::default();
+        params.distinguished_name = subject;
+        params.not_before = not_before;
+        params.not_after = not_after;
+        params.serial_number = Some(random_serial());
+        params.use_authority_key_identifier_extension = true;
+        params.key_identifier_method = KeyIdMethod::PreSpecified(key_id(subject_spki_der));
+        match profile {
+            Profile::Customer => {
+                params.is_ca = IsCa::ExplicitNoCa;
+                params.key_usages = vec![
+                    KeyUsagePurpose::DigitalSignature,
+                    KeyUsagePurpose::ContentCommitment,
+                ];
+                if public.is_rsa() {
+                    params.key_usages.push(KeyUsagePurpose::KeyEncipherment);
+                }
+                params.extended_key_usages = vec![
+                    ExtendedKeyUsagePurpose::ClientAuth,
+                    ExtendedKeyUsagePurpose::EmailProtection,
+                ];
+            }
+            Profile::SubordinateCa => {
+                params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+                params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+            }
+        }
+        let issuer = Issuer::from_params(&self.params, RcgenKey::new(&self.key)?);
+        Ok(params.signed_by(&public, &issuer)?.der().to_vec())
+    }
+}
+
+/// Parameters of a CA certificate (subject CN + O = `name`).
+fn ca_params(name: &str, spki_der: &[u8]) -> CertificateParams {
+    let mut params = CertificateParams::default();
+    params.distinguished_name = DistinguishedName::new();
+    params
+        .distinguished_name
+        .push(DnType::OrganizationName, name);
+    params.distinguished_name.push(DnType::CommonName, name);
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    params.key_identifier_method = KeyIdMethod::PreSpecified(key_id(spki_der));
+    params
+}
+
+/// RFC 7093 method 1: the leftmost 160 bits of SHA-256 of the public key.
+fn key_id(spki_der: &[u8]) -> Vec<u8> {
+    use x509_parser::prelude::FromDer;
+    let spki = x509_parser::x509::SubjectPublicKeyInfo::from_der(spki_der);
+    let key_bits = spki
+        .as_ref()
+        .map_or(spki_der, |(_, s)| &s.subject_public_key.data);
+    Sha256::digest(key_bits)[..20].to_vec()
+}
+
+/// 16 random bytes, top bit clear so the INTEGER stays positive and short.
+fn random_serial() -> SerialNumber {
+    let mut bytes = [0u8; 16];
+    rand_core::OsRng.fill_bytes(&mut bytes);
+    bytes[0] = (bytes[0] & 0x7F) | 0x01;
+    SerialNumber::from_slice(&bytes)
+}
+
+fn printable(text: &str) -> Result<DnValue, TestCaError> {
+    text.try_into()
+        .map(DnValue::PrintableString)
+        .map_err(|_| TestCaError::UnsupportedSubject(format!("{text:?} is not printable")))
+}
+
+/// The DER of an rcgen name (for building a CA's own request).
+fn name_der(dn: &DistinguishedName) -> Result<Vec<u8>, TestCaError> {
+    // rcgen does not expose its name writer; a throwaway certificate
+    // carries the name, read it back from there.
+    let key = SoftSigner::generate_p256();
+    let mut params = CertificateParams::default();
+    params.distinguished_name = dn.clone();
+    params.serial_number = Some(random_serial());
+    let der = params.self_signed(&RcgenKey::new(&key)?)?.der().to_vec();
+    let cert = crate::summary::parse(&der).map_err(|e| TestCaError::Rcgen(e.to_string()))?;
+    Ok(cert.subject().as_raw().to_vec())
+}
+
+/// A request's subject as rcgen's map, refusing what the map cannot hold.
+fn distinguished_name(name: &X509Name<'_>) -> Result<DistinguishedName, TestCaError> {
+    let unsupported = |why: &str| TestCaError::UnsupportedSubject(why.to_owned());
+    let mut dn = DistinguishedName::new();
+    for rdn in name.iter_rdn() {
+        let mut attrs = rdn.iter();
+        let (Some(attr), None) = (attrs.next(), attrs.next()) else {
+            return Err(unsupported("multi-valued or empty RDN"));
+        };
+        let oid: Vec<u64> = attr
+            .attr_type()
+            .iter()
+            .ok_or_else(|| unsupported("attribute OID too large"))?
+            .collect();
+        let ty = DnType::from_oid(&oid);
+        if dn.get(&ty).is_some() {
+            return Err(unsupported("repeated attribute type"));
+        }
+        let value = attr.attr_value();
+        let text = || std::str::from_utf8(value.data).map_err(|_| unsupported("bad string"));
+        let value = match value.header.tag() {
+            Tag::Utf8String => DnValue::Utf8String(text()?.to_owned()),
+            Tag::PrintableString => printable(text()?)?,
+            Tag::Ia5String => DnValue::Ia5String(
+                text()?
+                    .try_into()
+                    .map_err(|_| unsupported("bad IA5String"))?,
+            ),
+            Tag::BmpString => DnValue::BmpString(
+                rcgen::string::BmpString::from_utf16be(value.data.to_vec())
+                    .map_err(|_| unsupported("bad BMPString"))?,
+            ),
+            _ => return Err(unsupported("unsupported string type")),
+        };
+        dn.push(ty, value);
+    }
+    Ok(dn)
+}
+
+/// PEM armour (RFC 7468), for handing certificates to openssl.
+pub fn pem(label: &str, der: &[u8]) -> String {
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for chunk in base64(der).as_bytes().chunks(64) {
+        out.push_str(&String::from_utf8_lossy(chunk));
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}
+
+fn base64(data: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                let index = usize::try_from((n >> (18 - 6 * i)) & 0x3F).unwrap_or(0);
+                out.push(char::from(ALPHABET[index]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_pads_like_rfc_4648() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+}
