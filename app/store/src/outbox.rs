@@ -1,8 +1,10 @@
 //! The outbox: each order's upload to the CA, written in the same
 //! transaction as the order, so no committed order can miss its upload.
 //!
-//! The idempotency key is the order number: an upload repeated after a crash
-//! (sent, but the acknowledgement not recorded) is recognised by the CA. An
+//! The idempotency key is 128 random bits drawn when the order is queued: an
+//! upload repeated after a crash (sent, but the acknowledgement not recorded)
+//! carries the same key and is recognised by the CA. It depends neither on
+//! the kiosk's clock nor on anything another kiosk could also draw. An
 //! order purged by retention before it was ever acknowledged can no longer
 //! be sent and leaves the queue (the purge reports and logs it).
 
@@ -51,10 +53,17 @@ pub(crate) fn enqueue(
 ) -> Result<()> {
     let at = time_to_db(created_at)?;
     conn.execute(
-        "INSERT INTO outbox (number, idempotency_key, created_at, next_attempt_at) VALUES (?1, ?1, ?2, ?2)",
-        params![number.as_str(), at],
+        "INSERT INTO outbox (number, idempotency_key, created_at, next_attempt_at) VALUES (?1, ?2, ?3, ?3)",
+        params![number.as_str(), new_idempotency_key()?, at],
     )?;
     Ok(())
+}
+
+/// 128 random bits in lower-case hex.
+fn new_idempotency_key() -> Result<String> {
+    let mut bytes = [0_u8; 16];
+    getrandom::fill(&mut bytes).map_err(StoreError::Random)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Entries that can still be sent: not acknowledged, order not purged.

@@ -68,8 +68,8 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (number, position)
     ) STRICT;
 
-    -- One upload per order; its idempotency key is the order number, so the
-    -- CA recognises a repeated upload.
+    -- One upload per order; its idempotency key (128 random bits, hex) lets
+    -- the CA recognise a repeated upload.
     CREATE TABLE outbox (
         number          TEXT PRIMARY KEY REFERENCES orders (number),
         idempotency_key TEXT NOT NULL UNIQUE,

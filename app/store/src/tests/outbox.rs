@@ -28,8 +28,16 @@ fn pending_uploads_are_due_ones_oldest_first() {
         [early.number]
     );
 
-    let entry = &store.pending_uploads(at(60), 1).unwrap()[0];
-    assert_eq!(entry.idempotency_key, early.number.as_str());
+    let entries = store.pending_uploads(at(60), 10).unwrap();
+    let entry = &entries[0];
+    // 128 random bits in hex, different for every order, stable across reads.
+    assert_eq!(entry.idempotency_key.len(), 32);
+    assert!(entry.idempotency_key.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert_ne!(entries[0].idempotency_key, entries[1].idempotency_key);
+    assert_eq!(
+        store.pending_uploads(at(60), 1).unwrap()[0].idempotency_key,
+        entry.idempotency_key
+    );
     assert_eq!(entry.created_at, at(10));
     assert_eq!(entry.attempts, 0);
     assert_eq!(entry.last_error, None);
