@@ -7,8 +7,8 @@
 # scripts/run.sh and scripts/test.sh; safe to run by hand.
 set -euo pipefail
 
-# Debian packages the build and tests need. Later issues add: socat,
-# libclang-dev, libudev-dev, libusb-1.0-0-dev, libfontconfig1-dev, ...
+# Debian packages the build and tests need. Later issues add:
+# libclang-dev, libfontconfig1-dev, ...
 APT_PACKAGES=(
     build-essential
     pkg-config
@@ -19,6 +19,11 @@ APT_PACKAGES=(
     softhsm2
     opensc
     openssl
+    # The receipt printer: serial ports (serialport's libudev), USB printers
+    # (rusb's libusb), and a pseudo-terminal pair for the serial tests.
+    libudev-dev
+    libusb-1.0-0-dev
+    socat
 )
 
 # Cargo tools: "binary-name crate[@version]". cargo-deny is pinned because

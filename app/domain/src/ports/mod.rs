@@ -7,6 +7,7 @@
 //! [`DeviceErrorKind`], which is what the flows and screens act on.
 
 pub mod key_writer;
+pub mod printer;
 
 use crate::lang::{Lang, Localized};
 

@@ -1,0 +1,1 @@
+//! placeholder: the receipt-printer port is being written
