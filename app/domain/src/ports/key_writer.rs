@@ -119,7 +119,10 @@ impl KeyId {
         }
         (0..hex.len())
             .step_by(2)
-            .map(|i| hex.get(i..i + 2).and_then(|p| u8::from_str_radix(p, 16).ok()))
+            .map(|i| {
+                hex.get(i..i + 2)
+                    .and_then(|p| u8::from_str_radix(p, 16).ok())
+            })
             .collect::<Option<Vec<u8>>>()
             .map(Self)
     }
@@ -201,8 +204,9 @@ pub struct TokenCertificate {
     pub label: String,
     /// The certificate, DER.
     pub der: Vec<u8>,
-    /// A private key with the same `CKA_ID` is on the token.
-    pub has_private_key: bool,
+    /// A key with the same `CKA_ID` is on the token (the private key once
+    /// the PIN was verified; before that, its public key).
+    pub has_key_pair: bool,
     /// What the customer is shown, when the driver was given a certificate
     /// reader (certificates it cannot read are skipped and reported).
     pub summary: Option<CertificateSummary>,

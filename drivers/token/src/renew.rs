@@ -1,0 +1,222 @@
+//! The token's part of each [`InstallAction`] of a renewal, over any
+//! [`KeyWriter`], with `kiosk-x509` for the request and the checks.
+//!
+//! The CA's side (sending the request, fetching the certificate) belongs to
+//! `sync/`: [`request`] hands back what to send, [`verify_and_write`] takes
+//! what came back. Failures map to the flow's [`InstallFailure`].
+//!
+//! [`InstallAction`]: kiosk_domain::flow::renewal::InstallAction
+
+use crate::x509::TokenSigner;
+use kiosk_domain::flow::renewal::InstallFailure;
+use kiosk_domain::order_number::OrderNumber;
+use kiosk_domain::ports::key_writer::{
+    KeyAlgorithm, KeyId, KeyRef, KeyTag, KeyWriter, PublicKeyInfo, RetirePolicy,
+};
+use kiosk_domain::ports::{DeviceError, DeviceErrorKind};
+use kiosk_x509::{ProofOfPossession, VerifiedCertificate};
+use time::OffsetDateTime;
+
+/// Why an install action failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RenewError<E: DeviceError + 'static> {
+    #[error(transparent)]
+    Token(E),
+    /// The key pair of this attempt is not on the token.
+    #[error("the key pair {0} is not on the token")]
+    KeyPairMissing(String),
+    /// The old certificate cannot be used for the request.
+    #[error("the old certificate cannot be used: {0}")]
+    OldCertificate(String),
+    /// Building or signing the request failed.
+    #[error("the request could not be made: {0}")]
+    Request(String),
+    /// The CA's certificate failed the checks: it is not written.
+    #[error("the issued certificate was rejected: {0}")]
+    Rejected(#[from] kiosk_x509::VerifyError),
+}
+
+impl<E: DeviceError + 'static> RenewError<E> {
+    /// What the flow is told.
+    #[must_use]
+    pub fn failure(&self) -> InstallFailure {
+        match self {
+            Self::Token(e) if e.kind() == DeviceErrorKind::TokenRemoved => {
+                InstallFailure::KeyRemoved
+            }
+            Self::Token(e) if e.kind() == DeviceErrorKind::Absent => InstallFailure::KeyRemoved,
+            Self::KeyPairMissing(_) => InstallFailure::KeyPairMissing,
+            Self::Rejected(_) => InstallFailure::CertificateRejected,
+            Self::Token(_) | Self::OldCertificate(_) | Self::Request(_) => {
+                InstallFailure::TokenError
+            }
+        }
+    }
+}
+
+/// The old certificate being renewed and its key on the token.
+#[derive(Debug, Clone)]
+pub struct OldCertificate {
+    pub key_id: KeyId,
+    pub der: Vec<u8>,
+}
+
+/// What is sent to the CA.
+#[derive(Debug, Clone)]
+pub struct RenewalRequest {
+    /// PKCS#10, signed by the new key, with the old certificate's subject.
+    pub csr_der: Vec<u8>,
+    /// The old key's signature over the request.
+    pub proof: ProofOfPossession,
+}
+
+/// `GenerateKeyPair`: the new key pair of this attempt (idempotent).
+///
+/// # Errors
+/// The token failed.
+pub fn generate<W: KeyWriter>(
+    writer: &mut W,
+    key: &KeyRef,
+    tag: &KeyTag,
+    algorithm: KeyAlgorithm,
+) -> Result<PublicKeyInfo, RenewError<W::Error>> {
+    writer
+        .generate_key_pair(key, tag, algorithm)
+        .map_err(RenewError::Token)
+}
+
+fn key_pair<W: KeyWriter>(
+    writer: &mut W,
+    key: &KeyRef,
+    tag: &KeyTag,
+) -> Result<PublicKeyInfo, RenewError<W::Error>> {
+    writer
+        .find_key_pair(key, tag)
+        .map_err(RenewError::Token)?
+        .ok_or_else(|| RenewError::KeyPairMissing(tag.label()))
+}
+
+fn domain_algorithm(a: &kiosk_x509::KeyAlgorithm) -> Option<KeyAlgorithm> {
+    match a {
+        kiosk_x509::KeyAlgorithm::Rsa { bits: 2048 } => Some(KeyAlgorithm::Rsa2048),
+        kiosk_x509::KeyAlgorithm::EcP256 => Some(KeyAlgorithm::EcP256),
+        kiosk_x509::KeyAlgorithm::Sm2 => Some(KeyAlgorithm::Sm2),
+        _ => None,
+    }
+}
+
+/// `RequestCertificate` (token part): the request with the old subject,
+/// signed on the token by the new key, and the proof by the old key. Signing
+/// again after a crash gives an equally valid request.
+///
+/// # Errors
+/// The new key pair is missing, the old certificate is unusable, or the
+/// token failed.
+pub fn request<W: KeyWriter>(
+    writer: &mut W,
+    key: &KeyRef,
+    tag: &KeyTag,
+    old: &OldCertificate,
+) -> Result<RenewalRequest, RenewError<W::Error>> {
+    let new_public = key_pair(writer, key, tag)?;
+    let details =
+        kiosk_x509::details(&old.der).map_err(|e| RenewError::OldCertificate(e.to_string()))?;
+    let old_algorithm = domain_algorithm(&details.algorithm).ok_or_else(|| {
+        RenewError::OldCertificate(format!("{} keys are not supported", details.algorithm))
+    })?;
+    let csr_der = {
+        let signer = TokenSigner::new(writer, key.clone(), new_public);
+        kiosk_x509::build_request(&details.subject_der, &signer)
+            .map_err(|e| RenewError::Request(e.to_string()))?
+    };
+    let old_public = PublicKeyInfo {
+        key_id: old.key_id.clone(),
+        algorithm: old_algorithm,
+        spki_der: details.spki_der,
+    };
+    let signer = TokenSigner::new(writer, key.clone(), old_public);
+    let proof = kiosk_x509::prove(&csr_der, &signer, &old.der)
+        .map_err(|e| RenewError::Request(e.to_string()))?;
+    tracing::info!(tag = %tag.label(), "renewal request signed on the token");
+    Ok(RenewalRequest { csr_der, proof })
+}
+
+/// The CA roots and intermediates the issued certificate must chain to.
+#[derive(Debug, Clone)]
+pub struct Trust<'a> {
+    pub intermediates: &'a [Vec<u8>],
+    pub roots: &'a [Vec<u8>],
+    pub now: OffsetDateTime,
+}
+
+/// `VerifyCertificate`: checks the CA's certificate against the new key on
+/// the token and the roots. Nothing is written.
+///
+/// # Errors
+/// Key pair missing, or the certificate was rejected.
+pub fn verify<W: KeyWriter>(
+    writer: &mut W,
+    key: &KeyRef,
+    tag: &KeyTag,
+    issued_der: &[u8],
+    trust: &Trust<'_>,
+) -> Result<VerifiedCertificate, RenewError<W::Error>> {
+    let public = key_pair(writer, key, tag)?;
+    Ok(kiosk_x509::verify_issued(
+        issued_der,
+        &public.spki_der,
+        trust.intermediates,
+        trust.roots,
+        trust.now,
+    )?)
+}
+
+/// `WriteCertificate`: verifies again (the write must never take an
+/// unchecked certificate), writes it next to the new key and reads it back.
+///
+/// # Errors
+/// As [`verify`], or the token failed.
+pub fn verify_and_write<W: KeyWriter>(
+    writer: &mut W,
+    key: &KeyRef,
+    tag: &KeyTag,
+    issued_der: &[u8],
+    trust: &Trust<'_>,
+    label: &str,
+) -> Result<VerifiedCertificate, RenewError<W::Error>> {
+    let verified = verify(writer, key, tag, issued_der, trust)?;
+    writer
+        .write_certificate(key, &tag.key_id(), issued_der, label)
+        .map_err(RenewError::Token)?;
+    Ok(verified)
+}
+
+/// `RetireOldCertificate`: the last action of all.
+///
+/// # Errors
+/// The token failed.
+pub fn retire<W: KeyWriter>(
+    writer: &mut W,
+    key: &KeyRef,
+    old: &OldCertificate,
+    policy: RetirePolicy,
+) -> Result<(), RenewError<W::Error>> {
+    writer
+        .retire_certificate(key, &old.key_id, policy)
+        .map_err(RenewError::Token)
+}
+
+/// `RemoveAbandonedKeys`.
+///
+/// # Errors
+/// The token failed.
+pub fn remove_abandoned<W: KeyWriter>(
+    writer: &mut W,
+    key: &KeyRef,
+    order: &OrderNumber,
+    keep_attempt: u32,
+) -> Result<u32, RenewError<W::Error>> {
+    writer
+        .remove_abandoned(key, order, keep_attempt)
+        .map_err(RenewError::Token)
+}
