@@ -93,8 +93,8 @@ impl DeviceError for TokenError {
             {
                 DeviceErrorKind::Unsupported
             }
+            Self::NotLoggedIn(_) => DeviceErrorKind::PinRequired,
             Self::NoModule(_)
-            | Self::NotLoggedIn(_)
             | Self::NoSuchKey { .. }
             | Self::Malformed(_)
             | Self::BadCertificate

@@ -21,6 +21,9 @@ pub fn find_key_pair(
     profile: &TokenProfile,
     id: &KeyId,
 ) -> Result<Option<PublicKeyInfo>> {
+    // Private keys are invisible before login: without this check a restarted
+    // kiosk would take "not logged in" for "key pair missing" and start over.
+    require_login(session, "key lookup")?;
     let public = find_by_id(session, ObjectClass::PUBLIC_KEY, &id.0)?;
     let private = find_by_id(session, ObjectClass::PRIVATE_KEY, &id.0)?;
     match (public.first(), private.is_empty()) {

@@ -45,6 +45,9 @@ impl<E: DeviceError + 'static> RenewError<E> {
                 InstallFailure::KeyRemoved
             }
             Self::Token(e) if e.kind() == DeviceErrorKind::Absent => InstallFailure::KeyRemoved,
+            Self::Token(e) if e.kind() == DeviceErrorKind::PinRequired => {
+                InstallFailure::Interrupted
+            }
             Self::KeyPairMissing(_) => InstallFailure::KeyPairMissing,
             Self::Rejected(_) => InstallFailure::CertificateRejected,
             Self::Token(_) | Self::OldCertificate(_) | Self::Request(_) => {
@@ -191,18 +194,20 @@ pub fn verify_and_write<W: KeyWriter>(
     Ok(verified)
 }
 
-/// `RetireOldCertificate`: the last action of all.
+/// `RetireOldCertificate`: the last action of all. Takes only the old key's
+/// id: once retired, the old certificate is no longer listed, and a re-run
+/// after a power cut must still succeed.
 ///
 /// # Errors
 /// The token failed.
 pub fn retire<W: KeyWriter>(
     writer: &mut W,
     key: &KeyRef,
-    old: &OldCertificate,
+    old_key_id: &KeyId,
     policy: RetirePolicy,
 ) -> Result<(), RenewError<W::Error>> {
     writer
-        .retire_certificate(key, &old.key_id, policy)
+        .retire_certificate(key, old_key_id, policy)
         .map_err(RenewError::Token)
 }
 

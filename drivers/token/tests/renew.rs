@@ -89,7 +89,7 @@ fn renewal_install_actions() {
         let both = w.certificates(&key).unwrap().certificates;
         assert_eq!(both.len(), 2, "the old certificate stays until retired");
 
-        renew::retire(&mut w, &key, &old, RetirePolicy::Keep).unwrap();
+        renew::retire(&mut w, &key, &old.key_id, RetirePolicy::Keep).unwrap();
         let now = w.certificates(&key).unwrap().certificates;
         assert_eq!(now.len(), 1);
         let new = now.first().unwrap();

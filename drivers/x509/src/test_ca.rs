@@ -108,6 +108,32 @@ impl TestCa {
         })
     }
 
+    /// The CA's private key (P-256 scalar) and certificate, so that a CA made
+    /// once can be [restored](Self::restore) by another process (the kill
+    /// tests restart their kiosk, and the CA must stay the same).
+    pub fn export(&self) -> Result<(Vec<u8>, Vec<u8>), TestCaError> {
+        let scalar = self
+            .key
+            .p256_scalar()
+            .ok_or_else(|| TestCaError::Key("only P-256 CAs can be exported".to_owned()))?;
+        Ok((scalar, self.certificate_der.clone()))
+    }
+
+    /// A CA named `name` from what [`export`](Self::export) gave.
+    pub fn restore(
+        name: &str,
+        key_scalar: &[u8],
+        certificate_der: Vec<u8>,
+    ) -> Result<Self, TestCaError> {
+        let key = SoftSigner::p256_from_scalar(key_scalar)?;
+        let params = ca_params(name, &key.public_key_spki_der());
+        Ok(Self {
+            key,
+            params,
+            certificate_der,
+        })
+    }
+
     /// This CA's certificate (DER).
     pub fn certificate_der(&self) -> &[u8] {
         &self.certificate_der
@@ -350,6 +376,32 @@ fn base64(data: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_restored_ca_issues_certificates_that_chain_to_the_original_root() {
+        let ca = TestCa::new("Restored CA").unwrap();
+        let (key, cert) = ca.export().unwrap();
+        let again = TestCa::restore("Restored CA", &key, cert).unwrap();
+        let customer = SoftSigner::generate_p256();
+        let der = again
+            .issue_for_subject(
+                &CustomerSubject {
+                    unit_name: "山西示例煤业有限公司".to_owned(),
+                    uscc: "91110108551385082Q".to_owned(),
+                },
+                &customer,
+                30,
+            )
+            .unwrap();
+        crate::verify_issued(
+            &der,
+            &customer.public_key_spki_der(),
+            &[],
+            &[ca.root_der()],
+            OffsetDateTime::now_utc(),
+        )
+        .unwrap();
+    }
 
     #[test]
     fn base64_pads_like_rfc_4648() {

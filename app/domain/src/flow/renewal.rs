@@ -129,6 +129,9 @@ pub enum InstallFailure {
     CertificateRejected,
     /// The key pair of this attempt is gone from the token: start a new attempt.
     KeyPairMissing,
+    /// The token is no longer logged in (power cut, restart): the PIN is
+    /// needed again before the install goes on.
+    Interrupted,
 }
 
 /// Why the customer is waiting at the PIN pad.
@@ -577,7 +580,9 @@ pub fn step(state: RenewalState, event: RenewalEvent, ctx: &StepContext) -> Rene
             })
         }
 
-        // 异常恢复: the customer reinserted the key or pressed retry.
+        // 异常恢复: the customer reinserted the key or pressed 安装证书. As in
+        // the CA's own recovery, the PIN is asked again: the token session
+        // that the interrupted install used may be gone.
         (
             S::InstallPending {
                 session,
@@ -594,7 +599,15 @@ pub fn step(state: RenewalState, event: RenewalEvent, ctx: &StepContext) -> Rene
                 }
                 effects.push(RenewalEffect::SaveOrder(order.clone()));
             }
-            install(session, order, effects)
+            Step::with(
+                S::EnteringPin {
+                    session,
+                    purpose: PinPurpose::Resume(order),
+                    ca_online: true,
+                    last: None,
+                },
+                effects,
+            )
         }
 
         (S::EnteringPin { session, .. } | S::ConfirmingInfo { session, .. }, E::Back) => {

@@ -22,6 +22,8 @@ pub enum DeviceErrorKind {
     TokenRemoved,
     /// The key's PIN is locked: staff must unblock it.
     PinLocked,
+    /// The token is not logged in (any more): the PIN must be entered again.
+    PinRequired,
     /// The device is busy with something else; try again shortly.
     Busy,
     /// The device model is not supported by this kiosk's configuration.
@@ -53,6 +55,10 @@ impl Localized for DeviceErrorKind {
             Self::PinLocked => (
                 "PIN码已锁定，请联系工作人员解锁",
                 "The PIN is locked. Please ask staff to unlock it.",
+            ),
+            Self::PinRequired => (
+                "请重新输入USB Key的PIN码",
+                "Please enter the USB key's PIN again.",
             ),
             Self::Busy => (
                 "设备忙，请稍候再试",

@@ -22,6 +22,21 @@ impl SoftSigner {
         Self::P256(p256::ecdsa::SigningKey::random(&mut rand_core::OsRng))
     }
 
+    /// A P-256 key from its 32-byte secret scalar.
+    pub fn p256_from_scalar(scalar: &[u8]) -> Result<Self, TestCaError> {
+        p256::ecdsa::SigningKey::from_slice(scalar)
+            .map(Self::P256)
+            .map_err(|e| TestCaError::Key(e.to_string()))
+    }
+
+    /// The 32-byte secret scalar of a P-256 key (`None` for RSA).
+    pub fn p256_scalar(&self) -> Option<Vec<u8>> {
+        match self {
+            Self::P256(key) => Some(key.to_bytes().to_vec()),
+            Self::Rsa(_) => None,
+        }
+    }
+
     /// An RSA key from PKCS #8 DER. (Generating RSA keys in a debug build
     /// takes seconds, so tests load fixed keys.)
     pub fn rsa_from_pkcs8_der(der: &[u8]) -> Result<Self, TestCaError> {

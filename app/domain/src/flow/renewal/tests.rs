@@ -216,7 +216,7 @@ fn choice() -> impl Strategy<Value = Choice> {
         1 => Just(Choice::PayAtCounter),
         1 => any::<bool>().prop_map(Choice::Network),
         8 => (0_u8..5).prop_map(Choice::ActionDone),
-        1 => (0_u8..5).prop_map(Choice::Fail),
+        1 => (0_u8..6).prop_map(Choice::Fail),
         2 => Just(Choice::Retry),
         1 => Just(Choice::Back),
         1 => Just(Choice::GoHome),
@@ -232,12 +232,13 @@ const ACTIONS: [InstallAction; 5] = [
     InstallAction::RetireOldCertificate,
 ];
 
-const FAILURES: [InstallFailure; 5] = [
+const FAILURES: [InstallFailure; 6] = [
     InstallFailure::KeyRemoved,
     InstallFailure::Offline,
     InstallFailure::TokenError,
     InstallFailure::CertificateRejected,
     InstallFailure::KeyPairMissing,
+    InstallFailure::Interrupted,
 ];
 
 fn current_order(state: &RenewalState) -> Option<&Order> {
@@ -602,6 +603,22 @@ fn a_lost_key_pair_starts_a_new_attempt_and_clears_the_old_one() {
         failure: InstallFailure::KeyPairMissing,
     };
     let next = step(state, RenewalEvent::Retry, &ctx());
+    // The attempt is raised and saved at once; the PIN is asked again.
+    assert!(matches!(
+        next.state,
+        RenewalState::EnteringPin {
+            purpose: PinPurpose::Resume(_),
+            ..
+        }
+    ));
+    assert!(matches!(&next.effects[..], [RenewalEffect::SaveOrder(o)]
+        if matches!(&o.details, OrderDetails::Renewal(d) if d.install.attempt == 2)));
+    let next = step(next.state, RenewalEvent::PinSubmitted, &ctx());
+    let next = step(
+        next.state,
+        RenewalEvent::PinChecked(PinOutcome::Verified),
+        &ctx(),
+    );
     assert!(next.effects.contains(&RenewalEffect::RemoveAbandonedKeys {
         order: order.number,
         keep_attempt: 2
