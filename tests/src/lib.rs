@@ -4,3 +4,4 @@
 
 pub mod renewal_sim;
 pub mod rng;
+pub mod softhsm;

@@ -16,17 +16,10 @@
     reason = "test helpers: a failed unwrap is a failed test, with its location"
 )]
 
-use kiosk_x509::test_ca::{CustomerSubject, TestCa};
-use kiosk_x509::{KeyAlgorithm, RemoteSigner, SignerError};
-use std::path::{Path, PathBuf};
+use kiosk_tests::softhsm::{PIN, TestToken, path};
+use std::ops::Deref;
 use std::process::{Command, Output};
 
-const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
-const LABEL: &str = "KIOSK-KEY";
-const SO_PIN: &str = "87654321";
-/// Digits that appear nowhere else, so a search for them means something.
-const PIN: &str = "468213";
-const CA_NAME: &str = "Kiosk Test CA";
 const ACTIONS: [&str; 5] = [
     "GenerateKeyPair",
     "RequestCertificate",
@@ -35,146 +28,27 @@ const ACTIONS: [&str; 5] = [
     "RetireOldCertificate",
 ];
 
-/// A public key only: the test CA needs nothing else to certify it.
-struct PublicOnly(Vec<u8>);
+/// A test token with the kiosk's data beside it.
+struct Kiosk(TestToken);
 
-impl RemoteSigner for PublicOnly {
-    fn algorithm(&self) -> KeyAlgorithm {
-        KeyAlgorithm::EcP256
+impl Deref for Kiosk {
+    type Target = TestToken;
+    fn deref(&self) -> &TestToken {
+        &self.0
     }
-    fn public_key_spki_der(&self) -> Vec<u8> {
-        self.0.clone()
-    }
-    fn sign_digest(&self, _: &[u8; 32]) -> Result<Vec<u8>, SignerError> {
-        Err(SignerError::Unsupported("public key only".to_owned()))
-    }
-}
-
-struct Kiosk {
-    _tmp: tempfile::TempDir,
-    dir: PathBuf,
-    conf: PathBuf,
 }
 
 impl Kiosk {
-    /// A token with one customer key and its certificate, inside the renewal
-    /// window (it expires in 20 days), and a CA.
+    /// A token whose certificate expires in 20 days (renewable now).
     fn new() -> Self {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().to_owned();
-        let tokens = dir.join("tokens");
-        std::fs::create_dir_all(&tokens).unwrap();
-        let conf = dir.join("softhsm2.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
-                tokens.display()
-            ),
-        )
-        .unwrap();
-        let kiosk = Self {
-            _tmp: tmp,
-            dir,
-            conf,
-        };
-        kiosk.tool(
-            "softhsm2-util",
-            &[
-                "--init-token",
-                "--free",
-                "--label",
-                LABEL,
-                "--so-pin",
-                SO_PIN,
-                "--pin",
-                PIN,
-            ],
-        );
-        kiosk.p11(&[
-            "--keypairgen",
-            "--key-type",
-            "EC:prime256v1",
-            "--id",
-            "01",
-            "--label",
-            "old-key",
-        ]);
-        let public = kiosk.dir.join("old-pub.der");
-        kiosk.p11(&[
-            "--read-object",
-            "--type",
-            "pubkey",
-            "--id",
-            "01",
-            "-o",
-            path(&public),
-        ]);
-
-        let ca = TestCa::new(CA_NAME).unwrap();
-        let (key, root) = ca.export().unwrap();
-        std::fs::write(kiosk.dir.join("ca.key"), key).unwrap();
-        std::fs::write(kiosk.dir.join("ca.der"), &root).unwrap();
-        let old = ca
-            .issue_for_subject(
-                &CustomerSubject {
-                    unit_name: "山西示例煤业有限公司".to_owned(),
-                    uscc: "91110108551385082Q".to_owned(),
-                },
-                &PublicOnly(std::fs::read(&public).unwrap()),
-                20,
-            )
-            .unwrap();
-        let old_path = kiosk.dir.join("old.der");
-        std::fs::write(&old_path, old).unwrap();
-        kiosk.p11(&[
-            "--write-object",
-            path(&old_path),
-            "--type",
-            "cert",
-            "--id",
-            "01",
-            "--label",
-            "old-cert",
-        ]);
-        kiosk
-    }
-
-    fn tool(&self, program: &str, args: &[&str]) -> String {
-        let out = Command::new(program)
-            .args(args)
-            .env("SOFTHSM2_CONF", &self.conf)
-            .output()
-            .unwrap_or_else(|e| panic!("{program} could not start ({e}): is it installed?"));
-        assert!(
-            out.status.success(),
-            "{program} {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// `pkcs11-tool` on the test token, logged in.
-    fn p11(&self, args: &[&str]) -> String {
-        let mut all = vec![
-            "--module",
-            MODULE,
-            "--token-label",
-            LABEL,
-            "--login",
-            "--pin",
-            PIN,
-        ];
-        all.extend_from_slice(args);
-        self.tool("pkcs11-tool", &all)
+        Self(TestToken::with_certificate(20))
     }
 
     /// Runs the kiosk once with extra environment.
     fn run(&self, env: &[(&str, &str)]) -> Output {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_token_renewal"));
         cmd.arg(&self.dir)
-            .env("SOFTHSM2_CONF", &self.conf)
-            .env("KIOSK_PKCS11_MODULES", MODULE)
+            .envs(self.env())
             .env("TEST_PIN", PIN)
             .env("KIOSK_LOG", "trace");
         for (k, v) in env {
@@ -200,30 +74,6 @@ impl Kiosk {
             String::from_utf8_lossy(&last.stdout),
             String::from_utf8_lossy(&last.stderr)
         );
-    }
-
-    /// Objects on the token as `pkcs11-tool --list-objects` shows them:
-    /// (type line, label).
-    fn objects(&self) -> Vec<(String, String)> {
-        let listing = self.p11(&["--list-objects"]);
-        let mut objects = Vec::new();
-        let mut kind = String::new();
-        for line in listing.lines() {
-            if !line.starts_with(' ') && !line.trim().is_empty() {
-                kind = line.split(';').next().unwrap_or_default().trim().to_owned();
-            } else if let Some(label) = line.trim().strip_prefix("label:") {
-                objects.push((kind.clone(), label.trim().to_owned()));
-            }
-        }
-        objects
-    }
-
-    fn labels(&self, kind: &str) -> Vec<String> {
-        self.objects()
-            .into_iter()
-            .filter(|(k, _)| k.starts_with(kind))
-            .map(|(_, l)| l)
-            .collect()
     }
 
     /// Everything the run left on disk, for the PIN search.
@@ -310,10 +160,6 @@ impl Kiosk {
             "certificate carries the token's new key"
         );
     }
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 fn pem(der: &[u8]) -> String {

@@ -15,8 +15,17 @@ pub const SYSTEM_PATH: &str = "/etc/kiosk/kiosk.toml";
 pub struct Config {
     pub kiosk_code: String,
     pub data_dir: PathBuf,
+    /// The earliest instant the clock can truthfully show (RFC 3339).
+    pub clock_floor: String,
     pub store: StoreConfig,
     pub renewal: RenewalConfig,
+    pub key_writer: KeyWriterConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyWriterConfig {
+    pub modules: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -68,6 +77,7 @@ impl Config {
                 self.kiosk_code
             );
         }
+        self.clock_floor()?;
         if self.store.retention_days == 0 {
             bail!("store.retention_days must be at least 1");
         }
@@ -77,6 +87,29 @@ impl Config {
             bail!("renewal window days must be at most 3650");
         }
         Ok(())
+    }
+
+    /// The clock floor as the domain takes it.
+    pub fn clock_floor(&self) -> Result<kiosk_domain::clock::ClockFloor> {
+        let text = &self.clock_floor;
+        let instant =
+            time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+                .with_context(|| {
+                    format!("clock_floor {text:?} must be a date and time with an offset")
+                })?;
+        Ok(kiosk_domain::clock::ClockFloor::new(instant))
+    }
+
+    /// The renewal window as configured.
+    pub fn renewal_window(&self) -> kiosk_domain::renewal_window::RenewalWindow {
+        kiosk_domain::renewal_window::RenewalWindow {
+            opens_before_expiry: time::Duration::days(i64::from(
+                self.renewal.opens_days_before_expiry,
+            )),
+            closes_after_expiry: time::Duration::days(i64::from(
+                self.renewal.closes_days_after_expiry,
+            )),
+        }
     }
 
     fn in_data_dir(&self, path: &Path) -> PathBuf {

@@ -52,13 +52,16 @@ pub struct DeviceReport {
 #[derive(Debug, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceState {
+    /// Working (a key writer with no key in it is working too).
+    Ready,
+    /// Configured but not working: the kiosk cannot serve this part.
+    Fault,
     /// No driver for this device is configured on this kiosk (yet).
     NotConfigured,
 }
 
-/// The devices every kiosk has, each reported until its driver is wired in.
-const DEVICES: [(&str, &str); 4] = [
-    ("usb_key_writer", "PKCS#11 token reader"),
+/// The devices whose drivers are not wired in yet.
+const NOT_YET: [(&str, &str); 3] = [
     ("camera", "face and document camera"),
     ("receipt_printer", "ESC/POS receipt printer"),
     ("ca_link", "connection to the CA"),
@@ -67,14 +70,13 @@ const DEVICES: [(&str, &str); 4] = [
 /// Opens the store (creating it on first run) and gathers the report.
 pub fn run(config: &Config, now: OffsetDateTime) -> Report {
     let store = store_report(config, now);
-    let devices = DEVICES
-        .iter()
-        .map(|(name, what)| DeviceReport {
-            name,
-            state: DeviceState::NotConfigured,
-            detail: format!("{what}: not configured"),
-        })
-        .collect();
+    let mut devices = vec![key_writer_report(config)];
+    devices.extend(NOT_YET.iter().map(|(name, what)| DeviceReport {
+        name,
+        state: DeviceState::NotConfigured,
+        detail: format!("{what}: not configured"),
+    }));
+    let devices_ok = devices.iter().all(|d| d.state != DeviceState::Fault);
     Report {
         kiosk_code: config.kiosk_code.clone(),
         version: env!("CARGO_PKG_VERSION"),
@@ -83,9 +85,33 @@ pub fn run(config: &Config, now: OffsetDateTime) -> Report {
             renewal_closes_days_after_expiry: config.renewal.closes_days_after_expiry,
             retention_days: config.store.retention_days,
         },
-        ok: store.error.is_none(),
+        ok: store.error.is_none() && devices_ok,
         store,
         devices,
+    }
+}
+
+/// The key writer: which modules load and how many keys are inserted.
+fn key_writer_report(config: &Config) -> DeviceReport {
+    let (state, detail) = match crate::token::list(config) {
+        Err(err) => (DeviceState::Fault, format!("{err:#}")),
+        Ok(list) => {
+            let mut detail = match list.tokens.len() {
+                0 => "ready, no key inserted".to_owned(),
+                1 => "ready, 1 key inserted".to_owned(),
+                n => format!("ready, {n} keys inserted"),
+            };
+            for problem in &list.module_problems {
+                detail.push_str("; ");
+                detail.push_str(problem);
+            }
+            (DeviceState::Ready, detail)
+        }
+    };
+    DeviceReport {
+        name: "usb_key_writer",
+        state,
+        detail,
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod config;
 mod doctor;
+mod token;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -36,6 +37,31 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The USB keys in the key writer and their certificates (read only).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Inserted keys and the PKCS#11 modules that could not be loaded.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Each key's certificates with their validity and renewal verdict.
+    Show {
+        /// Only the key with this label.
+        #[arg(long)]
+        label: Option<String>,
+        #[arg(long)]
+        json: bool,
+        /// Language of the renewal reason (zh-CN or en).
+        #[arg(long, default_value = "zh-CN")]
+        lang: String,
+    },
 }
 
 fn main() -> Result<ExitCode> {
@@ -64,6 +90,38 @@ fn main() -> Result<ExitCode> {
             } else {
                 ExitCode::FAILURE
             })
+        }
+        Command::Token {
+            command: TokenCommand::List { json },
+        } => {
+            let list = token::list(&config)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                print!("{}", token::render_list(&list));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token {
+            command: TokenCommand::Show { label, json, lang },
+        } => {
+            let lang = match lang.as_str() {
+                "en" => kiosk_domain::lang::Lang::En,
+                "zh-CN" => kiosk_domain::lang::Lang::ZhCn,
+                other => anyhow::bail!("--lang must be zh-CN or en, not {other:?}"),
+            };
+            let shown = token::show(
+                &config,
+                label.as_deref(),
+                time::OffsetDateTime::now_utc(),
+                lang,
+            )?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&shown)?);
+            } else {
+                print!("{}", token::render_show(&shown));
+            }
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

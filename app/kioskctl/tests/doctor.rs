@@ -11,7 +11,18 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn doctor(data_dir: &Path, json: bool) -> Output {
+    // A key writer with a blank SoftHSM2 token directory: ready, no key in it.
+    let tokens = data_dir.join("softhsm-tokens");
+    std::fs::create_dir_all(&tokens).unwrap();
+    let conf = data_dir.join("softhsm2.conf");
+    std::fs::write(
+        &conf,
+        format!("directories.tokendir = {}\n", tokens.display()),
+    )
+    .unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kioskctl"));
+    cmd.env("SOFTHSM2_CONF", &conf)
+        .env("KIOSK_PKCS11_MODULES", kiosk_tests::softhsm::MODULE);
     cmd.arg("--config")
         .arg("/dev/null")
         .arg("--data-dir")
@@ -55,7 +66,9 @@ fn a_first_run_creates_the_store_and_reports_it() {
         names,
         ["usb_key_writer", "camera", "receipt_printer", "ca_link"]
     );
-    assert!(devices.iter().all(|d| d["state"] == "not_configured"));
+    assert_eq!(devices[0]["state"], "ready", "{:?}", devices[0]);
+    assert_eq!(devices[0]["detail"], "ready, no key inserted");
+    assert!(devices[1..].iter().all(|d| d["state"] == "not_configured"));
 }
 
 #[test]

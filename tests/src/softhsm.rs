@@ -1,0 +1,228 @@
+//! A real PKCS#11 token for tests: a SoftHSM2 token in a temporary directory
+//! with one customer key (P-256, made on the token by OpenSC's `pkcs11-tool`)
+//! and its certificate from a local CA, inside the renewal window.
+#![allow(
+    clippy::expect_used,
+    reason = "test fixture: when the token cannot be made, the test cannot run, and says why"
+)]
+
+use kiosk_x509::test_ca::{CustomerSubject, TestCa};
+use kiosk_x509::{KeyAlgorithm, RemoteSigner, SignerError};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+pub const LABEL: &str = "KIOSK-KEY";
+pub const SO_PIN: &str = "87654321";
+/// Digits that appear nowhere else, so a search for them means something.
+pub const PIN: &str = "468213";
+pub const CA_NAME: &str = "Kiosk Test CA";
+pub const UNIT_NAME: &str = "山西示例煤业有限公司";
+pub const USCC: &str = "91110108551385082Q";
+
+/// A public key only: the test CA needs nothing else to certify it.
+struct PublicOnly(Vec<u8>);
+
+impl RemoteSigner for PublicOnly {
+    fn algorithm(&self) -> KeyAlgorithm {
+        KeyAlgorithm::EcP256
+    }
+    fn public_key_spki_der(&self) -> Vec<u8> {
+        self.0.clone()
+    }
+    fn sign_digest(&self, _: &[u8; 32]) -> Result<Vec<u8>, SignerError> {
+        Err(SignerError::Unsupported("public key only".to_owned()))
+    }
+}
+
+/// The token, its configuration and the CA, all in one temporary directory
+/// (removed when dropped).
+#[derive(Debug)]
+pub struct TestToken {
+    _tmp: tempfile::TempDir,
+    /// Where the token, the CA (`ca.key`, `ca.der`) and anything else live.
+    pub dir: PathBuf,
+    /// The SoftHSM2 configuration: pass as `SOFTHSM2_CONF`.
+    pub conf: PathBuf,
+}
+
+impl TestToken {
+    /// A token with one customer key and a certificate for it that expires
+    /// in `days_left` days.
+    ///
+    /// # Panics
+    /// When `softhsm2-util`, `pkcs11-tool` or the CA fail: the test cannot run.
+    #[must_use]
+    pub fn with_certificate(days_left: i64) -> Self {
+        let token = Self::blank();
+        token.p11(&[
+            "--keypairgen",
+            "--key-type",
+            "EC:prime256v1",
+            "--id",
+            "01",
+            "--label",
+            "old-key",
+        ]);
+        let public = token.dir.join("old-pub.der");
+        token.p11(&[
+            "--read-object",
+            "--type",
+            "pubkey",
+            "--id",
+            "01",
+            "-o",
+            path(&public),
+        ]);
+        let ca = TestCa::new(CA_NAME).expect("test CA");
+        let (key, root) = ca.export().expect("export CA");
+        write(&token.dir.join("ca.key"), &key);
+        write(&token.dir.join("ca.der"), &root);
+        let old = ca
+            .issue_for_subject(
+                &CustomerSubject {
+                    unit_name: UNIT_NAME.to_owned(),
+                    uscc: USCC.to_owned(),
+                },
+                &PublicOnly(std::fs::read(&public).expect("public key")),
+                days_left,
+            )
+            .expect("customer certificate");
+        let old_path = token.dir.join("old.der");
+        write(&old_path, &old);
+        token.p11(&[
+            "--write-object",
+            path(&old_path),
+            "--type",
+            "cert",
+            "--id",
+            "01",
+            "--label",
+            "old-cert",
+        ]);
+        token
+    }
+
+    /// An initialised token with a user PIN and nothing on it (a blank key
+    /// that staff have prepared).
+    ///
+    /// # Panics
+    /// When `softhsm2-util` fails.
+    #[must_use]
+    pub fn blank() -> Self {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path().to_owned();
+        let tokens = dir.join("tokens");
+        std::fs::create_dir_all(&tokens).expect("token dir");
+        let conf = dir.join("softhsm2.conf");
+        write(
+            &conf,
+            format!(
+                "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+                tokens.display()
+            )
+            .as_bytes(),
+        );
+        let token = Self {
+            _tmp: tmp,
+            dir,
+            conf,
+        };
+        token.tool(
+            "softhsm2-util",
+            &[
+                "--init-token",
+                "--free",
+                "--label",
+                LABEL,
+                "--so-pin",
+                SO_PIN,
+                "--pin",
+                PIN,
+            ],
+        );
+        token
+    }
+
+    /// Runs a tool with this token's configuration; its stdout.
+    ///
+    /// # Panics
+    /// When the tool is missing or fails.
+    pub fn tool(&self, program: &str, args: &[&str]) -> String {
+        let out = Command::new(program)
+            .args(args)
+            .env("SOFTHSM2_CONF", &self.conf)
+            .output()
+            .unwrap_or_else(|e| panic!("{program} could not start ({e}): is it installed?"));
+        assert!(
+            out.status.success(),
+            "{program} {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// `pkcs11-tool` on this token, logged in with the user PIN; its stdout.
+    pub fn p11(&self, args: &[&str]) -> String {
+        let mut all = vec![
+            "--module",
+            MODULE,
+            "--token-label",
+            LABEL,
+            "--login",
+            "--pin",
+            PIN,
+        ];
+        all.extend_from_slice(args);
+        self.tool("pkcs11-tool", &all)
+    }
+
+    /// Objects as `pkcs11-tool --list-objects` shows them: (type, label).
+    #[must_use]
+    pub fn objects(&self) -> Vec<(String, String)> {
+        let listing = self.p11(&["--list-objects"]);
+        let mut objects = Vec::new();
+        let mut kind = String::new();
+        for line in listing.lines() {
+            if !line.starts_with(' ') && !line.trim().is_empty() {
+                kind = line.split(';').next().unwrap_or_default().trim().to_owned();
+            } else if let Some(label) = line.trim().strip_prefix("label:") {
+                objects.push((kind.clone(), label.trim().to_owned()));
+            }
+        }
+        objects
+    }
+
+    /// Labels of the objects whose type starts with `kind` ("Private Key",
+    /// "Public Key", "Certificate", "Data object").
+    #[must_use]
+    pub fn labels(&self, kind: &str) -> Vec<String> {
+        self.objects()
+            .into_iter()
+            .filter(|(k, _)| k.starts_with(kind))
+            .map(|(_, l)| l)
+            .collect()
+    }
+
+    /// Environment for a kiosk process using this token.
+    #[must_use]
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("SOFTHSM2_CONF", self.conf.display().to_string()),
+            ("KIOSK_PKCS11_MODULES", MODULE.to_owned()),
+        ]
+    }
+}
+
+/// A path as the `&str` a command line takes.
+///
+/// # Panics
+/// On a path that is not UTF-8 (temp dirs here always are).
+#[must_use]
+pub fn path(p: &Path) -> &str {
+    p.to_str().expect("UTF-8 path")
+}
+
+fn write(path: &Path, bytes: &[u8]) {
+    std::fs::write(path, bytes).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+}
