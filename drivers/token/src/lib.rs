@@ -27,6 +27,7 @@ pub mod error;
 pub mod keygen;
 pub mod module;
 pub mod object;
+pub mod onsite;
 pub mod pin;
 pub mod profile;
 pub mod read;

@@ -49,6 +49,7 @@ mod possession;
 mod public_key;
 mod request;
 mod signer;
+mod subject;
 mod summary;
 #[cfg(feature = "test-ca")]
 pub mod test_ca;
@@ -59,5 +60,6 @@ pub use possession::{PossessionError, ProofOfPossession, prove, verify_proof};
 pub use public_key::PublicKeyError;
 pub use request::{RequestError, build_request, verify_request};
 pub use signer::{RemoteSigner, SignatureError, SignerError, digest_info_sha256};
+pub use subject::unit_subject;
 pub use summary::{CertDetails, CertError, details, summarize};
 pub use verify::{VerifiedCertificate, VerifyError, verify_issued};
