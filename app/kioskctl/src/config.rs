@@ -26,6 +26,48 @@ pub struct Config {
 #[serde(deny_unknown_fields)]
 pub struct KeyWriterConfig {
     pub modules: Vec<PathBuf>,
+    pub models: Vec<KeyModelConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyModelConfig {
+    pub usb_id: String,
+    pub name: String,
+    pub module: PathBuf,
+    #[serde(default)]
+    pub vendor_makes_keys: bool,
+}
+
+impl KeyWriterConfig {
+    /// The configured key models, checked.
+    pub fn models(&self) -> Result<Vec<kiosk_token::usb::KeyModel>> {
+        self.models
+            .iter()
+            .map(|m| {
+                Ok(kiosk_token::usb::KeyModel {
+                    id: m
+                        .usb_id
+                        .parse()
+                        .map_err(|e: String| anyhow::anyhow!("key_writer.models: {e}"))?,
+                    name: m.name.clone(),
+                    module: m.module.clone(),
+                    vendor_makes_keys: m.vendor_makes_keys,
+                })
+            })
+            .collect()
+    }
+
+    /// Every module to load: the list, then each model's own.
+    pub fn all_modules(&self) -> Vec<PathBuf> {
+        let mut modules = self.modules.clone();
+        for m in &self.models {
+            if !modules.contains(&m.module) {
+                modules.push(m.module.clone());
+            }
+        }
+        modules
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -78,6 +120,7 @@ impl Config {
             );
         }
         self.clock_floor()?;
+        self.key_writer.models()?;
         if self.store.retention_days == 0 {
             bail!("store.retention_days must be at least 1");
         }
@@ -170,6 +213,35 @@ mod tests {
         assert_eq!(config.kiosk_code, "TYA");
         assert_eq!(config.store.retention_days, 7);
         assert_eq!(config.store.key_file, PathBuf::from("keys/store.key"));
+    }
+
+    #[test]
+    fn key_models_are_checked_and_add_their_modules() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kiosk.toml");
+        std::fs::write(
+            &path,
+            "[[key_writer.models]]\nusb_id = \"096e:0703\"\nname = \"K\"\nmodule = \"/opt/k.so\"\n",
+        )
+        .unwrap();
+        let config = Config::load(Some(&path)).unwrap();
+        assert_eq!(
+            config.key_writer.models().unwrap()[0].id.to_string(),
+            "096e:0703"
+        );
+        assert!(
+            config
+                .key_writer
+                .all_modules()
+                .contains(&PathBuf::from("/opt/k.so"))
+        );
+        std::fs::write(
+            &path,
+            "[[key_writer.models]]\nusb_id = \"096e0703\"\nname = \"K\"\nmodule = \"/opt/k.so\"\n",
+        )
+        .unwrap();
+        let err = Config::load(Some(&path)).unwrap_err();
+        assert!(format!("{err:#}").contains("VID:PID"), "{err:#}");
     }
 
     #[test]

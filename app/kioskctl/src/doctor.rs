@@ -105,6 +105,10 @@ fn key_writer_report(config: &Config) -> DeviceReport {
                 detail.push_str("; ");
                 detail.push_str(problem);
             }
+            for key in list.usb_keys.iter().filter(|k| !k.supported) {
+                detail.push_str("; ");
+                detail.push_str(&key.detail);
+            }
             (DeviceState::Ready, detail)
         }
     };

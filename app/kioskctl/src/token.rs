@@ -18,6 +18,37 @@ use time::format_description::well_known::Rfc3339;
 pub struct TokenList {
     pub tokens: Vec<TokenEntry>,
     pub module_problems: Vec<String>,
+    /// Keys seen on the USB bus, by VID:PID, supported or not.
+    pub usb_keys: Vec<UsbKeyEntry>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct UsbKeyEntry {
+    pub usb_id: String,
+    pub supported: bool,
+    /// The model's name, or what to tell staff.
+    pub detail: String,
+}
+
+/// The keys on the USB bus, recognised against the configured models.
+fn usb_keys(config: &Config) -> Result<Vec<UsbKeyEntry>> {
+    let models = config.key_writer.models()?;
+    let devices = kiosk_token::usb::devices().context("cannot list USB devices")?;
+    Ok(kiosk_token::usb::recognise(&devices, &models)
+        .into_iter()
+        .map(|r| match r {
+            kiosk_token::usb::Recognised::Supported(m) => UsbKeyEntry {
+                usb_id: m.id.to_string(),
+                supported: true,
+                detail: m.name,
+            },
+            kiosk_token::usb::Recognised::Unsupported(id) => UsbKeyEntry {
+                usb_id: id.to_string(),
+                supported: false,
+                detail: format!("USB key {id} is not supported: add its model and PKCS#11 module to key_writer.models"),
+            },
+        })
+        .collect())
 }
 
 #[derive(Debug, Serialize)]
@@ -55,7 +86,7 @@ pub struct CertificateEntry {
 
 fn open(config: &Config) -> Result<Pkcs11KeyWriter> {
     let writer = Pkcs11KeyWriter::open(WriterConfig {
-        modules: config.key_writer.modules.clone(),
+        modules: config.key_writer.all_modules(),
         profiles: Vec::new(),
     })
     .context("no PKCS#11 module could be loaded")?;
@@ -80,6 +111,7 @@ fn entry(writer: &Pkcs11KeyWriter, module: usize, key: KeyRef) -> TokenEntry {
 pub fn list(config: &Config) -> Result<TokenList> {
     let writer = open(config)?;
     Ok(TokenList {
+        usb_keys: usb_keys(config)?,
         module_problems: writer
             .module_problems()
             .iter()
@@ -171,6 +203,9 @@ pub fn render_list(list: &TokenList) -> String {
     }
     for p in &list.module_problems {
         let _ = writeln!(out, "module problem: {p}");
+    }
+    for k in &list.usb_keys {
+        let _ = writeln!(out, "usb {} {}", k.usb_id, k.detail);
     }
     out
 }

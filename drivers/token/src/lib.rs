@@ -33,6 +33,7 @@ pub mod profile;
 pub mod read;
 pub mod renew;
 pub mod sign;
+pub mod usb;
 pub mod write;
 pub mod writer;
 pub mod x509;
