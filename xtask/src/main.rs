@@ -35,6 +35,7 @@ commands:
   ci [ARGS...]     what CI runs, in order, stopping at the first failure:
                      cargo fmt --all --check
                      cargo clippy --workspace --all-targets --locked -- -D warnings
+                     cargo fetch --locked
                      cargo deny --offline check licenses bans
                      cargo test --workspace --locked [ARGS...]
                    e.g. `cargo xtask ci -- --nocapture`
@@ -281,6 +282,9 @@ fn ci(extra: Vec<OsString>) -> Result<()> {
             ],
         )
         .hint("fix the lints above; --locked also fails when Cargo.lock is missing or stale (commit it)"),
+        // cargo-deny reads every crate of every platform from the local cache
+        // (--offline): fetch them all first, not only the ones this host builds.
+        Step::new("fetch", ["fetch", "--locked"]),
         // The advisory database cannot be fetched here; licenses and bans need
         // only the local cargo metadata, and --offline keeps that offline too.
         Step::new("deny", ["deny", "--offline", "check", "licenses", "bans"])

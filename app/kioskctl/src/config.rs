@@ -19,7 +19,16 @@ pub struct Config {
     pub clock_floor: String,
     pub store: StoreConfig,
     pub renewal: RenewalConfig,
+    pub printer: PrinterConfig,
     pub key_writer: KeyWriterConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrinterConfig {
+    /// Empty when the kiosk has no printer.
+    pub uri: String,
+    pub paper: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -121,6 +130,16 @@ impl Config {
         }
         self.clock_floor()?;
         self.key_writer.models()?;
+        if !self.printer.uri.is_empty() {
+            self.printer
+                .uri
+                .parse::<kiosk_printer::PrinterUri>()
+                .map_err(|e| anyhow::anyhow!("printer.uri: {e}"))?;
+        }
+        self.printer
+            .paper
+            .parse::<kiosk_printer::PrinterProfile>()
+            .map_err(|e| anyhow::anyhow!("printer.paper: {e}"))?;
         if self.store.retention_days == 0 {
             bail!("store.retention_days must be at least 1");
         }

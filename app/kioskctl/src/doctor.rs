@@ -61,21 +61,22 @@ pub enum DeviceState {
 }
 
 /// The devices whose drivers are not wired in yet.
-const NOT_YET: [(&str, &str); 3] = [
+const NOT_YET: [(&str, &str); 2] = [
     ("camera", "face and document camera"),
-    ("receipt_printer", "ESC/POS receipt printer"),
     ("ca_link", "connection to the CA"),
 ];
 
 /// Opens the store (creating it on first run) and gathers the report.
 pub fn run(config: &Config, now: OffsetDateTime) -> Report {
     let store = store_report(config, now);
-    let mut devices = vec![key_writer_report(config)];
+    let mut devices = vec![key_writer_report(config), printer_report(config)];
     devices.extend(NOT_YET.iter().map(|(name, what)| DeviceReport {
         name,
         state: DeviceState::NotConfigured,
         detail: format!("{what}: not configured"),
     }));
+    // The order technicians read them in.
+    devices.swap(1, 2);
     let devices_ok = devices.iter().all(|d| d.state != DeviceState::Fault);
     Report {
         kiosk_code: config.kiosk_code.clone(),
@@ -114,6 +115,23 @@ fn key_writer_report(config: &Config) -> DeviceReport {
     };
     DeviceReport {
         name: "usb_key_writer",
+        state,
+        detail,
+    }
+}
+
+/// The receipt printer, if one is configured.
+fn printer_report(config: &Config) -> DeviceReport {
+    let (state, detail) = match crate::printer::check(config) {
+        None => (
+            DeviceState::NotConfigured,
+            "ESC/POS receipt printer: not configured (receipts shown as a QR code)".to_owned(),
+        ),
+        Some(Ok(detail)) => (DeviceState::Ready, detail),
+        Some(Err(err)) => (DeviceState::Fault, format!("{err:#}")),
+    };
+    DeviceReport {
+        name: "receipt_printer",
         state,
         detail,
     }

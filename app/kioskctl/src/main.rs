@@ -4,6 +4,7 @@
 
 mod config;
 mod doctor;
+mod printer;
 mod token;
 
 use anyhow::Result;
@@ -36,6 +37,16 @@ enum Command {
         /// Print the report as JSON for remote support tools.
         #[arg(long)]
         json: bool,
+    },
+    /// Print a test receipt (Chinese text, a QR code, a cut).
+    PrintTest {
+        /// usb:VID:PID, serial:/dev/ttyUSB0[?baud=N], tcp:HOST:PORT or
+        /// file:PATH (default: printer.uri from the configuration).
+        #[arg(long)]
+        printer: Option<String>,
+        /// 58mm or 80mm (default: printer.paper).
+        #[arg(long)]
+        paper: Option<String>,
     },
     /// The USB keys in the key writer and their certificates (read only).
     Token {
@@ -90,6 +101,13 @@ fn main() -> Result<ExitCode> {
             } else {
                 ExitCode::FAILURE
             })
+        }
+        Command::PrintTest { printer, paper } => {
+            print!(
+                "{}",
+                printer::print_test(&config, printer.as_deref(), paper.as_deref())?
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::Token {
             command: TokenCommand::List { json },
