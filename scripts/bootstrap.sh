@@ -8,7 +8,7 @@
 set -euo pipefail
 
 # Debian packages the build and tests need. Later issues add:
-# libclang-dev, libfontconfig1-dev, ...
+# libfontconfig1-dev, ...
 APT_PACKAGES=(
     build-essential
     pkg-config
@@ -24,6 +24,8 @@ APT_PACKAGES=(
     libudev-dev
     libusb-1.0-0-dev
     socat
+    # The camera: nokhwa's V4L2 bindings are generated with bindgen (libclang).
+    libclang-dev
 )
 
 # Cargo tools: "binary-name crate[@version]". cargo-deny is pinned because

@@ -1,0 +1,1 @@
+//! placeholder: the camera port is being written
