@@ -92,6 +92,24 @@ pub struct StoreConfig {
 pub struct RenewalConfig {
     pub opens_days_before_expiry: u32,
     pub closes_days_after_expiry: u32,
+    pub old_certificate: OldCertificatePolicy,
+}
+
+/// The CA's policy for the old certificate after a renewal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OldCertificatePolicy {
+    Keep,
+    Delete,
+}
+
+impl From<OldCertificatePolicy> for kiosk_domain::ports::key_writer::RetirePolicy {
+    fn from(policy: OldCertificatePolicy) -> Self {
+        match policy {
+            OldCertificatePolicy::Keep => Self::Keep,
+            OldCertificatePolicy::Delete => Self::Delete,
+        }
+    }
 }
 
 impl Config {
@@ -212,6 +230,10 @@ mod tests {
         let config = Config::load(Some(Path::new("/dev/null"))).unwrap();
         assert_eq!(config.kiosk_code, "DEM");
         assert_eq!(config.store.retention_days, 30);
+        assert_eq!(
+            kiosk_domain::ports::key_writer::RetirePolicy::from(config.renewal.old_certificate),
+            kiosk_domain::ports::key_writer::RetirePolicy::Keep
+        );
         assert_eq!(
             config.database_path(),
             PathBuf::from("/var/lib/kiosk/store/kiosk.db")

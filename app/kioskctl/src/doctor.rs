@@ -25,6 +25,8 @@ pub struct Report {
 pub struct SettingsReport {
     pub renewal_opens_days_before_expiry: u32,
     pub renewal_closes_days_after_expiry: u32,
+    /// "keep" or "delete": the old certificate after a renewal.
+    pub old_certificate: String,
     pub retention_days: u32,
 }
 
@@ -84,6 +86,7 @@ pub fn run(config: &Config, now: OffsetDateTime) -> Report {
         settings: SettingsReport {
             renewal_opens_days_before_expiry: config.renewal.opens_days_before_expiry,
             renewal_closes_days_after_expiry: config.renewal.closes_days_after_expiry,
+            old_certificate: format!("{:?}", config.renewal.old_certificate).to_lowercase(),
             retention_days: config.store.retention_days,
         },
         ok: store.error.is_none() && devices_ok,
