@@ -8,6 +8,7 @@
 
 pub mod camera;
 pub mod key_writer;
+pub mod outbox;
 pub mod printer;
 
 use crate::lang::{Lang, Localized};

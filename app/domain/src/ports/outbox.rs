@@ -1,0 +1,1 @@
+//! placeholder: the outbox port is being written
