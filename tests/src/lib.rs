@@ -2,6 +2,7 @@
 //! the layering rules of ARCHITECTURE.md. The tests live in `tests/`; the
 //! binaries they drive in `src/bin/`.
 
+pub mod customer;
 pub mod renewal_sim;
 pub mod rng;
 pub mod softhsm;

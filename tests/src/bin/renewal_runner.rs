@@ -5,18 +5,18 @@
 //! Usage: `renewal_runner DIR`. Prints `at RANK STATE` each time a state has
 //! been saved, and `done ORDER` at the end.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use kiosk_domain::fixtures;
+use kiosk_domain::flow::StepContext;
 use kiosk_domain::flow::driver::{Driver, Executor, Journal, Renewal, Saved};
 use kiosk_domain::flow::renewal::{
     Candidate, Environment, InstallAction, PaymentQr, PinOutcome, RenewalEffect, RenewalEvent,
     RenewalState,
 };
-use kiosk_domain::flow::{SessionId, StepContext};
-use kiosk_domain::order::payment::{Payment, PaymentMethod};
 use kiosk_domain::order::renewal::InstallStep;
 use kiosk_domain::order::{Order, OrderDetails};
 use kiosk_store::Store;
+use kiosk_tests::customer::{self, Next};
 use kiosk_tests::renewal_sim::SimWorld;
 use std::io::Write;
 use std::path::PathBuf;
@@ -173,64 +173,26 @@ fn main() -> Result<()> {
         .map_err(|e| anyhow::anyhow!("resume failed: {e:?}"))?;
     loop {
         let state = driver.state().clone();
-        writeln!(out, "at {} {}", rank(&state), name(&state))?;
+        writeln!(out, "at {} {}", rank(&state), customer::name(&state))?;
         out.flush()?;
-        let event = match &state {
-            RenewalState::Home => RenewalEvent::Start(SessionId(session_id())),
-            RenewalState::ChoosingCertificate { .. } => RenewalEvent::CertificateChosen(0),
-            RenewalState::EnteringPin { .. } => RenewalEvent::PinSubmitted,
-            RenewalState::ConfirmingInfo { .. } => {
-                let OrderDetails::Renewal(d) = fixtures::renewal_order(1).details else {
-                    bail!("fixture is not a renewal");
-                };
-                RenewalEvent::InfoConfirmed {
-                    contact: d.contact,
-                    invoice: d.invoice,
-                }
+        let event = match customer::next(&state, |order| {
+            // The customer pays the QR once; after a restart the kiosk
+            // learns from the CA that it was paid (a poll, here).
+            let mut sim = SimWorld::load(&io.sim)?;
+            if !sim.is_paid(order.number.as_str()) {
+                sim.charge(order.number.as_str());
+                sim.save(&io.sim)?;
             }
-            RenewalState::Paying {
-                order, qr: Some(_), ..
-            } => {
-                // The customer pays the QR once; after a restart the kiosk
-                // learns from the CA that it was paid (a poll, here).
-                let mut sim = SimWorld::load(&io.sim)?;
-                if !sim.is_paid(order.number.as_str()) {
-                    sim.charge(order.number.as_str());
-                    sim.save(&io.sim)?;
-                }
-                RenewalEvent::PaymentConfirmed(Payment {
-                    method: PaymentMethod::AggregatedQr,
-                    amount: order.amount,
-                    reference: format!("PAY-{}", order.number).parse()?,
-                    confirmed_at: ctx().now,
-                })
-            }
-            RenewalState::Paying { qr: None, .. } => RenewalEvent::NetworkChanged { online: true },
-            RenewalState::InstallPending { .. } => RenewalEvent::Retry,
-            RenewalState::Done { order, .. } => {
+            Ok(())
+        })? {
+            Next::Event(event) => event,
+            Next::Done(order) => {
                 writeln!(out, "done {order}")?;
                 return Ok(());
             }
-            other => bail!("stuck in {} with nothing pending", name(other)),
         };
         driver
             .handle(event, &ctx(), &mut io)
             .map_err(|e| anyhow::anyhow!("step failed: {e:?}"))?;
     }
-}
-
-fn name(state: &RenewalState) -> String {
-    let debug = format!("{state:?}");
-    debug
-        .split([' ', '{', '('])
-        .next()
-        .unwrap_or_default()
-        .to_owned()
-}
-
-fn session_id() -> u64 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    u64::try_from(nanos % u128::from(u64::MAX)).unwrap_or(1)
 }

@@ -16,19 +16,19 @@
 
 use anyhow::{Context, Result, anyhow, bail};
 use kiosk_domain::fixtures;
+use kiosk_domain::flow::StepContext;
 use kiosk_domain::flow::driver::{Driver, Executor, Journal, Renewal, Saved};
 use kiosk_domain::flow::renewal::{
     Candidate, Environment, EnvironmentProblem, InstallAction, PaymentQr, RenewalEffect,
     RenewalEvent, RenewalState,
 };
-use kiosk_domain::flow::{SessionId, StepContext};
-use kiosk_domain::order::payment::{Payment, PaymentMethod};
 use kiosk_domain::order::{Order, OrderDetails};
 use kiosk_domain::order_number::OrderNumber;
 use kiosk_domain::ports::key_writer::{
     KeyAlgorithm, KeyId, KeyRef, KeyTag, KeyWriter, Pin, RetirePolicy,
 };
 use kiosk_store::Store;
+use kiosk_tests::customer::{self, Next};
 use kiosk_token::renew::{self, OldCertificate, RenewError, Trust};
 use kiosk_token::x509::X509Reader;
 use kiosk_token::{Pkcs11KeyWriter, TokenError, WriterConfig};
@@ -329,62 +329,21 @@ fn main() -> Result<()> {
         .map_err(|e| anyhow!("resume failed: {e:?}"))?;
     for _ in 0..200 {
         let state = driver.state().clone();
-        writeln!(out, "at {}", name(&state))?;
+        writeln!(out, "at {}", customer::name(&state))?;
         out.flush()?;
-        let event = match &state {
-            RenewalState::Home => RenewalEvent::Start(SessionId(session_id())),
-            RenewalState::ChoosingCertificate { candidates, .. } if candidates.is_empty() => {
-                bail!("no renewable certificate on the key")
-            }
-            RenewalState::ChoosingCertificate { .. } => RenewalEvent::CertificateChosen(0),
-            RenewalState::EnteringPin { .. } => RenewalEvent::PinSubmitted,
-            RenewalState::ConfirmingInfo { .. } => {
-                let OrderDetails::Renewal(d) = fixtures::renewal_order(1).details else {
-                    bail!("fixture is not a renewal");
-                };
-                RenewalEvent::InfoConfirmed {
-                    contact: d.contact,
-                    invoice: d.invoice,
-                }
-            }
-            RenewalState::Paying {
-                order, qr: Some(_), ..
-            } => RenewalEvent::PaymentConfirmed(Payment {
-                method: PaymentMethod::AggregatedQr,
-                amount: order.amount,
-                reference: format!("PAY-{}", order.number).parse()?,
-                confirmed_at: ctx().now,
-            }),
-            RenewalState::Paying { qr: None, .. } => RenewalEvent::NetworkChanged { online: true },
-            RenewalState::InstallPending { failure, .. } => {
-                writeln!(out, "pending {failure:?}")?;
-                RenewalEvent::Retry
-            }
-            RenewalState::Done { order, .. } => {
+        if let RenewalState::InstallPending { failure, .. } = &state {
+            writeln!(out, "pending {failure:?}")?;
+        }
+        let event = match customer::next(&state, |_| Ok(()))? {
+            Next::Event(event) => event,
+            Next::Done(order) => {
                 writeln!(out, "done {order}")?;
                 return Ok(());
             }
-            other => bail!("stuck in {} with nothing pending", name(other)),
         };
         driver
             .handle(event, &ctx(), &mut io)
             .map_err(|e| anyhow!("step failed: {e:?}"))?;
     }
     bail!("the renewal did not finish in 200 steps")
-}
-
-fn name(state: &RenewalState) -> String {
-    let debug = format!("{state:?}");
-    debug
-        .split([' ', '{', '('])
-        .next()
-        .unwrap_or_default()
-        .to_owned()
-}
-
-fn session_id() -> u64 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    u64::try_from(nanos % u128::from(u64::MAX)).unwrap_or(1)
 }
