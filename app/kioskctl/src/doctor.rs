@@ -58,27 +58,29 @@ pub enum DeviceState {
     Ready,
     /// Configured but not working: the kiosk cannot serve this part.
     Fault,
+    /// Not connected; the kiosk works without it (e.g. no camera: staff
+    /// check identity in person and scan documents at the counter).
+    Absent,
     /// No driver for this device is configured on this kiosk (yet).
     NotConfigured,
 }
 
 /// The devices whose drivers are not wired in yet.
-const NOT_YET: [(&str, &str); 2] = [
-    ("camera", "face and document camera"),
-    ("ca_link", "connection to the CA"),
-];
+const NOT_YET: [(&str, &str); 1] = [("ca_link", "connection to the CA")];
 
 /// Opens the store (creating it on first run) and gathers the report.
 pub fn run(config: &Config, now: OffsetDateTime) -> Report {
     let store = store_report(config, now);
-    let mut devices = vec![key_writer_report(config), printer_report(config)];
+    let mut devices = vec![
+        key_writer_report(config),
+        camera_report(),
+        printer_report(config),
+    ];
     devices.extend(NOT_YET.iter().map(|(name, what)| DeviceReport {
         name,
         state: DeviceState::NotConfigured,
         detail: format!("{what}: not configured"),
     }));
-    // The order technicians read them in.
-    devices.swap(1, 2);
     let devices_ok = devices.iter().all(|d| d.state != DeviceState::Fault);
     Report {
         kiosk_code: config.kiosk_code.clone(),
@@ -119,6 +121,30 @@ fn key_writer_report(config: &Config) -> DeviceReport {
     DeviceReport {
         name: "usb_key_writer",
         state,
+        detail,
+    }
+}
+
+/// The cameras the system offers, with their formats.
+fn camera_report() -> DeviceReport {
+    let cameras = kiosk_camera::nokhwa_source::list_cameras();
+    if cameras.is_empty() {
+        return DeviceReport {
+            name: "camera",
+            state: DeviceState::Absent,
+            detail:
+                "no camera found (identity checked in person, documents scanned at the counter)"
+                    .to_owned(),
+        };
+    }
+    let detail = cameras
+        .iter()
+        .map(|c| format!("#{} {} [{}]", c.index, c.name, c.formats.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ");
+    DeviceReport {
+        name: "camera",
+        state: DeviceState::Ready,
         detail,
     }
 }
