@@ -24,6 +24,8 @@ APT_PACKAGES=(
     libudev-dev
     libusb-1.0-0-dev
     socat
+    # A small CJK font (1.6 MB) for Chinese glyphs in receipt previews.
+    fonts-wqy-microhei
     # The camera: nokhwa's V4L2 bindings are generated with bindgen (libclang).
     libclang-dev
 )

@@ -2,12 +2,14 @@
 //! one pixel per dot, font A cells of 12×24 dots, QR codes module for module.
 //!
 //! Text is drawn with the 8×8 bitmap font of the `font8x8` crate (ASCII and
-//! Latin-1, so `¥` shows). **Chinese characters are drawn as outlined
-//! placeholder boxes** of their true width: an embedded CJK font would add
-//! megabytes for a picture whose job is layout, styles and the QR code; the
-//! text itself is checked through [`decode`](crate::decode).
+//! Latin-1, so `¥` shows). Chinese characters are drawn from a CJK outline
+//! font of the system (Debian `fonts-wqy-microhei`, installed by the
+//! bootstrap, or Noto Sans CJK), read once; the font is not embedded, to keep
+//! megabytes out of the binary. On a machine without either, they are drawn
+//! as outlined boxes of their true width, and the text is still checked
+//! through [`decode`](crate::decode).
 //!
-//! Integer arithmetic only.
+//! Integer arithmetic, except the one function that rasterises an outline.
 
 use crate::decode::{Decoded, Item, Line, Qr};
 use crate::encode::char_columns;
@@ -15,6 +17,32 @@ use crate::profile::PrinterProfile;
 use font8x8::legacy::{BASIC_LEGACY, LATIN_LEGACY};
 use image::{ExtendedColorType, ImageEncoder, codecs::png::PngEncoder};
 use kiosk_domain::ports::printer::Align;
+use std::sync::OnceLock;
+
+/// CJK outline fonts looked for, in order (Debian paths).
+const CJK_FONTS: [&str; 3] = [
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+];
+
+/// The first CJK font found, loaded once per process.
+fn cjk_font() -> Option<&'static ab_glyph::FontVec> {
+    static FONT: OnceLock<Option<ab_glyph::FontVec>> = OnceLock::new();
+    FONT.get_or_init(|| {
+        CJK_FONTS.iter().find_map(|path| {
+            let bytes = std::fs::read(path).ok()?;
+            ab_glyph::FontVec::try_from_vec_and_index(bytes, 0).ok()
+        })
+    })
+    .as_ref()
+}
+
+/// Whether previews draw Chinese glyphs (a CJK font was found).
+#[must_use]
+pub fn draws_chinese() -> bool {
+    cjk_font().is_some()
+}
 
 /// Width and height of a font A cell, in dots.
 const CELL_W: u32 = 12;
@@ -157,7 +185,12 @@ fn draw_line(pic: &mut Picture, line: &Line, profile: &PrinterProfile, y: u32) -
             break;
         }
         if columns == 2 {
-            draw_box(pic, x, y, cell_w, CELL_H * h, line.bold);
+            let drawn = cjk_font().is_some_and(|font| {
+                draw_outline(pic, font, c, x, y, cell_w, CELL_H * h, line.bold)
+            });
+            if !drawn {
+                draw_box(pic, x, y, cell_w, CELL_H * h, line.bold);
+            }
         } else {
             draw_glyph(pic, c, x, y, w, h, line.bold);
         }
@@ -186,6 +219,58 @@ fn draw_glyph(pic: &mut Picture, c: char, x: u32, y: u32, w: u32, h: u32, bold: 
             }
         }
     }
+}
+
+/// A character of an outline font in a `w × h` cell, dots where the
+/// outline covers at least half a dot; `false` if the font lacks it.
+#[allow(
+    clippy::float_arithmetic,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_precision_loss,
+    clippy::too_many_arguments,
+    reason = "outline fonts are rasterised in floating point; every result is a whole dot in the cell"
+)]
+fn draw_outline(
+    pic: &mut Picture,
+    font: &ab_glyph::FontVec,
+    c: char,
+    x: u32,
+    y: u32,
+    w: u32,
+    h: u32,
+    bold: bool,
+) -> bool {
+    use ab_glyph::{Font, PxScale, ScaleFont, point};
+    let id = font.glyph_id(c);
+    if id.0 == 0 {
+        return false;
+    }
+    // A little smaller than the cell, as printer fonts leave a margin; a
+    // double-height or double-width cell stretches the glyph, as printers do.
+    let scale = PxScale {
+        x: w as f32 * 0.9,
+        y: h as f32 * 0.9,
+    };
+    let scaled = font.as_scaled(scale);
+    let left = x as f32 + w as f32 * 0.05;
+    let baseline = y as f32
+        + h as f32 * 0.05
+        + scaled.ascent() * scale.y / (scaled.ascent() - scaled.descent());
+    let Some(outline) =
+        font.outline_glyph(id.with_scale_and_position(scale, point(left, baseline)))
+    else {
+        return false;
+    };
+    let bounds = outline.px_bounds();
+    let (ox, oy) = (bounds.min.x.max(0.0) as u32, bounds.min.y.max(0.0) as u32);
+    let thick = 1 + u32::from(bold);
+    outline.draw(|gx, gy, coverage| {
+        if coverage >= 0.5 {
+            pic.fill(ox + gx, oy + gy, thick, 1);
+        }
+    });
+    true
 }
 
 /// The placeholder for a Chinese character: an outlined square.
@@ -248,5 +333,29 @@ mod tests {
         assert!(!pic.is_ink(qr_x - 1, qr_y));
         let png = render_png(&decoded, &profile).unwrap();
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    }
+
+    #[test]
+    fn chinese_is_drawn_as_glyphs_when_a_cjk_font_is_installed() {
+        if !draws_chinese() {
+            eprintln!("SKIPPED: no CJK font installed (Debian fonts-wqy-microhei)");
+            return;
+        }
+        // "数" alone on a line, left-aligned: its cell is 24x24 dots at the margin.
+        let decoded = decode(b"\x1b@\x1c&\xca\xfd\n").unwrap();
+        let pic = render(&decoded, &PrinterProfile::mm58()).unwrap();
+        let ink: Vec<(u32, u32)> = (MARGIN..MARGIN + 24)
+            .flat_map(|x| (MARGIN..MARGIN + 24).map(move |y| (x, y)))
+            .filter(|&(x, y)| pic.is_ink(x, y))
+            .collect();
+        // A glyph, not a box: inked dots in its middle, not only on its edges,
+        // and far fewer than a filled cell.
+        assert!(ink.len() > 40, "{} dots", ink.len());
+        assert!(ink.len() < 24 * 24 / 2, "{} dots", ink.len());
+        assert!(
+            ink.iter()
+                .any(|&(x, y)| (MARGIN + 8..MARGIN + 16).contains(&x)
+                    && (MARGIN + 8..MARGIN + 16).contains(&y))
+        );
     }
 }

@@ -122,7 +122,7 @@ fn prints_renewal_and_application_receipts_over_a_serial_line() {
         "订单号",
         renewal.number.as_str(),
         "金额 ¥300.00",
-        "订单状态 审核通过/待支付",
+        "订单状态 待支付",
         "持有单位 山西示例煤业有限公司",
         "证书序列号 1A2B3C4D",
         "联系人 张*",

@@ -71,6 +71,17 @@ impl Order {
         self.status
     }
 
+    /// The status as the customer is told it: the CA's words, except that a
+    /// renewal, which is never reviewed, is 待支付 rather than 审核通过/待支付.
+    #[must_use]
+    pub fn status_label(&self, lang: Lang) -> &'static str {
+        match (self.lifecycle(), self.status, lang) {
+            (Lifecycle::Renewal, OrderStatus::AwaitingPayment, Lang::ZhCn) => "待支付",
+            (Lifecycle::Renewal, OrderStatus::AwaitingPayment, Lang::En) => "Awaiting payment",
+            (_, status, lang) => status.label(lang),
+        }
+    }
+
     #[must_use]
     pub fn rejection_reason(&self) -> Option<&str> {
         self.rejection_reason.as_deref()

@@ -173,7 +173,7 @@ pub fn receipt_for(order: &Order, ctx: &ReceiptContext) -> Receipt {
     kv(
         &mut blocks,
         t("订单状态", "Status"),
-        order.status().label(lang).to_owned(),
+        order.status_label(lang).to_owned(),
     );
     if let Some(reason) = order.rejection_reason() {
         kv(
@@ -493,7 +493,7 @@ mod tests {
         let zh = receipt_for(&order, &ctx(Lang::ZhCn)).text_lines();
         for line in [
             "数字证书更新回执",
-            "订单状态 审核通过/待支付",
+            "订单状态 待支付",
             "金额 ¥300.00",
             "持有单位 山西示例煤业有限公司",
             "证书序列号 1A2B3C4D",
