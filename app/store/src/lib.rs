@@ -57,6 +57,7 @@ mod numbers;
 mod open;
 mod orders;
 mod outbox;
+mod outbox_port;
 mod purge;
 mod schema;
 

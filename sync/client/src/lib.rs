@@ -1,1 +1,25 @@
-//! (being written)
+//! The kiosk's side of the protocol: an HTTP client for the CA
+//! ([`CaClient`]) and the outbox worker ([`Worker`]) that drains the store's
+//! queue through the domain's [`Outbox`](kiosk_domain::ports::outbox::Outbox)
+//! port, exactly once:
+//!
+//! - each order is created with its idempotency key (a repeat after a lost
+//!   reply finds the stored record), then each attachment is sent as raw
+//!   bytes from the CA's offset, then the order is submitted; only the
+//!   submit's answer marks it acknowledged;
+//! - a transient failure (network, 409, 429, 5xx) is retried with
+//!   exponential backoff and full jitter, capped, and never before the
+//!   CA's `Retry-After`; a permanent refusal (any other 4xx) sets the order
+//!   aside with the CA's code, and the rest of the queue keeps draining;
+//! - the worker publishes its [`SyncState`] on a `tokio::sync::watch`.
+//!
+//! Plain HTTP in this slice: mutual TLS (rustls, the kiosk's device
+//! certificate, the configured CA roots) comes with the next one.
+
+mod backoff;
+mod http;
+mod worker;
+
+pub use backoff::{Backoff, Jitter};
+pub use http::{CaClient, CallError, Disposition};
+pub use worker::{DrainReport, SyncState, Worker, WorkerConfig, WorkerError};

@@ -115,8 +115,11 @@ pub trait Outbox {
 
     /// The CA holds the whole order. Idempotent; returns whether this call
     /// recorded it.
-    fn acknowledged(&mut self, number: &OrderNumber, now: OffsetDateTime)
-    -> Result<bool, Self::Error>;
+    fn acknowledged(
+        &mut self,
+        number: &OrderNumber,
+        now: OffsetDateTime,
+    ) -> Result<bool, Self::Error>;
 
     /// The queue's size and age at `now`.
     fn stats(&mut self, now: OffsetDateTime) -> Result<OutboxStats, Self::Error>;

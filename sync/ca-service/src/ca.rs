@@ -1,0 +1,60 @@
+//! The CA's key and certificate in the data directory: made on first
+//! start, restored on every later one (`ca/key.p256`, mode 0600, and
+//! `ca/cert.der`, each written to a temporary file and renamed).
+
+use kiosk_x509::test_ca::{TestCa, TestCaError};
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+
+const NAME: &str = "Kiosk Reference CA";
+
+#[derive(Debug, thiserror::Error)]
+pub enum CaError {
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("test CA: {0}")]
+    Ca(#[from] TestCaError),
+    #[error("the CA directory holds a key or a certificate but not both")]
+    HalfWritten,
+}
+
+/// The CA of `dir`, created there if it holds none.
+pub fn load_or_create(dir: &Path) -> Result<TestCa, CaError> {
+    std::fs::create_dir_all(dir)?;
+    let key_path = dir.join("key.p256");
+    let cert_path = dir.join("cert.der");
+    match (key_path.exists(), cert_path.exists()) {
+        (true, true) => {
+            let key = std::fs::read(&key_path)?;
+            let cert = std::fs::read(&cert_path)?;
+            Ok(TestCa::restore(NAME, &key, cert)?)
+        }
+        (false, false) => {
+            let ca = TestCa::new(NAME)?;
+            let (key, cert) = ca.export()?;
+            write_atomic(&cert_path, &cert, 0o644)?;
+            write_atomic(&key_path, &key, 0o600)?;
+            tracing::info!("created a new CA key");
+            Ok(ca)
+        }
+        _ => Err(CaError::HalfWritten),
+    }
+}
+
+fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), CaError> {
+    let tmp = path.with_extension("tmp");
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(mode)
+        .open(&tmp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    if let Some(parent) = path.parent() {
+        std::fs::File::open(parent)?.sync_all()?;
+    }
+    Ok(())
+}

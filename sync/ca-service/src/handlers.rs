@@ -1,0 +1,525 @@
+//! The HTTP side: routes, extraction, and errors as problem+json. Bad input
+//! of any kind is a 4xx problem; a storage failure is a 503 `unavailable`
+//! (logged); nothing answers a bare 500.
+
+use crate::Service;
+use crate::storage::{
+    AppendOutcome, CreateOutcome, NewOrder, StorageError, StoredRenewal, SubmitOutcome,
+    TransitionOutcome,
+};
+use axum::Json;
+use axum::body::Body;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use http_body_util::BodyExt;
+use kiosk_domain::order::status::Lifecycle;
+use kiosk_sync_wire::attachment::{AttachmentStatusV1, OffsetQuery};
+use kiosk_sync_wire::feed::{FeedPageV1, FeedQuery, RejectV1, StatusV1};
+use kiosk_sync_wire::headers;
+use kiosk_sync_wire::hex;
+use kiosk_sync_wire::order::OrderV1;
+use kiosk_sync_wire::problem::{Problem, ProblemCode};
+use kiosk_sync_wire::renewal::{KeyAlgorithmV1, RenewalIssuedV1, RenewalRequestV1};
+use kiosk_x509::KeyAlgorithm;
+use kiosk_x509::test_ca::Profile;
+use sha2::{Digest, Sha256};
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+use time::OffsetDateTime;
+
+pub(crate) fn router(service: Service) -> axum::Router {
+    axum::Router::new()
+        .route("/v1/orders/{number}", put(create_order).get(get_order))
+        .route(
+            "/v1/orders/{number}/attachments/{position}",
+            get(attachment_status).put(put_attachment),
+        )
+        .route("/v1/orders/{number}/submit", post(submit))
+        .route("/v1/feed", get(feed))
+        .route("/v1/renewals/{number}", post(renew))
+        .route("/v1/admin/orders/{number}/approve", post(approve))
+        .route("/v1/admin/orders/{number}/reject", post(reject))
+        .route("/openapi.json", get(openapi))
+        .fallback(fallback)
+        .layer(middleware::from_fn_with_state(service.clone(), gate))
+        .with_state(service)
+}
+
+/// An error answer.
+#[derive(Debug)]
+pub(crate) struct ApiError {
+    problem: Box<Problem>,
+    offset: Option<u64>,
+    retry_after: Option<u32>,
+}
+
+impl ApiError {
+    fn new(code: ProblemCode) -> Self {
+        Box::new(Problem::new(code)).into()
+    }
+    fn detail(code: ProblemCode, detail: &str) -> Self {
+        Box::new(Problem::new(code).with_detail(detail)).into()
+    }
+}
+
+impl From<Box<Problem>> for ApiError {
+    fn from(problem: Box<Problem>) -> Self {
+        Self {
+            problem,
+            offset: None,
+            retry_after: None,
+        }
+    }
+}
+
+impl From<StorageError> for ApiError {
+    fn from(e: StorageError) -> Self {
+        tracing::error!(error = %e, "storage failed");
+        Self::new(ProblemCode::Unavailable)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status =
+            StatusCode::from_u16(self.problem.status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+        let body = serde_json::to_vec(&self.problem).unwrap_or_default();
+        let mut response = (status, body).into_response();
+        let h = response.headers_mut();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(headers::PROBLEM_JSON),
+        );
+        if let Some(offset) = self.offset {
+            h.insert(headers::UPLOAD_OFFSET, HeaderValue::from(offset));
+        }
+        if let Some(secs) = self.retry_after {
+            h.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
+    }
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
+    // The rejection's text may quote the body: keep it out of the answer.
+    body.map(|Json(v)| v).map_err(|r| {
+        ApiError::detail(
+            ProblemCode::MalformedBody,
+            &format!("the body is not the expected JSON (HTTP {})", r.status()),
+        )
+    })
+}
+
+fn path<T>(p: Result<Path<T>, PathRejection>) -> ApiResult<T> {
+    p.map(|Path(v)| v)
+        .map_err(|_| ApiError::new(ProblemCode::NotFound))
+}
+
+fn query<T>(q: Result<Query<T>, QueryRejection>) -> ApiResult<T> {
+    q.map(|Query(v)| v)
+        .map_err(|_| ApiError::detail(ProblemCode::MalformedBody, "the query is not valid"))
+}
+
+fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+/// Logs each request's arrival (method and path: no personal data beyond
+/// order numbers) and answers injected faults.
+async fn gate(State(service): State<Service>, request: Request, next: Next) -> Response {
+    let line = format!("{} {}", request.method(), request.uri().path());
+    if let Ok(mut log) = service.inner.requests.lock() {
+        log.push((Instant::now(), line));
+    }
+    if request.uri().path().starts_with("/v1/") {
+        let injected = service.inner.injection.lock().ok().and_then(|mut i| {
+            (i.remaining > 0).then(|| {
+                i.remaining -= 1;
+                *i
+            })
+        });
+        if let Some(i) = injected {
+            let code = if i.status == 429 {
+                ProblemCode::TooManyRequests
+            } else {
+                ProblemCode::Unavailable
+            };
+            let mut e = ApiError::new(code);
+            e.problem.status = i.status;
+            e.retry_after = i.retry_after_secs;
+            return e.into_response();
+        }
+    }
+    next.run(request).await
+}
+
+async fn fallback() -> ApiError {
+    ApiError::new(ProblemCode::NotFound)
+}
+
+async fn openapi() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        kiosk_sync_wire::OPENAPI_JSON,
+    )
+        .into_response()
+}
+
+/// Removes an idempotency key from the in-flight set when the request
+/// ends, however it ends (also when the client goes away mid-request).
+struct InFlight<'a> {
+    service: &'a Service,
+    key: String,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut set) = self.service.inner.in_flight.lock() {
+            set.remove(&self.key);
+        }
+    }
+}
+
+fn is_idempotency_key(key: &str) -> bool {
+    key.len() == 32 && key.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+async fn create_order(
+    State(service): State<Service>,
+    number: Result<Path<String>, PathRejection>,
+    request_headers: HeaderMap,
+    body: Result<Json<OrderV1>, JsonRejection>,
+) -> ApiResult<Response> {
+    let number = path(number)?;
+    let key = request_headers
+        .get(headers::IDEMPOTENCY_KEY)
+        .and_then(|v| v.to_str().ok())
+        .filter(|k| is_idempotency_key(k))
+        .ok_or_else(|| ApiError::new(ProblemCode::IdempotencyKeyMissing))?
+        .to_owned();
+    let document = json_body(body)?;
+    let valid = document.validate()?;
+    if valid.number.as_str() != number {
+        return Err(ApiError::new(ProblemCode::NumberMismatch));
+    }
+    if let Some(project) = &valid.project_code
+        && !service.inner.options.projects.contains(project)
+    {
+        return Err(ApiError::new(ProblemCode::UnknownProject));
+    }
+    let _guard = {
+        let mut set = service
+            .inner
+            .in_flight
+            .lock()
+            .map_err(|_| StorageError::Poisoned)?;
+        if !set.insert(key.clone()) {
+            return Err(ApiError::new(ProblemCode::RequestInFlight));
+        }
+        InFlight {
+            service: &service,
+            key: key.clone(),
+        }
+    };
+    let delay = service.inner.options.create_delay;
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let canonical =
+        serde_json::to_string(&document).map_err(|_| ApiError::new(ProblemCode::MalformedBody))?;
+    let outcome = service.storage().create_order(&NewOrder {
+        idempotency_key: &key,
+        number: &number,
+        body_sha256: hex::encode(&Sha256::digest(canonical.as_bytes())),
+        document_json: canonical,
+        lifecycle: valid.lifecycle,
+        attachments: &document.attachments,
+        now: now(),
+    })?;
+    match outcome {
+        CreateOutcome::Created(record) => {
+            tracing::info!(order = %number, "order created");
+            Ok((StatusCode::CREATED, Json(record)).into_response())
+        }
+        CreateOutcome::Existing(record) => Ok((StatusCode::OK, Json(record)).into_response()),
+        CreateOutcome::KeyReused => Err(ApiError::new(ProblemCode::IdempotencyKeyReused)),
+        CreateOutcome::NumberTaken => Err(ApiError::new(ProblemCode::NumberTaken)),
+    }
+}
+
+async fn get_order(
+    State(service): State<Service>,
+    number: Result<Path<String>, PathRejection>,
+) -> ApiResult<Response> {
+    let number = path(number)?;
+    let record = service
+        .storage()
+        .order(&number)?
+        .ok_or_else(|| ApiError::new(ProblemCode::NotFound))?;
+    Ok(Json(record).into_response())
+}
+
+fn attachment_response(status: AttachmentStatusV1) -> Response {
+    let offset = status.received;
+    let mut response = Json(status).into_response();
+    response
+        .headers_mut()
+        .insert(headers::UPLOAD_OFFSET, HeaderValue::from(offset));
+    response
+}
+
+async fn attachment_status(
+    State(service): State<Service>,
+    at: Result<Path<(String, u32)>, PathRejection>,
+) -> ApiResult<Response> {
+    let (number, position) = path(at)?;
+    let status = service
+        .storage()
+        .attachment(&number, position)?
+        .ok_or_else(|| ApiError::new(ProblemCode::NotFound))?;
+    Ok(attachment_response(status))
+}
+
+async fn put_attachment(
+    State(service): State<Service>,
+    at: Result<Path<(String, u32)>, PathRejection>,
+    offset: Result<Query<OffsetQuery>, QueryRejection>,
+    request_headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    let (number, position) = path(at)?;
+    let OffsetQuery { offset } = query(offset)?;
+    let declared = request_headers
+        .get(headers::SHA256)
+        .and_then(|v| v.to_str().ok())
+        .filter(|d| hex::is_sha256(d))
+        .ok_or_else(|| {
+            let mut p = Problem::new(ProblemCode::InvalidField)
+                .with_detail("the SHA-256 header is missing or not lower-case hex");
+            p.field = Some("header:sha-256".to_owned());
+            ApiError::from(Box::new(p))
+        })?
+        .to_owned();
+    let current = service
+        .storage()
+        .attachment(&number, position)?
+        .ok_or_else(|| ApiError::new(ProblemCode::NotFound))?;
+    if offset != current.received {
+        let mut e = ApiError::detail(ProblemCode::OffsetMismatch, "resume from Upload-Offset");
+        e.offset = Some(current.received);
+        return Err(e);
+    }
+    let room = usize::try_from(current.size.saturating_sub(offset)).unwrap_or(usize::MAX);
+    // Read the part; keep whatever arrived if the connection breaks.
+    let mut body = body;
+    let mut bytes = Vec::new();
+    let mut broken = false;
+    while let Some(frame) = body.frame().await {
+        match frame {
+            Ok(frame) => {
+                if let Ok(data) = frame.into_data() {
+                    if bytes.len() + data.len() > room {
+                        return Err(ApiError::new(ProblemCode::AttachmentTooLarge));
+                    }
+                    bytes.extend_from_slice(&data);
+                }
+            }
+            Err(_) => {
+                broken = true;
+                break;
+            }
+        }
+    }
+    let outcome = service
+        .storage()
+        .append(&number, position, offset, &declared, &bytes)?
+        .ok_or_else(|| ApiError::new(ProblemCode::NotFound))?;
+    if broken {
+        tracing::info!(order = %number, position, kept = bytes.len(), "attachment part cut; kept what arrived");
+        return Err(ApiError::detail(
+            ProblemCode::MalformedBody,
+            "the body was cut",
+        ));
+    }
+    match outcome {
+        AppendOutcome::Appended(status) => Ok(attachment_response(status)),
+        AppendOutcome::OffsetMismatch(held) => {
+            let mut e = ApiError::new(ProblemCode::OffsetMismatch);
+            e.offset = Some(held);
+            Err(e)
+        }
+        AppendOutcome::TooLarge => Err(ApiError::new(ProblemCode::AttachmentTooLarge)),
+        AppendOutcome::DigestMismatch => Err(ApiError::new(ProblemCode::DigestMismatch)),
+        AppendOutcome::DigestConflict => {
+            let mut p = Problem::new(ProblemCode::InvalidField)
+                .with_detail("the SHA-256 header is not the digest the order announced");
+            p.field = Some("header:sha-256".to_owned());
+            Err(Box::new(p).into())
+        }
+    }
+}
+
+async fn submit(
+    State(service): State<Service>,
+    number: Result<Path<String>, PathRejection>,
+) -> ApiResult<Response> {
+    let number = path(number)?;
+    match service.storage().submit(&number, now())? {
+        None => Err(ApiError::new(ProblemCode::NotFound)),
+        Some(SubmitOutcome::Incomplete) => Err(ApiError::new(ProblemCode::AttachmentsIncomplete)),
+        Some(SubmitOutcome::Submitted(record)) => Ok(Json(record).into_response()),
+    }
+}
+
+async fn feed(
+    State(service): State<Service>,
+    q: Result<Query<FeedQuery>, QueryRejection>,
+) -> ApiResult<Json<FeedPageV1>> {
+    let q = query(q)?;
+    let limit = q.limit.unwrap_or(100).clamp(1, 500);
+    let entries = service.storage().feed(q.cursor, limit)?;
+    let next_cursor = entries.last().map_or(q.cursor, |e| e.seq);
+    Ok(Json(FeedPageV1 {
+        entries,
+        next_cursor,
+    }))
+}
+
+async fn review(
+    service: &Service,
+    number: &str,
+    to: StatusV1,
+    reason: Option<&str>,
+) -> ApiResult<Response> {
+    match service.storage().transition(number, to, reason, now())? {
+        None => Err(ApiError::new(ProblemCode::NotFound)),
+        Some(TransitionOutcome::Illegal) => Err(ApiError::new(ProblemCode::IllegalTransition)),
+        Some(TransitionOutcome::Done(record)) => {
+            tracing::info!(order = %number, status = to.as_str(), "order reviewed");
+            Ok(Json(record).into_response())
+        }
+    }
+}
+
+async fn approve(
+    State(service): State<Service>,
+    number: Result<Path<String>, PathRejection>,
+) -> ApiResult<Response> {
+    let number = path(number)?;
+    review(&service, &number, StatusV1::AwaitingPayment, None).await
+}
+
+async fn reject(
+    State(service): State<Service>,
+    number: Result<Path<String>, PathRejection>,
+    body: Result<Json<RejectV1>, JsonRejection>,
+) -> ApiResult<Response> {
+    let number = path(number)?;
+    let RejectV1 { reason } = json_body(body)?;
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 200 {
+        let mut p = Problem::new(ProblemCode::InvalidField)
+            .with_detail("a reason of 1 to 200 characters is required");
+        p.field = Some("reason".to_owned());
+        return Err(Box::new(p).into());
+    }
+    review(&service, &number, StatusV1::Rejected, Some(reason)).await
+}
+
+fn unhex(field: &str, text: &str) -> ApiResult<Vec<u8>> {
+    hex::decode(text).filter(|b| !b.is_empty()).ok_or_else(|| {
+        let mut p =
+            Problem::new(ProblemCode::InvalidField).with_detail(format!("{field} is not hex"));
+        p.field = Some(field.to_owned());
+        Box::new(p).into()
+    })
+}
+
+async fn renew(
+    State(service): State<Service>,
+    number: Result<Path<String>, PathRejection>,
+    body: Result<Json<RenewalRequestV1>, JsonRejection>,
+) -> ApiResult<Json<RenewalIssuedV1>> {
+    let number = path(number)?;
+    let request = json_body(body)?;
+    match service.storage().lifecycle(&number)? {
+        None => return Err(ApiError::new(ProblemCode::NotFound)),
+        Some(Lifecycle::Renewal) => {}
+        Some(_) => {
+            return Err(ApiError::detail(
+                ProblemCode::IllegalTransition,
+                "the order is not a renewal",
+            ));
+        }
+    }
+    if request.attempt == 0 {
+        let mut p = Problem::new(ProblemCode::InvalidField).with_detail("attempts start at 1");
+        p.field = Some("attempt".to_owned());
+        return Err(Box::new(p).into());
+    }
+    let csr = unhex("request_der_hex", &request.request_der_hex)?;
+    let proof = kiosk_x509::ProofOfPossession {
+        old_certificate_der: unhex(
+            "proof.old_certificate_der_hex",
+            &request.proof.old_certificate_der_hex,
+        )?,
+        signature: unhex("proof.signature_hex", &request.proof.signature_hex)?,
+        algorithm: match request.proof.algorithm {
+            KeyAlgorithmV1::EcP256 => KeyAlgorithm::EcP256,
+            KeyAlgorithmV1::Rsa { bits } => KeyAlgorithm::Rsa { bits },
+        },
+    };
+    let request_sha256 = hex::encode(&Sha256::digest(&csr));
+    let answer = |stored: StoredRenewal| RenewalIssuedV1 {
+        number: number.clone(),
+        attempt: request.attempt,
+        certificate_der_hex: hex::encode(&stored.certificate_der),
+        intermediates_der_hex: Vec::new(),
+    };
+
+    // One issuance at a time: (order, attempt) is checked and kept atomically.
+    let _one = service.inner.renewals.lock().await;
+    if let Some(stored) = service.storage().renewal(&number, request.attempt)? {
+        return if stored.request_sha256 == request_sha256 {
+            Ok(Json(answer(stored)))
+        } else {
+            Err(ApiError::new(ProblemCode::RenewalConflict))
+        };
+    }
+    kiosk_x509::verify_request(&csr)
+        .map_err(|e| ApiError::detail(ProblemCode::InvalidRequest, &e.to_string()))?;
+    kiosk_x509::verify_proof(&csr, &proof)
+        .map_err(|e| ApiError::detail(ProblemCode::ProofRejected, &e.to_string()))?;
+    let old = kiosk_x509::details(&proof.old_certificate_der)
+        .map_err(|e| ApiError::detail(ProblemCode::UnknownCertificate, &e.to_string()))?;
+    kiosk_x509::verify_issued(
+        &proof.old_certificate_der,
+        &old.spki_der,
+        &[],
+        &[service.ca().root_der()],
+        now(),
+    )
+    .map_err(|e| ApiError::detail(ProblemCode::UnknownCertificate, &e.to_string()))?;
+    let der = service
+        .ca()
+        .issue(&csr, service.inner.options.validity_days, Profile::Customer)
+        .map_err(|e| ApiError::detail(ProblemCode::InvalidRequest, &e.to_string()))?;
+    service.inner.issued.fetch_add(1, Ordering::SeqCst);
+    let kept = service.storage().insert_renewal(
+        &number,
+        request.attempt,
+        &StoredRenewal {
+            request_sha256,
+            certificate_der: der,
+        },
+        now(),
+    )?;
+    tracing::info!(order = %number, attempt = request.attempt, "renewal issued");
+    Ok(Json(answer(kept)))
+}

@@ -1,0 +1,184 @@
+//! The reference CA service: the other side of the kiosk's protocol
+//! (`kiosk-sync-wire`), real and persistent, for development and tests.
+//!
+//! - [`Service`]: the state (storage, the CA key, in-flight idempotency keys,
+//!   fault injection for tests) and its axum [`Router`](axum::Router);
+//! - [`run`]: serves it on a bound listener until `shutdown` resolves (tests
+//!   bind port 0);
+//! - [`storage`]: the storage trait; [`sqlite`]: its SQLite implementation;
+//! - [`ca`]: the CA key in the data directory.
+//!
+//! Plain HTTP in this slice; mutual TLS comes with the next one.
+
+pub mod ca;
+mod handlers;
+pub mod sqlite;
+pub mod storage;
+
+use kiosk_x509::test_ca::TestCa;
+use std::collections::HashSet;
+use std::future::Future;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use storage::Storage;
+
+/// Every route the service implements, as (method, OpenAPI path). The
+/// router is built from the same paths and a test checks each one is in the
+/// served OpenAPI document.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("put", "/v1/orders/{number}"),
+    ("get", "/v1/orders/{number}"),
+    ("get", "/v1/orders/{number}/attachments/{position}"),
+    ("head", "/v1/orders/{number}/attachments/{position}"),
+    ("put", "/v1/orders/{number}/attachments/{position}"),
+    ("post", "/v1/orders/{number}/submit"),
+    ("get", "/v1/feed"),
+    ("post", "/v1/renewals/{number}"),
+    ("post", "/v1/admin/orders/{number}/approve"),
+    ("post", "/v1/admin/orders/{number}/reject"),
+    ("get", "/openapi.json"),
+];
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("storage: {0}")]
+    Storage(#[from] storage::StorageError),
+    #[error("the CA key: {0}")]
+    Ca(#[from] ca::CaError),
+}
+
+/// Settings of the service.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The project codes the CA offers; an application for another is refused.
+    pub projects: Vec<String>,
+    /// Validity of issued certificates, in days.
+    pub validity_days: i64,
+    /// Tests only: hold each order creation this long, so that a second
+    /// request with the same key meets the first in flight.
+    pub create_delay: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            projects: vec!["COAL".to_owned()],
+            validity_days: 365,
+            create_delay: Duration::ZERO,
+        }
+    }
+}
+
+/// Faults the service answers with instead of serving (tests, and the
+/// "storm" modes of the issue).
+#[derive(Debug, Clone, Copy, Default)]
+struct Injection {
+    remaining: u32,
+    status: u16,
+    retry_after_secs: Option<u32>,
+}
+
+/// The running service's state. Cheap to clone.
+#[derive(Clone)]
+pub struct Service {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service").finish_non_exhaustive()
+    }
+}
+
+struct Inner {
+    storage: Box<dyn Storage>,
+    ca: TestCa,
+    options: Options,
+    in_flight: Mutex<HashSet<String>>,
+    injection: Mutex<Injection>,
+    requests: Mutex<Vec<(Instant, String)>>,
+    renewals: tokio::sync::Mutex<()>,
+    issued: AtomicU64,
+}
+
+impl Service {
+    /// Opens the service's data directory: `ca.sqlite` and the CA key under
+    /// `ca/` (created on first start, restored afterwards).
+    pub fn open(dir: &Path, options: Options) -> Result<Self, ServiceError> {
+        std::fs::create_dir_all(dir).map_err(ca::CaError::Io)?;
+        let storage = sqlite::SqliteStorage::open(&dir.join("ca.sqlite"))?;
+        let ca = ca::load_or_create(&dir.join("ca"))?;
+        Ok(Self::with_storage(Box::new(storage), ca, options))
+    }
+
+    /// A service over any storage.
+    #[must_use]
+    pub fn with_storage(storage: Box<dyn Storage>, ca: TestCa, options: Options) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                storage,
+                ca,
+                options,
+                in_flight: Mutex::new(HashSet::new()),
+                injection: Mutex::new(Injection::default()),
+                requests: Mutex::new(Vec::new()),
+                renewals: tokio::sync::Mutex::new(()),
+                issued: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// The axum router of every route in [`ROUTES`].
+    pub fn router(&self) -> axum::Router {
+        handlers::router(self.clone())
+    }
+
+    pub fn storage(&self) -> &dyn Storage {
+        self.inner.storage.as_ref()
+    }
+
+    /// The CA (tests issue the "old" certificates of renewals with it).
+    pub fn ca(&self) -> &TestCa {
+        &self.inner.ca
+    }
+
+    /// How many certificates the CA has signed for renewals.
+    pub fn issued_count(&self) -> u64 {
+        self.inner.issued.load(Ordering::SeqCst)
+    }
+
+    /// Answers the next `count` API requests with `status` (e.g. 429 or
+    /// 503) and, if given, `Retry-After: seconds`, instead of serving them.
+    pub fn inject(&self, count: u32, status: u16, retry_after_secs: Option<u32>) {
+        if let Ok(mut i) = self.inner.injection.lock() {
+            *i = Injection {
+                remaining: count,
+                status,
+                retry_after_secs,
+            };
+        }
+    }
+
+    /// When each API request arrived, with its method and path.
+    pub fn requests(&self) -> Vec<(Instant, String)> {
+        self.inner
+            .requests
+            .lock()
+            .map(|r| r.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Serves `service` on `listener` until `shutdown` resolves.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    service: Service,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, service.router())
+        .with_graceful_shutdown(shutdown)
+        .await
+}

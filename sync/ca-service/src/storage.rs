@@ -1,0 +1,132 @@
+//! What the service keeps, behind a trait: SQLite now ([`crate::sqlite`]),
+//! PostgreSQL for a multi-instance deployment later. Every method is one
+//! atomic step; the rules that need the whole picture (idempotency, offsets,
+//! the status table) run inside it, so a second backend must keep them in
+//! one transaction too.
+
+use kiosk_domain::order::status::Lifecycle;
+use kiosk_sync_wire::attachment::{AttachmentMetaV1, AttachmentStatusV1};
+use kiosk_sync_wire::feed::{FeedEntryV1, StatusV1};
+use kiosk_sync_wire::order::OrderRecordV1;
+use time::OffsetDateTime;
+
+/// A storage failure: the service answers `unavailable` and logs it.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("database: {0}")]
+    Database(#[from] rusqlite::Error),
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+    #[error("the storage lock is poisoned")]
+    Poisoned,
+}
+
+pub type StorageResult<T> = Result<T, StorageError>;
+
+/// A validated order to create.
+#[derive(Debug, Clone)]
+pub struct NewOrder<'a> {
+    pub idempotency_key: &'a str,
+    pub number: &'a str,
+    /// SHA-256 of the canonical document: what "the same body" means.
+    pub body_sha256: String,
+    pub document_json: String,
+    pub lifecycle: Lifecycle,
+    pub attachments: &'a [AttachmentMetaV1],
+    pub now: OffsetDateTime,
+}
+
+/// What became of a create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CreateOutcome {
+    Created(OrderRecordV1),
+    /// Same key, same body: the stored record.
+    Existing(OrderRecordV1),
+    /// Same key, another body.
+    KeyReused,
+    /// The number exists under another key.
+    NumberTaken,
+}
+
+/// What became of a part of an attachment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppendOutcome {
+    Appended(AttachmentStatusV1),
+    /// The part does not start at the offset held (given).
+    OffsetMismatch(u64),
+    TooLarge,
+    /// The part declares another SHA-256 than the order document announced.
+    DigestConflict,
+    /// The whole did not hash to the announced digest; the bytes were dropped.
+    DigestMismatch,
+}
+
+/// What became of a submit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubmitOutcome {
+    Submitted(OrderRecordV1),
+    Incomplete,
+}
+
+/// What became of a review decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransitionOutcome {
+    Done(OrderRecordV1),
+    /// Not submitted yet, or not allowed by the status table.
+    Illegal,
+}
+
+/// A certificate issued for (order, attempt).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRenewal {
+    pub request_sha256: String,
+    pub certificate_der: Vec<u8>,
+}
+
+/// The service's storage.
+pub trait Storage: Send + Sync + 'static {
+    fn create_order(&self, order: &NewOrder<'_>) -> StorageResult<CreateOutcome>;
+    fn order(&self, number: &str) -> StorageResult<Option<OrderRecordV1>>;
+    fn lifecycle(&self, number: &str) -> StorageResult<Option<Lifecycle>>;
+    /// `None` if there is no such attachment.
+    fn attachment(&self, number: &str, position: u32) -> StorageResult<Option<AttachmentStatusV1>>;
+    /// Appends `bytes` at `offset` for an attachment whose whole SHA-256 the
+    /// sender declares as `declared_sha256`; `None` if there is no such attachment.
+    fn append(
+        &self,
+        number: &str,
+        position: u32,
+        offset: u64,
+        declared_sha256: &str,
+        bytes: &[u8],
+    ) -> StorageResult<Option<AppendOutcome>>;
+    /// `None` for an unknown order.
+    fn submit(&self, number: &str, now: OffsetDateTime) -> StorageResult<Option<SubmitOutcome>>;
+    /// A status change by the CA (review...), written to the feed. `None`
+    /// for an unknown order.
+    fn transition(
+        &self,
+        number: &str,
+        to: StatusV1,
+        reason: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StorageResult<Option<TransitionOutcome>>;
+    fn feed(&self, cursor: u64, limit: u32) -> StorageResult<Vec<FeedEntryV1>>;
+    fn renewal(&self, number: &str, attempt: u32) -> StorageResult<Option<StoredRenewal>>;
+    /// Keeps the first certificate for (order, attempt) and returns it.
+    fn insert_renewal(
+        &self,
+        number: &str,
+        attempt: u32,
+        renewal: &StoredRenewal,
+        now: OffsetDateTime,
+    ) -> StorageResult<StoredRenewal>;
+
+    // For tests and the back office.
+    /// How many orders were created with this key (the exactly-once oracle).
+    fn creations(&self, idempotency_key: &str) -> StorageResult<u64>;
+    /// How many orders exist.
+    fn order_count(&self) -> StorageResult<u64>;
+    /// The bytes held for an attachment.
+    fn attachment_bytes(&self, number: &str, position: u32) -> StorageResult<Option<Vec<u8>>>;
+}

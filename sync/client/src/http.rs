@@ -1,0 +1,262 @@
+//! The CA's routes as async calls, and how each failure is to be treated.
+
+use kiosk_sync_wire::attachment::AttachmentStatusV1;
+use kiosk_sync_wire::feed::FeedPageV1;
+use kiosk_sync_wire::order::{OrderRecordV1, OrderV1};
+use kiosk_sync_wire::problem::{Problem, ProblemCode};
+use kiosk_sync_wire::renewal::{RenewalIssuedV1, RenewalRequestV1};
+use kiosk_sync_wire::{headers, paths};
+use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
+use std::time::Duration;
+
+/// A failed call.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    /// No answer: connection refused or cut, timeout.
+    #[error("transport: {0}")]
+    Transport(String),
+    /// The CA answered with an error status.
+    #[error("HTTP {status}: {}", problem.as_ref().map_or("(no problem document)", |p| p.code.as_str()))]
+    Status {
+        status: u16,
+        problem: Option<Box<Problem>>,
+        retry_after: Option<Duration>,
+        /// `Upload-Offset`, when the CA sent one.
+        offset: Option<u64>,
+    },
+    /// A success status with a body that is not what the protocol says.
+    #[error("the answer is not valid: {0}")]
+    Invalid(String),
+}
+
+/// What to do after a failed call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Disposition {
+    /// Try again later, not before `not_before` if the CA said so.
+    Retry {
+        code: String,
+        not_before: Option<Duration>,
+    },
+    /// The CA refused for good: set the order aside with this code.
+    Refused { code: String },
+}
+
+impl CallError {
+    /// Transient: no answer, 408, 409, 425, 429, 5xx, or a problem code
+    /// the protocol marks transient. Anything else from the CA is permanent.
+    #[must_use]
+    pub fn disposition(&self) -> Disposition {
+        match self {
+            Self::Transport(_) => Disposition::Retry {
+                code: "transport".to_owned(),
+                not_before: None,
+            },
+            Self::Invalid(_) => Disposition::Retry {
+                code: "invalid_answer".to_owned(),
+                not_before: None,
+            },
+            Self::Status {
+                status,
+                problem,
+                retry_after,
+                ..
+            } => {
+                let code = problem
+                    .as_ref()
+                    .map_or_else(|| format!("http_{status}"), |p| p.code.as_str().to_owned());
+                let transient = matches!(status, 408 | 409 | 425 | 429 | 500..=599)
+                    || problem.as_ref().is_some_and(|p| p.code.is_transient());
+                if transient {
+                    Disposition::Retry {
+                        code,
+                        not_before: *retry_after,
+                    }
+                } else {
+                    Disposition::Refused { code }
+                }
+            }
+        }
+    }
+
+    /// The problem code, if the CA sent a problem document.
+    #[must_use]
+    pub fn code(&self) -> Option<ProblemCode> {
+        match self {
+            Self::Status {
+                problem: Some(p), ..
+            } => Some(p.code),
+            _ => None,
+        }
+    }
+
+    /// Whether the CA answered at all.
+    #[must_use]
+    pub fn reached_ca(&self) -> bool {
+        !matches!(self, Self::Transport(_))
+    }
+}
+
+/// The CA's API over HTTP.
+#[derive(Debug, Clone)]
+pub struct CaClient {
+    http: reqwest::Client,
+    base: String,
+}
+
+fn transport(e: &reqwest::Error) -> CallError {
+    // The error's text may carry the URL (an order number): keep the kind.
+    let kind = if e.is_timeout() {
+        "timeout"
+    } else if e.is_connect() {
+        "connect"
+    } else if e.is_body() {
+        "body"
+    } else {
+        "request"
+    };
+    CallError::Transport(kind.to_owned())
+}
+
+impl CaClient {
+    /// A client for the CA at `base` (e.g. `http://127.0.0.1:8080`).
+    pub fn new(base: &str, request_timeout: Duration) -> Result<Self, CallError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(request_timeout)
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| CallError::Invalid(format!("client: {e}")))?;
+        Ok(Self {
+            http,
+            base: base.trim_end_matches('/').to_owned(),
+        })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn answer<T: DeserializeOwned>(
+        response: Result<reqwest::Response, reqwest::Error>,
+    ) -> Result<(StatusCode, T), CallError> {
+        let response = response.map_err(|e| transport(&e))?;
+        let status = response.status();
+        if status.is_success() {
+            let bytes = response.bytes().await.map_err(|e| transport(&e))?;
+            let value = serde_json::from_slice(&bytes)
+                .map_err(|e| CallError::Invalid(format!("HTTP {status}: {e}")))?;
+            return Ok((status, value));
+        }
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        };
+        // Retry-After in seconds; an HTTP-date is not used by the CA.
+        let retry_after = header(reqwest::header::RETRY_AFTER.as_str()).map(Duration::from_secs);
+        let offset = header(headers::UPLOAD_OFFSET);
+        // A bounded read: a broken server's huge error body is not kept.
+        let bytes = response.bytes().await.unwrap_or_default();
+        let problem = (bytes.len() <= 64 * 1024)
+            .then(|| serde_json::from_slice::<Problem>(&bytes).ok().map(Box::new))
+            .flatten();
+        Err(CallError::Status {
+            status: status.as_u16(),
+            problem,
+            retry_after,
+            offset,
+        })
+    }
+
+    /// `PUT /v1/orders/{number}`: `true` if this call created it.
+    pub async fn put_order(
+        &self,
+        idempotency_key: &str,
+        order: &OrderV1,
+    ) -> Result<(bool, OrderRecordV1), CallError> {
+        let response = self
+            .http
+            .put(self.url(&paths::order(&order.number)))
+            .header(headers::IDEMPOTENCY_KEY, idempotency_key)
+            .json(order)
+            .send()
+            .await;
+        let (status, record) = Self::answer(response).await?;
+        Ok((status == StatusCode::CREATED, record))
+    }
+
+    /// `GET /v1/orders/{number}/attachments/{position}`.
+    pub async fn attachment_status(
+        &self,
+        number: &str,
+        position: u32,
+    ) -> Result<AttachmentStatusV1, CallError> {
+        let response = self
+            .http
+            .get(self.url(&paths::attachment(number, position)))
+            .send()
+            .await;
+        Ok(Self::answer(response).await?.1)
+    }
+
+    /// `PUT /v1/orders/{number}/attachments/{position}?offset=N`: `part` is
+    /// the attachment's bytes from `offset` on; `sha256_hex` the whole's.
+    pub async fn put_attachment_part(
+        &self,
+        number: &str,
+        position: u32,
+        offset: u64,
+        sha256_hex: &str,
+        part: Vec<u8>,
+    ) -> Result<AttachmentStatusV1, CallError> {
+        let response = self
+            .http
+            .put(self.url(&paths::attachment(number, position)))
+            .query(&[("offset", offset)])
+            .header(headers::SHA256, sha256_hex)
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+            .body(part)
+            .send()
+            .await;
+        Ok(Self::answer(response).await?.1)
+    }
+
+    /// `POST /v1/orders/{number}/submit`.
+    pub async fn submit(&self, number: &str) -> Result<OrderRecordV1, CallError> {
+        let response = self
+            .http
+            .post(self.url(&paths::submit(number)))
+            .send()
+            .await;
+        Ok(Self::answer(response).await?.1)
+    }
+
+    /// `GET /v1/feed?cursor=N`.
+    pub async fn feed(&self, cursor: u64, limit: u32) -> Result<FeedPageV1, CallError> {
+        let response = self
+            .http
+            .get(self.url(paths::FEED))
+            .query(&[("cursor", cursor), ("limit", u64::from(limit))])
+            .send()
+            .await;
+        Ok(Self::answer(response).await?.1)
+    }
+
+    /// `POST /v1/renewals/{number}`.
+    pub async fn renew(
+        &self,
+        number: &str,
+        request: &RenewalRequestV1,
+    ) -> Result<RenewalIssuedV1, CallError> {
+        let response = self
+            .http
+            .post(self.url(&paths::renewal(number)))
+            .json(request)
+            .send()
+            .await;
+        Ok(Self::answer(response).await?.1)
+    }
+}

@@ -1,0 +1,374 @@
+//! The outbox worker: drains due uploads through the port, one order at a
+//! time (order, then each attachment from the CA's offset, then submit).
+
+use crate::backoff::{Backoff, Jitter};
+use crate::http::{CaClient, CallError, Disposition};
+use kiosk_domain::ports::outbox::{Outbox, Upload, UploadBody};
+use kiosk_sync_wire::order::{OrderV1, sendable};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use time::OffsetDateTime;
+use tokio::sync::watch;
+
+/// What the UI, `kioskctl queue` and `doctor` are shown.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncState {
+    /// The CA answered the last call (whatever it answered).
+    pub online: bool,
+    /// Orders still to send (not set aside).
+    pub queue_depth: u64,
+    /// Orders the CA refused for good, waiting for staff.
+    pub set_aside: u64,
+    /// How long the oldest order still to send has waited.
+    pub oldest_pending_age: Option<Duration>,
+    /// When an order was last acknowledged.
+    pub last_success: Option<OffsetDateTime>,
+    /// The last error code (`transport`, `too_many_requests`...), never
+    /// personal data.
+    pub last_error: Option<String>,
+}
+
+/// Settings of the worker.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// The CA's base URL, e.g. `http://127.0.0.1:8080`.
+    pub base_url: String,
+    /// Due uploads fetched per pass.
+    pub batch: usize,
+    pub backoff_base_ms: u64,
+    pub backoff_cap_ms: u64,
+    /// The jitter's seed (`None`: from entropy).
+    pub seed: Option<u64>,
+    /// The longest sleep when nothing is due.
+    pub idle_poll: Duration,
+    /// Per request.
+    pub request_timeout: Duration,
+}
+
+impl WorkerConfig {
+    /// Production defaults: backoff from 1 s up to 5 min.
+    #[must_use]
+    pub fn new(base_url: &str) -> Self {
+        Self {
+            base_url: base_url.to_owned(),
+            batch: 20,
+            backoff_base_ms: 1_000,
+            backoff_cap_ms: 300_000,
+            seed: None,
+            idle_poll: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// The worker could not use its port or build its client.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    #[error("the outbox failed: {0}")]
+    Outbox(Box<dyn std::error::Error + Send + Sync>),
+    #[error("the HTTP client: {0}")]
+    Client(#[from] CallError),
+}
+
+/// What one pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DrainReport {
+    pub acknowledged: u32,
+    pub retried: u32,
+    pub set_aside: u32,
+    /// The pass stopped early (CA unreachable or asking to wait) and should
+    /// not be repeated before this long.
+    pub pause: Option<Duration>,
+}
+
+type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
+
+/// The outbox worker over a port `O`.
+pub struct Worker<O: Outbox> {
+    outbox: O,
+    client: CaClient,
+    config: WorkerConfig,
+    backoff: Backoff,
+    clock: Clock,
+    state: watch::Sender<SyncState>,
+    /// Consecutive passes that could not reach the CA.
+    offline_passes: u32,
+}
+
+impl<O: Outbox> std::fmt::Debug for Worker<O> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Worker")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+fn outbox_error<E: std::error::Error + Send + Sync + 'static>(e: E) -> WorkerError {
+    WorkerError::Outbox(Box::new(e))
+}
+
+impl<O: Outbox> Worker<O> {
+    /// A worker and the receiver of its state.
+    pub fn new(
+        outbox: O,
+        config: WorkerConfig,
+    ) -> Result<(Self, watch::Receiver<SyncState>), WorkerError> {
+        let client = CaClient::new(&config.base_url, config.request_timeout)?;
+        let jitter = config
+            .seed
+            .map_or_else(Jitter::from_entropy, Jitter::seeded);
+        let backoff = Backoff::new(config.backoff_base_ms, config.backoff_cap_ms, jitter);
+        let (state, receiver) = watch::channel(SyncState::default());
+        Ok((
+            Self {
+                outbox,
+                client,
+                config,
+                backoff,
+                clock: Arc::new(OffsetDateTime::now_utc),
+                state,
+                offline_passes: 0,
+            },
+            receiver,
+        ))
+    }
+
+    /// Replaces the wall clock (tests).
+    #[must_use]
+    pub fn with_clock(
+        mut self,
+        clock: impl Fn() -> OffsetDateTime + Send + Sync + 'static,
+    ) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// The HTTP client (the same CA), e.g. to send a renewal.
+    pub fn client(&self) -> &CaClient {
+        &self.client
+    }
+
+    /// Gives the port back.
+    pub fn into_outbox(self) -> O {
+        self.outbox
+    }
+
+    fn now(&self) -> OffsetDateTime {
+        (self.clock)()
+    }
+
+    /// Drains until `shutdown` resolves, then gives the port back.
+    pub async fn run(mut self, shutdown: impl Future<Output = ()>) -> O {
+        tokio::pin!(shutdown);
+        loop {
+            let sleep = match self.drain_once().await {
+                Ok(report) => match report.pause {
+                    Some(pause) => pause,
+                    None if report.acknowledged + report.retried + report.set_aside > 0 => {
+                        Duration::ZERO
+                    }
+                    None => self.idle_sleep(),
+                },
+                Err(e) => {
+                    tracing::error!(error = %e, "sync pass failed");
+                    self.state
+                        .send_modify(|s| s.last_error = Some("outbox".to_owned()));
+                    self.config.idle_poll
+                }
+            };
+            tokio::select! {
+                () = &mut shutdown => return self.outbox,
+                () = tokio::time::sleep(sleep) => {}
+            }
+        }
+    }
+
+    /// Until the next upload is due, at most `idle_poll`.
+    fn idle_sleep(&mut self) -> Duration {
+        let now = self.now();
+        let next = self
+            .outbox
+            .stats(now)
+            .ok()
+            .and_then(|s| s.next_attempt_at)
+            .map(|at| (at - now).try_into().unwrap_or(Duration::ZERO));
+        next.map_or(self.config.idle_poll, |d: Duration| {
+            d.min(self.config.idle_poll)
+        })
+    }
+
+    /// One pass over the uploads due now.
+    pub async fn drain_once(&mut self) -> Result<DrainReport, WorkerError> {
+        let mut report = DrainReport::default();
+        self.publish_stats()?;
+        let due = self
+            .outbox
+            .due(self.now(), self.config.batch)
+            .map_err(outbox_error)?;
+        for upload in due {
+            let Some(body) = self
+                .outbox
+                .upload_body(&upload.number)
+                .map_err(outbox_error)?
+            else {
+                // Purged before it was ever sent: nothing left to send.
+                tracing::warn!(order = %upload.number, "queued order no longer held; skipped");
+                continue;
+            };
+            match send(&self.client, &upload, &body).await {
+                Ok(()) => {
+                    let now = self.now();
+                    self.outbox
+                        .acknowledged(&upload.number, now)
+                        .map_err(outbox_error)?;
+                    self.offline_passes = 0;
+                    report.acknowledged += 1;
+                    self.state.send_modify(|s| {
+                        s.online = true;
+                        s.last_success = Some(now);
+                    });
+                }
+                Err(error) => {
+                    let stop = self.failed(&upload, &error, &mut report)?;
+                    if stop {
+                        break;
+                    }
+                }
+            }
+            self.publish_stats()?;
+        }
+        self.publish_stats()?;
+        Ok(report)
+    }
+
+    /// Records a failure; returns whether the pass should stop.
+    fn failed(
+        &mut self,
+        upload: &Upload,
+        error: &CallError,
+        report: &mut DrainReport,
+    ) -> Result<bool, WorkerError> {
+        let now = self.now();
+        let reached = error.reached_ca();
+        match error.disposition() {
+            Disposition::Refused { code } => {
+                self.outbox
+                    .set_aside(&upload.number, now, &code)
+                    .map_err(outbox_error)?;
+                report.set_aside += 1;
+                self.state.send_modify(|s| {
+                    s.online = true;
+                    s.last_error = Some(code);
+                });
+                Ok(false)
+            }
+            Disposition::Retry { code, not_before } => {
+                let jittered = self.backoff.delay(upload.attempts);
+                let wait = not_before.map_or(jittered, |n| n.max(jittered));
+                self.outbox
+                    .retry_later(&upload.number, now, now + wait, &code)
+                    .map_err(outbox_error)?;
+                report.retried += 1;
+                tracing::info!(order = %upload.number, error_code = %code, wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), "upload will be retried");
+                self.state.send_modify(|s| {
+                    s.online = reached;
+                    s.last_error = Some(code);
+                });
+                // The CA asked everyone to wait, or cannot be reached: stop
+                // the pass instead of hitting it with the rest of the batch.
+                if let Some(n) = not_before {
+                    report.pause = Some(n);
+                    return Ok(true);
+                }
+                if !reached {
+                    self.offline_passes = self.offline_passes.saturating_add(1);
+                    report.pause = Some(self.backoff.delay(self.offline_passes));
+                    return Ok(true);
+                }
+                Ok(false)
+            }
+        }
+    }
+
+    fn publish_stats(&mut self) -> Result<(), WorkerError> {
+        let now = self.now();
+        let stats = self.outbox.stats(now).map_err(outbox_error)?;
+        self.state.send_modify(|s| {
+            s.queue_depth = stats.depth;
+            s.set_aside = stats.set_aside;
+            s.oldest_pending_age = stats
+                .oldest_pending_created_at
+                .map(|t| (now - t).try_into().unwrap_or(Duration::ZERO));
+        });
+        Ok(())
+    }
+}
+
+/// Order, attachments from the CA's offsets, submit. (A free function: the
+/// future holds only the client, so a port that is `Send` but not `Sync`,
+/// like the store, can run on a multi-threaded runtime.)
+async fn send(client: &CaClient, upload: &Upload, body: &UploadBody) -> Result<(), CallError> {
+    let document = OrderV1::from_domain(&body.order, &body.attachments);
+    let number = document.number.as_str();
+    let (created, record) = client.put_order(&upload.idempotency_key, &document).await?;
+    tracing::debug!(order = %number, created, "order at the CA");
+    for attachment in sendable(&body.order, &body.attachments) {
+        let known = record
+            .attachments
+            .iter()
+            .find(|a| a.position == attachment.position);
+        let mut offset = known.map_or(0, |a| a.received);
+        if known.is_some_and(|a| a.complete) {
+            check_digest(
+                known.and_then(|a| a.sha256.as_deref()),
+                &attachment.sha256_hex,
+            )?;
+            continue;
+        }
+        let size = u64::try_from(attachment.bytes.len()).unwrap_or(u64::MAX);
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let start = usize::try_from(offset.min(size)).unwrap_or(usize::MAX);
+            let part = attachment.bytes.get(start..).unwrap_or_default().to_vec();
+            match client
+                .put_attachment_part(
+                    number,
+                    attachment.position,
+                    offset,
+                    &attachment.sha256_hex,
+                    part,
+                )
+                .await
+            {
+                Ok(status) if status.complete => {
+                    check_digest(status.sha256.as_deref(), &attachment.sha256_hex)?;
+                    break;
+                }
+                Ok(status) => offset = status.received,
+                Err(CallError::Status {
+                    offset: Some(held),
+                    status: 409,
+                    ..
+                }) if tries < 4 => offset = held,
+                Err(e) => return Err(e),
+            }
+            if tries >= 4 {
+                return Err(CallError::Invalid("attachment did not complete".to_owned()));
+            }
+        }
+    }
+    client.submit(number).await?;
+    Ok(())
+}
+
+fn check_digest(server: Option<&str>, ours: &str) -> Result<(), CallError> {
+    if server == Some(ours) {
+        Ok(())
+    } else {
+        Err(CallError::Invalid(
+            "the CA's SHA-256 of an attachment is not the kiosk's".to_owned(),
+        ))
+    }
+}

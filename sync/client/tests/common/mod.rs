@@ -1,0 +1,221 @@
+//! Shared by the end-to-end tests and the bench: a real CA service on
+//! 127.0.0.1:0, a real store with queued orders, and a fault-injecting TCP
+//! proxy of our own.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+pub mod proxy;
+
+use ca_service::{Options, Service};
+use kiosk_domain::fixtures;
+use kiosk_domain::money::Fen;
+use kiosk_domain::order::attachment::{Attachment, AttachmentKind};
+use kiosk_domain::order::renewal::RenewalDetails;
+use kiosk_domain::order::{Order, OrderDetails};
+use kiosk_domain::order_number::OrderNumber;
+use kiosk_store::Store;
+use sha2::{Digest, Sha256};
+use std::net::SocketAddr;
+use std::path::Path;
+use time::macros::{date, datetime};
+use tokio::sync::oneshot;
+
+/// A running service; dropping `stop` shuts it down.
+pub struct RunningService {
+    pub service: Service,
+    pub addr: SocketAddr,
+    pub stop: Option<oneshot::Sender<()>>,
+}
+
+impl RunningService {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+pub async fn start_service(dir: &Path, options: Options) -> RunningService {
+    let service = Service::open(dir, options).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let s = service.clone();
+    tokio::spawn(async move {
+        ca_service::run(listener, s, async {
+            let _ = stopped.await;
+        })
+        .await
+        .unwrap();
+    });
+    RunningService {
+        service,
+        addr,
+        stop: Some(stop),
+    }
+}
+
+pub fn open_store(dir: &Path) -> Store {
+    Store::open(&dir.join("kiosk.sqlite"), &dir.join("keys/store.key")).unwrap()
+}
+
+/// Deterministic incompressible bytes behind a file signature.
+pub fn file(signature: &[u8], seed: u64, size: usize) -> Vec<u8> {
+    let mut state = seed;
+    let mut bytes = signature.to_vec();
+    while bytes.len() < size {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        bytes.extend_from_slice(&(z ^ (z >> 31)).to_le_bytes());
+    }
+    bytes.truncate(size);
+    bytes
+}
+
+/// One queued order as the kiosk saved it.
+#[derive(Debug, Clone)]
+pub struct Queued {
+    pub number: OrderNumber,
+    pub key: String,
+    pub sha256: Vec<String>,
+}
+
+/// Queues `n` application orders (sessions `prefix-i`), each with two
+/// attachments of `size` bytes; `tweak` may change the details.
+pub fn queue_applications(
+    store: &mut Store,
+    prefix: &str,
+    n: u32,
+    size: usize,
+    tweak: impl Fn(&mut kiosk_domain::order::application::ApplicationDetails),
+) -> Vec<Queued> {
+    let mut out = Vec::new();
+    for i in 0..n {
+        let seed = u64::from(i) * 2 + prefix.bytes().map(u64::from).sum::<u64>() * 1_000_003;
+        let attachments = vec![
+            Attachment::new(
+                AttachmentKind::BusinessLicence,
+                file(b"%PDF-1.7\n", seed, size),
+            )
+            .unwrap(),
+            Attachment::new(
+                AttachmentKind::HandlerId,
+                file(&[0xFF, 0xD8, 0xFF, 0xE0], seed + 1, size),
+            )
+            .unwrap(),
+        ];
+        let mut details = fixtures::application_details();
+        tweak(&mut details);
+        let amount = details.amount_due().unwrap();
+        let order = store
+            .create_order(
+                &format!("{prefix}-{i}"),
+                &fixtures::kiosk(),
+                date!(2026 - 11 - 23),
+                |number| {
+                    Order::new(
+                        number,
+                        datetime!(2026-11-23 10:00 UTC),
+                        amount,
+                        OrderDetails::Application(details),
+                    )
+                },
+                &attachments,
+            )
+            .unwrap();
+        out.push(queued(store, &order.number));
+    }
+    out
+}
+
+/// Queues one renewal order for `details`.
+pub fn queue_renewal(store: &mut Store, session: &str, details: RenewalDetails) -> Queued {
+    let order = store
+        .create_order(
+            session,
+            &fixtures::kiosk(),
+            date!(2026 - 11 - 23),
+            |number| {
+                Order::new(
+                    number,
+                    datetime!(2026-11-23 10:00 UTC),
+                    Fen(30_000),
+                    OrderDetails::Renewal(details),
+                )
+            },
+            &[],
+        )
+        .unwrap();
+    queued(store, &order.number)
+}
+
+fn queued(store: &Store, number: &OrderNumber) -> Queued {
+    let key = store
+        .pending_uploads(datetime!(2100-01-01 00:00 UTC), 100_000)
+        .unwrap()
+        .into_iter()
+        .find(|e| e.number == *number)
+        .unwrap()
+        .idempotency_key;
+    let sha256 = store
+        .attachments(number)
+        .unwrap()
+        .into_iter()
+        .map(|a| a.sha256_hex)
+        .collect();
+    Queued {
+        number: *number,
+        key,
+        sha256,
+    }
+}
+
+/// Checks the oracle: every queued order is on the server exactly once,
+/// submitted, with byte-identical attachments.
+pub fn assert_arrived_exactly_once(service: &Service, queued: &[Queued]) {
+    let storage = service.storage();
+    for q in queued {
+        assert_eq!(storage.creations(&q.key).unwrap(), 1, "order {}", q.number);
+        let record = storage.order(q.number.as_str()).unwrap().unwrap();
+        assert!(record.submitted, "order {} not submitted", q.number);
+        for (position, sha) in q.sha256.iter().enumerate() {
+            let position = u32::try_from(position).unwrap();
+            let bytes = storage
+                .attachment_bytes(q.number.as_str(), position)
+                .unwrap()
+                .unwrap();
+            let server_sha = kiosk_sync_wire::hex::encode(&Sha256::digest(&bytes));
+            assert_eq!(&server_sha, sha, "attachment {position} of {}", q.number);
+            let status = record
+                .attachments
+                .iter()
+                .find(|a| a.position == position)
+                .unwrap();
+            assert_eq!(status.sha256.as_deref(), Some(sha.as_str()));
+        }
+    }
+}
+
+/// Waits (up to `secs`) until the worker reports an empty queue.
+pub async fn wait_drained(
+    state: &mut tokio::sync::watch::Receiver<kiosk_sync_client::SyncState>,
+    secs: u64,
+) {
+    tokio::time::timeout(
+        std::time::Duration::from_secs(secs),
+        state.wait_for(|s| s.queue_depth == 0 && s.last_success.is_some()),
+    )
+    .await
+    .expect("the queue did not drain in time")
+    .unwrap();
+}
+
+/// A test worker config: fast backoff, replayable jitter.
+pub fn test_config(url: &str) -> kiosk_sync_client::WorkerConfig {
+    let mut c = kiosk_sync_client::WorkerConfig::new(url);
+    c.backoff_base_ms = 20;
+    c.backoff_cap_ms = 500;
+    c.seed = Some(5);
+    c.idle_poll = std::time::Duration::from_millis(100);
+    c.request_timeout = std::time::Duration::from_secs(5);
+    c
+}

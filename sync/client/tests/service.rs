@@ -1,0 +1,410 @@
+//! The CA service's protocol, route by route, from the kiosk's client: the
+//! OpenAPI document, validation (bad input is a 4xx problem, never a 500),
+//! resumable attachments, the review feed, and renewals.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test, with its location"
+)]
+
+mod common;
+
+use ca_service::Options;
+use common::*;
+use kiosk_domain::fixtures;
+use kiosk_domain::order::OrderDetails;
+use kiosk_domain::order::renewal::{Contact, InstallProgress, RenewalDetails};
+use kiosk_domain::ports::outbox::Outbox;
+use kiosk_sync_client::{CaClient, Worker};
+use kiosk_sync_wire::feed::StatusV1;
+use kiosk_sync_wire::hex;
+use kiosk_sync_wire::order::{DetailsV1, OrderV1};
+use kiosk_sync_wire::problem::{Problem, ProblemCode};
+use kiosk_sync_wire::renewal::{KeyAlgorithmV1, ProofV1, RenewalRequestV1};
+use kiosk_x509::RemoteSigner;
+use kiosk_x509::test_ca::{CustomerSubject, SoftSigner};
+use std::time::Duration;
+use time::OffsetDateTime;
+
+const KEY: &str = "0123456789abcdef0123456789abcdef";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_served_openapi_document_parses_and_lists_every_route() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = start_service(dir.path(), Options::default()).await;
+    let text = reqwest::get(format!("{}/openapi.json", ca.url()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    for (method, path) in ca_service::ROUTES {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} is not documented"
+        );
+    }
+    // Every problem code of the wire is documented.
+    let codes = doc["components"]["schemas"]["Problem"]["properties"]["code"]["enum"]
+        .as_array()
+        .unwrap();
+    for code in ProblemCode::ALL {
+        assert!(
+            codes.iter().any(|c| c == code.as_str()),
+            "{}",
+            code.as_str()
+        );
+    }
+}
+
+async fn problem(response: reqwest::Response) -> (u16, Problem) {
+    let status = response.status().as_u16();
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    (status, response.json().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_gets_a_4xx_problem_never_a_500() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = start_service(dir.path(), Options::default()).await;
+    let http = reqwest::Client::new();
+    let order = fixtures::application_order(1);
+    let good = OrderV1::from_domain(&order, &[]);
+    let url = format!("{}/v1/orders/{}", ca.url(), good.number);
+
+    let mut bad_uscc = good.clone();
+    if let DetailsV1::Application(a) = &mut bad_uscc.details {
+        a.unit_uscc = "91110108551385082A".to_owned();
+    }
+    let (status, p) = problem(
+        http.put(&url)
+            .header("idempotency-key", KEY)
+            .json(&bad_uscc)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((status, p.code), (422, ProblemCode::InvalidField));
+    assert_eq!(p.field.as_deref(), Some("details.unit_uscc"));
+    assert!(!p.message_zh_cn.is_empty() && !p.message_en.is_empty());
+
+    let mut bad_mobile = good.clone();
+    if let DetailsV1::Application(a) = &mut bad_mobile.details {
+        a.handler_mobile = "1234".to_owned();
+    }
+    let (status, p) = problem(
+        http.put(&url)
+            .header("idempotency-key", KEY)
+            .json(&bad_mobile)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, p.field.as_deref()),
+        (422, Some("details.handler_mobile"))
+    );
+
+    let cases: Vec<(reqwest::RequestBuilder, u16, ProblemCode)> = vec![
+        (
+            http.put(&url).json(&good),
+            400,
+            ProblemCode::IdempotencyKeyMissing,
+        ),
+        (
+            http.put(&url)
+                .header("idempotency-key", "short")
+                .json(&good),
+            400,
+            ProblemCode::IdempotencyKeyMissing,
+        ),
+        (
+            http.put(&url)
+                .header("idempotency-key", KEY)
+                .header("content-type", "application/json")
+                .body("{not json"),
+            400,
+            ProblemCode::MalformedBody,
+        ),
+        (
+            http.put(format!("{}/v1/orders/OTHER", ca.url()))
+                .header("idempotency-key", KEY)
+                .json(&good),
+            422,
+            ProblemCode::NumberMismatch,
+        ),
+        (
+            http.get(format!("{}/v1/nothing", ca.url())),
+            404,
+            ProblemCode::NotFound,
+        ),
+        (
+            http.get(format!("{url}/attachments/notanumber")),
+            404,
+            ProblemCode::NotFound,
+        ),
+        (
+            http.get(format!("{}/v1/feed?cursor=-1", ca.url())),
+            400,
+            ProblemCode::MalformedBody,
+        ),
+        (
+            http.post(format!("{url}/submit")),
+            404,
+            ProblemCode::NotFound,
+        ),
+        (
+            http.post(format!("{}/v1/renewals/{}", ca.url(), good.number))
+                .json(&serde_json::json!({"attempt": 1})),
+            400,
+            ProblemCode::MalformedBody,
+        ),
+    ];
+    for (request, want_status, want_code) in cases {
+        let (status, p) = problem(request.send().await.unwrap()).await;
+        assert_eq!((status, p.code), (want_status, want_code));
+    }
+    assert_eq!(ca.service.storage().order_count().unwrap(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attachment_cut_at_half_resumes_from_the_servers_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = start_service(&dir.path().join("ca"), Options::default()).await;
+    let mut store = open_store(&dir.path().join("kiosk"));
+    let queued = queue_applications(&mut store, "half", 1, 1_000_000, |_| {});
+    let body = store.upload_body(&queued[0].number).unwrap().unwrap();
+    let doc = OrderV1::from_domain(&body.order, &body.attachments);
+    let client = CaClient::new(&ca.url(), Duration::from_secs(5)).unwrap();
+    client.put_order(&queued[0].key, &doc).await.unwrap();
+
+    let a = &body.attachments[0];
+    let half = a.bytes.len() / 2;
+    let n = doc.number.as_str();
+    let status = client
+        .put_attachment_part(n, 0, 0, &a.sha256_hex, a.bytes[..half].to_vec())
+        .await
+        .unwrap();
+    assert_eq!((status.received, status.complete), (half as u64, false));
+    // A part from the wrong offset is refused with the CA's offset.
+    let e = client
+        .put_attachment_part(n, 0, 0, &a.sha256_hex, a.bytes.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some(ProblemCode::OffsetMismatch));
+    // HEAD tells the offset too.
+    let head = reqwest::Client::new()
+        .head(format!("{}/v1/orders/{n}/attachments/0", ca.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.headers()["upload-offset"], half.to_string().as_str());
+    let offset = client.attachment_status(n, 0).await.unwrap().received;
+    let done = client
+        .put_attachment_part(n, 0, offset, &a.sha256_hex, a.bytes[half..].to_vec())
+        .await
+        .unwrap();
+    assert!(done.complete);
+    assert_eq!(done.sha256.as_deref(), Some(a.sha256_hex.as_str()));
+    assert_eq!(
+        ca.service
+            .storage()
+            .attachment_bytes(n, 0)
+            .unwrap()
+            .unwrap(),
+        a.bytes
+    );
+
+    // Not complete yet: submitting is refused (transient: 409).
+    let e = client.submit(n).await.unwrap_err();
+    assert_eq!(e.code(), Some(ProblemCode::AttachmentsIncomplete));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn review_decisions_reach_the_feed_in_order_with_a_cursor() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = start_service(&dir.path().join("ca"), Options::default()).await;
+    let mut store = open_store(&dir.path().join("kiosk"));
+    let queued = queue_applications(&mut store, "review", 2, 1_000, |_| {});
+    let (mut worker, _) = Worker::new(store, test_config(&ca.url())).unwrap();
+    let report = worker.drain_once().await.unwrap();
+    assert_eq!(report.acknowledged, 2);
+
+    let http = reqwest::Client::new();
+    let (a, b) = (queued[0].number.as_str(), queued[1].number.as_str());
+    let ok = http
+        .post(format!("{}/v1/admin/orders/{a}/approve", ca.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    let ok = http
+        .post(format!("{}/v1/admin/orders/{b}/reject", ca.url()))
+        .json(&serde_json::json!({"reason": "营业执照不清晰"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    // Approving a rejected order is not in the status table.
+    let (status, p) = problem(
+        http.post(format!("{}/v1/admin/orders/{b}/approve", ca.url()))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((status, p.code), (409, ProblemCode::IllegalTransition));
+
+    let client = worker.client();
+    let page = client.feed(0, 100).await.unwrap();
+    let seen: Vec<(String, StatusV1)> = page
+        .entries
+        .iter()
+        .map(|e| (e.number.clone(), e.status))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (a.to_owned(), StatusV1::PendingReview),
+            (b.to_owned(), StatusV1::PendingReview),
+            (a.to_owned(), StatusV1::AwaitingPayment),
+            (b.to_owned(), StatusV1::Rejected),
+        ]
+    );
+    assert_eq!(page.entries[3].reason.as_deref(), Some("营业执照不清晰"));
+    let next = client.feed(page.entries[1].seq, 100).await.unwrap();
+    assert_eq!(next.entries.len(), 2);
+    let empty = client.feed(page.next_cursor, 100).await.unwrap();
+    assert!(empty.entries.is_empty());
+    assert_eq!(empty.next_cursor, page.next_cursor);
+}
+
+fn renewal_request(
+    old_cert: &[u8],
+    old_key: &SoftSigner,
+    new_key: &SoftSigner,
+    attempt: u32,
+) -> RenewalRequestV1 {
+    let subject = kiosk_x509::details(old_cert).unwrap().subject_der;
+    let csr = kiosk_x509::build_request(&subject, new_key).unwrap();
+    let proof = kiosk_x509::prove(&csr, old_key, old_cert).unwrap();
+    RenewalRequestV1 {
+        attempt,
+        request_der_hex: hex::encode(&csr),
+        proof: ProofV1 {
+            old_certificate_der_hex: hex::encode(&proof.old_certificate_der),
+            signature_hex: hex::encode(&proof.signature),
+            algorithm: KeyAlgorithmV1::EcP256,
+        },
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renewal_is_issued_once_per_order_and_attempt_and_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = start_service(&dir.path().join("ca"), Options::default()).await;
+    let old_key = SoftSigner::generate_p256();
+    let old_cert = ca
+        .service
+        .ca()
+        .issue_for_subject(
+            &CustomerSubject {
+                unit_name: "山西示例煤业有限公司".to_owned(),
+                uscc: fixtures::USCC.to_owned(),
+            },
+            &old_key,
+            30,
+        )
+        .unwrap();
+    let mut store = open_store(&dir.path().join("kiosk"));
+    let OrderDetails::Renewal(details) = fixtures::renewal_order(1).details else {
+        unreachable!()
+    };
+    let q = queue_renewal(
+        &mut store,
+        "renewal-1",
+        RenewalDetails {
+            contact: Contact {
+                ..details.contact.clone()
+            },
+            install: InstallProgress::default(),
+            ..details
+        },
+    );
+    let (mut worker, _) = Worker::new(store, test_config(&ca.url())).unwrap();
+    assert_eq!(worker.drain_once().await.unwrap().acknowledged, 1);
+    let client = worker.client().clone();
+    let number = q.number.as_str();
+
+    let new_key = SoftSigner::generate_p256();
+    let request = renewal_request(&old_cert, &old_key, &new_key, 1);
+    let first = client.renew(number, &request).await.unwrap();
+    let again = client.renew(number, &request).await.unwrap();
+    assert_eq!(first, again, "the same attempt gets the same certificate");
+    assert_eq!(ca.service.issued_count(), 1);
+
+    let der = hex::decode(&first.certificate_der_hex).unwrap();
+    let verified = kiosk_x509::verify_issued(
+        &der,
+        &new_key.public_key_spki_der(),
+        &[],
+        &[ca.service.ca().root_der()],
+        OffsetDateTime::now_utc(),
+    )
+    .unwrap();
+
+    // Another request for an attempt already issued is a conflict.
+    let other_key = SoftSigner::generate_p256();
+    let conflicting = renewal_request(&old_cert, &old_key, &other_key, 1);
+    let e = client.renew(number, &conflicting).await.unwrap_err();
+    assert_eq!(e.code(), Some(ProblemCode::RenewalConflict));
+    // A new attempt gets its own certificate.
+    let second = client
+        .renew(number, &conflicting_attempt(conflicting))
+        .await
+        .unwrap();
+    assert_ne!(second.certificate_der_hex, first.certificate_der_hex);
+    assert_eq!(ca.service.issued_count(), 2);
+
+    // A proof by another key is refused, and so is a certificate from another CA.
+    let stranger = SoftSigner::generate_p256();
+    let mut forged = renewal_request(&old_cert, &old_key, &new_key, 3);
+    forged.proof.signature_hex = renewal_request(&old_cert, &old_key, &stranger, 3)
+        .proof
+        .signature_hex;
+    let e = client.renew(number, &forged).await.unwrap_err();
+    assert_eq!(e.code(), Some(ProblemCode::ProofRejected));
+    let other_ca = kiosk_x509::test_ca::TestCa::new("Other CA").unwrap();
+    let foreign_cert = other_ca
+        .issue_for_subject(
+            &CustomerSubject {
+                unit_name: "山西示例煤业有限公司".to_owned(),
+                uscc: fixtures::USCC.to_owned(),
+            },
+            &old_key,
+            30,
+        )
+        .unwrap();
+    let e = client
+        .renew(
+            number,
+            &renewal_request(&foreign_cert, &old_key, &new_key, 4),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some(ProblemCode::UnknownCertificate));
+    assert_eq!(ca.service.issued_count(), 2);
+    assert!(!verified.serial_hex.is_empty());
+}
+
+fn conflicting_attempt(mut request: RenewalRequestV1) -> RenewalRequestV1 {
+    request.attempt = 2;
+    request
+}

@@ -1,0 +1,299 @@
+//! Errors as problem+json (RFC 9457) with a stable `code` and a message for
+//! the customer in both languages. Clients act on `code`, never on text.
+
+use kiosk_domain::lang::{Lang, Localized};
+use serde::{Deserialize, Serialize};
+
+/// Every error code of the protocol. The spellings are stable: new codes
+/// may be added, none is renamed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ProblemCode {
+    /// The body is not the JSON the route expects.
+    MalformedBody,
+    /// A field breaks the domain's rules (see `field`).
+    InvalidField,
+    /// `PUT /v1/orders/{number}` without a well-formed `Idempotency-Key`.
+    IdempotencyKeyMissing,
+    /// The key was used before with a different body.
+    IdempotencyKeyReused,
+    /// Another request with this key is being processed: retry later.
+    RequestInFlight,
+    /// The path's order number is not the body's.
+    NumberMismatch,
+    /// The order number exists under another idempotency key.
+    NumberTaken,
+    /// No such order (or attachment).
+    NotFound,
+    /// The CA does not offer this project.
+    UnknownProject,
+    /// An attachment part does not start at the CA's offset (see `Upload-Offset`).
+    OffsetMismatch,
+    /// More bytes than the attachment's declared size.
+    AttachmentTooLarge,
+    /// The complete attachment's SHA-256 is not the declared one; the CA
+    /// dropped what it had, send it again from 0.
+    DigestMismatch,
+    /// Submitted before every attachment was complete.
+    AttachmentsIncomplete,
+    /// The order's status does not allow this step.
+    IllegalTransition,
+    /// The PKCS #10 request is malformed or its signature does not verify.
+    InvalidRequest,
+    /// The proof of possession of the old key does not verify.
+    ProofRejected,
+    /// The old certificate was not issued by this CA.
+    UnknownCertificate,
+    /// This (order, attempt) was already issued for another request.
+    RenewalConflict,
+    /// Too many requests: wait for `Retry-After`.
+    TooManyRequests,
+    /// The CA cannot serve now: retry later.
+    Unavailable,
+}
+
+impl ProblemCode {
+    /// The HTTP status that carries this code.
+    #[must_use]
+    pub fn status(self) -> u16 {
+        match self {
+            Self::MalformedBody | Self::IdempotencyKeyMissing => 400,
+            Self::NotFound => 404,
+            Self::RequestInFlight
+            | Self::OffsetMismatch
+            | Self::AttachmentsIncomplete
+            | Self::IllegalTransition => 409,
+            Self::AttachmentTooLarge => 413,
+            Self::InvalidField
+            | Self::IdempotencyKeyReused
+            | Self::NumberMismatch
+            | Self::NumberTaken
+            | Self::UnknownProject
+            | Self::DigestMismatch
+            | Self::InvalidRequest
+            | Self::ProofRejected
+            | Self::UnknownCertificate
+            | Self::RenewalConflict => 422,
+            Self::TooManyRequests => 429,
+            Self::Unavailable => 503,
+        }
+    }
+
+    /// Whether the same request may succeed later without anyone changing
+    /// anything: the kiosk retries these and sets the others aside.
+    #[must_use]
+    pub fn is_transient(self) -> bool {
+        matches!(
+            self,
+            Self::RequestInFlight
+                | Self::OffsetMismatch
+                | Self::AttachmentsIncomplete
+                | Self::DigestMismatch
+                | Self::TooManyRequests
+                | Self::Unavailable
+        )
+    }
+
+    /// The stable spelling, e.g. `idempotency_key_reused`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MalformedBody => "malformed_body",
+            Self::InvalidField => "invalid_field",
+            Self::IdempotencyKeyMissing => "idempotency_key_missing",
+            Self::IdempotencyKeyReused => "idempotency_key_reused",
+            Self::RequestInFlight => "request_in_flight",
+            Self::NumberMismatch => "number_mismatch",
+            Self::NumberTaken => "number_taken",
+            Self::NotFound => "not_found",
+            Self::UnknownProject => "unknown_project",
+            Self::OffsetMismatch => "offset_mismatch",
+            Self::AttachmentTooLarge => "attachment_too_large",
+            Self::DigestMismatch => "digest_mismatch",
+            Self::AttachmentsIncomplete => "attachments_incomplete",
+            Self::IllegalTransition => "illegal_transition",
+            Self::InvalidRequest => "invalid_request",
+            Self::ProofRejected => "proof_rejected",
+            Self::UnknownCertificate => "unknown_certificate",
+            Self::RenewalConflict => "renewal_conflict",
+            Self::TooManyRequests => "too_many_requests",
+            Self::Unavailable => "unavailable",
+        }
+    }
+
+    /// Every code, for documentation and tests.
+    pub const ALL: [ProblemCode; 20] = [
+        Self::MalformedBody,
+        Self::InvalidField,
+        Self::IdempotencyKeyMissing,
+        Self::IdempotencyKeyReused,
+        Self::RequestInFlight,
+        Self::NumberMismatch,
+        Self::NumberTaken,
+        Self::NotFound,
+        Self::UnknownProject,
+        Self::OffsetMismatch,
+        Self::AttachmentTooLarge,
+        Self::DigestMismatch,
+        Self::AttachmentsIncomplete,
+        Self::IllegalTransition,
+        Self::InvalidRequest,
+        Self::ProofRejected,
+        Self::UnknownCertificate,
+        Self::RenewalConflict,
+        Self::TooManyRequests,
+        Self::Unavailable,
+    ];
+}
+
+impl Localized for ProblemCode {
+    fn message(&self, lang: Lang) -> String {
+        let (zh, en) = match self {
+            Self::MalformedBody
+            | Self::IdempotencyKeyMissing
+            | Self::NumberMismatch
+            | Self::OffsetMismatch
+            | Self::AttachmentsIncomplete => (
+                "数据传输出现问题，系统会自动重试",
+                "There was a problem sending the data. The kiosk will try again by itself.",
+            ),
+            Self::InvalidField => (
+                "填写的信息有误，请核对后重新提交",
+                "Some of the information is not valid. Please check it and submit again.",
+            ),
+            Self::IdempotencyKeyReused | Self::NumberTaken => (
+                "订单与CA已有记录不一致，请联系工作人员",
+                "This order does not match what the CA already holds. Please ask staff.",
+            ),
+            Self::RequestInFlight | Self::TooManyRequests | Self::Unavailable => (
+                "CA系统繁忙，订单已保存，稍后会自动上传",
+                "The CA is busy. Your order is saved and will be sent shortly.",
+            ),
+            Self::NotFound => (
+                "未找到该订单，请联系工作人员",
+                "The order was not found. Please ask staff.",
+            ),
+            Self::UnknownProject => (
+                "CA暂不受理该证书用途，请联系工作人员",
+                "The CA does not offer this certificate project. Please ask staff.",
+            ),
+            Self::AttachmentTooLarge => (
+                "附件超过大小限制，请重新拍摄",
+                "An attachment is too large. Please capture it again.",
+            ),
+            Self::DigestMismatch => (
+                "附件传输校验失败，系统会自动重传",
+                "An attachment was damaged on the way. The kiosk will send it again.",
+            ),
+            Self::IllegalTransition => (
+                "订单当前状态不允许此操作",
+                "The order's status does not allow this step.",
+            ),
+            Self::InvalidRequest | Self::ProofRejected | Self::UnknownCertificate => (
+                "证书更新请求未通过校验，请联系工作人员",
+                "The renewal request could not be verified. Please ask staff.",
+            ),
+            Self::RenewalConflict => (
+                "该证书更新已办理，请联系工作人员",
+                "This renewal was already issued. Please ask staff.",
+            ),
+        };
+        match lang {
+            Lang::ZhCn => zh.to_owned(),
+            Lang::En => en.to_owned(),
+        }
+    }
+}
+
+/// A problem+json document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// `urn:kiosk-ca:problem:<code>`.
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    /// A short English summary (for logs).
+    pub title: String,
+    pub status: u16,
+    pub code: ProblemCode,
+    /// Technical detail in English, free of personal data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// With `invalid_field`: the field's path, e.g. `unit.uscc`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// For the customer, in Simplified Chinese.
+    #[serde(rename = "message_zh_cn")]
+    pub message_zh_cn: String,
+    /// For the customer, in English.
+    pub message_en: String,
+}
+
+impl Problem {
+    /// The problem of `code` with its standard messages.
+    #[must_use]
+    pub fn new(code: ProblemCode) -> Self {
+        Self {
+            type_uri: format!("urn:kiosk-ca:problem:{}", code.as_str()),
+            title: code.as_str().replace('_', " "),
+            status: code.status(),
+            code,
+            detail: None,
+            field: None,
+            message_zh_cn: code.message(Lang::ZhCn),
+            message_en: code.message(Lang::En),
+        }
+    }
+
+    #[must_use]
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    /// An `invalid_field` problem whose messages are the domain's own.
+    #[must_use]
+    pub fn invalid_field(field: &str, error: &dyn Localized) -> Self {
+        let mut problem = Self::new(ProblemCode::InvalidField);
+        problem.field = Some(field.to_owned());
+        problem.message_zh_cn = error.message(Lang::ZhCn);
+        problem.message_en = error.message(Lang::En);
+        problem.detail = Some(format!("{field} is not valid"));
+        problem
+    }
+
+    /// The customer's message in `lang`.
+    #[must_use]
+    pub fn message(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::ZhCn => &self.message_zh_cn,
+            Lang::En => &self.message_en,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_stable_and_serde_agrees() {
+        for code in ProblemCode::ALL {
+            let json = serde_json::to_string(&code).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+            assert!((400..600).contains(&code.status()));
+            assert!(!code.message(Lang::ZhCn).is_empty());
+            assert!(!code.message(Lang::En).is_empty());
+        }
+    }
+
+    #[test]
+    fn problem_round_trips() {
+        let p = Problem::new(ProblemCode::IdempotencyKeyReused).with_detail("x");
+        let json = serde_json::to_string(&p).unwrap_or_default();
+        assert!(json.contains("\"type\":\"urn:kiosk-ca:problem:idempotency_key_reused\""));
+        let back: Problem =
+            serde_json::from_str(&json).unwrap_or_else(|_| Problem::new(ProblemCode::Unavailable));
+        assert_eq!(back, p);
+    }
+}
