@@ -5,6 +5,7 @@
 mod config;
 mod doctor;
 mod printer;
+mod queue;
 mod token;
 
 use anyhow::Result;
@@ -48,11 +49,33 @@ enum Command {
         #[arg(long)]
         paper: Option<String>,
     },
+    /// The orders still to reach the CA.
+    Queue {
+        #[command(subcommand)]
+        command: QueueCommand,
+    },
     /// The USB keys in the key writer and their certificates (read only).
     Token {
         #[command(subcommand)]
         command: TokenCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum QueueCommand {
+    /// Every order not yet acknowledged by the CA, oldest first.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// One order's upload.
+    Show {
+        order: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send this order at the next attempt (also one the CA refused).
+    Retry { order: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -107,6 +130,32 @@ fn main() -> Result<ExitCode> {
                 "{}",
                 printer::print_test(&config, printer.as_deref(), paper.as_deref())?
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Queue { command } => {
+            let mut store = kiosk_store::Store::open(&config.database_path(), &config.key_path())?;
+            let now = time::OffsetDateTime::now_utc();
+            match command {
+                QueueCommand::List { json } => {
+                    let entries = queue::list(&store, now)?;
+                    if json {
+                        println!("{}", serde_json::to_string_pretty(&entries)?);
+                    } else {
+                        print!("{}", queue::render(&entries));
+                    }
+                }
+                QueueCommand::Show { order, json } => {
+                    let entry = queue::show(&store, &order, now)?;
+                    if json {
+                        println!("{}", serde_json::to_string_pretty(&entry)?);
+                    } else {
+                        print!("{}", queue::render(std::slice::from_ref(&entry)));
+                    }
+                }
+                QueueCommand::Retry { order } => {
+                    print!("{}", queue::retry(&mut store, &order, now)?)
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Token {

@@ -73,13 +73,29 @@ const SENDABLE: &str = "FROM outbox b JOIN orders o USING (number)
 impl Store {
     /// Up to `limit` uploads due at `now`, oldest order first.
     pub fn pending_uploads(&self, now: OffsetDateTime, limit: usize) -> Result<Vec<OutboxEntry>> {
+        self.entries(Some(now), limit)
+    }
+
+    /// Up to `limit` uploads not yet acknowledged, due or not (waiting for a
+    /// retry, or set aside after a refusal), oldest order first: the queue as
+    /// a technician or clerk sees it.
+    pub fn queue(&self, limit: usize) -> Result<Vec<OutboxEntry>> {
+        self.entries(None, limit)
+    }
+
+    fn entries(&self, due_at: Option<OffsetDateTime>, limit: usize) -> Result<Vec<OutboxEntry>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        // Without a due time, every entry is "due" at the end of time.
+        let due = match due_at {
+            Some(now) => time_to_db(now)?,
+            None => i64::MAX,
+        };
         let mut select = self.conn.prepare(&format!(
             "SELECT b.number, b.idempotency_key, b.created_at, b.attempts, b.next_attempt_at, b.last_error
              {SENDABLE} AND b.next_attempt_at <= ?1
              ORDER BY b.created_at, b.number LIMIT ?2"
         ))?;
-        let rows = select.query_map(params![time_to_db(now)?, limit], |row| {
+        let rows = select.query_map(params![due, limit], |row| {
             Ok((
                 row.get::<_, String>(0)?,
                 row.get::<_, String>(1)?,
@@ -102,6 +118,23 @@ impl Store {
             });
         }
         Ok(out)
+    }
+
+    /// Makes an unacknowledged upload due at `now` again and forgets its last
+    /// error, including a refusal that had set it aside: staff's "retry" after
+    /// fixing the cause. Returns whether it was still waiting (false once the
+    /// CA acknowledged it).
+    pub fn retry_now(&mut self, number: &OrderNumber, now: OffsetDateTime) -> Result<bool> {
+        let updated = self.conn.execute(
+            "UPDATE outbox SET next_attempt_at = ?2, last_error = NULL
+             WHERE number = ?1 AND acked_at IS NULL",
+            params![number.as_str(), time_to_db(now)?],
+        )?;
+        if updated == 0 && !self.in_outbox(number)? {
+            return Err(StoreError::UnknownOrder(*number));
+        }
+        tracing::info!(order = %number, "upload made due again by hand");
+        Ok(updated > 0)
     }
 
     /// Records a failed upload attempt at `now` and when to try again.

@@ -130,3 +130,37 @@ fn acknowledgement_is_idempotent_and_empties_the_queue() {
         StoreError::UnknownOrder(_)
     ));
 }
+
+#[test]
+fn the_queue_lists_waiting_and_set_aside_uploads_and_retry_makes_them_due() {
+    let env = Env::new();
+    let mut store = env.open();
+    let order = create_application(&mut store, "q", at(0));
+    // A refusal sets the upload aside far in the future.
+    store
+        .record_upload_failure(
+            &order.number,
+            at(1),
+            at(60 * 24 * 365 * 100),
+            "set_aside:unknown_project",
+        )
+        .unwrap();
+    assert!(store.pending_uploads(at(2), 10).unwrap().is_empty());
+    let queue = store.queue(10).unwrap();
+    assert_eq!(queue.len(), 1);
+    assert_eq!(
+        queue[0].last_error.as_deref(),
+        Some("set_aside:unknown_project")
+    );
+
+    assert!(store.retry_now(&order.number, at(3)).unwrap());
+    let due = store.pending_uploads(at(3), 10).unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].last_error, None);
+
+    store.mark_acknowledged(&order.number, at(4)).unwrap();
+    assert!(!store.retry_now(&order.number, at(5)).unwrap());
+    assert!(store.queue(10).unwrap().is_empty());
+    let unknown = kiosk_domain::fixtures::order_number(999);
+    assert!(store.retry_now(&unknown, at(5)).is_err());
+}
