@@ -51,6 +51,7 @@ mod captures;
 mod codec;
 mod crypto;
 mod error;
+mod feed;
 mod flow_state;
 mod keyfile;
 mod numbers;

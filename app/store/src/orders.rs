@@ -151,27 +151,10 @@ impl Store {
     /// records `now` as its last update. The order must exist and not be purged.
     pub fn save_order(&mut self, order: &Order, now: OffsetDateTime) -> Result<()> {
         let Store { conn, keys, .. } = self;
-        let number = order.number;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let data_key = data_key(&tx, keys, &number)?;
-        let clear = ClearColumns::of(order, keys)?;
-        tx.execute(
-            "UPDATE orders SET kind = ?2, status = ?3, updated_at = ?4, amount_fen = ?5,
-                               mobile_tag = ?6, renewal_of_tag = ?7, payload = ?8
-             WHERE number = ?1",
-            params![
-                number.as_str(),
-                clear.kind.to_db(),
-                status_to_db(order.status()),
-                time_to_db(now)?,
-                order.amount.0,
-                clear.mobile_tag,
-                clear.renewal_of_tag,
-                seal_payload(&data_key, order)?,
-            ],
-        )?;
+        write_order(&tx, keys, order, now)?;
         tx.commit()?;
-        tracing::debug!(order = %number, status = status_to_db(order.status()), "order saved");
+        tracing::debug!(order = %order.number, status = status_to_db(order.status()), "order saved");
         Ok(())
     }
 
@@ -315,6 +298,35 @@ pub(crate) fn parse_number(text: &str) -> Result<OrderNumber> {
 }
 
 /// The order's data key, unwrapped. Errors for an unknown or purged order.
+/// Re-seals a changed order and its clear columns (inside the caller's
+/// transaction). The order must exist and not be purged.
+pub(crate) fn write_order(
+    conn: &Connection,
+    keys: &Keys,
+    order: &Order,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let number = order.number;
+    let data_key = data_key(conn, keys, &number)?;
+    let clear = ClearColumns::of(order, keys)?;
+    conn.execute(
+        "UPDATE orders SET kind = ?2, status = ?3, updated_at = ?4, amount_fen = ?5,
+                           mobile_tag = ?6, renewal_of_tag = ?7, payload = ?8
+         WHERE number = ?1",
+        params![
+            number.as_str(),
+            clear.kind.to_db(),
+            status_to_db(order.status()),
+            time_to_db(now)?,
+            order.amount.0,
+            clear.mobile_tag,
+            clear.renewal_of_tag,
+            seal_payload(&data_key, order)?,
+        ],
+    )?;
+    Ok(())
+}
+
 pub(crate) fn data_key(conn: &Connection, keys: &Keys, number: &OrderNumber) -> Result<SecretKey> {
     let row: Option<(Option<i64>, Option<Vec<u8>>)> = conn
         .query_row(
@@ -342,7 +354,7 @@ fn unwrap_data_key(keys: &Keys, wrapped: &[u8], number: &OrderNumber) -> Result<
 type SealedOrder = (Option<Vec<u8>>, Option<Vec<u8>>);
 
 /// Reads and opens an order; with `mobile_tag`, only if the tag matches.
-fn read_order(
+pub(crate) fn read_order(
     conn: &Connection,
     keys: &Keys,
     number: &OrderNumber,

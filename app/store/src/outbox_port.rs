@@ -11,7 +11,9 @@ use crate::codec::{count_from_db, opt_time_from_db, time_to_db};
 use crate::error::StoreError;
 use crate::{Result, Store};
 use kiosk_domain::order_number::OrderNumber;
-use kiosk_domain::ports::outbox::{Outbox, OutboxStats, Upload, UploadAttachment, UploadBody};
+use kiosk_domain::ports::outbox::{
+    Outbox, OutboxStats, StatusApplied, StatusUpdate, Upload, UploadAttachment, UploadBody,
+};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
@@ -110,5 +112,18 @@ impl Outbox for Store {
             oldest_pending_created_at: opt_time_from_db(oldest)?,
             next_attempt_at: opt_time_from_db(next)?,
         })
+    }
+
+    fn feed_cursor(&mut self) -> Result<u64> {
+        Store::feed_cursor(self)
+    }
+
+    fn apply_status(
+        &mut self,
+        update: &StatusUpdate,
+        cursor: u64,
+        now: OffsetDateTime,
+    ) -> Result<StatusApplied> {
+        self.apply_ca_status(update, cursor, now)
     }
 }

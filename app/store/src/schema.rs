@@ -105,10 +105,18 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX flow_state_session ON flow_state (session) WHERE session IS NOT NULL;
     ",
+    // 2: how far the CA's status feed has been applied.
+    "
+    CREATE TABLE feed_cursor (
+        id     INTEGER PRIMARY KEY CHECK (id = 1),
+        cursor INTEGER NOT NULL CHECK (cursor >= 0)
+    ) STRICT;
+    INSERT INTO feed_cursor (id, cursor) VALUES (1, 0);
+    ",
 ];
 
 /// The schema version this software writes and reads: the number of steps.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 // Adding a step without raising the version (or the reverse) fails the build.
 const _: () = assert!(MIGRATIONS.len() == SCHEMA_VERSION as usize);

@@ -3,7 +3,8 @@
 
 use crate::backoff::{Backoff, Jitter};
 use crate::http::{CaClient, CallError, Disposition};
-use kiosk_domain::ports::outbox::{Outbox, Upload, UploadBody};
+use kiosk_domain::order_number::OrderNumber;
+use kiosk_domain::ports::outbox::{Outbox, StatusApplied, StatusUpdate, Upload, UploadBody};
 use kiosk_sync_wire::order::{OrderV1, sendable};
 use std::future::Future;
 use std::sync::Arc;
@@ -162,7 +163,14 @@ impl<O: Outbox> Worker<O> {
     pub async fn run(mut self, shutdown: impl Future<Output = ()>) -> O {
         tokio::pin!(shutdown);
         loop {
-            let sleep = match self.drain_once().await {
+            let drained = self.drain_once().await;
+            if matches!(&drained, Ok(report) if report.pause.is_none()) {
+                // The CA answered: hear what became of earlier orders too.
+                if let Err(e) = self.pull_feed().await {
+                    tracing::warn!(error = %e, "status feed not read");
+                }
+            }
+            let sleep = match drained {
                 Ok(report) => match report.pause {
                     Some(pause) => pause,
                     None if report.acknowledged + report.retried + report.set_aside > 0 => {
@@ -196,6 +204,43 @@ impl<O: Outbox> Worker<O> {
         next.map_or(self.config.idle_poll, |d: Duration| {
             d.min(self.config.idle_poll)
         })
+    }
+
+    /// Reads the CA's status feed from where the store last applied it and
+    /// applies each entry (the store moves its cursor in the same
+    /// transaction). Returns how many orders changed status.
+    pub async fn pull_feed(&mut self) -> Result<u32, WorkerError> {
+        const PAGE: u32 = 100;
+        let mut changed = 0;
+        loop {
+            let cursor = self.outbox.feed_cursor().map_err(outbox_error)?;
+            let page = self.client.feed(cursor, PAGE).await?;
+            let mut advanced = false;
+            for entry in &page.entries {
+                let Ok(number) = entry.number.parse::<OrderNumber>() else {
+                    tracing::warn!(
+                        seq = entry.seq,
+                        "feed entry with an invalid order number skipped"
+                    );
+                    continue;
+                };
+                let update = StatusUpdate {
+                    number,
+                    status: entry.status.into(),
+                    reason: entry.reason.clone(),
+                };
+                let applied = self
+                    .outbox
+                    .apply_status(&update, entry.seq, self.now())
+                    .map_err(outbox_error)?;
+                changed += u32::from(applied == StatusApplied::Changed);
+                advanced = true;
+            }
+            let full = u32::try_from(page.entries.len()).unwrap_or(u32::MAX) >= PAGE;
+            if !full || !advanced {
+                return Ok(changed);
+            }
+        }
     }
 
     /// One pass over the uploads due now.

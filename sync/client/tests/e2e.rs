@@ -252,3 +252,41 @@ async fn an_order_the_ca_refuses_is_set_aside_and_the_rest_drain() {
     );
     assert!(store.due(OffsetDateTime::now_utc(), 10).unwrap().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn review_decisions_come_back_through_the_feed_once() {
+    use kiosk_domain::order::status::OrderStatus;
+    let dir = tempfile::tempdir().unwrap();
+    let ca = start_service(&dir.path().join("ca"), Options::default()).await;
+    let mut store = open_store(&dir.path().join("kiosk"));
+    let queued = queue_applications(&mut store, "feed", 2, 1_000, |_| {});
+    let (mut worker, _) = Worker::new(store, test_config(&ca.url())).unwrap();
+    assert_eq!(worker.drain_once().await.unwrap().acknowledged, 2);
+
+    let http = reqwest::Client::new();
+    let (a, b) = (queued[0].number, queued[1].number);
+    let approved = http
+        .post(format!("{}/v1/admin/orders/{a}/approve", ca.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(approved.status(), 200);
+    let rejected = http
+        .post(format!("{}/v1/admin/orders/{b}/reject", ca.url()))
+        .json(&serde_json::json!({"reason": "营业执照不清晰"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rejected.status(), 200);
+
+    assert_eq!(worker.pull_feed().await.unwrap(), 2);
+    // Read again: the cursor was saved with the statuses; nothing changes.
+    assert_eq!(worker.pull_feed().await.unwrap(), 0);
+
+    let store = worker.into_outbox();
+    // The summary shows the status whether or not the personal data was purged.
+    let a = store.order_summary(&a).unwrap().unwrap();
+    let b = store.order_summary(&b).unwrap().unwrap();
+    assert_eq!(a.status, OrderStatus::AwaitingPayment);
+    assert_eq!(b.status, OrderStatus::Rejected);
+}

@@ -131,7 +131,10 @@ fn debug_output_of_an_order_leaks_no_personal_data() {
 
 #[test]
 fn a_renewal_awaiting_payment_was_never_reviewed() {
-    assert_eq!(fixtures::renewal_order(1).status_label(Lang::ZhCn), "待支付");
+    assert_eq!(
+        fixtures::renewal_order(1).status_label(Lang::ZhCn),
+        "待支付"
+    );
     let mut app = fixtures::application_order(2);
     app.apply_ca_status(AwaitingPayment, None).unwrap();
     assert_eq!(app.status_label(Lang::ZhCn), "审核通过/待支付");

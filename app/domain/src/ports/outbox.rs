@@ -83,6 +83,29 @@ pub struct OutboxStats {
     pub next_attempt_at: Option<OffsetDateTime>,
 }
 
+/// A status the CA's feed reported for one order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusUpdate {
+    pub number: OrderNumber,
+    pub status: crate::order::status::OrderStatus,
+    /// The reviewer's reason, with 审核未通过.
+    pub reason: Option<String>,
+}
+
+/// What applying a feed entry did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusApplied {
+    /// The order's status changed.
+    Changed,
+    /// The order already had this status (feeds repeat).
+    Unchanged,
+    /// Not an order of this kiosk (or long purged): nothing to do.
+    UnknownOrder,
+    /// The status table does not lead there from the order's status: kept
+    /// as it was, and logged for staff (never silently applied).
+    Refused,
+}
+
 /// The outbox, as the sync worker drives it.
 pub trait Outbox {
     type Error: std::error::Error + Send + Sync + 'static;
@@ -123,4 +146,17 @@ pub trait Outbox {
 
     /// The queue's size and age at `now`.
     fn stats(&mut self, now: OffsetDateTime) -> Result<OutboxStats, Self::Error>;
+
+    /// Where the CA's status feed was last read up to.
+    fn feed_cursor(&mut self) -> Result<u64, Self::Error>;
+
+    /// Applies one feed entry and moves the cursor to `cursor`, in one
+    /// durable step: after a crash an entry is either applied with its
+    /// cursor or read again.
+    fn apply_status(
+        &mut self,
+        update: &StatusUpdate,
+        cursor: u64,
+        now: OffsetDateTime,
+    ) -> Result<StatusApplied, Self::Error>;
 }
