@@ -17,6 +17,7 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The earliest instant the clock can truthfully show (RFC 3339).
     pub clock_floor: String,
+    pub ca: CaConfig,
     pub store: StoreConfig,
     pub renewal: RenewalConfig,
     pub printer: PrinterConfig,
@@ -77,6 +78,13 @@ impl KeyWriterConfig {
         }
         modules
     }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaConfig {
+    /// Empty when no CA is configured.
+    pub url: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

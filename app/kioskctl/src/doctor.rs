@@ -65,22 +65,19 @@ pub enum DeviceState {
     NotConfigured,
 }
 
-/// The devices whose drivers are not wired in yet.
-const NOT_YET: [(&str, &str); 1] = [("ca_link", "connection to the CA")];
+/// Beyond this, the kiosk's clock is wrong enough to matter (renewal
+/// windows, payment deadlines): a fault for the technician.
+const MAX_CLOCK_SKEW_SECONDS: i64 = 300;
 
 /// Opens the store (creating it on first run) and gathers the report.
 pub fn run(config: &Config, now: OffsetDateTime) -> Report {
     let store = store_report(config, now);
-    let mut devices = vec![
+    let devices = vec![
         key_writer_report(config),
         camera_report(),
         printer_report(config),
+        ca_report(config, now),
     ];
-    devices.extend(NOT_YET.iter().map(|(name, what)| DeviceReport {
-        name,
-        state: DeviceState::NotConfigured,
-        detail: format!("{what}: not configured"),
-    }));
     let devices_ok = devices.iter().all(|d| d.state != DeviceState::Fault);
     Report {
         kiosk_code: config.kiosk_code.clone(),
@@ -122,6 +119,62 @@ fn key_writer_report(config: &Config) -> DeviceReport {
         name: "usb_key_writer",
         state,
         detail,
+    }
+}
+
+/// Is the CA reachable, and does its clock agree with the kiosk's?
+fn ca_report(config: &Config, now: OffsetDateTime) -> DeviceReport {
+    let report = |state, detail| DeviceReport {
+        name: "ca_link",
+        state,
+        detail,
+    };
+    if config.ca.url.is_empty() {
+        return report(
+            DeviceState::NotConfigured,
+            "connection to the CA: not configured (orders queue on the kiosk)".to_owned(),
+        );
+    }
+    let probed = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())
+        .and_then(|runtime| {
+            runtime.block_on(async {
+                let client = kiosk_sync_client::CaClient::new(
+                    &config.ca.url,
+                    std::time::Duration::from_secs(5),
+                )
+                .map_err(|e| e.to_string())?;
+                client.probe().await.map_err(|e| e.to_string())
+            })
+        });
+    match probed {
+        // Offline is a state the kiosk is built for, not a fault.
+        Err(err) => report(
+            DeviceState::Absent,
+            format!(
+                "{}: unreachable ({err}); orders queue until it is back",
+                config.ca.url
+            ),
+        ),
+        Ok(probe) => match probe.server_time.map(|t| (now - t).whole_seconds()) {
+            Some(skew) if skew.abs() > MAX_CLOCK_SKEW_SECONDS => report(
+                DeviceState::Fault,
+                format!(
+                    "{}: reachable, but the kiosk's clock is {skew:+} s off the CA's",
+                    config.ca.url
+                ),
+            ),
+            Some(skew) => report(
+                DeviceState::Ready,
+                format!("{}: reachable, clock skew {skew:+} s", config.ca.url),
+            ),
+            None => report(
+                DeviceState::Ready,
+                format!("{}: reachable (no Date header)", config.ca.url),
+            ),
+        },
     }
 }
 

@@ -9,6 +9,7 @@ use kiosk_sync_wire::{headers, paths};
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 use std::time::Duration;
+use time::OffsetDateTime;
 
 /// A failed call.
 #[derive(Debug, thiserror::Error)]
@@ -97,6 +98,23 @@ impl CallError {
     }
 }
 
+/// What [`CaClient::probe`] learnt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Probe {
+    /// The CA's clock, from its `Date` header (`None` if it sent none).
+    pub server_time: Option<OffsetDateTime>,
+}
+
+/// An HTTP date (`Mon, 23 Nov 2026 20:05:00 GMT`, RFC 9110's preferred form).
+fn parse_http_date(text: &str) -> Option<OffsetDateTime> {
+    let format = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    time::PrimitiveDateTime::parse(text.trim(), &format)
+        .ok()
+        .map(time::PrimitiveDateTime::assume_utc)
+}
+
 /// The CA's API over HTTP.
 #[derive(Debug, Clone)]
 pub struct CaClient {
@@ -169,6 +187,33 @@ impl CaClient {
             retry_after,
             offset,
         })
+    }
+
+    /// Is the CA there, and what time does it say it is? (`GET /openapi.json`
+    /// and its `Date` header): for the technician's diagnostics and the
+    /// kiosk's clock check.
+    pub async fn probe(&self) -> Result<Probe, CallError> {
+        let response = self
+            .http
+            .get(self.url("/openapi.json"))
+            .send()
+            .await
+            .map_err(|e| transport(&e))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(CallError::Status {
+                status: status.as_u16(),
+                problem: None,
+                retry_after: None,
+                offset: None,
+            });
+        }
+        let server_time = response
+            .headers()
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_http_date);
+        Ok(Probe { server_time })
     }
 
     /// `PUT /v1/orders/{number}`: `true` if this call created it.
@@ -258,5 +303,17 @@ impl CaClient {
             .send()
             .await;
         Ok(Self::answer(response).await?.1)
+    }
+}
+
+#[cfg(test)]
+mod date_tests {
+    use super::parse_http_date;
+
+    #[test]
+    fn http_dates_parse_and_garbage_does_not() {
+        let t = parse_http_date("Mon, 23 Nov 2026 20:05:00 GMT").unwrap();
+        assert_eq!(t, time::macros::datetime!(2026-11-23 20:05:00 UTC));
+        assert_eq!(parse_http_date("yesterday"), None);
     }
 }

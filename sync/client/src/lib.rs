@@ -21,5 +21,5 @@ mod http;
 mod worker;
 
 pub use backoff::{Backoff, Jitter};
-pub use http::{CaClient, CallError, Disposition};
+pub use http::{CaClient, CallError, Disposition, Probe};
 pub use worker::{DrainReport, SyncState, Worker, WorkerConfig, WorkerError};
