@@ -72,16 +72,17 @@ async fn a_hundred_orders_with_two_attachments_arrive_exactly_once_byte_identica
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn through_a_faulty_proxy_the_same_hundred_orders_still_arrive_exactly_once() {
+/// `orders` orders with two attachments of `size` bytes, drained through the
+/// faulty proxy: each arrives exactly once and is acknowledged.
+async fn through_the_faulty_proxy(orders: u32, size: usize, seconds: u64) {
     let dir = tempfile::tempdir().unwrap();
     let ca = start_service(&dir.path().join("ca"), Options::default()).await;
     let proxy = proxy::start(ca.addr, 0xC0FFEE, 5).await;
     let mut store = open_store(&dir.path().join("kiosk"));
-    let queued = queue_applications(&mut store, "proxied", 100, 100_000, |_| {});
+    let queued = queue_applications(&mut store, "proxied", orders, size, |_| {});
 
     let mut running = spawn_worker(store, test_config(&format!("http://{}", proxy.addr)));
-    wait_drained(&mut running.2, 240).await;
+    wait_drained(&mut running.2, seconds).await;
     let store = stop_worker(running).await;
 
     let c = &proxy.counts;
@@ -99,7 +100,10 @@ async fn through_a_faulty_proxy_the_same_hundred_orders_still_arrive_exactly_onc
         dropped > 0 && delayed > 0 && cut > 0 && lost > 0,
         "every fault happened"
     );
-    assert_eq!(ca.service.storage().order_count().unwrap(), 100);
+    assert_eq!(
+        ca.service.storage().order_count().unwrap(),
+        u64::from(orders)
+    );
     assert_arrived_exactly_once(&ca.service, &queued);
     for q in &queued {
         assert!(
@@ -111,6 +115,18 @@ async fn through_a_faulty_proxy_the_same_hundred_orders_still_arrive_exactly_onc
                 .is_some()
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn through_a_faulty_proxy_the_same_hundred_orders_still_arrive_exactly_once() {
+    through_the_faulty_proxy(100, 100_000, 240).await;
+}
+
+/// The soak: a thousand orders through the faulty proxy (`cargo xtask soak`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "soak: about a minute in release; run with cargo xtask soak"]
+async fn soak_a_thousand_orders_through_a_faulty_proxy_arrive_exactly_once() {
+    through_the_faulty_proxy(1_000, 100_000, 1_800).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
