@@ -7,8 +7,7 @@
 # scripts/run.sh and scripts/test.sh; safe to run by hand.
 set -euo pipefail
 
-# Debian packages the build and tests need. Later issues add:
-# libfontconfig1-dev, ...
+# Debian packages the build and tests need.
 APT_PACKAGES=(
     build-essential
     pkg-config
@@ -28,6 +27,8 @@ APT_PACKAGES=(
     fonts-wqy-microhei
     # The camera: nokhwa's V4L2 bindings are generated with bindgen (libclang).
     libclang-dev
+    # The touchscreen (Slint): fontconfig for its font lookup.
+    libfontconfig1-dev
 )
 
 # Cargo tools: "binary-name crate[@version]". cargo-deny is pinned because

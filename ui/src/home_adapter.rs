@@ -1,0 +1,31 @@
+//! 首页: the four services.
+#![forbid(unsafe_code)]
+
+use crate::app_adapter::{Shared, UiEvent};
+use crate::{AppAdapter, AppWindow, HomeAdapter, Screen};
+use slint::ComponentHandle;
+use std::rc::Rc;
+
+pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
+    let home = window.global::<HomeAdapter>();
+    let s = Rc::clone(shared);
+    home.on_renew(move || s.emit(UiEvent::StartRenewal));
+    let s = Rc::clone(shared);
+    home.on_apply(move || s.emit(UiEvent::StartApplication));
+    let s = Rc::clone(shared);
+    let weak = window.as_weak();
+    home.on_lookup(move || {
+        if let Some(w) = weak.upgrade() {
+            w.global::<AppAdapter>().set_screen(Screen::Lookup);
+        }
+        s.emit(UiEvent::OpenLookup);
+    });
+    let s = Rc::clone(shared);
+    let weak = window.as_weak();
+    home.on_help(move || {
+        if let Some(w) = weak.upgrade() {
+            w.global::<AppAdapter>().set_screen(Screen::Help);
+        }
+        s.emit(UiEvent::OpenHelp);
+    });
+}

@@ -1,0 +1,59 @@
+//! The PIN pad's digits. They stay here (zeroed when cleared or dropped), never
+//! in a Slint property: the screen only learns how many digits were typed.
+#![forbid(unsafe_code)]
+
+use kiosk_domain::ports::key_writer::{PIN_LEN, Pin};
+use zeroize::Zeroizing;
+
+#[derive(Default)]
+pub struct PinEntry {
+    digits: Zeroizing<String>,
+}
+
+impl std::fmt::Debug for PinEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PinEntry({} digits)", self.len())
+    }
+}
+
+impl PinEntry {
+    /// Adds one digit (ignored when not a single ASCII digit or when full).
+    pub fn push(&mut self, digit: &str) {
+        let mut chars = digit.chars();
+        if let (Some(c), None) = (chars.next(), chars.next())
+            && c.is_ascii_digit()
+            && self.digits.len() < *PIN_LEN.end()
+        {
+            self.digits.push(c);
+        }
+    }
+
+    pub fn erase(&mut self) {
+        self.digits.pop();
+    }
+
+    /// Forgets every digit.
+    pub fn clear(&mut self) {
+        // Zeroizing<String> zeroes the old buffer when it is replaced.
+        self.digits = Zeroizing::new(String::new());
+    }
+
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.digits.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.digits.is_empty()
+    }
+
+    /// Takes the PIN out (the entry is empty afterwards); `None` when too short.
+    pub fn take(&mut self) -> Option<Pin> {
+        let pin = Pin::new(&self.digits).ok();
+        if pin.is_some() {
+            self.clear();
+        }
+        pin
+    }
+}
