@@ -6,3 +6,4 @@ pub mod customer;
 pub mod renewal_sim;
 pub mod rng;
 pub mod softhsm;
+pub mod store_effects;

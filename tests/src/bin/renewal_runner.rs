@@ -10,11 +10,10 @@ use kiosk_domain::fixtures;
 use kiosk_domain::flow::StepContext;
 use kiosk_domain::flow::driver::{Driver, Executor, Journal, Renewal, Saved};
 use kiosk_domain::flow::renewal::{
-    Candidate, Environment, InstallAction, PaymentQr, PinOutcome, RenewalEffect, RenewalEvent,
-    RenewalState,
+    Candidate, Environment, InstallAction, PinOutcome, RenewalEffect, RenewalEvent, RenewalState,
 };
+use kiosk_domain::order::OrderDetails;
 use kiosk_domain::order::renewal::InstallStep;
-use kiosk_domain::order::{Order, OrderDetails};
 use kiosk_store::Store;
 use kiosk_tests::customer::{self, Next};
 use kiosk_tests::renewal_sim::SimWorld;
@@ -63,36 +62,10 @@ impl Executor<RenewalEffect, RenewalEvent> for Io {
                 }))
             }
             RenewalEffect::VerifyPin { .. } => Some(RenewalEvent::PinChecked(PinOutcome::Verified)),
-            RenewalEffect::CreateOrder {
-                session,
-                details,
-                amount,
-            } => {
-                let order = self.store.create_order(
-                    &format!("renewal-{}", session.0),
-                    &fixtures::kiosk(),
-                    now.date(),
-                    |number| {
-                        Order::new(
-                            number,
-                            now,
-                            *amount,
-                            OrderDetails::Renewal((**details).clone()),
-                        )
-                    },
-                    &[],
-                )?;
-                Some(RenewalEvent::OrderCreated(Box::new(order)))
-            }
-            RenewalEffect::SaveOrder(order) => {
-                self.store.save_order(order, now)?;
-                None
-            }
-            RenewalEffect::CreatePayment { order, .. } => {
-                Some(RenewalEvent::PaymentOffered(PaymentQr {
-                    payload: format!("https://pay.invalid/{order}"),
-                    expires_at: now + time::Duration::minutes(15),
-                }))
+            RenewalEffect::CreateOrder { .. }
+            | RenewalEffect::SaveOrder(_)
+            | RenewalEffect::CreatePayment { .. } => {
+                kiosk_tests::store_effects::run(&mut self.store, effect, now)?.flatten()
             }
             RenewalEffect::Install {
                 order,

@@ -19,8 +19,8 @@ use kiosk_domain::fixtures;
 use kiosk_domain::flow::StepContext;
 use kiosk_domain::flow::driver::{Driver, Executor, Journal, Renewal, Saved};
 use kiosk_domain::flow::renewal::{
-    Candidate, Environment, EnvironmentProblem, InstallAction, PaymentQr, RenewalEffect,
-    RenewalEvent, RenewalState,
+    Candidate, Environment, EnvironmentProblem, InstallAction, RenewalEffect, RenewalEvent,
+    RenewalState,
 };
 use kiosk_domain::order::{Order, OrderDetails};
 use kiosk_domain::order_number::OrderNumber;
@@ -242,36 +242,10 @@ impl Executor<RenewalEffect, RenewalEvent> for Io {
                 let pin = Pin::new(&std::env::var("TEST_PIN")?)?;
                 Some(RenewalEvent::PinChecked(self.writer.verify_pin(&key, pin)?))
             }
-            RenewalEffect::CreateOrder {
-                session,
-                details,
-                amount,
-            } => {
-                let order = self.store.create_order(
-                    &format!("renewal-{}", session.0),
-                    &fixtures::kiosk(),
-                    now.date(),
-                    |number| {
-                        Order::new(
-                            number,
-                            now,
-                            *amount,
-                            OrderDetails::Renewal((**details).clone()),
-                        )
-                    },
-                    &[],
-                )?;
-                Some(RenewalEvent::OrderCreated(Box::new(order)))
-            }
-            RenewalEffect::SaveOrder(order) => {
-                self.store.save_order(order, now)?;
-                None
-            }
-            RenewalEffect::CreatePayment { order, .. } => {
-                Some(RenewalEvent::PaymentOffered(PaymentQr {
-                    payload: format!("https://pay.invalid/{order}"),
-                    expires_at: now + time::Duration::minutes(15),
-                }))
+            RenewalEffect::CreateOrder { .. }
+            | RenewalEffect::SaveOrder(_)
+            | RenewalEffect::CreatePayment { .. } => {
+                kiosk_tests::store_effects::run(&mut self.store, effect, now)?.flatten()
             }
             RenewalEffect::Install {
                 order,
