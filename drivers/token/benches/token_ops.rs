@@ -22,9 +22,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+// The token the tests make, made the same way here.
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
 const LABEL: &str = "BENCH";
-const PIN: &str = "246810";
+const PIN: &str = common::USER_PIN;
 const CHILD: &str = "KIOSK_BENCH_CHILD";
 
 fn runs() -> usize {
@@ -49,7 +53,7 @@ fn main() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let conf = make_token(dir.path());
+    let conf = common::make_token(dir.path(), LABEL);
     let out = Command::new(std::env::current_exe().unwrap())
         .env(CHILD, "1")
         .env("SOFTHSM2_CONF", &conf)
@@ -83,36 +87,6 @@ fn main() {
             .map_or(f64::NAN, |(_, v)| *v);
         println!("{name:<24} {d:>10.2} {t:>12.2} {:>8.2}", d / t);
     }
-}
-
-fn make_token(dir: &Path) -> PathBuf {
-    let tokens = dir.join("tokens");
-    std::fs::create_dir_all(&tokens).unwrap();
-    let conf = dir.join("softhsm2.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
-            tokens.display()
-        ),
-    )
-    .unwrap();
-    let out = Command::new("softhsm2-util")
-        .args([
-            "--init-token",
-            "--free",
-            "--label",
-            LABEL,
-            "--so-pin",
-            "13579246",
-            "--pin",
-            PIN,
-        ])
-        .env("SOFTHSM2_CONF", &conf)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "softhsm2-util failed");
-    conf
 }
 
 /// In the child: the kiosk's driver, one long-lived session as the kiosk has.

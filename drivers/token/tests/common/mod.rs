@@ -71,7 +71,9 @@ fn label_of(name: &str) -> String {
     name.chars().take(32).collect()
 }
 
-fn make_token(dir: &Path, label: &str) -> PathBuf {
+/// A fresh token labelled `label` in `dir`, with [`SO_PIN`] and [`USER_PIN`];
+/// returns the configuration to pass as `SOFTHSM2_CONF`.
+pub fn make_token(dir: &Path, label: &str) -> PathBuf {
     let tokens = dir.join("tokens");
     std::fs::create_dir_all(&tokens).unwrap();
     let conf = dir.join("softhsm2.conf");
