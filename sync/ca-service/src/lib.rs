@@ -3,17 +3,20 @@
 //!
 //! - [`Service`]: the state (storage, the CA key, in-flight idempotency keys,
 //!   fault injection for tests) and its axum [`Router`](axum::Router);
-//! - [`run`]: serves it on a bound listener until `shutdown` resolves (tests
-//!   bind port 0);
+//! - [`run`]: serves it over plain HTTP on a bound listener until `shutdown`
+//!   resolves (tests bind port 0; loopback development only);
+//! - [`run_tls`]: the same over mutual TLS ([`tls`]: the rustls server
+//!   configuration, which demands a device certificate from the kiosk);
 //! - [`storage`]: the storage trait; [`sqlite`]: its SQLite implementation;
 //! - [`ca`]: the CA key in the data directory.
-//!
-//! Plain HTTP in this slice; mutual TLS comes with the next one.
 
 pub mod ca;
 mod handlers;
 pub mod sqlite;
 pub mod storage;
+pub mod tls;
+
+pub use tls::run_tls;
 
 use kiosk_x509::test_ca::TestCa;
 use std::collections::HashSet;
@@ -172,7 +175,8 @@ impl Service {
     }
 }
 
-/// Serves `service` on `listener` until `shutdown` resolves.
+/// Serves `service` over plain HTTP on `listener` until `shutdown` resolves
+/// (tests and loopback development; the kiosk talks to [`run_tls`]).
 pub async fn run(
     listener: tokio::net::TcpListener,
     service: Service,

@@ -1,4 +1,6 @@
-//! `ca-service --listen 127.0.0.1:PORT --data DIR`: the reference CA service.
+//! `ca-service --listen 127.0.0.1:PORT --data DIR [--tls-cert PEM --tls-key
+//! PEM --client-ca PEM]`: the reference CA service, over mutual TLS when the
+//! three TLS options are given, plain HTTP otherwise.
 
 use anyhow::Context;
 use clap::Parser;
@@ -9,7 +11,7 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
-    /// Address to listen on (plain HTTP in this version).
+    /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8443")]
     listen: SocketAddr,
     /// Data directory: the SQLite file and the CA key.
@@ -18,6 +20,17 @@ struct Args {
     /// Project codes offered (repeat the option).
     #[arg(long = "project", default_values_t = vec!["COAL".to_owned()])]
     projects: Vec<String>,
+    /// Mutual TLS: the server's certificate chain (PEM). Without the TLS
+    /// options the service speaks plain HTTP (development only).
+    #[arg(long, requires_all = ["tls_key", "client_ca"])]
+    tls_cert: Option<PathBuf>,
+    /// Mutual TLS: the server's private key (PEM).
+    #[arg(long, requires_all = ["tls_cert", "client_ca"])]
+    tls_key: Option<PathBuf>,
+    /// Mutual TLS: the CA that signs kiosk device certificates (PEM); every
+    /// client must present a certificate chaining to it.
+    #[arg(long, requires_all = ["tls_cert", "tls_key"])]
+    client_ca: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -40,11 +53,23 @@ async fn main() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
-    tracing::info!(listen = %args.listen, "ca-service ready");
-    ca_service::run(listener, service, async {
+    let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
-    .context("serving")?;
+    };
+    if let (Some(cert), Some(key), Some(client_ca)) =
+        (&args.tls_cert, &args.tls_key, &args.client_ca)
+    {
+        let tls = ca_service::tls::server_config_from_files(cert, key, client_ca)
+            .context("loading the TLS settings")?;
+        tracing::info!(listen = %args.listen, "ca-service ready (mutual TLS)");
+        ca_service::run_tls(listener, service, tls, shutdown)
+            .await
+            .context("serving")?;
+    } else {
+        tracing::warn!(listen = %args.listen, "ca-service ready over PLAIN HTTP (development only)");
+        ca_service::run(listener, service, shutdown)
+            .await
+            .context("serving")?;
+    }
     Ok(())
 }

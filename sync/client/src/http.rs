@@ -115,7 +115,28 @@ fn parse_http_date(text: &str) -> Option<OffsetDateTime> {
         .map(time::PrimitiveDateTime::assume_utc)
 }
 
-/// The CA's API over HTTP.
+/// Mutual TLS settings of the kiosk: whom it trusts, and who it is.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TlsSettings {
+    /// The CA certificate(s), PEM, that may sign the CA service's server
+    /// certificate. Only these are trusted: no platform or built-in roots.
+    pub roots_pem: Vec<u8>,
+    /// The kiosk's device certificate (then any intermediates) and its
+    /// private key (PKCS#8, PKCS#1 or SEC1), PEM, concatenated.
+    pub identity_pem: Vec<u8>,
+}
+
+impl std::fmt::Debug for TlsSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The identity holds the device's private key: never printed.
+        f.debug_struct("TlsSettings")
+            .field("roots_pem", &format_args!("{} bytes", self.roots_pem.len()))
+            .field("identity_pem", &"(redacted)")
+            .finish()
+    }
+}
+
+/// The CA's API over HTTP (mutual TLS: [`CaClient::with_tls`]).
 #[derive(Debug, Clone)]
 pub struct CaClient {
     http: reqwest::Client,
@@ -136,15 +157,55 @@ fn transport(e: &reqwest::Error) -> CallError {
     CallError::Transport(kind.to_owned())
 }
 
+fn builder(request_timeout: Duration) -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(request_timeout)
+        .pool_idle_timeout(Duration::from_secs(30))
+}
+
 impl CaClient {
-    /// A client for the CA at `base` (e.g. `http://127.0.0.1:8080`).
+    /// A PLAIN HTTP client for the CA at `base` (e.g.
+    /// `http://127.0.0.1:8080`): no encryption, no authentication. For tests
+    /// and development against a loopback service only; a kiosk talks to the
+    /// CA through [`CaClient::with_tls`].
     pub fn new(base: &str, request_timeout: Duration) -> Result<Self, CallError> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(request_timeout)
-            .pool_idle_timeout(Duration::from_secs(30))
+        let http = builder(request_timeout)
             .build()
             .map_err(|e| CallError::Invalid(format!("client: {e}")))?;
+        Ok(Self {
+            http,
+            base: base.trim_end_matches('/').to_owned(),
+        })
+    }
+
+    /// A mutual-TLS client for the CA at `base` (`https://...` only): the
+    /// server's certificate must chain to `tls.roots_pem` (nothing else is
+    /// trusted), and the kiosk presents `tls.identity_pem`.
+    pub fn with_tls(
+        base: &str,
+        request_timeout: Duration,
+        tls: &TlsSettings,
+    ) -> Result<Self, CallError> {
+        let config = |what: &str, e: reqwest::Error| CallError::Invalid(format!("{what}: {e}"));
+        let roots = reqwest::Certificate::from_pem_bundle(&tls.roots_pem)
+            .map_err(|e| config("the CA roots", e))?;
+        if roots.is_empty() {
+            return Err(CallError::Invalid(
+                "the CA roots: no PEM certificate found".to_owned(),
+            ));
+        }
+        let identity = reqwest::Identity::from_pem(&tls.identity_pem)
+            .map_err(|e| config("the device identity", e))?;
+        let mut b = builder(request_timeout)
+            .use_rustls_tls()
+            .tls_built_in_root_certs(false)
+            .https_only(true)
+            .identity(identity);
+        for root in roots {
+            b = b.add_root_certificate(root);
+        }
+        let http = b.build().map_err(|e| config("client", e))?;
         Ok(Self {
             http,
             base: base.trim_end_matches('/').to_owned(),

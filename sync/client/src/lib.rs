@@ -13,13 +13,16 @@
 //!   aside with the CA's code, and the rest of the queue keeps draining;
 //! - the worker publishes its [`SyncState`] on a `tokio::sync::watch`.
 //!
-//! Plain HTTP in this slice: mutual TLS (rustls, the kiosk's device
-//! certificate, the configured CA roots) comes with the next one.
+//! The CA is reached over mutual TLS ([`CaClient::with_tls`],
+//! [`WorkerConfig::tls`]): rustls with the `ring` provider, the CA service's
+//! certificate checked against the configured roots only, the kiosk's device
+//! certificate presented. Plain HTTP ([`CaClient::new`]) is for tests and
+//! loopback development.
 
 mod backoff;
 mod http;
 mod worker;
 
 pub use backoff::{Backoff, Jitter};
-pub use http::{CaClient, CallError, Disposition, Probe};
+pub use http::{CaClient, CallError, Disposition, Probe, TlsSettings};
 pub use worker::{DrainReport, SyncState, Worker, WorkerConfig, WorkerError};

@@ -2,7 +2,7 @@
 //! time (order, then each attachment from the CA's offset, then submit).
 
 use crate::backoff::{Backoff, Jitter};
-use crate::http::{CaClient, CallError, Disposition};
+use crate::http::{CaClient, CallError, Disposition, TlsSettings};
 use kiosk_domain::order_number::OrderNumber;
 use kiosk_domain::ports::outbox::{Outbox, StatusApplied, StatusUpdate, Upload, UploadBody};
 use kiosk_sync_wire::order::{OrderV1, sendable};
@@ -33,8 +33,11 @@ pub struct SyncState {
 /// Settings of the worker.
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
-    /// The CA's base URL, e.g. `http://127.0.0.1:8080`.
+    /// The CA's base URL, e.g. `https://ca.example:8443`.
     pub base_url: String,
+    /// Mutual TLS (the CA roots and the device identity). `None`: plain
+    /// HTTP, for tests and loopback development only.
+    pub tls: Option<TlsSettings>,
     /// Due uploads fetched per pass.
     pub batch: usize,
     pub backoff_base_ms: u64,
@@ -48,11 +51,13 @@ pub struct WorkerConfig {
 }
 
 impl WorkerConfig {
-    /// Production defaults: backoff from 1 s up to 5 min.
+    /// Production defaults: backoff from 1 s up to 5 min; plain HTTP until
+    /// [`WorkerConfig::with_tls`] (or the `tls` field) sets mutual TLS.
     #[must_use]
     pub fn new(base_url: &str) -> Self {
         Self {
             base_url: base_url.to_owned(),
+            tls: None,
             batch: 20,
             backoff_base_ms: 1_000,
             backoff_cap_ms: 300_000,
@@ -60,6 +65,13 @@ impl WorkerConfig {
             idle_poll: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
         }
+    }
+
+    /// The same, over mutual TLS.
+    #[must_use]
+    pub fn with_tls(mut self, tls: TlsSettings) -> Self {
+        self.tls = Some(tls);
+        self
     }
 }
 
@@ -115,7 +127,10 @@ impl<O: Outbox> Worker<O> {
         outbox: O,
         config: WorkerConfig,
     ) -> Result<(Self, watch::Receiver<SyncState>), WorkerError> {
-        let client = CaClient::new(&config.base_url, config.request_timeout)?;
+        let client = match &config.tls {
+            Some(tls) => CaClient::with_tls(&config.base_url, config.request_timeout, tls)?,
+            None => CaClient::new(&config.base_url, config.request_timeout)?,
+        };
         let jitter = config
             .seed
             .map_or_else(Jitter::from_entropy, Jitter::seeded);

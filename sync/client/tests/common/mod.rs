@@ -3,6 +3,7 @@
 //! proxy of our own.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod pki;
 pub mod proxy;
 
 use ca_service::{Options, Service};
@@ -29,6 +30,52 @@ pub struct RunningService {
 impl RunningService {
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+}
+
+/// A running service over mutual TLS (`url()` is `https://127.0.0.1:PORT`).
+pub struct RunningTlsService {
+    pub service: Service,
+    pub addr: SocketAddr,
+    pub stop: Option<oneshot::Sender<()>>,
+}
+
+impl RunningTlsService {
+    pub fn url(&self) -> String {
+        format!("https://{}", self.addr)
+    }
+}
+
+/// Serves over mutual TLS: `server` is the service's certificate and key,
+/// `client_ca_pem` the CA whose device certificates it accepts.
+pub async fn start_tls_service(
+    dir: &Path,
+    options: Options,
+    server: &pki::Leaf,
+    client_ca_pem: &str,
+) -> RunningTlsService {
+    let service = Service::open(dir, options).unwrap();
+    let tls = ca_service::tls::server_config(
+        server.cert_pem.as_bytes(),
+        server.key_pem.as_bytes(),
+        client_ca_pem.as_bytes(),
+    )
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let s = service.clone();
+    tokio::spawn(async move {
+        ca_service::run_tls(listener, s, tls, async {
+            let _ = stopped.await;
+        })
+        .await
+        .unwrap();
+    });
+    RunningTlsService {
+        service,
+        addr,
+        stop: Some(stop),
     }
 }
 
