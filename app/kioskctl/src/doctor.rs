@@ -1,8 +1,8 @@
 //! `kioskctl doctor`: what a technician checks first, on site or remotely.
 //! It reports no customer data: counts and ages only.
 
-use crate::config::Config;
 use anyhow::{Context, Result};
+use kiosk_config::Config;
 use kiosk_store::Store;
 use serde::Serialize;
 use std::path::{Path, PathBuf};

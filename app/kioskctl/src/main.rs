@@ -2,7 +2,7 @@
 //! over a remote shell) and reports what a technician needs, never customer
 //! data.
 
-mod config;
+use kiosk_config as config;
 mod doctor;
 mod printer;
 mod queue;

@@ -1,7 +1,7 @@
 //! `kioskctl print-test` and the printer line of `kioskctl doctor`.
 
-use crate::config::Config;
 use anyhow::{Context, Result};
+use kiosk_config::Config;
 use kiosk_domain::ports::printer::{PaperState, PrinterStatus, ReceiptPrinter};
 use kiosk_printer::{EscPosPrinter, PrinterProfile, PrinterUri};
 

@@ -2,8 +2,8 @@
 //! key, as the kiosk reads it, for a technician or a clerk at the counter.
 //! Certificates are public; no PIN is asked and nothing is written.
 
-use crate::config::Config;
 use anyhow::{Context, Result};
+use kiosk_config::Config;
 use kiosk_domain::lang::{Lang, Localized};
 use kiosk_domain::ports::key_writer::KeyRef;
 use kiosk_domain::renewal_window::RenewalVerdict;
