@@ -2,6 +2,16 @@
 //! of any kind is a 4xx problem; a storage failure is a 503 `unavailable`
 //! (logged); nothing answers a bare 500.
 
+mod admin_page;
+mod config;
+mod holders;
+mod html;
+mod invoices;
+mod issuance;
+mod payments;
+mod simulator;
+mod sms;
+
 use crate::Service;
 use crate::storage::{
     AppendOutcome, CreateOutcome, NewOrder, StorageError, StoredRenewal, SubmitOutcome,
@@ -43,10 +53,55 @@ pub(crate) fn router(service: Service) -> axum::Router {
         .route("/v1/renewals/{number}", post(renew))
         .route("/v1/admin/orders/{number}/approve", post(approve))
         .route("/v1/admin/orders/{number}/reject", post(reject))
+        .route("/v1/payments", post(payments::create))
+        .route("/v1/payments/{id}", get(payments::show))
+        .route("/pay/{id}", get(simulator::show).post(simulator::pay))
+        .route("/v1/admin/orders/{number}/payments", post(payments::record))
+        .route("/v1/orders/{number}/remittance", post(payments::remittance))
+        .route("/v1/admin/remittances", get(payments::remittances))
+        .route(
+            "/v1/admin/remittances/{id}/confirm",
+            post(payments::confirm_remittance),
+        )
+        .route("/v1/ca/roots", get(issuance::roots))
+        .route("/v1/admin/demo/issue", post(issuance::demo_issue))
+        .route("/v1/sms/codes", post(sms::send))
+        .route("/v1/sms/verify", post(sms::verify))
+        .route("/v1/admin/sms", get(sms::messages))
+        .route("/admin", get(admin_page::show))
+        .route("/admin/orders/{number}/approve", post(admin_page::approve))
+        .route("/admin/orders/{number}/reject", post(admin_page::reject))
+        .route(
+            "/admin/remittances/{id}/confirm",
+            post(admin_page::confirm_remittance),
+        )
+        .route("/v1/config", get(config::config))
+        .route("/v1/certificates/{serial}/holder", get(holders::show))
+        .route("/v1/admin/certificates/{serial}/holder", put(holders::put))
+        .route(
+            "/v1/orders/{number}/invoice",
+            post(invoices::issue).get(invoices::show),
+        )
         .route("/openapi.json", get(openapi))
         .fallback(fallback)
         .layer(middleware::from_fn_with_state(service.clone(), gate))
         .with_state(service)
+}
+
+/// The renewed certificate keeps the holder's details on file (a failure
+/// only costs the customer a visit to the counter next time: logged).
+fn carry_holder(service: &Service, old_der: &[u8], new_der: &[u8]) {
+    let serial = |der: &[u8]| {
+        kiosk_x509::summarize(der, "")
+            .ok()
+            .and_then(|s| kiosk_sync_wire::holder::normalise_serial(&s.serial_hex))
+    };
+    let (Some(old), Some(new)) = (serial(old_der), serial(new_der)) else {
+        return;
+    };
+    if let Err(e) = service.storage().carry_holder(&old, &new, now()) {
+        tracing::warn!(error = %e, "holder details not carried over");
+    }
 }
 
 /// An error answer.
@@ -58,10 +113,10 @@ pub(crate) struct ApiError {
 }
 
 impl ApiError {
-    fn new(code: ProblemCode) -> Self {
+    pub(crate) fn new(code: ProblemCode) -> Self {
         Box::new(Problem::new(code)).into()
     }
-    fn detail(code: ProblemCode, detail: &str) -> Self {
+    pub(crate) fn detail(code: ProblemCode, detail: &str) -> Self {
         Box::new(Problem::new(code).with_detail(detail)).into()
     }
 }
@@ -104,9 +159,31 @@ impl IntoResponse for ApiError {
     }
 }
 
-type ApiResult<T> = Result<T, ApiError>;
+impl From<getrandom::Error> for ApiError {
+    fn from(e: getrandom::Error) -> Self {
+        tracing::error!(error = %e, "no randomness");
+        Self::new(ProblemCode::Unavailable)
+    }
+}
 
-fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
+impl ApiError {
+    /// An `invalid_field` problem with a technical detail only.
+    pub(crate) fn field(field: &str, detail: &str) -> Self {
+        let mut p = Problem::new(ProblemCode::InvalidField).with_detail(detail);
+        p.field = Some(field.to_owned());
+        Box::new(p).into()
+    }
+
+    /// Adds `Retry-After: secs`.
+    pub(crate) fn retry_after(mut self, secs: u32) -> Self {
+        self.retry_after = Some(secs);
+        self
+    }
+}
+
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
+
+pub(crate) fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
     // The rejection's text may quote the body: keep it out of the answer.
     body.map(|Json(v)| v).map_err(|r| {
         ApiError::detail(
@@ -116,7 +193,7 @@ fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
     })
 }
 
-fn path<T>(p: Result<Path<T>, PathRejection>) -> ApiResult<T> {
+pub(crate) fn path<T>(p: Result<Path<T>, PathRejection>) -> ApiResult<T> {
     p.map(|Path(v)| v)
         .map_err(|_| ApiError::new(ProblemCode::NotFound))
 }
@@ -126,7 +203,7 @@ fn query<T>(q: Result<Query<T>, QueryRejection>) -> ApiResult<T> {
         .map_err(|_| ApiError::detail(ProblemCode::MalformedBody, "the query is not valid"))
 }
 
-fn now() -> OffsetDateTime {
+pub(crate) fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }
 
@@ -138,8 +215,9 @@ async fn gate(State(service): State<Service>, request: Request, next: Next) -> R
         log.push((Instant::now(), line));
     }
     if request.uri().path().starts_with("/v1/") {
+        let path = request.uri().path();
         let injected = service.inner.injection.lock().ok().and_then(|mut i| {
-            (i.remaining > 0).then(|| {
+            (i.remaining > 0 && path.starts_with(i.path_prefix)).then(|| {
                 i.remaining -= 1;
                 *i
             })
@@ -391,7 +469,7 @@ async fn feed(
     }))
 }
 
-async fn review(
+pub(crate) async fn review(
     service: &Service,
     number: &str,
     to: StatusV1,
@@ -422,17 +500,23 @@ async fn reject(
 ) -> ApiResult<Response> {
     let number = path(number)?;
     let RejectV1 { reason } = json_body(body)?;
-    let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > 200 {
-        let mut p = Problem::new(ProblemCode::InvalidField)
-            .with_detail("a reason of 1 to 200 characters is required");
-        p.field = Some("reason".to_owned());
-        return Err(Box::new(p).into());
-    }
+    let reason = checked_reason(&reason)?;
     review(&service, &number, StatusV1::Rejected, Some(reason)).await
 }
 
-fn unhex(field: &str, text: &str) -> ApiResult<Vec<u8>> {
+/// A rejection's reason: 1 to 200 characters once trimmed.
+pub(crate) fn checked_reason(reason: &str) -> ApiResult<&str> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 200 {
+        return Err(ApiError::field(
+            "reason",
+            "a reason of 1 to 200 characters is required",
+        ));
+    }
+    Ok(reason)
+}
+
+pub(crate) fn unhex(field: &str, text: &str) -> ApiResult<Vec<u8>> {
     hex::decode(text).filter(|b| !b.is_empty()).ok_or_else(|| {
         let mut p =
             Problem::new(ProblemCode::InvalidField).with_detail(format!("{field} is not hex"));
@@ -457,6 +541,14 @@ async fn renew(
                 "the order is not a renewal",
             ));
         }
+    }
+    // The CA issues only for a paid order: the kiosk pays first (QR), or
+    // staff recorded a counter payment.
+    if service.storage().paid_payment(&number)?.is_none() {
+        return Err(ApiError::detail(
+            ProblemCode::PaymentRequired,
+            "the order has no paid payment",
+        ));
     }
     if request.attempt == 0 {
         let mut p = Problem::new(ProblemCode::InvalidField).with_detail("attempts start at 1");
@@ -521,5 +613,6 @@ async fn renew(
         now(),
     )?;
     tracing::info!(order = %number, attempt = request.attempt, "renewal issued");
+    carry_holder(&service, &proof.old_certificate_der, &kept.certificate_der);
     Ok(Json(answer(kept)))
 }

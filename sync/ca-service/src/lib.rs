@@ -9,9 +9,15 @@
 //!   configuration, which demands a device certificate from the kiosk);
 //! - [`storage`]: the storage trait; [`sqlite`]: its SQLite implementation;
 //! - [`ca`]: the CA key in the data directory.
+//!
+//! Beside the kiosk's protocol it simulates what a real CA has elsewhere:
+//! the payment provider (`/pay/{id}`, the page the QR code opens), the SMS
+//! gateway (messages at `GET /v1/admin/sms`), and the back office (`/admin`).
 
 pub mod ca;
+pub mod catalogue;
 mod handlers;
+mod random;
 pub mod sqlite;
 pub mod storage;
 pub mod tls;
@@ -41,6 +47,28 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/renewals/{number}"),
     ("post", "/v1/admin/orders/{number}/approve"),
     ("post", "/v1/admin/orders/{number}/reject"),
+    ("post", "/v1/payments"),
+    ("get", "/v1/payments/{id}"),
+    ("get", "/pay/{id}"),
+    ("post", "/pay/{id}"),
+    ("post", "/v1/admin/orders/{number}/payments"),
+    ("post", "/v1/orders/{number}/remittance"),
+    ("get", "/v1/admin/remittances"),
+    ("post", "/v1/admin/remittances/{id}/confirm"),
+    ("get", "/v1/ca/roots"),
+    ("post", "/v1/admin/demo/issue"),
+    ("post", "/v1/sms/codes"),
+    ("post", "/v1/sms/verify"),
+    ("get", "/v1/admin/sms"),
+    ("get", "/admin"),
+    ("post", "/admin/orders/{number}/approve"),
+    ("post", "/admin/orders/{number}/reject"),
+    ("post", "/admin/remittances/{id}/confirm"),
+    ("get", "/v1/config"),
+    ("get", "/v1/certificates/{serial}/holder"),
+    ("put", "/v1/admin/certificates/{serial}/holder"),
+    ("post", "/v1/orders/{number}/invoice"),
+    ("get", "/v1/orders/{number}/invoice"),
     ("get", "/openapi.json"),
 ];
 
@@ -63,6 +91,22 @@ pub struct Options {
     /// Tests only: hold each order creation this long, so that a second
     /// request with the same key meets the first in flight.
     pub create_delay: Duration,
+    /// How long a QR payment may be paid; a later request opens a new one.
+    pub payment_ttl: Duration,
+    /// The address customers' phones reach the payment page at (e.g.
+    /// `https://pay.example.cn`); without it the request's `Host` is used.
+    pub public_url: Option<String>,
+    /// Demonstration issuance (`POST /v1/admin/demo/issue`); off, the route
+    /// answers 404.
+    pub demo: bool,
+    /// SMS: no second code to the same mobile sooner than this.
+    pub sms_interval: Duration,
+    /// SMS: how long a code is valid.
+    pub sms_ttl: Duration,
+    /// SMS: wrong tries before a code is void.
+    pub sms_tries: u32,
+    /// Prices and the agreement (`GET /v1/config`).
+    pub catalogue: catalogue::Catalogue,
 }
 
 impl Default for Options {
@@ -71,6 +115,13 @@ impl Default for Options {
             projects: vec!["COAL".to_owned()],
             validity_days: 365,
             create_delay: Duration::ZERO,
+            payment_ttl: Duration::from_secs(15 * 60),
+            public_url: None,
+            demo: false,
+            sms_interval: Duration::from_secs(60),
+            sms_ttl: Duration::from_secs(5 * 60),
+            sms_tries: 5,
+            catalogue: catalogue::Catalogue::default(),
         }
     }
 }
@@ -82,6 +133,8 @@ struct Injection {
     remaining: u32,
     status: u16,
     retry_after_secs: Option<u32>,
+    /// Only requests whose path starts with this are answered with the fault.
+    path_prefix: &'static str,
 }
 
 /// The running service's state. Cheap to clone.
@@ -139,6 +192,11 @@ impl Service {
         handlers::router(self.clone())
     }
 
+    /// The settings it runs with.
+    pub fn options(&self) -> &Options {
+        &self.inner.options
+    }
+
     pub fn storage(&self) -> &dyn Storage {
         self.inner.storage.as_ref()
     }
@@ -156,11 +214,24 @@ impl Service {
     /// Answers the next `count` API requests with `status` (e.g. 429 or
     /// 503) and, if given, `Retry-After: seconds`, instead of serving them.
     pub fn inject(&self, count: u32, status: u16, retry_after_secs: Option<u32>) {
+        self.inject_on("/v1/", count, status, retry_after_secs);
+    }
+
+    /// The same, for requests whose path starts with `path_prefix` only
+    /// (e.g. `/v1/renewals/`: the CA's issuance is down, the rest works).
+    pub fn inject_on(
+        &self,
+        path_prefix: &'static str,
+        count: u32,
+        status: u16,
+        retry_after_secs: Option<u32>,
+    ) {
         if let Ok(mut i) = self.inner.injection.lock() {
             *i = Injection {
                 remaining: count,
                 status,
                 retry_after_secs,
+                path_prefix,
             };
         }
     }

@@ -1,6 +1,7 @@
 //! `ca-service --listen 127.0.0.1:PORT --data DIR [--tls-cert PEM --tls-key
-//! PEM --client-ca PEM]`: the reference CA service, over mutual TLS when the
-//! three TLS options are given, plain HTTP otherwise.
+//! PEM --client-ca PEM] [--public-url URL] [--payment-minutes N] [--demo]`:
+//! the reference CA service, over mutual TLS when the three TLS options are
+//! given, plain HTTP otherwise.
 
 use anyhow::Context;
 use clap::Parser;
@@ -31,6 +32,18 @@ struct Args {
     /// client must present a certificate chaining to it.
     #[arg(long, requires_all = ["tls_cert", "tls_key"])]
     client_ca: Option<PathBuf>,
+    /// The address customers' phones open the payment page at (the QR
+    /// code's URL), e.g. `http://192.168.1.10:8443`. Default: the `Host`
+    /// the kiosk's request came to.
+    #[arg(long)]
+    public_url: Option<String>,
+    /// Minutes a QR payment may be paid before it expires.
+    #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=1440))]
+    payment_minutes: u64,
+    /// Enables demonstration issuance (`POST /v1/admin/demo/issue`): never
+    /// on a CA that issues real certificates.
+    #[arg(long)]
+    demo: bool,
 }
 
 #[tokio::main]
@@ -42,14 +55,29 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let args = Args::parse();
+    if let Some(url) = &args.public_url {
+        anyhow::ensure!(
+            (url.starts_with("http://") || url.starts_with("https://"))
+                && !url
+                    .chars()
+                    .any(|c| c.is_whitespace() || "<>\"'".contains(c)),
+            "--public-url must be an http:// or https:// URL"
+        );
+    }
     let service = ca_service::Service::open(
         &args.data,
         ca_service::Options {
             projects: args.projects,
+            payment_ttl: std::time::Duration::from_secs(args.payment_minutes * 60),
+            public_url: args.public_url,
+            demo: args.demo,
             ..ca_service::Options::default()
         },
     )
     .with_context(|| format!("opening the data directory {}", args.data.display()))?;
+    if args.demo {
+        tracing::warn!("demonstration issuance is ON (--demo)");
+    }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;

@@ -1,9 +1,14 @@
 //! The embedded default storage: one SQLite file (WAL, `synchronous=FULL`).
 //! One connection behind a mutex: every call is one short transaction.
 
+mod holders;
+mod invoices;
+mod payments;
+mod sms;
+
 use crate::storage::{
-    AppendOutcome, CreateOutcome, NewOrder, Storage, StorageError, StorageResult, StoredRenewal,
-    SubmitOutcome, TransitionOutcome,
+    AppendOutcome, CreateOutcome, NewOrder, OrderSummary, Storage, StorageError, StorageResult,
+    StoredRenewal, SubmitOutcome, TransitionOutcome,
 };
 use kiosk_domain::order::status::{Lifecycle, OrderStatus, initial_status, is_allowed};
 use kiosk_sync_wire::attachment::AttachmentStatusV1;
@@ -14,6 +19,17 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use time::OffsetDateTime;
+
+/// Schema migrations, in order: database version `n` has run the first `n`
+/// (`PRAGMA user_version`). Only ever append. The first one is written with
+/// `IF NOT EXISTS` because databases made before versioning have version 0.
+const MIGRATIONS: &[&str] = &[
+    SCHEMA,
+    payments::SCHEMA,
+    sms::SCHEMA,
+    invoices::SCHEMA,
+    holders::SCHEMA,
+];
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS orders (
@@ -75,12 +91,12 @@ pub struct SqliteStorage {
 impl SqliteStorage {
     /// Opens (creating if needed) the database at `path`.
     pub fn open(path: &Path) -> StorageResult<Self> {
-        let conn = Connection::open(path)?;
+        let mut conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.execute_batch(SCHEMA)?;
+        migrate(&mut conn)?;
         Ok(Self {
             conn: Mutex::new(conn),
         })
@@ -89,6 +105,26 @@ impl SqliteStorage {
     fn lock(&self) -> StorageResult<MutexGuard<'_, Connection>> {
         self.conn.lock().map_err(|_| StorageError::Poisoned)
     }
+}
+
+/// Runs the migrations the database has not run yet, each in its own
+/// transaction with the version bump, so a crash leaves a consistent version.
+fn migrate(conn: &mut Connection) -> StorageResult<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    let done = usize::try_from(version)
+        .map_err(|_| StorageError::Corrupt(format!("schema version {version}")))?;
+    if done > MIGRATIONS.len() {
+        return Err(StorageError::Corrupt(format!(
+            "schema version {version} is newer than this service"
+        )));
+    }
+    for (index, migration) in MIGRATIONS.iter().enumerate().skip(done) {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(migration)?;
+        tx.pragma_update(None, "user_version", index + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
 }
 
 fn nanos(t: OffsetDateTime) -> StorageResult<i64> {
@@ -266,6 +302,24 @@ impl Storage for SqliteStorage {
             )
             .optional()?;
         name.as_deref().map(lifecycle_from_db).transpose()
+    }
+
+    fn order_amount_fen(&self, number: &str) -> StorageResult<Option<i64>> {
+        let conn = self.lock()?;
+        let document: Option<String> = conn
+            .query_row(
+                "SELECT document FROM orders WHERE number = ?1",
+                [number],
+                |row| row.get(0),
+            )
+            .optional()?;
+        document
+            .map(|d| {
+                serde_json::from_str::<kiosk_sync_wire::order::OrderV1>(&d)
+                    .map(|o| o.amount_fen)
+                    .map_err(|e| StorageError::Corrupt(format!("order document: {e}")))
+            })
+            .transpose()
     }
 
     fn attachment(&self, number: &str, position: u32) -> StorageResult<Option<AttachmentStatusV1>> {
@@ -491,6 +545,37 @@ impl Storage for SqliteStorage {
         Ok(kept)
     }
 
+    fn orders(&self, limit: u32) -> StorageResult<Vec<OrderSummary>> {
+        let conn = self.lock()?;
+        let mut select = conn.prepare_cached(
+            "SELECT number, lifecycle, status, submitted, received_at, reason FROM orders
+             ORDER BY received_at DESC LIMIT ?1",
+        )?;
+        let rows = select.query_map([limit], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, bool>(3)?,
+                row.get::<_, i64>(4)?,
+                row.get::<_, Option<String>>(5)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (number, lifecycle, status, submitted, received_at, reason) = row?;
+            out.push(OrderSummary {
+                number,
+                lifecycle: lifecycle_from_db(&lifecycle)?,
+                status: status_from_db(&status)?,
+                submitted,
+                received_at: time_of(received_at)?,
+                reason,
+            });
+        }
+        Ok(out)
+    }
+
     fn creations(&self, idempotency_key: &str) -> StorageResult<u64> {
         let conn = self.lock()?;
         let n: i64 = conn.query_row(
@@ -528,5 +613,45 @@ impl Storage for SqliteStorage {
             out.extend_from_slice(row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?);
         }
         Ok(Some(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "test code")]
+    use super::*;
+
+    #[test]
+    fn a_database_from_before_versioning_is_migrated_and_a_newer_one_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ca.sqlite");
+        {
+            // What the first release left: its tables, version 0.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(SCHEMA).unwrap();
+        }
+        let storage = SqliteStorage::open(&path).unwrap();
+        {
+            let conn = storage.lock().unwrap();
+            let version: usize = conn
+                .query_row("PRAGMA user_version", [], |row| row.get(0))
+                .unwrap();
+            assert_eq!(version, MIGRATIONS.len());
+            let tables: i64 = conn
+                .query_row(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table'
+                     AND name IN ('payments', 'remittances', 'sms_codes', 'invoices')",
+                    [],
+                    |row| row.get(0),
+                )
+                .unwrap();
+            assert_eq!(tables, 4);
+            conn.pragma_update(None, "user_version", 99).unwrap();
+        }
+        drop(storage);
+        assert!(matches!(
+            SqliteStorage::open(&path),
+            Err(StorageError::Corrupt(_))
+        ));
     }
 }

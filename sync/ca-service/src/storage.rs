@@ -4,6 +4,20 @@
 //! the status table) run inside it, so a second backend must keep them in
 //! one transaction too.
 
+mod holders;
+mod invoices;
+mod payments;
+mod sms;
+
+pub use holders::HolderStorage;
+pub use invoices::{InvoiceOutcome, InvoiceStorage, StoredInvoice};
+
+pub use payments::{
+    NewPayment, OpenOutcome, PayOutcome, PaymentStorage, RecordOutcome, RecordedPayment,
+    RemittanceOutcome, StoredPayment, StoredRemittance,
+};
+pub use sms::{NewSmsCode, SendOutcome, SmsStorage, StoredSms, VerifyOutcome};
+
 use kiosk_domain::order::status::Lifecycle;
 use kiosk_sync_wire::attachment::{AttachmentMetaV1, AttachmentStatusV1};
 use kiosk_sync_wire::feed::{FeedEntryV1, StatusV1};
@@ -83,11 +97,28 @@ pub struct StoredRenewal {
     pub certificate_der: Vec<u8>,
 }
 
-/// The service's storage.
-pub trait Storage: Send + Sync + 'static {
+/// An order as the back office lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderSummary {
+    pub number: String,
+    pub lifecycle: Lifecycle,
+    pub status: StatusV1,
+    pub submitted: bool,
+    pub received_at: OffsetDateTime,
+    pub reason: Option<String>,
+}
+
+/// The service's storage: orders here; payments ([`PaymentStorage`]),
+/// the SMS simulator ([`SmsStorage`]) and invoices ([`InvoiceStorage`]) in
+/// their own traits.
+pub trait Storage:
+    PaymentStorage + SmsStorage + InvoiceStorage + HolderStorage + Send + Sync + 'static
+{
     fn create_order(&self, order: &NewOrder<'_>) -> StorageResult<CreateOutcome>;
     fn order(&self, number: &str) -> StorageResult<Option<OrderRecordV1>>;
     fn lifecycle(&self, number: &str) -> StorageResult<Option<Lifecycle>>;
+    /// The amount the order's document asks for; `None` for an unknown order.
+    fn order_amount_fen(&self, number: &str) -> StorageResult<Option<i64>>;
     /// `None` if there is no such attachment.
     fn attachment(&self, number: &str, position: u32) -> StorageResult<Option<AttachmentStatusV1>>;
     /// Appends `bytes` at `offset` for an attachment whose whole SHA-256 the
@@ -123,6 +154,8 @@ pub trait Storage: Send + Sync + 'static {
     ) -> StorageResult<StoredRenewal>;
 
     // For tests and the back office.
+    /// The latest `limit` orders, newest first.
+    fn orders(&self, limit: u32) -> StorageResult<Vec<OrderSummary>>;
     /// How many orders were created with this key (the exactly-once oracle).
     fn creations(&self, idempotency_key: &str) -> StorageResult<u64>;
     /// How many orders exist.

@@ -139,7 +139,7 @@ impl std::fmt::Debug for TlsSettings {
 /// The CA's API over HTTP (mutual TLS: [`CaClient::with_tls`]).
 #[derive(Debug, Clone)]
 pub struct CaClient {
-    http: reqwest::Client,
+    pub(crate) http: reqwest::Client,
     base: String,
 }
 
@@ -212,11 +212,11 @@ impl CaClient {
         })
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    async fn answer<T: DeserializeOwned>(
+    pub(crate) async fn answer<T: DeserializeOwned>(
         response: Result<reqwest::Response, reqwest::Error>,
     ) -> Result<(StatusCode, T), CallError> {
         let response = response.map_err(|e| transport(&e))?;

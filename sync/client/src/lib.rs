@@ -20,7 +20,9 @@
 //! loopback development.
 
 mod backoff;
+mod holders;
 mod http;
+mod payments;
 mod worker;
 
 pub use backoff::{Backoff, Jitter};

@@ -345,6 +345,10 @@ async fn a_renewal_is_issued_once_per_order_and_attempt_and_verifies() {
 
     let new_key = SoftSigner::generate_p256();
     let request = renewal_request(&old_cert, &old_key, &new_key, 1);
+    // Not paid yet: refused. The customer pays on the simulator's page.
+    let e = client.renew(number, &request).await.unwrap_err();
+    assert_eq!(e.code(), Some(ProblemCode::PaymentRequired));
+    pay_through_simulator(&client, number).await;
     let first = client.renew(number, &request).await.unwrap();
     let again = client.renew(number, &request).await.unwrap();
     assert_eq!(first, again, "the same attempt gets the same certificate");
@@ -402,6 +406,19 @@ async fn a_renewal_is_issued_once_per_order_and_attempt_and_verifies() {
     assert_eq!(e.code(), Some(ProblemCode::UnknownCertificate));
     assert_eq!(ca.service.issued_count(), 2);
     assert!(!verified.serial_hex.is_empty());
+}
+
+/// Opens the order's QR payment and presses 确认支付 on the page its QR
+/// code encodes, as the customer's phone would.
+async fn pay_through_simulator(client: &CaClient, number: &str) {
+    let payment = client.create_payment(number, 30_000).await.unwrap();
+    let page = reqwest::Client::new()
+        .post(&payment.qr_payload)
+        .send()
+        .await
+        .unwrap();
+    assert!(page.status().is_success());
+    assert_eq!(client.payment(&payment.id).await.unwrap().status, "paid");
 }
 
 fn conflicting_attempt(mut request: RenewalRequestV1) -> RenewalRequestV1 {

@@ -11,6 +11,12 @@
 //! - [`feed`]: status changes with a cursor, and the back office's review.
 //! - [`renewal`]: a PKCS #10 request with proof of possession, in; the
 //!   certificate, out.
+//! - [`payment`]: the aggregated QR payment and its simulator, counter and
+//!   bank-transfer payments, remittance notes.
+//! - [`issuance`]: the CA's roots, and demonstration issuance.
+//! - [`config`]: prices, projects and the agreement text (`GET /v1/config`).
+//! - [`invoice`]: the electronic invoice of a paid order.
+//! - [`sms`]: SMS verification codes (the CA's gateway simulator).
 //! - [`problem`]: problem+json errors with stable codes and messages for the
 //!   customer in zh-CN and English.
 //!
@@ -18,11 +24,17 @@
 //! ([`OPENAPI_JSON`]); the CA serves it at `GET /openapi.json`.
 
 pub mod attachment;
+pub mod config;
 pub mod feed;
 pub mod hex;
+pub mod holder;
+pub mod invoice;
+pub mod issuance;
 pub mod order;
+pub mod payment;
 pub mod problem;
 pub mod renewal;
+pub mod sms;
 
 /// The protocol version, the first segment of every path.
 pub const VERSION: &str = "v1";
@@ -76,6 +88,50 @@ pub mod paths {
     #[must_use]
     pub fn reject(number: &str) -> String {
         format!("/v1/admin/orders/{number}/reject")
+    }
+    /// `POST`: create (or find again) the QR payment of an order.
+    pub const PAYMENTS: &str = "/v1/payments";
+    /// `GET`: a payment's state (the kiosk polls it while the QR shows).
+    #[must_use]
+    pub fn payment(id: &str) -> String {
+        format!("/v1/payments/{id}")
+    }
+    /// `POST`: staff record a counter or bank-transfer payment.
+    #[must_use]
+    pub fn admin_payments(number: &str) -> String {
+        format!("/v1/admin/orders/{number}/payments")
+    }
+    /// `POST`: the customer's bank-transfer remittance note.
+    #[must_use]
+    pub fn remittance(number: &str) -> String {
+        format!("/v1/orders/{number}/remittance")
+    }
+    /// `GET`: the roots that issue customer certificates.
+    pub const CA_ROOTS: &str = "/v1/ca/roots";
+
+    /// `GET`: the contact and invoice details on file for a certificate.
+    #[must_use]
+    pub fn holder(serial_hex: &str) -> String {
+        format!("/v1/certificates/{serial_hex}/holder")
+    }
+
+    /// `PUT` (staff): sets them.
+    #[must_use]
+    pub fn admin_holder(serial_hex: &str) -> String {
+        format!("/v1/admin/certificates/{serial_hex}/holder")
+    }
+    /// `POST`: demonstration issuance (`ca-service --demo` only).
+    pub const DEMO_ISSUE: &str = "/v1/admin/demo/issue";
+    /// `POST`: send an SMS verification code.
+    pub const SMS_CODES: &str = "/v1/sms/codes";
+    /// `POST`: check an SMS verification code.
+    pub const SMS_VERIFY: &str = "/v1/sms/verify";
+    /// `GET`: prices, projects, the agreement.
+    pub const CONFIG: &str = "/v1/config";
+    /// `POST`: the CA issues the order's invoice; `GET`: the invoice.
+    #[must_use]
+    pub fn invoice(number: &str) -> String {
+        format!("/v1/orders/{number}/invoice")
     }
     pub const OPENAPI: &str = "/openapi.json";
 }

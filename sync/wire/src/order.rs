@@ -295,7 +295,7 @@ fn application(a: &ApplicationDetails) -> ApplicationV1 {
     }
 }
 
-fn parse<T>(field: &str, value: &str) -> Result<T, Box<Problem>>
+pub(crate) fn parse<T>(field: &str, value: &str) -> Result<T, Box<Problem>>
 where
     T: FromStr,
     T::Err: Localized,

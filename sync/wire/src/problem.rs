@@ -49,6 +49,19 @@ pub enum ProblemCode {
     RenewalConflict,
     /// Too many requests: wait for `Retry-After`.
     TooManyRequests,
+    /// The order has no paid payment yet (renewal before payment).
+    PaymentRequired,
+    /// A payment for this order exists with another amount, or a reference
+    /// was recorded before for another order or amount.
+    AmountMismatch,
+    /// The order is paid already (by another payment).
+    AlreadyPaid,
+    /// The payment expired before it was paid: ask for a new one.
+    PaymentExpired,
+    /// The SMS code is not the one sent (see `detail` for tries left).
+    SmsCodeWrong,
+    /// No valid SMS code: none sent, expired, used, or too many wrong tries.
+    SmsCodeExpired,
     /// The CA cannot serve now: retry later.
     Unavailable,
 }
@@ -59,11 +72,14 @@ impl ProblemCode {
     pub fn status(self) -> u16 {
         match self {
             Self::MalformedBody | Self::IdempotencyKeyMissing => 400,
+            Self::PaymentRequired => 402,
             Self::NotFound => 404,
             Self::RequestInFlight
             | Self::OffsetMismatch
             | Self::AttachmentsIncomplete
-            | Self::IllegalTransition => 409,
+            | Self::IllegalTransition
+            | Self::AlreadyPaid
+            | Self::PaymentExpired => 409,
             Self::AttachmentTooLarge => 413,
             Self::InvalidField
             | Self::IdempotencyKeyReused
@@ -74,7 +90,10 @@ impl ProblemCode {
             | Self::InvalidRequest
             | Self::ProofRejected
             | Self::UnknownCertificate
-            | Self::RenewalConflict => 422,
+            | Self::RenewalConflict
+            | Self::AmountMismatch
+            | Self::SmsCodeWrong
+            | Self::SmsCodeExpired => 422,
             Self::TooManyRequests => 429,
             Self::Unavailable => 503,
         }
@@ -118,12 +137,18 @@ impl ProblemCode {
             Self::UnknownCertificate => "unknown_certificate",
             Self::RenewalConflict => "renewal_conflict",
             Self::TooManyRequests => "too_many_requests",
+            Self::PaymentRequired => "payment_required",
+            Self::AmountMismatch => "amount_mismatch",
+            Self::AlreadyPaid => "already_paid",
+            Self::PaymentExpired => "payment_expired",
+            Self::SmsCodeWrong => "sms_code_wrong",
+            Self::SmsCodeExpired => "sms_code_expired",
             Self::Unavailable => "unavailable",
         }
     }
 
     /// Every code, for documentation and tests.
-    pub const ALL: [ProblemCode; 20] = [
+    pub const ALL: [ProblemCode; 26] = [
         Self::MalformedBody,
         Self::InvalidField,
         Self::IdempotencyKeyMissing,
@@ -144,6 +169,12 @@ impl ProblemCode {
         Self::RenewalConflict,
         Self::TooManyRequests,
         Self::Unavailable,
+        Self::PaymentRequired,
+        Self::AmountMismatch,
+        Self::AlreadyPaid,
+        Self::PaymentExpired,
+        Self::SmsCodeWrong,
+        Self::SmsCodeExpired,
     ];
 }
 
@@ -197,6 +228,30 @@ impl Localized for ProblemCode {
             Self::RenewalConflict => (
                 "该证书更新已办理，请联系工作人员",
                 "This renewal was already issued. Please ask staff.",
+            ),
+            Self::PaymentRequired => (
+                "订单尚未支付，请先完成支付",
+                "The order has not been paid yet. Please pay first.",
+            ),
+            Self::AmountMismatch => (
+                "支付金额与订单不一致，请联系工作人员",
+                "The amount does not match the order. Please ask staff.",
+            ),
+            Self::AlreadyPaid => (
+                "该订单已支付，无需再次付款",
+                "This order is already paid. There is nothing more to pay.",
+            ),
+            Self::PaymentExpired => (
+                "支付已超时，请重新发起支付",
+                "The payment has expired. Please start the payment again.",
+            ),
+            Self::SmsCodeWrong => (
+                "验证码不正确，请重新输入",
+                "The code is not correct. Please enter it again.",
+            ),
+            Self::SmsCodeExpired => (
+                "验证码已失效，请重新获取",
+                "The code is no longer valid. Please request a new one.",
             ),
         };
         match lang {

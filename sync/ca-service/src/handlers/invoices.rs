@@ -1,0 +1,89 @@
+//! Invoices: issued once per paid order; issuing moves the order to 已开票
+//! when its status table allows it (a renewal or application that is
+//! complete), so the kiosk's feed shows it.
+
+use super::payments::rfc3339;
+use super::{ApiError, ApiResult, now, path};
+use crate::Service;
+use crate::storage::{InvoiceOutcome, StoredInvoice, TransitionOutcome};
+use axum::Json;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use kiosk_domain::order_number::OrderNumber;
+use kiosk_sync_wire::feed::StatusV1;
+use kiosk_sync_wire::invoice::IssuedInvoiceV1;
+use kiosk_sync_wire::problem::{Problem, ProblemCode};
+
+fn invoice_v1(i: &StoredInvoice) -> ApiResult<IssuedInvoiceV1> {
+    Ok(IssuedInvoiceV1 {
+        order_number: i.number.clone(),
+        invoice_number: i.invoice_number.clone(),
+        amount_fen: i.amount_fen,
+        title: i.title.clone(),
+        taxpayer_id: i.taxpayer_id.clone(),
+        issued_at: rfc3339(i.issued_at)?,
+    })
+}
+
+fn order_number(number: Result<Path<String>, PathRejection>) -> ApiResult<OrderNumber> {
+    path(number)?
+        .parse::<OrderNumber>()
+        .map_err(|e| Box::new(Problem::invalid_field("number", &e)).into())
+}
+
+/// `POST /v1/orders/{number}/invoice`.
+pub(crate) async fn issue(
+    State(service): State<Service>,
+    number: Result<Path<String>, PathRejection>,
+) -> ApiResult<Response> {
+    let number = order_number(number)?;
+    let at = now();
+    let candidate = format!(
+        "INV{:04}{:02}{:02}{}",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        crate::random::hex(6)?.to_uppercase()
+    );
+    let (status, invoice) =
+        match service
+            .storage()
+            .issue_invoice(number.as_str(), &candidate, at)?
+        {
+            InvoiceOutcome::Issued(i) => (StatusCode::CREATED, i),
+            InvoiceOutcome::Existing(i) => (StatusCode::OK, i),
+            InvoiceOutcome::UnknownOrder => return Err(ApiError::new(ProblemCode::NotFound)),
+            InvoiceOutcome::NotPaid => {
+                return Err(ApiError::detail(
+                    ProblemCode::PaymentRequired,
+                    "an invoice is issued for a paid order only",
+                ));
+            }
+        };
+    // Also on a repeat: the step may have been cut off after the invoice.
+    match service
+        .storage()
+        .transition(number.as_str(), StatusV1::Invoiced, None, at)?
+    {
+        Some(TransitionOutcome::Done(_)) => {
+            tracing::info!(order = %number, "order invoiced");
+        }
+        Some(TransitionOutcome::Illegal) | None => {}
+    }
+    Ok((status, Json(invoice_v1(&invoice)?)).into_response())
+}
+
+/// `GET /v1/orders/{number}/invoice`.
+pub(crate) async fn show(
+    State(service): State<Service>,
+    number: Result<Path<String>, PathRejection>,
+) -> ApiResult<Json<IssuedInvoiceV1>> {
+    let number = order_number(number)?;
+    let invoice = service
+        .storage()
+        .invoice(number.as_str())?
+        .ok_or_else(|| ApiError::new(ProblemCode::NotFound))?;
+    Ok(Json(invoice_v1(&invoice)?))
+}

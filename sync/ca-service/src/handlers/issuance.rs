@@ -1,0 +1,52 @@
+//! The CA's roots, and demonstration issuance (`--demo` only): a customer
+//! certificate for a PKCS #10 request whose signature verifies, so that a
+//! demonstration token can start with a certificate inside its renewal
+//! window.
+
+use super::{ApiError, ApiResult, json_body, unhex};
+use crate::Service;
+use axum::Json;
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use kiosk_sync_wire::hex;
+use kiosk_sync_wire::issuance::{CaRootsV1, DemoIssueV1, DemoIssuedV1, MAX_DEMO_VALIDITY_DAYS};
+use kiosk_sync_wire::problem::ProblemCode;
+use kiosk_x509::test_ca::Profile;
+
+/// `GET /v1/ca/roots`.
+pub(crate) async fn roots(State(service): State<Service>) -> Json<CaRootsV1> {
+    Json(CaRootsV1 {
+        roots_der_hex: vec![hex::encode(&service.ca().root_der())],
+    })
+}
+
+/// `POST /v1/admin/demo/issue`: 404 unless the service runs with `--demo`.
+pub(crate) async fn demo_issue(
+    State(service): State<Service>,
+    body: Result<Json<DemoIssueV1>, JsonRejection>,
+) -> ApiResult<Json<DemoIssuedV1>> {
+    if !service.options().demo {
+        return Err(ApiError::new(ProblemCode::NotFound));
+    }
+    let request = json_body(body)?;
+    if !(1..=MAX_DEMO_VALIDITY_DAYS).contains(&request.validity_days) {
+        return Err(ApiError::field(
+            "validity_days",
+            &format!("validity_days must be 1 to {MAX_DEMO_VALIDITY_DAYS}"),
+        ));
+    }
+    let csr = unhex("request_der_hex", &request.request_der_hex)?;
+    kiosk_x509::verify_request(&csr)
+        .map_err(|e| ApiError::detail(ProblemCode::InvalidRequest, &e.to_string()))?;
+    let der = service
+        .ca()
+        .issue(&csr, i64::from(request.validity_days), Profile::Customer)
+        .map_err(|e| ApiError::detail(ProblemCode::InvalidRequest, &e.to_string()))?;
+    tracing::info!(
+        days = request.validity_days,
+        "demonstration certificate issued"
+    );
+    Ok(Json(DemoIssuedV1 {
+        certificate_der_hex: hex::encode(&der),
+    }))
+}

@@ -1,0 +1,136 @@
+//! The SMS gateway simulator's codes and messages in SQLite.
+
+use super::{SqliteStorage, nanos, time_of};
+use crate::storage::{
+    NewSmsCode, SendOutcome, SmsStorage, StorageResult, StoredSms, VerifyOutcome,
+};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use time::OffsetDateTime;
+
+/// Migration 3. One row per code sent; the latest per (mobile, purpose) is
+/// the one that counts. The message text is kept for the back office.
+pub(super) const SCHEMA: &str = "
+CREATE TABLE sms_codes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    mobile TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    code TEXT NOT NULL,
+    text TEXT NOT NULL,
+    sent_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    tries_left INTEGER NOT NULL,
+    used INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX sms_codes_by_mobile ON sms_codes (mobile, purpose, id);
+";
+
+impl SmsStorage for SqliteStorage {
+    fn send_sms_code(&self, new: &NewSmsCode<'_>) -> StorageResult<SendOutcome> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let last: Option<i64> = tx
+            .query_row(
+                "SELECT max(sent_at) FROM sms_codes WHERE mobile = ?1",
+                [new.mobile],
+                |row| row.get(0),
+            )
+            .optional()?
+            .flatten();
+        if let Some(last) = last {
+            let next = time_of(last)? + new.min_interval;
+            if next > new.now {
+                let wait = (next - new.now).whole_seconds().max(1);
+                return Ok(SendOutcome::TooSoon {
+                    wait_secs: u32::try_from(wait).unwrap_or(u32::MAX),
+                });
+            }
+        }
+        tx.execute(
+            "INSERT INTO sms_codes (mobile, purpose, code, text, sent_at, expires_at, tries_left)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                new.mobile,
+                new.purpose,
+                new.code,
+                new.text,
+                nanos(new.now)?,
+                nanos(new.expires_at)?,
+                new.tries
+            ],
+        )?;
+        tx.commit()?;
+        Ok(SendOutcome::Sent)
+    }
+
+    fn verify_sms_code(
+        &self,
+        mobile: &str,
+        purpose: &str,
+        code: &str,
+        now: OffsetDateTime,
+    ) -> StorageResult<VerifyOutcome> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let latest: Option<(i64, String, i64, u32, bool)> = tx
+            .query_row(
+                "SELECT id, code, expires_at, tries_left, used FROM sms_codes
+                 WHERE mobile = ?1 AND purpose = ?2 ORDER BY id DESC LIMIT 1",
+                params![mobile, purpose],
+                |row| {
+                    Ok((
+                        row.get(0)?,
+                        row.get(1)?,
+                        row.get(2)?,
+                        row.get(3)?,
+                        row.get(4)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((id, expected, expires_at, tries_left, used)) = latest else {
+            return Ok(VerifyOutcome::NoValidCode);
+        };
+        if used || tries_left == 0 || time_of(expires_at)? <= now {
+            return Ok(VerifyOutcome::NoValidCode);
+        }
+        let outcome = if expected == code {
+            tx.execute("UPDATE sms_codes SET used = 1 WHERE id = ?1", [id])?;
+            VerifyOutcome::Verified
+        } else {
+            let left = tries_left - 1;
+            tx.execute(
+                "UPDATE sms_codes SET tries_left = ?2 WHERE id = ?1",
+                params![id, left],
+            )?;
+            VerifyOutcome::Wrong { tries_left: left }
+        };
+        tx.commit()?;
+        Ok(outcome)
+    }
+
+    fn sms_messages(&self, limit: u32) -> StorageResult<Vec<StoredSms>> {
+        let conn = self.lock()?;
+        let mut select = conn.prepare_cached(
+            "SELECT mobile, purpose, text, sent_at FROM sms_codes ORDER BY id DESC LIMIT ?1",
+        )?;
+        let rows = select.query_map([limit], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, i64>(3)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (mobile, purpose, text, sent_at) = row?;
+            out.push(StoredSms {
+                mobile,
+                purpose,
+                text,
+                sent_at: time_of(sent_at)?,
+            });
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,313 @@
+//! The back office page in headless Chromium (Debian `chromium`): the page
+//! renders the seeded orders, and a person approves one and rejects another
+//! (with a typed reason) by clicking the page's own form buttons. The
+//! browser is driven over the Chrome DevTools Protocol on a pipe
+//! (`--remote-debugging-pipe`: fd 3 in, fd 4 out, NUL-separated JSON), so no
+//! WebSocket client or driver binary is needed.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test, with its location"
+)]
+
+mod common;
+
+use ca_service::Options;
+use common::*;
+use kiosk_sync_wire::feed::StatusV1;
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CHROMIUM: &str = "chromium";
+
+/// Flags for a throw-away headless browser (root in containers: no sandbox).
+fn flags(profile: &std::path::Path) -> Vec<String> {
+    vec![
+        "--headless".to_owned(),
+        "--no-sandbox".to_owned(),
+        "--disable-gpu".to_owned(),
+        "--no-first-run".to_owned(),
+        "--disable-extensions".to_owned(),
+        "--disable-dev-shm-usage".to_owned(),
+        format!("--user-data-dir={}", profile.display()),
+    ]
+}
+
+fn require_chromium() {
+    let found = Command::new(CHROMIUM)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        found,
+        "headless Chromium is needed for the back office test: apt-get install chromium"
+    );
+}
+
+/// The Chrome DevTools Protocol over the browser's pipe.
+struct Cdp {
+    child: Child,
+    input: ChildStdin,
+    output: BufReader<ChildStdout>,
+    next_id: u64,
+}
+
+impl Cdp {
+    fn launch(profile: &std::path::Path) -> Self {
+        // The shell moves the pipes to the descriptors Chromium expects;
+        // `timeout` bounds a hung browser.
+        let mut child = Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "exec 3<&0 4>&1 </dev/null >/dev/null; exec timeout 30 {CHROMIUM} {} --remote-debugging-pipe about:blank",
+                flags(profile).join(" ")
+            ))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let input = child.stdin.take().unwrap();
+        let output = BufReader::new(child.stdout.take().unwrap());
+        Self {
+            child,
+            input,
+            output,
+            next_id: 0,
+        }
+    }
+
+    /// Sends a command and returns its `result`, skipping events.
+    fn call(&mut self, session: Option<&str>, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let mut message = json!({"id": self.next_id, "method": method, "params": params});
+        if let Some(s) = session {
+            message["sessionId"] = json!(s);
+        }
+        let mut bytes = serde_json::to_vec(&message).unwrap();
+        bytes.push(0);
+        self.input.write_all(&bytes).unwrap();
+        self.input.flush().unwrap();
+        loop {
+            let mut buf = Vec::new();
+            let n = self.output.read_until(0, &mut buf).unwrap();
+            assert!(n > 0, "the browser went away during {method}");
+            buf.pop();
+            let answer: Value = serde_json::from_slice(&buf).unwrap();
+            if answer["id"] == json!(self.next_id) {
+                assert!(answer.get("error").is_none(), "{method}: {answer}");
+                return answer["result"].clone();
+            }
+        }
+    }
+
+    /// Evaluates `expression` in the page and returns its value.
+    fn eval(&mut self, session: &str, expression: &str) -> Value {
+        let r = self.call(
+            Some(session),
+            "Runtime.evaluate",
+            json!({"expression": expression, "returnByValue": true}),
+        );
+        r["result"]["value"].clone()
+    }
+
+    /// Waits until `expression` is true in the page.
+    fn wait_for(&mut self, session: &str, expression: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.eval(session, expression) != json!(true) {
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {expression}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// A real mouse click at the middle of the element `id`.
+    fn click(&mut self, session: &str, id: &str) {
+        let rect = self.eval(
+            session,
+            &format!(
+                "(() => {{ const e = document.getElementById('{id}'); e.scrollIntoView(); \
+                 const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }})()"
+            ),
+        );
+        let (x, y) = (rect[0].clone(), rect[1].clone());
+        for kind in ["mousePressed", "mouseReleased"] {
+            self.call(
+                Some(session),
+                "Input.dispatchMouseEvent",
+                json!({"type": kind, "x": x, "y": y, "button": "left", "clickCount": 1}),
+            );
+        }
+    }
+}
+
+impl Drop for Cdp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_back_office_lists_orders_and_a_person_approves_and_rejects_in_chromium() {
+    require_chromium();
+    let ca = start(Options::default()).await;
+    let approve = seed_application(&ca, 1).await;
+    let reject = seed_application(&ca, 2).await;
+    // Some payment state and an SMS to show.
+    let due = kiosk_domain::fixtures::application_order(1).amount;
+    let r = ca
+        .post_json(
+            "/v1/payments",
+            &json!({"order_number": approve, "amount_fen": due.0}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    ca.post_json(
+        "/v1/sms/codes",
+        &json!({"mobile": "13800138000", "purpose": "register"}),
+    )
+    .await;
+    let url = ca.url("/admin");
+    let profile = tempfile::tempdir().unwrap();
+
+    // 1. The rendered DOM, as `chromium --headless --dump-dom` sees it.
+    let dump_profile = profile.path().join("dump");
+    let dom = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || {
+            Command::new("timeout")
+                .arg("30")
+                .arg(CHROMIUM)
+                .args(flags(&dump_profile))
+                .arg("--dump-dom")
+                .arg(&url)
+                .stderr(Stdio::null())
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    let dom = String::from_utf8(dom.stdout).unwrap();
+    assert!(
+        dom.contains(&format!("<tr id=\"order-{approve}\">")),
+        "{dom}"
+    );
+    assert!(dom.contains("待审核"));
+    assert!(dom.contains(&format!("待支付 {due}")), "{dom}");
+    assert!(dom.contains("13800138000"));
+
+    // 2. A person clicks 通过 on one order, types a reason and clicks 不通过
+    //    on the other.
+    let cdp_profile = profile.path().join("cdp");
+    let (a, r) = (approve.clone(), reject.clone());
+    tokio::task::spawn_blocking(move || {
+        let mut cdp = Cdp::launch(&cdp_profile);
+        let target = cdp.call(None, "Target.createTarget", json!({"url": url}));
+        let attached = cdp.call(
+            None,
+            "Target.attachToTarget",
+            json!({"targetId": target["targetId"], "flatten": true}),
+        );
+        let session = attached["sessionId"].as_str().unwrap().to_owned();
+        let s = session.as_str();
+        cdp.wait_for(
+            s,
+            &format!(
+                "document.readyState === 'complete' && !!document.getElementById('approve-{a}')"
+            ),
+        );
+        cdp.click(s, &format!("approve-{a}"));
+        cdp.wait_for(
+            s,
+            &format!(
+                "document.readyState === 'complete' && !document.getElementById('approve-{a}') \
+                 && !!document.getElementById('reject-{r}')"
+            ),
+        );
+        cdp.click(s, &format!("reason-{r}"));
+        cdp.call(
+            Some(s),
+            "Input.insertText",
+            json!({"text": "营业执照照片不清晰"}),
+        );
+        cdp.click(s, &format!("reject-{r}"));
+        cdp.wait_for(
+            s,
+            &format!(
+                "document.readyState === 'complete' && !document.getElementById('reject-{r}')"
+            ),
+        );
+        let shown = cdp.eval(
+            s,
+            &format!("document.querySelector('#order-{a} .status').textContent"),
+        );
+        assert_eq!(shown, json!("审核通过/待支付"));
+        let page = cdp.eval(s, "document.body.innerText");
+        assert!(page.as_str().unwrap().contains("营业执照照片不清晰"));
+    })
+    .await
+    .unwrap();
+
+    // The decisions reached the feed the kiosks read.
+    let feed = ca.service.storage().feed(0, 100).unwrap();
+    let last = |n: &str| feed.iter().rev().find(|e| e.number == n).unwrap().clone();
+    assert_eq!(last(&approve).status, StatusV1::AwaitingPayment);
+    let rejected = last(&reject);
+    assert_eq!(rejected.status, StatusV1::Rejected);
+    assert_eq!(rejected.reason.as_deref(), Some("营业执照照片不清晰"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn back_office_forms_refuse_bad_input_with_a_page() {
+    let ca = start(Options::default()).await;
+    let number = seed_application(&ca, 3).await;
+    let empty = ca
+        .http
+        .post(ca.url(&format!("/admin/orders/{number}/reject")))
+        .form(&[("reason", "  ")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(empty.status(), 422);
+    assert!(empty.text().await.unwrap().contains("操作未完成"));
+    let approved = ca
+        .http
+        .post(ca.url(&format!("/admin/orders/{number}/approve")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(approved.status(), 303);
+    assert_eq!(approved.headers()["location"], "/admin");
+    // Twice: the status table refuses.
+    let again = ca
+        .http
+        .post(ca.url(&format!("/admin/orders/{number}/approve")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 409);
+    let unknown = ca
+        .http
+        .post(ca.url("/admin/remittances/rem_x/confirm"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    // Markup typed by a customer is shown as text.
+    ca.post_json(
+        &format!("/v1/orders/{}/remittance", number),
+        &json!({"payer_name": "<b>张三</b>", "bank_reference": "B<1>", "amount_fen": 100}),
+    )
+    .await;
+    let html = ca.get("/admin").await.text().await.unwrap();
+    assert!(html.contains("&lt;b&gt;张三&lt;/b&gt;"));
+    assert!(!html.contains("<b>张三"));
+}

@@ -1,0 +1,127 @@
+//! A real service on 127.0.0.1:0 in a temporary directory, and helpers to
+//! call it over HTTP and read its problem documents.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use ca_service::{Options, Service};
+use kiosk_domain::fixtures;
+use kiosk_sync_wire::order::OrderV1;
+use kiosk_sync_wire::problem::{Problem, ProblemCode};
+use std::net::SocketAddr;
+use tokio::sync::oneshot;
+
+/// A running service; dropping it stops the server.
+pub struct Running {
+    pub service: Service,
+    pub addr: SocketAddr,
+    pub http: reqwest::Client,
+    pub dir: tempfile::TempDir,
+    _stop: oneshot::Sender<()>,
+}
+
+impl Running {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.http
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).send().await.unwrap()
+    }
+}
+
+pub async fn start(options: Options) -> Running {
+    let dir = tempfile::tempdir().unwrap();
+    start_in(dir, options).await
+}
+
+/// Serves the data directory `dir` (reopened if it holds data already).
+pub async fn start_in(dir: tempfile::TempDir, options: Options) -> Running {
+    let service = Service::open(dir.path(), options).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let s = service.clone();
+    tokio::spawn(async move {
+        ca_service::run(listener, s, async {
+            let _ = stopped.await;
+        })
+        .await
+        .unwrap();
+    });
+    Running {
+        service,
+        addr,
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        dir,
+        _stop: stop,
+    }
+}
+
+/// The status and problem document of an error answer (checks the media type).
+pub async fn problem(response: reqwest::Response) -> (u16, Problem) {
+    let status = response.status().as_u16();
+    let media = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(media, "application/problem+json", "HTTP {status}");
+    let p: Problem = response.json().await.unwrap();
+    assert_eq!(p.status, status);
+    assert!(!p.message_zh_cn.is_empty() && !p.message_en.is_empty());
+    (status, p)
+}
+
+/// Asserts the answer is the problem `code` with HTTP `status`.
+pub async fn expect_problem(
+    response: reqwest::Response,
+    status: u16,
+    code: ProblemCode,
+) -> Problem {
+    let (got, p) = problem(response).await;
+    assert_eq!((got, p.code), (status, code), "{p:?}");
+    p
+}
+
+/// A valid order number (the fixtures' kiosk, a fixed date).
+pub fn number(seq: u32) -> String {
+    kiosk_domain::fixtures::order_number(seq)
+        .as_str()
+        .to_owned()
+}
+
+/// Creates and submits an application `seq` (it awaits review).
+pub async fn seed_application(ca: &Running, seq: u32) -> String {
+    let order = fixtures::application_order(seq);
+    let doc = OrderV1::from_domain(&order, &[]);
+    let number = doc.number.clone();
+    let r = ca
+        .http
+        .put(ca.url(&format!("/v1/orders/{number}")))
+        .header("idempotency-key", format!("{seq:032x}"))
+        .json(&doc)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let r = ca
+        .http
+        .post(ca.url(&format!("/v1/orders/{number}/submit")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    number
+}

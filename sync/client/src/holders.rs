@@ -1,0 +1,47 @@
+//! The contact and invoice details the CA keeps for a certificate's holder:
+//! read for 确认信息, set by staff tools and the demo.
+
+use crate::http::{CaClient, CallError};
+use kiosk_sync_wire::holder::{HolderV1, normalise_serial};
+use kiosk_sync_wire::paths;
+
+fn serial_path(serial_hex: &str) -> Result<String, CallError> {
+    normalise_serial(serial_hex)
+        .ok_or_else(|| CallError::Invalid(format!("{serial_hex:?} is not a serial number")))
+}
+
+impl CaClient {
+    /// `GET /v1/certificates/{serial}/holder`: the details on file, `None`
+    /// when the CA has none for this certificate.
+    ///
+    /// # Errors
+    /// The CA could not be reached, refused, or answered nonsense.
+    pub async fn holder(&self, serial_hex: &str) -> Result<Option<HolderV1>, CallError> {
+        let serial = serial_path(serial_hex)?;
+        let response = self
+            .http
+            .get(self.url(&paths::holder(&serial)))
+            .send()
+            .await;
+        match Self::answer::<HolderV1>(response).await {
+            Ok((_, holder)) => Ok(Some(holder)),
+            Err(CallError::Status { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `PUT /v1/admin/certificates/{serial}/holder` (staff, demo).
+    ///
+    /// # Errors
+    /// The CA could not be reached or refused the details.
+    pub async fn put_holder(&self, serial_hex: &str, holder: &HolderV1) -> Result<(), CallError> {
+        let serial = serial_path(serial_hex)?;
+        let response = self
+            .http
+            .put(self.url(&paths::admin_holder(&serial)))
+            .json(holder)
+            .send()
+            .await;
+        Self::answer::<HolderV1>(response).await.map(|_| ())
+    }
+}

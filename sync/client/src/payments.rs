@@ -1,0 +1,172 @@
+//! The calls the kiosk makes around a customer's visit, beside the outbox:
+//! the QR payment (create, poll), the CA's roots, and demonstration
+//! issuance (a CA service started with `--demo` only).
+
+use crate::http::{CaClient, CallError};
+use kiosk_sync_wire::hex;
+use kiosk_sync_wire::issuance::{CaRootsV1, DemoIssueV1, DemoIssuedV1};
+use kiosk_sync_wire::paths;
+use kiosk_sync_wire::payment::{PaymentRequestV1, PaymentV1};
+
+/// Hex from the CA, or an invalid answer.
+fn unhex(what: &str, text: &str) -> Result<Vec<u8>, CallError> {
+    hex::decode(text)
+        .filter(|b| !b.is_empty())
+        .ok_or_else(|| CallError::Invalid(format!("{what} is not hex")))
+}
+
+impl CaClient {
+    /// `POST /v1/payments`: the order's QR payment, created or found again
+    /// (the same order and amount always give the same open or paid
+    /// payment; an expired one is replaced). A different amount is refused
+    /// with `amount_mismatch`.
+    pub async fn create_payment(
+        &self,
+        order_number: &str,
+        amount_fen: i64,
+    ) -> Result<PaymentV1, CallError> {
+        let response = self
+            .http
+            .post(self.url(paths::PAYMENTS))
+            .json(&PaymentRequestV1 {
+                order_number: order_number.to_owned(),
+                amount_fen,
+            })
+            .send()
+            .await;
+        let (_, payment): (_, PaymentV1) = Self::answer(response).await?;
+        if payment.order_number != order_number || payment.amount_fen != amount_fen {
+            return Err(CallError::Invalid(
+                "the payment is not for this order and amount".to_owned(),
+            ));
+        }
+        Ok(payment)
+    }
+
+    /// `GET /v1/payments/{id}`: the payment's state now.
+    pub async fn payment(&self, id: &str) -> Result<PaymentV1, CallError> {
+        // Ids are the CA's own; refuse anything that would change the path.
+        if id.is_empty() || !id.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_') {
+            return Err(CallError::Invalid("not a payment id".to_owned()));
+        }
+        let response = self.http.get(self.url(&paths::payment(id))).send().await;
+        Ok(Self::answer(response).await?.1)
+    }
+
+    /// `GET /v1/ca/roots`: the roots (DER) that issue customer certificates.
+    pub async fn ca_roots(&self) -> Result<Vec<Vec<u8>>, CallError> {
+        let response = self.http.get(self.url(paths::CA_ROOTS)).send().await;
+        let (_, roots): (_, CaRootsV1) = Self::answer(response).await?;
+        if roots.roots_der_hex.is_empty() {
+            return Err(CallError::Invalid("the CA sent no roots".to_owned()));
+        }
+        roots
+            .roots_der_hex
+            .iter()
+            .map(|r| unhex("a root", r))
+            .collect()
+    }
+
+    /// `POST /v1/admin/demo/issue`: a customer certificate (DER) for a
+    /// PKCS #10 request, valid `validity_days` from now. Only a CA service
+    /// started with `--demo` offers it (404 `not_found` otherwise).
+    pub async fn demo_issue(
+        &self,
+        request_der: &[u8],
+        validity_days: u32,
+    ) -> Result<Vec<u8>, CallError> {
+        let response = self
+            .http
+            .post(self.url(paths::DEMO_ISSUE))
+            .json(&DemoIssueV1 {
+                request_der_hex: hex::encode(request_der),
+                validity_days,
+            })
+            .send()
+            .await;
+        let (_, issued): (_, DemoIssuedV1) = Self::answer(response).await?;
+        unhex("the certificate", &issued.certificate_der_hex)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "test code")]
+mod tests {
+    use super::*;
+    use kiosk_x509::RemoteSigner;
+    use kiosk_x509::test_ca::{CustomerSubject, SoftSigner};
+    use std::time::Duration;
+
+    async fn serve(
+        options: ca_service::Options,
+    ) -> (ca_service::Service, String, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let service = ca_service::Service::open(dir.path(), options).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let s = service.clone();
+        tokio::spawn(async move { ca_service::run(listener, s, std::future::pending()).await });
+        (service, url, dir)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn roots_demo_issuance_and_payments_through_the_client() {
+        let (service, url, _dir) = serve(ca_service::Options {
+            demo: true,
+            ..ca_service::Options::default()
+        })
+        .await;
+        let client = CaClient::new(&url, Duration::from_secs(5)).unwrap();
+        assert_eq!(
+            client.ca_roots().await.unwrap(),
+            vec![service.ca().root_der()]
+        );
+
+        let key = SoftSigner::generate_p256();
+        let template = service
+            .ca()
+            .issue_for_subject(
+                &CustomerSubject {
+                    unit_name: "山西示例煤业有限公司".to_owned(),
+                    uscc: kiosk_domain::fixtures::USCC.to_owned(),
+                },
+                &key,
+                30,
+            )
+            .unwrap();
+        let subject = kiosk_x509::details(&template).unwrap().subject_der;
+        let csr = kiosk_x509::build_request(&subject, &key).unwrap();
+        let der = client.demo_issue(&csr, 20).await.unwrap();
+        let issued = kiosk_x509::details(&der).unwrap();
+        assert_eq!(issued.subject_der, subject);
+        assert_eq!(issued.spki_der, key.public_key_spki_der());
+
+        let number = kiosk_domain::fixtures::order_number(1);
+        let p = client
+            .create_payment(number.as_str(), 30_000)
+            .await
+            .unwrap();
+        assert_eq!(p.status, "pending");
+        assert_eq!(client.payment(&p.id).await.unwrap(), p);
+        let e = client.create_payment(number.as_str(), 1).await.unwrap_err();
+        assert_eq!(
+            e.code(),
+            Some(kiosk_sync_wire::problem::ProblemCode::AmountMismatch)
+        );
+        assert!(matches!(
+            client.payment("../x").await,
+            Err(CallError::Invalid(_))
+        ));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn demo_issuance_is_not_found_without_demo() {
+        let (_, url, _dir) = serve(ca_service::Options::default()).await;
+        let client = CaClient::new(&url, Duration::from_secs(5)).unwrap();
+        let e = client.demo_issue(&[0x30, 0x00], 20).await.unwrap_err();
+        assert_eq!(
+            e.code(),
+            Some(kiosk_sync_wire::problem::ProblemCode::NotFound)
+        );
+    }
+}
