@@ -44,6 +44,8 @@ pub enum UiEvent {
     Reinstall,
     /// 完成 on 完成更新.
     Finish,
+    /// 扫描凭条二维码: look for a receipt's QR code with the camera.
+    ScanReceipt,
     /// The lookup form, already checked.
     LookupOrder {
         number: OrderNumber,
@@ -187,6 +189,35 @@ impl KioskUi {
         app.set_idle_seconds(seconds_left.map_or(0, |s| i32::try_from(s).unwrap_or(i32::MAX)));
     }
 
+    /// Shows a message above the status strip (`None` clears it): something
+    /// the customer must know now, e.g. that their key is still in.
+    pub fn show_notice(&self, notice: Option<view_model::Notice>) {
+        let text = notice.map_or_else(String::new, |n| view_model::notice_text(n, self.lang()));
+        self.window
+            .global::<AppAdapter>()
+            .set_notice(text.as_str().into());
+    }
+
+    /// Shows the contact and invoice details on file on 确认信息 (the form
+    /// to change them comes with the on-screen keyboard).
+    pub fn show_confirm_details(
+        &self,
+        certificate: &kiosk_domain::order::renewal::CertificateSummary,
+        contact: &kiosk_domain::order::renewal::Contact,
+        invoice: &kiosk_domain::order::renewal::InvoiceInfo,
+        amount: kiosk_domain::money::Fen,
+    ) {
+        let view = view_model::confirm_view(certificate, Some(contact), Some(invoice), amount);
+        crate::confirm_adapter::show(&self.window, &view);
+    }
+
+    /// Fills the lookup's order number from a scanned receipt, or says why
+    /// none was read (the mobile is still typed: the receipt alone must not
+    /// open an order).
+    pub fn show_scan_result(&self, result: Result<&OrderNumber, String>) {
+        crate::lookup_adapter::show_scan(&self.window, result);
+    }
+
     /// Shows the lookup's answer: the order found, or why none is shown.
     pub fn show_lookup_result(&self, result: Result<&Order, String>) {
         crate::lookup_adapter::show_result(&self.window, result, self.lang());
@@ -218,6 +249,7 @@ fn wipe(window: &AppWindow, shared: &Shared) {
     let app = window.global::<AppAdapter>();
     app.set_staff_called(false);
     app.set_idle_warning(false);
+    app.set_notice("".into());
     app.set_screen(Screen::Home);
 }
 

@@ -6,10 +6,20 @@ use crate::view_model::{lookup_rows, parse_lookup};
 use crate::{AppWindow, FieldRow, LookupAdapter};
 use kiosk_domain::lang::Lang;
 use kiosk_domain::order::Order;
+use kiosk_domain::order_number::OrderNumber;
 use slint::{ComponentHandle, ModelRc, VecModel};
 use std::rc::Rc;
 
 pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
+    let (s, weak) = (Rc::clone(shared), window.as_weak());
+    window.global::<LookupAdapter>().on_scan(move || {
+        if let Some(w) = weak.upgrade() {
+            let a = w.global::<LookupAdapter>();
+            a.set_error("".into());
+            a.set_scanning(true);
+        }
+        s.emit(UiEvent::ScanReceipt);
+    });
     let (s, weak) = (Rc::clone(shared), window.as_weak());
     window
         .global::<LookupAdapter>()
@@ -26,6 +36,18 @@ pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
                 Err(message) => a.set_error(message.into()),
             }
         });
+}
+
+pub(crate) fn show_scan(window: &AppWindow, result: Result<&OrderNumber, String>) {
+    let a = window.global::<LookupAdapter>();
+    a.set_scanning(false);
+    match result {
+        Ok(number) => {
+            a.set_error("".into());
+            a.set_order_number(number.as_str().into());
+        }
+        Err(message) => a.set_error(message.into()),
+    }
 }
 
 pub(crate) fn show_result(window: &AppWindow, result: Result<&Order, String>, lang: Lang) {
@@ -56,5 +78,6 @@ pub(crate) fn clear(window: &AppWindow) {
     a.set_mobile("".into());
     a.set_error("".into());
     a.set_searching(false);
+    a.set_scanning(false);
     a.set_result(ModelRc::default());
 }

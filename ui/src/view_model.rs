@@ -644,6 +644,39 @@ pub struct StatusView {
     pub devices: Vec<(Device, bool)>,
 }
 
+/// Messages shown above the status strip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    /// The session ended with the customer's key still in the writer.
+    TakeYourKey,
+    /// The receipt printer failed: the order is safe, staff can reprint.
+    PrinterFailed,
+    /// No contact details on file for 确认信息 (the CA is unreachable or has
+    /// none): the counter helps.
+    ContactsMissing,
+}
+
+#[must_use]
+pub fn notice_text(notice: Notice, lang: Lang) -> String {
+    match notice {
+        Notice::TakeYourKey => pick(
+            lang,
+            "请取走您的USB Key",
+            "Please take your USB key with you",
+        ),
+        Notice::PrinterFailed => pick(
+            lang,
+            "凭条打印失败：订单已保存，请凭订单号到柜台补打凭条",
+            "The receipt could not be printed. Your order is saved: ask at the counter for a copy",
+        ),
+        Notice::ContactsMissing => pick(
+            lang,
+            "暂时无法获取您的联系人信息，请稍后重试或到柜台办理",
+            "Your contact details cannot be fetched now. Try again shortly or ask at the counter",
+        ),
+    }
+}
+
 #[must_use]
 pub fn device_name(device: Device, lang: Lang) -> String {
     match device {
