@@ -105,6 +105,9 @@ pub struct PrinterConfig {
     /// Empty when the kiosk has no printer.
     pub uri: String,
     pub paper: String,
+    pub preview_dir: PathBuf,
+    pub hotline: String,
+    pub follow_url_base: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -180,6 +183,7 @@ pub struct RenewalConfig {
     pub opens_days_before_expiry: u32,
     pub closes_days_after_expiry: u32,
     pub old_certificate: OldCertificatePolicy,
+    pub price_fen: i64,
 }
 
 /// The CA's policy for the old certificate after a renewal.
@@ -268,6 +272,9 @@ impl Config {
         if ui.idle_warning_seconds == 0 || ui.idle_warning_seconds > 120 {
             return Err(invalid("ui.idle_warning_seconds must be from 1 to 120"));
         }
+        if self.renewal.price_fen < 0 {
+            return Err(invalid("renewal.price_fen must not be negative"));
+        }
         if self.store.retention_days == 0 {
             return Err(invalid("store.retention_days must be at least 1"));
         }
@@ -339,6 +346,13 @@ impl Config {
                 self.in_data_dir(&self.ca.device_identity),
             )
         })
+    }
+
+    /// Where receipt previews go, when configured.
+    #[must_use]
+    pub fn preview_dir(&self) -> Option<PathBuf> {
+        (!self.printer.preview_dir.as_os_str().is_empty())
+            .then(|| self.in_data_dir(&self.printer.preview_dir))
     }
 
     /// The trust anchors for issued certificates, as paths.

@@ -1,0 +1,2 @@
+//! Placeholder until the footprint benchmark lands.
+fn main() {}

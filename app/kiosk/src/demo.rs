@@ -1,0 +1,337 @@
+//! The demonstration world on one machine (`kiosk demo`): the reference CA
+//! service started beside the kiosk, a SoftHSM2 token standing in for the
+//! customer's USB key with a certificate inside its renewal window, a
+//! printer that writes raw ESC/POS plus a PNG preview of each receipt, and
+//! the kiosk itself. Everything lives under one directory (default
+//! `var/demo`) and survives restarts; `--fresh` starts over.
+//!
+//! SoftHSM2 finds its tokens through `SOFTHSM2_CONF`, which must be set
+//! before a process loads the module, so the token is provisioned and the
+//! kiosk runs in child processes started with it.
+
+use anyhow::{Context, Result, bail};
+use kiosk_config::Config;
+use kiosk_domain::ids::Uscc;
+use kiosk_domain::order_number::{KioskCode, OrderNumber};
+use kiosk_domain::ports::key_writer::{KeyAlgorithm, KeyTag, KeyWriter, Pin};
+use kiosk_sync_client::CaClient;
+use kiosk_token::renew::Trust;
+use kiosk_token::x509::X509Reader;
+use kiosk_token::{Pkcs11KeyWriter, WriterConfig};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+/// The demo key's PINs (printed for the person trying the demo).
+pub const USER_PIN: &str = "123456";
+const SO_PIN: &str = "12345678";
+const TOKEN_LABEL: &str = "demo-key";
+/// The demo unit on the certificate (a valid USCC, like the fixtures').
+const UNIT_NAME: &str = "演示科技有限公司";
+const UNIT_USCC: &str = "91110108551385082Q";
+/// Days left on the demo certificate: inside the default 30-day window.
+const DAYS_LEFT: u32 = 20;
+const SOFTHSM_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+
+/// Where the demo's parts live.
+#[derive(Debug, Clone)]
+pub struct DemoLayout {
+    pub root: PathBuf,
+}
+
+impl DemoLayout {
+    #[must_use]
+    pub fn new(root: &Path) -> Self {
+        Self {
+            root: root.to_owned(),
+        }
+    }
+    fn ca_data(&self) -> PathBuf {
+        self.root.join("ca")
+    }
+    fn tokens(&self) -> PathBuf {
+        self.root.join("softhsm/tokens")
+    }
+    #[must_use]
+    pub fn softhsm_conf(&self) -> PathBuf {
+        self.root.join("softhsm/softhsm2.conf")
+    }
+    #[must_use]
+    pub fn kiosk_data(&self) -> PathBuf {
+        self.root.join("kiosk")
+    }
+    #[must_use]
+    pub fn receipts(&self) -> PathBuf {
+        self.root.join("receipts")
+    }
+    #[must_use]
+    pub fn config(&self) -> PathBuf {
+        self.root.join("kiosk.toml")
+    }
+}
+
+/// A sibling binary of this one (`cargo build` puts them side by side).
+fn sibling(name: &str) -> Result<PathBuf> {
+    let me = std::env::current_exe().context("where is this binary?")?;
+    let path = me.with_file_name(name);
+    if !path.exists() {
+        bail!(
+            "{} not found: build it first (cargo build -p {name})",
+            path.display()
+        );
+    }
+    Ok(path)
+}
+
+fn free_port() -> Result<u16> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(listener.local_addr()?.port())
+}
+
+/// The reference CA service, stopped when dropped.
+#[derive(Debug)]
+pub struct CaProcess {
+    child: Child,
+    pub url: String,
+}
+
+impl CaProcess {
+    /// Starts `ca-service --demo` on a free loopback port and waits until
+    /// it answers.
+    ///
+    /// # Errors
+    /// The binary is missing or the service did not come up in 20 s.
+    pub fn start(data: &Path) -> Result<Self> {
+        std::fs::create_dir_all(data)?;
+        let port = free_port()?;
+        let url = format!("http://127.0.0.1:{port}");
+        let child = Command::new(sibling("ca-service")?)
+            .args(["--listen", &format!("127.0.0.1:{port}"), "--data"])
+            .arg(data)
+            .arg("--demo")
+            .spawn()
+            .context("cannot start ca-service")?;
+        let mut ca = Self { child, url };
+        ca.wait_ready(Duration::from_secs(20))?;
+        Ok(ca)
+    }
+
+    fn wait_ready(&mut self, limit: Duration) -> Result<()> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let client = CaClient::new(&self.url, Duration::from_secs(2))?;
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if let Some(status) = self.child.try_wait()? {
+                bail!("ca-service exited at start: {status}");
+            }
+            if runtime.block_on(client.probe()).is_ok() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        bail!("ca-service did not answer within {limit:?}")
+    }
+}
+
+impl Drop for CaProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Makes the SoftHSM2 token (once) and writes the kiosk's configuration.
+///
+/// # Errors
+/// `softhsm2-util` failed or a file could not be written.
+pub fn prepare(layout: &DemoLayout, ca_url: &str) -> Result<()> {
+    std::fs::create_dir_all(layout.tokens())?;
+    std::fs::create_dir_all(layout.receipts())?;
+    std::fs::create_dir_all(layout.kiosk_data())?;
+    std::fs::write(
+        layout.softhsm_conf(),
+        format!(
+            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+            std::path::absolute(layout.tokens())?.display()
+        ),
+    )?;
+    let has_token = std::fs::read_dir(layout.tokens())?.next().is_some();
+    if !has_token {
+        let out = Command::new("softhsm2-util")
+            .env("SOFTHSM2_CONF", layout.softhsm_conf())
+            .args([
+                "--init-token",
+                "--free",
+                "--label",
+                TOKEN_LABEL,
+                "--so-pin",
+                SO_PIN,
+                "--pin",
+                USER_PIN,
+            ])
+            .output()
+            .context("softhsm2-util is missing (Debian package softhsm2)")?;
+        if !out.status.success() {
+            bail!(
+                "softhsm2-util --init-token failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+    std::fs::write(layout.config(), config_text(layout, ca_url)?)?;
+    Ok(())
+}
+
+fn config_text(layout: &DemoLayout, ca_url: &str) -> Result<String> {
+    let abs = |p: PathBuf| -> Result<String> { Ok(std::path::absolute(p)?.display().to_string()) };
+    Ok(format!(
+        r#"# Written by `kiosk demo`: the demonstration world under {root}.
+kiosk_code = "DEM"
+data_dir = "{data}"
+
+[ca]
+url = "{ca_url}"
+certificate_roots = ["ca-root.der"]
+payment_poll_seconds = 1
+
+[printer]
+uri = "file:{receipts}/receipts.escpos"
+preview_dir = "{receipts}"
+
+[camera]
+# The demo's camera looks at the receipt previews: 查询订单 → 扫描凭条二维码
+# reads the QR code of the latest receipt.
+source = "files:{receipts}"
+
+[key_writer]
+modules = ["{SOFTHSM_MODULE}"]
+"#,
+        root = abs(layout.root.clone())?,
+        data = abs(layout.kiosk_data())?,
+        receipts = abs(layout.receipts())?,
+    ))
+}
+
+/// Puts a certificate for the demo unit, expiring in 20 days, on the demo
+/// key if it holds none, issued by the CA service (`--demo` issuance), and
+/// keeps the CA's root for the kiosk. Runs with `SOFTHSM2_CONF` set.
+///
+/// # Errors
+/// The token or the CA failed.
+pub fn provision_key(config: &Config, pin: &str) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let client = CaClient::new(&config.ca.url, Duration::from_secs(10))?;
+    let roots = runtime
+        .block_on(client.ca_roots())
+        .context("the CA's roots")?;
+    let root_path = config.in_data_dir(Path::new("ca-root.der"));
+    let Some(root) = roots.first() else {
+        bail!("the CA service published no root");
+    };
+    std::fs::create_dir_all(config.data_dir.clone())?;
+    std::fs::write(&root_path, root)?;
+
+    let mut writer = Pkcs11KeyWriter::open(WriterConfig {
+        modules: config.key_writer.all_modules(),
+        profiles: Vec::new(),
+    })?
+    .with_reader(Box::new(X509Reader));
+    let keys = writer.keys()?;
+    let Some(inserted) = keys.into_iter().next() else {
+        bail!("no SoftHSM2 token found (SOFTHSM2_CONF?)");
+    };
+    if inserted
+        .certificates
+        .iter()
+        .any(|c| !c.label.starts_with("superseded:"))
+    {
+        return Ok(()); // Already provisioned (or renewed in an earlier run).
+    }
+    let key = inserted.key;
+    writer.verify_pin(&key, Pin::new(pin)?)?;
+    let kiosk: KioskCode = "DEM".parse().map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let date = time::OffsetDateTime::now_utc().date();
+    let tag = KeyTag::new(OrderNumber::new(&kiosk, date, 1)?, 1);
+    let uscc: Uscc = UNIT_USCC.parse()?;
+    let request = kiosk_token::onsite::prepare(
+        &mut writer,
+        &key,
+        &tag,
+        KeyAlgorithm::EcP256,
+        UNIT_NAME,
+        &uscc,
+    )
+    .map_err(|e| anyhow::anyhow!("demo key request: {e}"))?;
+    let issued = runtime
+        .block_on(client.demo_issue(&request, DAYS_LEFT))
+        .context("the CA service refused the demo certificate (is it running with --demo?)")?;
+    let trust = Trust {
+        intermediates: &[],
+        roots: std::slice::from_ref(root),
+        now: time::OffsetDateTime::now_utc(),
+    };
+    kiosk_token::onsite::install(&mut writer, &key, &tag, &issued, &trust, "demo-cert", &[])
+        .map_err(|e| anyhow::anyhow!("demo certificate not written: {e}"))?;
+    // What the CA's records would say about this customer: 确认信息 shows it.
+    let serial = kiosk_x509::summarize(&issued, "")?.serial_hex;
+    runtime
+        .block_on(client.put_holder(&serial, &demo_holder()))
+        .context("the CA service refused the demo holder's details")?;
+    writer.logout(&key)?;
+    println!("demo key: certificate for {UNIT_NAME} written, {DAYS_LEFT} days left");
+    Ok(())
+}
+
+/// The demo unit's contact and invoice details, as the CA keeps them.
+fn demo_holder() -> kiosk_sync_wire::holder::HolderV1 {
+    kiosk_sync_wire::holder::HolderV1 {
+        contact_name: "李明".to_owned(),
+        mobile: "13800138000".to_owned(),
+        email: "invoice@example.cn".to_owned(),
+        invoice_title: UNIT_NAME.to_owned(),
+        taxpayer_id: UNIT_USCC.to_owned(),
+    }
+}
+
+/// `kiosk demo`: the CA service, the token, the kiosk; returns the kiosk's
+/// exit code. The CA service stops with it.
+///
+/// # Errors
+/// A part could not be started.
+pub fn run(root: &Path, fresh: bool, kiosk_args: &[String]) -> Result<i32> {
+    let layout = DemoLayout::new(root);
+    if fresh && layout.root.exists() {
+        std::fs::remove_dir_all(&layout.root)
+            .with_context(|| format!("cannot remove {}", layout.root.display()))?;
+    }
+    std::fs::create_dir_all(&layout.root)?;
+    let ca = CaProcess::start(&layout.ca_data())?;
+    prepare(&layout, &ca.url)?;
+    let me = std::env::current_exe()?;
+    let status = Command::new(&me)
+        .env("SOFTHSM2_CONF", layout.softhsm_conf())
+        .args(["demo-key", "--config"])
+        .arg(layout.config())
+        .status()?;
+    if !status.success() {
+        bail!("provisioning the demo key failed ({status})");
+    }
+    println!(
+        "kiosk demo: CA service {url} (back office {url}/admin); USB key PIN {USER_PIN}; \
+         receipts in {receipts}. Pay by opening the QR code's address.",
+        url = ca.url,
+        receipts = layout.receipts().display()
+    );
+    let status = Command::new(&me)
+        .env("SOFTHSM2_CONF", layout.softhsm_conf())
+        .arg("--config")
+        .arg(layout.config())
+        .args(kiosk_args)
+        .status()?;
+    drop(ca);
+    Ok(status.code().unwrap_or(1))
+}

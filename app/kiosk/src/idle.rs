@@ -1,0 +1,171 @@
+//! The idle timer: after `idle` without a touch the kiosk warns with a
+//! countdown; when it reaches zero the session is wiped and home returns.
+//!
+//! Pure (time is passed in), so that the countdown is tested without waiting.
+
+use std::time::{Duration, Instant};
+
+/// The configured times (长辈模式 gets the longer `idle`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdleTimes {
+    pub idle: Duration,
+    pub large_mode_idle: Duration,
+    pub warning: Duration,
+}
+
+/// What the runtime does after a tick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdleAction {
+    /// Nothing changed on screen.
+    Nothing,
+    /// Show (or update) the warning with this many whole seconds left.
+    Warn(u32),
+    /// The countdown ran out: wipe the session and go home.
+    Expire,
+}
+
+/// Counts from the last touch while a session is open.
+#[derive(Debug, Clone)]
+pub struct IdleTimer {
+    times: IdleTimes,
+    large_mode: bool,
+    last_touch: Instant,
+    /// Whether a session is open (at home there is nothing to wipe).
+    armed: bool,
+    /// The last second shown, so that a tick shows each second once.
+    shown: Option<u32>,
+}
+
+impl IdleTimer {
+    #[must_use]
+    pub fn new(times: IdleTimes, now: Instant) -> Self {
+        Self {
+            times,
+            large_mode: false,
+            last_touch: now,
+            armed: false,
+            shown: None,
+        }
+    }
+
+    /// A touch (any customer action): the countdown starts over.
+    pub fn touch(&mut self, now: Instant) {
+        self.last_touch = now;
+        self.shown = None;
+    }
+
+    /// A session opened or closed (home: nothing to count).
+    pub fn arm(&mut self, armed: bool, now: Instant) {
+        if armed != self.armed {
+            self.armed = armed;
+            self.touch(now);
+        }
+    }
+
+    pub fn set_large_mode(&mut self, on: bool) {
+        self.large_mode = on;
+    }
+
+    /// Whether the warning is on screen.
+    #[must_use]
+    pub fn warning(&self) -> bool {
+        self.shown.is_some()
+    }
+
+    fn limit(&self) -> Duration {
+        if self.large_mode {
+            self.times.large_mode_idle
+        } else {
+            self.times.idle
+        }
+    }
+
+    /// What to do at `now`.
+    pub fn tick(&mut self, now: Instant) -> IdleAction {
+        if !self.armed {
+            return IdleAction::Nothing;
+        }
+        let quiet = now.saturating_duration_since(self.last_touch);
+        let limit = self.limit();
+        if quiet < limit {
+            return IdleAction::Nothing;
+        }
+        let into_warning = quiet - limit;
+        if into_warning >= self.times.warning {
+            self.armed = false;
+            self.shown = None;
+            return IdleAction::Expire;
+        }
+        let left = self.times.warning - into_warning;
+        // Rounded up: the warning never shows 0 while time is left.
+        let secs = u32::try_from(left.as_millis().div_ceil(1000)).unwrap_or(u32::MAX);
+        if self.shown == Some(secs) {
+            return IdleAction::Nothing;
+        }
+        self.shown = Some(secs);
+        IdleAction::Warn(secs)
+    }
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    reason = "tests: a failed unwrap is a failed test"
+)]
+mod tests {
+    use super::*;
+
+    fn times() -> IdleTimes {
+        IdleTimes {
+            idle: Duration::from_secs(90),
+            large_mode_idle: Duration::from_secs(180),
+            warning: Duration::from_secs(20),
+        }
+    }
+
+    #[test]
+    fn warns_each_second_then_expires_once() {
+        let t0 = Instant::now();
+        let mut timer = IdleTimer::new(times(), t0);
+        timer.arm(true, t0);
+        let at = |s: u64| t0 + Duration::from_secs(s);
+        assert_eq!(timer.tick(at(89)), IdleAction::Nothing);
+        assert_eq!(timer.tick(at(90)), IdleAction::Warn(20));
+        assert_eq!(timer.tick(at(90)), IdleAction::Nothing, "same second");
+        assert!(timer.warning());
+        assert_eq!(
+            timer.tick(at(100) + Duration::from_millis(1)),
+            IdleAction::Warn(10)
+        );
+        assert_eq!(timer.tick(at(110)), IdleAction::Expire);
+        assert_eq!(timer.tick(at(111)), IdleAction::Nothing, "expires once");
+        assert!(!timer.warning());
+    }
+
+    #[test]
+    fn a_touch_during_the_warning_starts_over() {
+        let t0 = Instant::now();
+        let mut timer = IdleTimer::new(times(), t0);
+        timer.arm(true, t0);
+        let at = |s: u64| t0 + Duration::from_secs(s);
+        assert_eq!(timer.tick(at(95)), IdleAction::Warn(15));
+        timer.touch(at(96));
+        assert!(!timer.warning());
+        assert_eq!(timer.tick(at(185)), IdleAction::Nothing);
+        assert_eq!(timer.tick(at(186)), IdleAction::Warn(20));
+    }
+
+    #[test]
+    fn large_mode_waits_longer_and_home_never_counts() {
+        let t0 = Instant::now();
+        let mut timer = IdleTimer::new(times(), t0);
+        let at = |s: u64| t0 + Duration::from_secs(s);
+        assert_eq!(timer.tick(at(1000)), IdleAction::Nothing, "not armed");
+        timer.arm(true, at(1000));
+        timer.set_large_mode(true);
+        assert_eq!(timer.tick(at(1100)), IdleAction::Nothing);
+        assert_eq!(timer.tick(at(1180)), IdleAction::Warn(20));
+        timer.arm(false, at(1181));
+        assert_eq!(timer.tick(at(5000)), IdleAction::Nothing);
+    }
+}

@@ -1,0 +1,301 @@
+//! The kiosk on Slint's testing backend beside the reference CA service in
+//! the same process, on a SoftHSM2 token: shared by the screen tests and the
+//! footprint benchmark (`#[path]`-included by both).
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test harness: a failed unwrap is a failed test, with its location"
+)]
+
+use i_slint_backend_testing::{ElementHandle, ElementRoot, TestingBackend, TestingBackendOptions};
+use kiosk::runtime::Command as FlowCommand;
+use kiosk::ui_port::{UiPort, UiSender};
+use kiosk_config::Config;
+use kiosk_domain::ports::camera::Frame;
+use kiosk_tests::softhsm::{PIN, TestToken};
+use kiosk_ui::{KioskUi, Screen};
+use slint::{ComponentHandle, LogicalSize};
+use std::ops::ControlFlow;
+use std::path::Path;
+use std::process::Command;
+use std::rc::Rc;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const CHILD: &str = "KIOSK_SCREENS_TEST_DIR";
+
+/// Runs `test` in a child process of this test binary whose environment
+/// points SoftHSM2 at a fresh token (one empty key, PIN [`PIN`]).
+pub fn in_child_with_token(name: &str, test: impl FnOnce(&Path)) {
+    if let Some(dir) = std::env::var_os(CHILD) {
+        test(Path::new(&dir));
+        return;
+    }
+    let token = TestToken::blank();
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", name, "--nocapture", "--test-threads=1"])
+        .env("SOFTHSM2_CONF", &token.conf)
+        .env(CHILD, &token.dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stdout.contains("1 passed"),
+        "child test failed:\n{stdout}\n{stderr}"
+    );
+}
+
+/// The reference CA service in this process (demo issuance on).
+pub struct Ca {
+    runtime: tokio::runtime::Runtime,
+    pub url: String,
+    /// The service itself, for fault injection.
+    pub service: ca_service::Service,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Ca {
+    pub fn start(data: &Path, port: u16) -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let options = ca_service::Options {
+            demo: true,
+            ..ca_service::Options::default()
+        };
+        let service = ca_service::Service::open(data, options).unwrap();
+        let served = service.clone();
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind(("127.0.0.1", port)))
+            .unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        runtime.spawn(async move {
+            ca_service::run(listener, served, async {
+                let _ = stopped.await;
+            })
+            .await
+        });
+        Self {
+            runtime,
+            url,
+            service,
+            stop: Some(stop),
+        }
+    }
+
+    /// Pays through the simulator page, as the customer's phone would.
+    pub fn pay(&self, page: &str) {
+        let page = page.to_owned();
+        self.runtime.block_on(async move {
+            let client = reqwest::Client::new();
+            let shown = client.get(&page).send().await.unwrap();
+            assert!(
+                shown.status().is_success(),
+                "payment page: {}",
+                shown.status()
+            );
+            let html = shown.text().await.unwrap();
+            assert!(html.contains("确认支付"), "{html}");
+            let paid = client.post(&page).send().await.unwrap();
+            assert!(paid.status().is_success(), "pay: {}", paid.status());
+        });
+    }
+}
+
+impl Drop for Ca {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// The kiosk's parts on the testing backend.
+pub struct Kiosk {
+    pub ui: Rc<KioskUi>,
+    pub port: UiPort,
+    commands: mpsc::Sender<FlowCommand>,
+    flow: Option<std::thread::JoinHandle<Result<(), kiosk::runtime::FlowFault>>>,
+    sync: Option<kiosk::sync_task::SyncTask>,
+}
+
+impl Kiosk {
+    pub fn start(config: &Config) -> Self {
+        let _ =
+            slint::platform::set_platform(Box::new(TestingBackend::new(TestingBackendOptions {
+                mock_time: false,
+                threading: false,
+                renderer_name: Some("software".into()),
+            })));
+        let ui = Rc::new(KioskUi::new().unwrap());
+        ui.window()
+            .window()
+            .set_size(LogicalSize::new(1080.0, 1920.0));
+        ui.window().show().unwrap();
+        let (update_tx, update_rx) = mpsc::channel();
+        let port = UiPort::new(update_rx, Rc::clone(&ui));
+        let (commands, command_rx) = mpsc::channel();
+        let events = commands.clone();
+        ui.on_event(move |e| {
+            let _ = events.send(FlowCommand::Ui(e));
+        });
+        let parts = kiosk::wiring::build(config, UiSender::new(update_tx, false)).unwrap();
+        let flow = parts.flow;
+        let flow = std::thread::spawn(move || flow.run(&command_rx));
+        Self {
+            ui,
+            port,
+            commands,
+            flow: Some(flow),
+            sync: parts.sync,
+        }
+    }
+
+    /// Applies the flow's updates until `screen` shows (or fails after 60 s).
+    pub fn wait_for(&self, screen: Screen) {
+        let start = Instant::now();
+        loop {
+            self.port.pump();
+            if self.ui.screen() == screen {
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "waited for {screen:?}, still on {:?}",
+                self.ui.screen()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn touch(&self, label: &str) {
+        let element = ElementHandle::find_by_accessible_label(self.ui.window(), label)
+            .next()
+            .unwrap_or_else(|| panic!("no element labelled {label:?} on {:?}", self.ui.screen()));
+        element.invoke_accessible_default_action();
+    }
+
+    /// Whether any element on screen says `text` (texts are their own
+    /// accessible labels).
+    pub fn shows(&self, text: &str) -> bool {
+        self.ui
+            .window()
+            .root_element()
+            .visit_descendants(|e| {
+                let says = |s: Option<slint::SharedString>| s.is_some_and(|s| s.contains(text));
+                if says(e.accessible_label()) || says(e.accessible_value()) {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            })
+            .is_some()
+    }
+
+    /// Applies updates until `text` shows (or fails after 10 s).
+    pub fn wait_text(&self, text: &str) {
+        let start = Instant::now();
+        while !self.shows(text) {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "{text:?} never showed on {:?}",
+                self.ui.screen()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+            self.port.pump();
+        }
+    }
+
+    pub fn type_pin(&self, pin: &str) {
+        for digit in pin.chars() {
+            self.touch(&digit.to_string());
+        }
+        self.touch("确定");
+    }
+
+    /// The payment QR code on the screen, read from a screenshot as a
+    /// phone would (waits until the CA's QR code is shown).
+    pub fn read_qr(&self) -> String {
+        let start = Instant::now();
+        loop {
+            self.port.pump();
+            let shot = self.ui.window().window().take_snapshot().unwrap();
+            let (w, h) = (shot.width(), shot.height());
+            let rgb: Vec<u8> = shot
+                .as_slice()
+                .iter()
+                .flat_map(|p| [p.r, p.g, p.b])
+                .collect();
+            let codes = kiosk_camera::qr::decode_qr(&Frame::new(w, h, rgb).unwrap());
+            if let Some(code) = codes.into_iter().next() {
+                return code;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "no QR code on the payment screen"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// A power cut: the flow thread is stopped where it is (its journal
+    /// holds the last state), the sync thread dropped.
+    pub fn cut_power(mut self) {
+        let _ = self.commands.send(FlowCommand::Stop);
+        if let Some(flow) = self.flow.take() {
+            flow.join().unwrap().unwrap();
+        }
+        drop(self.sync.take());
+    }
+}
+
+pub fn config(dir: &Path, ca_url: &str) -> Config {
+    let path = dir.join("kiosk.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "kiosk_code = \"TYA\"\ndata_dir = \"{data}\"\n\
+             [ca]\nurl = \"{ca_url}\"\ncertificate_roots = [\"ca-root.der\"]\npayment_poll_seconds = 1\n\
+             [printer]\nuri = \"file:{data}/receipts.escpos\"\npreview_dir = \"receipts\"\n\
+             [key_writer]\nmodules = [\"{module}\"]\n",
+            data = dir.join("kiosk").display(),
+            module = kiosk_tests::softhsm::MODULE,
+        ),
+    )
+    .unwrap();
+    Config::load(Some(&path)).unwrap()
+}
+
+/// The customer's way from home to the payment screen.
+pub fn up_to_payment(kiosk: &Kiosk) {
+    kiosk.wait_for(Screen::Home);
+    kiosk.touch("更新证书");
+    kiosk.wait_for(Screen::Certificates);
+    assert!(kiosk.shows("演示科技有限公司"), "the certificate's holder");
+    kiosk.touch("更新此证书");
+    kiosk.wait_for(Screen::Pin);
+    kiosk.type_pin(PIN);
+    kiosk.wait_for(Screen::Confirm);
+    kiosk.touch("确认并提交");
+    kiosk.wait_for(Screen::Payment);
+}
+
+pub fn labels_on_token() -> String {
+    let out = Command::new("pkcs11-tool")
+        .args([
+            "--module",
+            kiosk_tests::softhsm::MODULE,
+            "--login",
+            "--pin",
+            PIN,
+        ])
+        .args(["--list-objects", "--type", "cert"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

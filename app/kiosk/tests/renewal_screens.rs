@@ -1,0 +1,128 @@
+//! A whole renewal through the kiosk's real screens (Slint's testing
+//! backend, driven by accessible labels as a customer touches them), on a
+//! SoftHSM2 token, against the reference CA service on 127.0.0.1: the QR code
+//! on the screen is read back from a screenshot and paid through the CA's
+//! payment simulator, the new certificate is issued, checked and written.
+//! And an install interrupted by a CA outage, recovered with 重新安装; and one
+//! cut by a power failure (the runtime torn down mid-install), recovered
+//! after the restart.
+//!
+//! SoftHSM2 reads `SOFTHSM2_CONF` when the module loads, and a test may not
+//! set environment variables, so each test runs itself again as a child
+//! process with the variable set (see `in_child_with_token`).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests: a failed unwrap is a failed test, with its location"
+)]
+
+mod harness;
+
+use harness::{Ca, Kiosk, config, in_child_with_token, labels_on_token, up_to_payment};
+use kiosk_tests::softhsm::PIN;
+use kiosk_ui::Screen;
+
+#[test]
+fn a_customer_renews_through_the_screens_and_pays_by_qr() {
+    in_child_with_token(
+        "a_customer_renews_through_the_screens_and_pays_by_qr",
+        |dir| {
+            let ca = Ca::start(&dir.join("ca"), 0);
+            let config = config(dir, &ca.url);
+            kiosk::demo::provision_key(&config, PIN).unwrap();
+            let before = labels_on_token();
+            assert!(before.contains("demo-cert"), "{before}");
+
+            let kiosk = Kiosk::start(&config);
+            up_to_payment(&kiosk);
+            let page = kiosk.read_qr();
+            assert!(
+                page.starts_with(&ca.url),
+                "the QR opens the CA's page: {page}"
+            );
+            ca.pay(&page);
+            kiosk.wait_for(Screen::Done);
+            kiosk.wait_text("请取走您的USB Key");
+
+            // On the key: the new certificate, and the old one kept superseded.
+            let after = labels_on_token();
+            assert!(after.contains("cert:TYA"), "{after}");
+            assert!(after.contains("superseded:"), "{after}");
+            // The CA carried the holder's details over to the new
+            // certificate, so that the next renewal's 确认信息 finds them.
+            let number = after
+                .split("cert:")
+                .nth(1)
+                .and_then(|rest| rest.split(['"', '\n', ' ']).next())
+                .unwrap();
+            let issued = ca.service.storage().renewal(number, 1).unwrap().unwrap();
+            let serial = kiosk_x509::summarize(&issued.certificate_der, "")
+                .unwrap()
+                .serial_hex;
+            let serial = kiosk_sync_wire::holder::normalise_serial(&serial).unwrap();
+            let on_file = ca.service.storage().holder(&serial).unwrap().unwrap();
+            assert_eq!(on_file.contact_name, "李明");
+            // The receipt: printed as ESC/POS, with its preview.
+            let receipts = std::fs::read_dir(dir.join("kiosk/receipts"))
+                .unwrap()
+                .count();
+            assert!(receipts >= 1, "a receipt preview");
+            assert!(
+                std::fs::metadata(dir.join("kiosk/receipts.escpos"))
+                    .unwrap()
+                    .len()
+                    > 100,
+                "ESC/POS bytes sent to the printer"
+            );
+            kiosk.touch("完成");
+            kiosk.wait_for(Screen::Home);
+            kiosk.cut_power();
+        },
+    );
+}
+
+#[test]
+fn an_install_cut_by_a_ca_outage_and_a_power_cut_is_recovered() {
+    in_child_with_token(
+        "an_install_cut_by_a_ca_outage_and_a_power_cut_is_recovered",
+        |dir| {
+            let ca = Ca::start(&dir.join("ca"), 0);
+            let config = config(dir, &ca.url);
+            kiosk::demo::provision_key(&config, PIN).unwrap();
+
+            let kiosk = Kiosk::start(&config);
+            up_to_payment(&kiosk);
+            // The CA's issuance goes down (payments still work): the key pair is
+            // made, the request is refused with 503, 异常恢复 says what to do.
+            ca.service.inject_on("/v1/renewals/", 10_000, 503, None);
+            let page = kiosk.read_qr();
+            ca.pay(&page);
+            kiosk.wait_for(Screen::Recovery);
+            assert!(kiosk.shows("您已支付的费用不会丢失"));
+            let mid = labels_on_token();
+            assert!(!mid.contains("cert:TYA"), "nothing written yet: {mid}");
+            assert!(
+                mid.contains("demo-cert"),
+                "the old certificate stays: {mid}"
+            );
+
+            // A power cut on the recovery screen; issuance comes back; the
+            // kiosk restarts on the same store and shows 异常恢复 again, asks for
+            // the PIN (the token's login died with the process) and finishes.
+            kiosk.cut_power();
+            ca.service.inject_on("/v1/renewals/", 0, 503, None);
+            let kiosk = Kiosk::start(&config);
+            kiosk.wait_for(Screen::Recovery);
+            kiosk.touch("重新安装");
+            kiosk.wait_for(Screen::Pin);
+            kiosk.type_pin(PIN);
+            kiosk.wait_for(Screen::Done);
+            let after = labels_on_token();
+            assert!(after.contains("cert:TYA"), "{after}");
+            assert!(after.contains("superseded:"), "{after}");
+            // Paid once, issued once: the CA counts its issuances.
+            assert_eq!(ca.service.issued_count(), 1);
+            kiosk.cut_power();
+        },
+    );
+}
