@@ -123,13 +123,25 @@ fn run(config: &Config, windowed: bool, exit_after_first_frame: bool) -> Result<
         });
     }
     ui.window().show()?;
-    // Runs once the event loop turns, after the window's first redraw was
-    // handled (the software renderer has no rendering notifier).
+    // Once the event loop turns, the screen is drawn once more into a
+    // buffer (the software renderer has no rendering notifier): proof that
+    // the kiosk renders, for systemd and the image's health check.
+    let probe = ui.window().as_weak();
+    let undrawn = Rc::new(std::cell::Cell::new(false));
+    let failed = Rc::clone(&undrawn);
     slint::Timer::single_shot(std::time::Duration::ZERO, move || {
+        let drawn = probe
+            .upgrade()
+            .map(|w| w.window().take_snapshot().is_ok());
         let ms = started.elapsed().as_millis();
-        tracing::info!(ms, "first frame");
-        // systemd (Type=notify) and the image's health check: the kiosk is
-        // up once its window is drawn and its event loop runs.
+        if drawn != Some(true) {
+            tracing::error!("the first frame could not be drawn");
+            failed.set(true);
+            let _ = slint::quit_event_loop();
+            return;
+        }
+        tracing::info!(ms, "first frame drawn");
+        // systemd (Type=notify) and the image's health check.
         notify::send("READY=1");
         if exit_after_first_frame {
             println!("first frame after {ms} ms");
@@ -145,5 +157,8 @@ fn run(config: &Config, windowed: bool, exit_after_first_frame: bool) -> Result<
         Err(_) => anyhow::bail!("the flow thread panicked"),
     }
     drop(parts.sync);
+    if undrawn.get() {
+        anyhow::bail!("the kiosk could not draw its screen");
+    }
     Ok(())
 }
