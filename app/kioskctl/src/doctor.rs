@@ -135,20 +135,32 @@ fn ca_report(config: &Config, now: OffsetDateTime) -> DeviceReport {
             "connection to the CA: not configured (orders queue on the kiosk)".to_owned(),
         );
     }
+    let tls = match tls_settings(config, now) {
+        Ok(tls) => tls,
+        Err(problem) => return report(DeviceState::Fault, problem),
+    };
+    let expiry_note = tls.as_ref().map_or_else(String::new, |t| t.1.clone());
+    let timeout = std::time::Duration::from_secs(5);
+    let client = match &tls {
+        Some((settings, _)) => {
+            kiosk_sync_client::CaClient::with_tls(&config.ca.url, timeout, settings)
+        }
+        None => kiosk_sync_client::CaClient::new(&config.ca.url, timeout),
+    };
+    // Files that cannot make a TLS client are the kiosk's fault, not the
+    // network's: say so rather than "unreachable".
+    let client = match client {
+        Ok(client) => client,
+        Err(e) => return report(DeviceState::Fault, format!("{}: {e}", config.ca.url)),
+    };
     let probed = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| e.to_string())
         .and_then(|runtime| {
-            runtime.block_on(async {
-                let client = kiosk_sync_client::CaClient::new(
-                    &config.ca.url,
-                    std::time::Duration::from_secs(5),
-                )
-                .map_err(|e| e.to_string())?;
-                client.probe().await.map_err(|e| e.to_string())
-            })
+            runtime.block_on(async { client.probe().await.map_err(|e| e.to_string()) })
         });
+    let report = |state, detail: String| report(state, format!("{detail}{expiry_note}"));
     match probed {
         // Offline is a state the kiosk is built for, not a fault.
         Err(err) => report(
@@ -176,6 +188,59 @@ fn ca_report(config: &Config, now: OffsetDateTime) -> DeviceReport {
             ),
         },
     }
+}
+
+/// A device certificate this close to its end is reported (a technician
+/// must renew it before the kiosk loses the CA).
+const DEVICE_CERT_WARNING_DAYS: i64 = 30;
+
+/// The mutual-TLS settings when the CA is reached over https, with a note
+/// on the device certificate's expiry; `Err` says what is wrong (unreadable
+/// file, no certificate, expired).
+fn tls_settings(
+    config: &Config,
+    now: OffsetDateTime,
+) -> Result<Option<(kiosk_sync_client::TlsSettings, String)>, String> {
+    let Some((roots, identity)) = config.tls_paths() else {
+        return Ok(None);
+    };
+    let read = |path: &std::path::Path, what: &str| {
+        std::fs::read(path).map_err(|e| format!("{what} {}: {e}", path.display()))
+    };
+    let roots_pem = read(&roots, "ca.tls_roots")?;
+    let identity_pem = read(&identity, "ca.device_identity")?;
+    let device = kiosk_x509::certificates_from_pem(&identity_pem)
+        .into_iter()
+        .next()
+        .ok_or_else(|| format!("{}: no device certificate in it", identity.display()))?;
+    let summary = kiosk_x509::summarize(&device, "")
+        .map_err(|e| format!("{}: the device certificate: {e}", identity.display()))?;
+    let left = summary.not_after - now;
+    if left.is_negative() {
+        return Err(format!(
+            "the device certificate expired on {}: the CA refuses this kiosk until a technician installs a new one",
+            summary.not_after.date()
+        ));
+    }
+    let note = if left.whole_days() < DEVICE_CERT_WARNING_DAYS {
+        format!(
+            "; device certificate expires in {} days ({}): renew it",
+            left.whole_days(),
+            summary.not_after.date()
+        )
+    } else {
+        format!(
+            "; device certificate valid until {}",
+            summary.not_after.date()
+        )
+    };
+    Ok(Some((
+        kiosk_sync_client::TlsSettings {
+            roots_pem,
+            identity_pem,
+        },
+        note,
+    )))
 }
 
 /// The cameras the system offers, with their formats.

@@ -45,6 +45,7 @@
 
 mod algorithm;
 mod name;
+mod pem;
 mod possession;
 mod public_key;
 mod request;
@@ -56,6 +57,7 @@ pub mod test_ca;
 mod verify;
 
 pub use algorithm::KeyAlgorithm;
+pub use pem::certificates_from_pem;
 pub use possession::{PossessionError, ProofOfPossession, prove, verify_proof};
 pub use public_key::PublicKeyError;
 pub use request::{RequestError, build_request, verify_request};

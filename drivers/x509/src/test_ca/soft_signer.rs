@@ -37,6 +37,19 @@ impl SoftSigner {
         }
     }
 
+    /// The private key as PKCS #8 DER (P-256 only): for test identities
+    /// that a TLS client loads from PEM.
+    pub fn p256_pkcs8_der(&self) -> Option<Vec<u8>> {
+        use p256::pkcs8::EncodePrivateKey;
+        match self {
+            Self::P256(key) => p256::SecretKey::from(key)
+                .to_pkcs8_der()
+                .ok()
+                .map(|d| d.as_bytes().to_vec()),
+            Self::Rsa(_) => None,
+        }
+    }
+
     /// An RSA key from PKCS #8 DER. (Generating RSA keys in a debug build
     /// takes seconds, so tests load fixed keys.)
     pub fn rsa_from_pkcs8_der(der: &[u8]) -> Result<Self, TestCaError> {
