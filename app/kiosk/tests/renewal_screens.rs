@@ -18,7 +18,9 @@
 
 mod harness;
 
-use harness::{Ca, Kiosk, config, in_child_with_token, labels_on_token, up_to_payment};
+use harness::{
+    Ca, Kiosk, config, config_with, in_child_with_token, labels_on_token, up_to_payment,
+};
 use kiosk_tests::softhsm::PIN;
 use kiosk_ui::Screen;
 
@@ -122,6 +124,51 @@ fn an_install_cut_by_a_ca_outage_and_a_power_cut_is_recovered() {
             assert!(after.contains("superseded:"), "{after}");
             // Paid once, issued once: the CA counts its issuances.
             assert_eq!(ca.service.issued_count(), 1);
+            kiosk.cut_power();
+        },
+    );
+}
+
+#[test]
+fn an_idle_customer_is_warned_then_their_session_is_wiped() {
+    in_child_with_token(
+        "an_idle_customer_is_warned_then_their_session_is_wiped",
+        |dir| {
+            let ca = Ca::start(&dir.join("ca"), 0);
+            let config = config_with(
+                dir,
+                &ca.url,
+                "[ui]\nidle_seconds = 15\nlarge_mode_idle_seconds = 15\nidle_warning_seconds = 3\n",
+            );
+            kiosk::demo::provision_key(&config, PIN).unwrap();
+            let kiosk = Kiosk::start(&config);
+            kiosk.wait_for(Screen::Home);
+            kiosk.touch("更新证书");
+            kiosk.wait_for(Screen::Certificates);
+            kiosk.touch("更新此证书");
+            kiosk.wait_for(Screen::Pin);
+            kiosk.touch("1");
+            kiosk.touch("2");
+            // Nobody touches the screen: after 15 s the warning counts down...
+            let start = std::time::Instant::now();
+            kiosk.wait_text("您还在吗？");
+            let warned_after = start.elapsed();
+            assert!(
+                warned_after >= std::time::Duration::from_secs(14),
+                "warned too early: {warned_after:?}"
+            );
+            // ...then the session is wiped: home, the PIN digits gone.
+            kiosk.wait_for(Screen::Home);
+            assert!(!kiosk.shows("您还在吗？"));
+            kiosk.touch("更新证书");
+            kiosk.wait_for(Screen::Certificates);
+            kiosk.touch("更新此证书");
+            kiosk.wait_for(Screen::Pin);
+            assert!(kiosk.shows("已输入 0 位"), "the PIN digits were wiped");
+            // The journal says home too: a restart would not bring it back.
+            kiosk.cut_power();
+            let kiosk = Kiosk::start(&config);
+            kiosk.wait_for(Screen::Home);
             kiosk.cut_power();
         },
     );

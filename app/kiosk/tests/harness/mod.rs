@@ -197,12 +197,12 @@ impl Kiosk {
             .is_some()
     }
 
-    /// Applies updates until `text` shows (or fails after 10 s).
+    /// Applies updates until `text` shows (or fails after 30 s).
     pub fn wait_text(&self, text: &str) {
         let start = Instant::now();
         while !self.shows(text) {
             assert!(
-                start.elapsed() < Duration::from_secs(10),
+                start.elapsed() < Duration::from_secs(30),
                 "{text:?} never showed on {:?}",
                 self.ui.screen()
             );
@@ -255,6 +255,11 @@ impl Kiosk {
 }
 
 pub fn config(dir: &Path, ca_url: &str) -> Config {
+    config_with(dir, ca_url, "")
+}
+
+/// The same with `extra` TOML appended (e.g. a `[ui]` table).
+pub fn config_with(dir: &Path, ca_url: &str, extra: &str) -> Config {
     let path = dir.join("kiosk.toml");
     std::fs::write(
         &path,
@@ -265,7 +270,7 @@ pub fn config(dir: &Path, ca_url: &str) -> Config {
              [key_writer]\nmodules = [\"{module}\"]\n",
             data = dir.join("kiosk").display(),
             module = kiosk_tests::softhsm::MODULE,
-        ),
+        ) + extra,
     )
     .unwrap();
     Config::load(Some(&path)).unwrap()
