@@ -23,6 +23,7 @@ use harness::{
 };
 use kiosk_tests::softhsm::PIN;
 use kiosk_ui::Screen;
+use slint::ComponentHandle;
 
 #[test]
 fn a_customer_renews_through_the_screens_and_pays_by_qr() {
@@ -78,6 +79,24 @@ fn a_customer_renews_through_the_screens_and_pays_by_qr() {
             );
             kiosk.touch("完成");
             kiosk.wait_for(Screen::Home);
+
+            // 查询订单 with the receipt: the camera (here: the receipt's
+            // preview image) reads its QR code, the customer types the mobile.
+            kiosk.touch("查询订单");
+            kiosk.wait_for(Screen::Lookup);
+            kiosk.touch("扫描凭条二维码");
+            let lookup = kiosk.ui.window().global::<kiosk_ui::LookupAdapter>();
+            let start = std::time::Instant::now();
+            while lookup.get_order_number().is_empty() {
+                assert!(start.elapsed().as_secs() < 20, "{}", lookup.get_error());
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                kiosk.port.pump();
+            }
+            assert_eq!(lookup.get_order_number().as_str(), number);
+            lookup.set_mobile("13800138000".into());
+            kiosk.touch("查询");
+            kiosk.wait_text("证书更新");
+            assert!(kiosk.shows("138****8000"), "the mobile is masked");
             kiosk.cut_power();
         },
     );

@@ -267,6 +267,7 @@ pub fn config_with(dir: &Path, ca_url: &str, extra: &str) -> Config {
             "kiosk_code = \"TYA\"\ndata_dir = \"{data}\"\n\
              [ca]\nurl = \"{ca_url}\"\ncertificate_roots = [\"ca-root.der\"]\npayment_poll_seconds = 1\n\
              [printer]\nuri = \"file:{data}/receipts.escpos\"\npreview_dir = \"receipts\"\n\
+             [camera]\nsource = \"files:receipts\"\n\
              [key_writer]\nmodules = [\"{module}\"]\n",
             data = dir.join("kiosk").display(),
             module = kiosk_tests::softhsm::MODULE,
