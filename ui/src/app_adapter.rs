@@ -189,6 +189,12 @@ impl KioskUi {
         app.set_idle_seconds(seconds_left.map_or(0, |s| i32::try_from(s).unwrap_or(i32::MAX)));
     }
 
+    /// The CA's download page for drivers and controls, shown as a QR code
+    /// in 帮助中心 (empty: the card is hidden).
+    pub fn set_downloads_url(&self, url: &str) {
+        crate::help_adapter::set_downloads(&self.window, url);
+    }
+
     /// Shows a message above the status strip (`None` clears it): something
     /// the customer must know now, e.g. that their key is still in.
     pub fn show_notice(&self, notice: Option<view_model::Notice>) {

@@ -37,3 +37,13 @@ pub(crate) fn redraw(window: &AppWindow, lang: Lang) {
         .unwrap_or(FaqCategory::Certificate);
     show(window, category, lang);
 }
+
+/// Shows the 相关下载 card for `url` (hidden when empty).
+pub(crate) fn set_downloads(window: &AppWindow, url: &str) {
+    let a = window.global::<HelpAdapter>();
+    let qr = (!url.is_empty())
+        .then(|| crate::qr::qr_image(url))
+        .flatten();
+    a.set_downloads_url(if qr.is_some() { url.into() } else { "".into() });
+    a.set_downloads_qr(qr.unwrap_or_default());
+}

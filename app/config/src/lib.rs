@@ -63,6 +63,7 @@ pub struct UiConfig {
     pub idle_seconds: u32,
     pub large_mode_idle_seconds: u32,
     pub idle_warning_seconds: u32,
+    pub downloads_url: String,
 }
 
 /// How the touchscreen is mounted.

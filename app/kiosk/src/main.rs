@@ -93,6 +93,7 @@ fn run(config: &Config, windowed: bool, exit_after_first_frame: bool) -> Result<
     if config.ui.lang == "en" {
         ui.set_lang(Lang::En);
     }
+    ui.set_downloads_url(&config.ui.downloads_url);
     let (width, height) = config.ui.orientation.size();
     let window = ui.window().window();
     window.set_size(slint::LogicalSize::new(
@@ -130,9 +131,7 @@ fn run(config: &Config, windowed: bool, exit_after_first_frame: bool) -> Result<
     let undrawn = Rc::new(std::cell::Cell::new(false));
     let failed = Rc::clone(&undrawn);
     slint::Timer::single_shot(std::time::Duration::ZERO, move || {
-        let drawn = probe
-            .upgrade()
-            .map(|w| w.window().take_snapshot().is_ok());
+        let drawn = probe.upgrade().map(|w| w.window().take_snapshot().is_ok());
         let ms = started.elapsed().as_millis();
         if drawn != Some(true) {
             tracing::error!("the first frame could not be drawn");

@@ -205,7 +205,10 @@ pub fn show(ui: &kiosk_ui::KioskUi, scene: &Scene) {
                 .set_mobile(fixtures::MOBILE.into());
             ui.show_lookup_result(Ok(&fixtures::renewal_order(1)));
         }
-        Scene::Help => ui.show_screen(Screen::Help),
+        Scene::Help => {
+            ui.set_downloads_url("https://ca.example.cn/downloads");
+            ui.show_screen(Screen::Help);
+        }
         Scene::Idle(state) => {
             ui.show_renewal(state, &ctx(), true);
             ui.show_idle_warning(Some(25));
