@@ -35,6 +35,8 @@ APT_PACKAGES=(
     libwayland-client0
     xvfb
     xauth
+    # The reference CA's back-office page is tested in headless Chromium.
+    chromium
 )
 
 # Cargo tools: "binary-name crate[@version]". cargo-deny is pinned because
