@@ -2,6 +2,9 @@
 //! of any kind is a 4xx problem; a storage failure is a 503 `unavailable`
 //! (logged); nothing answers a bare 500.
 
+mod accounts;
+mod accounts_hash;
+mod accounts_review;
 mod admin_page;
 mod config;
 mod holders;
@@ -40,6 +43,9 @@ use sha2::{Digest, Sha256};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 use time::OffsetDateTime;
+
+pub use accounts::AccountOptions;
+pub use accounts_hash::HashCost;
 
 pub(crate) fn router(service: Service) -> axum::Router {
     axum::Router::new()
@@ -83,6 +89,7 @@ pub(crate) fn router(service: Service) -> axum::Router {
             post(invoices::issue).get(invoices::show),
         )
         .route("/openapi.json", get(openapi))
+        .merge(accounts::routes())
         .fallback(fallback)
         .layer(middleware::from_fn_with_state(service.clone(), gate))
         .with_state(service)

@@ -22,6 +22,7 @@ pub mod sqlite;
 pub mod storage;
 pub mod tls;
 
+pub use handlers::{AccountOptions, HashCost};
 pub use tls::run_tls;
 
 use kiosk_x509::test_ca::TestCa;
@@ -70,6 +71,17 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/orders/{number}/invoice"),
     ("get", "/v1/orders/{number}/invoice"),
     ("get", "/openapi.json"),
+    ("post", "/v1/accounts"),
+    ("post", "/v1/accounts/session"),
+    ("delete", "/v1/accounts/session"),
+    ("post", "/v1/accounts/password-reset"),
+    ("get", "/v1/accounts/me"),
+    ("post", "/v1/accounts/me/password"),
+    ("post", "/v1/accounts/me/mobile"),
+    ("post", "/v1/accounts/mobile-reviews"),
+    ("get", "/v1/admin/mobile-reviews"),
+    ("post", "/admin/mobile-reviews/{id}/approve"),
+    ("post", "/admin/mobile-reviews/{id}/reject"),
 ];
 
 /// Why the service could not start.
@@ -107,6 +119,8 @@ pub struct Options {
     pub sms_tries: u32,
     /// Prices and the agreement (`GET /v1/config`).
     pub catalogue: catalogue::Catalogue,
+    /// Enterprise accounts: sessions, lockout, password hash cost.
+    pub accounts: AccountOptions,
 }
 
 impl Default for Options {
@@ -122,6 +136,7 @@ impl Default for Options {
             sms_ttl: Duration::from_secs(5 * 60),
             sms_tries: 5,
             catalogue: catalogue::Catalogue::default(),
+            accounts: AccountOptions::default(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The embedded default storage: one SQLite file (WAL, `synchronous=FULL`).
 //! One connection behind a mutex: every call is one short transaction.
 
+mod accounts;
 mod holders;
 mod invoices;
 mod payments;
@@ -29,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     sms::SCHEMA,
     invoices::SCHEMA,
     holders::SCHEMA,
+    accounts::SCHEMA,
 ];
 
 const SCHEMA: &str = "

@@ -4,11 +4,16 @@
 //! the status table) run inside it, so a second backend must keep them in
 //! one transaction too.
 
+mod accounts;
 mod holders;
 mod invoices;
 mod payments;
 mod sms;
 
+pub use accounts::{
+    AccountStorage, AttemptOutcome, DecideOutcome, Lockout, RegisterOutcome, SessionLimits,
+    StoredAccount, StoredMobileReview,
+};
 pub use holders::HolderStorage;
 pub use invoices::{InvoiceOutcome, InvoiceStorage, StoredInvoice};
 
@@ -109,10 +114,17 @@ pub struct OrderSummary {
 }
 
 /// The service's storage: orders here; payments ([`PaymentStorage`]),
-/// the SMS simulator ([`SmsStorage`]) and invoices ([`InvoiceStorage`]) in
-/// their own traits.
+/// the SMS simulator ([`SmsStorage`]), invoices ([`InvoiceStorage`]) and
+/// accounts ([`AccountStorage`]) in their own traits.
 pub trait Storage:
-    PaymentStorage + SmsStorage + InvoiceStorage + HolderStorage + Send + Sync + 'static
+    PaymentStorage
+    + SmsStorage
+    + InvoiceStorage
+    + HolderStorage
+    + AccountStorage
+    + Send
+    + Sync
+    + 'static
 {
     fn create_order(&self, order: &NewOrder<'_>) -> StorageResult<CreateOutcome>;
     fn order(&self, number: &str) -> StorageResult<Option<OrderRecordV1>>;

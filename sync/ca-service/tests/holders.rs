@@ -76,11 +76,21 @@ async fn bad_details_and_bad_serials_are_refused_with_the_field() {
     bad["taxpayer_id"] = json!("not-a-taxpayer");
     let p = expect_problem(put(&ca, "AB", &bad).await, 422, ProblemCode::InvalidField).await;
     assert_eq!(p.field.as_deref(), Some("taxpayer_id"));
-    let p = expect_problem(put(&ca, "xyz", &holder()).await, 422, ProblemCode::InvalidField).await;
+    let p = expect_problem(
+        put(&ca, "xyz", &holder()).await,
+        422,
+        ProblemCode::InvalidField,
+    )
+    .await;
     assert_eq!(p.field.as_deref(), Some("serial"));
     let mut extra = holder();
     extra["password"] = json!("x");
-    expect_problem(put(&ca, "AB", &extra).await, 400, ProblemCode::MalformedBody).await;
+    expect_problem(
+        put(&ca, "AB", &extra).await,
+        400,
+        ProblemCode::MalformedBody,
+    )
+    .await;
     // Nothing was stored by any of them.
     let none = ca.get("/v1/certificates/AB/holder").await;
     expect_problem(none, 404, ProblemCode::NotFound).await;

@@ -16,6 +16,8 @@
 //! - [`issuance`]: the CA's roots, and demonstration issuance.
 //! - [`config`]: prices, projects and the agreement text (`GET /v1/config`).
 //! - [`invoice`]: the electronic invoice of a paid order.
+//! - [`account`]: enterprise accounts (register, sign in, passwords, the
+//!   mobile on file, the unit's information).
 //! - [`sms`]: SMS verification codes (the CA's gateway simulator).
 //! - [`problem`]: problem+json errors with stable codes and messages for the
 //!   customer in zh-CN and English.
@@ -23,6 +25,7 @@
 //! The OpenAPI 3.1 document of this version is `sync/openapi.json`
 //! ([`OPENAPI_JSON`]); the CA serves it at `GET /openapi.json`.
 
+pub mod account;
 pub mod attachment;
 pub mod config;
 pub mod feed;
@@ -133,5 +136,21 @@ pub mod paths {
     pub fn invoice(number: &str) -> String {
         format!("/v1/orders/{number}/invoice")
     }
+    /// `POST`: register an enterprise account.
+    pub const ACCOUNTS: &str = "/v1/accounts";
+    /// `POST`: sign in; `DELETE`: sign out.
+    pub const SESSION: &str = "/v1/accounts/session";
+    /// `POST`: forgot password (SMS code, then a new password).
+    pub const PASSWORD_RESET: &str = "/v1/accounts/password-reset";
+    /// `GET` (signed in): the unit's information.
+    pub const ME: &str = "/v1/accounts/me";
+    /// `POST` (signed in): change password.
+    pub const MY_PASSWORD: &str = "/v1/accounts/me/password";
+    /// `POST` (signed in): change mobile.
+    pub const MY_MOBILE: &str = "/v1/accounts/me/mobile";
+    /// `POST`: the old number is lost, ask the CA to review a new one.
+    pub const MOBILE_REVIEWS: &str = "/v1/accounts/mobile-reviews";
+    /// `GET` (staff): the review requests.
+    pub const ADMIN_MOBILE_REVIEWS: &str = "/v1/admin/mobile-reviews";
     pub const OPENAPI: &str = "/openapi.json";
 }

@@ -64,6 +64,19 @@ pub enum ProblemCode {
     SmsCodeExpired,
     /// The CA cannot serve now: retry later.
     Unavailable,
+    /// Register: an account with this USCC exists already.
+    AccountExists,
+    /// Sign in: no account with this USCC and password (which of the two
+    /// is wrong is not said).
+    SignInFailed,
+    /// Too many failed sign-ins for this USCC: wait for `Retry-After`.
+    AccountLocked,
+    /// No session, or it ended (signed out, idle, too old): sign in again.
+    SessionInvalid,
+    /// Change password: the old password is not correct.
+    PasswordWrong,
+    /// No account has this USCC with this mobile number on file.
+    AccountMismatch,
 }
 
 impl ProblemCode {
@@ -72,6 +85,8 @@ impl ProblemCode {
     pub fn status(self) -> u16 {
         match self {
             Self::MalformedBody | Self::IdempotencyKeyMissing => 400,
+            Self::SignInFailed | Self::SessionInvalid => 401,
+            Self::PasswordWrong => 403,
             Self::PaymentRequired => 402,
             Self::NotFound => 404,
             Self::RequestInFlight
@@ -79,7 +94,8 @@ impl ProblemCode {
             | Self::AttachmentsIncomplete
             | Self::IllegalTransition
             | Self::AlreadyPaid
-            | Self::PaymentExpired => 409,
+            | Self::PaymentExpired
+            | Self::AccountExists => 409,
             Self::AttachmentTooLarge => 413,
             Self::InvalidField
             | Self::IdempotencyKeyReused
@@ -93,8 +109,9 @@ impl ProblemCode {
             | Self::RenewalConflict
             | Self::AmountMismatch
             | Self::SmsCodeWrong
-            | Self::SmsCodeExpired => 422,
-            Self::TooManyRequests => 429,
+            | Self::SmsCodeExpired
+            | Self::AccountMismatch => 422,
+            Self::TooManyRequests | Self::AccountLocked => 429,
             Self::Unavailable => 503,
         }
     }
@@ -144,11 +161,17 @@ impl ProblemCode {
             Self::SmsCodeWrong => "sms_code_wrong",
             Self::SmsCodeExpired => "sms_code_expired",
             Self::Unavailable => "unavailable",
+            Self::AccountExists => "account_exists",
+            Self::SignInFailed => "sign_in_failed",
+            Self::AccountLocked => "account_locked",
+            Self::SessionInvalid => "session_invalid",
+            Self::PasswordWrong => "password_wrong",
+            Self::AccountMismatch => "account_mismatch",
         }
     }
 
     /// Every code, for documentation and tests.
-    pub const ALL: [ProblemCode; 26] = [
+    pub const ALL: [ProblemCode; 32] = [
         Self::MalformedBody,
         Self::InvalidField,
         Self::IdempotencyKeyMissing,
@@ -175,6 +198,12 @@ impl ProblemCode {
         Self::PaymentExpired,
         Self::SmsCodeWrong,
         Self::SmsCodeExpired,
+        Self::AccountExists,
+        Self::SignInFailed,
+        Self::AccountLocked,
+        Self::SessionInvalid,
+        Self::PasswordWrong,
+        Self::AccountMismatch,
     ];
 }
 
@@ -252,6 +281,30 @@ impl Localized for ProblemCode {
             Self::SmsCodeExpired => (
                 "验证码已失效，请重新获取",
                 "The code is no longer valid. Please request a new one.",
+            ),
+            Self::AccountExists => (
+                "该统一社会信用代码已注册，请直接登录或找回密码",
+                "This unified social credit code is registered already. Please sign in or reset the password.",
+            ),
+            Self::SignInFailed => (
+                "统一社会信用代码或密码不正确",
+                "The unified social credit code or the password is not correct.",
+            ),
+            Self::AccountLocked => (
+                "密码错误次数过多，账户已暂时锁定，请稍后再试",
+                "Too many wrong passwords. The account is locked for a while; please try again later.",
+            ),
+            Self::SessionInvalid => (
+                "登录已失效，请重新登录",
+                "You have been signed out. Please sign in again.",
+            ),
+            Self::PasswordWrong => (
+                "原密码不正确，请重新输入",
+                "The current password is not correct. Please enter it again.",
+            ),
+            Self::AccountMismatch => (
+                "统一社会信用代码与预留手机号不匹配，请核对或联系工作人员",
+                "The unified social credit code and the mobile number on file do not match. Please check them or ask staff.",
             ),
         };
         match lang {

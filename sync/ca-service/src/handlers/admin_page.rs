@@ -1,6 +1,7 @@
 //! The back office page (`GET /admin`, zh-CN, no JavaScript): orders with
 //! their payment state, approve and reject (with a reason), bank-transfer
-//! remittance notes to confirm, and the SMS simulator's messages. Each
+//! remittance notes to confirm, requests for a new mobile number to review
+//! (`accounts_review`), and the SMS simulator's messages. Each
 //! action is a plain form POST answered with a redirect back to the page
 //! (so reloading does not repeat it), or a page saying why it was refused.
 //!
@@ -64,7 +65,7 @@ fn payment_state(p: Option<&StoredPayment>, at: OffsetDateTime) -> String {
     }
 }
 
-fn local(t: OffsetDateTime) -> String {
+pub(super) fn local(t: OffsetDateTime) -> String {
     // The back office reads Beijing time.
     let t = t.to_offset(time::macros::offset!(+8));
     format!(
@@ -172,13 +173,14 @@ pub(crate) async fn show(State(service): State<Service>) -> ApiResult<Response> 
     let mut body = String::from("<h1>CA后台（参考服务）</h1>");
     orders_section(&service, at, &mut body)?;
     remittances_section(&service, &mut body)?;
+    super::accounts_review::section(&service, &mut body)?;
     sms_section(&service, &mut body)?;
     Ok(page(StatusCode::OK, "CA后台", &body))
 }
 
 /// After an action: back to the page (303, so a reload does not repeat it),
 /// or a page with the refusal in the customer's words.
-fn done(result: ApiResult<()>) -> Response {
+pub(super) fn done(result: ApiResult<()>) -> Response {
     match result {
         Ok(()) => (StatusCode::SEE_OTHER, [(header::LOCATION, "/admin")]).into_response(),
         Err(e) => {

@@ -1,0 +1,103 @@
+//! Account passwords: Argon2id with a random 128-bit salt per hash, kept as
+//! the PHC string (which carries its own parameters, so stronger settings
+//! later still verify older hashes). Hashing is slow on purpose, so it runs
+//! on tokio's blocking pool. Neither the password nor the hash is ever
+//! logged.
+
+use super::{ApiError, ApiResult};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use kiosk_sync_wire::problem::ProblemCode;
+use std::sync::OnceLock;
+
+/// The cost of a new hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashCost {
+    /// Memory per hash, in KiB.
+    pub memory_kib: u32,
+    pub iterations: u32,
+}
+
+impl Default for HashCost {
+    /// OWASP's recommendation for Argon2id: 19 MiB, 2 iterations, 1 lane.
+    fn default() -> Self {
+        Self {
+            memory_kib: 19 * 1024,
+            iterations: 2,
+        }
+    }
+}
+
+fn hash_failed(what: &str) -> ApiError {
+    tracing::error!(what, "password hashing failed");
+    ApiError::new(ProblemCode::Unavailable)
+}
+
+fn hash_now(password: &str, cost: HashCost) -> ApiResult<String> {
+    let params = Params::new(cost.memory_kib, cost.iterations, 1, None)
+        .map_err(|_| hash_failed("parameters"))?;
+    let mut salt = [0_u8; 16];
+    getrandom::fill(&mut salt)?;
+    let salt = SaltString::encode_b64(&salt).map_err(|_| hash_failed("salt"))?;
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|_| hash_failed("hash"))
+}
+
+fn verify_now(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+/// The PHC string of `password` with a fresh salt.
+pub(crate) async fn hash(password: String, cost: HashCost) -> ApiResult<String> {
+    tokio::task::spawn_blocking(move || hash_now(&password, cost))
+        .await
+        .map_err(|_| hash_failed("task"))?
+}
+
+/// Whether `password` matches `phc`. With `None` (no such account) it
+/// still spends the time of a verification, so the answer's delay does not
+/// tell which USCCs are registered, and answers `false`.
+pub(crate) async fn verify(password: String, phc: Option<String>, cost: HashCost) -> bool {
+    static DECOY: OnceLock<Option<String>> = OnceLock::new();
+    tokio::task::spawn_blocking(move || match phc {
+        Some(phc) => verify_now(&password, &phc),
+        None => {
+            let decoy = DECOY.get_or_init(|| hash_now("decoy-password-0", cost).ok());
+            if let Some(decoy) = decoy {
+                let _ = verify_now(&password, decoy);
+            }
+            false
+        }
+    })
+    .await
+    .unwrap_or(false)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "tests")]
+mod tests {
+    use super::*;
+
+    const CHEAP: HashCost = HashCost {
+        memory_kib: 1024,
+        iterations: 1,
+    };
+
+    #[test]
+    fn hashes_are_salted_argon2id_and_verify() {
+        let a = hash_now("abc12345", CHEAP).unwrap();
+        let b = hash_now("abc12345", CHEAP).unwrap();
+        assert!(a.starts_with("$argon2id$v=19$m=1024,t=1,p=1$"), "{a}");
+        assert_ne!(a, b, "a fresh salt each time");
+        assert!(!a.contains("abc12345"));
+        assert!(verify_now("abc12345", &a));
+        assert!(!verify_now("abc12346", &a));
+        assert!(!verify_now("abc12345", "not a hash"));
+    }
+}

@@ -1,0 +1,955 @@
+//! Enterprise accounts over real HTTP: register, sign in and out, lockout,
+//! forgot password, change password and mobile, the review of a new mobile
+//! on the back office page, sessions that expire, SMS code misuse, bad
+//! input, and passwords that never appear in an answer or in the database.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test, with its location"
+)]
+
+mod common;
+
+use ca_service::{AccountOptions, HashCost, Options};
+use common::*;
+use kiosk_domain::fixtures::USCC;
+use kiosk_sync_wire::account::{AccountV1, MobileReviewV1, SessionV1};
+use kiosk_sync_wire::problem::ProblemCode;
+use kiosk_sync_wire::sms::SmsMessageV1;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const MOBILE: &str = "13800138000";
+const NEW_MOBILE: &str = "13900139000";
+const PASSWORD: &str = "Kiosk2024pass";
+const UNIT: &str = "山西示例煤业有限公司";
+/// Another valid USCC (GB 32100 check character).
+const OTHER_USCC: &str = "91110108123456788E";
+
+/// Cheap hashes (still Argon2id) and codes without the resend wait.
+fn options() -> Options {
+    Options {
+        sms_interval: Duration::ZERO,
+        accounts: AccountOptions {
+            hash_cost: HashCost {
+                memory_kib: 1024,
+                iterations: 1,
+            },
+            ..AccountOptions::default()
+        },
+        ..Options::default()
+    }
+}
+
+/// Sends a code for `purpose` to `mobile` and reads it from the simulator.
+async fn code(ca: &Running, mobile: &str, purpose: &str) -> String {
+    let r = ca
+        .post_json(
+            "/v1/sms/codes",
+            &json!({"mobile": mobile, "purpose": purpose}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let messages: Vec<SmsMessageV1> = ca.get("/v1/admin/sms").await.json().await.unwrap();
+    let text = &messages.iter().find(|m| m.mobile == mobile).unwrap().text;
+    text.chars().filter(char::is_ascii_digit).take(6).collect()
+}
+
+fn registration(uscc: &str, password: &str, mobile: &str, sms_code: &str) -> Value {
+    json!({
+        "unit_name": UNIT,
+        "uscc": uscc,
+        "password": password,
+        "mobile": mobile,
+        "sms_code": sms_code,
+    })
+}
+
+async fn register(ca: &Running) -> AccountV1 {
+    let c = code(ca, MOBILE, "register").await;
+    let r = ca
+        .post_json("/v1/accounts", &registration(USCC, PASSWORD, MOBILE, &c))
+        .await;
+    assert_eq!(r.status(), 201);
+    r.json().await.unwrap()
+}
+
+async fn sign_in_raw(ca: &Running, uscc: &str, password: &str) -> reqwest::Response {
+    ca.post_json(
+        "/v1/accounts/session",
+        &json!({"uscc": uscc, "password": password}),
+    )
+    .await
+}
+
+async fn sign_in(ca: &Running, password: &str) -> SessionV1 {
+    let r = sign_in_raw(ca, USCC, password).await;
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
+async fn me(ca: &Running, token: &str) -> reqwest::Response {
+    ca.http
+        .get(ca.url("/v1/accounts/me"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn post_signed_in(ca: &Running, path: &str, token: &str, body: &Value) -> reqwest::Response {
+    ca.http
+        .post(ca.url(path))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn register_sign_in_unit_information_and_sign_out() {
+    let ca = start(options()).await;
+    let account = register(&ca).await;
+    assert_eq!(
+        (
+            account.unit_name.as_str(),
+            account.uscc.as_str(),
+            account.mobile.as_str()
+        ),
+        (UNIT, USCC, MOBILE)
+    );
+
+    // The same USCC again: 409, and the code sent for it is not used up.
+    let c = code(&ca, NEW_MOBILE, "register").await;
+    let p = expect_problem(
+        ca.post_json(
+            "/v1/accounts",
+            &registration(USCC, "Other1234", NEW_MOBILE, &c),
+        )
+        .await,
+        409,
+        ProblemCode::AccountExists,
+    )
+    .await;
+    assert!(p.message_zh_cn.contains("已注册"));
+    let r = ca
+        .post_json(
+            "/v1/accounts",
+            &registration(OTHER_USCC, "Other1234", NEW_MOBILE, &c),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+
+    let session = sign_in(&ca, PASSWORD).await;
+    assert_eq!(session.token.len(), 64);
+    assert_eq!(session.idle_timeout_secs, 30 * 60);
+    let r = me(&ca, &session.token).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<AccountV1>().await.unwrap(), account);
+    // Each sign in is a session of its own.
+    let second = sign_in(&ca, PASSWORD).await;
+    assert_ne!(second.token, session.token);
+
+    let out = |token: String| {
+        let ca = &ca;
+        async move {
+            ca.http
+                .delete(ca.url("/v1/accounts/session"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(out(session.token.clone()).await.status(), 204);
+    expect_problem(
+        me(&ca, &session.token).await,
+        401,
+        ProblemCode::SessionInvalid,
+    )
+    .await;
+    // Signing out twice is fine; the other session lives on.
+    assert_eq!(out(session.token.clone()).await.status(), 204);
+    assert_eq!(me(&ca, &second.token).await.status(), 200);
+
+    // No token, a malformed one, an unknown one.
+    expect_problem(
+        ca.get("/v1/accounts/me").await,
+        401,
+        ProblemCode::SessionInvalid,
+    )
+    .await;
+    expect_problem(
+        me(&ca, "not-a-token").await,
+        401,
+        ProblemCode::SessionInvalid,
+    )
+    .await;
+    expect_problem(
+        me(&ca, &"0".repeat(64)).await,
+        401,
+        ProblemCode::SessionInvalid,
+    )
+    .await;
+    let r = ca
+        .http
+        .delete(ca.url("/v1/accounts/session"))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(r, 401, ProblemCode::SessionInvalid).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_is_a_4xx_problem_never_a_500() {
+    let ca = start(options()).await;
+    let c = code(&ca, MOBILE, "register").await;
+    for (body, field) in [
+        (
+            registration("91110108551385082A", PASSWORD, MOBILE, &c),
+            "uscc",
+        ),
+        (registration(USCC, "short1", MOBILE, &c), "password"),
+        (registration(USCC, "onlyletters", MOBILE, &c), "password"),
+        (registration(USCC, "12345678901", MOBILE, &c), "password"),
+        (registration(USCC, USCC, MOBILE, &c), "password"),
+        (registration(USCC, "has space 123", MOBILE, &c), "password"),
+        (registration(USCC, PASSWORD, "12345", &c), "mobile"),
+        (registration(USCC, PASSWORD, MOBILE, "12a456"), "sms_code"),
+    ] {
+        let p = expect_problem(
+            ca.post_json("/v1/accounts", &body).await,
+            422,
+            ProblemCode::InvalidField,
+        )
+        .await;
+        assert_eq!(p.field.as_deref(), Some(field), "{body}");
+    }
+    let mut no_unit = registration(USCC, PASSWORD, MOBILE, &c);
+    no_unit["unit_name"] = json!("  ");
+    let p = expect_problem(
+        ca.post_json("/v1/accounts", &no_unit).await,
+        422,
+        ProblemCode::InvalidField,
+    )
+    .await;
+    assert_eq!(p.field.as_deref(), Some("unit_name"));
+    let mut extra = registration(USCC, PASSWORD, MOBILE, &c);
+    extra["password_again"] = json!(PASSWORD);
+    expect_problem(
+        ca.post_json("/v1/accounts", &extra).await,
+        400,
+        ProblemCode::MalformedBody,
+    )
+    .await;
+    let too_long = format!("a1{}", "b".repeat(80));
+    let p = expect_problem(
+        sign_in_raw(&ca, USCC, &too_long).await,
+        422,
+        ProblemCode::InvalidField,
+    )
+    .await;
+    assert_eq!(p.field.as_deref(), Some("password"));
+
+    for path in [
+        "/v1/accounts",
+        "/v1/accounts/session",
+        "/v1/accounts/password-reset",
+        "/v1/accounts/mobile-reviews",
+    ] {
+        for body in ["", "{", "[]", "{\"uscc\": 1}", "null"] {
+            let r = ca
+                .http
+                .post(ca.url(path))
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let (status, _) = problem(r).await;
+            assert!((400..500).contains(&status), "{path} {body:?}: {status}");
+        }
+    }
+    // The code was never used by any of those: it still registers.
+    let r = ca
+        .post_json("/v1/accounts", &registration(USCC, PASSWORD, MOBILE, &c))
+        .await;
+    assert_eq!(r.status(), 201);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sms_codes_are_checked_for_purpose_number_and_reuse() {
+    let ca = start(options()).await;
+    // None sent.
+    expect_problem(
+        ca.post_json(
+            "/v1/accounts",
+            &registration(USCC, PASSWORD, MOBILE, "123456"),
+        )
+        .await,
+        422,
+        ProblemCode::SmsCodeExpired,
+    )
+    .await;
+    // A code for another purpose does not register.
+    let reset = code(&ca, MOBILE, "reset_password").await;
+    expect_problem(
+        ca.post_json(
+            "/v1/accounts",
+            &registration(USCC, PASSWORD, MOBILE, &reset),
+        )
+        .await,
+        422,
+        ProblemCode::SmsCodeExpired,
+    )
+    .await;
+    // A wrong code costs a try.
+    let right = code(&ca, MOBILE, "register").await;
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    let p = expect_problem(
+        ca.post_json("/v1/accounts", &registration(USCC, PASSWORD, MOBILE, wrong))
+            .await,
+        422,
+        ProblemCode::SmsCodeWrong,
+    )
+    .await;
+    assert_eq!(p.detail.as_deref(), Some("4 tries left"));
+    // A code sent to another number does not prove this one.
+    expect_problem(
+        ca.post_json(
+            "/v1/accounts",
+            &registration(USCC, PASSWORD, NEW_MOBILE, &right),
+        )
+        .await,
+        422,
+        ProblemCode::SmsCodeExpired,
+    )
+    .await;
+    let r = ca
+        .post_json(
+            "/v1/accounts",
+            &registration(USCC, PASSWORD, MOBILE, &right),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    // Used up: it registers nothing else.
+    expect_problem(
+        ca.post_json(
+            "/v1/accounts",
+            &registration(OTHER_USCC, PASSWORD, MOBILE, &right),
+        )
+        .await,
+        422,
+        ProblemCode::SmsCodeExpired,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_passwords_lock_the_uscc_out_for_a_while() {
+    let mut o = options();
+    o.accounts.lockout_window = Duration::from_secs(3);
+    let ca = start(o).await;
+    register(&ca).await;
+    for _ in 0..5 {
+        let p = expect_problem(
+            sign_in_raw(&ca, USCC, "Wrong12345").await,
+            401,
+            ProblemCode::SignInFailed,
+        )
+        .await;
+        assert!(p.message_en.contains("or the password"));
+    }
+    // The sixth try, even with the right password, is refused unchecked.
+    let r = sign_in_raw(&ca, USCC, PASSWORD).await;
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=3).contains(&wait), "{wait}");
+    expect_problem(r, 429, ProblemCode::AccountLocked).await;
+    // An unknown USCC answers like a wrong password, and locks alike.
+    for _ in 0..5 {
+        expect_problem(
+            sign_in_raw(&ca, OTHER_USCC, PASSWORD).await,
+            401,
+            ProblemCode::SignInFailed,
+        )
+        .await;
+    }
+    expect_problem(
+        sign_in_raw(&ca, OTHER_USCC, PASSWORD).await,
+        429,
+        ProblemCode::AccountLocked,
+    )
+    .await;
+
+    tokio::time::sleep(Duration::from_millis(3200)).await;
+    let session = sign_in(&ca, PASSWORD).await;
+    // A right password clears the count: four more mistakes do not lock.
+    for _ in 0..4 {
+        expect_problem(
+            sign_in_raw(&ca, USCC, "Wrong12345").await,
+            401,
+            ProblemCode::SignInFailed,
+        )
+        .await;
+    }
+    sign_in(&ca, PASSWORD).await;
+    // Guessing the old password through an open session counts too.
+    for _ in 0..5 {
+        expect_problem(
+            post_signed_in(
+                &ca,
+                "/v1/accounts/me/password",
+                &session.token,
+                &json!({"old_password": "Wrong12345", "new_password": "Next12345"}),
+            )
+            .await,
+            403,
+            ProblemCode::PasswordWrong,
+        )
+        .await;
+    }
+    expect_problem(
+        post_signed_in(
+            &ca,
+            "/v1/accounts/me/password",
+            &session.token,
+            &json!({"old_password": PASSWORD, "new_password": "Next12345"}),
+        )
+        .await,
+        429,
+        ProblemCode::AccountLocked,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_end_when_idle_and_when_too_old() {
+    let mut o = options();
+    o.accounts.session_idle = Duration::from_millis(1500);
+    let ca = start(o).await;
+    register(&ca).await;
+    let session = sign_in(&ca, PASSWORD).await;
+    assert_eq!(session.idle_timeout_secs, 1);
+    // Calls keep it alive past the idle time...
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        assert_eq!(me(&ca, &session.token).await.status(), 200);
+    }
+    // ...silence ends it, for good.
+    tokio::time::sleep(Duration::from_millis(1700)).await;
+    expect_problem(
+        me(&ca, &session.token).await,
+        401,
+        ProblemCode::SessionInvalid,
+    )
+    .await;
+
+    let mut o = options();
+    o.accounts.session_lifetime = Duration::from_millis(1500);
+    let ca = start(o).await;
+    register(&ca).await;
+    let session = sign_in(&ca, PASSWORD).await;
+    for _ in 0..2 {
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        assert_eq!(me(&ca, &session.token).await.status(), 200);
+    }
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    expect_problem(
+        me(&ca, &session.token).await,
+        401,
+        ProblemCode::SessionInvalid,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forgot_password_sets_the_customers_own_password() {
+    let ca = start(options()).await;
+    register(&ca).await;
+    let old_session = sign_in(&ca, PASSWORD).await;
+    let reset = |mobile: &str, code: &str, password: &str| json!({"uscc": USCC, "mobile": mobile, "sms_code": code, "new_password": password});
+    // A mobile that is not the one on file: refused after its code.
+    let c = code(&ca, NEW_MOBILE, "reset_password").await;
+    expect_problem(
+        ca.post_json(
+            "/v1/accounts/password-reset",
+            &reset(NEW_MOBILE, &c, "Fresh1234"),
+        )
+        .await,
+        422,
+        ProblemCode::AccountMismatch,
+    )
+    .await;
+    // A register code does not reset.
+    let c = code(&ca, MOBILE, "register").await;
+    expect_problem(
+        ca.post_json(
+            "/v1/accounts/password-reset",
+            &reset(MOBILE, &c, "Fresh1234"),
+        )
+        .await,
+        422,
+        ProblemCode::SmsCodeExpired,
+    )
+    .await;
+    // The new password obeys the rules (checked before the code is used).
+    let c = code(&ca, MOBILE, "reset_password").await;
+    let p = expect_problem(
+        ca.post_json("/v1/accounts/password-reset", &reset(MOBILE, &c, USCC))
+            .await,
+        422,
+        ProblemCode::InvalidField,
+    )
+    .await;
+    assert_eq!(p.field.as_deref(), Some("new_password"));
+    // Locked out by wrong passwords; the reset will lift that.
+    for _ in 0..5 {
+        sign_in_raw(&ca, USCC, "Wrong12345").await;
+    }
+    expect_problem(
+        sign_in_raw(&ca, USCC, PASSWORD).await,
+        429,
+        ProblemCode::AccountLocked,
+    )
+    .await;
+    let r = ca
+        .post_json(
+            "/v1/accounts/password-reset",
+            &reset(MOBILE, &c, "Fresh1234"),
+        )
+        .await;
+    assert_eq!(r.status(), 204);
+    // Reused code: refused.
+    expect_problem(
+        ca.post_json(
+            "/v1/accounts/password-reset",
+            &reset(MOBILE, &c, "Other1234"),
+        )
+        .await,
+        422,
+        ProblemCode::SmsCodeExpired,
+    )
+    .await;
+
+    expect_problem(
+        sign_in_raw(&ca, USCC, PASSWORD).await,
+        401,
+        ProblemCode::SignInFailed,
+    )
+    .await;
+    // Not some default: only the customer's new password signs in.
+    for default in ["12345678", "Abc12345", "a1234567"] {
+        expect_problem(
+            sign_in_raw(&ca, USCC, default).await,
+            401,
+            ProblemCode::SignInFailed,
+        )
+        .await;
+    }
+    // The reset lifted the lockout and ended the old sessions.
+    sign_in(&ca, "Fresh1234").await;
+    expect_problem(
+        me(&ca, &old_session.token).await,
+        401,
+        ProblemCode::SessionInvalid,
+    )
+    .await;
+    // Unknown USCC: the same refusal as a wrong mobile.
+    let c = code(&ca, MOBILE, "reset_password").await;
+    let mut unknown = reset(MOBILE, &c, "Fresh1234");
+    unknown["uscc"] = json!(OTHER_USCC);
+    expect_problem(
+        ca.post_json("/v1/accounts/password-reset", &unknown).await,
+        422,
+        ProblemCode::AccountMismatch,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn change_password_and_mobile_when_signed_in() {
+    let ca = start(options()).await;
+    register(&ca).await;
+    let session = sign_in(&ca, PASSWORD).await;
+    let elsewhere = sign_in(&ca, PASSWORD).await;
+    let change = |old: &str, new: &str| json!({"old_password": old, "new_password": new});
+
+    // Without a session: 401 before anything else.
+    expect_problem(
+        ca.post_json("/v1/accounts/me/password", &change(PASSWORD, "Next12345"))
+            .await,
+        401,
+        ProblemCode::SessionInvalid,
+    )
+    .await;
+    let p = expect_problem(
+        post_signed_in(
+            &ca,
+            "/v1/accounts/me/password",
+            &session.token,
+            &change(PASSWORD, "weak"),
+        )
+        .await,
+        422,
+        ProblemCode::InvalidField,
+    )
+    .await;
+    assert_eq!(p.field.as_deref(), Some("new_password"));
+    expect_problem(
+        post_signed_in(
+            &ca,
+            "/v1/accounts/me/password",
+            &session.token,
+            &change("Wrong12345", "Next12345"),
+        )
+        .await,
+        403,
+        ProblemCode::PasswordWrong,
+    )
+    .await;
+    let r = post_signed_in(
+        &ca,
+        "/v1/accounts/me/password",
+        &session.token,
+        &change(PASSWORD, "Next12345"),
+    )
+    .await;
+    assert_eq!(r.status(), 204);
+    // This session goes on; the other one ended; only the new password works.
+    assert_eq!(me(&ca, &session.token).await.status(), 200);
+    expect_problem(
+        me(&ca, &elsewhere.token).await,
+        401,
+        ProblemCode::SessionInvalid,
+    )
+    .await;
+    expect_problem(
+        sign_in_raw(&ca, USCC, PASSWORD).await,
+        401,
+        ProblemCode::SignInFailed,
+    )
+    .await;
+    sign_in(&ca, "Next12345").await;
+
+    // Change mobile: the code must have gone to the NEW number.
+    let mobile = |m: &str, c: &str| json!({"new_mobile": m, "sms_code": c});
+    let to_old = code(&ca, MOBILE, "change_mobile").await;
+    expect_problem(
+        post_signed_in(
+            &ca,
+            "/v1/accounts/me/mobile",
+            &session.token,
+            &mobile(NEW_MOBILE, &to_old),
+        )
+        .await,
+        422,
+        ProblemCode::SmsCodeExpired,
+    )
+    .await;
+    let wrong_purpose = code(&ca, NEW_MOBILE, "register").await;
+    expect_problem(
+        post_signed_in(
+            &ca,
+            "/v1/accounts/me/mobile",
+            &session.token,
+            &mobile(NEW_MOBILE, &wrong_purpose),
+        )
+        .await,
+        422,
+        ProblemCode::SmsCodeExpired,
+    )
+    .await;
+    let p = expect_problem(
+        post_signed_in(
+            &ca,
+            "/v1/accounts/me/mobile",
+            &session.token,
+            &mobile("10000000000", "123456"),
+        )
+        .await,
+        422,
+        ProblemCode::InvalidField,
+    )
+    .await;
+    assert_eq!(p.field.as_deref(), Some("new_mobile"));
+    let c = code(&ca, NEW_MOBILE, "change_mobile").await;
+    let r = post_signed_in(
+        &ca,
+        "/v1/accounts/me/mobile",
+        &session.token,
+        &mobile(NEW_MOBILE, &c),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<AccountV1>().await.unwrap().mobile, NEW_MOBILE);
+    let info: AccountV1 = me(&ca, &session.token).await.json().await.unwrap();
+    assert_eq!(info.mobile, NEW_MOBILE);
+    // The old number no longer resets the password.
+    let c = code(&ca, MOBILE, "reset_password").await;
+    expect_problem(
+        ca.post_json(
+            "/v1/accounts/password-reset",
+            &json!({"uscc": USCC, "mobile": MOBILE, "sms_code": c, "new_password": "Reset1234"}),
+        )
+        .await,
+        422,
+        ProblemCode::AccountMismatch,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_number_is_replaced_after_staff_review() {
+    let ca = start(options()).await;
+    register(&ca).await;
+    let request = |uscc: &str, c: &str| {
+        json!({
+            "uscc": uscc,
+            "new_mobile": NEW_MOBILE,
+            "sms_code": c,
+            "licence_capture": "capture/licence-7f3a",
+            "id_capture": "capture/id-91bc",
+        })
+    };
+    let c = code(&ca, NEW_MOBILE, "change_mobile").await;
+    expect_problem(
+        ca.post_json("/v1/accounts/mobile-reviews", &request(OTHER_USCC, &c))
+            .await,
+        422,
+        ProblemCode::AccountMismatch,
+    )
+    .await;
+    let mut bad = request(USCC, "123456");
+    bad["licence_capture"] = json!("");
+    let p = expect_problem(
+        ca.post_json("/v1/accounts/mobile-reviews", &bad).await,
+        422,
+        ProblemCode::InvalidField,
+    )
+    .await;
+    assert_eq!(p.field.as_deref(), Some("licence_capture"));
+
+    // Two requests: one rejected, one approved, on the back office page.
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let c = code(&ca, NEW_MOBILE, "change_mobile").await;
+        let r = ca
+            .post_json("/v1/accounts/mobile-reviews", &request(USCC, &c))
+            .await;
+        assert_eq!(r.status(), 202);
+        let review: MobileReviewV1 = r.json().await.unwrap();
+        assert_eq!(review.status, "pending");
+        assert_eq!(review.licence_capture, "capture/licence-7f3a");
+        ids.push(review.id);
+    }
+    let listed: Vec<MobileReviewV1> = ca
+        .get("/v1/admin/mobile-reviews")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 2);
+    let page = ca.get("/admin").await.text().await.unwrap();
+    for id in &ids {
+        assert!(page.contains(&format!("id=\"approve-review-{id}\"")));
+    }
+    assert!(page.contains("capture/id-91bc"));
+
+    // Reject needs a reason.
+    let r = ca
+        .http
+        .post(ca.url(&format!("/admin/mobile-reviews/{}/reject", ids[0])))
+        .form(&[("reason", " ")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let r = ca
+        .http
+        .post(ca.url(&format!("/admin/mobile-reviews/{}/reject", ids[0])))
+        .form(&[("reason", "营业执照照片不清晰")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let r = ca
+        .http
+        .post(ca.url(&format!("/admin/mobile-reviews/{}/approve", ids[1])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    // Decided once only; unknown ids are not found.
+    let r = ca
+        .http
+        .post(ca.url(&format!("/admin/mobile-reviews/{}/approve", ids[0])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    let r = ca
+        .http
+        .post(ca.url("/admin/mobile-reviews/nope/approve"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+
+    let listed: Vec<MobileReviewV1> = ca
+        .get("/v1/admin/mobile-reviews")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let status = |id: &str| listed.iter().find(|r| r.id == id).unwrap().clone();
+    assert_eq!(status(&ids[0]).status, "rejected");
+    assert_eq!(
+        status(&ids[0]).reason.as_deref(),
+        Some("营业执照照片不清晰")
+    );
+    assert_eq!(status(&ids[1]).status, "approved");
+    let page = ca.get("/admin").await.text().await.unwrap();
+    assert!(page.contains("营业执照照片不清晰"));
+    assert!(!page.contains("approve-review-"));
+
+    // The new number is on file: it resets the password.
+    let c = code(&ca, NEW_MOBILE, "reset_password").await;
+    let r = ca
+        .post_json(
+            "/v1/accounts/password-reset",
+            &json!({"uscc": USCC, "mobile": NEW_MOBILE, "sms_code": c, "new_password": "Found1234"}),
+        )
+        .await;
+    assert_eq!(r.status(), 204);
+    sign_in(&ca, "Found1234").await;
+}
+
+/// Every log line of this test binary, at TRACE (a global subscriber: the
+/// handlers run on the runtime's worker threads).
+fn capture_logs() -> std::sync::Arc<std::sync::Mutex<Vec<u8>>> {
+    #[derive(Clone)]
+    struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let logs = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = Sink(logs.clone());
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || sink.clone())
+        .finish();
+    tracing::subscriber::set_global_default(subscriber).unwrap();
+    logs
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passwords_and_tokens_are_never_in_an_answer_a_log_or_the_database() {
+    let logs = capture_logs();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_owned();
+    let ca = start_in(dir, options()).await;
+    let mut answers = String::new();
+    let c = code(&ca, MOBILE, "register").await;
+    let r = ca
+        .post_json("/v1/accounts", &registration(USCC, PASSWORD, MOBILE, &c))
+        .await;
+    answers.push_str(&r.text().await.unwrap());
+    let r = sign_in_raw(&ca, USCC, PASSWORD).await;
+    let text = r.text().await.unwrap();
+    answers.push_str(&text);
+    let session: SessionV1 = serde_json::from_str(&text).unwrap();
+    answers.push_str(&me(&ca, &session.token).await.text().await.unwrap());
+    let r = post_signed_in(
+        &ca,
+        "/v1/accounts/me/password",
+        &session.token,
+        &json!({"old_password": PASSWORD, "new_password": "Second1234"}),
+    )
+    .await;
+    assert_eq!(r.status(), 204);
+    answers.push_str(
+        &sign_in_raw(&ca, USCC, "Wrong98765")
+            .await
+            .text()
+            .await
+            .unwrap(),
+    );
+    for page in ["/admin", "/v1/admin/sms", "/v1/admin/mobile-reviews"] {
+        answers.push_str(&ca.get(page).await.text().await.unwrap());
+    }
+    for secret in [PASSWORD, "Second1234", "Wrong98765"] {
+        assert!(!answers.contains(secret), "an answer holds a password");
+    }
+
+    let mut bytes = Vec::new();
+    for entry in std::fs::read_dir(&path).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            bytes.extend(std::fs::read(entry.path()).unwrap());
+        }
+    }
+    let holds = |needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
+    assert!(holds(USCC), "the database was read");
+    for secret in [PASSWORD, "Second1234", "Wrong98765", session.token.as_str()] {
+        assert!(
+            !holds(secret),
+            "the database holds a password or token in clear"
+        );
+    }
+    assert!(holds("$argon2id$v=19$"), "the hash is Argon2id");
+
+    let logs = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+    assert!(logs.contains("signed in"), "the logs were captured");
+    for secret in [
+        PASSWORD,
+        "Second1234",
+        "Wrong98765",
+        session.token.as_str(),
+        "$argon2id$",
+        USCC,
+        MOBILE,
+    ] {
+        assert!(!logs.contains(secret), "a log holds {secret:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_guesses_get_no_more_tries_than_serial_ones() {
+    let ca = start(options()).await;
+    register(&ca).await;
+    let mut guesses = tokio::task::JoinSet::new();
+    for i in 0..20 {
+        let (http, url) = (ca.http.clone(), ca.url("/v1/accounts/session"));
+        guesses.spawn(async move {
+            let body = json!({"uscc": USCC, "password": format!("Guess{i:04}")});
+            http.post(url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        });
+    }
+    let mut statuses = guesses.join_all().await;
+    statuses.sort_unstable();
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    let locked = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((checked, locked), (5, 15), "{statuses:?}");
+}
