@@ -16,12 +16,21 @@ use tokio::runtime::Handle;
 pub struct PaymentInfo {
     pub id: String,
     pub status: PaymentStatus,
+    pub method: PaymentKind,
     /// What the QR code encodes (the payment page's URL).
     pub qr_payload: String,
     pub expires_at: OffsetDateTime,
     /// The provider's reference once paid.
     pub reference: Option<String>,
     pub paid_at: Option<OffsetDateTime>,
+}
+
+/// How the CA says the order was (or is to be) paid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentKind {
+    Qr,
+    Counter,
+    BankTransfer,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,15 +147,26 @@ fn payment_info(p: &kiosk_sync_wire::payment::PaymentV1) -> Result<PaymentInfo, 
         OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
             .map_err(|e| CallError::Invalid(format!("payment time {text:?}: {e}")))
     };
+    use kiosk_sync_wire::payment::{
+        METHOD_BANK_TRANSFER, METHOD_COUNTER, METHOD_QR, STATUS_EXPIRED, STATUS_PAID,
+        STATUS_PENDING,
+    };
     let status = match p.status.as_str() {
-        "pending" => PaymentStatus::Pending,
-        "paid" => PaymentStatus::Paid,
-        "expired" => PaymentStatus::Expired,
+        STATUS_PENDING => PaymentStatus::Pending,
+        STATUS_PAID => PaymentStatus::Paid,
+        STATUS_EXPIRED => PaymentStatus::Expired,
         other => return Err(CallError::Invalid(format!("payment status {other:?}"))),
+    };
+    let method = match p.method.as_str() {
+        METHOD_QR => PaymentKind::Qr,
+        METHOD_COUNTER => PaymentKind::Counter,
+        METHOD_BANK_TRANSFER => PaymentKind::BankTransfer,
+        other => return Err(CallError::Invalid(format!("payment method {other:?}"))),
     };
     Ok(PaymentInfo {
         id: p.id.clone(),
         status,
+        method,
         qr_payload: p.qr_payload.clone(),
         expires_at: parse(&p.expires_at)?,
         reference: p.reference.clone(),

@@ -3,7 +3,7 @@
 //! idempotent (keyed by session, order and attempt), so the driver may run
 //! it again after a power cut.
 
-use crate::ca_link::{CaLink, PaymentInfo, PaymentStatus};
+use crate::ca_link::{CaLink, PaymentInfo, PaymentKind, PaymentStatus};
 use crate::receipts::Receipts;
 use crate::ui_port::{UiSender, UiUpdate};
 use kiosk_domain::flow::driver::{Executor, Journal, Saved};
@@ -11,7 +11,9 @@ use kiosk_domain::flow::renewal::{
     Candidate, Environment, EnvironmentProblem, InstallAction, InstallFailure, PaymentQr,
     RenewalEffect, RenewalEvent, RenewalState,
 };
+use kiosk_domain::money::Fen;
 use kiosk_domain::order::payment::{Payment, PaymentMethod};
+use kiosk_domain::order::text::Reference;
 use kiosk_domain::order::{Order, OrderDetails};
 use kiosk_domain::order_number::{KioskCode, OrderNumber};
 use kiosk_domain::ports::key_writer::{
@@ -224,6 +226,13 @@ impl RenewalIo {
             return RenewalEvent::NetworkChanged { online: false };
         };
         match ca.create_payment(order.as_str(), amount) {
+            Ok(payment) if payment.status == PaymentStatus::Paid => {
+                // Paid already (at the counter, or before a restart): never
+                // show a QR code for money that was taken.
+                let event = self.paid(order, Fen(amount), &payment);
+                self.payments.insert(order, payment);
+                event.unwrap_or(RenewalEvent::NetworkChanged { online: true })
+            }
             Ok(payment) => {
                 let qr = PaymentQr {
                     payload: payment.qr_payload.clone(),
@@ -261,20 +270,36 @@ impl RenewalIo {
         match info.status {
             PaymentStatus::Pending => None,
             PaymentStatus::Expired => Some(RenewalEvent::PaymentExpired),
-            PaymentStatus::Paid => {
-                let reference = info.reference.as_deref().unwrap_or(info.id.as_str());
-                let Ok(reference) = reference.parse() else {
-                    tracing::warn!(order = %order.number, "payment reference not usable");
-                    return None;
-                };
-                Some(RenewalEvent::PaymentConfirmed(Payment {
-                    method: PaymentMethod::AggregatedQr,
-                    amount: order.amount,
-                    reference,
-                    confirmed_at: info.paid_at.unwrap_or_else(self.now),
-                }))
-            }
+            PaymentStatus::Paid => self.paid(order.number, order.amount, &info),
         }
+    }
+
+    /// The flow's `PaymentConfirmed` for a payment the CA says is paid (by
+    /// QR, or at the counter while the customer was away).
+    fn paid(&self, order: OrderNumber, amount: Fen, info: &PaymentInfo) -> Option<RenewalEvent> {
+        let reference = info.reference.as_deref().unwrap_or(info.id.as_str());
+        let Ok(reference) = reference.parse::<Reference>() else {
+            tracing::warn!(order = %order, "payment reference not usable");
+            return None;
+        };
+        let method = match info.method {
+            PaymentKind::Qr => PaymentMethod::AggregatedQr,
+            // The CA's record carries the till's reference; who took the
+            // money is in the CA's own audit.
+            PaymentKind::Counter => PaymentMethod::Counter {
+                staff_id: reference.clone(),
+            },
+            PaymentKind::BankTransfer => {
+                tracing::warn!(order = %order, "a renewal paid by bank transfer: not for the kiosk");
+                return None;
+            }
+        };
+        Some(RenewalEvent::PaymentConfirmed(Payment {
+            method,
+            amount,
+            reference,
+            confirmed_at: info.paid_at.unwrap_or_else(self.now),
+        }))
     }
 
     fn issued_path(&self, tag: &KeyTag) -> PathBuf {

@@ -192,3 +192,49 @@ fn an_idle_customer_is_warned_then_their_session_is_wiped() {
         },
     );
 }
+
+#[test]
+fn a_customer_pays_at_the_counter_and_finishes_later_without_a_qr_code() {
+    in_child_with_token(
+        "a_customer_pays_at_the_counter_and_finishes_later_without_a_qr_code",
+        |dir| {
+            let ca = Ca::start(&dir.join("ca"), 0);
+            let config = config(dir, &ca.url);
+            kiosk::demo::provision_key(&config, PIN).unwrap();
+            let kiosk = Kiosk::start(&config);
+            up_to_payment(&kiosk);
+            let payment = kiosk.ui.window().global::<kiosk_ui::PaymentAdapter>();
+            let number = payment.get_order_number().to_string();
+            assert!(number.starts_with("TYA"), "{number}");
+            // 到柜台支付: a receipt tells them where to go; home, key reminder.
+            kiosk.touch("到柜台支付");
+            kiosk.wait_for(Screen::Home);
+            kiosk.wait_text("请取走您的USB Key");
+
+            // Staff take the money at the counter.
+            ca.record_counter_payment(&number, 30_000);
+
+            // Back at the kiosk: the open order is continued, and paid, so
+            // no QR code is shown: straight from the PIN to the install.
+            kiosk.touch("更新证书");
+            kiosk.wait_for(Screen::Certificates);
+            kiosk.touch("更新此证书");
+            kiosk.wait_for(Screen::Pin);
+            kiosk.type_pin(PIN);
+            let start = std::time::Instant::now();
+            while kiosk.ui.screen() != Screen::Done {
+                assert_ne!(kiosk.ui.screen(), Screen::Payment, "asked to pay again");
+                assert!(
+                    start.elapsed().as_secs() < 60,
+                    "stuck on {:?}",
+                    kiosk.ui.screen()
+                );
+                std::thread::sleep(std::time::Duration::from_millis(10));
+                kiosk.port.pump();
+            }
+            let after = labels_on_token();
+            assert!(after.contains(&format!("cert:{number}")), "{after}");
+            kiosk.cut_power();
+        },
+    );
+}

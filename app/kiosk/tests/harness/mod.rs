@@ -107,6 +107,40 @@ impl Ca {
     }
 }
 
+impl Ca {
+    /// Staff record a payment taken at the counter for `number`, once the
+    /// order has reached the CA.
+    pub fn record_counter_payment(&self, number: &str, amount_fen: i64) {
+        let start = Instant::now();
+        while self.service.storage().order(number).unwrap().is_none() {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "order never reached the CA"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let url = format!("{}/v1/admin/orders/{number}/payments", self.url);
+        self.runtime.block_on(async move {
+            let body = serde_json::json!({
+                "method": "counter",
+                "amount_fen": amount_fen,
+                "reference": "TILL-0042",
+            });
+            let done = reqwest::Client::new()
+                .post(&url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                done.status().is_success(),
+                "counter payment: {}",
+                done.status()
+            );
+        });
+    }
+}
+
 impl Drop for Ca {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
