@@ -18,9 +18,7 @@
 
 mod harness;
 
-use harness::{
-    Ca, Kiosk, config, config_with, in_child_with_token, labels_on_token, up_to_payment,
-};
+use harness::{Kiosk, in_child_with_token, labels_on_token, up_to_payment, world};
 use kiosk_tests::softhsm::PIN;
 use kiosk_ui::Screen;
 use slint::ComponentHandle;
@@ -30,9 +28,7 @@ fn a_customer_renews_through_the_screens_and_pays_by_qr() {
     in_child_with_token(
         "a_customer_renews_through_the_screens_and_pays_by_qr",
         |dir| {
-            let ca = Ca::start(&dir.join("ca"), 0);
-            let config = config(dir, &ca.url);
-            kiosk::demo::provision_key(&config, PIN).unwrap();
+            let (ca, config) = world(dir, "");
             let before = labels_on_token();
             assert!(before.contains("demo-cert"), "{before}");
 
@@ -107,9 +103,7 @@ fn an_install_cut_by_a_ca_outage_and_a_power_cut_is_recovered() {
     in_child_with_token(
         "an_install_cut_by_a_ca_outage_and_a_power_cut_is_recovered",
         |dir| {
-            let ca = Ca::start(&dir.join("ca"), 0);
-            let config = config(dir, &ca.url);
-            kiosk::demo::provision_key(&config, PIN).unwrap();
+            let (ca, config) = world(dir, "");
 
             let kiosk = Kiosk::start(&config);
             up_to_payment(&kiosk);
@@ -153,13 +147,10 @@ fn an_idle_customer_is_warned_then_their_session_is_wiped() {
     in_child_with_token(
         "an_idle_customer_is_warned_then_their_session_is_wiped",
         |dir| {
-            let ca = Ca::start(&dir.join("ca"), 0);
-            let config = config_with(
+            let (_ca, config) = world(
                 dir,
-                &ca.url,
                 "[ui]\nidle_seconds = 15\nlarge_mode_idle_seconds = 15\nidle_warning_seconds = 3\n",
             );
-            kiosk::demo::provision_key(&config, PIN).unwrap();
             let kiosk = Kiosk::start(&config);
             kiosk.wait_for(Screen::Home);
             kiosk.touch("更新证书");
@@ -198,9 +189,7 @@ fn a_customer_pays_at_the_counter_and_finishes_later_without_a_qr_code() {
     in_child_with_token(
         "a_customer_pays_at_the_counter_and_finishes_later_without_a_qr_code",
         |dir| {
-            let ca = Ca::start(&dir.join("ca"), 0);
-            let config = config(dir, &ca.url);
-            kiosk::demo::provision_key(&config, PIN).unwrap();
+            let (ca, config) = world(dir, "");
             let kiosk = Kiosk::start(&config);
             up_to_payment(&kiosk);
             let payment = kiosk.ui.window().global::<kiosk_ui::PaymentAdapter>();

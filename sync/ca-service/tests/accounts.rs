@@ -707,6 +707,16 @@ async fn change_password_and_mobile_when_signed_in() {
     .await;
 }
 
+/// A back-office form button pressed (with the reason field, if any): the
+/// answer's status.
+async fn decide(ca: &Running, path: &str, reason: Option<&str>) -> u16 {
+    let mut request = ca.http.post(ca.url(path));
+    if let Some(reason) = reason {
+        request = request.form(&[("reason", reason)]);
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lost_number_is_replaced_after_staff_review() {
     let ca = start(options()).await;
@@ -765,44 +775,14 @@ async fn a_lost_number_is_replaced_after_staff_review() {
     assert!(page.contains("capture/id-91bc"));
 
     // Reject needs a reason.
-    let r = ca
-        .http
-        .post(ca.url(&format!("/admin/mobile-reviews/{}/reject", ids[0])))
-        .form(&[("reason", " ")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 422);
-    let r = ca
-        .http
-        .post(ca.url(&format!("/admin/mobile-reviews/{}/reject", ids[0])))
-        .form(&[("reason", "营业执照照片不清晰")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
-    let r = ca
-        .http
-        .post(ca.url(&format!("/admin/mobile-reviews/{}/approve", ids[1])))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
+    let reject = format!("/admin/mobile-reviews/{}/reject", ids[0]);
+    assert_eq!(decide(&ca, &reject, Some(" ")).await, 422);
+    assert_eq!(decide(&ca, &reject, Some("营业执照照片不清晰")).await, 303);
+    let approve = |id: &str| format!("/admin/mobile-reviews/{id}/approve");
+    assert_eq!(decide(&ca, &approve(&ids[1]), None).await, 303);
     // Decided once only; unknown ids are not found.
-    let r = ca
-        .http
-        .post(ca.url(&format!("/admin/mobile-reviews/{}/approve", ids[0])))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 409);
-    let r = ca
-        .http
-        .post(ca.url("/admin/mobile-reviews/nope/approve"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
+    assert_eq!(decide(&ca, &approve(&ids[0]), None).await, 409);
+    assert_eq!(decide(&ca, &approve("nope"), None).await, 404);
 
     let listed: Vec<MobileReviewV1> = ca
         .get("/v1/admin/mobile-reviews")

@@ -311,6 +311,15 @@ pub fn config_with(dir: &Path, ca_url: &str, extra: &str) -> Config {
     Config::load(Some(&path)).unwrap()
 }
 
+/// The CA service in `dir/ca` and the kiosk's configuration (with `extra`
+/// TOML), the token holding the demo certificate: a world ready to renew.
+pub fn world(dir: &Path, extra: &str) -> (Ca, Config) {
+    let ca = Ca::start(&dir.join("ca"), 0);
+    let config = config_with(dir, &ca.url, extra);
+    kiosk::demo::provision_key(&config, PIN).unwrap();
+    (ca, config)
+}
+
 /// The customer's way from home to the payment screen.
 pub fn up_to_payment(kiosk: &Kiosk) {
     kiosk.wait_for(Screen::Home);
