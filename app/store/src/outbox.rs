@@ -34,15 +34,25 @@ pub struct OutboxEntry {
     pub last_error: Option<String>,
 }
 
-/// How far behind the uploads are.
+/// How far behind the uploads are. The same figures as the [`Outbox`] port's
+/// (`kiosk_domain::ports::outbox::OutboxStats`), so `kioskctl doctor` and
+/// the kiosk's sync state never disagree: an order the CA refused for good
+/// waits for staff, not for the network, and is counted apart.
+///
+/// [`Outbox`]: kiosk_domain::ports::outbox::Outbox
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QueueStats {
-    /// Uploads not yet acknowledged (whether due now or waiting for a retry).
+    /// Uploads still to send (due now or waiting for a retry), not counting
+    /// those set aside.
     pub depth: u64,
     /// Of those, the ones due at `now`.
     pub due: u64,
-    /// When the oldest unacknowledged order was created.
+    /// Uploads the CA refused for good, set aside for staff.
+    pub set_aside: u64,
+    /// When the oldest upload still to send was created.
     pub oldest_pending_created_at: Option<OffsetDateTime>,
+    /// When the next upload still to send is due.
+    pub next_attempt_at: Option<OffsetDateTime>,
 }
 
 /// Queues the upload of a new order (inside its transaction), due at once.
@@ -69,6 +79,9 @@ fn new_idempotency_key() -> Result<String> {
 /// Entries that can still be sent: not acknowledged, order not purged.
 const SENDABLE: &str = "FROM outbox b JOIN orders o USING (number)
                         WHERE b.acked_at IS NULL AND o.purged_at IS NULL";
+
+/// Of those, the ones set aside after a refusal (see `outbox_port`).
+const SET_ASIDE: &str = "coalesce(b.last_error, '') LIKE 'set_aside:%'";
 
 impl Store {
     /// Up to `limit` uploads due at `now`, oldest order first.
@@ -200,19 +213,36 @@ impl Store {
         Ok(true)
     }
 
-    /// The size and age of the upload queue at `now`.
+    /// The size and age of the upload queue at `now`; orders set aside are
+    /// counted apart, not in `depth`.
     pub fn queue_stats(&self, now: OffsetDateTime) -> Result<QueueStats> {
-        let (depth, due, oldest): (i64, i64, Option<i64>) = self.conn.query_row(
-            &format!(
-                "SELECT count(*), coalesce(sum(b.next_attempt_at <= ?1), 0), min(b.created_at) {SENDABLE}"
-            ),
-            [time_to_db(now)?],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-        )?;
+        let (depth, due, set_aside, oldest, next): (i64, i64, i64, Option<i64>, Option<i64>) =
+            self.conn.query_row(
+                &format!(
+                    "SELECT coalesce(sum(NOT {SET_ASIDE}), 0),
+                            coalesce(sum(NOT {SET_ASIDE} AND b.next_attempt_at <= ?1), 0),
+                            coalesce(sum({SET_ASIDE}), 0),
+                            min(CASE WHEN NOT {SET_ASIDE} THEN b.created_at END),
+                            min(CASE WHEN NOT {SET_ASIDE} THEN b.next_attempt_at END)
+                     {SENDABLE}"
+                ),
+                [time_to_db(now)?],
+                |row| {
+                    Ok((
+                        row.get(0)?,
+                        row.get(1)?,
+                        row.get(2)?,
+                        row.get(3)?,
+                        row.get(4)?,
+                    ))
+                },
+            )?;
         Ok(QueueStats {
             depth: count_from_db(depth, "queue depth")?,
             due: count_from_db(due, "due uploads")?,
+            set_aside: count_from_db(set_aside, "orders set aside")?,
             oldest_pending_created_at: opt_time_from_db(oldest)?,
+            next_attempt_at: opt_time_from_db(next)?,
         })
     }
 

@@ -7,7 +7,6 @@
 //! at it (`kioskctl queue` will show and release it). The queue figures of the
 //! port count set-aside orders apart.
 
-use crate::codec::{count_from_db, opt_time_from_db, time_to_db};
 use crate::error::StoreError;
 use crate::{Result, Store};
 use kiosk_domain::order_number::OrderNumber;
@@ -22,11 +21,6 @@ pub(crate) const SET_ASIDE_PREFIX: &str = "set_aside:";
 
 /// When an order set aside would be due again: not before staff act.
 const SET_ASIDE_UNTIL: OffsetDateTime = datetime!(2200-01-01 00:00 UTC);
-
-/// Entries still to send: not acknowledged, not purged, not set aside.
-const TO_SEND: &str = "FROM outbox b JOIN orders o USING (number)
-                       WHERE b.acked_at IS NULL AND o.purged_at IS NULL
-                         AND coalesce(b.last_error, '') NOT LIKE 'set_aside:%'";
 
 impl Outbox for Store {
     type Error = StoreError;
@@ -89,28 +83,14 @@ impl Outbox for Store {
     }
 
     fn stats(&mut self, now: OffsetDateTime) -> Result<OutboxStats> {
-        let (depth, due, oldest, next): (i64, i64, Option<i64>, Option<i64>) =
-            self.conn.query_row(
-                &format!(
-                    "SELECT count(*), coalesce(sum(b.next_attempt_at <= ?1), 0),
-                            min(b.created_at), min(b.next_attempt_at) {TO_SEND}"
-                ),
-                [time_to_db(now)?],
-                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
-            )?;
-        let set_aside: i64 = self.conn.query_row(
-            "SELECT count(*) FROM outbox b JOIN orders o USING (number)
-             WHERE b.acked_at IS NULL AND o.purged_at IS NULL
-               AND b.last_error LIKE 'set_aside:%'",
-            [],
-            |row| row.get(0),
-        )?;
+        // One query for both, so the port and `kioskctl doctor` agree.
+        let stats = self.queue_stats(now)?;
         Ok(OutboxStats {
-            depth: count_from_db(depth, "queue depth")?,
-            due: count_from_db(due, "due uploads")?,
-            set_aside: count_from_db(set_aside, "orders set aside")?,
-            oldest_pending_created_at: opt_time_from_db(oldest)?,
-            next_attempt_at: opt_time_from_db(next)?,
+            depth: stats.depth,
+            due: stats.due,
+            set_aside: stats.set_aside,
+            oldest_pending_created_at: stats.oldest_pending_created_at,
+            next_attempt_at: stats.next_attempt_at,
         })
     }
 

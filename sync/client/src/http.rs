@@ -1,5 +1,6 @@
 //! The CA's routes as async calls, and how each failure is to be treated.
 
+use crate::body;
 use kiosk_sync_wire::attachment::AttachmentStatusV1;
 use kiosk_sync_wire::feed::FeedPageV1;
 use kiosk_sync_wire::order::{OrderRecordV1, OrderV1};
@@ -144,8 +145,13 @@ pub struct CaClient {
 }
 
 fn transport(e: &reqwest::Error) -> CallError {
-    // The error's text may carry the URL (an order number): keep the kind.
-    let kind = if e.is_timeout() {
+    CallError::Transport(transport_kind(e).to_owned())
+}
+
+/// The kind of a transport failure. The error's text may carry the URL (an
+/// order number): only the kind is kept.
+pub(crate) fn transport_kind(e: &reqwest::Error) -> &'static str {
+    if e.is_timeout() {
         "timeout"
     } else if e.is_connect() {
         "connect"
@@ -153,8 +159,7 @@ fn transport(e: &reqwest::Error) -> CallError {
         "body"
     } else {
         "request"
-    };
-    CallError::Transport(kind.to_owned())
+    }
 }
 
 fn builder(request_timeout: Duration) -> reqwest::ClientBuilder {
@@ -222,7 +227,19 @@ impl CaClient {
         let response = response.map_err(|e| transport(&e))?;
         let status = response.status();
         if status.is_success() {
-            let bytes = response.bytes().await.map_err(|e| transport(&e))?;
+            // Every answer of the protocol is JSON: anything else (an HTML
+            // portal page, a proxy's error) is not read at all.
+            if !body::is_json(&response) {
+                return Err(CallError::Invalid(format!(
+                    "HTTP {status}: the answer is not JSON (Content-Type {:?})",
+                    response
+                        .headers()
+                        .get(reqwest::header::CONTENT_TYPE)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("missing")
+                )));
+            }
+            let bytes = body::read_capped(response, body::MAX_ANSWER).await?;
             let value = serde_json::from_slice(&bytes)
                 .map_err(|e| CallError::Invalid(format!("HTTP {status}: {e}")))?;
             return Ok((status, value));
@@ -237,11 +254,12 @@ impl CaClient {
         // Retry-After in seconds; an HTTP-date is not used by the CA.
         let retry_after = header(reqwest::header::RETRY_AFTER.as_str()).map(Duration::from_secs);
         let offset = header(headers::UPLOAD_OFFSET);
-        // A bounded read: a broken server's huge error body is not kept.
-        let bytes = response.bytes().await.unwrap_or_default();
-        let problem = (bytes.len() <= 64 * 1024)
-            .then(|| serde_json::from_slice::<Problem>(&bytes).ok().map(Box::new))
-            .flatten();
+        // A bounded read: a broken server's huge error body is not kept,
+        // and the status alone still decides what to do.
+        let bytes = body::read_capped(response, body::MAX_PROBLEM)
+            .await
+            .unwrap_or_default();
+        let problem = serde_json::from_slice::<Problem>(&bytes).ok().map(Box::new);
         Err(CallError::Status {
             status: status.as_u16(),
             problem,

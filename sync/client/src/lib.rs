@@ -11,7 +11,10 @@
 //!   exponential backoff and full jitter, capped, and never before the
 //!   CA's `Retry-After`; a permanent refusal (any other 4xx) sets the order
 //!   aside with the CA's code, and the rest of the queue keeps draining;
-//! - the worker publishes its [`SyncState`] on a `tokio::sync::watch`.
+//! - the worker publishes its [`SyncState`] on a `tokio::sync::watch`;
+//! - a broken or hostile server cannot flood the kiosk: answers are read up
+//!   to 1 MiB (error bodies up to 64 KiB), a success that is not JSON is
+//!   refused unread, and each is an error to retry, never a panic.
 //!
 //! The CA is reached over mutual TLS ([`CaClient::with_tls`],
 //! [`WorkerConfig::tls`]): rustls with the `ring` provider, the CA service's
@@ -19,7 +22,9 @@
 //! certificate presented. Plain HTTP ([`CaClient::new`]) is for tests and
 //! loopback development.
 
+mod accounts;
 mod backoff;
+mod body;
 mod holders;
 mod http;
 mod payments;

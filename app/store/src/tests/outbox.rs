@@ -86,7 +86,9 @@ fn acknowledgement_is_idempotent_and_empties_the_queue() {
         crate::QueueStats {
             depth: 2,
             due: 2,
-            oldest_pending_created_at: Some(at(0))
+            set_aside: 0,
+            oldest_pending_created_at: Some(at(0)),
+            next_attempt_at: Some(at(0)),
         }
     );
 
@@ -120,7 +122,9 @@ fn acknowledgement_is_idempotent_and_empties_the_queue() {
         crate::QueueStats {
             depth: 0,
             due: 0,
-            oldest_pending_created_at: None
+            set_aside: 0,
+            oldest_pending_created_at: None,
+            next_attempt_at: None,
         }
     );
     assert!(matches!(
@@ -163,4 +167,56 @@ fn the_queue_lists_waiting_and_set_aside_uploads_and_retry_makes_them_due() {
     assert!(store.queue(10).unwrap().is_empty());
     let unknown = kiosk_domain::fixtures::order_number(999);
     assert!(store.retry_now(&unknown, at(5)).is_err());
+}
+
+#[test]
+fn queue_stats_count_set_aside_orders_apart_like_the_outbox_port() {
+    use kiosk_domain::ports::outbox::Outbox;
+    let env = Env::new();
+    let mut store = env.open();
+    let refused = create_application(&mut store, "r", at(0));
+    let waiting = create_application(&mut store, "w", at(2));
+    let due = create_application(&mut store, "d", at(4));
+    Outbox::set_aside(&mut store, &refused.number, at(5), "unknown_project").unwrap();
+    store
+        .record_upload_failure(&waiting.number, at(5), at(50), "timeout")
+        .unwrap();
+
+    let doctor = store.queue_stats(at(10)).unwrap();
+    assert_eq!(
+        doctor,
+        crate::QueueStats {
+            depth: 2,
+            due: 1,
+            set_aside: 1,
+            // The refused order is older, but waits for staff, not the network.
+            oldest_pending_created_at: Some(at(2)),
+            next_attempt_at: Some(at(4)),
+        }
+    );
+    let port = Outbox::stats(&mut store, at(10)).unwrap();
+    assert_eq!(
+        (
+            port.depth,
+            port.due,
+            port.set_aside,
+            port.oldest_pending_created_at,
+            port.next_attempt_at
+        ),
+        (
+            doctor.depth,
+            doctor.due,
+            doctor.set_aside,
+            doctor.oldest_pending_created_at,
+            doctor.next_attempt_at
+        )
+    );
+
+    // Staff release it: it counts in the queue again, and nothing apart.
+    store.retry_now(&refused.number, at(11)).unwrap();
+    let after = store.queue_stats(at(11)).unwrap();
+    assert_eq!((after.depth, after.due, after.set_aside), (3, 2, 0));
+    assert_eq!(after.oldest_pending_created_at, Some(at(0)));
+    store.mark_acknowledged(&due.number, at(12)).unwrap();
+    assert_eq!(store.queue_stats(at(12)).unwrap().depth, 2);
 }

@@ -36,6 +36,10 @@ pub struct Counts {
     pub delayed: AtomicU64,
     pub cut: AtomicU64,
     pub replies_lost: AtomicU64,
+    /// When the proxy cut a connection or lost its reply, with its own port
+    /// towards the server: the server sees that as the client's port, so a
+    /// test can tell which answers may never have reached the kiosk.
+    pub faulted_ports: std::sync::Mutex<Vec<(u16, std::time::Instant)>>,
 }
 
 pub struct Proxy {
@@ -112,6 +116,7 @@ async fn handle(
         _ => {}
     }
     let mut server = TcpStream::connect(upstream).await?;
+    let port = server.local_addr()?.port();
     let (mut cr, mut cw) = client.split();
     let (mut sr, mut sw) = server.split();
     let mut up_buf = vec![0_u8; 64 * 1024];
@@ -129,6 +134,11 @@ async fn handle(
                         chunk = &chunk[..room];
                         sw.write_all(chunk).await?;
                         counts.cut.fetch_add(1, Ordering::Relaxed);
+                        counts
+                            .faulted_ports
+                            .lock()
+                            .unwrap()
+                            .push((port, std::time::Instant::now()));
                         return Ok(()); // both sides closed mid-request
                     }
                 }
@@ -140,6 +150,11 @@ async fn handle(
                 if n == 0 { return Ok(()); }
                 if fault == Fault::LoseReply {
                     counts.replies_lost.fetch_add(1, Ordering::Relaxed);
+                    counts
+                            .faulted_ports
+                            .lock()
+                            .unwrap()
+                            .push((port, std::time::Instant::now()));
                     return Ok(()); // the server answered; the client never hears it
                 }
                 cw.write_all(&down_buf[..n]).await?;
