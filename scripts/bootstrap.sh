@@ -37,6 +37,11 @@ APT_PACKAGES=(
     xauth
     # The reference CA's back-office page is tested in headless Chromium.
     chromium
+    # Exactly-once proofs: fsync failures injected by libfiu, a kiosk 45
+    # days ahead under libfaketime, curl beside the drain benchmark.
+    fiu-utils
+    faketime
+    curl
 )
 
 # Cargo tools: "binary-name crate[@version]". cargo-deny is pinned because
