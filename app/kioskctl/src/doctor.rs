@@ -37,6 +37,8 @@ pub struct StoreReport {
     /// `None` when the store could not be opened (see `error`).
     pub schema_version: Option<u32>,
     pub queue_depth: Option<u64>,
+    /// Orders the CA refused for good, waiting for staff (`kioskctl queue`).
+    pub set_aside: Option<u64>,
     /// Age in seconds of the oldest order not yet acknowledged by the CA.
     pub oldest_pending_age_seconds: Option<i64>,
     pub disk_free_bytes: Option<u64>,
@@ -293,6 +295,7 @@ fn store_report(config: &Config, now: OffsetDateTime) -> StoreReport {
         key_file,
         schema_version: None,
         queue_depth: None,
+        set_aside: None,
         oldest_pending_age_seconds: None,
         error: None,
     };
@@ -307,6 +310,7 @@ fn store_report(config: &Config, now: OffsetDateTime) -> StoreReport {
         Ok((version, stats)) => {
             report.schema_version = Some(version);
             report.queue_depth = Some(stats.depth);
+            report.set_aside = Some(stats.set_aside);
             report.oldest_pending_age_seconds = stats
                 .oldest_pending_created_at
                 .map(|at| (now - at).whole_seconds().max(0));
@@ -361,8 +365,9 @@ pub fn render_text(report: &Report) -> String {
             );
             let _ = writeln!(
                 out,
-                "  queue   {} not yet acknowledged",
-                opt(s.queue_depth.map(|v| v.to_string()))
+                "  queue   {} not yet acknowledged, {} set aside for staff",
+                opt(s.queue_depth.map(|v| v.to_string())),
+                opt(s.set_aside.map(|v| v.to_string()))
             );
             let _ = writeln!(
                 out,
