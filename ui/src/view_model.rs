@@ -651,6 +651,9 @@ pub enum Notice {
     TakeYourKey,
     /// The receipt printer failed: the order is safe, staff can reprint.
     PrinterFailed,
+    /// Something on the kiosk failed (its store, a device); it is trying
+    /// again and nothing entered is lost.
+    KioskFault,
     /// No contact details on file for 确认信息 (the CA is unreachable or has
     /// none): the counter helps.
     ContactsMissing,
@@ -668,6 +671,11 @@ pub fn notice_text(notice: Notice, lang: Lang) -> String {
             lang,
             "凭条打印失败：订单已保存，请凭订单号到柜台补打凭条",
             "The receipt could not be printed. Your order is saved: ask at the counter for a copy",
+        ),
+        Notice::KioskFault => pick(
+            lang,
+            "本机暂时出现故障，正在自动重试，您已办理的信息不会丢失；如长时间无响应请呼叫工作人员",
+            "The kiosk hit a fault and is retrying; nothing you entered is lost. If it does not recover, call staff",
         ),
         Notice::ContactsMissing => pick(
             lang,

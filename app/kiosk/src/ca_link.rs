@@ -109,6 +109,16 @@ impl CaLink {
         self.note(&result);
         result
     }
+
+    /// What the CA issued for this attempt already, if anything.
+    ///
+    /// # Errors
+    /// The CA could not be reached or refused.
+    pub fn issued(&self, order: &str, attempt: u32) -> Result<Option<RenewalIssuedV1>, CallError> {
+        let result = self.runtime.block_on(self.client.issued(order, attempt));
+        self.note(&result);
+        result
+    }
 }
 
 impl crate::runtime::ContactsOnFile for CaLink {

@@ -390,6 +390,17 @@ impl RenewalIo {
         let Some(ca) = self.ca.clone() else {
             return Ok(RenewalEvent::InstallFailed(InstallFailure::Offline));
         };
+        // The CA may have answered before (the answer was lost to a power
+        // cut or a failed write): a new request would be a new CSR, which it
+        // refuses for the same attempt, so ask for that answer first.
+        match ca.issued(record.number.as_str(), tag.attempt) {
+            Ok(Some(issued)) => return self.keep_issued(&path, &issued),
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(order = %record.number, error = %e, "CA not asked for an earlier answer");
+                return Ok(RenewalEvent::InstallFailed(renewal_failure(&e)));
+            }
+        }
         let der = record_old_der(&mut self.writer, key, &old_key_id)?;
         let old = OldCertificate {
             key_id: old_key_id,
@@ -430,15 +441,22 @@ impl RenewalIo {
                 }
             }
         };
-        let der = match hex::decode(&issued.certificate_der_hex) {
-            Ok(der) => der,
-            Err(_) => {
-                return Ok(RenewalEvent::InstallFailed(
-                    InstallFailure::CertificateRejected,
-                ));
-            }
+        self.keep_issued(&path, &issued)
+    }
+
+    /// Keeps the CA's certificate on disk (checked against the key in the
+    /// next step); the request step is done once it is there.
+    fn keep_issued(
+        &self,
+        path: &std::path::Path,
+        issued: &kiosk_sync_wire::renewal::RenewalIssuedV1,
+    ) -> Result<RenewalEvent, IoError> {
+        let Ok(der) = hex::decode(&issued.certificate_der_hex) else {
+            return Ok(RenewalEvent::InstallFailed(
+                InstallFailure::CertificateRejected,
+            ));
         };
-        write_atomically(&path, &der)
+        write_atomically(path, &der)
             .map_err(|e| IoError::Other(format!("keep the issued certificate: {e}")))?;
         Ok(RenewalEvent::InstallActionDone(
             InstallAction::RequestCertificate,

@@ -70,7 +70,12 @@ pub struct FlowRuntime {
     /// A screen outside the flow is open (查询订单, 帮助中心): it may hold
     /// what the customer typed, so the idle timer runs there too.
     away_from_home: bool,
+    /// When to run a failed effect again.
+    retry_at: Option<Instant>,
 }
+
+/// How long a failed effect waits before it runs again.
+const EFFECT_RETRY: Duration = Duration::from_secs(3);
 
 /// The camera for 查询订单 and what the receipts' QR codes start with.
 #[derive(Debug, Clone)]
@@ -136,6 +141,7 @@ impl FlowRuntime {
             devices: Vec::new(),
             scanner: None,
             away_from_home: false,
+            retry_at: None,
         })
     }
 
@@ -187,11 +193,7 @@ impl FlowRuntime {
     /// # Errors
     /// The store failed: the flow cannot be journaled any more.
     pub fn run(mut self, commands: &Receiver<Command>) -> Result<(), FlowFault> {
-        let ctx = self.ctx();
-        self.driver
-            .resume(&ctx, &mut self.io)
-            .map_err(|e| FlowFault(format!("{e:?}")))?;
-        self.after_step();
+        self.resume();
         loop {
             match commands.recv_timeout(Duration::from_millis(250)) {
                 Ok(Command::Ui(event)) => {
@@ -208,11 +210,37 @@ impl FlowRuntime {
     /// One flow event through the driver, then the screens.
     fn step(&mut self, event: RenewalEvent) -> Result<(), FlowFault> {
         let ctx = self.ctx();
-        self.driver
-            .handle(event, &ctx, &mut self.io)
-            .map_err(|e| FlowFault(format!("{e:?}")))?;
-        self.after_step();
+        let done = self.driver.handle(event, &ctx, &mut self.io);
+        self.settle(done.map_err(|e| format!("{e:?}")));
         Ok(())
+    }
+
+    /// Runs the effects the journal still holds (at start, and to retry).
+    fn resume(&mut self) {
+        let ctx = self.ctx();
+        let done = self.driver.resume(&ctx, &mut self.io);
+        self.settle(done.map_err(|e| format!("{e:?}")));
+    }
+
+    /// After the driver ran: a failed effect (the store refused a write, a
+    /// device answered nonsense) stays in the journal and is tried again in
+    /// a few seconds; every effect is idempotent, so the retry creates
+    /// nothing twice (an order whose fsync failed is found again by its
+    /// session key). The kiosk keeps serving meanwhile.
+    fn settle(&mut self, done: Result<(), String>) {
+        match done {
+            Err(e) => {
+                tracing::error!(error = %e, "an effect failed; trying again shortly");
+                self.retry_at = Some(Instant::now() + EFFECT_RETRY);
+                self.ui.send(UiUpdate::KioskFault);
+            }
+            Ok(()) => {
+                if self.retry_at.take().is_some() {
+                    self.ui.send(UiUpdate::FaultCleared);
+                }
+            }
+        }
+        self.after_step();
     }
 
     fn after_step(&mut self) {
@@ -334,6 +362,9 @@ impl FlowRuntime {
 
     fn on_tick(&mut self) -> Result<(), FlowFault> {
         let now = Instant::now();
+        if self.retry_at.is_some_and(|at| now >= at) {
+            self.resume();
+        }
         match self.idle.tick(now) {
             IdleAction::Nothing => {}
             IdleAction::Warn(secs) => self.ui.send(UiUpdate::IdleWarning(Some(secs))),

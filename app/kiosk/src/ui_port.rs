@@ -38,6 +38,9 @@ pub enum UiUpdate {
     KeyTaken,
     PrinterFailed,
     ContactsMissing,
+    /// An effect failed (the store, a device): the kiosk retries it.
+    KioskFault,
+    FaultCleared,
 }
 
 /// The flow thread's end.
@@ -162,6 +165,8 @@ impl UiPort {
             UiUpdate::KeyTaken => ui.show_notice(None),
             UiUpdate::PrinterFailed => ui.show_notice(Some(Notice::PrinterFailed)),
             UiUpdate::ContactsMissing => ui.show_notice(Some(Notice::ContactsMissing)),
+            UiUpdate::KioskFault => ui.show_notice(Some(Notice::KioskFault)),
+            UiUpdate::FaultCleared => ui.show_notice(None),
         }
     }
 }

@@ -57,6 +57,7 @@ pub(crate) fn router(service: Service) -> axum::Router {
         .route("/v1/orders/{number}/submit", post(submit))
         .route("/v1/feed", get(feed))
         .route("/v1/renewals/{number}", post(renew))
+        .route("/v1/renewals/{number}/attempts/{attempt}", get(issued))
         .route("/v1/admin/orders/{number}/approve", post(approve))
         .route("/v1/admin/orders/{number}/reject", post(reject))
         .route("/v1/payments", post(payments::create))
@@ -93,6 +94,26 @@ pub(crate) fn router(service: Service) -> axum::Router {
         .fallback(fallback)
         .layer(middleware::from_fn_with_state(service.clone(), gate))
         .with_state(service)
+}
+
+/// `GET /v1/renewals/{number}/attempts/{attempt}`: what was issued for this
+/// attempt, for a kiosk that lost the answer (power cut, full disk) and
+/// cannot ask again: its new request would be a different CSR.
+async fn issued(
+    State(service): State<Service>,
+    params: Result<Path<(String, u32)>, PathRejection>,
+) -> ApiResult<Json<RenewalIssuedV1>> {
+    let (number, attempt) = path(params)?;
+    let stored = service
+        .storage()
+        .renewal(&number, attempt)?
+        .ok_or_else(|| ApiError::new(ProblemCode::NotFound))?;
+    Ok(Json(RenewalIssuedV1 {
+        number,
+        attempt,
+        certificate_der_hex: hex::encode(&stored.certificate_der),
+        intermediates_der_hex: Vec::new(),
+    }))
 }
 
 /// The renewed certificate keeps the holder's details on file (a failure

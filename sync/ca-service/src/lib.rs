@@ -46,6 +46,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/orders/{number}/submit"),
     ("get", "/v1/feed"),
     ("post", "/v1/renewals/{number}"),
+    ("get", "/v1/renewals/{number}/attempts/{attempt}"),
     ("post", "/v1/admin/orders/{number}/approve"),
     ("post", "/v1/admin/orders/{number}/reject"),
     ("post", "/v1/payments"),

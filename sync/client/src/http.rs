@@ -383,6 +383,25 @@ impl CaClient {
             .await;
         Ok(Self::answer(response).await?.1)
     }
+
+    /// `GET /v1/renewals/{number}/attempts/{attempt}`: the certificate the
+    /// CA issued for that attempt, `None` if it issued none.
+    pub async fn issued(
+        &self,
+        number: &str,
+        attempt: u32,
+    ) -> Result<Option<RenewalIssuedV1>, CallError> {
+        let response = self
+            .http
+            .get(self.url(&paths::issued(number, attempt)))
+            .send()
+            .await;
+        match Self::answer(response).await {
+            Ok((_, issued)) => Ok(Some(issued)),
+            Err(CallError::Status { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
 }
 
 #[cfg(test)]

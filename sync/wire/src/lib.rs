@@ -82,6 +82,12 @@ pub mod paths {
     pub fn renewal(number: &str) -> String {
         format!("/v1/renewals/{number}")
     }
+    /// `GET`: the certificate issued for this order and attempt, again (a
+    /// kiosk that lost the answer: a new request would be a new CSR).
+    #[must_use]
+    pub fn issued(number: &str, attempt: u32) -> String {
+        format!("/v1/renewals/{number}/attempts/{attempt}")
+    }
     /// `POST`: the back office approves an application.
     #[must_use]
     pub fn approve(number: &str) -> String {
