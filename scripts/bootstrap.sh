@@ -42,6 +42,22 @@ APT_PACKAGES=(
     fiu-utils
     faketime
     curl
+    # The kiosk image's host checks (image/tests/host-checks.sh): signed
+    # RAUC bundles made and refused, squashfs payloads, ext4 tools.
+    rauc
+    rauc-service
+    squashfs-tools
+    e2fsprogs
+)
+
+# systemd and udev from bookworm-backports (>= 254): the image's host checks
+# run `udevadm verify`, which bookworm's udev 252 lacks. These packages move
+# together (a partial upgrade lets apt replace systemd with elogind), so they
+# are installed in one call, before anything else.
+BACKPORTS_PACKAGES=(
+    systemd systemd-sysv systemd-timesyncd systemd-container systemd-dev
+    libsystemd0 libsystemd-shared libpam-systemd libnss-systemd
+    udev libudev1 libudev-dev
 )
 
 # Cargo tools: "binary-name crate[@version]". cargo-deny is pinned because
@@ -56,6 +72,29 @@ die() { printf 'bootstrap: error: %s\n' "$*" >&2; exit 1; }
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 
+as_root() {
+    if [[ $(id -u) -eq 0 ]]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo "$@"
+    else
+        die "not root and no sudo: run as root: $*"
+    fi
+}
+export DEBIAN_FRONTEND=noninteractive
+
+# --- systemd and udev from backports ----------------------------------------
+if ! udevadm verify --help >/dev/null 2>&1; then
+    log "installing systemd/udev >= 254 from bookworm-backports (for udevadm verify)"
+    sources=/etc/apt/sources.list.d/bookworm-backports.sources
+    if [[ ! -f $sources ]]; then
+        printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' |
+            as_root tee "$sources" >/dev/null
+    fi
+    as_root apt-get update -q
+    as_root apt-get install -y -q --no-install-recommends -t bookworm-backports "${BACKPORTS_PACKAGES[@]}"
+fi
+
 # --- Debian packages -------------------------------------------------------
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -67,16 +106,8 @@ done
 
 if ((${#missing[@]} > 0)); then
     log "installing Debian packages: ${missing[*]}"
-    if [[ $(id -u) -eq 0 ]]; then
-        sudo=()
-    elif command -v sudo >/dev/null 2>&1; then
-        sudo=(sudo)
-    else
-        die "not root and no sudo: install these packages by hand: ${missing[*]}"
-    fi
-    export DEBIAN_FRONTEND=noninteractive
-    "${sudo[@]}" apt-get update -q
-    "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+    as_root apt-get update -q
+    as_root apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
 # --- Rust toolchain ----------------------------------------------------------

@@ -4,6 +4,8 @@
 //! cargo xtask ci [ARGS...]     fmt check, clippy, cargo-deny, tests (what CI runs)
 //! cargo xtask fmt              format the whole workspace
 //! cargo xtask soak [ARGS...]   long soak tests (#[ignore]d), release build
+//! cargo xtask image-check      the OS image's host checks (also run by `ci`)
+//! cargo xtask image-e2e        the OS image under QEMU, end to end (minutes)
 //! ```
 //!
 //! `ci` runs its steps in order and stops at the first one that fails, naming
@@ -28,6 +30,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+mod image;
+
 const USAGE: &str = "\
 usage: cargo xtask <command> [args...]
 
@@ -38,12 +42,17 @@ commands:
                      cargo fetch --locked
                      cargo deny --offline check licenses bans
                      cargo test --workspace --locked [ARGS...]
+                     bash image/tests/host-checks.sh   (cargo xtask image-check)
                    e.g. `cargo xtask ci -- --nocapture`
   fmt              cargo fmt --all
   soak [ARGS...]   long soak tests, which are #[ignore]d everywhere else:
                      cargo test --workspace --release [ARGS...] -- --ignored [HARNESS ARGS...]
                    args before a `--` go to cargo test (`-p NAME` replaces --workspace),
                    args after it to the test harness
+  image-check      the OS image's host checks: bash image/tests/host-checks.sh
+  image-e2e [ARGS...]
+                   build the image, boot it under QEMU, updates and rollback:
+                     bash image/tests/qemu-e2e.sh [ARGS...]
   help             this text";
 
 /// One command run as a step of a task.
@@ -298,6 +307,7 @@ fn ci(extra: Vec<OsString>) -> Result<()> {
     for step in &steps {
         runner.run(step)?;
     }
+    image::check()?;
     runner.summary();
     Ok(())
 }
@@ -354,6 +364,13 @@ fn real_main() -> Result<()> {
             fmt()
         }
         Some("soak") => soak(rest),
+        Some("image-check") => {
+            if !rest.is_empty() {
+                bail!("`cargo xtask image-check` takes no arguments");
+            }
+            image::check()
+        }
+        Some("image-e2e") => image::e2e(rest),
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             Ok(())

@@ -7,6 +7,7 @@ mod doctor;
 mod printer;
 mod queue;
 mod token;
+mod update;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -58,6 +59,25 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// System updates (A/B root slots, through RAUC).
+    Update {
+        #[command(subcommand)]
+        command: UpdateCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UpdateCommand {
+    /// Which slot runs, which boots next, what each holds.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Install a signed update bundle into the other slot (then reboot).
+    Install {
+        /// The bundle, e.g. /mnt/kiosk-2026.12.01.raucb on a USB stick.
+        path: PathBuf,
     },
 }
 
@@ -167,6 +187,23 @@ fn main() -> Result<ExitCode> {
             } else {
                 print!("{}", token::render_list(&list));
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Update {
+            command: UpdateCommand::Status { json },
+        } => {
+            let status = update::status()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&status)?);
+            } else {
+                print!("{}", update::render_status(&status));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Update {
+            command: UpdateCommand::Install { path },
+        } => {
+            print!("{}", update::install(&path)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Token {

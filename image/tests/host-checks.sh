@@ -1,0 +1,276 @@
+#!/usr/bin/env bash
+# The image's checks that run on the build host in seconds (CI runs them
+# through `cargo xtask image-check`):
+#
+#   bash image/tests/host-checks.sh
+#
+#  1. every shell script parses (sh -n / bash -n)
+#  2. `systemd-analyze verify` of every unit: no output on stderr
+#  3. kiosk.service: `systemd-analyze security` exposure <= 4.0
+#  4. `udevadm verify` of every udev rule (and of generated model rules)
+#  5. no private key anywhere under image/
+#  6. the RAUC custom boot-loader backend and the boot-failure decision on a
+#     scratch ESP: install, trial, good, fallback, both slots failed
+#  7. RAUC bundles on the host: a verity bundle signed by a throwaway key is
+#     accepted; a wrong signer is refused; a tampered payload is refused by
+#     `rauc extract` (`rauc info` does not read the payload); a plain bundle
+#     is refused by the image's system.conf
+#
+# Exit status 0 when all pass. A missing tool fails with the Debian package
+# to install.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+rootfs="$here/rootfs"
+units="$rootfs/usr/lib/systemd/system"
+scratch=$(mktemp -d /tmp/kiosk-image-checks.XXXXXX)
+trap 'rm -rf "$scratch"' EXIT
+failures=0
+t0=$(date +%s)
+
+pass() { printf 'ok   %s\n' "$*"; }
+fail() { printf 'FAIL %s\n' "$*"; failures=$((failures + 1)); }
+
+# --- tools -------------------------------------------------------------------
+missing=()
+need() { command -v "$1" >/dev/null 2>&1 || missing+=("$1 (apt: $2)"); }
+need systemd-analyze "systemd (>= 254 from bookworm-backports)"
+need udevadm "udev (>= 254 from bookworm-backports, for udevadm verify)"
+need rauc rauc
+need mksquashfs squashfs-tools
+need unsquashfs squashfs-tools
+need openssl openssl
+need mke2fs e2fsprogs
+[ -f /usr/lib/systemd/system/rauc.service ] || missing+=("/usr/lib/systemd/system/rauc.service (apt: rauc-service)")
+if [ ${#missing[@]} -gt 0 ]; then
+    printf 'host-checks: missing tools:\n' >&2
+    printf '  %s\n' "${missing[@]}" >&2
+    printf 'host-checks: install them (bash scripts/bootstrap.sh does) and run again\n' >&2
+    exit 2
+fi
+if ! udevadm verify --help >/dev/null 2>&1; then
+    printf 'host-checks: this udevadm (udev %s) has no `verify` (needs udev >= 253;\n' "$(udevadm --version)" >&2
+    printf '  apt-get install -t bookworm-backports udev systemd libpam-systemd ...)\n' >&2
+    exit 2
+fi
+
+# --- 1. scripts parse ------------------------------------------------------
+bad=
+for f in "$rootfs"/usr/lib/kiosk/* "$here/mkosi/mkosi.postinst.chroot"; do
+    sh -n "$f" 2>>"$scratch/sh.err" || bad="$bad $f"
+done
+for f in "$here"/*.sh "$here"/tests/*.sh; do
+    bash -n "$f" 2>>"$scratch/sh.err" || bad="$bad $f"
+done
+if [ -z "$bad" ]; then pass "shell scripts parse"; else fail "shell syntax:$bad"; cat "$scratch/sh.err"; fi
+
+# --- 2. systemd-analyze verify ---------------------------------------------------
+# A scratch root: the host's units (targets, logind, rauc.service), the
+# image's units and helpers over them, so that verify resolves every
+# dependency and ExecStart= inside it.
+vroot="$scratch/root"
+mkdir -p "$vroot/usr/lib/systemd" "$vroot/etc/systemd/system" "$vroot/usr/bin" "$vroot/bin"
+cp -a /usr/lib/systemd/system "$vroot/usr/lib/systemd/"
+cp -a "$rootfs/." "$vroot/"
+for b in /usr/bin/rauc /usr/bin/systemd-tmpfiles /bin/sh; do
+    mkdir -p "$vroot$(dirname "$b")"
+    cp -L "$b" "$vroot$b"
+done
+unit_files=("$units"/*.service "$units"/*.mount)
+rel=()
+for u in "${unit_files[@]}"; do rel+=("$vroot/usr/lib/systemd/system/$(basename "$u")"); done
+if systemd-analyze verify --man=no --root="$vroot" "${rel[@]}" 2>"$scratch/verify.err" >/dev/null &&
+    [ ! -s "$scratch/verify.err" ]; then
+    pass "systemd-analyze verify: ${#unit_files[@]} units, no output"
+else
+    fail "systemd-analyze verify:"
+    sed 's/^/     /' "$scratch/verify.err"
+fi
+
+# --- 3. security exposure --------------------------------------------------------
+exposure=$(cd "$units" && systemd-analyze security --offline=true --no-pager ./kiosk.service 2>&1 |
+    sed -n 's/.*Overall exposure level for kiosk.service: \([0-9.]*\).*/\1/p')
+if (cd "$units" && systemd-analyze security --offline=true --threshold=40 --no-pager ./kiosk.service >/dev/null 2>&1); then
+    pass "kiosk.service exposure ${exposure:-?} <= 4.0"
+else
+    fail "kiosk.service exposure ${exposure:-?} > 4.0 (systemd-analyze security --offline=true image/rootfs/usr/lib/systemd/system/kiosk.service)"
+fi
+
+# --- 4. udev rules -----------------------------------------------------------------
+printf '[printer]\nuri = "usb:0416:5011"\n[[key_writer.models]]\nusb_id = "096E:0703"\nname = "x"\nmodule = "/x.so"\n' >"$scratch/sample.toml"
+sh "$rootfs/usr/lib/kiosk/udev-models" "$scratch/sample.toml" >"$scratch/71-kiosk-models.rules"
+if grep -q 'ATTR{idVendor}=="096e", ATTR{idProduct}=="0703"' "$scratch/71-kiosk-models.rules" &&
+    grep -q 'ATTR{idVendor}=="0416", ATTR{idProduct}=="5011"' "$scratch/71-kiosk-models.rules"; then
+    pass "udev-models writes rules for the configured key and printer"
+else
+    fail "udev-models output:"; cat "$scratch/71-kiosk-models.rules"
+fi
+# The group `kiosk` exists only in the image: names are not resolved here.
+rules=("$rootfs"/usr/lib/udev/rules.d/*.rules "$scratch/71-kiosk-models.rules")
+if udevadm verify --resolve-names=never "${rules[@]}" >"$scratch/udev.out" 2>&1; then
+    pass "udevadm verify: ${#rules[@]} rule files"
+else
+    fail "udevadm verify:"; sed 's/^/     /' "$scratch/udev.out"
+fi
+
+# --- 5. no private keys under image/ ------------------------------------------------
+keys=$( (grep -rIlE -- '-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----' "$here" --exclude-dir=build 2>/dev/null
+    find "$here" -path "$here/build" -prune -o -type f \( -name '*.key' -o -name '*.key.pem' \
+        -o -name '*.p12' -o -name '*.pfx' -o -name '*.jks' \) -print) | sort -u)
+if [ -d "$here/build/extra" ]; then
+    keys="$keys$(grep -rIlE -- '-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----' "$here/build/extra" 2>/dev/null)"
+fi
+if [ -z "$keys" ]; then
+    pass "no private key under image/"
+else
+    fail "private keys under image/:"; echo "$keys" | sed 's/^/     /'
+fi
+
+# --- 6. boot-loader backend and boot-failure decision ---------------------------------
+esp="$scratch/esp"
+mkdir -p "$esp"
+bl() { KIOSK_ESP_DIR="$esp" sh "$rootfs/usr/lib/kiosk/rauc-bootloader" "$@"; }
+entries() { (cd "$esp" && ls | sort | tr '\n' ' ' | sed 's/ $//'); }
+check() { # name expected actual
+    if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: expected '$2', got '$3'"; fi
+}
+: >"$esp/kiosk-1-A.efi"
+check "backend: fresh image boots A" "A" "$(bl get-primary)"
+check "backend: B has no entry, bad" "bad" "$(bl get-state B)"
+# An install into B: the pre-install handler stages B's kernel image, RAUC
+# marks B bad, writes it, and sets it primary: the staged image becomes B's
+# entry with one try.
+: >"$esp/staged-B.uki"          # the pre-install handler stages B's kernel
+bl set-state B bad
+bl set-primary B
+check "backend: new slot B on trial is primary" "B" "$(bl get-primary)"
+check "backend: entries after install" "kiosk-1-A.efi kiosk-2-B+1.efi" "$(entries)"
+# systemd-boot decrements before booting B; the health check passes.
+mv "$esp/kiosk-2-B+1.efi" "$esp/kiosk-2-B+0-1.efi"
+bl set-state B good
+check "backend: mark-good drops the counter" "kiosk-1-A.efi kiosk-2-B.efi" "$(entries)"
+check "backend: B primary once good" "B" "$(bl get-primary)"
+# Manual rollback: mark A active.
+bl set-primary A
+check "backend: mark-active A makes it primary" "A" "$(bl get-primary)"
+check "backend: generations after mark-active" "kiosk-2-B.efi kiosk-3-A.efi" "$(entries)"
+# A trial entry with no tries left falls behind the good one.
+rm -f "$esp"/*; : >"$esp/kiosk-1-A.efi"; : >"$esp/kiosk-2-B+0-1.efi"
+check "backend: exhausted trial B loses to good A" "A" "$(bl get-primary)"
+check "backend: exhausted trial is bad" "bad" "$(bl get-state B)"
+
+# boot-failed: records what it would do instead of rebooting.
+bf() {
+    : >"$scratch/systemctl.log"
+    printf '#!/bin/sh\necho "$*" >>%s\n' "$scratch/systemctl.log" >"$scratch/systemctl"
+    chmod +x "$scratch/systemctl"
+    KIOSK_ESP_DIR="$esp" KIOSK_SYSTEMCTL="$scratch/systemctl" KIOSK_CONSOLE="$scratch/console" \
+        sh "$rootfs/usr/lib/kiosk/boot-failed" "$1" >/dev/null 2>&1
+    tr '\n' ';' <"$scratch/systemctl.log"
+}
+rm -f "$esp"/*; : >"$esp/kiosk-1-A.efi"; : >"$esp/kiosk-2-B+0-1.efi"
+check "boot-failed: trial B fails, A good -> reboot" "reboot;" "$(bf B)"
+rm -f "$esp"/*; : >"$esp/kiosk-1-A.efi"; : >"$esp/kiosk-2-B.efi"
+check "boot-failed: good B fails, A good -> reboot" "reboot;" "$(bf B)"
+check "boot-failed: ... and B is given up (+0)" "kiosk-1-A.efi kiosk-2-B+0-1.efi" "$(entries)"
+check "boot-failed: then A fails too -> stop, no reboot" "--no-block stop kiosk.service;" "$(bf A)"
+if grep -q 'both system slots failed' "$scratch/console" 2>/dev/null; then
+    pass "boot-failed: technician message on the console"
+else
+    fail "boot-failed: no technician message"
+fi
+rm -f "$esp"/*; : >"$esp/kiosk-1-A.efi"
+check "boot-failed: only slot A, it fails -> stop" "--no-block stop kiosk.service;" "$(bf A)"
+
+# --- 7. RAUC bundles ------------------------------------------------------------------
+pki="$scratch/pki"
+bash "$here/dev-keys.sh" "$pki/good" 2>/dev/null
+bash "$here/dev-keys.sh" "$pki/other" 2>/dev/null
+content="$scratch/content"
+mkdir -p "$content/tree/usr/lib/kiosk" "$scratch/bundle-in"
+head -c 3000000 /dev/urandom >"$content/tree/usr/lib/kiosk/payload.bin"
+echo "host-check" >"$content/tree/usr/lib/kiosk/image-version"
+mke2fs -q -t ext4 -d "$content/tree" "$scratch/bundle-in/rootfs.ext4" 16M >/dev/null 2>&1
+head -c 65536 /dev/urandom >"$scratch/bundle-in/kiosk-A.efi"
+cp "$scratch/bundle-in/kiosk-A.efi" "$scratch/bundle-in/kiosk-B.efi"
+manifest() { # format
+    cat >"$scratch/bundle-in/manifest.raucm" <<EOF
+[update]
+compatible=ca-kiosk-x86_64
+version=host-check
+
+[bundle]
+format=$1
+
+[image.rootfs]
+filename=rootfs.ext4
+EOF
+}
+mkbundle() { # out signer format
+    manifest "$3"
+    rauc bundle --cert="$pki/$2/signing.cert.pem" --key="$pki/$2/signing.key.pem" \
+        --mksquashfs-args="-comp zstd -Xcompression-level 3" \
+        "$scratch/bundle-in" "$1" >"$scratch/bundle.log" 2>&1
+}
+if mkbundle "$scratch/good.raucb" good verity; then
+    pass "rauc bundle: verity bundle created ($(stat -c %s "$scratch/good.raucb") bytes)"
+else
+    fail "rauc bundle:"; sed 's/^/     /' "$scratch/bundle.log"
+fi
+if rauc info --keyring="$pki/good/ca.cert.pem" "$scratch/good.raucb" >"$scratch/info.log" 2>&1 &&
+    grep -q "verity" "$scratch/info.log"; then
+    pass "rauc info: good bundle verified against the keyring"
+else
+    fail "rauc info (good bundle):"; sed 's/^/     /' "$scratch/info.log"
+fi
+mkbundle "$scratch/wrong-signer.raucb" other verity
+if rauc info --keyring="$pki/good/ca.cert.pem" "$scratch/wrong-signer.raucb" >"$scratch/ws.log" 2>&1; then
+    fail "rauc info accepted a bundle from a wrong signer"
+else
+    pass "wrong signer refused ($(grep -m1 -iE 'error|fail|invalid|unable' "$scratch/ws.log" | sed 's/^.*: //' | head -c 100))"
+fi
+# Tamper one byte in the middle of the squashfs payload.
+cp "$scratch/good.raucb" "$scratch/tampered.raucb"
+offset=$(( $(stat -c %s "$scratch/good.raucb") / 3 ))
+orig=$(od -An -tu1 -j "$offset" -N1 "$scratch/tampered.raucb" | tr -d ' ')
+printf "$(printf '\\%03o' $(( (orig + 1) % 256 )))" |
+    dd of="$scratch/tampered.raucb" bs=1 seek="$offset" conv=notrunc status=none
+if rauc info --keyring="$pki/good/ca.cert.pem" "$scratch/tampered.raucb" >/dev/null 2>&1; then
+    pass "tampered bundle: rauc info still says 'verified' (known: it does not read the payload)"
+else
+    pass "tampered bundle: rauc info refused it"
+fi
+rm -rf "$scratch/extract"
+if rauc extract --keyring="$pki/good/ca.cert.pem" "$scratch/tampered.raucb" "$scratch/extract" >"$scratch/tamper.log" 2>&1; then
+    fail "rauc extract accepted a tampered payload"
+else
+    pass "tampered payload refused by rauc extract ($(grep -m1 -iE 'verification failed|hash|mismatch|corrupt' "$scratch/tamper.log" | sed 's/^rauc-Message: [0-9:.]*: //' | head -c 100))"
+fi
+rm -rf "$scratch/extract"
+if rauc extract --keyring="$pki/good/ca.cert.pem" "$scratch/good.raucb" "$scratch/extract" >"$scratch/extract.log" 2>&1 &&
+    cmp -s "$scratch/extract/kiosk-B.efi" "$scratch/bundle-in/kiosk-B.efi"; then
+    pass "good bundle extracts intact"
+else
+    fail "rauc extract (good bundle):"; sed 's/^/     /' "$scratch/extract.log"
+fi
+# The image's system.conf refuses plain bundles.
+mkbundle "$scratch/plain.raucb" good plain
+sed -e "s|^path=.*|path=$pki/good/ca.cert.pem|" -e "s|^data-directory=.*|data-directory=$scratch/rauc-data|" \
+    -e "s|^device=.*|device=/dev/null|" "$rootfs/etc/rauc/system.conf" >"$scratch/system.conf"
+if rauc --conf="$scratch/system.conf" info "$scratch/plain.raucb" >"$scratch/plain.log" 2>&1; then
+    fail "system.conf accepted a plain bundle"
+else
+    if grep -qi "plain" "$scratch/plain.log"; then
+        pass "plain bundle refused by the image's system.conf"
+    else
+        fail "plain bundle refused for another reason:"; sed 's/^/     /' "$scratch/plain.log"
+    fi
+fi
+if rauc --conf="$scratch/system.conf" info "$scratch/good.raucb" >"$scratch/conf-good.log" 2>&1; then
+    pass "verity bundle accepted by the image's system.conf"
+else
+    fail "image system.conf refused the good bundle:"; sed 's/^/     /' "$scratch/conf-good.log"
+fi
+
+echo "host-checks: $failures failure(s) in $(( $(date +%s) - t0 ))s"
+[ "$failures" -eq 0 ]
