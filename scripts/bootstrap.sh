@@ -35,6 +35,8 @@ APT_PACKAGES=(
     libwayland-client0
     xvfb
     xauth
+    # xwd: the footprint benchmark's screenshots of the Xvfb screen.
+    x11-apps
     # The reference CA's back-office page is tested in headless Chromium.
     chromium
     # Exactly-once proofs: fsync failures injected by libfiu, a kiosk 45
