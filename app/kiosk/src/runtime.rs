@@ -198,21 +198,20 @@ impl FlowRuntime {
             match commands.recv_timeout(Duration::from_millis(250)) {
                 Ok(Command::Ui(event)) => {
                     self.idle.touch(Instant::now());
-                    self.on_ui(event)?;
+                    self.on_ui(event);
                 }
                 Ok(Command::Stop) | Err(RecvTimeoutError::Disconnected) => return Ok(()),
                 Err(RecvTimeoutError::Timeout) => {}
             }
-            self.on_tick()?;
+            self.on_tick();
         }
     }
 
     /// One flow event through the driver, then the screens.
-    fn step(&mut self, event: RenewalEvent) -> Result<(), FlowFault> {
+    fn step(&mut self, event: RenewalEvent) {
         let ctx = self.ctx();
         let done = self.driver.handle(event, &ctx, &mut self.io);
         self.settle(done.map_err(|e| format!("{e:?}")));
-        Ok(())
     }
 
     /// Runs the effects the journal still holds (at start, and to retry).
@@ -298,7 +297,7 @@ impl FlowRuntime {
         self.driver.state().session()
     }
 
-    fn on_ui(&mut self, event: UiEvent) -> Result<(), FlowFault> {
+    fn on_ui(&mut self, event: UiEvent) {
         match event {
             UiEvent::StartRenewal => {
                 // A fresh random session: it keys the order's creation.
@@ -318,49 +317,41 @@ impl FlowRuntime {
                 Some((contact, invoice)) => {
                     self.step(RenewalEvent::InfoConfirmed { contact, invoice })
                 }
-                None => {
-                    self.ui.send(UiUpdate::ContactsMissing);
-                    Ok(())
-                }
+                None => self.ui.send(UiUpdate::ContactsMissing),
             },
             UiEvent::Back => self.step(RenewalEvent::Back),
             UiEvent::PayAtCounter => self.step(RenewalEvent::PayAtCounter),
             UiEvent::StillHere => {
                 self.ui.send(UiUpdate::IdleWarning(None));
-                Ok(())
             }
             UiEvent::LargeModeChanged(on) => {
                 self.idle.set_large_mode(on);
-                Ok(())
             }
             UiEvent::LookupOrder { number, mobile } => {
-                let found = self
-                    .io
-                    .store
-                    .find_order(&number, &mobile)
-                    .map_err(|e| FlowFault(e.to_string()))?;
-                self.ui.send(UiUpdate::Lookup(found.map(Box::new)));
-                Ok(())
+                match self.io.store.find_order(&number, &mobile) {
+                    Ok(found) => self.ui.send(UiUpdate::Lookup(found.map(Box::new))),
+                    Err(e) => {
+                        tracing::error!(error = %e, "lookup failed in the store");
+                        self.ui.send(UiUpdate::LookupFailed);
+                    }
+                }
             }
             UiEvent::ScanReceipt => {
                 self.scan_receipt();
-                Ok(())
             }
             UiEvent::CallStaff => {
                 // Audited without personal data: which screen asked.
                 tracing::info!(state = %crate::state_name(self.driver.state()), "staff called");
-                Ok(())
             }
             UiEvent::StartApplication | UiEvent::OpenLookup | UiEvent::OpenHelp => {
                 self.away_from_home = true;
                 self.arm_idle();
-                Ok(())
             }
-            UiEvent::LanguageChanged(_) => Ok(()),
+            UiEvent::LanguageChanged(_) => {}
         }
     }
 
-    fn on_tick(&mut self) -> Result<(), FlowFault> {
+    fn on_tick(&mut self) {
         let now = Instant::now();
         if self.retry_at.is_some_and(|at| now >= at) {
             self.resume();
@@ -377,11 +368,11 @@ impl FlowRuntime {
                     self.ui.send(UiUpdate::Wipe);
                     self.arm_idle();
                 } else {
-                    self.step(RenewalEvent::IdleTimeout)?;
+                    self.step(RenewalEvent::IdleTimeout);
                 }
             }
         }
-        self.follow_sync()?;
+        self.follow_sync();
         if now >= self.next_redraw
             && matches!(
                 self.driver.state(),
@@ -396,7 +387,7 @@ impl FlowRuntime {
         }
         if now >= self.next_key_check {
             self.next_key_check = now + Duration::from_secs(1);
-            self.watch_key()?;
+            self.watch_key();
         }
         if now >= self.next_payment_poll
             && let RenewalState::Paying {
@@ -406,10 +397,9 @@ impl FlowRuntime {
             let order = order.clone();
             self.next_payment_poll = now + self.payment_poll;
             if let Some(event) = self.io.poll_payment(&order) {
-                self.step(event)?;
+                self.step(event);
             }
         }
-        Ok(())
     }
 
     /// Looks for a receipt's QR code on a thread of its own (a camera takes
@@ -457,7 +447,7 @@ impl FlowRuntime {
 
     /// Key inserted or removed: the key reminder, 环境检测 waiting for a key,
     /// and 异常恢复 when the key comes back.
-    fn watch_key(&mut self) -> Result<(), FlowFault> {
+    fn watch_key(&mut self) {
         let needs_watch = matches!(
             self.driver.state(),
             RenewalState::Home
@@ -466,12 +456,12 @@ impl FlowRuntime {
                 | RenewalState::InstallPending { .. }
         );
         if !needs_watch {
-            return Ok(());
+            return;
         }
         let was_in = self.key_in;
         self.key_in = self.io.key_present();
         if was_in == self.key_in {
-            return Ok(());
+            return;
         }
         if !self.key_in {
             self.ui.send(UiUpdate::KeyTaken);
@@ -482,19 +472,16 @@ impl FlowRuntime {
                 failure: InstallFailure::KeyRemoved,
                 ..
             } if self.key_in => self.step(RenewalEvent::Retry),
-            _ => {
-                self.after_step();
-                Ok(())
-            }
+            _ => self.after_step(),
         }
     }
 
-    fn follow_sync(&mut self) -> Result<(), FlowFault> {
+    fn follow_sync(&mut self) {
         let Some(sync) = &mut self.sync else {
-            return Ok(());
+            return;
         };
         if !sync.has_changed().unwrap_or(false) {
-            return Ok(());
+            return;
         }
         let state = sync.borrow_and_update().clone();
         let status = StatusView {
@@ -511,10 +498,9 @@ impl FlowRuntime {
             if self.session().is_some() {
                 self.step(RenewalEvent::NetworkChanged {
                     online: state.online,
-                })?;
+                });
             }
         }
-        Ok(())
     }
 }
 

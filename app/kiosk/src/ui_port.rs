@@ -33,6 +33,8 @@ pub enum UiUpdate {
     Scanned(Result<kiosk_domain::order_number::OrderNumber, crate::receipt_scan::ScanError>),
     /// The lookup's answer (`None`: no order with that number and mobile).
     Lookup(Option<Box<Order>>),
+    /// The store could not answer the lookup (not "no such order").
+    LookupFailed,
     Wipe,
     TakeYourKey,
     KeyTaken,
@@ -159,6 +161,10 @@ impl UiPort {
             UiUpdate::Scanned(found) => {
                 let lang = ui.lang();
                 ui.show_scan_result(found.as_ref().map_err(|e| scan_message(e, lang)));
+            }
+            UiUpdate::LookupFailed => {
+                let message = kiosk_ui::view_model::notice_text(Notice::KioskFault, ui.lang());
+                ui.show_lookup_result(Err(message));
             }
             UiUpdate::Wipe => ui.wipe_session(),
             UiUpdate::TakeYourKey => ui.show_notice(Some(Notice::TakeYourKey)),
