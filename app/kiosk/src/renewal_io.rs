@@ -166,15 +166,7 @@ impl RenewalIo {
             return Ok(Environment::Problem(EnvironmentProblem::NoKey));
         };
         let mut candidates = Vec::new();
-        for cert in inserted.certificates {
-            // A superseded certificate stays on the key (CA policy) but is
-            // not offered again; one without its key pair cannot be renewed.
-            if cert.label.starts_with("superseded:") || !cert.has_key_pair {
-                continue;
-            }
-            let Some(certificate) = cert.summary else {
-                continue;
-            };
+        for certificate in renew::renewable_certificates(inserted.certificates) {
             let open_order = self.store.open_renewal_for(&certificate.serial_hex)?;
             candidates.push(Candidate {
                 certificate,

@@ -225,3 +225,49 @@ pub fn remove_abandoned<W: KeyWriter>(
         .remove_abandoned(key, order, keep_attempt)
         .map_err(RenewError::Token)
 }
+
+/// The certificates on a key that may be offered for renewal: readable, with
+/// their key pair on the key, and not superseded (a renewed certificate's
+/// predecessor stays on the key by CA policy but is never offered again).
+#[must_use]
+pub fn renewable_certificates(
+    certificates: Vec<kiosk_domain::ports::key_writer::TokenCertificate>,
+) -> Vec<kiosk_domain::order::renewal::CertificateSummary> {
+    certificates
+        .into_iter()
+        .filter(|c| c.has_key_pair && !c.label.starts_with(crate::write::SUPERSEDED_PREFIX))
+        .filter_map(|c| c.summary)
+        .collect()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "tests")]
+mod tests {
+    use super::*;
+    use kiosk_domain::fixtures;
+    use kiosk_domain::ports::key_writer::TokenCertificate;
+
+    fn cert(label: &str, has_key_pair: bool, readable: bool, serial: &str) -> TokenCertificate {
+        let mut summary = fixtures::certificate();
+        summary.serial_hex = serial.to_owned();
+        TokenCertificate {
+            key_id: KeyId::from_hex("01").unwrap(),
+            label: label.to_owned(),
+            der: Vec::new(),
+            has_key_pair,
+            summary: readable.then_some(summary),
+        }
+    }
+
+    #[test]
+    fn only_current_readable_certificates_with_their_keys_are_offered() {
+        let offered = renewable_certificates(vec![
+            cert("cert:TYA1", true, true, "A1"),
+            cert("superseded:old", true, true, "B2"),
+            cert("no-key", false, true, "C3"),
+            cert("unreadable", true, false, "D4"),
+        ]);
+        let serials: Vec<_> = offered.iter().map(|c| c.serial_hex.as_str()).collect();
+        assert_eq!(serials, ["A1"]);
+    }
+}

@@ -218,13 +218,7 @@ impl Executor<RenewalEffect, RenewalEvent> for Io {
                     )));
                 };
                 let mut candidates = Vec::new();
-                for cert in inserted.certificates {
-                    if cert.label.starts_with("superseded:") || !cert.has_key_pair {
-                        continue;
-                    }
-                    let Some(certificate) = cert.summary else {
-                        continue;
-                    };
+                for certificate in renew::renewable_certificates(inserted.certificates) {
                     let open_order = self.store.open_renewal_for(&certificate.serial_hex)?;
                     candidates.push(Candidate {
                         certificate,
