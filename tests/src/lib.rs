@@ -4,6 +4,7 @@
 
 pub mod customer;
 pub mod renewal_sim;
+pub mod report;
 pub mod rng;
 pub mod softhsm;
 pub mod store_effects;

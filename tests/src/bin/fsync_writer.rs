@@ -20,28 +20,10 @@ use kiosk_domain::money::Fen;
 use kiosk_domain::order::attachment::{Attachment, AttachmentKind};
 use kiosk_domain::order::{Order, OrderDetails};
 use kiosk_store::Store;
+use kiosk_tests::report::{say, sha256_hex};
 use kiosk_tests::rng::Rng;
-use sha2::{Digest, Sha256};
-use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use time::macros::datetime;
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .fold(String::with_capacity(64), |mut hex, b| {
-            let _ = write!(hex, "{b:02x}");
-            hex
-        })
-}
-
-fn say(line: &str) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{line}")?;
-    out.flush()?;
-    Ok(())
-}
 
 /// Opens the store, retrying: opening may itself meet a failing fsync.
 fn open(db: &Path, key: &Path) -> Result<Store> {

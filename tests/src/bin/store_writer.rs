@@ -19,22 +19,12 @@ use kiosk_domain::money::Fen;
 use kiosk_domain::order::attachment::{Attachment, AttachmentKind};
 use kiosk_domain::order::{Order, OrderDetails};
 use kiosk_store::Store;
+use kiosk_tests::report::sha256_hex;
 use kiosk_tests::rng::Rng;
-use sha2::{Digest, Sha256};
-use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::PathBuf;
 use time::Duration;
 use time::macros::datetime;
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .fold(String::with_capacity(64), |mut hex, b| {
-            let _ = write!(hex, "{b:02x}");
-            hex
-        })
-}
 
 fn main() -> Result<()> {
     let mut args = std::env::args_os().skip(1);

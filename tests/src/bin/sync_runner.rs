@@ -26,29 +26,11 @@ use kiosk_domain::order::attachment::{Attachment, AttachmentKind};
 use kiosk_domain::order::{Order, OrderDetails};
 use kiosk_store::Store;
 use kiosk_sync_client::{Worker, WorkerConfig};
+use kiosk_tests::report::{say, sha256_hex};
 use kiosk_tests::rng::Rng;
-use sha2::{Digest, Sha256};
-use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
 use time::OffsetDateTime;
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .fold(String::with_capacity(64), |mut hex, b| {
-            let _ = write!(hex, "{b:02x}");
-            hex
-        })
-}
-
-fn say(line: &str) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{line}")?;
-    out.flush()?;
-    Ok(())
-}
 
 /// Queues orders `from..orders` (those already there are found, not re-made).
 fn queue(store: &mut Store, from: u64, orders: u64, size: usize) -> Result<()> {
@@ -102,7 +84,7 @@ async fn drain(store: Store, url: &str) -> Result<()> {
             now.last_error
         );
         if now.queue_depth == 0 {
-            return say("drained");
+            return Ok(say("drained")?);
         }
         // Waiting for the CA (Retry-After, offline) or for a retry to be due.
         let idle = report.acknowledged == 0;
