@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # Builds the kiosk's bootable x86-64 disk image, in one command:
 #
-#   bash image/build.sh [--e2e | --standin] [--out DIR] [--version VERSION]
+#   bash image/build.sh [--e2e] [--out DIR] [--version VERSION]
 #
-# 1. builds the workspace's binaries that exist (kioskctl, and kiosk once the
-#    crate app/kiosk is a workspace member) with cargo, release profile;
+# 1. builds the kiosk and kioskctl with cargo, release profile;
 # 2. runs mkosi (image/mkosi/: Debian bookworm, systemd-boot, partitions ESP /
 #    root-a / root-b / data) with image/rootfs/ and the binaries as extra
 #    trees, and the update keyring;
@@ -23,9 +22,7 @@
 # ($KIOSK_SIGNING_DIR, default /tmp/kiosk-dev-signing; never in the repo).
 #
 # --e2e adds what the QEMU test needs and a production image must not have:
-# a root shell on the serial console, and a stand-in for /usr/bin/kiosk
-# (image/tests/standin-kiosk.rs) when the kiosk crate is not built yet.
-# --standin is --e2e with the stand-in even when the kiosk crate builds.
+# a root shell on the serial console.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -33,12 +30,10 @@ repo=$(dirname "$here")
 out="${KIOSK_IMAGE_OUT:-$here/build}"
 version="${KIOSK_IMAGE_VERSION:-$(date -u +%Y.%m.%d.%H%M%S)}"
 e2e=no
-standin=no
 
 while [ $# -gt 0 ]; do
     case "$1" in
         --e2e) e2e=yes ;;
-        --standin) e2e=yes; standin=yes ;;
         --out) out="$2"; shift ;;
         --version) version="$2"; shift ;;
         -h | --help) sed -n '2,/^set -euo/p' "$0" | sed 's/^# \{0,1\}//; /^set -euo/d'; exit 0 ;;
@@ -81,35 +76,13 @@ rm -rf "$extra"
 mkdir -p "$extra/usr/bin" "$extra/etc/rauc" "$extra/usr/share/doc/kiosk"
 
 # --- 1. binaries -------------------------------------------------------------
-# kioskctl must build. The kiosk is built when its crate is a workspace
-# member; the e2e image falls back to the stand-in if it is absent or does
-# not build (or with --standin), a production image fails instead.
 target_dir="${CARGO_TARGET_DIR:-$repo/target}"
-packages=(kioskctl)
-log "cargo build --release -p kioskctl"
-(cd "$repo" && cargo build --release --locked -p kioskctl)
-install -m 0755 --strip "$target_dir/release/kioskctl" "$extra/usr/bin/kioskctl"
-if [ "$standin" = no ] && cargo metadata --no-deps --format-version 1 --manifest-path "$repo/Cargo.toml" 2>/dev/null |
-    grep -q '"name":"kiosk","version"'; then
-    log "cargo build --release -p kiosk"
-    if (cd "$repo" && cargo build --release --locked -p kiosk); then
-        install -m 0755 --strip "$target_dir/release/kiosk" "$extra/usr/bin/kiosk"
-        packages+=(kiosk)
-    elif [ "$e2e" = yes ]; then
-        log "WARNING: the kiosk crate does not build; the e2e image uses the stand-in"
-    else
-        die "the kiosk crate does not build"
-    fi
-fi
-if [ ! -e "$extra/usr/bin/kiosk" ]; then
-    if [ "$e2e" = yes ]; then
-        log "e2e image: stand-in kiosk (image/tests/standin-kiosk.rs)"
-        rustc --edition 2021 -O -C strip=symbols -o "$extra/usr/bin/kiosk" "$here/tests/standin-kiosk.rs"
-        packages+=(standin-kiosk)
-    else
-        log "WARNING: no kiosk crate yet; the image has no /usr/bin/kiosk and kiosk.service will fail"
-    fi
-fi
+packages=(kiosk kioskctl)
+log "cargo build --release -p kiosk -p kioskctl"
+(cd "$repo" && cargo build --release --locked -p kiosk -p kioskctl)
+for bin in "${packages[@]}"; do
+    install -m 0755 --strip "$target_dir/release/$bin" "$extra/usr/bin/$bin"
+done
 cp "$repo/TECHNICIAN.md" "$extra/usr/share/doc/kiosk/" 2>/dev/null || true
 
 # --- update keyring ----------------------------------------------------------

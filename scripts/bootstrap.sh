@@ -27,10 +27,14 @@ APT_PACKAGES=(
     fonts-wqy-microhei
     # The camera: nokhwa's V4L2 bindings are generated with bindgen (libclang).
     libclang-dev
-    # The touchscreen (Slint): fontconfig for its font lookup; the X and
-    # Wayland client libraries winit loads at run time; Xvfb (with xauth for
-    # xvfb-run) to run the kiosk on a machine without a display.
+    # The touchscreen (Slint): fontconfig for its font lookup; libinput,
+    # libseat and xkbcommon for the linuxkms backend the kiosk image draws
+    # with; the X and Wayland client libraries winit loads at run time; Xvfb
+    # (with xauth for xvfb-run) to run the kiosk on a machine without a display.
     libfontconfig1-dev
+    libinput-dev
+    libseat-dev
+    libxkbcommon-dev
     libxkbcommon-x11-0
     libwayland-client0
     xvfb

@@ -72,6 +72,15 @@ vroot="$scratch/root"
 mkdir -p "$vroot/usr/lib/systemd" "$vroot/etc/systemd/system" "$vroot/usr/bin" "$vroot/bin"
 cp -a /usr/lib/systemd/system "$vroot/usr/lib/systemd/"
 cp -a "$rootfs/." "$vroot/"
+# kiosk.service requires seatd.service, which the image gets from Debian's
+# seatd package; a build host has no reason to run seatd, so its unit as
+# that package ships it (seatd 0.7.0-6) stands in when the host has none.
+if [ ! -f "$vroot/usr/lib/systemd/system/seatd.service" ]; then
+    printf '[Unit]\nDescription=Seat management daemon\n\n[Service]\nType=simple\nExecStart=seatd -g video\nRestart=always\nRestartSec=1\n\n[Install]\nWantedBy=multi-user.target\n' \
+        >"$vroot/usr/lib/systemd/system/seatd.service"
+    : >"$vroot/usr/bin/seatd"
+    chmod 0755 "$vroot/usr/bin/seatd"
+fi
 for b in /usr/bin/rauc /usr/bin/systemd-tmpfiles /bin/sh; do
     mkdir -p "$vroot$(dirname "$b")"
     cp -L "$b" "$vroot$b"

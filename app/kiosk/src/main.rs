@@ -6,7 +6,8 @@
 //!   one machine (reference CA service, SoftHSM2 key, file printer).
 //!
 //! The window opens full screen (`--windowed` for development). Slint picks
-//! its backend from `SLINT_BACKEND` (winit under X11 or Wayland, e.g. cage).
+//! its backend from `SLINT_BACKEND`: winit under X11 or Wayland (development,
+//! the demo), `linuxkms-software` on the kiosk image (no display server).
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
