@@ -8,6 +8,7 @@ mod printer;
 mod queue;
 mod token;
 mod update;
+mod update_download;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -76,8 +77,9 @@ enum UpdateCommand {
     },
     /// Install a signed update bundle into the other slot (then reboot).
     Install {
-        /// The bundle, e.g. /mnt/kiosk-2026.12.01.raucb on a USB stick.
-        path: PathBuf,
+        /// The bundle: a file (e.g. /mnt/kiosk-2026.12.01.raucb on a USB
+        /// stick) or an http(s):// URL, downloaded onto the data partition.
+        source: String,
     },
 }
 
@@ -201,9 +203,9 @@ fn main() -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Update {
-            command: UpdateCommand::Install { path },
+            command: UpdateCommand::Install { source },
         } => {
-            print!("{}", update::install(&path)?);
+            print!("{}", update::install(&source)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Token {

@@ -1,4 +1,4 @@
-//! `kioskctl update status|install PATH`: the kiosk's A/B system updates,
+//! `kioskctl update status|install PATH|URL`: the kiosk's A/B system updates,
 //! through RAUC (`rauc status --output-format=json`, `rauc install`).
 //!
 //! RAUC does the work and the checks (signature, whole-payload verification
@@ -169,10 +169,20 @@ pub fn render_status(status: &Status) -> String {
     out
 }
 
-/// `kioskctl update install PATH`: installs a bundle into the other slot.
-/// RAUC's progress goes straight to the terminal. Returns what to do next.
-pub fn install(bundle: &Path) -> Result<String> {
-    install_with(&rauc_program(), bundle)
+/// `kioskctl update install PATH|URL`: installs a bundle into the other
+/// slot; a URL is downloaded onto the data partition first and removed
+/// afterwards. RAUC's progress goes straight to the terminal. Returns what
+/// to do next.
+pub fn install(source: &str) -> Result<String> {
+    if crate::update_download::is_url(source) {
+        let dir = std::env::var_os("KIOSK_UPDATE_DOWNLOAD_DIR").map_or_else(
+            || PathBuf::from(crate::update_download::DOWNLOAD_DIR),
+            PathBuf::from,
+        );
+        let bundle = crate::update_download::fetch(source, &dir)?;
+        return install_with(&rauc_program(), bundle.path());
+    }
+    install_with(&rauc_program(), Path::new(source))
 }
 
 fn install_with(program: &OsString, bundle: &Path) -> Result<String> {
@@ -272,7 +282,7 @@ mod tests {
 
     #[test]
     fn missing_bundle_is_a_clear_error() {
-        let err = install(Path::new("/nonexistent/kiosk.raucb")).expect_err("no file");
+        let err = install("/nonexistent/kiosk.raucb").expect_err("no file");
         assert!(err.to_string().contains("no bundle at"), "{err}");
     }
 }
