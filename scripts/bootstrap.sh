@@ -54,6 +54,9 @@ APT_PACKAGES=(
     rauc-service
     squashfs-tools
     e2fsprogs
+    # ... and a bundle signed through a PKCS#11 URL (the update key in an
+    # HSM; SoftHSM2 stands in): OpenSSL's pkcs11 engine, which RAUC loads.
+    libengine-pkcs11-openssl
 )
 
 # systemd and udev from bookworm-backports (>= 254): the image's host checks

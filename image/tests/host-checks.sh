@@ -15,6 +15,8 @@
 #     accepted; a wrong signer is refused; a tampered payload is refused by
 #     `rauc extract` (`rauc info` does not read the payload); a plain bundle
 #     is refused by the image's system.conf
+#  8. a bundle signed by bundle.sh through a PKCS#11 URL, with the signer's
+#     key generated inside a SoftHSM2 token standing in for the HSM
 #
 # Exit status 0 when all pass. A missing tool fails with the Debian package
 # to install.
@@ -42,6 +44,10 @@ need unsquashfs squashfs-tools
 need openssl openssl
 need mke2fs e2fsprogs
 [ -f /usr/lib/systemd/system/rauc.service ] || missing+=("/usr/lib/systemd/system/rauc.service (apt: rauc-service)")
+need softhsm2-util softhsm2
+need pkcs11-tool opensc
+engines=$(openssl version -e 2>/dev/null | sed -n 's/^ENGINESDIR: "\(.*\)"/\1/p')
+[ -f "$engines/pkcs11.so" ] || missing+=("OpenSSL's pkcs11 engine, for RAUC's pkcs11: keys (apt: libengine-pkcs11-openssl)")
 if [ ${#missing[@]} -gt 0 ]; then
     printf 'host-checks: missing tools:\n' >&2
     printf '  %s\n' "${missing[@]}" >&2
@@ -279,6 +285,48 @@ if rauc --conf="$scratch/system.conf" info "$scratch/good.raucb" >"$scratch/conf
     pass "verity bundle accepted by the image's system.conf"
 else
     fail "image system.conf refused the good bundle:"; sed 's/^/     /' "$scratch/conf-good.log"
+fi
+
+# --- 8. signing with a key kept in an HSM -------------------------------------------
+# Production keeps the update signer's key in an HSM; RAUC reaches it by a
+# PKCS#11 URL. SoftHSM2 stands in for the HSM: the key pair is generated
+# inside the token (never extractable), its certificate issued by the
+# throwaway update CA, and bundle.sh signs through the URL.
+hsm="$scratch/hsm"
+mkdir -p "$hsm/tokens"
+printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n' "$hsm" >"$hsm/softhsm2.conf"
+module=/usr/lib/softhsm/libsofthsm2.so
+if SOFTHSM2_CONF="$hsm/softhsm2.conf" softhsm2-util --init-token --free --label kiosk-updates \
+        --pin 4321 --so-pin 87654321 >"$hsm/log" 2>&1 &&
+    SOFTHSM2_CONF="$hsm/softhsm2.conf" pkcs11-tool --module "$module" --token-label kiosk-updates \
+        --login --pin 4321 --keypairgen --key-type rsa:3072 --sensitive --label update-signer --id 01 \
+        >>"$hsm/log" 2>&1 &&
+    SOFTHSM2_CONF="$hsm/softhsm2.conf" pkcs11-tool --module "$module" --token-label kiosk-updates \
+        --read-object --type pubkey --label update-signer -o "$hsm/pub.der" >>"$hsm/log" 2>&1 &&
+    openssl pkey -pubin -inform DER -in "$hsm/pub.der" -out "$hsm/pub.pem" 2>>"$hsm/log" &&
+    openssl x509 -new -force_pubkey "$hsm/pub.pem" -subj "/O=CA kiosk (THROWAWAY dev)/CN=update signer in HSM" \
+        -CA "$pki/good/ca.cert.pem" -CAkey "$pki/good/ca.key.pem" -days 2 \
+        -extfile "$pki/good/openssl.cnf" -extensions signing_ext -out "$hsm/signer.pem" 2>>"$hsm/log"; then
+    access=$(SOFTHSM2_CONF="$hsm/softhsm2.conf" pkcs11-tool --module "$module" --token-label kiosk-updates \
+        --login --pin 4321 --list-objects --type privkey 2>/dev/null | sed -n 's/^ *Access: *//p')
+    case "$access" in
+        *"never extractable"*) pass "HSM: signer key generated in the token ($access)" ;;
+        *) fail "HSM: the signer key can leave the token ($access)" ;;
+    esac
+    manifest verity
+    if SOFTHSM2_CONF="$hsm/softhsm2.conf" RAUC_PKCS11_MODULE="$module" RAUC_PKCS11_PIN=4321 \
+        KIOSK_SIGNING_CERT="$hsm/signer.pem" KIOSK_SIGNING_KEY="pkcs11:token=kiosk-updates;object=update-signer" \
+        KIOSK_RAUC_KEYRING="$pki/good/ca.cert.pem" \
+        bash "$here/bundle.sh" --build "$scratch/bundle-in" --version host-check-hsm \
+        --out "$scratch/hsm.raucb" >"$hsm/bundle.log" 2>&1 &&
+        rauc info --keyring="$pki/good/ca.cert.pem" "$scratch/hsm.raucb" >"$hsm/info.log" 2>&1 &&
+        grep -q "update signer in HSM" "$hsm/info.log"; then
+        pass "bundle.sh signs through a PKCS#11 URL; the bundle verifies against the keyring"
+    else
+        fail "bundle.sh with a PKCS#11 key:"; sed 's/^/     /' "$hsm/bundle.log" | tail -n 15
+    fi
+else
+    fail "HSM set-up (SoftHSM2 token, key pair, certificate):"; sed 's/^/     /' "$hsm/log" | tail -n 15
 fi
 
 echo "host-checks: $failures failure(s) in $(( $(date +%s) - t0 ))s"
