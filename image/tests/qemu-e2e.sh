@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The kiosk image end to end under QEMU (software emulation, no KVM needed):
 #
-#   bash image/tests/qemu-e2e.sh [--no-build] [--standin]
-#   (or: cargo xtask image-e2e [--no-build] [--standin])
+#   bash image/tests/qemu-e2e.sh [--no-build]
+#   (or: cargo xtask image-e2e [--no-build])
 #
 #  1. builds the e2e image (image/build.sh --e2e; --no-build reuses
-#     image/build/ when it is an e2e build; --standin forces the stand-in kiosk)
+#     image/build/ when it is an e2e build)
 #  2. makes four bundles: good, wrong signer, tampered payload, and one whose
 #     kiosk never gets ready (health check fails), and a FAT USB stick with
 #     them and a provisioning directory
@@ -15,7 +15,8 @@
 #     - installs the good bundle from the stick, reboots into slot B, marked good
 #     - refuses the wrong-signer and the tampered bundle; slot A untouched
 #       (same checksum, same boot entry), still booted from B
-#     - installs the failing bundle into A; it fails its health check and the
+#     - installs the failing bundle into A over the network (HTTP from the
+#       host; the download is removed after); it fails its health check and the
 #       kiosk comes back on B by itself
 #     - when B fails too, the kiosk stops rebooting and shows the technician
 #       message
@@ -32,7 +33,6 @@ build_args=(--e2e)
 while [ $# -gt 0 ]; do
     case "$1" in
         --no-build) do_build=no ;;
-        --standin) build_args=(--standin) ;;
         *) echo "qemu-e2e.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -103,6 +103,10 @@ printf "$(printf '\\%03o' $(( (orig + 1) % 256 )))" |
     dd of="$work/stick/kiosk-tampered.raucb" bs=1 seek="$offset" conv=notrunc status=none
 rm -f "$work/rootfs-good.ext4" "$work/rootfs-bad.ext4"
 bundle_bytes=$(stat -c %s "$work/stick/kiosk-good.raucb")
+# The unhealthy bundle comes over the network (an HTTP server on the host,
+# which the guest reaches as 10.0.2.2); the others from the stick.
+mkdir -p "$work/web"
+mv "$work/stick/kiosk-unhealthy.raucb" "$work/web/"
 
 # Provisioning on the same stick.
 mkdir -p "$work/stick/kiosk-provision"
@@ -124,4 +128,9 @@ cp /usr/share/OVMF/OVMF_VARS_4M.fd "$work/vars.fd"
     echo "bundle_seconds=$bundle_s"
     echo "bundle_bytes=$bundle_bytes"
 } >"$work/results.txt"
-python3 "$here/tests/qemu_e2e.py" --work "$work" --good-marker "$good_marker"
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 -m http.server --bind 127.0.0.1 --directory "$work/web" "$port" >"$work/http.log" 2>&1 &
+http_pid=$!
+trap 'kill "$http_pid" 2>/dev/null || true' EXIT
+python3 "$here/tests/qemu_e2e.py" --work "$work" --good-marker "$good_marker" \
+    --bundle-url "http://10.0.2.2:$port/kiosk-unhealthy.raucb"
