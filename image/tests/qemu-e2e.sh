@@ -11,6 +11,9 @@
 #     them and a provisioning directory
 #  3. boots the image (OVMF + systemd-boot) and, on the serial console:
 #     - the kiosk unit reaches ready, running as user `kiosk`; slot A marked good
+#     - its screen is on the display (QEMU screendump), turned 90 degrees as
+#       provisioned, and a tap on the language button switches it to English
+#     - a hung kiosk (SIGSTOP) is killed by the service watchdog and restarted
 #     - the stick's provisioning was applied (kiosk code, rotation)
 #     - installs the good bundle from the stick, reboots into slot B, marked good
 #     - refuses the wrong-signer and the tampered bundle; slot A untouched
@@ -22,7 +25,7 @@
 #       message
 #
 # Timings go to image/build/e2e/results.txt; the serial log to
-# image/build/e2e/serial.log. Takes about 10-15 minutes on 2 cores.
+# image/build/e2e/serial.log, the screenshots beside them. Takes about 10-15 minutes on 2 cores.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)

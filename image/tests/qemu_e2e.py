@@ -239,6 +239,24 @@ def main():
         note("screen_changed_fraction_after_touch", round(changed, 3))
         check("a touch on the language button changes the screen", changed > 0.02,
               f"{changed:.3f} of the pixels changed; see {shot} and {touched}")
+        # A hung kiosk (stopped, so it neither draws nor pings): systemd's
+        # watchdog (WatchdogSec=30s) kills it and starts a new one.
+        rc, before = g.run("systemctl show -P MainPID kiosk.service; systemctl show -P NRestarts kiosk.service"
+                           " | tr '\\n' ' '")
+        g.run("old=$(systemctl show -P MainPID kiosk.service); kill -STOP $old")
+        t0 = time.monotonic()
+        rc, after = g.run("for i in $(seq 1 150); do sleep 1;"
+                          " [ \"$(systemctl show -P MainPID kiosk.service)\" != \"$old\" ] &&"
+                          " [ \"$(systemctl show -P ActiveState kiosk.service)\" = active ] && break; done;"
+                          " systemctl show -P MainPID kiosk.service; systemctl show -P NRestarts kiosk.service;"
+                          " journalctl -b -u kiosk.service -o cat | grep -c 'Watchdog timeout'", 240)
+        note("hung_kiosk_back_seconds", round(time.monotonic() - t0))
+        b_pid, b_restarts = (before.split() + ["", ""])[:2]
+        a_fields = after.split()
+        check("a hung kiosk is killed by the watchdog and started again",
+              len(a_fields) == 3 and a_fields[0] not in ("0", b_pid)
+              and a_fields[1] != b_restarts and a_fields[2] != "0",
+              f"before: {before} after (pid, restarts, watchdog lines): {after}")
         rc, out = g.run("cat /run/kiosk/display.env | tr '\\n' ' '; grep -c '^kiosk_code = \"QAT\"' /etc/kiosk/kiosk.toml")
         check("provisioned rotation and kiosk code", "KIOSK_ROTATE=90" in out and out.endswith("1"), out)
         rc, out = g.run("ls -ln /var/lib/kiosk/store /var/lib/kiosk/keys | tr '\\n' ' ';"
