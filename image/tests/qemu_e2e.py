@@ -116,12 +116,9 @@ class Guest:
                 time.sleep(0.5)
                 break
             time.sleep(0.2)
-        with open(path, "rb") as f:
-            header = [f.readline() for _ in range(3)]
-            width, height = map(int, header[1].split())
-            pixels = f.read()
-        lit = sum(1 for i in range(0, width * height * 3, 3 * 7) if pixels[i:i + 3] != b"\0\0\0")
-        return lit / len(range(0, width * height * 3, 3 * 7))
+        pixels = read_ppm(path)
+        lit = sum(1 for i in range(0, len(pixels), PIXEL_STEP) if pixels[i:i + 3] != b"\0\0\0")
+        return lit / len(range(0, len(pixels), PIXEL_STEP))
 
     def tap(self, x, y, width=1280, height=800):
         """Touches the display at pixel (x, y): QMP input events to the tablet."""
@@ -160,19 +157,27 @@ class Guest:
         self.log.close()
 
 
+# Screens are compared on every 7th pixel: quick in Python, plenty for a
+# whole-screen change.
+PIXEL_STEP = 3 * 7
+
+
+def read_ppm(path):
+    """The RGB bytes of a binary PPM as QEMU's screendump writes it
+    (magic, size and maximum value on three lines)."""
+    with open(path, "rb") as f:
+        for _ in range(3):
+            f.readline()
+        return f.read()
+
+
 def screen_difference(a, b):
     """The fraction of pixels that differ between two screendumps (PPM)."""
-    def pixels(path):
-        with open(path, "rb") as f:
-            for _ in range(3):
-                f.readline()
-            return f.read()
-    pa, pb = pixels(a), pixels(b)
+    pa, pb = read_ppm(a), read_ppm(b)
     if len(pa) != len(pb) or not pa:
         return 1.0
-    step = 3 * 7
-    differ = sum(1 for i in range(0, len(pa), step) if pa[i:i + 3] != pb[i:i + 3])
-    return differ / len(range(0, len(pa), step))
+    differ = sum(1 for i in range(0, len(pa), PIXEL_STEP) if pa[i:i + 3] != pb[i:i + 3])
+    return differ / len(range(0, len(pa), PIXEL_STEP))
 
 
 def wait_healthy(g, slot, what):
