@@ -5,7 +5,6 @@
 use anyhow::Result;
 use kiosk_domain::fixtures;
 use kiosk_domain::flow::renewal::{PaymentQr, RenewalEffect, RenewalEvent};
-use kiosk_domain::order::{Order, OrderDetails};
 use kiosk_store::Store;
 use time::OffsetDateTime;
 
@@ -25,20 +24,8 @@ pub fn run(
             details,
             amount,
         } => {
-            let order = store.create_order(
-                &format!("renewal-{}", session.0),
-                &fixtures::kiosk(),
-                now.date(),
-                |number| {
-                    Order::new(
-                        number,
-                        now,
-                        *amount,
-                        OrderDetails::Renewal((**details).clone()),
-                    )
-                },
-                &[],
-            )?;
+            let order =
+                store.create_renewal_order(*session, &fixtures::kiosk(), now, *amount, details)?;
             Some(RenewalEvent::OrderCreated(Box::new(order)))
         }
         RenewalEffect::SaveOrder(order) => {

@@ -194,19 +194,12 @@ impl RenewalIo {
             return Ok(None);
         };
         // Keyed by the session: after a crash the same order comes back.
-        let order = self.store.create_order(
-            &format!("renewal-{}", session.0),
+        let order = self.store.create_renewal_order(
+            *session,
             &self.settings.kiosk,
-            now.date(),
-            |number| {
-                Order::new(
-                    number,
-                    now,
-                    *amount,
-                    OrderDetails::Renewal((**details).clone()),
-                )
-            },
-            &[],
+            now,
+            *amount,
+            details,
         )?;
         Ok(Some(RenewalEvent::OrderCreated(Box::new(order))))
     }

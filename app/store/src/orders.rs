@@ -9,9 +9,11 @@ use crate::codec::{opt_time_from_db, status_from_db, status_to_db, time_from_db,
 use crate::crypto::{self, Keys, SecretKey};
 use crate::error::StoreError;
 use crate::{Result, Store, attachments, numbers, outbox};
+use kiosk_domain::flow::SessionId;
 use kiosk_domain::ids::MobileNumber;
 use kiosk_domain::money::Fen;
 use kiosk_domain::order::attachment::Attachment;
+use kiosk_domain::order::renewal::RenewalDetails;
 use kiosk_domain::order::status::OrderStatus;
 use kiosk_domain::order::{Order, OrderDetails};
 use kiosk_domain::order_number::{KioskCode, OrderNumber};
@@ -75,6 +77,27 @@ const RENEWAL_CLOSED: [OrderStatus; 3] = [
 ];
 
 impl Store {
+    /// Creates the order of a renewal session (the flow's `CreateOrder`
+    /// effect): `create_order` keyed by the session, numbered on the local
+    /// date of `now`, so that the effect re-run after a crash finds the same
+    /// order. The kiosk and the test executors share this one key scheme.
+    pub fn create_renewal_order(
+        &mut self,
+        session: SessionId,
+        kiosk: &KioskCode,
+        now: OffsetDateTime,
+        amount: Fen,
+        details: &RenewalDetails,
+    ) -> Result<Order> {
+        self.create_order(
+            &format!("renewal-{}", session.0),
+            kiosk,
+            now.date(),
+            |number| Order::new(number, now, amount, OrderDetails::Renewal(details.clone())),
+            &[],
+        )
+    }
+
     /// Creates the order of a session, in one transaction with its number,
     /// its attachments and its outbox entry.
     ///
