@@ -18,6 +18,10 @@ APT_PACKAGES=(
     softhsm2
     opensc
     openssl
+    # A second PKCS#11 implementation for the same tests: opencryptoki's soft
+    # token (daemon pkcsslotd, RSA only, sets CLOCK_ON_TOKEN). The tests'
+    # fixture (tests/src/opencryptoki.rs) configures and starts it as root.
+    opencryptoki
     # The receipt printer: serial ports (serialport's libudev), USB printers
     # (rusb's libusb), and a pseudo-terminal pair for the serial tests.
     libudev-dev

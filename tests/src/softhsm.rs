@@ -1,13 +1,15 @@
 //! A real PKCS#11 token for tests: a SoftHSM2 token in a temporary directory
-//! with one customer key (P-256, made on the token by OpenSC's `pkcs11-tool`)
-//! and its certificate from a local CA, inside the renewal window.
+//! with one customer key (P-256 or RSA-2048, made on the token by OpenSC's
+//! `pkcs11-tool`) and its certificate from a local CA, inside the renewal
+//! window. [`crate::opencryptoki`] has the same for opencryptoki, and the
+//! trait and enum that make a test generic over both.
 #![allow(
     clippy::expect_used,
     reason = "test fixture: when the token cannot be made, the test cannot run, and says why"
 )]
 
+use crate::opencryptoki::{CustomerKey, PublicOnly};
 use kiosk_x509::test_ca::{CustomerSubject, TestCa};
-use kiosk_x509::{KeyAlgorithm, RemoteSigner, SignerError};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -20,21 +22,6 @@ pub const CA_NAME: &str = "Kiosk Test CA";
 pub const UNIT_NAME: &str = "山西示例煤业有限公司";
 pub const USCC: &str = "91110108551385082Q";
 
-/// A public key only: the test CA needs nothing else to certify it.
-struct PublicOnly(Vec<u8>);
-
-impl RemoteSigner for PublicOnly {
-    fn algorithm(&self) -> KeyAlgorithm {
-        KeyAlgorithm::EcP256
-    }
-    fn public_key_spki_der(&self) -> Vec<u8> {
-        self.0.clone()
-    }
-    fn sign_digest(&self, _: &[u8; 32]) -> Result<Vec<u8>, SignerError> {
-        Err(SignerError::Unsupported("public key only".to_owned()))
-    }
-}
-
 /// The token, its configuration and the CA, all in one temporary directory
 /// (removed when dropped).
 #[derive(Debug)]
@@ -44,21 +31,34 @@ pub struct TestToken {
     pub dir: PathBuf,
     /// The SoftHSM2 configuration: pass as `SOFTHSM2_CONF`.
     pub conf: PathBuf,
+    /// The customer's key made by [`Self::with_certificate`] (P-256) or
+    /// [`Self::with_key_certificate`].
+    pub key: CustomerKey,
 }
 
 impl TestToken {
-    /// A token with one customer key and a certificate for it that expires
-    /// in `days_left` days.
+    /// A token with one customer key (P-256, `CKA_ID` 01, label `old-key`)
+    /// and a certificate for it (`old-cert`) that expires in `days_left` days.
     ///
     /// # Panics
     /// When `softhsm2-util`, `pkcs11-tool` or the CA fail: the test cannot run.
     #[must_use]
     pub fn with_certificate(days_left: i64) -> Self {
-        let token = Self::blank();
+        Self::with_key_certificate(CustomerKey::EcP256, days_left)
+    }
+
+    /// As [`Self::with_certificate`], with a customer key of this kind.
+    ///
+    /// # Panics
+    /// As [`Self::with_certificate`].
+    #[must_use]
+    pub fn with_key_certificate(key: CustomerKey, days_left: i64) -> Self {
+        let mut token = Self::blank();
+        token.key = key;
         token.p11(&[
             "--keypairgen",
             "--key-type",
-            "EC:prime256v1",
+            key.key_type(),
             "--id",
             "01",
             "--label",
@@ -75,8 +75,8 @@ impl TestToken {
             path(&public),
         ]);
         let ca = TestCa::new(CA_NAME).expect("test CA");
-        let (key, root) = ca.export().expect("export CA");
-        write(&token.dir.join("ca.key"), &key);
+        let (ca_key, root) = ca.export().expect("export CA");
+        write(&token.dir.join("ca.key"), &ca_key);
         write(&token.dir.join("ca.der"), &root);
         let old = ca
             .issue_for_subject(
@@ -84,7 +84,10 @@ impl TestToken {
                     unit_name: UNIT_NAME.to_owned(),
                     uscc: USCC.to_owned(),
                 },
-                &PublicOnly(std::fs::read(&public).expect("public key")),
+                &PublicOnly {
+                    algorithm: key.algorithm(),
+                    spki_der: std::fs::read(&public).expect("public key"),
+                },
                 days_left,
             )
             .expect("customer certificate");
@@ -127,6 +130,7 @@ impl TestToken {
             _tmp: tmp,
             dir,
             conf,
+            key: CustomerKey::EcP256,
         };
         token.tool(
             "softhsm2-util",
@@ -180,17 +184,7 @@ impl TestToken {
     /// Objects as `pkcs11-tool --list-objects` shows them: (type, label).
     #[must_use]
     pub fn objects(&self) -> Vec<(String, String)> {
-        let listing = self.p11(&["--list-objects"]);
-        let mut objects = Vec::new();
-        let mut kind = String::new();
-        for line in listing.lines() {
-            if !line.starts_with(' ') && !line.trim().is_empty() {
-                kind = line.split(';').next().unwrap_or_default().trim().to_owned();
-            } else if let Some(label) = line.trim().strip_prefix("label:") {
-                objects.push((kind.clone(), label.trim().to_owned()));
-            }
-        }
-        objects
+        parse_objects(&self.p11(&["--list-objects"]))
     }
 
     /// Labels of the objects whose type starts with `kind` ("Private Key",
@@ -212,6 +206,21 @@ impl TestToken {
             ("KIOSK_PKCS11_MODULES", MODULE.to_owned()),
         ]
     }
+}
+
+/// `pkcs11-tool --list-objects` as (type, label) pairs.
+#[must_use]
+pub fn parse_objects(listing: &str) -> Vec<(String, String)> {
+    let mut objects = Vec::new();
+    let mut kind = String::new();
+    for line in listing.lines() {
+        if !line.starts_with(' ') && !line.trim().is_empty() {
+            kind = line.split(';').next().unwrap_or_default().trim().to_owned();
+        } else if let Some(label) = line.trim().strip_prefix("label:") {
+            objects.push((kind.clone(), label.trim().to_owned()));
+        }
+    }
+    objects
 }
 
 /// A path as the `&str` a command line takes.

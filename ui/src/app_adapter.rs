@@ -6,57 +6,81 @@ use crate::help_content::FaqCategory;
 use crate::pin_entry::PinEntry;
 use crate::view_model::{self, RenewalView, StatusView, ViewContext};
 use crate::{AppAdapter, AppWindow, DeviceRow, Screen, Theme};
+use kiosk_domain::flow::application::{ApplicationEvent, ApplicationState};
+use kiosk_domain::flow::lookup::LookupState;
 use kiosk_domain::flow::renewal::RenewalState;
 use kiosk_domain::ids::MobileNumber;
 use kiosk_domain::lang::Lang;
-use kiosk_domain::order::Order;
+use kiosk_domain::order::renewal::{Contact, InvoiceInfo};
 use kiosk_domain::order_number::OrderNumber;
 use kiosk_domain::ports::key_writer::Pin;
 use slint::{ComponentHandle, ModelRc, VecModel};
 use std::cell::RefCell;
 use std::rc::Rc;
 
-/// What the customer did, for the composition root.
+/// What the customer did, for the composition root: kiosk-wide actions,
+/// and each flow's own ([`RenewalInput`], [`LookupInput`],
+/// [`ApplicationInput`]).
 #[derive(Debug)]
 pub enum UiEvent {
-    /// 更新证书 on the home screen: make a session and start the renewal.
-    StartRenewal,
-    /// 申请证书及印章 (part 2).
-    StartApplication,
-    /// The lookup screen was opened (it needs no flow state).
-    OpenLookup,
-    /// 帮助中心 was opened.
-    OpenHelp,
-    /// 返回首页 from any screen (the flow's `GoHome`).
+    /// 返回首页 from any screen.
     GoHome,
-    /// 重新检测.
-    Retry,
-    ChooseCertificate(usize),
-    /// OK on the PIN pad: hand the PIN to the token adapter, then step the
-    /// flow with `PinSubmitted`.
-    PinEntered(Pin),
-    /// 确认并提交 on 确认信息.
-    ConfirmInfo,
-    /// 返回修改 on 确认信息 (the flow's `Back`).
-    Back,
-    PayAtCounter,
-    /// 重新安装 on 异常恢复.
-    Reinstall,
-    /// 完成 on 完成更新.
-    Finish,
-    /// 扫描凭条二维码: look for a receipt's QR code with the camera.
-    ScanReceipt,
-    /// The lookup form, already checked.
-    LookupOrder {
-        number: OrderNumber,
-        mobile: MobileNumber,
-    },
+    /// A screen outside the flows was opened (帮助中心, 申请 at the counter):
+    /// the idle timer runs there too.
+    AwayFromHome,
     CallStaff,
     /// The customer answered the idle warning.
     StillHere,
     LanguageChanged(Lang),
     /// 长辈模式 on or off (the runtime lengthens idle times when on).
     LargeModeChanged(bool),
+    Renewal(RenewalInput),
+    Lookup(LookupInput),
+    Application(ApplicationInput),
+}
+
+/// The renewal's screens.
+#[derive(Debug)]
+pub enum RenewalInput {
+    /// 更新证书 on the home screen.
+    Start,
+    /// 重新检测.
+    Retry,
+    ChooseCertificate(usize),
+    /// OK on the PIN pad: the PIN goes to the token's adapter.
+    Pin(Pin),
+    /// 确认并提交 on 确认信息, with the details shown.
+    ConfirmInfo(Box<(Contact, InvoiceInfo)>),
+    /// 返回修改 on 确认信息.
+    Back,
+    PayAtCounter,
+    /// 重新安装 on 异常恢复.
+    Reinstall,
+    /// 完成 on 完成更新 or the counter slip.
+    Finish,
+}
+
+/// 查询订单's screen.
+#[derive(Debug)]
+pub enum LookupInput {
+    Open,
+    /// 扫描凭条二维码.
+    Scan,
+    /// 查询, with the form checked.
+    Find {
+        number: OrderNumber,
+        mobile: MobileNumber,
+    },
+}
+
+/// The application's screens.
+#[derive(Debug)]
+pub enum ApplicationInput {
+    /// 申请证书及印章 on the home screen.
+    Start,
+    /// A customer's step (the runtime refuses anything a device, the store
+    /// or the CA must say).
+    Step(Box<ApplicationEvent>),
 }
 
 type Handler = Box<dyn FnMut(UiEvent)>;
@@ -68,12 +92,13 @@ pub(crate) struct Shared {
     handler: RefCell<Option<Handler>>,
     pub(crate) lang: RefCell<Lang>,
     pub(crate) pin: RefCell<PinEntry>,
-    shown: RefCell<Shown>,
+    pub(crate) shown: RefCell<Shown>,
 }
 
 #[derive(Default)]
-struct Shown {
-    renewal: Option<(RenewalState, ViewContext, bool)>,
+pub(crate) struct Shown {
+    pub(crate) renewal: Option<(RenewalState, ViewContext, bool)>,
+    lookup: Option<LookupState>,
     status: Option<StatusView>,
 }
 
@@ -204,29 +229,22 @@ impl KioskUi {
             .set_notice(text.as_str().into());
     }
 
-    /// Shows the contact and invoice details on file on 确认信息 (the form
-    /// to change them comes with the on-screen keyboard).
-    pub fn show_confirm_details(
-        &self,
-        certificate: &kiosk_domain::order::renewal::CertificateSummary,
-        contact: &kiosk_domain::order::renewal::Contact,
-        invoice: &kiosk_domain::order::renewal::InvoiceInfo,
-        amount: kiosk_domain::money::Fen,
-    ) {
-        let view = view_model::confirm_view(certificate, Some(contact), Some(invoice), amount);
-        crate::confirm_adapter::show(&self.window, &view);
+    /// Shows 查询订单 as its flow stands.
+    pub fn show_lookup(&self, state: &LookupState) {
+        let before = self.shared.shown.borrow_mut().lookup.replace(state.clone());
+        crate::lookup_adapter::show(&self.window, state, before.as_ref(), self.lang());
     }
 
-    /// Fills the lookup's order number from a scanned receipt, or says why
-    /// none was read (the mobile is still typed: the receipt alone must not
-    /// open an order).
-    pub fn show_scan_result(&self, result: Result<&OrderNumber, String>) {
-        crate::lookup_adapter::show_scan(&self.window, result);
-    }
-
-    /// Shows the lookup's answer: the order found, or why none is shown.
-    pub fn show_lookup_result(&self, result: Result<&Order, String>) {
-        crate::lookup_adapter::show_result(&self.window, result, self.lang());
+    /// Shows the application as its flow stands. Its screens are not on the
+    /// kiosk yet: 申请证书及印章 sends customers to the counter (see
+    /// `home_adapter`), and an application resumed from the journal shows
+    /// the same, with the way home (which ends it).
+    pub fn show_application(&self, state: &ApplicationState) {
+        if !matches!(state, ApplicationState::Home) {
+            self.window
+                .global::<AppAdapter>()
+                .set_screen(Screen::ApplyAtCounter);
+        }
     }
 
     /// Wipes everything the customer entered or was shown and goes home:
@@ -251,7 +269,9 @@ fn wipe(window: &AppWindow, shared: &Shared) {
     shared.pin.borrow_mut().clear();
     crate::pin_adapter::show_entered(window, 0);
     crate::lookup_adapter::clear(window);
+    crate::payment_adapter::clear(window);
     shared.shown.borrow_mut().renewal = None;
+    shared.shown.borrow_mut().lookup = None;
     let app = window.global::<AppAdapter>();
     app.set_staff_called(false);
     app.set_idle_warning(false);
@@ -331,9 +351,13 @@ fn show_status(window: &AppWindow, status: &StatusView, lang: Lang) {
     let rows: Vec<DeviceRow> = status
         .devices
         .iter()
-        .map(|(d, ok)| DeviceRow {
+        .map(|(d, health)| DeviceRow {
             name: view_model::device_name(*d, lang).into(),
-            ok: *ok,
+            state: match health {
+                None => 0,
+                Some(true) => 1,
+                Some(false) => 2,
+            },
         })
         .collect();
     app.set_devices(ModelRc::new(VecModel::from(rows)));
@@ -364,6 +388,10 @@ fn show_renewal_view(window: &AppWindow, shared: &Shared, view: &RenewalView) {
         RenewalView::Payment(v) => {
             crate::payment_adapter::show(window, v);
             Screen::Payment
+        }
+        RenewalView::Counter(v) => {
+            crate::payment_adapter::show_counter(window, v);
+            Screen::Counter
         }
         RenewalView::Installing(v) => {
             crate::install_adapter::show_installing(window, v);

@@ -1,7 +1,7 @@
 //! 选择证书.
 #![forbid(unsafe_code)]
 
-use crate::app_adapter::{Shared, UiEvent};
+use crate::app_adapter::{RenewalInput, Shared, UiEvent};
 use crate::view_model::CertificatesView;
 use crate::{AppWindow, CertificateRow, CertificatesAdapter};
 use slint::{ComponentHandle, ModelRc, VecModel};
@@ -11,7 +11,7 @@ pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
     let s = Rc::clone(shared);
     window.global::<CertificatesAdapter>().on_choose(move |i| {
         if let Ok(i) = usize::try_from(i) {
-            s.emit(UiEvent::ChooseCertificate(i));
+            s.emit(UiEvent::Renewal(RenewalInput::ChooseCertificate(i)));
         }
     });
 }

@@ -1,19 +1,47 @@
-//! 确认信息 (display of the view model; the input form comes with the
-//! on-screen keyboard in part 2).
+//! 确认信息: the details on file, shown in full for the customer to check
+//! (the form to type or change them comes with the on-screen keyboard).
 #![forbid(unsafe_code)]
 
-use crate::app_adapter::{Shared, UiEvent};
-use crate::view_model::ConfirmView;
-use crate::{AppWindow, ConfirmAdapter};
+use crate::app_adapter::{RenewalInput, Shared, UiEvent};
+use crate::view_model::{ConfirmView, Notice, notice_text};
+use crate::{AppAdapter, AppWindow, ConfirmAdapter};
+use kiosk_domain::flow::renewal::{HolderLookup, RenewalState};
 use slint::ComponentHandle;
 use std::rc::Rc;
 
 pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
     let adapter = window.global::<ConfirmAdapter>();
+    let (s, weak) = (Rc::clone(shared), window.as_weak());
+    adapter.on_confirm(move || {
+        // What is confirmed is what the screen shows: the details on file.
+        let shown = s
+            .shown
+            .borrow()
+            .renewal
+            .as_ref()
+            .and_then(|(state, ..)| match state {
+                RenewalState::ConfirmingInfo {
+                    on_file: HolderLookup::Found(details),
+                    ..
+                } => Some(details.as_ref().clone()),
+                _ => None,
+            });
+        match shown {
+            Some(details) => {
+                s.emit(UiEvent::Renewal(RenewalInput::ConfirmInfo(Box::new(
+                    details,
+                ))));
+            }
+            None => {
+                if let Some(w) = weak.upgrade() {
+                    let text = notice_text(Notice::ContactsMissing, s.lang());
+                    w.global::<AppAdapter>().set_notice(text.as_str().into());
+                }
+            }
+        }
+    });
     let s = Rc::clone(shared);
-    adapter.on_confirm(move || s.emit(UiEvent::ConfirmInfo));
-    let s = Rc::clone(shared);
-    adapter.on_back(move || s.emit(UiEvent::Back));
+    adapter.on_back(move || s.emit(UiEvent::Renewal(RenewalInput::Back)));
 }
 
 pub(crate) fn show(window: &AppWindow, view: &ConfirmView) {

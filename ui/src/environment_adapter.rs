@@ -1,7 +1,7 @@
 //! 环境检测: checking, or what is missing and what to do.
 #![forbid(unsafe_code)]
 
-use crate::app_adapter::{Shared, UiEvent};
+use crate::app_adapter::{RenewalInput, Shared, UiEvent};
 use crate::view_model::BlockedView;
 use crate::{AppWindow, EnvironmentAdapter};
 use slint::ComponentHandle;
@@ -11,7 +11,7 @@ pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
     let s = Rc::clone(shared);
     window
         .global::<EnvironmentAdapter>()
-        .on_retry(move || s.emit(UiEvent::Retry));
+        .on_retry(move || s.emit(UiEvent::Renewal(RenewalInput::Retry)));
 }
 
 pub(crate) fn show(window: &AppWindow, view: &BlockedView) {

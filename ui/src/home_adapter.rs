@@ -1,7 +1,7 @@
 //! 首页: the four services.
 #![forbid(unsafe_code)]
 
-use crate::app_adapter::{Shared, UiEvent};
+use crate::app_adapter::{LookupInput, RenewalInput, Shared, UiEvent};
 use crate::{AppAdapter, AppWindow, HomeAdapter, Screen};
 use slint::ComponentHandle;
 use std::rc::Rc;
@@ -9,16 +9,22 @@ use std::rc::Rc;
 pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
     let home = window.global::<HomeAdapter>();
     let s = Rc::clone(shared);
-    home.on_renew(move || s.emit(UiEvent::StartRenewal));
+    home.on_renew(move || s.emit(UiEvent::Renewal(RenewalInput::Start)));
     let s = Rc::clone(shared);
-    home.on_apply(move || s.emit(UiEvent::StartApplication));
+    let weak = window.as_weak();
+    home.on_apply(move || {
+        if let Some(w) = weak.upgrade() {
+            w.global::<AppAdapter>().set_screen(Screen::ApplyAtCounter);
+        }
+        s.emit(UiEvent::AwayFromHome);
+    });
     let s = Rc::clone(shared);
     let weak = window.as_weak();
     home.on_lookup(move || {
         if let Some(w) = weak.upgrade() {
             w.global::<AppAdapter>().set_screen(Screen::Lookup);
         }
-        s.emit(UiEvent::OpenLookup);
+        s.emit(UiEvent::Lookup(LookupInput::Open));
     });
     let s = Rc::clone(shared);
     let weak = window.as_weak();
@@ -26,6 +32,6 @@ pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
         if let Some(w) = weak.upgrade() {
             w.global::<AppAdapter>().set_screen(Screen::Help);
         }
-        s.emit(UiEvent::OpenHelp);
+        s.emit(UiEvent::AwayFromHome);
     });
 }

@@ -1,7 +1,7 @@
 //! 安装证书, 完成更新 and 异常恢复.
 #![forbid(unsafe_code)]
 
-use crate::app_adapter::{Shared, UiEvent};
+use crate::app_adapter::{RenewalInput, Shared, UiEvent};
 use crate::view_model::{DoneView, InstallView, RecoveryView};
 use crate::{AppWindow, DoneAdapter, InstallAdapter, InstallRow, RecoveryAdapter};
 use slint::{ComponentHandle, ModelRc, VecModel};
@@ -11,11 +11,11 @@ pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
     let s = Rc::clone(shared);
     window
         .global::<RecoveryAdapter>()
-        .on_reinstall(move || s.emit(UiEvent::Reinstall));
+        .on_reinstall(move || s.emit(UiEvent::Renewal(RenewalInput::Reinstall)));
     let s = Rc::clone(shared);
     window
         .global::<DoneAdapter>()
-        .on_finish(move || s.emit(UiEvent::Finish));
+        .on_finish(move || s.emit(UiEvent::Renewal(RenewalInput::Finish)));
 }
 
 pub(crate) fn show_installing(window: &AppWindow, view: &InstallView) {
@@ -44,5 +44,7 @@ pub(crate) fn show_recovery(window: &AppWindow, view: &RecoveryView) {
 pub(crate) fn show_done(window: &AppWindow, view: &DoneView) {
     let a = window.global::<DoneAdapter>();
     a.set_order_number(view.order_number.as_str().into());
+    a.set_valid_until(view.valid_until.as_str().into());
+    a.set_receipt(crate::payment_adapter::receipt_state(view.receipt));
     a.set_key_in(view.key_in);
 }

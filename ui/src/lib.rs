@@ -46,4 +46,4 @@ pub mod pin_entry;
 pub mod qr;
 pub mod view_model;
 
-pub use app_adapter::{KioskUi, UiEvent};
+pub use app_adapter::{ApplicationInput, KioskUi, LookupInput, RenewalInput, UiEvent};

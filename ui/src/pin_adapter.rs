@@ -2,7 +2,7 @@
 //! their count only, and OK hands the PIN out once and clears the pad.
 #![forbid(unsafe_code)]
 
-use crate::app_adapter::{Shared, UiEvent};
+use crate::app_adapter::{RenewalInput, Shared, UiEvent};
 use crate::view_model::PinView;
 use crate::{AppWindow, PinAdapter};
 use kiosk_domain::ports::key_writer::PIN_LEN;
@@ -40,7 +40,7 @@ pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
             if let Some(w) = weak.upgrade() {
                 show_entered(&w, 0);
             }
-            s.emit(UiEvent::PinEntered(pin));
+            s.emit(UiEvent::Renewal(RenewalInput::Pin(pin)));
         }
     });
 }

@@ -9,13 +9,14 @@
 
 use kiosk_domain::flow::StepContext;
 use kiosk_domain::flow::renewal::{
-    Candidate, EnvironmentProblem, InstallAction, InstallFailure, PinOutcome, PinPurpose,
-    RenewalState,
+    Candidate, EnvironmentProblem, HolderLookup, InstallAction, InstallFailure, PinOutcome,
+    PinPurpose, RenewalState,
 };
 use kiosk_domain::lang::{Lang, Localized};
 use kiosk_domain::money::Fen;
 use kiosk_domain::order::renewal::{CertificateSummary, Contact, InstallStep, InvoiceInfo};
 use kiosk_domain::order::{Order, OrderDetails};
+use kiosk_domain::ports::printer::PrintOutcome;
 use time::OffsetDateTime;
 
 /// What a view needs besides the state: the customer's language and the
@@ -44,6 +45,7 @@ pub enum RenewalView {
     PinLocked,
     Confirm(ConfirmView),
     Payment(PaymentView),
+    Counter(CounterView),
     Installing(InstallView),
     Recovery(RecoveryView),
     Done(DoneView),
@@ -94,6 +96,32 @@ pub fn blocked_view(problem: EnvironmentProblem, lang: Lang) -> BlockedView {
                 "Please check that this is the USB Key you use for business. To get a new certificate, go home and choose “Apply for certificate and seal”.",
             ),
             false,
+        ),
+        EnvironmentProblem::OldKeyMissing => (
+            pick(
+                lang,
+                "USB Key中找不到该证书的私钥",
+                "The private key of this certificate is not on the USB Key",
+            ),
+            pick(
+                lang,
+                "无法为该证书办理自助更新，您未支付任何费用。请联系工作人员，或到柜台办理。",
+                "This certificate cannot be renewed here; you have paid nothing. Please ask staff, or go to the counter.",
+            ),
+            true,
+        ),
+        EnvironmentProblem::NewKeyUnavailable => (
+            pick(
+                lang,
+                "这个USB Key无法生成与原证书相同类型的新密钥",
+                "This USB Key cannot make a new key of the same kind as the old certificate's",
+            ),
+            pick(
+                lang,
+                "您未支付任何费用。请到柜台办理，工作人员会为您更换或处理USB Key。",
+                "You have paid nothing. Please go to the counter: staff will replace or set up the USB Key.",
+            ),
+            true,
         ),
         EnvironmentProblem::KeyReaderFault => (
             pick(
@@ -313,6 +341,15 @@ pub fn remaining(expires_at: OffsetDateTime, now: OffsetDateTime, lang: Lang) ->
     }
 }
 
+/// 到柜台支付: the order waits for the counter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CounterView {
+    pub order_number: String,
+    pub amount: String,
+    /// What the printer said (`None`: still printing).
+    pub receipt: Option<PrintOutcome>,
+}
+
 /// 安装证书: the five recorded steps and how far the install is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InstallView {
@@ -465,6 +502,10 @@ pub fn recovery_view(order: &Order, failure: InstallFailure, lang: Lang) -> Reco
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DoneView {
     pub order_number: String,
+    /// The new certificate's expiry, `YYYY-MM-DD` (empty when not known).
+    pub valid_until: String,
+    /// What the printer said (`None`: still printing).
+    pub receipt: Option<PrintOutcome>,
     /// Whether to show 请取走您的USB Key.
     pub key_in: bool,
 }
@@ -512,12 +553,22 @@ pub fn renewal_view(state: &RenewalState, ctx: &ViewContext, key_in: bool) -> Re
             verifying: true,
         }),
         RenewalState::PinLocked { .. } => RenewalView::PinLocked,
-        RenewalState::ConfirmingInfo { certificate, .. } => RenewalView::Confirm(confirm_view(
+        RenewalState::ConfirmingInfo {
             certificate,
-            None,
-            None,
-            ctx.flow.renewal_price,
-        )),
+            on_file,
+            ..
+        } => {
+            let found = match on_file {
+                HolderLookup::Found(details) => Some(&**details),
+                HolderLookup::NotAsked | HolderLookup::Asking | HolderLookup::NothingOnFile => None,
+            };
+            RenewalView::Confirm(confirm_view(
+                certificate,
+                found.map(|(c, _)| c),
+                found.map(|(_, i)| i),
+                ctx.flow.renewal_price,
+            ))
+        }
         RenewalState::CreatingOrder {
             certificate,
             contact,
@@ -544,14 +595,31 @@ pub fn renewal_view(state: &RenewalState, ctx: &ViewContext, key_in: bool) -> Re
                 .unwrap_or_default(),
             offline: !ca_online,
         }),
+        RenewalState::PayingAtCounter {
+            order,
+            amount,
+            receipt,
+            ..
+        } => RenewalView::Counter(CounterView {
+            order_number: order.to_string(),
+            amount: amount.to_string(),
+            receipt: *receipt,
+        }),
         RenewalState::Installing { order, .. } => {
             RenewalView::Installing(install_view(order, lang))
         }
         RenewalState::InstallPending { order, failure, .. } => {
             RenewalView::Recovery(recovery_view(order, *failure, lang))
         }
-        RenewalState::Done { order, .. } => RenewalView::Done(DoneView {
+        RenewalState::Done {
+            order,
+            valid_until,
+            receipt,
+            ..
+        } => RenewalView::Done(DoneView {
             order_number: order.to_string(),
+            valid_until: valid_until.map(date).unwrap_or_default(),
+            receipt: *receipt,
             key_in,
         }),
     }
@@ -641,7 +709,9 @@ pub enum Device {
 pub struct StatusView {
     pub online: bool,
     pub queue: u32,
-    pub devices: Vec<(Device, bool)>,
+    /// Each device with what it last reported: `Some(true)` it answers,
+    /// `Some(false)` it does not, `None` not known yet (or it cannot say).
+    pub devices: Vec<(Device, Option<bool>)>,
 }
 
 /// Messages shown above the status strip.

@@ -48,11 +48,14 @@ fn renew_on_home_reaches_the_adapter() {
     find(&ui, "更新证书").invoke_accessible_default_action();
     assert!(matches!(
         events.borrow().as_slice(),
-        [UiEvent::StartRenewal]
+        [UiEvent::Renewal(kiosk_ui::RenewalInput::Start)]
     ));
     // The other tiles, by touch.
     find(&ui, "帮助中心").mock_single_click(slint::platform::PointerEventButton::Left);
-    assert!(matches!(events.borrow().last(), Some(UiEvent::OpenHelp)));
+    assert!(matches!(
+        events.borrow().last(),
+        Some(UiEvent::AwayFromHome)
+    ));
     assert_eq!(ui.screen(), kiosk_ui::Screen::Help);
 }
 
@@ -97,7 +100,9 @@ fn pin_pad_shows_dots_only_and_hands_the_pin_out_once() {
     let events = events.borrow();
     assert_eq!(events.len(), 1, "the PIN goes out once");
     match &events[0] {
-        UiEvent::PinEntered(pin) => assert_eq!(pin.expose(), b"246809"),
+        UiEvent::Renewal(kiosk_ui::RenewalInput::Pin(pin)) => {
+            assert_eq!(pin.expose(), b"246809");
+        }
         other => panic!("unexpected {other:?}"),
     }
     assert_eq!(

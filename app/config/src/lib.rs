@@ -53,6 +53,14 @@ pub struct Config {
     pub ui: UiConfig,
     pub camera: CameraConfig,
     pub key_writer: KeyWriterConfig,
+    pub application: ApplicationConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationConfig {
+    /// The version of the application agreement shown and accepted.
+    pub agreement_version: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

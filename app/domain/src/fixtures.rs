@@ -70,6 +70,7 @@ pub fn renewal_order(seq: u32) -> Order {
             },
             invoice: invoice(),
             install: InstallProgress::default(),
+            new_certificate: None,
         }),
     )
 }
@@ -126,7 +127,8 @@ pub fn application_order(seq: u32) -> Order {
 }
 
 /// The step context of every fixture: 2026-11-23 10:00 UTC, a clock floor of
-/// 2026-11-01, the default renewal window, and a renewal price of 300.00 yuan.
+/// 2026-11-01, the default renewal window, a renewal price of 300.00 yuan,
+/// and payments polled every 2 s.
 #[must_use]
 pub fn step_context() -> crate::flow::StepContext {
     crate::flow::StepContext {
@@ -134,5 +136,6 @@ pub fn step_context() -> crate::flow::StepContext {
         floor: crate::clock::ClockFloor::new(datetime!(2026-11-01 00:00 UTC)),
         window: crate::renewal_window::RenewalWindow::default(),
         renewal_price: Fen(30_000),
+        payment_poll: std::time::Duration::from_secs(2),
     }
 }

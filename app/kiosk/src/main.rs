@@ -11,6 +11,7 @@
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use kiosk::clock::SystemClock;
 use kiosk::runtime::Command as FlowCommand;
 use kiosk::ui_port::{self, UiPort, UiSender};
 use kiosk::{demo, notify, wiring};
@@ -110,7 +111,12 @@ fn run(config: &Config, windowed: bool, exit_after_first_frame: bool) -> Result<
     ui.on_event(move |event| {
         let _ = events.send(FlowCommand::Ui(event));
     });
-    let parts = wiring::build(config, UiSender::new(update_tx, true))?;
+    let parts = wiring::build(
+        config,
+        UiSender::new(update_tx, true),
+        command_tx.clone(),
+        std::sync::Arc::new(SystemClock),
+    )?;
     let flow = parts.flow;
     let flow_thread = std::thread::Builder::new()
         .name("kiosk-flow".to_owned())
@@ -152,11 +158,11 @@ fn run(config: &Config, windowed: bool, exit_after_first_frame: bool) -> Result<
 
     notify::send("STOPPING=1");
     let _ = command_tx.send(FlowCommand::Stop);
-    match flow_thread.join() {
-        Ok(result) => result?,
-        Err(_) => anyhow::bail!("the flow thread panicked"),
+    if flow_thread.join().is_err() {
+        anyhow::bail!("the flow thread panicked");
     }
     drop(parts.sync);
+    parts.io.shutdown_timeout(std::time::Duration::from_secs(5));
     if undrawn.get() {
         anyhow::bail!("the kiosk could not draw its screen");
     }

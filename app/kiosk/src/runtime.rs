@@ -1,34 +1,139 @@
-//! The flow thread: the one place where the renewal flow steps.
+//! The flow thread: one loop for every flow.
 //!
-//! It owns the driver (which journals every state before its effects run)
-//! and the effects' world, takes the customer's actions from the screen
-//! thread over a channel, and sends back what the screens must show. Ticks
-//! (every 250 ms) drive the idle timer, payment polling, the key watch and
-//! the status strip.
+//! Each flow is a [`FlowSlot`] (its driver, its executor and how its screens
+//! show it; see [`crate::slot`]). The loop knows none of them by name: it
+//! hands each customer action to the slots until one takes it, brings the
+//! answers of slow effects (CA calls, the camera) back to the slot that
+//! started them, and tells every slot with a customer in it what happens to
+//! the kiosk as a whole ([`Signal`]: home, idle, the key, the network).
+//!
+//! Nothing here blocks: slow work runs on the sync runtime or a thread of
+//! its own ([`Answers`]) and comes back as a [`Command::Answer`]. The loop
+//! sleeps until the next deadline any part asks for (a flow's timer or
+//! retry, the idle countdown, the key watch, the link check), measured on
+//! the [`Clock`] it is given, so a test drives it on a manual clock.
 
-use crate::idle::{IdleAction, IdleTimer};
-use crate::renewal_io::{FLOW, FORMAT, Notice, RenewalIo};
+use crate::clock::Clock;
+use crate::link::Link;
 use crate::ui_port::{UiSender, UiUpdate};
 use kiosk_domain::clock::ClockFloor;
-use kiosk_domain::flow::driver::{Driver, Renewal, Saved};
-use kiosk_domain::flow::renewal::{InstallFailure, RenewalEvent, RenewalState};
-use kiosk_domain::flow::{SessionId, StepContext};
+use kiosk_domain::flow::StepContext;
+use kiosk_domain::flow::driver::{Signal, Ticket};
+use kiosk_domain::flow::idle::{IdleAction, IdleTimer};
 use kiosk_domain::money::Fen;
-use kiosk_domain::order::renewal::{CertificateSummary, Contact, InvoiceInfo};
 use kiosk_domain::renewal_window::RenewalWindow;
 use kiosk_sync_client::SyncState;
 use kiosk_ui::UiEvent;
 use kiosk_ui::view_model::{Device, StatusView};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::any::Any;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
-/// What the screen thread sends.
-#[derive(Debug)]
+/// What reaches the flow thread.
 pub enum Command {
+    /// A customer's action on the screen.
     Ui(UiEvent),
-    /// Shut down after the current step (the journal already holds it).
+    /// The answer of an effect that ran elsewhere.
+    Answer(Answer),
+    /// What the device checks found (printer, camera).
+    Devices(Vec<(Device, Option<bool>)>),
+    /// Shut down after the current step (the journals already hold it).
     Stop,
+}
+
+impl std::fmt::Debug for Answer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Answer")
+            .field("flow", &self.flow)
+            .field("ticket", &self.ticket)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Ui(e) => f.debug_tuple("Ui").field(e).finish(),
+            Self::Answer(a) => a.fmt(f),
+            Self::Devices(d) => f.debug_tuple("Devices").field(d).finish(),
+            Self::Stop => f.write_str("Stop"),
+        }
+    }
+}
+
+/// The answer of an effect started elsewhere: for flow `flow`, run `ticket`;
+/// `event` is what that flow's executor completes (see
+/// [`crate::slot::FlowExecutor::finish`]).
+pub struct Answer {
+    pub flow: &'static str,
+    pub ticket: Ticket,
+    pub event: Box<dyn Any + Send>,
+}
+
+/// Runs the slow part of an effect off the flow thread and sends its answer
+/// back as a [`Command::Answer`].
+#[derive(Debug, Clone)]
+pub struct Answers {
+    tx: Sender<Command>,
+    runtime: tokio::runtime::Handle,
+}
+
+impl Answers {
+    #[must_use]
+    pub fn new(tx: Sender<Command>, runtime: tokio::runtime::Handle) -> Self {
+        Self { tx, runtime }
+    }
+
+    /// Runs `work` on the sync runtime; its output is `flow`'s event.
+    pub fn spawn<E, W>(&self, flow: &'static str, ticket: Ticket, work: W)
+    where
+        E: Send + 'static,
+        W: Future<Output = E> + Send + 'static,
+    {
+        let tx = self.tx.clone();
+        self.runtime.spawn(async move {
+            let event = work.await;
+            let _ = tx.send(Command::Answer(Answer {
+                flow,
+                ticket,
+                event: Box::new(event),
+            }));
+        });
+    }
+
+    /// Runs blocking `work` (a camera, say) on the runtime's blocking pool.
+    pub fn spawn_blocking<E, W>(&self, flow: &'static str, ticket: Ticket, work: W)
+    where
+        E: Send + 'static,
+        W: FnOnce() -> E + Send + 'static,
+    {
+        let tx = self.tx.clone();
+        self.runtime.spawn_blocking(move || {
+            let event = work();
+            let _ = tx.send(Command::Answer(Answer {
+                flow,
+                ticket,
+                event: Box::new(event),
+            }));
+        });
+    }
+
+    /// Runs `work` on the runtime, answering nobody (a probe).
+    pub fn detach<W>(&self, work: W)
+    where
+        W: Future<Output = ()> + Send + 'static,
+    {
+        self.runtime.spawn(work);
+    }
+
+    /// Sends a command to the flow thread (device reports); `false` once
+    /// the flow thread is gone.
+    pub fn send(&self, command: Command) -> bool {
+        self.tx.send(command).is_ok()
+    }
 }
 
 /// The rules' inputs that do not change per step.
@@ -37,442 +142,497 @@ pub struct Rules {
     pub floor: ClockFloor,
     pub window: RenewalWindow,
     pub renewal_price: Fen,
+    pub payment_poll: Duration,
 }
 
-/// Where the contact and invoice details on file come from (the CA's
-/// record of the certificate's holder). `None`: not known here.
-pub trait ContactsOnFile: Send {
-    fn lookup(&self, certificate: &CertificateSummary) -> Option<(Contact, InvoiceInfo)>;
+/// What a slot is given with each input.
+#[derive(Debug)]
+pub struct Cx {
+    pub now: Instant,
+    pub step: StepContext,
+    pub ui: UiSender,
+    /// Whether a key is in the key writer (last seen).
+    pub key_in: bool,
+    /// Whether this slot's screens are the ones on show.
+    pub shown: bool,
 }
 
-/// The flow thread's state.
+/// One flow in the runtime: its driver, its executor, its screens.
+pub trait FlowSlot: Send {
+    /// The flow's name (answers are addressed by it).
+    fn name(&self) -> &'static str;
+    /// Whether a customer is in this flow (it is not at home).
+    fn active(&self) -> bool;
+    /// Runs what its journal still holds (at start).
+    fn resume(&mut self, cx: &Cx);
+    /// Takes a customer's action that belongs to this flow, or gives it back.
+    fn on_ui(&mut self, event: UiEvent, cx: &Cx) -> Option<UiEvent>;
+    /// Something happened to the kiosk as a whole.
+    fn on_signal(&mut self, signal: Signal, cx: &Cx);
+    /// The answer of one of its effects that ran elsewhere.
+    fn on_answer(&mut self, ticket: Ticket, event: Box<dyn Any + Send>, cx: &Cx);
+    /// When it next wants [`FlowSlot::on_timeout`].
+    fn poll_timeout(&self) -> Option<Instant>;
+    fn on_timeout(&mut self, cx: &Cx);
+    /// Sends its state to the screens.
+    fn show(&self, cx: &Cx);
+    /// Whether a failed effect (or save) waits to be tried again.
+    fn failing(&self) -> bool;
+    /// How often its screen is redrawn as time passes (a countdown), if at all.
+    fn redraw_every(&self) -> Option<Duration>;
+}
+
+/// Whether a key is in the key writer, asked without waiting: `None` when
+/// the writer is busy with an operation (asked again next time), `Some(Err)`
+/// when it does not answer.
+pub trait KeyWatch: Send {
+    fn poll(&mut self) -> Option<Result<bool, String>>;
+}
+
+/// A device whose health the status strip shows, checked off the flow thread.
+pub trait DeviceCheck: Send {
+    fn device(&self) -> Device;
+    /// `Some(true)`: it answers; `Some(false)`: it does not; `None`: it
+    /// cannot be asked (a one-way printer link).
+    fn check(&mut self) -> Option<bool>;
+}
+
+/// How often the key is looked for, the CA's link looked at, and the
+/// printer and camera checked.
+const KEY_WATCH: Duration = Duration::from_secs(1);
+const LINK_WATCH: Duration = Duration::from_secs(1);
+const DEVICE_WATCH: Duration = Duration::from_secs(30);
+
+/// The flow thread.
 pub struct FlowRuntime {
-    driver: Driver<Renewal>,
-    io: RenewalIo,
+    slots: Vec<Box<dyn FlowSlot>>,
+    clock: Arc<dyn Clock>,
     rules: Rules,
     idle: IdleTimer,
     ui: UiSender,
-    sync: Option<watch::Receiver<SyncState>>,
-    contacts: Option<Box<dyn ContactsOnFile>>,
-    /// The details shown on 确认信息 and sent with `InfoConfirmed`.
-    prefill: Option<(Contact, InvoiceInfo)>,
-    payment_poll: Duration,
-    next_payment_poll: Instant,
-    next_key_check: Instant,
-    next_redraw: Instant,
-    next_purge: Instant,
-    retention: time::Duration,
+    answers: Option<Answers>,
+    key: Option<Box<dyn KeyWatch>>,
     key_in: bool,
-    last_status: Option<StatusView>,
-    last_online: Option<bool>,
-    devices: Vec<(Device, bool)>,
-    scanner: Option<Scanner>,
-    /// A screen outside the flow is open (查询订单, 帮助中心): it may hold
-    /// what the customer typed, so the idle timer runs there too.
-    away_from_home: bool,
-    /// When to run a failed effect again.
-    retry_at: Option<Instant>,
-}
-
-/// How long a failed effect waits before it runs again.
-const EFFECT_RETRY: Duration = Duration::from_secs(3);
-
-/// The camera for 查询订单 and what the receipts' QR codes start with.
-#[derive(Debug, Clone)]
-pub struct Scanner {
-    pub camera: kiosk_config::CameraSource,
-    pub follow_url_base: String,
-    /// How long the camera looks before giving up.
-    pub limit: Duration,
+    key_writer_ok: Option<bool>,
+    next_key_check: Instant,
+    link: Option<Link>,
+    online: Option<bool>,
+    next_link_check: Instant,
+    sync: Option<watch::Receiver<SyncState>>,
+    queue: u32,
+    checks: Vec<Box<dyn DeviceCheck>>,
+    devices: Vec<(Device, Option<bool>)>,
+    status: Option<StatusView>,
+    /// A screen outside the flows is open (帮助中心): the idle timer runs.
+    away: bool,
+    /// The slot on screen.
+    focus: Option<usize>,
+    next_redraw: Option<Instant>,
+    fault_shown: bool,
 }
 
 impl std::fmt::Debug for FlowRuntime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FlowRuntime")
-            .field("state", &crate::state_name(self.driver.state()))
+            .field(
+                "flows",
+                &self.slots.iter().map(|s| s.name()).collect::<Vec<_>>(),
+            )
+            .field("focus", &self.focus)
             .finish_non_exhaustive()
     }
 }
 
-/// The kiosk's own fault: the flow cannot go on (store broken).
-#[derive(Debug, thiserror::Error)]
-#[error("the renewal flow stopped: {0}")]
-pub struct FlowFault(String);
-
 impl FlowRuntime {
-    /// The runtime at the journal's last state (home on a new store).
-    ///
-    /// # Errors
-    /// The journal cannot be read.
-    pub fn new(
-        io: RenewalIo,
-        rules: Rules,
-        idle: IdleTimer,
-        ui: UiSender,
-        payment_poll: Duration,
-    ) -> Result<Self, FlowFault> {
-        let saved = io
-            .store
-            .load_flow_state(FLOW, FORMAT)
-            .map_err(|e| FlowFault(e.to_string()))?
-            .unwrap_or(Saved {
-                state: RenewalState::Home,
-                pending: Vec::new(),
-            });
-        let now = Instant::now();
-        Ok(Self {
-            driver: Driver::new(saved),
-            io,
+    #[must_use]
+    pub fn new(clock: Arc<dyn Clock>, rules: Rules, idle: IdleTimer, ui: UiSender) -> Self {
+        let now = clock.now();
+        Self {
+            slots: Vec::new(),
+            clock,
             rules,
             idle,
             ui,
-            sync: None,
-            contacts: None,
-            prefill: None,
-            payment_poll,
-            next_payment_poll: now,
-            next_key_check: now,
-            next_redraw: now,
-            next_purge: now,
-            retention: time::Duration::days(30),
+            answers: None,
+            key: None,
             key_in: false,
-            last_status: None,
-            last_online: None,
+            key_writer_ok: None,
+            next_key_check: now,
+            link: None,
+            online: None,
+            next_link_check: now,
+            sync: None,
+            queue: 0,
+            checks: Vec::new(),
             devices: Vec::new(),
-            scanner: None,
-            away_from_home: false,
-            retry_at: None,
-        })
+            status: None,
+            away: false,
+            focus: None,
+            next_redraw: None,
+            fault_shown: false,
+        }
     }
 
-    /// Follows the outbox worker's state (status strip, online/offline).
+    /// Adds a flow.
+    #[must_use]
+    pub fn with_flow(mut self, slot: Box<dyn FlowSlot>) -> Self {
+        self.slots.push(slot);
+        self
+    }
+
+    /// Where slow work runs (device checks, link probes).
+    #[must_use]
+    pub fn with_answers(mut self, answers: Answers) -> Self {
+        self.answers = Some(answers);
+        self
+    }
+
+    /// The key writer's presence watch.
+    #[must_use]
+    pub fn with_key_watch(mut self, key: Box<dyn KeyWatch>) -> Self {
+        self.key = Some(key);
+        self
+    }
+
+    /// The CA link whose last exchanges say online or offline.
+    #[must_use]
+    pub fn with_link(mut self, link: Link) -> Self {
+        self.link = Some(link);
+        self
+    }
+
+    /// The outbox worker's state (the queue on the status strip).
     #[must_use]
     pub fn with_sync(mut self, sync: watch::Receiver<SyncState>) -> Self {
         self.sync = Some(sync);
         self
     }
 
+    /// A device checked for the status strip.
     #[must_use]
-    pub fn with_contacts(mut self, contacts: Box<dyn ContactsOnFile>) -> Self {
-        self.contacts = Some(contacts);
+    pub fn with_device_check(mut self, check: Box<dyn DeviceCheck>) -> Self {
+        self.devices.push((check.device(), None));
+        self.checks.push(check);
         self
     }
 
-    /// How long personal data may stay after all (spec §6).
-    #[must_use]
-    pub fn with_retention(mut self, retention: time::Duration) -> Self {
-        self.retention = retention;
-        self
-    }
-
-    /// The camera that reads receipts' QR codes on 查询订单.
-    #[must_use]
-    pub fn with_scanner(mut self, scanner: Scanner) -> Self {
-        self.scanner = Some(scanner);
-        self
-    }
-
-    /// The devices shown on the status strip.
-    #[must_use]
-    pub fn with_devices(mut self, devices: Vec<(Device, bool)>) -> Self {
-        self.devices = devices;
-        self
-    }
-
-    fn ctx(&self) -> StepContext {
+    fn step_context(&self) -> StepContext {
         StepContext {
-            now: time::OffsetDateTime::now_utc(),
+            now: self.clock.wall(),
             floor: self.rules.floor,
             window: self.rules.window,
             renewal_price: self.rules.renewal_price,
+            payment_poll: self.rules.payment_poll,
+        }
+    }
+
+    /// The context for slot `i`.
+    fn cx(&self, i: usize) -> Cx {
+        Cx {
+            now: self.clock.now(),
+            step: self.step_context(),
+            ui: self.ui.clone(),
+            key_in: self.key_in,
+            shown: self.focus.is_none_or(|f| f == i),
         }
     }
 
     /// Runs until `Stop` or the screen thread is gone.
-    ///
-    /// # Errors
-    /// The store failed: the flow cannot be journaled any more.
-    pub fn run(mut self, commands: &Receiver<Command>) -> Result<(), FlowFault> {
-        self.resume();
+    pub fn run(mut self, commands: &Receiver<Command>) {
+        self.start();
         loop {
-            match commands.recv_timeout(Duration::from_millis(250)) {
-                Ok(Command::Ui(event)) => {
-                    self.idle.touch(Instant::now());
-                    self.on_ui(event);
-                }
-                Ok(Command::Stop) | Err(RecvTimeoutError::Disconnected) => return Ok(()),
+            let deadline = self.poll_timeout();
+            match self.clock.recv(commands, deadline) {
+                Ok(Command::Stop) | Err(RecvTimeoutError::Disconnected) => return,
+                Ok(Command::Ui(event)) => self.on_ui(event),
+                Ok(Command::Answer(answer)) => self.on_answer(answer),
+                Ok(Command::Devices(found)) => self.on_devices(found),
                 Err(RecvTimeoutError::Timeout) => {}
             }
-            self.on_tick();
+            self.on_timeout();
+            self.after();
         }
     }
 
-    /// One flow event through the driver, then the screens.
-    fn step(&mut self, event: RenewalEvent) {
-        let ctx = self.ctx();
-        let done = self.driver.handle(event, &ctx, &mut self.io);
-        self.settle(done.map_err(|e| format!("{e:?}")));
-    }
-
-    /// Runs the effects the journal still holds (at start, and to retry).
-    fn resume(&mut self) {
-        let ctx = self.ctx();
-        let done = self.driver.resume(&ctx, &mut self.io);
-        self.settle(done.map_err(|e| format!("{e:?}")));
-    }
-
-    /// After the driver ran: a failed effect (the store refused a write, a
-    /// device answered nonsense) stays in the journal and is tried again in
-    /// a few seconds; every effect is idempotent, so the retry creates
-    /// nothing twice (an order whose fsync failed is found again by its
-    /// session key). The kiosk keeps serving meanwhile.
-    fn settle(&mut self, done: Result<(), String>) {
-        match done {
-            Err(e) => {
-                tracing::error!(error = %e, "an effect failed; trying again shortly");
-                self.retry_at = Some(Instant::now() + EFFECT_RETRY);
-                self.ui.send(UiUpdate::KioskFault);
-            }
-            Ok(()) => {
-                if self.retry_at.take().is_some() {
-                    self.ui.send(UiUpdate::FaultCleared);
+    /// Resumes every flow from its journal.
+    fn start(&mut self) {
+        self.watch_devices();
+        self.check_key();
+        for i in 0..self.slots.len() {
+            let cx = self.cx(i);
+            if let Some(slot) = self.slots.get_mut(i) {
+                slot.resume(&cx);
+                if slot.active() {
+                    self.focus = Some(i);
                 }
             }
         }
-        self.after_step();
+        if let Some(i) = self.focus {
+            self.show(i);
+        }
+        self.after();
     }
 
-    fn after_step(&mut self) {
-        let state = self.driver.state().clone();
-        for notice in self.io.take_notices() {
-            match notice {
-                Notice::SessionWiped => {
-                    self.prefill = None;
-                    self.ui.send(UiUpdate::Wipe);
-                }
-                Notice::TakeYourKey => {
-                    self.key_in = self.io.key_present();
-                    if self.key_in {
-                        self.ui.send(UiUpdate::TakeYourKey);
-                    }
-                }
-                Notice::PrinterFailed => self.ui.send(UiUpdate::PrinterFailed),
-            }
-        }
-        if matches!(state, RenewalState::Done { .. }) {
-            // 完成更新 reminds the customer of their key at once.
-            self.key_in = self.io.key_present();
-        }
-        if let RenewalState::ConfirmingInfo { certificate, .. } = &state
-            && self.prefill.is_none()
-        {
-            self.prefill = self.contacts.as_ref().and_then(|c| c.lookup(certificate));
-        }
-        self.arm_idle();
-        if matches!(state, RenewalState::Paying { qr: Some(_), .. }) {
-            // The first poll after one interval: the customer needs time.
-            self.next_payment_poll = Instant::now() + self.payment_poll;
-        }
-        self.show();
-    }
-
-    /// Sends the current state to the screens (also each second while the
-    /// payment countdown runs).
-    fn show(&mut self) {
-        self.next_redraw = Instant::now() + Duration::from_secs(1);
-        self.ui.send(UiUpdate::Renewal {
-            state: Box::new(self.driver.state().clone()),
-            ctx: self.ctx(),
-            key_in: self.key_in,
-            prefill: self.prefill.clone().map(Box::new),
-        });
-    }
-
-    fn arm_idle(&mut self) {
-        let open = self.away_from_home || !matches!(self.driver.state(), RenewalState::Home);
-        self.idle.arm(open, Instant::now());
-    }
-
-    fn session(&self) -> Option<SessionId> {
-        self.driver.state().session()
+    fn poll_timeout(&self) -> Option<Instant> {
+        let mut deadlines = vec![self.next_key_check, self.next_link_check];
+        deadlines.extend(self.idle.poll_timeout());
+        deadlines.extend(self.next_redraw);
+        deadlines.extend(self.slots.iter().filter_map(|s| s.poll_timeout()));
+        deadlines.into_iter().min()
     }
 
     fn on_ui(&mut self, event: UiEvent) {
-        match event {
-            UiEvent::StartRenewal => {
-                // A fresh random session: it keys the order's creation.
-                self.step(RenewalEvent::Start(SessionId(random_u64())))
+        let now = self.clock.now();
+        self.idle.touch(now);
+        let event = match event {
+            UiEvent::GoHome => {
+                self.away = false;
+                self.signal(Signal::GoHome);
+                return;
             }
-            UiEvent::GoHome | UiEvent::Finish => {
-                self.away_from_home = false;
-                self.step(RenewalEvent::GoHome)
-            }
-            UiEvent::Retry | UiEvent::Reinstall => self.step(RenewalEvent::Retry),
-            UiEvent::ChooseCertificate(i) => self.step(RenewalEvent::CertificateChosen(i)),
-            UiEvent::PinEntered(pin) => {
-                self.io.hand_over_pin(pin);
-                self.step(RenewalEvent::PinSubmitted)
-            }
-            UiEvent::ConfirmInfo => match self.prefill.clone() {
-                Some((contact, invoice)) => {
-                    self.step(RenewalEvent::InfoConfirmed { contact, invoice })
-                }
-                None => self.ui.send(UiUpdate::ContactsMissing),
-            },
-            UiEvent::Back => self.step(RenewalEvent::Back),
-            UiEvent::PayAtCounter => self.step(RenewalEvent::PayAtCounter),
             UiEvent::StillHere => {
                 self.ui.send(UiUpdate::IdleWarning(None));
+                return;
             }
             UiEvent::LargeModeChanged(on) => {
                 self.idle.set_large_mode(on);
+                return;
             }
-            UiEvent::LookupOrder { number, mobile } => {
-                match self.io.store.find_order(&number, &mobile) {
-                    Ok(found) => self.ui.send(UiUpdate::Lookup(found.map(Box::new))),
-                    Err(e) => {
-                        tracing::error!(error = %e, "lookup failed in the store");
-                        self.ui.send(UiUpdate::LookupFailed);
-                    }
-                }
+            UiEvent::AwayFromHome => {
+                self.away = true;
+                return;
             }
-            UiEvent::ScanReceipt => {
-                self.scan_receipt();
-            }
+            UiEvent::LanguageChanged(_) => return,
             UiEvent::CallStaff => {
-                // Audited without personal data: which screen asked.
-                tracing::info!(state = %crate::state_name(self.driver.state()), "staff called");
+                // Without staff mode nobody is told: the screen says so.
+                tracing::info!(focus = ?self.focus.and_then(|i| self.slots.get(i)).map(|s| s.name()), "call for staff (no staff link yet)");
+                return;
             }
-            UiEvent::StartApplication | UiEvent::OpenLookup | UiEvent::OpenHelp => {
-                self.away_from_home = true;
-                self.arm_idle();
+            other => other,
+        };
+        let mut event = Some(event);
+        for i in 0..self.slots.len() {
+            let Some(e) = event.take() else {
+                break;
+            };
+            let cx = self.cx(i);
+            let Some(slot) = self.slots.get_mut(i) else {
+                break;
+            };
+            event = slot.on_ui(e, &cx);
+            if event.is_none() {
+                if slot.active() {
+                    self.focus = Some(i);
+                }
+                self.show(i);
             }
-            UiEvent::LanguageChanged(_) => {}
+        }
+        if let Some(unclaimed) = event {
+            tracing::warn!(event = ?unclaimed, "no flow took this action");
         }
     }
 
-    fn on_tick(&mut self) {
-        let now = Instant::now();
-        if self.retry_at.is_some_and(|at| now >= at) {
-            self.resume();
+    fn on_answer(&mut self, answer: Answer) {
+        let Some(i) = self.slots.iter().position(|s| s.name() == answer.flow) else {
+            tracing::warn!(flow = answer.flow, "an answer for no flow");
+            return;
+        };
+        let cx = self.cx(i);
+        if let Some(slot) = self.slots.get_mut(i) {
+            slot.on_answer(answer.ticket, answer.event, &cx);
         }
+        self.show(i);
+    }
+
+    fn on_devices(&mut self, found: Vec<(Device, Option<bool>)>) {
+        for (device, health) in found {
+            if let Some(entry) = self.devices.iter_mut().find(|(d, _)| *d == device) {
+                entry.1 = health;
+            }
+        }
+    }
+
+    /// Tells every flow with a customer in it.
+    fn signal(&mut self, signal: Signal) {
+        for i in 0..self.slots.len() {
+            let cx = self.cx(i);
+            let Some(slot) = self.slots.get_mut(i) else {
+                continue;
+            };
+            if slot.active() {
+                slot.on_signal(signal, &cx);
+                self.show(i);
+            }
+        }
+    }
+
+    fn show(&mut self, i: usize) {
+        let cx = self.cx(i);
+        if self.focus == Some(i)
+            && let Some(slot) = self.slots.get(i)
+        {
+            slot.show(&cx);
+        }
+    }
+
+    fn on_timeout(&mut self) {
+        let now = self.clock.now();
         match self.idle.tick(now) {
             IdleAction::Nothing => {}
             IdleAction::Warn(secs) => self.ui.send(UiUpdate::IdleWarning(Some(secs))),
             IdleAction::Expire => {
                 tracing::info!("idle: session wiped");
                 self.ui.send(UiUpdate::IdleWarning(None));
-                self.away_from_home = false;
-                if matches!(self.driver.state(), RenewalState::Home) {
-                    // Only a screen outside the flow was open: clear it.
-                    self.ui.send(UiUpdate::Wipe);
-                    self.arm_idle();
-                } else {
-                    self.step(RenewalEvent::IdleTimeout);
-                }
+                self.away = false;
+                self.signal(Signal::IdleTimeout);
+                self.ui.send(UiUpdate::Wipe);
             }
         }
-        self.follow_sync();
-        if now >= self.next_redraw
-            && matches!(
-                self.driver.state(),
-                RenewalState::Paying { qr: Some(_), .. }
-            )
-        {
-            self.show();
-        }
-        if now >= self.next_purge {
-            self.next_purge = now + Duration::from_secs(3600);
-            self.purge();
+        for i in 0..self.slots.len() {
+            let cx = self.cx(i);
+            let Some(slot) = self.slots.get_mut(i) else {
+                continue;
+            };
+            if slot.poll_timeout().is_some_and(|at| at <= now) {
+                slot.on_timeout(&cx);
+                self.show(i);
+            }
         }
         if now >= self.next_key_check {
-            self.next_key_check = now + Duration::from_secs(1);
-            self.watch_key();
+            self.next_key_check = now + KEY_WATCH;
+            self.check_key();
         }
-        if now >= self.next_payment_poll
-            && let RenewalState::Paying {
-                order, qr: Some(_), ..
-            } = self.driver.state()
+        if now >= self.next_link_check {
+            self.next_link_check = now + LINK_WATCH;
+            self.check_link(now);
+        }
+        if self.next_redraw.is_some_and(|at| at <= now)
+            && let Some(i) = self.focus
         {
-            let order = order.clone();
-            self.next_payment_poll = now + self.payment_poll;
-            if let Some(event) = self.io.poll_payment(&order) {
-                self.step(event);
+            self.show(i);
+        }
+    }
+
+    /// Key in or out: the flows hear of it, and the reminder goes when the
+    /// key is taken.
+    fn check_key(&mut self) {
+        let Some(key) = &mut self.key else {
+            return;
+        };
+        let Some(found) = key.poll() else {
+            return; // The writer is busy with an operation.
+        };
+        self.key_writer_ok = Some(found.is_ok());
+        let present = found.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "key writer not answering");
+            false
+        });
+        if present == self.key_in {
+            return;
+        }
+        self.key_in = present;
+        if !present {
+            self.ui.send(UiUpdate::KeyTaken);
+        }
+        self.signal(if present {
+            Signal::KeyInserted
+        } else {
+            Signal::KeyRemoved
+        });
+    }
+
+    /// The CA's link: online from its last exchange; a light probe when
+    /// nothing was exchanged for a while.
+    fn check_link(&mut self, now: Instant) {
+        let Some(link) = &self.link else {
+            return;
+        };
+        if link.wants_probe(now)
+            && let Some(answers) = &self.answers
+        {
+            link.probe(answers, now);
+        }
+        let online = link.online();
+        if online.is_some() && online != self.online {
+            self.online = online;
+            tracing::info!(online = ?online, "CA link");
+            if let Some(online) = online {
+                self.signal(Signal::Network { online });
             }
         }
     }
 
-    /// Looks for a receipt's QR code on a thread of its own (a camera takes
-    /// seconds; the flow keeps ticking), then shows what it read.
-    fn scan_receipt(&self) {
-        let ui = self.ui.clone();
-        let Some(scanner) = self.scanner.clone() else {
-            ui.send(UiUpdate::Scanned(Err(
-                crate::receipt_scan::ScanError::NoCamera,
-            )));
+    /// Printer and camera, asked every [`DEVICE_WATCH`] on a thread of
+    /// their own (a printer link may take seconds to answer); the findings
+    /// come back as [`Command::Devices`].
+    fn watch_devices(&mut self) {
+        let Some(answers) = self.answers.clone() else {
             return;
         };
+        let mut checks = std::mem::take(&mut self.checks);
+        if checks.is_empty() {
+            return;
+        }
         let spawned = std::thread::Builder::new()
-            .name("kiosk-scan".to_owned())
+            .name("kiosk-devices".to_owned())
             .spawn(move || {
-                let found = crate::receipt_scan::scan_with(
-                    &scanner.camera,
-                    &scanner.follow_url_base,
-                    scanner.limit,
-                );
-                if let Err(e) = &found {
-                    tracing::info!(error = %e, "no receipt read");
+                loop {
+                    let found = checks.iter_mut().map(|c| (c.device(), c.check())).collect();
+                    if !answers.send(Command::Devices(found)) {
+                        return; // The flow thread is gone.
+                    }
+                    std::thread::sleep(DEVICE_WATCH);
                 }
-                ui.send(UiUpdate::Scanned(found));
             });
-        if spawned.is_err() {
-            self.ui.send(UiUpdate::Scanned(Err(
-                crate::receipt_scan::ScanError::Camera("no thread for the camera".to_owned()),
-            )));
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "no thread for the device checks");
         }
     }
 
-    /// Deletes personal data the CA acknowledged, and anything past the
-    /// retention (a failure is logged and tried again in an hour).
-    fn purge(&mut self) {
-        match self
-            .io
-            .store
-            .purge(time::OffsetDateTime::now_utc(), self.retention)
+    /// After every input: the idle timer, the fault notice, the status strip.
+    fn after(&mut self) {
+        let now = self.clock.now();
+        if let Some(i) = self.focus
+            && !self.slots.get(i).is_some_and(|s| s.active())
         {
-            Ok(report) => tracing::info!(?report, "store purged"),
-            Err(e) => tracing::warn!(error = %e, "purge failed"),
+            self.focus = self.slots.iter().position(|s| s.active());
+            if let Some(j) = self.focus {
+                self.show(j);
+            }
         }
-    }
-
-    /// Key inserted or removed: the key reminder, 环境检测 waiting for a key,
-    /// and 异常恢复 when the key comes back.
-    fn watch_key(&mut self) {
-        let needs_watch = matches!(
-            self.driver.state(),
-            RenewalState::Home
-                | RenewalState::Done { .. }
-                | RenewalState::Blocked { .. }
-                | RenewalState::InstallPending { .. }
-        );
-        if !needs_watch {
-            return;
+        let open = self.away || self.slots.iter().any(|s| s.active());
+        self.idle.arm(open, now);
+        let failing = self.slots.iter().any(|s| s.failing());
+        if failing != self.fault_shown {
+            self.fault_shown = failing;
+            self.ui.send(if failing {
+                UiUpdate::KioskFault
+            } else {
+                UiUpdate::FaultCleared
+            });
         }
-        let was_in = self.key_in;
-        self.key_in = self.io.key_present();
-        if was_in == self.key_in {
-            return;
+        self.next_redraw = self
+            .focus
+            .and_then(|i| self.slots.get(i))
+            .and_then(|s| s.redraw_every())
+            .map(|every| {
+                self.next_redraw
+                    .filter(|at| *at > now)
+                    .unwrap_or(now + every)
+            });
+        self.follow_sync();
+        let mut devices = self.devices.clone();
+        if self.key.is_some() {
+            devices.insert(0, (Device::KeyWriter, self.key_writer_ok));
         }
-        if !self.key_in {
-            self.ui.send(UiUpdate::KeyTaken);
-        }
-        match self.driver.state() {
-            RenewalState::Blocked { .. } if self.key_in => self.step(RenewalEvent::Retry),
-            RenewalState::InstallPending {
-                failure: InstallFailure::KeyRemoved,
-                ..
-            } if self.key_in => self.step(RenewalEvent::Retry),
-            _ => self.after_step(),
+        let status = StatusView {
+            online: self.online == Some(true),
+            queue: self.queue,
+            devices,
+        };
+        if self.status.as_ref() != Some(&status) {
+            self.ui.send(UiUpdate::Status(status.clone()));
+            self.status = Some(status);
         }
     }
 
@@ -480,36 +640,9 @@ impl FlowRuntime {
         let Some(sync) = &mut self.sync else {
             return;
         };
-        if !sync.has_changed().unwrap_or(false) {
-            return;
-        }
-        let state = sync.borrow_and_update().clone();
-        let status = StatusView {
-            online: state.online,
-            queue: u32::try_from(state.queue_depth).unwrap_or(u32::MAX),
-            devices: self.devices.clone(),
-        };
-        if self.last_status.as_ref() != Some(&status) {
-            self.ui.send(UiUpdate::Status(status.clone()));
-            self.last_status = Some(status);
-        }
-        if self.last_online != Some(state.online) {
-            self.last_online = Some(state.online);
-            if self.session().is_some() {
-                self.step(RenewalEvent::NetworkChanged {
-                    online: state.online,
-                });
-            }
+        if sync.has_changed().unwrap_or(false) {
+            let state = sync.borrow_and_update();
+            self.queue = u32::try_from(state.queue_depth).unwrap_or(u32::MAX);
         }
     }
-}
-
-fn random_u64() -> u64 {
-    let mut bytes = [0_u8; 8];
-    if getrandom::fill(&mut bytes).is_err() {
-        // No entropy (never seen on Linux): the clock still differs per session.
-        let nanos = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
-        return u64::try_from(nanos.rem_euclid(i128::from(u64::MAX))).unwrap_or(1);
-    }
-    u64::from_le_bytes(bytes)
 }

@@ -1,49 +1,38 @@
-//! The outbox worker on its own tokio runtime (one worker thread): it
-//! drains the store's queue whenever the CA answers and pulls the CA's
-//! status feed. Its own store connection (SQLite WAL lets the flow thread
-//! and the worker write in turn).
+//! The kiosk's background work on its sync runtime: the outbox worker,
+//! which drains the store's queue whenever the CA answers and pulls the CA's
+//! status feed, and the store's purge of personal data (hourly). Each has
+//! its own store connection (SQLite WAL lets them and the flow thread write
+//! in turn).
 
+use crate::clock::Clock;
 use kiosk_domain::ports::outbox::Outbox;
+use kiosk_store::Store;
 use kiosk_sync_client::{SyncState, Worker, WorkerConfig};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use tokio::runtime::{Handle, Runtime};
+use tokio::runtime::Handle;
 use tokio::sync::{oneshot, watch};
 
 /// The running worker; dropping it stops it.
 #[derive(Debug)]
 pub struct SyncTask {
-    runtime: Option<Runtime>,
     stop: Option<oneshot::Sender<()>>,
     pub state: watch::Receiver<SyncState>,
-    /// Mirrors `state.online` for the flow thread's synchronous reads.
-    pub online: Arc<AtomicBool>,
-}
-
-/// The worker could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum SyncStartError {
-    #[error("tokio runtime: {0}")]
-    Runtime(#[from] std::io::Error),
-    #[error(transparent)]
-    Worker(#[from] kiosk_sync_client::WorkerError),
 }
 
 impl SyncTask {
-    /// Starts draining `outbox` to the CA in `config`.
+    /// Starts draining `outbox` to the CA in `config`, on `runtime`.
     ///
     /// # Errors
-    /// The runtime or the HTTP client could not be built.
-    pub fn start<O>(outbox: O, config: WorkerConfig) -> Result<Self, SyncStartError>
+    /// The HTTP client could not be built.
+    pub fn start<O>(
+        runtime: &Handle,
+        outbox: O,
+        config: WorkerConfig,
+    ) -> Result<Self, kiosk_sync_client::WorkerError>
     where
         O: Outbox + Send + 'static,
     {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("kiosk-sync")
-            .enable_all()
-            .build()?;
         let (worker, state) = {
             let _entered = runtime.enter();
             Worker::new(outbox, config)?
@@ -56,39 +45,54 @@ impl SyncTask {
                 })
                 .await;
         });
-        let online = Arc::new(AtomicBool::new(false));
-        let mirror = Arc::clone(&online);
-        let mut watched = state.clone();
-        runtime.spawn(async move {
-            while watched.changed().await.is_ok() {
-                let now_online = watched.borrow_and_update().online;
-                mirror.store(now_online, Ordering::SeqCst);
-            }
-        });
         Ok(Self {
-            runtime: Some(runtime),
             stop: Some(stop),
             state,
-            online,
         })
-    }
-
-    /// The runtime, for the flow thread's blocking CA calls.
-    #[must_use]
-    pub fn handle(&self) -> Option<Handle> {
-        self.runtime.as_ref().map(|r| r.handle().clone())
     }
 }
 
 impl Drop for SyncTask {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(runtime) = self.runtime.take() {
             // The worker finishes its current call; an upload cut here is
             // resumed from the CA's offset next time.
-            runtime.shutdown_timeout(Duration::from_secs(5));
+            let _ = stop.send(());
         }
     }
+}
+
+/// How often personal data the CA acknowledged (or past the retention) is
+/// deleted.
+const PURGE_EVERY: Duration = Duration::from_secs(3600);
+
+/// Purges the store now and every hour: what the CA acknowledged, and
+/// anything past `retention` (a failure is logged and tried again).
+pub fn start_purge(
+    runtime: &Handle,
+    store: Store,
+    retention: time::Duration,
+    clock: Arc<dyn Clock>,
+) {
+    let store = Arc::new(std::sync::Mutex::new(store));
+    runtime.spawn(async move {
+        let mut every = tokio::time::interval(PURGE_EVERY);
+        loop {
+            every.tick().await;
+            let store = Arc::clone(&store);
+            let now = clock.wall();
+            let done = tokio::task::spawn_blocking(move || {
+                let mut store = store
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                store.purge(now, retention)
+            })
+            .await;
+            match done {
+                Ok(Ok(report)) => tracing::info!(?report, "store purged"),
+                Ok(Err(e)) => tracing::warn!(error = %e, "purge failed"),
+                Err(e) => tracing::warn!(error = %e, "purge task failed"),
+            }
+        }
+    });
 }

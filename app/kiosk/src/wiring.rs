@@ -1,26 +1,43 @@
-//! Builds the kiosk's parts from its configuration: the store, the key
-//! writer, the CA link and outbox worker, receipts, and the flow runtime.
-//! Nothing here decides anything about the business.
+//! Builds the kiosk from its configuration: the ports (store, key writer,
+//! CA, printer), the sync runtime with the outbox worker, one slot per flow,
+//! and the runtime that drives them. Nothing here decides anything about
+//! the business.
+//!
+//! [`ports`] opens the real ports; [`assemble`] takes any ports, so a test
+//! wraps one (to inject a fault) and runs the production runtime on it.
 
-use crate::ca_link::CaLink;
-use crate::idle::{IdleTimer, IdleTimes};
-use crate::receipts::Receipts;
-use crate::renewal_io::{RenewalIo, RenewalSettings};
-use crate::runtime::{FlowRuntime, Rules};
-use crate::sync_task::SyncTask;
+use crate::application::{ApplicationBinding, ApplicationExecutor, ApplicationSettings};
+use crate::clock::Clock;
+use crate::devices::{CameraCheck, PrinterCheck, SharedWriter};
+use crate::link::Link;
+use crate::lookup::{LookupBinding, LookupExecutor};
+use crate::receipts::{ConfiguredPrinter, ReceiptSettings};
+use crate::renewal::{RenewalBinding, RenewalExecutor, RenewalPorts, RenewalSettings};
+use crate::runtime::{Answers, Command, FlowRuntime, Rules};
+use crate::shared_store::SharedStore;
+use crate::slot::{Slot, load_journal};
+use crate::sync_task::{self, SyncTask};
 use crate::ui_port::UiSender;
 use anyhow::{Context, Result};
 use kiosk_config::Config;
+use kiosk_domain::flow::application::Application;
+use kiosk_domain::flow::idle::{IdleTimer, IdleTimes};
+use kiosk_domain::flow::lookup::Lookup;
+use kiosk_domain::flow::renewal::Renewal;
 use kiosk_domain::lang::Lang;
 use kiosk_domain::money::Fen;
 use kiosk_domain::order_number::KioskCode;
+use kiosk_domain::ports::ca::CaPort;
+use kiosk_domain::ports::key_writer::KeyWriter;
+use kiosk_domain::ports::printer::ReceiptPrinter;
+use kiosk_domain::ports::store::OrderStore;
 use kiosk_store::Store;
 use kiosk_sync_client::{CaClient, TlsSettings, WorkerConfig};
 use kiosk_token::x509::X509Reader;
 use kiosk_token::{Pkcs11KeyWriter, WriterConfig};
-use kiosk_ui::view_model::Device;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::sync::mpsc::Sender;
+use std::time::Duration;
 
 /// The kiosk's parts, ready to run.
 #[derive(Debug)]
@@ -28,7 +45,22 @@ pub struct Parts {
     pub flow: FlowRuntime,
     /// `None` when no CA is configured (offline-only kiosk).
     pub sync: Option<SyncTask>,
+    /// The sync runtime: CA calls, token and camera work, the outbox worker.
+    /// Dropped last.
+    pub io: tokio::runtime::Runtime,
 }
+
+/// The ports the flows run on.
+#[derive(Debug)]
+pub struct Ports<K, C, S, P> {
+    pub store: S,
+    pub writer: K,
+    pub ca: Option<C>,
+    pub printer: P,
+}
+
+/// The real ports.
+pub type RealPorts = Ports<Pkcs11KeyWriter, CaClient, Store, ConfiguredPrinter>;
 
 /// Reads the mutual-TLS files, when the CA is reached over https.
 fn tls(config: &Config) -> Result<Option<TlsSettings>> {
@@ -54,41 +86,24 @@ fn certificate_roots(config: &Config) -> Result<Vec<Vec<u8>>> {
         .collect()
 }
 
-fn open_store(config: &Config) -> Result<Store> {
+/// Opens the store named by the configuration.
+///
+/// # Errors
+/// The store cannot be opened (its key, its schema, the disk).
+pub fn open_store(config: &Config) -> Result<Store> {
     Store::open(&config.database_path(), &config.key_path())
         .with_context(|| format!("cannot open the store {}", config.database_path().display()))
 }
 
-/// The outbox worker and the CA link, when a CA is configured.
-fn start_sync(config: &Config) -> Result<Option<(SyncTask, CaLink)>> {
-    if config.ca.url.is_empty() {
-        return Ok(None);
-    }
-    let tls = tls(config)?;
-    let mut worker = WorkerConfig::new(&config.ca.url);
-    worker.tls.clone_from(&tls);
-    // A renewal waits on the order reaching the CA: look often (one
-    // indexed SQLite query per second).
-    worker.idle_poll = Duration::from_secs(1);
-    let request_timeout = worker.request_timeout;
-    let sync = SyncTask::start(open_store(config)?, worker)?;
-    let client = match &tls {
-        Some(tls) => CaClient::with_tls(&config.ca.url, request_timeout, tls)?,
-        None => CaClient::new(&config.ca.url, request_timeout)?,
-    };
-    let Some(handle) = sync.handle() else {
-        anyhow::bail!("the sync runtime stopped at once");
-    };
-    let link = CaLink::new(client, handle, Arc::clone(&sync.online));
-    Ok(Some((sync, link)))
-}
+/// How long one CA request may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Builds every part from `config`; screens are reached through `ui`.
+/// The real ports from the configuration.
 ///
 /// # Errors
 /// The store cannot be opened, no PKCS#11 module loads, or a configured
 /// file is unreadable: the kiosk cannot serve and says why.
-pub fn build(config: &Config, ui: UiSender) -> Result<Parts> {
+pub fn ports(config: &Config) -> Result<RealPorts> {
     let store = open_store(config)?;
     let writer = Pkcs11KeyWriter::open(WriterConfig {
         modules: config.key_writer.all_modules(),
@@ -96,62 +111,179 @@ pub fn build(config: &Config, ui: UiSender) -> Result<Parts> {
     })
     .context("no PKCS#11 module could be loaded (key_writer.modules)")?
     .with_reader(Box::new(X509Reader));
-    let kiosk: KioskCode = config
-        .kiosk_code
-        .parse()
-        .map_err(|e| anyhow::anyhow!("kiosk_code: {e:?}"))?;
-    let (sync, link) = match start_sync(config)? {
-        Some((sync, link)) => (Some(sync), Some(link)),
-        None => (None, None),
+    let ca = if config.ca.url.is_empty() {
+        None
+    } else {
+        Some(match tls(config)? {
+            Some(tls) => CaClient::with_tls(&config.ca.url, REQUEST_TIMEOUT, &tls)?,
+            None => CaClient::new(&config.ca.url, REQUEST_TIMEOUT)?,
+        })
     };
-    let printer = (!config.printer.uri.is_empty())
-        .then(|| config.printer.uri.parse())
-        .transpose()
-        .map_err(|e| anyhow::anyhow!("printer.uri: {e}"))?;
-    let receipts = Receipts {
-        printer,
+    let printer = ConfiguredPrinter {
+        uri: (!config.printer.uri.is_empty())
+            .then(|| config.printer.uri.parse())
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("printer.uri: {e}"))?,
         profile: config
             .printer
             .paper
             .parse()
             .map_err(|e| anyhow::anyhow!("printer.paper: {e}"))?,
         preview_dir: config.preview_dir(),
+    };
+    Ok(Ports {
+        store,
+        writer,
+        ca,
+        printer,
+    })
+}
+
+/// Builds every part from `config` and the real ports.
+///
+/// # Errors
+/// As [`ports`] and [`assemble`].
+pub fn build(
+    config: &Config,
+    ui: UiSender,
+    commands: Sender<Command>,
+    clock: Arc<dyn Clock>,
+) -> Result<Parts> {
+    assemble(config, ports(config)?, ui, commands, clock)
+}
+
+/// Builds the runtime over `ports`: the sync runtime with the outbox worker
+/// and the purge (on their own store connections), one slot per flow, the
+/// key watch, the CA link and the device checks.
+///
+/// # Errors
+/// A setting is invalid, a journal cannot be read, or the sync runtime
+/// cannot start.
+pub fn assemble<K, C, S, P>(
+    config: &Config,
+    ports: Ports<K, C, S, P>,
+    ui: UiSender,
+    commands: Sender<Command>,
+    clock: Arc<dyn Clock>,
+) -> Result<Parts>
+where
+    K: KeyWriter + Send + 'static,
+    K::Error: Send + 'static,
+    C: CaPort,
+    S: OrderStore + Send + 'static,
+    P: ReceiptPrinter + Clone + Send + 'static,
+{
+    let io = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .max_blocking_threads(4)
+        .thread_name("kiosk-io")
+        .enable_all()
+        .build()
+        .context("the sync runtime")?;
+    let answers = Answers::new(commands, io.handle().clone());
+    let kiosk: KioskCode = config
+        .kiosk_code
+        .parse()
+        .map_err(|e| anyhow::anyhow!("kiosk_code: {e:?}"))?;
+    let sync = if config.ca.url.is_empty() {
+        None
+    } else {
+        let mut worker = WorkerConfig::new(&config.ca.url);
+        worker.tls = tls(config)?;
+        // A renewal waits on the order reaching the CA: look often (one
+        // indexed SQLite query per second).
+        worker.idle_poll = Duration::from_secs(1);
+        Some(SyncTask::start(io.handle(), open_store(config)?, worker)?)
+    };
+    let retention = time::Duration::days(config.store.retention_days.into());
+    sync_task::start_purge(
+        io.handle(),
+        open_store(config)?,
+        retention,
+        Arc::clone(&clock),
+    );
+
+    let lang = if config.ui.lang == "en" {
+        Lang::En
+    } else {
+        Lang::ZhCn
+    };
+    let receipt = ReceiptSettings {
         kiosk_id: config.kiosk_code.clone(),
         hotline: config.printer.hotline.clone(),
         follow_url_base: config.printer.follow_url_base.clone(),
-        lang: if config.ui.lang == "en" {
-            Lang::En
-        } else {
-            Lang::ZhCn
-        },
-    };
-    let settings = RenewalSettings {
-        kiosk,
-        certificate_roots: certificate_roots(config)?,
-        retire: config.renewal.old_certificate.into(),
-        issued_dir: config.data_dir.join("issued"),
-        order_upload_wait: Duration::from_secs(30),
+        lang,
     };
     let camera = config.camera_source()?;
-    let scanner = crate::runtime::Scanner {
-        camera: camera.clone(),
-        follow_url_base: config.printer.follow_url_base.clone(),
-        limit: Duration::from_secs(15),
+    let store = SharedStore::new(ports.store);
+    let writer = SharedWriter::new(ports.writer);
+    let (ca, link) = match ports.ca {
+        Some(ca) => {
+            let (observed, link) = Link::observe(ca, Arc::clone(&clock));
+            (Some(observed), Some(link))
+        }
+        None => (None, None),
     };
-    let devices = vec![
-        (Device::KeyWriter, true),
-        (Device::Printer, receipts.printer.is_some()),
-        (
-            Device::Camera,
-            !matches!(camera, kiosk_config::CameraSource::None),
-        ),
-    ];
-    let io =
-        RenewalIo::new(store, writer, link.clone(), receipts, settings).with_progress(ui.clone());
+
+    let renewal = RenewalExecutor::new(
+        RenewalPorts {
+            store: store.clone(),
+            writer: writer.clone(),
+            ca,
+            printer: ports.printer.clone(),
+        },
+        Arc::new(X509Reader),
+        link.clone(),
+        answers.clone(),
+        Arc::clone(&clock),
+        RenewalSettings {
+            kiosk,
+            certificate_roots: certificate_roots(config)?,
+            retire: config.renewal.old_certificate.into(),
+            order_upload_wait: Duration::from_secs(30),
+            receipt: receipt.clone(),
+        },
+    );
+    let renewal = Slot::new(
+        load_journal::<Renewal, _>(&store).context("the renewal's journal")?,
+        renewal,
+        RenewalBinding,
+    );
+    let agreement_version = config.application.agreement_version.clone();
+    let application = ApplicationExecutor::new(
+        store.clone(),
+        ports.printer.clone(),
+        answers.clone(),
+        Arc::clone(&clock),
+        ApplicationSettings {
+            kiosk,
+            camera: camera.clone(),
+            agreement_version: agreement_version.clone(),
+            receipt,
+        },
+    );
+    let application = Slot::new(
+        load_journal::<Application, _>(&store).context("the application's journal")?,
+        application,
+        ApplicationBinding { agreement_version },
+    );
+    let lookup = LookupExecutor::new(
+        store.clone(),
+        camera.clone(),
+        config.printer.follow_url_base.clone(),
+        answers.clone(),
+    );
+    let lookup = Slot::new(
+        load_journal::<Lookup, _>(&store).context("the lookup's journal")?,
+        lookup,
+        LookupBinding,
+    );
+
     let rules = Rules {
         floor: config.clock_floor()?,
         window: config.renewal_window(),
         renewal_price: Fen(config.renewal.price_fen),
+        payment_poll: Duration::from_secs(config.ca.payment_poll_seconds.into()),
     };
     let idle = IdleTimer::new(
         IdleTimes {
@@ -159,18 +291,25 @@ pub fn build(config: &Config, ui: UiSender) -> Result<Parts> {
             large_mode_idle: Duration::from_secs(config.ui.large_mode_idle_seconds.into()),
             warning: Duration::from_secs(config.ui.idle_warning_seconds.into()),
         },
-        Instant::now(),
+        clock.now(),
     );
-    let poll = Duration::from_secs(config.ca.payment_poll_seconds.into());
-    let mut flow = FlowRuntime::new(io, rules, idle, ui, poll)?
-        .with_devices(devices)
-        .with_scanner(scanner)
-        .with_retention(time::Duration::days(config.store.retention_days.into()));
+    let mut flow = FlowRuntime::new(clock, rules, idle, ui)
+        .with_flow(Box::new(renewal))
+        .with_flow(Box::new(application))
+        .with_flow(Box::new(lookup))
+        .with_answers(answers)
+        .with_key_watch(Box::new(writer));
+    if ports.printer.installed() {
+        flow = flow.with_device_check(Box::new(PrinterCheck(ports.printer)));
+    }
+    if !matches!(camera, kiosk_config::CameraSource::None) {
+        flow = flow.with_device_check(Box::new(CameraCheck(camera)));
+    }
+    if let Some(link) = link {
+        flow = flow.with_link(link);
+    }
     if let Some(sync) = &sync {
         flow = flow.with_sync(sync.state.clone());
     }
-    if let Some(link) = link {
-        flow = flow.with_contacts(Box::new(link));
-    }
-    Ok(Parts { flow, sync })
+    Ok(Parts { flow, sync, io })
 }

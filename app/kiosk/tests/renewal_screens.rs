@@ -42,6 +42,8 @@ fn a_customer_renews_through_the_screens_and_pays_by_qr() {
             ca.pay(&page);
             kiosk.wait_for(Screen::Done);
             kiosk.wait_text("请取走您的USB Key");
+            // Said only once the printer took it.
+            kiosk.wait_text("凭条已打印，请收好。");
 
             // On the key: the new certificate, and the old one kept superseded.
             let after = labels_on_token();
@@ -195,8 +197,12 @@ fn a_customer_pays_at_the_counter_and_finishes_later_without_a_qr_code() {
             let payment = kiosk.ui.window().global::<kiosk_ui::PaymentAdapter>();
             let number = payment.get_order_number().to_string();
             assert!(number.starts_with("TYA"), "{number}");
-            // 到柜台支付: a receipt tells them where to go; home, key reminder.
+            // 到柜台支付: the slip tells them where to go, and says whether
+            // it was printed (the printer said so); then home, key reminder.
             kiosk.touch("到柜台支付");
+            kiosk.wait_for(Screen::Counter);
+            kiosk.wait_text("凭条已打印，请收好。");
+            kiosk.touch("完成");
             kiosk.wait_for(Screen::Home);
             kiosk.wait_text("请取走您的USB Key");
 
@@ -236,16 +242,16 @@ fn a_kiosk_fault_mid_install_is_retried_without_losing_anything() {
             let (ca, config) = world(dir, "");
             let kiosk = Kiosk::start(&config);
             up_to_payment(&kiosk);
-            // The kiosk cannot keep the CA's certificate (its directory's
-            // place is taken by a file: a full or broken disk).
-            let issued = config.data_dir.join("issued");
-            std::fs::write(&issued, b"in the way").unwrap();
+            // The kiosk's disk refuses every write (full or broken): the
+            // payment cannot be recorded, nothing goes on, and the screen
+            // says the kiosk is retrying.
+            kiosk.disk.store(true, std::sync::atomic::Ordering::SeqCst);
             let page = kiosk.read_qr();
             ca.pay(&page);
             kiosk.wait_text("本机暂时出现故障");
             assert_ne!(kiosk.ui.screen(), Screen::Done);
             // The disk is fixed: the same step runs again and finishes.
-            std::fs::remove_file(&issued).unwrap();
+            kiosk.disk.store(false, std::sync::atomic::Ordering::SeqCst);
             kiosk.wait_for(Screen::Done);
             let start = std::time::Instant::now();
             while kiosk.shows("本机暂时出现故障") {

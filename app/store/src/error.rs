@@ -18,6 +18,11 @@ pub enum StoreError {
         source: std::io::Error,
     },
 
+    /// An application was submitted with a capture that is not in the store
+    /// (or is not the one the flow refers to).
+    #[error("the {kind} capture of the session is missing or has changed")]
+    CaptureMissing { kind: String },
+
     /// SQLite refused an operation.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),

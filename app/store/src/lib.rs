@@ -20,6 +20,9 @@
 //! - `captures.rs`: captures taken before an application is submitted.
 //! - `flow_state.rs`: the flows' saved states.
 //! - `outbox.rs`: what still has to reach the CA.
+//! - `order_store_port.rs`, `outbox_port.rs`: the domain's `OrderStore` and
+//!   `Outbox` ports; the certificates issued for renewals, kept until they
+//!   are on the key.
 //! - `purge.rs`: removing personal data after acknowledgement or retention.
 //!
 //! # Encryption at rest
@@ -56,6 +59,7 @@ mod flow_state;
 mod keyfile;
 mod numbers;
 mod open;
+mod order_store_port;
 mod orders;
 mod outbox;
 mod outbox_port;

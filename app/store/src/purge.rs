@@ -65,6 +65,10 @@ impl Store {
             tx.execute("DELETE FROM order_keys WHERE number = ?1", [number])?;
             tx.execute("DELETE FROM attachments WHERE number = ?1", [number])?;
             tx.execute(
+                "DELETE FROM issued_certificates WHERE number = ?1",
+                [number],
+            )?;
+            tx.execute(
                 "UPDATE orders SET payload = NULL, mobile_tag = NULL, renewal_of_tag = NULL, purged_at = ?2
                  WHERE number = ?1",
                 params![number, now_db],

@@ -113,10 +113,20 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     INSERT INTO feed_cursor (id, cursor) VALUES (1, 0);
     ",
+    // 3: the certificates the CA issued for renewal attempts, kept until
+    // they are on the customer's key (certificates are public: in clear).
+    "
+    CREATE TABLE issued_certificates (
+        number  TEXT NOT NULL REFERENCES orders (number),
+        attempt INTEGER NOT NULL CHECK (attempt >= 1),
+        der     BLOB NOT NULL,
+        PRIMARY KEY (number, attempt)
+    ) STRICT;
+    ",
 ];
 
 /// The schema version this software writes and reads: the number of steps.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 // Adding a step without raising the version (or the reverse) fails the build.
 const _: () = assert!(MIGRATIONS.len() == SCHEMA_VERSION as usize);

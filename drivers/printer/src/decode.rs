@@ -402,6 +402,7 @@ mod tests {
                 Block::Qr("https://ca.example.cn/t?o=1".into()),
                 Block::Cut,
             ],
+            order: None,
         };
         let decoded = decode(&encode(&receipt, &PrinterProfile::mm58()).unwrap()).unwrap();
         let lines: Vec<&Line> = decoded.lines().collect();

@@ -302,7 +302,10 @@ mod tests {
     use super::*;
 
     fn receipt(blocks: Vec<Block>) -> Receipt {
-        Receipt { blocks }
+        Receipt {
+            blocks,
+            order: None,
+        }
     }
 
     fn contains(haystack: &[u8], needle: &[u8]) -> bool {

@@ -74,6 +74,7 @@ pub fn test_receipt(uri: &PrinterUri, profile: &PrinterProfile) -> Receipt {
             text("请用手机扫码确认二维码清晰", TextStyle::CENTERED),
             Block::Cut,
         ],
+        order: None,
     }
 }
 

@@ -2,6 +2,7 @@
 
 use crate::error::{Result, TokenError};
 use crate::module::Module;
+use crate::token_info::{self, Freshness, InfoSource, TokenFlags};
 use cryptoki::slot::Slot;
 use kiosk_domain::ports::key_writer::KeyRef;
 use std::time::Duration;
@@ -13,40 +14,63 @@ pub struct SlotToken {
     pub module: usize,
     pub slot: u64,
     pub key: KeyRef,
+    /// The token's flags when it was listed (PIN checks read them again).
+    pub flags: TokenFlags,
+    /// Where its description came from: not `Cryptoki` means `cryptoki`
+    /// could not convert the token's info (see [`crate::token_info`]).
+    pub source: InfoSource,
 }
 
 impl SlotToken {
     pub(crate) fn slot(&self) -> Result<Slot> {
         Slot::try_from(self.slot).map_err(|_| TokenError::Malformed("slot id"))
     }
+
+    /// The same token in the same slot (flags may differ).
+    #[must_use]
+    pub fn same_as(&self, other: &Self) -> bool {
+        self.module == other.module && self.slot == other.slot && self.key == other.key
+    }
 }
 
 /// Every slot with an initialised token present, over all modules (a blank
-/// token cannot hold a certificate). A module that fails to
-/// list its slots is logged and skipped.
+/// token cannot hold a certificate). A module that fails to list its slots
+/// is logged and skipped.
+///
+/// Slots are listed with `get_slots_with_token` and each token is read on
+/// its own ([`token_info::read`]), not with `cryptoki`'s
+/// `get_slots_with_initialized_token`: that one fails for the whole module
+/// when one token's info does not convert, and a token whose info does not
+/// fully convert is still listed, with what could be read.
 #[must_use]
 pub fn tokens(modules: &[Module]) -> Vec<SlotToken> {
     let mut out = Vec::new();
     for (index, module) in modules.iter().enumerate() {
-        let slots = match module.ctx().get_slots_with_initialized_token() {
+        let slots = match module.ctx().get_slots_with_token() {
             Ok(s) => s,
             Err(e) => {
                 tracing::warn!(module = %module.path().display(), error = %e, "slot list failed");
                 continue;
             }
         };
+        let present: Vec<u64> = slots.iter().map(Slot::id).collect();
+        module.retain_facts(&present);
         for slot in slots {
-            match module.ctx().get_token_info(slot) {
-                Ok(info) => out.push(SlotToken {
+            match token_info::read(module, slot, Freshness::Identity) {
+                Ok(facts) if facts.flags.token_initialized => out.push(SlotToken {
                     module: index,
                     slot: slot.id(),
                     key: KeyRef {
-                        label: info.label().trim().to_owned(),
-                        serial: info.serial_number().trim().to_owned(),
-                        model: info.model().trim().to_owned(),
-                        manufacturer: info.manufacturer_id().trim().to_owned(),
+                        label: facts.label,
+                        serial: facts.serial,
+                        model: facts.model,
+                        manufacturer: facts.manufacturer,
                     },
+                    flags: facts.flags,
+                    source: facts.source,
                 }),
+                // A blank token: nothing to renew on it.
+                Ok(_) => {}
                 // The token went away between the two calls: not inserted.
                 Err(e) => tracing::debug!(slot = slot.id(), error = %e, "token info failed"),
             }
@@ -77,16 +101,17 @@ pub enum TokenEvent {
 }
 
 /// The changes from `old` to `new`: removals first, then insertions. A key
-/// swapped for another in the same slot is a removal and an insertion.
+/// swapped for another in the same slot is a removal and an insertion; a
+/// change of flags alone (a wrong PIN) is no change.
 #[must_use]
 pub fn diff(old: &[SlotToken], new: &[SlotToken]) -> Vec<TokenEvent> {
     let removed = old
         .iter()
-        .filter(|t| !new.contains(t))
+        .filter(|t| !new.iter().any(|n| n.same_as(t)))
         .map(|t| TokenEvent::Removed(t.key.clone()));
     let inserted = new
         .iter()
-        .filter(|t| !old.contains(t))
+        .filter(|t| !old.iter().any(|o| o.same_as(t)))
         .map(|t| TokenEvent::Inserted(t.key.clone()));
     removed.chain(inserted).collect()
 }
@@ -144,6 +169,8 @@ mod tests {
                 model: "M".into(),
                 manufacturer: "X".into(),
             },
+            flags: TokenFlags::default(),
+            source: InfoSource::Cryptoki,
         }
     }
 
@@ -164,6 +191,10 @@ mod tests {
         );
         // Order of the list does not matter.
         assert_eq!(w.update(vec![tok(2, "b"), tok(1, "a")]), vec![]);
+        // Nor do the flags (a wrong PIN sets COUNT_LOW).
+        let mut low = tok(1, "a");
+        low.flags.user_pin_count_low = true;
+        assert_eq!(w.update(vec![tok(2, "b"), low]), vec![]);
         // Swap in slot 1.
         assert_eq!(
             w.update(vec![tok(2, "b"), tok(1, "c")]),

@@ -126,9 +126,14 @@ pub fn public_key_info(
             .ok_or(TokenError::Malformed("RSA modulus"))?;
         let exponent = get_bytes(session, handle, AttributeType::PublicExponent)?
             .ok_or(TokenError::Malformed("RSA exponent"))?;
+        let bits = modulus_bits(&modulus);
+        let algorithm = KeyAlgorithm::rsa(bits).ok_or_else(|| TokenError::Unsupported {
+            model: profile.name.clone(),
+            what: format!("RSA keys of {bits} bits"),
+        })?;
         return Ok(PublicKeyInfo {
             key_id: id.clone(),
-            algorithm: KeyAlgorithm::Rsa2048,
+            algorithm,
             spki_der: der::rsa_spki(&modulus, &exponent),
         });
     }
@@ -162,4 +167,41 @@ pub fn public_key_info(
         algorithm,
         spki_der: der::ec_spki(&params, &point),
     })
+}
+
+/// The length in bits of an unsigned big-endian integer (leading zero bytes
+/// and bits do not count).
+#[must_use]
+pub fn modulus_bits(modulus: &[u8]) -> u32 {
+    let significant = modulus
+        .iter()
+        .position(|&b| b != 0)
+        .map_or(&[][..], |first| &modulus[first..]);
+    match significant.first() {
+        None => 0,
+        Some(&top) => {
+            let bytes = u32::try_from(significant.len()).unwrap_or(u32::MAX / 8);
+            bytes.saturating_mul(8).saturating_sub(top.leading_zeros())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modulus_lengths() {
+        assert_eq!(modulus_bits(&[]), 0);
+        assert_eq!(modulus_bits(&[0, 0]), 0);
+        assert_eq!(modulus_bits(&[0x01]), 1);
+        assert_eq!(modulus_bits(&[0x00, 0x80, 0x00]), 16);
+        let mut m = vec![0u8; 1];
+        m.extend(vec![0xC3; 384]);
+        assert_eq!(modulus_bits(&m), 3072);
+        assert_eq!(
+            KeyAlgorithm::rsa(modulus_bits(&[0xff; 512])),
+            Some(KeyAlgorithm::Rsa4096)
+        );
+    }
 }

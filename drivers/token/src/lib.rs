@@ -4,12 +4,16 @@
 //! - [`module`]: load the configured PKCS#11 modules (SoftHSM2 and OpenSC by
 //!   default, `KIOSK_PKCS11_MODULES` overrides); missing ones are reported.
 //! - [`discovery`]: inserted keys (looked up by serial and label, never by
-//!   slot number) and a polling [`discovery::Watcher`].
+//!   slot number) and a polling [`discovery::Watcher`]; [`token_info`]: what
+//!   a token says about itself, even when `cryptoki` cannot convert all of
+//!   it (opencryptoki's clock).
 //! - [`read`]: certificates paired with keys by `CKA_ID`.
 //! - [`pin`]: user login and the PIN flags → [`PinOutcome`](kiosk_domain::flow::renewal::PinOutcome).
 //! - [`profile`]: which algorithms and mechanisms a key model offers (room
-//!   for a vendor's SM2 mechanism).
-//! - [`keygen`], [`sign`], [`write`], [`abandoned`]: the install's token work.
+//!   for a vendor's SM2 mechanism); [`algorithm`]: what a renewal's new key
+//!   pair is (the old certificate's algorithm and size, if the key offers
+//!   it), decided before payment.
+//! - [`keygen`], [`sign`], [`write`](mod@write), [`abandoned`]: the install's token work.
 //! - [`renew`]: the token's part of each install action of a renewal
 //!   (key pair, request + proof of possession, verify-then-write, retire).
 //! - [`writer`]: [`Pkcs11KeyWriter`], all of it behind the port.
@@ -21,6 +25,7 @@
 //! into one `C_Login` call and is zeroed when the call returns.
 
 pub mod abandoned;
+pub mod algorithm;
 pub mod der;
 pub mod discovery;
 pub mod error;
@@ -33,6 +38,7 @@ pub mod profile;
 pub mod read;
 pub mod renew;
 pub mod sign;
+pub mod token_info;
 pub mod usb;
 pub mod write;
 pub mod writer;

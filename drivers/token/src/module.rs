@@ -4,10 +4,13 @@
 //! `KIOSK_PKCS11_MODULES` (colon-separated paths) overrides it. A module that
 //! is missing or fails to load is reported and skipped, not fatal.
 
+use crate::token_info::TokenFacts;
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
 use cryptoki::error::RvError;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 /// The environment variable that overrides the configured module list.
 pub const MODULES_ENV: &str = "KIOSK_PKCS11_MODULES";
@@ -50,6 +53,9 @@ pub struct Module {
     ctx: Pkcs11,
     /// We called `C_Initialize` (so we call `C_Finalize` on drop).
     owns_init: bool,
+    /// Descriptions of tokens `cryptoki` could not convert, by slot id, kept
+    /// while the token stays (see [`crate::token_info`]).
+    kept: Mutex<BTreeMap<u64, TokenFacts>>,
 }
 
 impl fmt::Debug for Module {
@@ -83,6 +89,7 @@ impl Module {
             path: path.to_path_buf(),
             ctx,
             owns_init,
+            kept: Mutex::new(BTreeMap::new()),
         })
     }
 
@@ -93,6 +100,41 @@ impl Module {
 
     pub(crate) fn ctx(&self) -> &Pkcs11 {
         &self.ctx
+    }
+
+    fn kept(&self) -> std::sync::MutexGuard<'_, BTreeMap<u64, TokenFacts>> {
+        self.kept.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The description kept for the token in this slot.
+    pub(crate) fn kept_facts(&self, slot: u64) -> Option<TokenFacts> {
+        self.kept().get(&slot).cloned()
+    }
+
+    /// Keeps a description; true when the token is new to the slot (or its
+    /// identity changed), false when only its flags did.
+    pub(crate) fn keep_facts(&self, slot: u64, facts: &TokenFacts) -> bool {
+        let before = self.kept().insert(slot, facts.clone());
+        before.is_none_or(|b| {
+            (&b.label, &b.serial, &b.model, &b.manufacturer, b.source)
+                != (
+                    &facts.label,
+                    &facts.serial,
+                    &facts.model,
+                    &facts.manufacturer,
+                    facts.source,
+                )
+        })
+    }
+
+    /// Forgets the description of this slot (its token went or reads normally).
+    pub(crate) fn forget_facts(&self, slot: u64) {
+        self.kept().remove(&slot);
+    }
+
+    /// Forgets the descriptions of slots no longer holding a token.
+    pub(crate) fn retain_facts(&self, present: &[u64]) {
+        self.kept().retain(|slot, _| present.contains(slot));
     }
 }
 

@@ -5,6 +5,7 @@
 //! zeroizing `secrecy` box for the one `C_Login` call.
 
 use crate::error::{Result, TokenError, rv};
+use crate::token_info::TokenFlags;
 use cryptoki::error::RvError;
 use cryptoki::session::{Session, UserType};
 use cryptoki::slot::TokenInfo;
@@ -18,6 +19,16 @@ pub struct PinFlags {
     pub count_low: bool,
     pub final_try: bool,
     pub locked: bool,
+}
+
+impl From<&TokenFlags> for PinFlags {
+    fn from(flags: &TokenFlags) -> Self {
+        Self {
+            count_low: flags.user_pin_count_low,
+            final_try: flags.user_pin_final_try,
+            locked: flags.user_pin_locked,
+        }
+    }
 }
 
 impl From<&TokenInfo> for PinFlags {

@@ -2,8 +2,10 @@
 //!
 //! A [`TokenProfile`] matches tokens by manufacturer and model (substrings of
 //! `CK_TOKEN_INFO`) and lists, per [`KeyAlgorithm`], how to make and use its
-//! key pairs. The default set has one generic profile (RSA-2048 and P-256
-//! through the standard mechanisms) that matches every token.
+//! key pairs. The default set has one generic profile (RSA-2048/3072/4096
+//! and P-256 through the standard mechanisms) that matches every token; what
+//! a token really offers is narrowed by its mechanism list
+//! ([`crate::algorithm`]).
 //!
 //! **Adding SM2 for a vendor's key.** Chinese keys expose SM2 through
 //! vendor-defined values (`CKM_VENDOR_DEFINED | n` for key generation and
@@ -115,27 +117,43 @@ pub fn sm2_curve_params() -> Vec<u8> {
     der::tlv(der::TAG_OID, der::OID_SM2P256V1)
 }
 
-/// The generic profile: RSA-2048 and P-256 on any token.
+/// The standard RSA profile of this size.
+#[must_use]
+pub fn rsa(algorithm: KeyAlgorithm) -> Option<AlgorithmProfile> {
+    Some(AlgorithmProfile {
+        algorithm,
+        keygen: KeyGen::Rsa {
+            bits: algorithm.rsa_bits()?.into(),
+        },
+        sign: SignWith::RsaPkcsDigestInfo,
+    })
+}
+
+/// The generic profile: RSA-2048, -3072, -4096 and P-256 on any token
+/// (whether a token really offers each is read from its mechanisms, see
+/// [`crate::algorithm`]).
 #[must_use]
 pub fn generic_profile() -> TokenProfile {
+    let rsa_sizes = [
+        KeyAlgorithm::Rsa2048,
+        KeyAlgorithm::Rsa3072,
+        KeyAlgorithm::Rsa4096,
+    ];
     TokenProfile {
         name: "generic PKCS#11".to_owned(),
         manufacturer: None,
         model: None,
-        algorithms: vec![
-            AlgorithmProfile {
-                algorithm: KeyAlgorithm::Rsa2048,
-                keygen: KeyGen::Rsa { bits: 2048 },
-                sign: SignWith::RsaPkcsDigestInfo,
-            },
-            AlgorithmProfile {
+        algorithms: rsa_sizes
+            .into_iter()
+            .filter_map(rsa)
+            .chain([AlgorithmProfile {
                 algorithm: KeyAlgorithm::EcP256,
                 keygen: KeyGen::Ec {
                     curve_oid_der: p256_curve_params(),
                 },
                 sign: SignWith::EcdsaRaw,
-            },
-        ],
+            }])
+            .collect(),
     }
 }
 
@@ -178,6 +196,12 @@ mod tests {
         );
         assert!(profile_for(&[], "x", "y").is_none());
         assert!(generic_profile().algorithm(KeyAlgorithm::Sm2).is_none());
+        assert_eq!(
+            generic_profile()
+                .algorithm(KeyAlgorithm::Rsa4096)
+                .map(|a| &a.keygen),
+            Some(&KeyGen::Rsa { bits: 4096 })
+        );
         assert_eq!(
             p256_curve_params(),
             vec![0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07]

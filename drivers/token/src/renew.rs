@@ -7,11 +7,12 @@
 //!
 //! [`InstallAction`]: kiosk_domain::flow::renewal::InstallAction
 
+use crate::algorithm::{self, AlgorithmRefusal};
 use crate::x509::TokenSigner;
 use kiosk_domain::flow::renewal::InstallFailure;
 use kiosk_domain::order_number::OrderNumber;
 use kiosk_domain::ports::key_writer::{
-    KeyAlgorithm, KeyId, KeyRef, KeyTag, KeyWriter, PublicKeyInfo, RetirePolicy,
+    KeyAlgorithm, KeyId, KeyPairStatus, KeyRef, KeyTag, KeyWriter, PublicKeyInfo, RetirePolicy,
 };
 use kiosk_domain::ports::{DeviceError, DeviceErrorKind};
 use kiosk_x509::{ProofOfPossession, VerifiedCertificate};
@@ -34,6 +35,17 @@ pub enum RenewError<E: DeviceError + 'static> {
     /// The CA's certificate failed the checks: it is not written.
     #[error("the issued certificate was rejected: {0}")]
     Rejected(#[from] kiosk_x509::VerifyError),
+    /// No new key pair like the old one can be made with this key.
+    #[error(transparent)]
+    Algorithm(#[from] AlgorithmRefusal),
+    /// The old certificate's private key is not on the token (checked with
+    /// the PIN verified): no proof of possession can be made.
+    #[error("the private key of the old certificate ({0}) is not on the key")]
+    OldKeyMissing(String),
+    /// Whether the old certificate's key pair is there can only be told
+    /// after the PIN.
+    #[error("the old certificate's key pair can only be confirmed after the PIN")]
+    OldKeyUnconfirmed,
 }
 
 impl<E: DeviceError + 'static> RenewError<E> {
@@ -50,9 +62,12 @@ impl<E: DeviceError + 'static> RenewError<E> {
             }
             Self::KeyPairMissing(_) => InstallFailure::KeyPairMissing,
             Self::Rejected(_) => InstallFailure::CertificateRejected,
-            Self::Token(_) | Self::OldCertificate(_) | Self::Request(_) => {
-                InstallFailure::TokenError
-            }
+            Self::OldKeyUnconfirmed => InstallFailure::Interrupted,
+            Self::Token(_)
+            | Self::OldCertificate(_)
+            | Self::Request(_)
+            | Self::Algorithm(_)
+            | Self::OldKeyMissing(_) => InstallFailure::TokenError,
         }
     }
 }
@@ -88,6 +103,96 @@ pub fn generate<W: KeyWriter>(
         .map_err(RenewError::Token)
 }
 
+/// Which algorithm the new key pair of a renewal of `old_der` would be on
+/// this key: the old certificate's algorithm and size (RSA-2048/3072/4096,
+/// P-256), if the key's model and mechanisms offer it and the kiosk can sign
+/// with it. Needs no PIN; call it before payment (when listing the
+/// certificates, or right after the PIN), and again at key generation
+/// ([`generate_like_old`]) — it answers the same while the key is the same.
+///
+/// # Errors
+/// [`RenewError::OldCertificate`] when the certificate cannot be read,
+/// [`RenewError::Algorithm`] with the reason (e.g.
+/// [`AlgorithmRefusal::AlgorithmUnavailable`] with what the key offers), or
+/// the token failed.
+pub fn new_key_algorithm<W: KeyWriter>(
+    writer: &mut W,
+    key: &KeyRef,
+    old_der: &[u8],
+) -> Result<KeyAlgorithm, RenewError<W::Error>> {
+    let details =
+        kiosk_x509::details(old_der).map_err(|e| RenewError::OldCertificate(e.to_string()))?;
+    let offered = writer.key_algorithms(key).map_err(RenewError::Token)?;
+    let chosen = algorithm::choose(&details.algorithm, &offered);
+    match &chosen {
+        Ok(a) => {
+            tracing::info!(serial = %key.serial, algorithm = ?a, "new key pair like the old one")
+        }
+        Err(why) => {
+            tracing::warn!(serial = %key.serial, reason = %why, "no new key pair like the old one")
+        }
+    }
+    Ok(chosen?)
+}
+
+/// After the PIN: the old certificate's key pair is on the token (its
+/// private key can sign the proof of possession). A certificate listed
+/// before the PIN as [`KeyPairStatus::ToConfirm`] is confirmed or refused
+/// here.
+///
+/// # Errors
+/// [`RenewError::OldKeyMissing`]; [`RenewError::OldKeyUnconfirmed`] when
+/// the PIN was not verified; or the token failed.
+pub fn confirm_old_key<W: KeyWriter>(
+    writer: &mut W,
+    key: &KeyRef,
+    old_key_id: &KeyId,
+) -> Result<(), RenewError<W::Error>> {
+    match writer
+        .key_pair_status(key, old_key_id)
+        .map_err(RenewError::Token)?
+    {
+        KeyPairStatus::Present => Ok(()),
+        KeyPairStatus::ToConfirm => Err(RenewError::OldKeyUnconfirmed),
+        KeyPairStatus::Missing => Err(RenewError::OldKeyMissing(old_key_id.to_hex())),
+    }
+}
+
+/// Everything the key must allow before the customer pays, right after the
+/// PIN was verified: the old key pair is there ([`confirm_old_key`]) and a
+/// new key pair like it can be made ([`new_key_algorithm`]), which is
+/// returned.
+///
+/// # Errors
+/// As [`confirm_old_key`] and [`new_key_algorithm`].
+pub fn check_before_payment<W: KeyWriter>(
+    writer: &mut W,
+    key: &KeyRef,
+    old: &OldCertificate,
+) -> Result<KeyAlgorithm, RenewError<W::Error>> {
+    confirm_old_key(writer, key, &old.key_id)?;
+    new_key_algorithm(writer, key, &old.der)
+}
+
+/// `GenerateKeyPair` with the algorithm of [`new_key_algorithm`]: the key
+/// pair of this attempt if it is already there (whatever made it), else a
+/// new one like the old certificate's key.
+///
+/// # Errors
+/// As [`new_key_algorithm`], or the token failed.
+pub fn generate_like_old<W: KeyWriter>(
+    writer: &mut W,
+    key: &KeyRef,
+    tag: &KeyTag,
+    old: &OldCertificate,
+) -> Result<PublicKeyInfo, RenewError<W::Error>> {
+    if let Some(existing) = writer.find_key_pair(key, tag).map_err(RenewError::Token)? {
+        return Ok(existing);
+    }
+    let algorithm = new_key_algorithm(writer, key, &old.der)?;
+    generate(writer, key, tag, algorithm)
+}
+
 fn key_pair<W: KeyWriter>(
     writer: &mut W,
     key: &KeyRef,
@@ -100,12 +205,7 @@ fn key_pair<W: KeyWriter>(
 }
 
 fn domain_algorithm(a: &kiosk_x509::KeyAlgorithm) -> Option<KeyAlgorithm> {
-    match a {
-        kiosk_x509::KeyAlgorithm::Rsa { bits: 2048 } => Some(KeyAlgorithm::Rsa2048),
-        kiosk_x509::KeyAlgorithm::EcP256 => Some(KeyAlgorithm::EcP256),
-        kiosk_x509::KeyAlgorithm::Sm2 => Some(KeyAlgorithm::Sm2),
-        _ => None,
-    }
+    algorithm::like_old(a).ok()
 }
 
 /// `RequestCertificate` (token part): the request with the old subject,
@@ -227,15 +327,18 @@ pub fn remove_abandoned<W: KeyWriter>(
 }
 
 /// The certificates on a key that may be offered for renewal: readable, with
-/// their key pair on the key, and not superseded (a renewed certificate's
-/// predecessor stays on the key by CA policy but is never offered again).
+/// their key pair on the key or possibly on it (before the PIN a key pair
+/// stored without a public key cannot be seen: [`KeyPairStatus::ToConfirm`],
+/// confirmed after the PIN by [`confirm_old_key`]), and not superseded (a
+/// renewed certificate's predecessor stays on the key by CA policy but is
+/// never offered again).
 #[must_use]
 pub fn renewable_certificates(
     certificates: Vec<kiosk_domain::ports::key_writer::TokenCertificate>,
 ) -> Vec<kiosk_domain::order::renewal::CertificateSummary> {
     certificates
         .into_iter()
-        .filter(|c| c.has_key_pair && !c.label.starts_with(crate::write::SUPERSEDED_PREFIX))
+        .filter(|c| c.key_pair.may_renew() && !c.label.starts_with(crate::write::SUPERSEDED_PREFIX))
         .filter_map(|c| c.summary)
         .collect()
 }
@@ -247,27 +350,51 @@ mod tests {
     use kiosk_domain::fixtures;
     use kiosk_domain::ports::key_writer::TokenCertificate;
 
-    fn cert(label: &str, has_key_pair: bool, readable: bool, serial: &str) -> TokenCertificate {
+    fn cert(
+        label: &str,
+        key_pair: KeyPairStatus,
+        readable: bool,
+        serial: &str,
+    ) -> TokenCertificate {
         let mut summary = fixtures::certificate();
         summary.serial_hex = serial.to_owned();
         TokenCertificate {
             key_id: KeyId::from_hex("01").unwrap(),
             label: label.to_owned(),
             der: Vec::new(),
-            has_key_pair,
+            has_key_pair: key_pair == KeyPairStatus::Present,
+            key_pair,
             summary: readable.then_some(summary),
         }
     }
 
     #[test]
     fn only_current_readable_certificates_with_their_keys_are_offered() {
+        use KeyPairStatus::{Missing, Present, ToConfirm};
         let offered = renewable_certificates(vec![
-            cert("cert:TYA1", true, true, "A1"),
-            cert("superseded:old", true, true, "B2"),
-            cert("no-key", false, true, "C3"),
-            cert("unreadable", true, false, "D4"),
+            cert("cert:TYA1", Present, true, "A1"),
+            cert("superseded:old", Present, true, "B2"),
+            cert("no-key", Missing, true, "C3"),
+            cert("unreadable", Present, false, "D4"),
+            // Private key only: seen after the PIN, offered before it.
+            cert("private-only", ToConfirm, true, "E5"),
+            cert("superseded:private-only", ToConfirm, true, "F6"),
         ]);
         let serials: Vec<_> = offered.iter().map(|c| c.serial_hex.as_str()).collect();
-        assert_eq!(serials, ["A1"]);
+        assert_eq!(serials, ["A1", "E5"]);
+    }
+
+    #[test]
+    fn failures_the_flow_is_told() {
+        type E = RenewError<crate::TokenError>;
+        assert_eq!(E::OldKeyUnconfirmed.failure(), InstallFailure::Interrupted);
+        assert_eq!(
+            E::OldKeyMissing("01".into()).failure(),
+            InstallFailure::TokenError
+        );
+        assert_eq!(
+            E::Algorithm(AlgorithmRefusal::NotSupportedByKiosk(KeyAlgorithm::Sm2)).failure(),
+            InstallFailure::TokenError
+        );
     }
 }

@@ -10,7 +10,8 @@ use crate::module::{self, Module, ModuleProblem};
 use crate::pin::{self, PinFlags};
 use crate::profile::{self, TokenProfile};
 use crate::read::{self, ReadOutcome};
-use crate::{abandoned, keygen, object, sign, write};
+use crate::token_info::{self, Freshness};
+use crate::{abandoned, algorithm, keygen, object, sign, write};
 use cryptoki::error::RvError;
 use cryptoki::object::{Attribute, AttributeType, ObjectClass};
 use cryptoki::session::Session;
@@ -18,8 +19,8 @@ use cryptoki::slot::Slot;
 use kiosk_domain::flow::renewal::PinOutcome;
 use kiosk_domain::order_number::OrderNumber;
 use kiosk_domain::ports::key_writer::{
-    CertificateReader, InsertedKey, KeyAlgorithm, KeyId, KeyRef, KeyTag, KeyWriter, Pin,
-    PublicKeyInfo, RetirePolicy,
+    CertificateReader, InsertedKey, KeyAlgorithm, KeyId, KeyPairStatus, KeyRef, KeyTag, KeyWriter,
+    Pin, PublicKeyInfo, RetirePolicy,
 };
 use std::collections::BTreeMap;
 use std::fmt;
@@ -313,11 +314,8 @@ impl Drop for Pkcs11KeyWriter {
 }
 
 fn read_flags(module: &Module, slot: Slot) -> Result<PinFlags> {
-    let info = module
-        .ctx()
-        .get_token_info(slot)
-        .map_err(TokenError::during("token info"))?;
-    Ok(PinFlags::from(&info))
+    let facts = token_info::read(module, slot, Freshness::Now)?;
+    Ok(PinFlags::from(&facts.flags))
 }
 
 impl KeyWriter for Pkcs11KeyWriter {
@@ -434,5 +432,19 @@ impl KeyWriter for Pkcs11KeyWriter {
 
     fn write_data_object(&mut self, key: &KeyRef, label: &str, value: &[u8]) -> Result<()> {
         self.with_session(key, |c| write::write_data_object(c.session, label, value))
+    }
+
+    fn key_pair_status(&mut self, key: &KeyRef, key_id: &KeyId) -> Result<KeyPairStatus> {
+        self.with_session(key, |c| read::key_pair_status(c.session, key_id))
+    }
+
+    fn key_algorithms(&mut self, key: &KeyRef) -> Result<Vec<KeyAlgorithm>> {
+        self.with_session(key, |c| {
+            let table =
+                algorithm::read_mechanisms(c.module, c.slot, &algorithm::needed(c.profile))?;
+            let offered = algorithm::offered(c.profile, &table);
+            tracing::debug!(serial = %key.serial, profile = %c.profile.name, ?offered, "key algorithms");
+            Ok(offered)
+        })
     }
 }

@@ -30,6 +30,8 @@ impl CertificateReader for X509Reader {
 pub fn x509_algorithm(algorithm: KeyAlgorithm) -> kiosk_x509::KeyAlgorithm {
     match algorithm {
         KeyAlgorithm::Rsa2048 => kiosk_x509::KeyAlgorithm::Rsa { bits: 2048 },
+        KeyAlgorithm::Rsa3072 => kiosk_x509::KeyAlgorithm::Rsa { bits: 3072 },
+        KeyAlgorithm::Rsa4096 => kiosk_x509::KeyAlgorithm::Rsa { bits: 4096 },
         KeyAlgorithm::EcP256 => kiosk_x509::KeyAlgorithm::EcP256,
         KeyAlgorithm::Sm2 => kiosk_x509::KeyAlgorithm::Sm2,
     }

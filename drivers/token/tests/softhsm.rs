@@ -8,9 +8,12 @@ mod common;
 use common::{USER_PIN, WRONG_PIN, openssl, with_token};
 use kiosk_domain::fixtures::order_number;
 use kiosk_domain::flow::renewal::PinOutcome;
-use kiosk_domain::ports::key_writer::{KeyAlgorithm, KeyTag, KeyWriter, Pin, RetirePolicy};
+use kiosk_domain::ports::key_writer::{
+    KeyAlgorithm, KeyPairStatus, KeyTag, KeyWriter, Pin, RetirePolicy,
+};
 use kiosk_domain::ports::{DeviceError, DeviceErrorKind};
 use kiosk_token::discovery::{TokenEvent, Watcher};
+use kiosk_token::renew::{self, OldCertificate};
 use kiosk_token::x509::{TokenSigner, X509Reader};
 use kiosk_token::{TokenError, der};
 use kiosk_x509::test_ca::{CustomerSubject, TestCa};
@@ -29,6 +32,11 @@ fn lists_tokens_by_label() {
         assert_eq!(key.label, t.label);
         assert!(!key.serial.is_empty());
         assert!(key.manufacturer.contains("SoftHSM"), "{key:?}");
+        // cryptoki reads SoftHSM2's token info itself (no clock on token).
+        let listed = w.tokens();
+        let slot = listed.iter().find(|s| s.key == key).unwrap();
+        assert_eq!(slot.source, kiosk_token::token_info::InfoSource::Cryptoki);
+        assert!(slot.flags.token_initialized && !slot.flags.clock_on_token);
         let keys = w.keys().unwrap();
         assert!(
             keys.iter()
@@ -378,4 +386,144 @@ fn a_key_that_is_not_inserted_is_absent() {
         let err = w.verify_pin(&key, pin(USER_PIN)).unwrap_err();
         assert_eq!(err.kind(), DeviceErrorKind::Absent);
     });
+}
+
+/// The renewal's new key pair is like the old certificate's key: its
+/// algorithm and size, as far as the token offers them.
+#[test]
+fn new_key_pair_is_like_the_old_one() {
+    with_token("new_key_pair_is_like_the_old_one", |t| {
+        let ca = TestCa::new("Kiosk Test CA").unwrap();
+        let mut w = t.writer().with_reader(Box::new(X509Reader));
+        let key = t.key(&w);
+        // SoftHSM2 offers every size of RSA the kiosk makes, and P-256; no
+        // PIN needed to ask.
+        assert_eq!(
+            w.key_algorithms(&key).unwrap(),
+            [
+                KeyAlgorithm::Rsa2048,
+                KeyAlgorithm::Rsa3072,
+                KeyAlgorithm::Rsa4096,
+                KeyAlgorithm::EcP256
+            ]
+        );
+        assert_eq!(
+            w.verify_pin(&key, pin(USER_PIN)).unwrap(),
+            PinOutcome::Verified
+        );
+        let subject = CustomerSubject {
+            unit_name: "测试单位有限公司".to_owned(),
+            uscc: "91350100M000100Y43".to_owned(),
+        };
+        for (n, old_alg) in [KeyAlgorithm::EcP256, KeyAlgorithm::Rsa3072]
+            .into_iter()
+            .enumerate()
+        {
+            let n = u32::try_from(n).unwrap();
+            let old_tag = KeyTag::new(order_number(10 + n), 1);
+            let old_public = w.generate_key_pair(&key, &old_tag, old_alg).unwrap();
+            let old_der = {
+                let signer = TokenSigner::new(&mut w, key.clone(), old_public);
+                ca.issue_for_subject(&subject, &signer, 20).unwrap()
+            };
+            w.write_certificate(&key, &old_tag.key_id(), &old_der, "old")
+                .unwrap();
+            let old = OldCertificate {
+                key_id: old_tag.key_id(),
+                der: old_der,
+            };
+            assert_eq!(
+                renew::check_before_payment(&mut w, &key, &old).unwrap(),
+                old_alg
+            );
+            let tag = KeyTag::new(order_number(20 + n), 1);
+            let new = renew::generate_like_old(&mut w, &key, &tag, &old).unwrap();
+            assert_eq!(new.algorithm, old_alg);
+            // The whole request works with it (proof by the old key).
+            let request = renew::request(&mut w, &key, &tag, &old).unwrap();
+            kiosk_x509::verify_proof(&request.csr_der, &request.proof).unwrap();
+            let text = openssl_spki_text(&new.spki_der);
+            match old_alg {
+                KeyAlgorithm::EcP256 => assert!(text.contains("prime256v1"), "{text}"),
+                _ => assert!(text.contains("3072 bit"), "{text}"),
+            }
+        }
+    });
+}
+
+/// A certificate whose key pair has no public-key object is offered before
+/// the PIN and confirmed after it.
+#[test]
+fn a_private_key_alone_is_to_be_confirmed() {
+    with_token("a_private_key_alone_is_to_be_confirmed", |t| {
+        let ca = TestCa::new("Kiosk Test CA").unwrap();
+        let mut w = t.writer().with_reader(Box::new(X509Reader));
+        let key = t.key(&w);
+        assert_eq!(
+            w.verify_pin(&key, pin(USER_PIN)).unwrap(),
+            PinOutcome::Verified
+        );
+        let tag = KeyTag::new(order_number(1), 1);
+        let public = w
+            .generate_key_pair(&key, &tag, KeyAlgorithm::EcP256)
+            .unwrap();
+        let der = {
+            let signer = TokenSigner::new(&mut w, key.clone(), public);
+            let subject = CustomerSubject {
+                unit_name: "测试单位有限公司".to_owned(),
+                uscc: "91350100M000100Y43".to_owned(),
+            };
+            ca.issue_for_subject(&subject, &signer, 20).unwrap()
+        };
+        w.write_certificate(&key, &tag.key_id(), &der, "cert")
+            .unwrap();
+        w.with_raw_session(&key, |s| {
+            use cryptoki::object::{Attribute, ObjectClass};
+            for h in s
+                .find_objects(&[
+                    Attribute::Class(ObjectClass::PUBLIC_KEY),
+                    Attribute::Id(tag.key_id().0),
+                ])
+                .map_err(TokenError::during("find"))?
+            {
+                s.destroy_object(h).map_err(TokenError::during("destroy"))?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        w.logout(&key).unwrap();
+
+        let listed = w.certificates(&key).unwrap().certificates;
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].key_pair, KeyPairStatus::ToConfirm);
+        assert_eq!(renew::renewable_certificates(listed).len(), 1);
+        assert_eq!(
+            w.verify_pin(&key, pin(USER_PIN)).unwrap(),
+            PinOutcome::Verified
+        );
+        assert_eq!(
+            w.key_pair_status(&key, &tag.key_id()).unwrap(),
+            KeyPairStatus::Present
+        );
+        assert_eq!(
+            w.keys().unwrap()[0].certificates[0].key_pair,
+            KeyPairStatus::Present
+        );
+    });
+}
+
+fn openssl_spki_text(spki: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("spki.der");
+    std::fs::write(&file, spki).unwrap();
+    openssl(&[
+        "pkey",
+        "-pubin",
+        "-inform",
+        "DER",
+        "-in",
+        file.to_str().unwrap(),
+        "-noout",
+        "-text",
+    ])
 }

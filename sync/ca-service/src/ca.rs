@@ -28,7 +28,12 @@ pub fn load_or_create(dir: &Path) -> Result<TestCa, CaError> {
         (true, true) => {
             let key = std::fs::read(&key_path)?;
             let cert = std::fs::read(&cert_path)?;
-            Ok(TestCa::restore(NAME, &key, cert)?)
+            // Issue under the name the certificate carries (a CA put in
+            // place by a technician or a test may be named otherwise).
+            let name = kiosk_x509::summarize(&cert, "")
+                .map(|s| s.holder)
+                .unwrap_or_else(|_| NAME.to_owned());
+            Ok(TestCa::restore(&name, &key, cert)?)
         }
         (false, false) => {
             let ca = TestCa::new(NAME)?;

@@ -295,6 +295,27 @@ impl CaClient {
         Ok(Probe { server_time })
     }
 
+    /// `HEAD /v1/config`: the lightest request the CA answers, to tell
+    /// whether it is there (no body travels either way).
+    pub async fn ping(&self) -> Result<(), CallError> {
+        let response = self
+            .http
+            .head(self.url(paths::CONFIG))
+            .send()
+            .await
+            .map_err(|e| transport(&e))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        Err(CallError::Status {
+            status: status.as_u16(),
+            problem: None,
+            retry_after: None,
+            offset: None,
+        })
+    }
+
     /// `PUT /v1/orders/{number}`: `true` if this call created it.
     pub async fn put_order(
         &self,

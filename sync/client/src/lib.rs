@@ -16,6 +16,12 @@
 //!   to 1 MiB (error bodies up to 64 KiB), a success that is not JSON is
 //!   refused unread, and each is an error to retry, never a panic.
 //!
+//! [`CaClient`] implements the domain's
+//! [`CaPort`](kiosk_domain::ports::ca::CaPort): the calls a customer's visit
+//! makes (the holder's details on file, the QR payment, a renewal's
+//! certificate), with every status, problem code and wire string read here
+//! and only the domain's words handed on.
+//!
 //! The CA is reached over mutual TLS ([`CaClient::with_tls`],
 //! [`WorkerConfig::tls`]): rustls with the `ring` provider, the CA service's
 //! certificate checked against the configured roots only, the kiosk's device
@@ -25,6 +31,7 @@
 mod accounts;
 mod backoff;
 mod body;
+mod ca_port;
 mod holders;
 mod http;
 mod payments;

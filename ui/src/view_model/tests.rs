@@ -114,6 +114,7 @@ fn payment_view_counts_down_and_waits_for_the_qr() {
         (None, "", "¥300.00")
     );
     let qr = PaymentQr {
+        payment_id: "p1".into(),
         payload: "pay://x".into(),
         expires_at: datetime!(2026-11-23 10:14:05 UTC),
     };
@@ -167,6 +168,8 @@ fn every_state_maps_to_a_screen_and_done_reminds_to_take_the_key() {
         &RenewalState::Done {
             session: SessionId(1),
             order: fixtures::order_number(1),
+            valid_until: None,
+            receipt: None,
         },
         &ctx(Lang::ZhCn),
         true,

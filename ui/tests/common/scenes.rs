@@ -29,9 +29,9 @@ pub fn status() -> StatusView {
         online: true,
         queue: 2,
         devices: vec![
-            (Device::KeyWriter, true),
-            (Device::Printer, true),
-            (Device::Camera, false),
+            (Device::KeyWriter, Some(true)),
+            (Device::Printer, Some(true)),
+            (Device::Camera, Some(false)),
         ],
     }
 }
@@ -155,6 +155,7 @@ pub fn all() -> Vec<(&'static str, Scene)> {
                 session: S,
                 order: Box::new(order.clone()),
                 qr: Some(PaymentQr {
+                    payment_id: "p1".to_owned(),
                     payload: format!("https://pay.example.cn/q/{}?amount=30000", order.number),
                     expires_at: datetime!(2026-11-23 10:14:05 UTC),
                 }),
@@ -173,6 +174,8 @@ pub fn all() -> Vec<(&'static str, Scene)> {
             Scene::Renewal(RenewalState::Done {
                 session: S,
                 order: order.number,
+                valid_until: Some(datetime!(2027-12-10 00:00 UTC)),
+                receipt: Some(kiosk_domain::ports::printer::PrintOutcome::Printed),
             }),
         ),
         (
@@ -203,7 +206,13 @@ pub fn show(ui: &kiosk_ui::KioskUi, scene: &Scene) {
             ui.window()
                 .global::<kiosk_ui::LookupAdapter>()
                 .set_mobile(fixtures::MOBILE.into());
-            ui.show_lookup_result(Ok(&fixtures::renewal_order(1)));
+            ui.show_lookup(&kiosk_domain::flow::lookup::LookupState::Open {
+                session: S,
+                scan: kiosk_domain::flow::lookup::Scan::Idle,
+                found: kiosk_domain::flow::lookup::Found::Order(Box::new(fixtures::renewal_order(
+                    1,
+                ))),
+            });
         }
         Scene::Help => {
             ui.set_downloads_url("https://ca.example.cn/downloads");

@@ -13,6 +13,7 @@
 //! the upload discards the image. Staff confirmation in person is always
 //! offered beside the face check.
 
+use super::driver::{Flow, Signal, Timer};
 use super::{SessionId, Step, StepContext};
 use crate::money::Fen;
 use crate::order::application::{
@@ -23,6 +24,7 @@ use crate::order::identity::{IdentityCheck, IdentityOutcome};
 use crate::order::renewal::InvoiceInfo;
 use crate::order::text::Reference;
 use crate::order_number::OrderNumber;
+use crate::ports::printer::PrintOutcome;
 use serde::{Deserialize, Serialize};
 
 /// The pages of the application, in order.
@@ -166,10 +168,23 @@ pub enum ApplicationState {
     Submitted {
         session: SessionId,
         order: OrderNumber,
+        /// What the printer said (`None` while it prints).
+        receipt: Option<PrintOutcome>,
     },
 }
 
 impl ApplicationState {
+    /// The session this state belongs to (`None` at home).
+    #[must_use]
+    pub fn session(&self) -> Option<SessionId> {
+        match self {
+            Self::Home => None,
+            Self::Filling { session, .. }
+            | Self::Submitting { session, .. }
+            | Self::Submitted { session, .. } => Some(*session),
+        }
+    }
+
     /// Whether the state holds anything the customer entered.
     #[must_use]
     pub fn holds_personal_data(&self) -> bool {
@@ -196,6 +211,9 @@ pub enum ApplicationEvent {
     PickupChosen(Pickup),
     CaptureRequested(AttachmentKind),
     Captured(CaptureRef),
+    /// The camera gave nothing usable (none fitted, no page found): the
+    /// customer may try again.
+    CaptureFailed(AttachmentKind),
     AttachmentsDone,
     /// The customer's answer on the face-capture consent screen.
     FaceCaptureConsent(bool),
@@ -216,6 +234,8 @@ pub enum ApplicationEvent {
     Submit,
     /// The store allocated this number and queued the order.
     OrderSubmitted(OrderNumber),
+    /// What the printer said about the receipt.
+    ReceiptPrinted(PrintOutcome),
     Back,
     GoHome,
     IdleTimeout,
@@ -256,6 +276,49 @@ pub enum ApplicationEffect {
 }
 
 type ApplicationStep = Step<ApplicationState, ApplicationEffect>;
+
+/// The application flow, for the driver.
+#[derive(Debug)]
+pub struct Application;
+
+impl Flow for Application {
+    type State = ApplicationState;
+    type Event = ApplicationEvent;
+    type Effect = ApplicationEffect;
+    const NAME: &'static str = "application";
+    /// 2: the receipt's outcome on `Submitted`.
+    const FORMAT: u32 = 2;
+
+    fn home() -> ApplicationState {
+        ApplicationState::Home
+    }
+
+    fn step(
+        state: ApplicationState,
+        event: ApplicationEvent,
+        ctx: &StepContext,
+    ) -> ApplicationStep {
+        step(state, event, ctx)
+    }
+
+    fn session(state: &ApplicationState) -> Option<SessionId> {
+        state.session()
+    }
+
+    /// The customer leaving (or idle) ends the application; keys and the
+    /// network do not concern it (the order is submitted offline too).
+    fn signal(signal: Signal) -> Option<ApplicationEvent> {
+        match signal {
+            Signal::GoHome => Some(ApplicationEvent::GoHome),
+            Signal::IdleTimeout => Some(ApplicationEvent::IdleTimeout),
+            Signal::KeyInserted | Signal::KeyRemoved | Signal::Network { .. } => None,
+        }
+    }
+
+    fn timer(_: &ApplicationState, _: &StepContext) -> Option<Timer<ApplicationEvent>> {
+        None
+    }
+}
 
 fn filling(session: SessionId, page: Page, draft: Box<Draft>) -> ApplicationState {
     ApplicationState::Filling {
@@ -309,9 +372,21 @@ pub fn step(
         ) => fill(session, page, draft, event, ctx),
 
         (S::Submitting { session, .. }, E::OrderSubmitted(order)) => Step::with(
-            S::Submitted { session, order },
+            S::Submitted {
+                session,
+                order,
+                receipt: None,
+            },
             vec![ApplicationEffect::PrintReceipt { order }],
         ),
+
+        (S::Submitted { session, order, .. }, E::ReceiptPrinted(outcome)) => {
+            Step::to(S::Submitted {
+                session,
+                order,
+                receipt: Some(outcome),
+            })
+        }
 
         (state, _) => Step::to(state),
     }

@@ -11,9 +11,16 @@
 //! Two rules hold in every flow, from every state:
 //! - `GoHome` returns home (the customer can always leave);
 //! - `IdleTimeout` returns home and wipes the session's personal data.
+//!
+//! Each flow implements [`driver::Flow`]: its step, how kiosk-wide
+//! [`driver::Signal`]s (home, idle, the key, the network) reach it, and its
+//! own timer. [`driver::Driver`] runs any of them; [`idle::IdleTimer`] is
+//! the kiosk-wide idle rule.
 
 pub mod application;
 pub mod driver;
+pub mod idle;
+pub mod lookup;
 pub mod renewal;
 
 use crate::clock::ClockFloor;
@@ -31,6 +38,8 @@ pub struct StepContext {
     pub window: RenewalWindow,
     /// The price of a renewal, from the CA's configuration.
     pub renewal_price: Fen,
+    /// How often a flow asks the CA whether a QR payment went through.
+    pub payment_poll: std::time::Duration,
 }
 
 /// Identifies one customer session; with the step it keys every effect, so the

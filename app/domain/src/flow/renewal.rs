@@ -11,7 +11,13 @@
 //! certificate is verified against it before it is written, and the old
 //! certificate is retired only after the new one is written and read back
 //! ([`InstallAction::RetireOldCertificate`] is the last action of all).
+//!
+//! Everything that decides what happens next is here, under the property
+//! tests: the details on file fetched for 确认信息, the key pulled out and put
+//! back, the network coming and going, the payment polled on the flow's own
+//! timer ([`Renewal`]'s `timer`), and what the receipt's printer said.
 
+use super::driver::{Flow, Signal, Timer};
 use super::{SessionId, Step, StepContext};
 use crate::money::Fen;
 use crate::order::payment::Payment;
@@ -21,6 +27,9 @@ use crate::order::renewal::{
 use crate::order::status::OrderStatus;
 use crate::order::{Order, OrderDetails};
 use crate::order_number::OrderNumber;
+use crate::ports::ca::OnFile;
+use crate::ports::key_writer::KeyTag;
+use crate::ports::printer::PrintOutcome;
 use crate::renewal_window::RenewalVerdict;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -36,6 +45,12 @@ pub enum EnvironmentProblem {
     NoCertificate,
     /// The key writer itself is not working.
     KeyReaderFault,
+    /// With the PIN verified, the old certificate's private key is not on
+    /// the key: no proof of possession can be made (staff help).
+    OldKeyMissing,
+    /// This key cannot make a new key pair like the old certificate's
+    /// (algorithm or size): said before any payment (the counter helps).
+    NewKeyUnavailable,
 }
 
 /// A certificate found on the key, with its renewal verdict and any earlier
@@ -145,6 +160,19 @@ pub enum PinPurpose {
     PayOpenOrder(Box<Order>),
 }
 
+/// What the CA has on file for the certificate's holder, for 确认信息.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HolderLookup {
+    /// Not asked: the CA cannot be reached. The customer types the details.
+    NotAsked,
+    /// The CA is being asked.
+    Asking,
+    /// The CA's details, for the customer to confirm or correct.
+    Found(Box<OnFile>),
+    /// The CA has nothing on file: the customer types the details.
+    NothingOnFile,
+}
+
 /// Where the renewal flow stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RenewalState {
@@ -181,11 +209,13 @@ pub enum RenewalState {
     PinLocked {
         session: SessionId,
     },
-    /// 确认信息.
+    /// 确认信息: the details on file (when the CA has them) to confirm, or
+    /// the form to fill in.
     ConfirmingInfo {
         session: SessionId,
         certificate: CertificateSummary,
         ca_online: bool,
+        on_file: HolderLookup,
     },
     /// The order is being created durably.
     CreatingOrder {
@@ -203,6 +233,15 @@ pub enum RenewalState {
         qr: Option<PaymentQr>,
         ca_online: bool,
     },
+    /// 到柜台支付: the order waits for staff to take the money; its receipt
+    /// says where to go.
+    PayingAtCounter {
+        session: SessionId,
+        order: OrderNumber,
+        amount: Fen,
+        /// What the printer said (`None` while it prints).
+        receipt: Option<PrintOutcome>,
+    },
     /// 安装证书: the next install action is running.
     Installing {
         session: SessionId,
@@ -218,12 +257,18 @@ pub enum RenewalState {
     Done {
         session: SessionId,
         order: OrderNumber,
+        /// The new certificate's expiry.
+        valid_until: Option<OffsetDateTime>,
+        /// What the printer said (`None` while it prints).
+        receipt: Option<PrintOutcome>,
     },
 }
 
 /// The aggregated payment QR code and when the CA cancels the unpaid order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentQr {
+    /// The CA's payment, polled until it is paid or expires.
+    pub payment_id: String,
     pub payload: String,
     pub expires_at: OffsetDateTime,
 }
@@ -234,12 +279,19 @@ pub enum RenewalEvent {
     /// The customer pressed 更新证书; the adapter made a fresh session id.
     Start(SessionId),
     EnvironmentChecked(Environment),
-    /// 重新检测 after fixing what was missing.
+    /// 重新检测 after fixing what was missing, or 重新安装.
     Retry,
     CertificateChosen(usize),
     /// The customer pressed OK on the PIN pad (the PIN went to the token).
     PinSubmitted,
     PinChecked(PinOutcome),
+    /// The PIN was right, but this key cannot renew this certificate.
+    KeyUnsuitable(EnvironmentProblem),
+    /// The CA's details on file for the holder (`None`: it has none).
+    HolderLookedUp(Option<Box<OnFile>>),
+    /// The CA could not be asked about the holder.
+    HolderUnknown,
+    /// 确认并提交 with the details shown (as confirmed or typed).
     InfoConfirmed {
         contact: Contact,
         invoice: InvoiceInfo,
@@ -247,6 +299,12 @@ pub enum RenewalEvent {
     /// The store created the order (with its number) for this session.
     OrderCreated(Box<Order>),
     PaymentOffered(PaymentQr),
+    /// The CA could not give a QR code now (unreachable, refused).
+    PaymentNotOffered,
+    /// The flow's timer: time to ask the CA about the payment again.
+    PollPayment,
+    /// The CA says the payment still waits (or could not be asked).
+    PaymentPending,
     /// The CA confirmed a payment (QR) or staff recorded one at the counter.
     PaymentConfirmed(Payment),
     /// The CA cancelled the unpaid order.
@@ -257,9 +315,18 @@ pub enum RenewalEvent {
     NetworkChanged {
         online: bool,
     },
+    /// A key was put into the key writer.
+    KeyInserted,
+    /// The key was pulled out.
+    KeyRemoved,
     /// The adapter completed this install action (stale ones are ignored).
     InstallActionDone(InstallAction),
+    /// `VerifyCertificate` done: the CA's certificate matches the new key
+    /// and chains to the roots; this is what it says.
+    CertificateVerified(Box<CertificateSummary>),
     InstallFailed(InstallFailure),
+    /// What the printer said about the receipt.
+    ReceiptPrinted(PrintOutcome),
     Back,
     GoHome,
     IdleTimeout,
@@ -273,10 +340,21 @@ pub enum RenewalEffect {
     CheckEnvironment {
         session: SessionId,
     },
-    /// Show the PIN pad and pass what is typed to the token for this key.
+    /// Pass what the pad took to the token for this key; with
+    /// `check_key`, then check that the old key is there and that a new key
+    /// pair like it can be made, before anything is paid.
     VerifyPin {
         session: SessionId,
-        key_id_hex: String,
+        /// The certificates (`CKA_ID`, hex) that mark the customer's key:
+        /// the old certificate's, and for a resumed install the new one's
+        /// (the old one may be retired already).
+        key_ids_hex: Vec<String>,
+        check_key: bool,
+    },
+    /// Ask the CA for the holder's details on file.
+    LookUpHolder {
+        session: SessionId,
+        serial_hex: String,
     },
     /// Allocate an order number and store the order with its outbox entry
     /// (idempotent per session: a repeat returns the same order).
@@ -292,6 +370,12 @@ pub enum RenewalEffect {
         order: OrderNumber,
         amount: Fen,
     },
+    /// Ask the CA whether the payment went through.
+    CheckPayment {
+        order: OrderNumber,
+        amount: Fen,
+        payment_id: String,
+    },
     /// Run one install action for this order and attempt.
     Install {
         order: OrderNumber,
@@ -306,7 +390,7 @@ pub enum RenewalEffect {
     PrintReceipt {
         order: OrderNumber,
     },
-    /// "请取走您的USB Key".
+    /// "请取走您的USB Key" (when it is still in).
     RemindToTakeKey,
     /// Forget everything the customer entered in this session.
     WipeSession,
@@ -329,6 +413,7 @@ impl RenewalState {
             | Self::ConfirmingInfo { session, .. }
             | Self::CreatingOrder { session, .. }
             | Self::Paying { session, .. }
+            | Self::PayingAtCounter { session, .. }
             | Self::Installing { session, .. }
             | Self::InstallPending { session, .. }
             | Self::Done { session, .. } => Some(*session),
@@ -345,6 +430,7 @@ impl RenewalState {
                 | Self::CheckingEnvironment { .. }
                 | Self::Blocked { .. }
                 | Self::PinLocked { .. }
+                | Self::PayingAtCounter { .. }
                 | Self::Done { .. }
         )
     }
@@ -352,6 +438,102 @@ impl RenewalState {
     /// Whether the customer's key may still be in the writer.
     fn key_may_be_in(&self) -> bool {
         !matches!(self, Self::Home | Self::CheckingEnvironment { .. })
+    }
+
+    /// The same state with the CA's reachability as now known.
+    fn with_online(self, online: bool) -> Self {
+        match self {
+            Self::ChoosingCertificate {
+                session,
+                candidates,
+                ..
+            } => Self::ChoosingCertificate {
+                session,
+                candidates,
+                ca_online: online,
+            },
+            Self::EnteringPin {
+                session,
+                purpose,
+                last,
+                ..
+            } => Self::EnteringPin {
+                session,
+                purpose,
+                ca_online: online,
+                last,
+            },
+            Self::VerifyingPin {
+                session, purpose, ..
+            } => Self::VerifyingPin {
+                session,
+                purpose,
+                ca_online: online,
+            },
+            Self::CreatingOrder {
+                session,
+                certificate,
+                contact,
+                invoice,
+                ..
+            } => Self::CreatingOrder {
+                session,
+                certificate,
+                contact,
+                invoice,
+                ca_online: online,
+            },
+            other => other,
+        }
+    }
+}
+
+/// The renewal flow, for the driver.
+#[derive(Debug)]
+pub struct Renewal;
+
+impl Flow for Renewal {
+    type State = RenewalState;
+    type Event = RenewalEvent;
+    type Effect = RenewalEffect;
+    const NAME: &'static str = "renewal";
+    /// 2: the holder lookup, the counter slip, the receipt's outcome.
+    const FORMAT: u32 = 2;
+
+    fn home() -> RenewalState {
+        RenewalState::Home
+    }
+
+    fn step(state: RenewalState, event: RenewalEvent, ctx: &StepContext) -> RenewalStep {
+        step(state, event, ctx)
+    }
+
+    fn session(state: &RenewalState) -> Option<SessionId> {
+        state.session()
+    }
+
+    fn signal(signal: Signal) -> Option<RenewalEvent> {
+        Some(match signal {
+            Signal::GoHome => RenewalEvent::GoHome,
+            Signal::IdleTimeout => RenewalEvent::IdleTimeout,
+            Signal::KeyInserted => RenewalEvent::KeyInserted,
+            Signal::KeyRemoved => RenewalEvent::KeyRemoved,
+            Signal::Network { online } => RenewalEvent::NetworkChanged { online },
+        })
+    }
+
+    /// While paying, the CA is asked every `payment_poll` whether the QR was
+    /// paid (or, without a QR yet, for one).
+    fn timer(state: &RenewalState, ctx: &StepContext) -> Option<Timer<RenewalEvent>> {
+        match state {
+            RenewalState::Paying { qr, ca_online, .. } if qr.is_some() || *ca_online => {
+                Some(Timer {
+                    after: ctx.payment_poll,
+                    event: RenewalEvent::PollPayment,
+                })
+            }
+            _ => None,
+        }
     }
 }
 
@@ -376,7 +558,7 @@ pub fn step(state: RenewalState, event: RenewalEvent, ctx: &StepContext) -> Rene
         (state, E::GoHome | E::IdleTimeout) => home(&state, Vec::new()),
 
         (S::Home | S::Done { .. }, E::Start(session)) => check_environment(session),
-        (S::Blocked { session, .. }, E::Retry) => check_environment(session),
+        (S::Blocked { session, .. }, E::Retry | E::KeyInserted) => check_environment(session),
 
         (S::CheckingEnvironment { session }, E::EnvironmentChecked(env)) => match env {
             Environment::Problem(problem) => Step::to(S::Blocked { session, problem }),
@@ -405,6 +587,18 @@ pub fn step(state: RenewalState, event: RenewalEvent, ctx: &StepContext) -> Rene
             E::CertificateChosen(index),
         ) => choose(session, candidates, index, ca_online, ctx),
 
+        // The key the customer chose from is gone: nothing more can be done
+        // with it until it is back.
+        (
+            S::ChoosingCertificate { session, .. }
+            | S::EnteringPin { session, .. }
+            | S::VerifyingPin { session, .. },
+            E::KeyRemoved,
+        ) => Step::to(S::Blocked {
+            session,
+            problem: EnvironmentProblem::NoKey,
+        }),
+
         (
             S::EnteringPin {
                 session,
@@ -414,13 +608,21 @@ pub fn step(state: RenewalState, event: RenewalEvent, ctx: &StepContext) -> Rene
             },
             E::PinSubmitted,
         ) => {
-            let key_id_hex = match &purpose {
-                PinPurpose::Renew(cert) => cert.key_id_hex.clone(),
-                PinPurpose::Resume(order) | PinPurpose::PayOpenOrder(order) => {
-                    renewal_details(order)
-                        .map_or_else(String::new, |d| d.old_certificate.key_id_hex.clone())
-                }
+            let key_ids_hex = match &purpose {
+                PinPurpose::Renew(cert) => vec![cert.key_id_hex.clone()],
+                PinPurpose::PayOpenOrder(order) => renewal_details(order)
+                    .map(|d| vec![d.old_certificate.key_id_hex.clone()])
+                    .unwrap_or_default(),
+                PinPurpose::Resume(order) => renewal_details(order)
+                    .map(|d| {
+                        let tag = KeyTag::new(order.number, d.install.attempt);
+                        vec![d.old_certificate.key_id_hex.clone(), tag.key_id().to_hex()]
+                    })
+                    .unwrap_or_default(),
             };
+            // Nothing is paid before the key is known to be able to renew;
+            // a paid order goes on to its install (which says what fails).
+            let check_key = !matches!(purpose, PinPurpose::Resume(_));
             Step::with(
                 S::VerifyingPin {
                     session,
@@ -429,7 +631,8 @@ pub fn step(state: RenewalState, event: RenewalEvent, ctx: &StepContext) -> Rene
                 },
                 vec![RenewalEffect::VerifyPin {
                     session,
-                    key_id_hex,
+                    key_ids_hex,
+                    check_key,
                 }],
             )
         }
@@ -452,11 +655,59 @@ pub fn step(state: RenewalState, event: RenewalEvent, ctx: &StepContext) -> Rene
             }),
         },
 
+        (S::VerifyingPin { session, .. }, E::KeyUnsuitable(problem)) => {
+            Step::to(S::Blocked { session, problem })
+        }
+
         (
             S::ConfirmingInfo {
                 session,
                 certificate,
                 ca_online,
+                on_file: HolderLookup::Asking,
+            },
+            answer @ (E::HolderLookedUp(_) | E::HolderUnknown),
+        ) => {
+            let on_file = match answer {
+                E::HolderLookedUp(Some(found)) => HolderLookup::Found(found),
+                E::HolderLookedUp(None) => HolderLookup::NothingOnFile,
+                _ => HolderLookup::NotAsked,
+            };
+            Step::to(S::ConfirmingInfo {
+                session,
+                certificate,
+                ca_online,
+                on_file,
+            })
+        }
+
+        (
+            S::ConfirmingInfo {
+                session,
+                certificate,
+                on_file,
+                ..
+            },
+            E::NetworkChanged { online },
+        ) => {
+            if online && on_file == HolderLookup::NotAsked {
+                confirming(session, certificate, true)
+            } else {
+                Step::to(S::ConfirmingInfo {
+                    session,
+                    certificate,
+                    ca_online: online,
+                    on_file,
+                })
+            }
+        }
+
+        (
+            S::ConfirmingInfo {
+                session,
+                certificate,
+                ca_online,
+                ..
             },
             E::InfoConfirmed { contact, invoice },
         ) => {
@@ -465,6 +716,7 @@ pub fn step(state: RenewalState, event: RenewalEvent, ctx: &StepContext) -> Rene
                 contact: contact.clone(),
                 invoice: invoice.clone(),
                 install: InstallProgress::default(),
+                new_certificate: None,
             };
             Step::with(
                 S::CreatingOrder {
@@ -507,6 +759,49 @@ pub fn step(state: RenewalState, event: RenewalEvent, ctx: &StepContext) -> Rene
         (
             S::Paying {
                 session,
+                order,
+                qr: None,
+                ..
+            },
+            E::PaymentNotOffered,
+        ) => Step::to(S::Paying {
+            session,
+            order,
+            qr: None,
+            ca_online: false,
+        }),
+
+        (
+            S::Paying {
+                session,
+                order,
+                qr,
+                ca_online,
+            },
+            E::PollPayment,
+        ) => {
+            let effect = match &qr {
+                Some(qr) => RenewalEffect::CheckPayment {
+                    order: order.number,
+                    amount: order.amount,
+                    payment_id: qr.payment_id.clone(),
+                },
+                None => create_payment(&order),
+            };
+            Step::with(
+                S::Paying {
+                    session,
+                    order,
+                    qr,
+                    ca_online,
+                },
+                vec![effect],
+            )
+        }
+
+        (
+            S::Paying {
+                session,
                 mut order,
                 qr,
                 ca_online,
@@ -536,15 +831,17 @@ pub fn step(state: RenewalState, event: RenewalEvent, ctx: &StepContext) -> Rene
             home(&state, first)
         }
 
-        (state @ S::Paying { .. }, E::PayAtCounter) => {
-            let mut first = Vec::new();
-            if let S::Paying { order, .. } = &state {
-                first.push(RenewalEffect::PrintReceipt {
-                    order: order.number,
-                });
-            }
-            home(&state, first)
-        }
+        (S::Paying { session, order, .. }, E::PayAtCounter) => Step::with(
+            S::PayingAtCounter {
+                session,
+                order: order.number,
+                amount: order.amount,
+                receipt: None,
+            },
+            vec![RenewalEffect::PrintReceipt {
+                order: order.number,
+            }],
+        ),
 
         (
             S::Paying {
@@ -568,8 +865,32 @@ pub fn step(state: RenewalState, event: RenewalEvent, ctx: &StepContext) -> Rene
             )
         }
 
+        (
+            S::PayingAtCounter {
+                session,
+                order,
+                amount,
+                ..
+            },
+            E::ReceiptPrinted(outcome),
+        ) => Step::to(S::PayingAtCounter {
+            session,
+            order,
+            amount,
+            receipt: Some(outcome),
+        }),
+
         (S::Installing { session, order }, E::InstallActionDone(action)) => {
-            install_action_done(session, order, action)
+            install_action_done(session, order, action, None)
+        }
+
+        (S::Installing { session, order }, E::CertificateVerified(certificate)) => {
+            install_action_done(
+                session,
+                order,
+                InstallAction::VerifyCertificate,
+                Some(*certificate),
+            )
         }
 
         (S::Installing { session, order }, E::InstallFailed(failure)) => {
@@ -580,39 +901,53 @@ pub fn step(state: RenewalState, event: RenewalEvent, ctx: &StepContext) -> Rene
             })
         }
 
-        // 异常恢复: the customer reinserted the key or pressed 安装证书. As in
-        // the CA's own recovery, the PIN is asked again: the token session
-        // that the interrupted install used may be gone.
+        // Pulled out mid-install: said at once, resumed when it is back.
+        (S::Installing { session, order }, E::KeyRemoved) => Step::to(S::InstallPending {
+            session,
+            order,
+            failure: InstallFailure::KeyRemoved,
+        }),
+
+        // 异常恢复: the customer pressed 重新安装, or put the pulled key back.
+        // As in the CA's own recovery, the PIN is asked again: the token
+        // session that the interrupted install used may be gone.
         (
             S::InstallPending {
                 session,
-                mut order,
+                order,
                 failure,
             },
             E::Retry,
-        ) => {
-            let mut effects = Vec::new();
-            if failure == InstallFailure::KeyPairMissing {
-                if let OrderDetails::Renewal(details) = &mut order.details {
-                    details.install.attempt += 1;
-                    details.install.step = InstallStep::NotStarted;
-                }
-                effects.push(RenewalEffect::SaveOrder(order.clone()));
-            }
-            Step::with(
-                S::EnteringPin {
-                    session,
-                    purpose: PinPurpose::Resume(order),
-                    ca_online: true,
-                    last: None,
-                },
-                effects,
-            )
-        }
+        ) => resume_install(session, order, failure),
+        (
+            S::InstallPending {
+                session,
+                order,
+                failure: failure @ InstallFailure::KeyRemoved,
+            },
+            E::KeyInserted,
+        ) => resume_install(session, order, failure),
+
+        (
+            S::Done {
+                session,
+                order,
+                valid_until,
+                ..
+            },
+            E::ReceiptPrinted(outcome),
+        ) => Step::to(S::Done {
+            session,
+            order,
+            valid_until,
+            receipt: Some(outcome),
+        }),
 
         (S::EnteringPin { session, .. } | S::ConfirmingInfo { session, .. }, E::Back) => {
             check_environment(session)
         }
+
+        (state, E::NetworkChanged { online }) => Step::to(state.with_online(online)),
 
         // Anything else does not apply to this state (a late device event, a
         // double tap): the state stays as it is and nothing runs.
@@ -624,6 +959,30 @@ fn check_environment(session: SessionId) -> RenewalStep {
     Step::with(
         RenewalState::CheckingEnvironment { session },
         vec![RenewalEffect::CheckEnvironment { session }],
+    )
+}
+
+fn resume_install(
+    session: SessionId,
+    mut order: Box<Order>,
+    failure: InstallFailure,
+) -> RenewalStep {
+    let mut effects = Vec::new();
+    if failure == InstallFailure::KeyPairMissing {
+        if let OrderDetails::Renewal(details) = &mut order.details {
+            details.install.attempt += 1;
+            details.install.step = InstallStep::NotStarted;
+        }
+        effects.push(RenewalEffect::SaveOrder(order.clone()));
+    }
+    Step::with(
+        RenewalState::EnteringPin {
+            session,
+            purpose: PinPurpose::Resume(order),
+            ca_online: true,
+            last: None,
+        },
+        effects,
     )
 }
 
@@ -671,13 +1030,34 @@ fn choose(
     })
 }
 
-fn after_pin(session: SessionId, purpose: PinPurpose, ca_online: bool) -> RenewalStep {
-    match purpose {
-        PinPurpose::Renew(certificate) => Step::to(RenewalState::ConfirmingInfo {
+/// 确认信息, asking the CA for the details on file when it can be reached.
+fn confirming(session: SessionId, certificate: CertificateSummary, ca_online: bool) -> RenewalStep {
+    if !ca_online {
+        return Step::to(RenewalState::ConfirmingInfo {
             session,
             certificate,
             ca_online,
-        }),
+            on_file: HolderLookup::NotAsked,
+        });
+    }
+    let serial_hex = certificate.serial_hex.clone();
+    Step::with(
+        RenewalState::ConfirmingInfo {
+            session,
+            certificate,
+            ca_online,
+            on_file: HolderLookup::Asking,
+        },
+        vec![RenewalEffect::LookUpHolder {
+            session,
+            serial_hex,
+        }],
+    )
+}
+
+fn after_pin(session: SessionId, purpose: PinPurpose, ca_online: bool) -> RenewalStep {
+    match purpose {
+        PinPurpose::Renew(certificate) => confirming(session, certificate, ca_online),
         PinPurpose::Resume(order) => install(session, order, Vec::new()),
         PinPurpose::PayOpenOrder(order) => pay(session, order, ca_online),
     }
@@ -753,6 +1133,7 @@ fn install_action_done(
     session: SessionId,
     mut order: Box<Order>,
     action: InstallAction,
+    new_certificate: Option<CertificateSummary>,
 ) -> RenewalStep {
     let Some(progress) = renewal_details(&order).map(|d| d.install) else {
         return Step::to(RenewalState::Home);
@@ -763,6 +1144,9 @@ fn install_action_done(
     }
     if let OrderDetails::Renewal(details) = &mut order.details {
         details.install.step = action.completes();
+        if new_certificate.is_some() {
+            details.new_certificate = new_certificate;
+        }
     }
     if action == InstallAction::VerifyCertificate {
         // The CA has issued (已制证); the status follows.
@@ -780,13 +1164,18 @@ fn finish(
     let _ = order.apply_ca_status(OrderStatus::Completed, None);
     effects.retain(|e| !matches!(e, RenewalEffect::SaveOrder(_)));
     let number = order.number;
+    let valid_until = renewal_details(&order)
+        .and_then(|d| d.new_certificate.as_ref())
+        .map(|c| c.not_after);
     effects.insert(0, RenewalEffect::SaveOrder(order));
+    // 完成更新 itself tells the customer to take their key.
     effects.push(RenewalEffect::PrintReceipt { order: number });
-    effects.push(RenewalEffect::RemindToTakeKey);
     Step::with(
         RenewalState::Done {
             session,
             order: number,
+            valid_until,
+            receipt: None,
         },
         effects,
     )

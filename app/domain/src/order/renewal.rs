@@ -87,4 +87,8 @@ pub struct RenewalDetails {
     pub contact: Contact,
     pub invoice: InvoiceInfo,
     pub install: InstallProgress,
+    /// The certificate the CA issued, once it was checked against the new
+    /// key (what the receipt of a finished renewal shows).
+    #[serde(default)]
+    pub new_certificate: Option<CertificateSummary>,
 }

@@ -179,13 +179,76 @@ impl KeyTag {
     }
 }
 
-/// The algorithm of a key pair made on the token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The algorithm of a key pair made on the token. Serde, so that a flow
+/// state may hold the algorithm chosen before payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum KeyAlgorithm {
     Rsa2048,
     EcP256,
     /// SM2 (GM/T 0003) through a vendor's mechanism, when configured.
     Sm2,
+    /// RSA with a 3072-bit modulus (renewing a certificate whose key is one).
+    Rsa3072,
+    /// RSA with a 4096-bit modulus (renewing a certificate whose key is one).
+    Rsa4096,
+}
+
+impl KeyAlgorithm {
+    /// Every algorithm, in the order a key's offer is listed.
+    pub const ALL: [Self; 5] = [
+        Self::Rsa2048,
+        Self::Rsa3072,
+        Self::Rsa4096,
+        Self::EcP256,
+        Self::Sm2,
+    ];
+
+    /// The modulus length of an RSA algorithm.
+    #[must_use]
+    pub fn rsa_bits(self) -> Option<u32> {
+        match self {
+            Self::Rsa2048 => Some(2048),
+            Self::Rsa3072 => Some(3072),
+            Self::Rsa4096 => Some(4096),
+            Self::EcP256 | Self::Sm2 => None,
+        }
+    }
+
+    /// The RSA algorithm with this modulus length, if the kiosk makes such keys.
+    #[must_use]
+    pub fn rsa(bits: u32) -> Option<Self> {
+        match bits {
+            2048 => Some(Self::Rsa2048),
+            3072 => Some(Self::Rsa3072),
+            4096 => Some(Self::Rsa4096),
+            _ => None,
+        }
+    }
+}
+
+/// Whether a certificate's key pair is on the token. Private keys are
+/// invisible until the PIN is verified, so before that a key pair without a
+/// public-key object cannot be seen at all: it is [`Self::ToConfirm`], not
+/// missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum KeyPairStatus {
+    /// Seen: the private key (once the PIN was verified) or, before that,
+    /// the public key with the same `CKA_ID`.
+    Present,
+    /// Nothing with this `CKA_ID` is visible before the PIN: only a login
+    /// can tell (see [`KeyWriter::key_pair_status`]).
+    ToConfirm,
+    /// No private key with this `CKA_ID`, with the PIN verified.
+    Missing,
+}
+
+impl KeyPairStatus {
+    /// The certificate may be offered for renewal (its key pair is there or
+    /// may be, which the PIN will tell).
+    #[must_use]
+    pub fn may_renew(self) -> bool {
+        !matches!(self, Self::Missing)
+    }
 }
 
 /// A public key read from the token.
@@ -205,8 +268,14 @@ pub struct TokenCertificate {
     /// The certificate, DER.
     pub der: Vec<u8>,
     /// A key with the same `CKA_ID` is on the token (the private key once
-    /// the PIN was verified; before that, its public key).
+    /// the PIN was verified; before that, its public key). The same as
+    /// `key_pair == KeyPairStatus::Present`; kept for existing readers, use
+    /// [`Self::key_pair`], which tells "not visible before the PIN" apart
+    /// from "missing".
     pub has_key_pair: bool,
+    /// Whether the key pair is there, missing, or to be confirmed after the
+    /// PIN.
+    pub key_pair: KeyPairStatus,
     /// What the customer is shown, when the driver was given a certificate
     /// reader (certificates it cannot read are skipped and reported).
     pub summary: Option<CertificateSummary>,
@@ -340,6 +409,40 @@ pub trait KeyWriter {
         label: &str,
         value: &[u8],
     ) -> Result<(), Self::Error>;
+
+    /// Whether the key pair `key_id` (a certificate's `CKA_ID`) is on the
+    /// token. Before [`Self::verify_pin`] a key pair without a public-key
+    /// object is [`KeyPairStatus::ToConfirm`]; after it, `Present` or
+    /// `Missing`. The default reads [`Self::keys`] (an id without a listed
+    /// certificate is `Missing`); drivers may ask the token directly.
+    ///
+    /// # Errors
+    /// Key gone or refused.
+    fn key_pair_status(
+        &mut self,
+        key: &KeyRef,
+        key_id: &KeyId,
+    ) -> Result<KeyPairStatus, Self::Error> {
+        Ok(self
+            .keys()?
+            .into_iter()
+            .filter(|k| k.key == *key)
+            .flat_map(|k| k.certificates)
+            .find(|c| c.key_id == *key_id)
+            .map_or(KeyPairStatus::Missing, |c| c.key_pair))
+    }
+
+    /// The algorithms this key can make a key pair of now (its model's
+    /// profile and the mechanisms the token offers; no PIN needed). The
+    /// default offers nothing, so a writer that cannot tell refuses a
+    /// renewal before payment instead of failing at key generation after it.
+    ///
+    /// # Errors
+    /// Key gone or refused.
+    fn key_algorithms(&mut self, key: &KeyRef) -> Result<Vec<KeyAlgorithm>, Self::Error> {
+        let _ = key;
+        Ok(Vec::new())
+    }
 }
 
 #[cfg(test)]
@@ -370,6 +473,19 @@ mod tests {
         assert_eq!(KeyTag::parse("renew:x:1"), None);
         assert_eq!(KeyTag::parse(&format!("renew:{order}:")), None);
         assert_eq!(KeyTag::parse(&format!("other:{order}:1")), None);
+    }
+
+    #[test]
+    fn rsa_sizes_round_trip() {
+        for alg in KeyAlgorithm::ALL {
+            if let Some(bits) = alg.rsa_bits() {
+                assert_eq!(KeyAlgorithm::rsa(bits), Some(alg));
+            }
+        }
+        assert_eq!(KeyAlgorithm::rsa(1024), None);
+        assert_eq!(KeyAlgorithm::EcP256.rsa_bits(), None);
+        assert!(KeyPairStatus::ToConfirm.may_renew());
+        assert!(!KeyPairStatus::Missing.may_renew());
     }
 
     #[test]

@@ -6,10 +6,12 @@
 //! Every driver keeps its own rich error type and maps it to a
 //! [`DeviceErrorKind`], which is what the flows and screens act on.
 
+pub mod ca;
 pub mod camera;
 pub mod key_writer;
 pub mod outbox;
 pub mod printer;
+pub mod store;
 
 use crate::lang::{Lang, Localized};
 

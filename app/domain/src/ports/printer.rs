@@ -13,6 +13,7 @@ use crate::lang::Lang;
 use crate::order::application::{ApplicationDetails, Pickup};
 use crate::order::renewal::{InstallStep, RenewalDetails};
 use crate::order::{Order, OrderDetails};
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 /// How large a line of text is printed.
@@ -87,6 +88,8 @@ pub enum Block {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Receipt {
     pub blocks: Vec<Block>,
+    /// The order the receipt is for (`None`: a test page).
+    pub order: Option<crate::order_number::OrderNumber>,
 }
 
 impl Receipt {
@@ -214,7 +217,10 @@ pub fn receipt_for(order: &Order, ctx: &ReceiptContext) -> Receipt {
         style: TextStyle::PLAIN,
     });
     blocks.push(Block::Cut);
-    Receipt { blocks }
+    Receipt {
+        blocks,
+        order: Some(order.number),
+    }
 }
 
 fn renewal_blocks(blocks: &mut Vec<Block>, renewal: &RenewalDetails, lang: Lang) {
@@ -226,19 +232,24 @@ fn renewal_blocks(blocks: &mut Vec<Block>, renewal: &RenewalDetails, lang: Lang)
             value,
         });
     };
+    // The certificate the customer holds now: the new one once it is on
+    // the key, the old one until then (its expiry is what they came for).
+    let (held, serial_key, until_key) = match &renewal.new_certificate {
+        Some(new) => (
+            new,
+            pick("新证书序列号", "New certificate serial"),
+            pick("新证书有效期至", "New certificate valid until"),
+        ),
+        None => (
+            &renewal.old_certificate,
+            pick("证书序列号", "Certificate serial"),
+            pick("证书有效期至", "Valid until"),
+        ),
+    };
     // The holder is a unit (an enterprise), not a person: printed in full.
-    kv(
-        pick("持有单位", "Holder"),
-        renewal.old_certificate.holder.clone(),
-    );
-    kv(
-        pick("证书序列号", "Certificate serial"),
-        renewal.old_certificate.serial_hex.clone(),
-    );
-    kv(
-        pick("证书有效期至", "Valid until"),
-        format_date(renewal.old_certificate.not_after),
-    );
+    kv(pick("持有单位", "Holder"), held.holder.clone());
+    kv(serial_key, held.serial_hex.clone());
+    kv(until_key, format_date(held.not_after));
     kv(pick("联系人", "Contact"), renewal.contact.name.masked());
     kv(pick("联系电话", "Mobile"), renewal.contact.mobile.masked());
     kv(
@@ -365,6 +376,37 @@ impl PrinterStatus {
     }
 }
 
+/// What became of a receipt, as far as the printer said: the screens say
+/// "凭条已打印" only for [`PrintOutcome::Printed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PrintOutcome {
+    /// The printer took the whole receipt, cut included.
+    Printed,
+    /// This kiosk has no printer.
+    NoPrinter,
+    PaperOut,
+    CoverOpen,
+    /// Anything else (offline, unplugged, a write that failed).
+    Failed,
+}
+
+impl PrintOutcome {
+    /// The outcome of a print that failed with `kind`.
+    #[must_use]
+    pub fn failed(kind: DeviceErrorKind) -> Self {
+        match kind {
+            DeviceErrorKind::PaperOut => Self::PaperOut,
+            DeviceErrorKind::CoverOpen => Self::CoverOpen,
+            _ => Self::Failed,
+        }
+    }
+
+    #[must_use]
+    pub fn printed(self) -> bool {
+        self == Self::Printed
+    }
+}
+
 /// A receipt printer.
 ///
 /// `print` checks the status first where the transport can report it, and
@@ -378,6 +420,12 @@ pub trait ReceiptPrinter {
 
     /// Prints `receipt`, cut included.
     fn print(&mut self, receipt: &Receipt) -> Result<(), Self::Error>;
+
+    /// Whether this kiosk has a printer at all (`false`: receipts are shown
+    /// on screen only, and no screen says one was printed).
+    fn installed(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]

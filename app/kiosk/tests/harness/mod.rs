@@ -9,10 +9,12 @@
 )]
 
 use i_slint_backend_testing::{ElementHandle, ElementRoot, TestingBackend, TestingBackendOptions};
+use kiosk::clock::SystemClock;
 use kiosk::runtime::Command as FlowCommand;
 use kiosk::ui_port::{UiPort, UiSender};
 use kiosk_config::Config;
 use kiosk_domain::ports::camera::Frame;
+use kiosk_tests::faults::FaultyStore;
 use kiosk_tests::softhsm::{PIN, TestToken};
 use kiosk_ui::{KioskUi, Screen};
 use slint::{ComponentHandle, LogicalSize};
@@ -20,6 +22,8 @@ use std::ops::ControlFlow;
 use std::path::Path;
 use std::process::Command;
 use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -149,13 +153,17 @@ impl Drop for Ca {
     }
 }
 
-/// The kiosk's parts on the testing backend.
+/// The kiosk's parts on the testing backend: the real ports, the store's
+/// writes behind a switch ([`Kiosk::disk`]) that breaks them (a full disk).
 pub struct Kiosk {
     pub ui: Rc<KioskUi>,
     pub port: UiPort,
     commands: mpsc::Sender<FlowCommand>,
-    flow: Option<std::thread::JoinHandle<Result<(), kiosk::runtime::FlowFault>>>,
+    flow: Option<std::thread::JoinHandle<()>>,
     sync: Option<kiosk::sync_task::SyncTask>,
+    io: Option<tokio::runtime::Runtime>,
+    /// On: every store write fails.
+    pub disk: Arc<AtomicBool>,
 }
 
 impl Kiosk {
@@ -178,7 +186,23 @@ impl Kiosk {
         ui.on_event(move |e| {
             let _ = events.send(FlowCommand::Ui(e));
         });
-        let parts = kiosk::wiring::build(config, UiSender::new(update_tx, false)).unwrap();
+        let real = kiosk::wiring::ports(config).unwrap();
+        let store = FaultyStore::new(real.store, None);
+        let disk = store.breaker();
+        let ports = kiosk::wiring::Ports {
+            store,
+            writer: real.writer,
+            ca: real.ca,
+            printer: real.printer,
+        };
+        let parts = kiosk::wiring::assemble(
+            config,
+            ports,
+            UiSender::new(update_tx, false),
+            commands.clone(),
+            Arc::new(SystemClock),
+        )
+        .unwrap();
         let flow = parts.flow;
         let flow = std::thread::spawn(move || flow.run(&command_rx));
         Self {
@@ -187,6 +211,8 @@ impl Kiosk {
             commands,
             flow: Some(flow),
             sync: parts.sync,
+            io: Some(parts.io),
+            disk,
         }
     }
 
@@ -278,13 +304,16 @@ impl Kiosk {
     }
 
     /// A power cut: the flow thread is stopped where it is (its journal
-    /// holds the last state), the sync thread dropped.
+    /// holds the last state), the sync runtime dropped.
     pub fn cut_power(mut self) {
         let _ = self.commands.send(FlowCommand::Stop);
         if let Some(flow) = self.flow.take() {
-            flow.join().unwrap().unwrap();
+            flow.join().unwrap();
         }
         drop(self.sync.take());
+        if let Some(io) = self.io.take() {
+            io.shutdown_timeout(Duration::from_secs(2));
+        }
     }
 }
 

@@ -5,6 +5,7 @@ mod feed;
 mod flow_state;
 mod keys;
 mod open;
+mod order_store_port;
 mod orders;
 mod outbox;
 mod purge;

@@ -2,6 +2,8 @@
 //! token directory: `SOFTHSM2_CONF` must be set before `C_Initialize`, and
 //! (edition 2024) the environment of a running process cannot be changed
 //! without `unsafe`. The parent makes the token and re-runs the one test.
+//! The opencryptoki tests do the same ([`run_child`]): the parent resets the
+//! machine-wide token and holds its lock, the child has a fresh module.
 
 #![allow(dead_code, reason = "each test binary uses part of this")]
 
@@ -41,7 +43,7 @@ impl TestToken {
 
 /// Runs `body` against a fresh token labelled `name` (the test's name).
 pub fn with_token(name: &str, body: impl FnOnce(&TestToken)) {
-    if std::env::var_os(CHILD).is_some() {
+    if is_child() {
         let conf = PathBuf::from(std::env::var_os("SOFTHSM2_CONF").unwrap());
         body(&TestToken {
             label: label_of(name),
@@ -51,10 +53,21 @@ pub fn with_token(name: &str, body: impl FnOnce(&TestToken)) {
     }
     let dir = tempfile::tempdir().unwrap();
     let conf = make_token(dir.path(), &label_of(name));
+    run_child(name, &[("SOFTHSM2_CONF", conf.as_os_str())]);
+}
+
+/// This process is the child of [`run_child`].
+pub fn is_child() -> bool {
+    std::env::var_os(CHILD).is_some()
+}
+
+/// Runs the one test `name` again in a child process of the test binary,
+/// with `env` added, and fails if it fails.
+pub fn run_child(name: &str, env: &[(&str, &std::ffi::OsStr)]) {
     let out = Command::new(std::env::current_exe().unwrap())
         .args([name, "--exact", "--nocapture", "--test-threads=1"])
         .env(CHILD, "1")
-        .env("SOFTHSM2_CONF", &conf)
+        .envs(env.iter().copied())
         .env_remove("KIOSK_PKCS11_MODULES")
         .output()
         .unwrap();
@@ -109,10 +122,15 @@ pub fn make_token(dir: &Path, label: &str) -> PathBuf {
 
 /// `openssl` with arguments; panics with its output on failure.
 pub fn openssl(args: &[&str]) -> String {
-    let out = Command::new("openssl").args(args).output().unwrap();
+    run("openssl", args)
+}
+
+/// A program with arguments; its stdout. Panics with its output on failure.
+pub fn run(program: &str, args: &[&str]) -> String {
+    let out = Command::new(program).args(args).output().unwrap();
     assert!(
         out.status.success(),
-        "openssl {args:?}: {}{}",
+        "{program} {args:?}: {}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );

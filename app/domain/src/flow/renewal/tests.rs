@@ -5,6 +5,7 @@
 use super::*;
 use crate::fixtures;
 use crate::order::payment::PaymentMethod;
+use crate::ports::printer::PrintOutcome;
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use time::Duration;
@@ -101,6 +102,16 @@ impl World {
                 }
                 self.orders.insert(key, (**order).clone());
             }
+            RenewalEffect::CheckPayment { order, amount, .. } => {
+                if self
+                    .orders
+                    .get(order.as_str())
+                    .is_none_or(|o| o.amount != *amount)
+                {
+                    self.violations
+                        .push(format!("payment of {order} checked for another amount"));
+                }
+            }
             RenewalEffect::CreatePayment { order, .. } => {
                 self.create_payment_calls += 1;
                 if self
@@ -153,6 +164,7 @@ impl World {
             }
             RenewalEffect::CheckEnvironment { .. }
             | RenewalEffect::VerifyPin { .. }
+            | RenewalEffect::LookUpHolder { .. }
             | RenewalEffect::RemoveAbandonedKeys { .. }
             | RenewalEffect::PrintReceipt { .. }
             | RenewalEffect::RemindToTakeKey
@@ -188,6 +200,16 @@ enum Choice {
     PaymentExpired,
     PayAtCounter,
     Network(bool),
+    Holder(bool),
+    HolderUnknown,
+    KeyInserted,
+    KeyRemoved,
+    Poll,
+    PaymentPending,
+    PaymentNotOffered,
+    Verified,
+    Unsuitable,
+    Receipt(bool),
     ActionDone(u8),
     Fail(u8),
     Retry,
@@ -215,6 +237,16 @@ fn choice() -> impl Strategy<Value = Choice> {
         1 => Just(Choice::PaymentExpired),
         1 => Just(Choice::PayAtCounter),
         1 => any::<bool>().prop_map(Choice::Network),
+        2 => any::<bool>().prop_map(Choice::Holder),
+        1 => Just(Choice::HolderUnknown),
+        1 => Just(Choice::KeyInserted),
+        1 => Just(Choice::KeyRemoved),
+        2 => Just(Choice::Poll),
+        1 => Just(Choice::PaymentPending),
+        1 => Just(Choice::PaymentNotOffered),
+        2 => Just(Choice::Verified),
+        1 => Just(Choice::Unsuitable),
+        1 => any::<bool>().prop_map(Choice::Receipt),
         8 => (0_u8..5).prop_map(Choice::ActionDone),
         1 => (0_u8..6).prop_map(Choice::Fail),
         2 => Just(Choice::Retry),
@@ -258,7 +290,11 @@ fn progress(state: &RenewalState) -> Choice {
         RenewalState::ChoosingCertificate { .. } => Choice::Choose(0),
         RenewalState::EnteringPin { .. } => Choice::PinSubmitted,
         RenewalState::VerifyingPin { .. } => Choice::Pin(PinOutcome::Verified),
-        RenewalState::PinLocked { .. } => Choice::GoHome,
+        RenewalState::PinLocked { .. } | RenewalState::PayingAtCounter { .. } => Choice::GoHome,
+        RenewalState::ConfirmingInfo {
+            on_file: HolderLookup::Asking,
+            ..
+        } => Choice::Holder(true),
         RenewalState::ConfirmingInfo { .. } => Choice::ConfirmInfo,
         RenewalState::CreatingOrder { .. } => Choice::OrderCreated,
         RenewalState::Paying { .. } => Choice::Pay(0),
@@ -268,6 +304,9 @@ fn progress(state: &RenewalState) -> Choice {
                 OrderDetails::Application(_) => InstallStep::OldCertificateRetired,
             };
             let next = InstallAction::after(step).unwrap_or(InstallAction::RetireOldCertificate);
+            if next == InstallAction::VerifyCertificate {
+                return Choice::Verified;
+            }
             let index = ACTIONS.iter().position(|a| *a == next).unwrap_or(0);
             Choice::ActionDone(u8::try_from(index).unwrap())
         }
@@ -308,6 +347,7 @@ fn event_for(choice: Choice, state: &RenewalState, world: &mut World) -> Renewal
             None => RenewalEvent::Retry,
         },
         Choice::PaymentOffered => RenewalEvent::PaymentOffered(PaymentQr {
+            payment_id: "p-1".to_owned(),
             payload: "https://pay.example/qr".to_owned(),
             expires_at: ctx().now + Duration::minutes(15),
         }),
@@ -329,6 +369,30 @@ fn event_for(choice: Choice, state: &RenewalState, world: &mut World) -> Renewal
         Choice::PaymentExpired => RenewalEvent::PaymentExpired,
         Choice::PayAtCounter => RenewalEvent::PayAtCounter,
         Choice::Network(online) => RenewalEvent::NetworkChanged { online },
+        Choice::Holder(found) => RenewalEvent::HolderLookedUp(found.then(|| {
+            let OrderDetails::Renewal(d) = fixtures::renewal_order(1).details else {
+                unreachable!()
+            };
+            Box::new((d.contact, d.invoice))
+        })),
+        Choice::HolderUnknown => RenewalEvent::HolderUnknown,
+        Choice::KeyInserted => RenewalEvent::KeyInserted,
+        Choice::KeyRemoved => RenewalEvent::KeyRemoved,
+        Choice::Poll => RenewalEvent::PollPayment,
+        Choice::PaymentPending => RenewalEvent::PaymentPending,
+        Choice::PaymentNotOffered => RenewalEvent::PaymentNotOffered,
+        Choice::Verified => {
+            let mut new = fixtures::certificate();
+            new.serial_hex = "NEW".to_owned();
+            new.not_after += Duration::days(365);
+            RenewalEvent::CertificateVerified(Box::new(new))
+        }
+        Choice::Unsuitable => RenewalEvent::KeyUnsuitable(EnvironmentProblem::NewKeyUnavailable),
+        Choice::Receipt(printed) => RenewalEvent::ReceiptPrinted(if printed {
+            PrintOutcome::Printed
+        } else {
+            PrintOutcome::PaperOut
+        }),
         Choice::ActionDone(i) => RenewalEvent::InstallActionDone(ACTIONS[usize::from(i)]),
         Choice::Fail(i) => RenewalEvent::InstallFailed(FAILURES[usize::from(i)]),
         Choice::Retry => RenewalEvent::Retry,
@@ -438,6 +502,13 @@ fn run_script(world: &mut World, events: Vec<RenewalEvent>) -> RenewalState {
     state
 }
 
+fn new_certificate() -> CertificateSummary {
+    let mut new = fixtures::certificate();
+    new.serial_hex = "5E7A".to_owned();
+    new.not_after = datetime!(2027-12-10 00:00 UTC);
+    new
+}
+
 fn paid(order: &Order) -> RenewalEvent {
     RenewalEvent::PaymentConfirmed(Payment {
         method: PaymentMethod::AggregatedQr,
@@ -469,6 +540,7 @@ fn a_whole_renewal_runs_in_order() {
             RenewalEvent::CertificateChosen(0),
             RenewalEvent::PinSubmitted,
             RenewalEvent::PinChecked(PinOutcome::Verified),
+            RenewalEvent::HolderLookedUp(None),
             confirm_info(),
         ],
     );
@@ -498,21 +570,45 @@ fn a_whole_renewal_runs_in_order() {
         for effect in &state.effects {
             world.run(effect);
         }
-        state = step(state.state, RenewalEvent::InstallActionDone(action), &ctx());
+        let event = if action == InstallAction::VerifyCertificate {
+            RenewalEvent::CertificateVerified(Box::new(new_certificate()))
+        } else {
+            RenewalEvent::InstallActionDone(action)
+        };
+        state = step(state.state, event, &ctx());
     }
     for effect in &state.effects {
         world.run(effect);
     }
     assert!(world.violations.is_empty(), "{:?}", world.violations);
-    assert!(matches!(state.state, RenewalState::Done { .. }));
+    assert!(matches!(
+        state.state,
+        RenewalState::Done { valid_until: Some(t), receipt: None, .. }
+            if t == new_certificate().not_after
+    ));
     assert!(state.effects.contains(&RenewalEffect::PrintReceipt {
         order: order.number
     }));
-    assert!(state.effects.contains(&RenewalEffect::RemindToTakeKey));
-    assert_eq!(
-        world.orders[order.number.as_str()].status(),
-        OrderStatus::Completed
+    // 完成更新 says "take your key" itself: no second reminder.
+    assert!(!state.effects.contains(&RenewalEffect::RemindToTakeKey));
+    let saved = &world.orders[order.number.as_str()];
+    assert_eq!(saved.status(), OrderStatus::Completed);
+    // The order (and so its receipt) carries the certificate now held.
+    assert!(matches!(&saved.details,
+        OrderDetails::Renewal(d) if d.new_certificate == Some(new_certificate())));
+    // The printer's answer is what the screen says about the receipt.
+    let printed = step(
+        state.state,
+        RenewalEvent::ReceiptPrinted(PrintOutcome::Printed),
+        &ctx(),
     );
+    assert!(matches!(
+        printed.state,
+        RenewalState::Done {
+            receipt: Some(PrintOutcome::Printed),
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -527,6 +623,7 @@ fn an_interrupted_install_resumes_from_the_recorded_step_without_paying_again() 
             RenewalEvent::CertificateChosen(0),
             RenewalEvent::PinSubmitted,
             RenewalEvent::PinChecked(PinOutcome::Verified),
+            RenewalEvent::HolderLookedUp(None),
             confirm_info(),
         ],
     );
@@ -714,7 +811,230 @@ fn pin_verification_carries_no_pin() {
         next.effects,
         vec![RenewalEffect::VerifyPin {
             session: SESSION,
-            key_id_hex: "01".to_owned()
+            key_ids_hex: vec!["01".to_owned()],
+            check_key: true,
         }]
     );
+}
+
+fn paying(qr: bool, ca_online: bool) -> RenewalState {
+    RenewalState::Paying {
+        session: SESSION,
+        order: Box::new(fixtures::renewal_order(1)),
+        qr: qr.then(|| PaymentQr {
+            payment_id: "p-9".to_owned(),
+            payload: "https://pay.example/p-9".to_owned(),
+            expires_at: ctx().now + Duration::minutes(15),
+        }),
+        ca_online,
+    }
+}
+
+#[test]
+fn the_payment_is_polled_on_the_flows_own_timer() {
+    use crate::flow::driver::Flow;
+    let timer = Renewal::timer(&paying(true, true), &ctx()).unwrap();
+    assert_eq!(timer.after, ctx().payment_poll);
+    assert_eq!(timer.event, RenewalEvent::PollPayment);
+    let next = step(paying(true, true), RenewalEvent::PollPayment, &ctx());
+    let order = fixtures::renewal_order(1);
+    assert_eq!(
+        next.effects,
+        vec![RenewalEffect::CheckPayment {
+            order: order.number,
+            amount: order.amount,
+            payment_id: "p-9".to_owned(),
+        }]
+    );
+    // Still pending: nothing changes (the timer re-arms from this step).
+    let again = step(next.state, RenewalEvent::PaymentPending, &ctx());
+    assert_eq!(again.state, paying(true, true));
+    assert!(again.effects.is_empty());
+    // Offline without a QR there is nothing to poll; the network's return
+    // asks for the QR at once.
+    assert!(Renewal::timer(&paying(false, false), &ctx()).is_none());
+    assert!(Renewal::timer(&RenewalState::Home, &ctx()).is_none());
+    // The CA would not give a QR: the flow stops asking until the network
+    // comes back.
+    let refused = step(paying(false, true), RenewalEvent::PaymentNotOffered, &ctx());
+    assert_eq!(refused.state, paying(false, false));
+}
+
+#[test]
+fn the_details_on_file_are_asked_online_and_when_the_network_returns() {
+    let verifying = |online| RenewalState::VerifyingPin {
+        session: SESSION,
+        purpose: PinPurpose::Renew(fixtures::certificate()),
+        ca_online: online,
+    };
+    let next = step(
+        verifying(true),
+        RenewalEvent::PinChecked(PinOutcome::Verified),
+        &ctx(),
+    );
+    assert_eq!(
+        next.effects,
+        vec![RenewalEffect::LookUpHolder {
+            session: SESSION,
+            serial_hex: fixtures::certificate().serial_hex,
+        }]
+    );
+    let found = step(
+        next.state,
+        RenewalEvent::HolderLookedUp(Some(Box::new(match fixtures::renewal_order(1).details {
+            OrderDetails::Renewal(d) => (d.contact, d.invoice),
+            OrderDetails::Application(_) => unreachable!(),
+        }))),
+        &ctx(),
+    );
+    assert!(matches!(
+        found.state,
+        RenewalState::ConfirmingInfo {
+            on_file: HolderLookup::Found(_),
+            ..
+        }
+    ));
+    // Offline: the form is filled in by hand, and the CA is asked as soon
+    // as it answers again.
+    let offline = step(
+        verifying(false),
+        RenewalEvent::PinChecked(PinOutcome::Verified),
+        &ctx(),
+    );
+    assert!(offline.effects.is_empty());
+    assert!(matches!(
+        offline.state,
+        RenewalState::ConfirmingInfo {
+            on_file: HolderLookup::NotAsked,
+            ..
+        }
+    ));
+    let back = step(
+        offline.state,
+        RenewalEvent::NetworkChanged { online: true },
+        &ctx(),
+    );
+    assert!(matches!(
+        back.effects[..],
+        [RenewalEffect::LookUpHolder { .. }]
+    ));
+    // Whatever the CA says, the customer can confirm what is typed.
+    let confirmed = step(back.state, confirm_info(), &ctx());
+    assert!(matches!(
+        confirmed.state,
+        RenewalState::CreatingOrder { .. }
+    ));
+}
+
+#[test]
+fn a_key_pulled_mid_install_is_said_at_once_and_resumed_when_it_is_back() {
+    let mut order = fixtures::renewal_order(1);
+    order
+        .record_payment(Payment {
+            method: PaymentMethod::AggregatedQr,
+            amount: order.amount,
+            reference: "PAY-1".parse().unwrap(),
+            confirmed_at: ctx().now,
+        })
+        .unwrap();
+    let installing = RenewalState::Installing {
+        session: SESSION,
+        order: Box::new(order),
+    };
+    let pulled = step(installing, RenewalEvent::KeyRemoved, &ctx());
+    assert!(matches!(
+        pulled.state,
+        RenewalState::InstallPending {
+            failure: InstallFailure::KeyRemoved,
+            ..
+        }
+    ));
+    // A late answer of the action that ran meanwhile changes nothing.
+    let late = step(
+        pulled.state.clone(),
+        RenewalEvent::InstallActionDone(InstallAction::GenerateKeyPair),
+        &ctx(),
+    );
+    assert_eq!(late.state, pulled.state);
+    // Back in: the PIN again, then the install goes on.
+    let back = step(pulled.state, RenewalEvent::KeyInserted, &ctx());
+    assert!(matches!(
+        back.state,
+        RenewalState::EnteringPin {
+            purpose: PinPurpose::Resume(_),
+            ..
+        }
+    ));
+    // 请插入USB Key waits for the key too.
+    let blocked = RenewalState::Blocked {
+        session: SESSION,
+        problem: EnvironmentProblem::NoKey,
+    };
+    let next = step(blocked, RenewalEvent::KeyInserted, &ctx());
+    assert_eq!(
+        next.effects,
+        vec![RenewalEffect::CheckEnvironment { session: SESSION }]
+    );
+    // Pulled while choosing: back to 请插入USB Key.
+    let choosing = RenewalState::ChoosingCertificate {
+        session: SESSION,
+        candidates: Vec::new(),
+        ca_online: true,
+    };
+    assert_eq!(
+        step(choosing, RenewalEvent::KeyRemoved, &ctx()).state,
+        RenewalState::Blocked {
+            session: SESSION,
+            problem: EnvironmentProblem::NoKey
+        }
+    );
+}
+
+#[test]
+fn a_key_that_cannot_renew_is_told_before_any_payment() {
+    let state = RenewalState::VerifyingPin {
+        session: SESSION,
+        purpose: PinPurpose::Renew(fixtures::certificate()),
+        ca_online: true,
+    };
+    let next = step(
+        state,
+        RenewalEvent::KeyUnsuitable(EnvironmentProblem::NewKeyUnavailable),
+        &ctx(),
+    );
+    assert_eq!(
+        next.state,
+        RenewalState::Blocked {
+            session: SESSION,
+            problem: EnvironmentProblem::NewKeyUnavailable
+        }
+    );
+    assert!(next.effects.is_empty(), "no order, no payment");
+}
+
+#[test]
+fn paying_at_the_counter_shows_the_slip_and_what_the_printer_said() {
+    let order = fixtures::renewal_order(1);
+    let next = step(paying(true, true), RenewalEvent::PayAtCounter, &ctx());
+    assert_eq!(
+        next.effects,
+        vec![RenewalEffect::PrintReceipt {
+            order: order.number
+        }]
+    );
+    assert!(!next.state.holds_personal_data());
+    let printed = step(
+        next.state,
+        RenewalEvent::ReceiptPrinted(PrintOutcome::PaperOut),
+        &ctx(),
+    );
+    assert!(matches!(
+        printed.state,
+        RenewalState::PayingAtCounter {
+            receipt: Some(PrintOutcome::PaperOut),
+            ..
+        }
+    ));
+    let home = step(printed.state, RenewalEvent::GoHome, &ctx());
+    assert!(home.effects.contains(&RenewalEffect::RemindToTakeKey));
 }

@@ -1,7 +1,9 @@
-//! The idle timer: after `idle` without a touch the kiosk warns with a
-//! countdown; when it reaches zero the session is wiped and home returns.
+//! The idle timer (spec §6): after `idle` without a touch the kiosk warns
+//! with a countdown; when it reaches zero the session is wiped and home
+//! returns. 长辈模式 waits longer.
 //!
-//! Pure (time is passed in), so that the countdown is tested without waiting.
+//! Pure (time is passed in, and [`IdleTimer::poll_timeout`] says when the
+//! next tick matters), so that the countdown is tested without waiting.
 
 use std::time::{Duration, Instant};
 
@@ -80,6 +82,22 @@ impl IdleTimer {
         }
     }
 
+    /// When [`Self::tick`] next has something to say: the warning's start,
+    /// each second of its countdown, the expiry. `None` when not armed.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if !self.armed {
+            return None;
+        }
+        let warn_at = self.last_touch + self.limit();
+        let Some(shown) = self.shown else {
+            return Some(warn_at);
+        };
+        // `shown` seconds are on screen; one fewer shows once that much is left.
+        let left_then = Duration::from_secs(u64::from(shown.saturating_sub(1)));
+        Some(warn_at + self.times.warning.saturating_sub(left_then))
+    }
+
     /// What to do at `now`.
     pub fn tick(&mut self, now: Instant) -> IdleAction {
         if !self.armed {
@@ -140,6 +158,36 @@ mod tests {
         assert_eq!(timer.tick(at(110)), IdleAction::Expire);
         assert_eq!(timer.tick(at(111)), IdleAction::Nothing, "expires once");
         assert!(!timer.warning());
+    }
+
+    #[test]
+    fn poll_timeout_names_every_instant_that_changes_the_screen() {
+        let t0 = Instant::now();
+        let mut timer = IdleTimer::new(times(), t0);
+        assert_eq!(timer.poll_timeout(), None, "home: nothing to count");
+        timer.arm(true, t0);
+        let mut now = t0;
+        let mut shown = Vec::new();
+        // Following poll_timeout alone reaches every second and the expiry.
+        for _ in 0..100 {
+            let Some(at) = timer.poll_timeout() else {
+                break;
+            };
+            assert!(at >= now, "time only moves forward");
+            now = at;
+            match timer.tick(now) {
+                IdleAction::Warn(s) => shown.push(s),
+                IdleAction::Expire => {
+                    shown.push(0);
+                    break;
+                }
+                IdleAction::Nothing => panic!("woken for nothing at {:?}", now - t0),
+            }
+        }
+        let expected: Vec<u32> = (0..=20).rev().collect();
+        assert_eq!(shown, expected);
+        assert_eq!(now - t0, Duration::from_secs(110));
+        assert_eq!(timer.poll_timeout(), None, "expired: disarmed");
     }
 
     #[test]

@@ -1,0 +1,306 @@
+//! The application (数字证书及电子印章申请) in the runtime: its executor (the
+//! camera's captures on the blocking pool, kept in the store on the flow
+//! thread; the order submitted with its attachments in one transaction; the
+//! receipt) and its binding to the screens.
+
+use crate::clock::Clock;
+use crate::receipts::{self, ReceiptSettings};
+use crate::runtime::{Answers, Cx};
+use crate::slot::{Binding, FlowExecutor, Notice, save_journal};
+use crate::ui_port::UiUpdate;
+use kiosk_config::CameraSource;
+use kiosk_domain::flow::SessionId;
+use kiosk_domain::flow::application::{
+    Application, ApplicationEffect, ApplicationEvent, ApplicationState,
+};
+use kiosk_domain::flow::driver::{Executor, Flow, Journal, Ran, Saved, Ticket};
+use kiosk_domain::order::attachment::{Attachment, AttachmentKind};
+use kiosk_domain::order_number::{KioskCode, OrderNumber};
+use kiosk_domain::ports::printer::ReceiptPrinter;
+use kiosk_domain::ports::store::OrderStore;
+use kiosk_ui::{ApplicationInput, UiEvent};
+use std::any::Any;
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// Settings the application's effects need.
+#[derive(Debug, Clone)]
+pub struct ApplicationSettings {
+    pub kiosk: KioskCode,
+    pub camera: CameraSource,
+    /// The version of the agreement the customer is shown and accepts.
+    pub agreement_version: String,
+    pub receipt: ReceiptSettings,
+}
+
+/// What comes back from work done off the flow thread.
+#[derive(Debug)]
+enum Answer {
+    Event(Option<ApplicationEvent>),
+    /// A capture to keep in the store before the flow hears of it.
+    Captured {
+        session: SessionId,
+        kind: AttachmentKind,
+        attachment: Option<Attachment>,
+    },
+}
+
+/// A fault of the kiosk itself (its store): the effect runs again later.
+#[derive(Debug, thiserror::Error)]
+#[error("store: {0}")]
+pub struct StoreFault(String);
+
+fn fault(e: impl std::fmt::Display) -> StoreFault {
+    StoreFault(e.to_string())
+}
+
+/// The application's executor over the ports.
+pub struct ApplicationExecutor<S, P> {
+    store: S,
+    printer: Arc<Mutex<P>>,
+    answers: Answers,
+    clock: Arc<dyn Clock>,
+    settings: ApplicationSettings,
+    notices: Vec<Notice>,
+}
+
+impl<S, P> std::fmt::Debug for ApplicationExecutor<S, P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApplicationExecutor")
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S, P> ApplicationExecutor<S, P>
+where
+    S: OrderStore + Send,
+    P: ReceiptPrinter + Send + 'static,
+{
+    #[must_use]
+    pub fn new(
+        store: S,
+        printer: P,
+        answers: Answers,
+        clock: Arc<dyn Clock>,
+        settings: ApplicationSettings,
+    ) -> Self {
+        Self {
+            store,
+            printer: Arc::new(Mutex::new(printer)),
+            answers,
+            clock,
+            settings,
+            notices: Vec::new(),
+        }
+    }
+
+    /// The store (tests read it back).
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    fn print_receipt(
+        &mut self,
+        ticket: Ticket,
+        order: &OrderNumber,
+    ) -> Result<Ran<ApplicationEvent>, StoreFault> {
+        let Some(order) = self.store.load_order(order).map_err(fault)? else {
+            return Ok(Ran::Answered(None));
+        };
+        let receipt = self.settings.receipt.receipt(&order, self.clock.wall());
+        let printer = Arc::clone(&self.printer);
+        self.answers
+            .spawn_blocking(Application::NAME, ticket, move || {
+                let mut printer = printer.lock().unwrap_or_else(PoisonError::into_inner);
+                Answer::Event(Some(ApplicationEvent::ReceiptPrinted(receipts::print(
+                    &mut *printer,
+                    &receipt,
+                ))))
+            });
+        Ok(Ran::Started)
+    }
+}
+
+impl<S: OrderStore, P> Journal<ApplicationState, ApplicationEffect> for ApplicationExecutor<S, P> {
+    type Error = S::Error;
+    fn save(&mut self, saved: &Saved<ApplicationState, ApplicationEffect>) -> Result<(), S::Error> {
+        save_journal::<Application, S>(&mut self.store, saved)
+    }
+}
+
+impl<S, P> Executor<ApplicationEffect, ApplicationEvent> for ApplicationExecutor<S, P>
+where
+    S: OrderStore + Send,
+    P: ReceiptPrinter + Send + 'static,
+{
+    type Error = StoreFault;
+
+    fn run(
+        &mut self,
+        effect: &ApplicationEffect,
+        ticket: Ticket,
+    ) -> Result<Ran<ApplicationEvent>, StoreFault> {
+        let now = self.clock.wall();
+        Ok(match effect {
+            ApplicationEffect::Capture { session, kind } => {
+                let (session, kind) = (*session, *kind);
+                let camera = self.settings.camera.clone();
+                self.answers
+                    .spawn_blocking(Application::NAME, ticket, move || {
+                        let attachment = match crate::devices::capture(&camera, kind) {
+                            Ok(attachment) => Some(attachment),
+                            Err(e) => {
+                                tracing::info!(?kind, error = %e, "nothing captured");
+                                None
+                            }
+                        };
+                        Answer::Captured {
+                            session,
+                            kind,
+                            attachment,
+                        }
+                    });
+                Ran::Started
+            }
+            ApplicationEffect::DiscardCapture { session, kind } => {
+                self.store.discard_capture(*session, *kind).map_err(fault)?;
+                Ran::Answered(None)
+            }
+            // The CA has no identity service in this protocol version yet:
+            // the check travels with the order (FaceQueued) and the CA's
+            // review decides.
+            ApplicationEffect::VerifyFace { .. } => Ran::Answered(None),
+            ApplicationEffect::SubmitOrder {
+                session,
+                details,
+                attachments,
+                amount,
+            } => {
+                let order = self
+                    .store
+                    .create_application_order(
+                        *session,
+                        &self.settings.kiosk,
+                        now,
+                        *amount,
+                        details,
+                        attachments,
+                    )
+                    .map_err(fault)?;
+                Ran::Answered(Some(ApplicationEvent::OrderSubmitted(order.number)))
+            }
+            ApplicationEffect::PrintReceipt { order } => self.print_receipt(ticket, order)?,
+            ApplicationEffect::WipeSession { session } => {
+                self.store.wipe_session(*session).map_err(fault)?;
+                self.notices.push(Notice::SessionWiped);
+                Ran::Answered(None)
+            }
+        })
+    }
+}
+
+impl<S, P> FlowExecutor<Application> for ApplicationExecutor<S, P>
+where
+    S: OrderStore + Send,
+    P: ReceiptPrinter + Send + 'static,
+{
+    fn finish(
+        &mut self,
+        answer: Box<dyn Any + Send>,
+    ) -> Result<Option<ApplicationEvent>, StoreFault> {
+        let answer = answer
+            .downcast::<Answer>()
+            .map_err(|_| StoreFault("an answer of another kind".to_owned()))?;
+        Ok(match *answer {
+            Answer::Event(event) => event,
+            Answer::Captured {
+                kind,
+                attachment: None,
+                ..
+            } => Some(ApplicationEvent::CaptureFailed(kind)),
+            Answer::Captured {
+                session,
+                attachment: Some(attachment),
+                ..
+            } => {
+                // Kept before the flow refers to it: a power cut loses nothing.
+                let reference = self
+                    .store
+                    .put_capture(session, &attachment, self.clock.wall())
+                    .map_err(fault)?;
+                Some(ApplicationEvent::Captured(reference))
+            }
+        })
+    }
+
+    fn take_notices(&mut self) -> Vec<Notice> {
+        std::mem::take(&mut self.notices)
+    }
+}
+
+/// The application's screens.
+#[derive(Debug)]
+pub struct ApplicationBinding {
+    pub agreement_version: String,
+}
+
+impl<S, P> Binding<Application, ApplicationExecutor<S, P>> for ApplicationBinding
+where
+    S: OrderStore + Send,
+    P: ReceiptPrinter + Send + 'static,
+{
+    fn event(
+        &mut self,
+        ui: UiEvent,
+        _state: &ApplicationState,
+        _exec: &mut ApplicationExecutor<S, P>,
+    ) -> Result<ApplicationEvent, UiEvent> {
+        let UiEvent::Application(input) = ui else {
+            return Err(ui);
+        };
+        match input {
+            ApplicationInput::Start => Ok(ApplicationEvent::Start {
+                session: SessionId(crate::renewal::random_u64()),
+                agreement_version: self.agreement_version.clone(),
+            }),
+            // Only what a customer does: what devices, the store, the CA or
+            // staff answer never comes from a screen.
+            ApplicationInput::Step(event) if customer_event(&event) => Ok(*event),
+            ApplicationInput::Step(event) => {
+                tracing::warn!(?event, "not a customer's action: ignored");
+                Err(UiEvent::Application(ApplicationInput::Step(event)))
+            }
+        }
+    }
+
+    fn view(&self, state: &ApplicationState, cx: &Cx) -> UiUpdate {
+        UiUpdate::Application {
+            state: Box::new(state.clone()),
+            ctx: cx.step,
+        }
+    }
+}
+
+/// Whether a screen may send `event`.
+fn customer_event(event: &ApplicationEvent) -> bool {
+    use ApplicationEvent as E;
+    matches!(
+        event,
+        E::AgreementScrolledToEnd
+            | E::AgreementAccepted
+            | E::ProjectChosen(_)
+            | E::UnitEntered(_)
+            | E::HandlerEntered(_)
+            | E::SealHoldersEntered(_)
+            | E::InvoiceEntered(_)
+            | E::PickupChosen(_)
+            | E::CaptureRequested(_)
+            | E::AttachmentsDone
+            | E::FaceCaptureConsent(_)
+            | E::FaceUploadConsent(_)
+            | E::IdentityDone
+            | E::Edit(_)
+            | E::Submit
+            | E::Back
+            | E::GoHome
+    )
+}

@@ -1,0 +1,187 @@
+//! Whether the CA is there, from what really happened: every call a flow
+//! makes through [`Observed`] records whether the CA answered, and when
+//! nothing was exchanged for a while the runtime sends a light probe. The
+//! status strip and the flows' `NetworkChanged` come from this, so a
+//! reachable CA shows 在线 within a second of start, and an unreachable one
+//! 离线 as soon as a call fails.
+
+use crate::clock::Clock;
+use crate::runtime::Answers;
+use kiosk_domain::money::Fen;
+use kiosk_domain::order_number::OrderNumber;
+use kiosk_domain::ports::ca::{
+    CaError, CaPort, IssuedCertificate, OnFile, PaymentInfo, RenewalRequest,
+};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+/// How long the link may stay quiet before a probe asks.
+const QUIET: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Default)]
+struct State {
+    online: Option<bool>,
+    last: Option<Instant>,
+    probing: bool,
+}
+
+type Probe =
+    Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Result<(), CaError>> + Send>> + Send + Sync>;
+
+/// The CA link's health, shared by the runtime and every [`Observed`] clone.
+#[derive(Clone)]
+pub struct Link {
+    state: Arc<Mutex<State>>,
+    clock: Arc<dyn Clock>,
+    probe: Probe,
+}
+
+impl std::fmt::Debug for Link {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Link")
+            .field("online", &self.online())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Link {
+    /// Wraps `ca` so that its calls are observed; the link to watch.
+    pub fn observe<C: CaPort>(ca: C, clock: Arc<dyn Clock>) -> (Observed<C>, Link) {
+        let prober = ca.clone();
+        let probe: Probe = Arc::new(move || {
+            let ca = prober.clone();
+            Box::pin(async move { ca.probe().await })
+        });
+        let link = Link {
+            state: Arc::new(Mutex::new(State::default())),
+            clock,
+            probe,
+        };
+        (
+            Observed {
+                inner: ca,
+                link: link.clone(),
+            },
+            link,
+        )
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Online from the last exchange; `None` before the first.
+    #[must_use]
+    pub fn online(&self) -> Option<bool> {
+        self.lock().online
+    }
+
+    /// Whether the CA answered the last exchange.
+    #[must_use]
+    pub fn is_online(&self) -> bool {
+        self.online() == Some(true)
+    }
+
+    fn record(&self, reached: bool) {
+        let now = self.clock.now();
+        let mut state = self.lock();
+        state.online = Some(reached);
+        state.last = Some(now);
+    }
+
+    /// Whether nothing was exchanged for a while (and no probe is out).
+    #[must_use]
+    pub fn wants_probe(&self, now: Instant) -> bool {
+        let state = self.lock();
+        !state.probing
+            && state
+                .last
+                .is_none_or(|t| now.saturating_duration_since(t) >= QUIET)
+    }
+
+    /// Sends a light probe on the sync runtime; its outcome is recorded.
+    pub fn probe(&self, answers: &Answers, _now: Instant) {
+        self.lock().probing = true;
+        let link = self.clone();
+        let call = (self.probe)();
+        answers.detach(async move {
+            let outcome = call.await;
+            link.record(outcome.as_ref().is_ok() || outcome.is_err_and(|e| e.reached_ca()));
+            link.lock().probing = false;
+        });
+    }
+
+    fn observe_outcome<T>(&self, outcome: &Result<T, CaError>) {
+        self.record(match outcome {
+            Ok(_) => true,
+            Err(e) => e.reached_ca(),
+        });
+    }
+}
+
+/// A CA port whose every call is recorded on its [`Link`].
+#[derive(Clone)]
+pub struct Observed<C> {
+    inner: C,
+    link: Link,
+}
+
+impl<C> std::fmt::Debug for Observed<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Observed")
+            .field("link", &self.link)
+            .finish()
+    }
+}
+
+impl<C: CaPort> CaPort for Observed<C> {
+    async fn probe(&self) -> Result<(), CaError> {
+        let outcome = self.inner.probe().await;
+        self.link.observe_outcome(&outcome);
+        outcome
+    }
+
+    async fn holder(&self, serial_hex: &str) -> Result<Option<OnFile>, CaError> {
+        let outcome = self.inner.holder(serial_hex).await;
+        self.link.observe_outcome(&outcome);
+        outcome
+    }
+
+    async fn create_payment(
+        &self,
+        order: OrderNumber,
+        amount: Fen,
+    ) -> Result<PaymentInfo, CaError> {
+        let outcome = self.inner.create_payment(order, amount).await;
+        self.link.observe_outcome(&outcome);
+        outcome
+    }
+
+    async fn payment(&self, id: &str) -> Result<PaymentInfo, CaError> {
+        let outcome = self.inner.payment(id).await;
+        self.link.observe_outcome(&outcome);
+        outcome
+    }
+
+    async fn renew(
+        &self,
+        order: OrderNumber,
+        request: &RenewalRequest,
+    ) -> Result<IssuedCertificate, CaError> {
+        let outcome = self.inner.renew(order, request).await;
+        self.link.observe_outcome(&outcome);
+        outcome
+    }
+
+    async fn issued(
+        &self,
+        order: OrderNumber,
+        attempt: u32,
+    ) -> Result<Option<IssuedCertificate>, CaError> {
+        let outcome = self.inner.issued(order, attempt).await;
+        self.link.observe_outcome(&outcome);
+        outcome
+    }
+}

@@ -1,0 +1,281 @@
+//! The domain's [`CaPort`] over the protocol: every HTTP status, problem
+//! code and wire string is read here, and the kiosk's flows see only the
+//! domain's words ([`CaError`], [`PaymentInfo`], [`IssuedCertificate`]).
+
+use crate::http::{CaClient, CallError};
+use kiosk_domain::money::Fen;
+use kiosk_domain::order_number::OrderNumber;
+use kiosk_domain::ports::ca::{
+    CaError, CaPort, IssuedCertificate, OnFile, PaymentInfo, PaymentKind, PaymentStatus,
+    ProofAlgorithm, Refusal, RenewalRequest,
+};
+use kiosk_sync_wire::hex;
+use kiosk_sync_wire::payment::{
+    METHOD_BANK_TRANSFER, METHOD_COUNTER, METHOD_QR, PaymentV1, STATUS_EXPIRED, STATUS_PAID,
+    STATUS_PENDING,
+};
+use kiosk_sync_wire::problem::ProblemCode;
+use kiosk_sync_wire::renewal::{KeyAlgorithmV1, ProofV1, RenewalIssuedV1, RenewalRequestV1};
+use time::OffsetDateTime;
+
+/// What a failed call means for the kiosk's flows.
+fn ca_error(e: CallError) -> CaError {
+    let code = e.code();
+    match e {
+        CallError::Transport(kind) => CaError::Unreachable(kind),
+        CallError::Invalid(what) => CaError::Invalid(what),
+        CallError::Status { status, .. } => match (status, code) {
+            // Busy, in flight, not now: try again.
+            (408 | 409 | 425 | 429 | 500..=599, _) => {
+                CaError::Unreachable(format!("HTTP {status}"))
+            }
+            (_, Some(c)) if c.is_transient() => CaError::Unreachable(c.as_str().to_owned()),
+            (_, Some(ProblemCode::PaymentRequired)) => CaError::NotPaid,
+            (_, Some(ProblemCode::ProofRejected)) => CaError::Refused {
+                reason: Refusal::ProofRejected,
+            },
+            (_, Some(ProblemCode::UnknownCertificate)) => CaError::Refused {
+                reason: Refusal::UnknownCertificate,
+            },
+            (_, Some(ProblemCode::InvalidRequest | ProblemCode::RenewalConflict)) => {
+                CaError::Refused {
+                    reason: Refusal::RequestRejected,
+                }
+            }
+            (_, Some(ProblemCode::AmountMismatch | ProblemCode::AlreadyPaid)) => CaError::Refused {
+                reason: Refusal::AmountMismatch,
+            },
+            // The order has not reached the CA yet: the outbox is on it.
+            (404, Some(ProblemCode::NotFound) | None) => CaError::OrderNotYetKnown,
+            _ => CaError::Refused {
+                reason: Refusal::Other,
+            },
+        },
+    }
+}
+
+fn time(what: &str, text: &str) -> Result<OffsetDateTime, CaError> {
+    OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| CaError::Invalid(format!("{what} {text:?}: {e}")))
+}
+
+fn payment_info(p: PaymentV1) -> Result<PaymentInfo, CaError> {
+    let status = match p.status.as_str() {
+        STATUS_PENDING => PaymentStatus::Pending,
+        STATUS_PAID => PaymentStatus::Paid,
+        STATUS_EXPIRED => PaymentStatus::Expired,
+        other => return Err(CaError::Invalid(format!("payment status {other:?}"))),
+    };
+    let kind = match p.method.as_str() {
+        METHOD_QR => PaymentKind::Qr,
+        METHOD_COUNTER => PaymentKind::Counter,
+        METHOD_BANK_TRANSFER => PaymentKind::BankTransfer,
+        other => return Err(CaError::Invalid(format!("payment method {other:?}"))),
+    };
+    let order = p
+        .order_number
+        .parse()
+        .map_err(|_| CaError::Invalid("payment order number".to_owned()))?;
+    Ok(PaymentInfo {
+        expires_at: time("payment expiry", &p.expires_at)?,
+        paid_at: p
+            .paid_at
+            .as_deref()
+            .map(|t| time("payment time", t))
+            .transpose()?,
+        id: p.id,
+        order,
+        amount: Fen(p.amount_fen),
+        status,
+        kind,
+        qr_payload: p.qr_payload,
+        reference: p.reference,
+    })
+}
+
+fn issued_certificate(issued: RenewalIssuedV1) -> Result<IssuedCertificate, CaError> {
+    let unhex = |what: &str, text: &str| {
+        hex::decode(text)
+            .filter(|b| !b.is_empty())
+            .ok_or_else(|| CaError::Invalid(format!("{what} is not hex")))
+    };
+    Ok(IssuedCertificate {
+        order: issued
+            .number
+            .parse()
+            .map_err(|_| CaError::Invalid("issued order number".to_owned()))?,
+        attempt: issued.attempt,
+        certificate_der: unhex("the certificate", &issued.certificate_der_hex)?,
+        intermediates_der: issued
+            .intermediates_der_hex
+            .iter()
+            .map(|h| unhex("an intermediate", h))
+            .collect::<Result<_, _>>()?,
+    })
+}
+
+fn wire_request(request: &RenewalRequest) -> RenewalRequestV1 {
+    RenewalRequestV1 {
+        attempt: request.attempt,
+        request_der_hex: hex::encode(&request.csr_der),
+        proof: ProofV1 {
+            old_certificate_der_hex: hex::encode(&request.old_certificate_der),
+            signature_hex: hex::encode(&request.signature),
+            algorithm: match request.algorithm {
+                ProofAlgorithm::EcP256 => KeyAlgorithmV1::EcP256,
+                ProofAlgorithm::Rsa { bits } => KeyAlgorithmV1::Rsa { bits },
+            },
+        },
+    }
+}
+
+/// The answer is for what was asked (a CA that mixes orders up is not
+/// believed).
+fn for_attempt(
+    issued: IssuedCertificate,
+    order: OrderNumber,
+    attempt: u32,
+) -> Result<IssuedCertificate, CaError> {
+    if issued.order == order && issued.attempt == attempt {
+        Ok(issued)
+    } else {
+        Err(CaError::Invalid(
+            "the certificate is for another order or attempt".to_owned(),
+        ))
+    }
+}
+
+impl CaPort for CaClient {
+    async fn probe(&self) -> Result<(), CaError> {
+        self.ping().await.map_err(ca_error)
+    }
+
+    async fn holder(&self, serial_hex: &str) -> Result<Option<OnFile>, CaError> {
+        match CaClient::holder(self, serial_hex).await.map_err(ca_error)? {
+            None => Ok(None),
+            Some(holder) => holder.validate().map(Some).map_err(|problem| {
+                CaError::Invalid(format!(
+                    "the holder's details on file: {}",
+                    problem.field.as_deref().unwrap_or("?")
+                ))
+            }),
+        }
+    }
+
+    async fn create_payment(
+        &self,
+        order: OrderNumber,
+        amount: Fen,
+    ) -> Result<PaymentInfo, CaError> {
+        let payment = CaClient::create_payment(self, order.as_str(), amount.0)
+            .await
+            .map_err(ca_error)?;
+        payment_info(payment)
+    }
+
+    async fn payment(&self, id: &str) -> Result<PaymentInfo, CaError> {
+        payment_info(CaClient::payment(self, id).await.map_err(ca_error)?)
+    }
+
+    async fn renew(
+        &self,
+        order: OrderNumber,
+        request: &RenewalRequest,
+    ) -> Result<IssuedCertificate, CaError> {
+        let issued = CaClient::renew(self, order.as_str(), &wire_request(request))
+            .await
+            .map_err(ca_error)?;
+        for_attempt(issued_certificate(issued)?, order, request.attempt)
+    }
+
+    async fn issued(
+        &self,
+        order: OrderNumber,
+        attempt: u32,
+    ) -> Result<Option<IssuedCertificate>, CaError> {
+        match CaClient::issued(self, order.as_str(), attempt)
+            .await
+            .map_err(ca_error)?
+        {
+            None => Ok(None),
+            Some(issued) => for_attempt(issued_certificate(issued)?, order, attempt).map(Some),
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "tests")]
+mod tests {
+    use super::*;
+    use kiosk_sync_wire::problem::Problem;
+
+    fn status(status: u16, code: Option<ProblemCode>) -> CallError {
+        CallError::Status {
+            status,
+            problem: code.map(|c| Box::new(Problem::new(c))),
+            retry_after: None,
+            offset: None,
+        }
+    }
+
+    #[test]
+    fn failures_mean_what_the_flows_need() {
+        assert!(matches!(
+            ca_error(CallError::Transport("connect".to_owned())),
+            CaError::Unreachable(_)
+        ));
+        assert!(matches!(
+            ca_error(status(503, None)),
+            CaError::Unreachable(_)
+        ));
+        assert!(matches!(
+            ca_error(status(429, Some(ProblemCode::TooManyRequests))),
+            CaError::Unreachable(_)
+        ));
+        assert_eq!(
+            ca_error(status(404, Some(ProblemCode::NotFound))),
+            CaError::OrderNotYetKnown
+        );
+        assert_eq!(
+            ca_error(status(402, Some(ProblemCode::PaymentRequired))),
+            CaError::NotPaid
+        );
+        assert_eq!(
+            ca_error(status(422, Some(ProblemCode::ProofRejected))),
+            CaError::Refused {
+                reason: Refusal::ProofRejected
+            }
+        );
+        assert_eq!(
+            ca_error(status(403, None)),
+            CaError::Refused {
+                reason: Refusal::Other
+            }
+        );
+    }
+
+    #[test]
+    fn payments_are_read_strictly() {
+        let wire = PaymentV1 {
+            id: "p1".to_owned(),
+            order_number: kiosk_domain::fixtures::order_number(1).to_string(),
+            amount_fen: 30_000,
+            status: STATUS_PAID.to_owned(),
+            method: METHOD_COUNTER.to_owned(),
+            qr_payload: String::new(),
+            expires_at: "2026-11-23T10:15:00Z".to_owned(),
+            paid_at: Some("2026-11-23T10:05:00Z".to_owned()),
+            reference: Some("TILL-1".to_owned()),
+        };
+        let info = payment_info(wire.clone()).unwrap();
+        assert_eq!(info.status, PaymentStatus::Paid);
+        assert_eq!(info.kind, PaymentKind::Counter);
+        assert_eq!(info.amount, Fen(30_000));
+        let mut odd = wire.clone();
+        odd.status = "maybe".to_owned();
+        assert!(matches!(payment_info(odd), Err(CaError::Invalid(_))));
+        let mut odd = wire;
+        odd.expires_at = "soon".to_owned();
+        assert!(matches!(payment_info(odd), Err(CaError::Invalid(_))));
+    }
+}

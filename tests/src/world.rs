@@ -1,0 +1,116 @@
+//! A kiosk's world for tests: the reference CA service on 127.0.0.1 over
+//! real HTTP, issuing from the test token's CA (so it renews the token's
+//! certificate), and the kiosk's configuration for that token.
+
+use crate::opencryptoki::Pkcs11TestToken;
+use anyhow::{Context, Result};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The reference CA service in this process, stopped when dropped.
+pub struct ReferenceCa {
+    runtime: tokio::runtime::Runtime,
+    pub url: String,
+    /// The service itself, for fault injection and to read what it holds.
+    pub service: ca_service::Service,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl std::fmt::Debug for ReferenceCa {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReferenceCa")
+            .field("url", &self.url)
+            .finish()
+    }
+}
+
+impl ReferenceCa {
+    /// Starts the service on a free loopback port with its data in `data`,
+    /// issuing with the CA of `ca_dir` (`ca.key`, `ca.der` as the test
+    /// tokens make them) when given, else its own.
+    ///
+    /// # Errors
+    /// The data directory or the port could not be set up.
+    pub fn start(data: &Path, ca_dir: Option<&Path>) -> Result<Self> {
+        if let Some(ca_dir) = ca_dir {
+            let own = data.join("ca");
+            std::fs::create_dir_all(&own)?;
+            std::fs::copy(ca_dir.join("ca.key"), own.join("key.p256"))?;
+            std::fs::copy(ca_dir.join("ca.der"), own.join("cert.der"))?;
+        }
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()?;
+        let options = ca_service::Options {
+            demo: true,
+            ..ca_service::Options::default()
+        };
+        let service = ca_service::Service::open(data, options)?;
+        let served = service.clone();
+        let listener = runtime.block_on(tokio::net::TcpListener::bind(("127.0.0.1", 0)))?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        runtime.spawn(async move {
+            let _ = ca_service::run(listener, served, async {
+                let _ = stopped.await;
+            })
+            .await;
+        });
+        Ok(Self {
+            runtime,
+            url,
+            service,
+            stop: Some(stop),
+        })
+    }
+
+    /// Runs `f` on the service's runtime (for async calls of a test).
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.runtime.block_on(f)
+    }
+}
+
+impl Drop for ReferenceCa {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Writes the kiosk's configuration for `token` against the CA at `ca_url`
+/// into `dir/kiosk.toml` (data in `dir/kiosk`, receipts as PNG previews in
+/// `dir/kiosk/receipts`), with `extra` TOML appended; returns its path.
+///
+/// # Errors
+/// A file could not be written.
+pub fn kiosk_config(
+    dir: &Path,
+    token: &dyn Pkcs11TestToken,
+    ca_url: &str,
+    extra: &str,
+) -> Result<PathBuf> {
+    let data = dir.join("kiosk");
+    std::fs::create_dir_all(&data)?;
+    // Issued certificates must chain to the token's CA.
+    std::fs::copy(token.dir().join("ca.der"), data.join("ca-root.der"))
+        .context("the test CA's root")?;
+    let path = dir.join("kiosk.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "kiosk_code = \"TYA\"\ndata_dir = \"{data}\"\n\
+             [ca]\nurl = \"{ca_url}\"\ncertificate_roots = [\"ca-root.der\"]\npayment_poll_seconds = 1\n\
+             [printer]\nuri = \"file:{data}/receipts.escpos\"\npreview_dir = \"receipts\"\n\
+             [key_writer]\nmodules = [\"{module}\"]\n{extra}",
+            data = data.display(),
+            module = token.module(),
+        ),
+    )?;
+    Ok(path)
+}
+
+/// How long a whole renewal may take in a test (token work in a debug
+/// build, the outbox delivering the order, payment polls).
+pub const RENEWAL_LIMIT: Duration = Duration::from_secs(90);
