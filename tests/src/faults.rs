@@ -48,6 +48,8 @@ pub enum FaultError<E: std::error::Error> {
     Device(E),
     #[error("injected fault in {0}")]
     Injected(&'static str),
+    #[error("the key was pulled out")]
+    Pulled,
 }
 
 impl<E: DeviceError> DeviceError for FaultError<E> {
@@ -55,25 +57,41 @@ impl<E: DeviceError> DeviceError for FaultError<E> {
         match self {
             Self::Device(e) => e.kind(),
             Self::Injected(_) => DeviceErrorKind::Other,
+            Self::Pulled => DeviceErrorKind::TokenRemoved,
         }
     }
 }
 
-/// A key writer whose method `fail_once` fails the first time it is called.
+/// A key writer whose method `fail_once` fails the first time it is
+/// called, and whose key can be pulled out and put back ([`Self::key`]).
 #[derive(Debug)]
 pub struct FaultyWriter<K> {
     inner: K,
     fail_once: Option<String>,
+    pulled: Arc<AtomicBool>,
 }
 
 impl<K> FaultyWriter<K> {
     /// `fail_once`: a method name (`generate_key_pair`, `sign_digest`,
     /// `find_key_pair`, `write_certificate`, `retire_certificate`...).
     pub fn new(inner: K, fail_once: Option<String>) -> Self {
-        Self { inner, fail_once }
+        Self {
+            inner,
+            fail_once,
+            pulled: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// The switch that has the key out (on) or in (off).
+    #[must_use]
+    pub fn key(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.pulled)
     }
 
     fn check<E: std::error::Error>(&mut self, method: &'static str) -> Result<(), FaultError<E>> {
+        if self.pulled.load(Ordering::SeqCst) {
+            return Err(FaultError::Pulled);
+        }
         if self.fail_once.as_deref() == Some(method) {
             self.fail_once = None;
             tracing::warn!(method, "injected token fault");
@@ -87,6 +105,9 @@ impl<K: KeyWriter> KeyWriter for FaultyWriter<K> {
     type Error = FaultError<K::Error>;
 
     fn keys(&mut self) -> Result<Vec<InsertedKey>, Self::Error> {
+        if self.pulled.load(Ordering::SeqCst) {
+            return Ok(Vec::new());
+        }
         self.inner.keys().map_err(FaultError::Device)
     }
 
@@ -96,6 +117,7 @@ impl<K: KeyWriter> KeyWriter for FaultyWriter<K> {
     }
 
     fn logout(&mut self, key: &KeyRef) -> Result<(), Self::Error> {
+        self.check("logout")?;
         self.inner.logout(key).map_err(FaultError::Device)
     }
 
@@ -188,12 +210,14 @@ impl<K: KeyWriter> KeyWriter for FaultyWriter<K> {
         key: &KeyRef,
         key_id: &KeyId,
     ) -> Result<KeyPairStatus, Self::Error> {
+        self.check("key_pair_status")?;
         self.inner
             .key_pair_status(key, key_id)
             .map_err(FaultError::Device)
     }
 
     fn key_algorithms(&mut self, key: &KeyRef) -> Result<Vec<KeyAlgorithm>, Self::Error> {
+        self.check("key_algorithms")?;
         self.inner.key_algorithms(key).map_err(FaultError::Device)
     }
 }
@@ -394,7 +418,8 @@ pub struct FaultyCa<C> {
     inner: C,
     /// Once: the file marks that it happened.
     kill_after_issuing: Option<PathBuf>,
-    renew_delay: Option<(Arc<dyn Clock>, Duration)>,
+    /// The first renewal's delay (later ones are answered at once).
+    renew_delay: Arc<std::sync::Mutex<Option<(Arc<dyn Clock>, Duration)>>>,
 }
 
 impl<C> std::fmt::Debug for FaultyCa<C> {
@@ -410,7 +435,7 @@ impl<C> FaultyCa<C> {
         Self {
             inner,
             kill_after_issuing: None,
-            renew_delay: None,
+            renew_delay: Arc::new(std::sync::Mutex::new(None)),
         }
     }
 
@@ -422,10 +447,13 @@ impl<C> FaultyCa<C> {
         self
     }
 
-    /// Answers a renewal only once `delay` has passed on `clock`.
+    /// Answers the first renewal request only once `delay` has passed on
+    /// `clock`.
     #[must_use]
-    pub fn answering_renewals_after(mut self, clock: Arc<dyn Clock>, delay: Duration) -> Self {
-        self.renew_delay = Some((clock, delay));
+    pub fn answering_renewals_after(self, clock: Arc<dyn Clock>, delay: Duration) -> Self {
+        if let Ok(mut d) = self.renew_delay.lock() {
+            *d = Some((clock, delay));
+        }
         self
     }
 }
@@ -456,13 +484,16 @@ impl<C: CaPort> CaPort for FaultyCa<C> {
         order: OrderNumber,
         request: &RenewalRequest,
     ) -> Result<IssuedCertificate, CaError> {
-        if let Some((clock, delay)) = &self.renew_delay {
-            let until = clock.now() + *delay;
+        let delay = self.renew_delay.lock().ok().and_then(|mut d| d.take());
+        if let Some((clock, delay)) = delay {
+            let until = clock.now() + delay;
+            tracing::info!(?delay, "the CA takes its time with this renewal");
             while clock.now() < until {
                 tokio::time::sleep(Duration::from_millis(2)).await;
             }
         }
         let issued = self.inner.renew(order, request).await;
+        tracing::info!(answer = ?issued.as_ref().map(|_| ()), "the CA answered a renewal");
         if let Some(marker) = &self.kill_after_issuing
             && issued.is_ok()
             && !marker.exists()

@@ -91,10 +91,25 @@ pub fn kiosk_config(
     ca_url: &str,
     extra: &str,
 ) -> Result<PathBuf> {
+    kiosk_config_for(dir, token.dir(), token.module(), ca_url, extra)
+}
+
+/// As [`kiosk_config`], for a token known by its directory (where its CA's
+/// `ca.der` is) and its PKCS#11 module.
+///
+/// # Errors
+/// A file could not be written.
+pub fn kiosk_config_for(
+    dir: &Path,
+    token_dir: &Path,
+    module: &str,
+    ca_url: &str,
+    extra: &str,
+) -> Result<PathBuf> {
     let data = dir.join("kiosk");
     std::fs::create_dir_all(&data)?;
     // Issued certificates must chain to the token's CA.
-    std::fs::copy(token.dir().join("ca.der"), data.join("ca-root.der"))
+    std::fs::copy(token_dir.join("ca.der"), data.join("ca-root.der"))
         .context("the test CA's root")?;
     let path = dir.join("kiosk.toml");
     std::fs::write(
@@ -105,7 +120,6 @@ pub fn kiosk_config(
              [printer]\nuri = \"file:{data}/receipts.escpos\"\npreview_dir = \"receipts\"\n\
              [key_writer]\nmodules = [\"{module}\"]\n{extra}",
             data = data.display(),
-            module = token.module(),
         ),
     )?;
     Ok(path)
@@ -114,3 +128,51 @@ pub fn kiosk_config(
 /// How long a whole renewal may take in a test (token work in a debug
 /// build, the outbox delivering the order, payment polls).
 pub const RENEWAL_LIMIT: Duration = Duration::from_secs(90);
+
+/// The variable a test child finds its token's directory in.
+const CHILD: &str = "KIOSK_TESTS_TOKEN_DIR";
+
+/// Runs `body` in a child process of this test binary whose environment
+/// points at a fresh token of `implementation` (PKCS#11 modules read their
+/// configuration when they load, and a test may not change its own
+/// environment). `name` is the test's own name; `body` gets the token's
+/// directory.
+///
+/// # Panics
+/// The child failed: its output is in the message.
+pub fn with_token_in_child(
+    name: &str,
+    implementation: crate::opencryptoki::Implementation,
+    body: impl FnOnce(&Path),
+) {
+    if let Some(dir) = std::env::var_os(CHILD) {
+        // The child's logs go to its stderr, which the parent shows on failure.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_env("KIOSK_LOG")
+                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+            )
+            .with_writer(std::io::stderr)
+            .with_ansi(false)
+            .try_init();
+        body(Path::new(&dir));
+        return;
+    }
+    let token = implementation.with_certificate(20);
+    let exe = std::env::current_exe().unwrap_or_default();
+    let out = std::process::Command::new(exe)
+        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .envs(token.env())
+        .env(CHILD, token.dir())
+        .output();
+    let out = match out {
+        Ok(out) => out,
+        Err(e) => panic!("cannot run the test child: {e}"),
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stdout.contains("1 passed"),
+        "child test failed:\n{stdout}\n{stderr}"
+    );
+}

@@ -96,6 +96,12 @@ pub struct RenewalExecutor<K, C, S, P> {
     answers: Answers,
     clock: Arc<dyn Clock>,
     settings: RenewalSettings,
+    /// Renewal requests go to the CA one at a time: a request whose answer
+    /// no longer mattered (the key was pulled meanwhile) may still be on its
+    /// way when the resumed install asks; waiting for it lets the second
+    /// find the first one's certificate instead of sending a new request
+    /// for the same attempt (which the CA refuses).
+    requests: Arc<tokio::sync::Mutex<()>>,
     /// The PIN pad's PIN, handed over with `PinSubmitted` and consumed by
     /// the `VerifyPin` effect that follows (never stored, never cloned).
     pin: Option<Pin>,
@@ -146,6 +152,7 @@ where
             answers,
             clock,
             settings,
+            requests: Arc::new(tokio::sync::Mutex::new(())),
             pin: None,
             notices: Vec::new(),
         }
@@ -264,10 +271,11 @@ where
                     ))));
                 };
                 let wait = self.settings.order_upload_wait;
-                self.later_async(
-                    ticket,
-                    request_certificate(ca, writer, order, tag, old_key_id, wait),
-                )
+                let one_at_a_time = Arc::clone(&self.requests);
+                self.later_async(ticket, async move {
+                    let _turn = one_at_a_time.lock().await;
+                    request_certificate(ca, writer, order, tag, old_key_id, wait).await
+                })
             }
             InstallAction::VerifyCertificate | InstallAction::WriteCertificate => {
                 let Some(der) = self.store.issued(&order, attempt).map_err(store_error)? else {

@@ -531,6 +531,11 @@ impl FlowRuntime {
             return;
         }
         self.key_in = present;
+        tracing::info!(
+            present,
+            "key writer: key {}",
+            if present { "inserted" } else { "taken out" }
+        );
         if !present {
             self.ui.send(UiUpdate::KeyTaken);
         }

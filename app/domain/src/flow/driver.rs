@@ -72,6 +72,16 @@ pub trait Flow {
     fn signal(signal: Signal) -> Option<Self::Event>;
     /// The flow's timer in this state, if it waits for something by polling.
     fn timer(state: &Self::State, ctx: &StepContext) -> Option<Timer<Self::Event>>;
+    /// Whether `effect`, running elsewhere, still matters once the flow is
+    /// in `state`. When it does not, it leaves the journal and its answer
+    /// is dropped, so the effects after it need not wait for it (a key
+    /// pulled mid-request: the PIN for the resumed install is checked at
+    /// once, not after the CA answered). Effects of a session that ended
+    /// never matter, whatever this says.
+    fn keeps_running(effect: &Self::Effect, state: &Self::State) -> bool {
+        let _ = (effect, state);
+        true
+    }
 }
 
 /// What is saved after every step: the state and the effects not yet done
@@ -338,8 +348,12 @@ impl<F: Flow> Driver<F> {
     where
         R: Journal<F::State, F::Effect> + Executor<F::Effect, F::Event>,
     {
-        let abandon =
-            self.running.is_some() && F::session(&next.state) != F::session(&self.saved.state);
+        let abandon = self.running.is_some()
+            && (F::session(&next.state) != F::session(&self.saved.state)
+                || next
+                    .pending
+                    .first()
+                    .is_some_and(|running| !F::keeps_running(running, &next.state)));
         if abandon && !next.pending.is_empty() {
             next.pending.remove(0);
         }

@@ -522,6 +522,26 @@ impl Flow for Renewal {
         })
     }
 
+    /// A slow effect matters only while the flow waits for it: the install's
+    /// actions while installing that order, the payment's calls while
+    /// paying, the lookup, PIN check and key check on their screens, the
+    /// receipt while its outcome is shown.
+    fn keeps_running(effect: &RenewalEffect, state: &RenewalState) -> bool {
+        use RenewalEffect as F;
+        use RenewalState as S;
+        match effect {
+            F::Install { order, .. } | F::RemoveAbandonedKeys { order, .. } => {
+                matches!(state, S::Installing { order: o, .. } if o.number == *order)
+            }
+            F::CreatePayment { .. } | F::CheckPayment { .. } => matches!(state, S::Paying { .. }),
+            F::LookUpHolder { .. } => matches!(state, S::ConfirmingInfo { .. }),
+            F::VerifyPin { .. } => matches!(state, S::VerifyingPin { .. }),
+            F::CheckEnvironment { .. } => matches!(state, S::CheckingEnvironment { .. }),
+            F::PrintReceipt { .. } => matches!(state, S::Done { .. } | S::PayingAtCounter { .. }),
+            F::CreateOrder { .. } | F::SaveOrder(_) | F::RemindToTakeKey | F::WipeSession => true,
+        }
+    }
+
     /// While paying, the CA is asked every `payment_poll` whether the QR was
     /// paid (or, without a QR yet, for one).
     fn timer(state: &RenewalState, ctx: &StepContext) -> Option<Timer<RenewalEvent>> {

@@ -8,8 +8,18 @@ use crate::fixtures;
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum State {
     Home,
-    Waiting { session: SessionId, polls: u32 },
-    Answered { session: SessionId, answer: u32 },
+    Waiting {
+        session: SessionId,
+        polls: u32,
+    },
+    Answered {
+        session: SessionId,
+        answer: u32,
+    },
+    /// The customer gave up waiting (same session): Ask no longer matters.
+    Cancelled {
+        session: SessionId,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +28,7 @@ enum Event {
     Answer(u32),
     Poll,
     Noted,
+    Cancel,
     GoHome,
 }
 
@@ -51,6 +62,9 @@ impl Flow for Toy {
                 session,
                 polls: polls + 1,
             }),
+            (State::Waiting { session, .. }, Event::Cancel) => {
+                Step::to(State::Cancelled { session })
+            }
             (_, Event::GoHome) => Step::to(State::Home),
             (state, _) => Step::to(state),
         }
@@ -58,7 +72,9 @@ impl Flow for Toy {
     fn session(state: &State) -> Option<SessionId> {
         match state {
             State::Home => None,
-            State::Waiting { session, .. } | State::Answered { session, .. } => Some(*session),
+            State::Waiting { session, .. }
+            | State::Answered { session, .. }
+            | State::Cancelled { session } => Some(*session),
         }
     }
     fn signal(signal: Signal) -> Option<Event> {
@@ -69,6 +85,9 @@ impl Flow for Toy {
             after: Duration::from_secs(2),
             event: Event::Poll,
         })
+    }
+    fn keeps_running(effect: &Effect, state: &State) -> bool {
+        !matches!((effect, state), (Effect::Ask(_), State::Cancelled { .. }))
     }
 }
 
@@ -378,4 +397,24 @@ fn a_timer_event_lost_to_a_failed_save_fires_again_after_the_retry() {
         }
     );
     assert!(driver.poll_timeout().is_some(), "and the timer goes on");
+}
+
+#[test]
+fn an_effect_that_no_longer_matters_stops_holding_the_ones_behind_it() {
+    let t0 = Instant::now();
+    let mut driver = Driver::<Toy>::at_home();
+    let mut io = Io::default();
+    driver.handle(Event::Start(S), t0, &ctx(), &mut io).unwrap();
+    let ticket = io.started[0].1;
+    assert_eq!(io.ran, vec![Effect::Ask(S)], "Note waits behind Ask");
+    driver.handle(Event::Cancel, t0, &ctx(), &mut io).unwrap();
+    // Ask left the journal; Note ran at once, without Ask's answer.
+    assert!(!driver.waiting());
+    assert_eq!(io.ran, vec![Effect::Ask(S), Effect::Note]);
+    assert!(!io.saves.last().unwrap().pending.contains(&Effect::Ask(S)));
+    // Ask's late answer is dropped.
+    driver
+        .handle_answer(ticket, Some(Event::Answer(9)), t0, &ctx(), &mut io)
+        .unwrap();
+    assert_eq!(driver.state(), &State::Cancelled { session: S });
 }

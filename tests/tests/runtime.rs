@@ -1,0 +1,514 @@
+//! The kiosk's production runtime without its screen (the same wiring,
+//! slots and executors as the kiosk), on a SoftHSM2 token and the reference
+//! CA over HTTP, driven by a scripted customer:
+//!
+//! - on a manual clock, the idle warning comes exactly when it should and
+//!   the session is wiped (journal included), in milliseconds;
+//! - a CA that answers a certificate request only after 40 seconds blocks
+//!   nothing: the idle warning comes on time, the screen answers at once, a
+//!   pulled key is noticed, and once it is back the install goes on and
+//!   finishes with one certificate issued;
+//! - a whole application (数字证书及电子印章申请), documents and face from
+//!   the camera's image files, goes from 申请证书及印章 to a stored, queued,
+//!   receipted order that reaches the CA once.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests: a failed unwrap is a failed test, with its location"
+)]
+
+use kiosk::clock::{Clock, ManualClock};
+use kiosk::wiring::{Ports, ports};
+use kiosk_config::Config;
+use kiosk_domain::fixtures;
+use kiosk_domain::flow::application::{ApplicationEvent, ApplicationState, Page};
+use kiosk_domain::flow::driver::{Flow, Saved};
+use kiosk_domain::flow::renewal::{InstallFailure, Renewal, RenewalEffect, RenewalState};
+use kiosk_domain::order::OrderDetails;
+use kiosk_domain::order::attachment::AttachmentKind;
+use kiosk_domain::ports::camera::Frame;
+use kiosk_domain::ports::printer::PrintOutcome;
+use kiosk_domain::ports::store::{FlowRecord, OrderStore};
+use kiosk_tests::faults::{FaultyCa, FaultyWriter};
+use kiosk_tests::opencryptoki::{CustomerKey, Implementation};
+use kiosk_tests::script::{Headless, Outcome, RenewalCustomer, Shown};
+use kiosk_tests::softhsm::MODULE;
+use kiosk_tests::world::{ReferenceCa, kiosk_config_for, with_token_in_child};
+use kiosk_ui::{ApplicationInput, LookupInput, UiEvent};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+const TOKEN: Implementation = Implementation::SoftHsm2(CustomerKey::EcP256);
+
+/// The CA (issuing from the token's CA) and the kiosk's configuration.
+fn world(dir: &Path, token_dir: &Path, extra: &str) -> (ReferenceCa, Config) {
+    let ca = ReferenceCa::start(&dir.join("ca"), Some(token_dir)).unwrap();
+    let path = kiosk_config_for(dir, token_dir, MODULE, &ca.url, extra).unwrap();
+    (ca, Config::load(Some(&path)).unwrap())
+}
+
+fn customer() -> RenewalCustomer {
+    let OrderDetails::Renewal(d) = fixtures::renewal_order(1).details else {
+        unreachable!()
+    };
+    RenewalCustomer::new(kiosk_tests::softhsm::PIN, (d.contact, d.invoice))
+}
+
+/// Moves the manual clock in `step`s (the runtime answering in between)
+/// until `done` holds for what is shown, for at most `fake` of clock time.
+fn advance_until(
+    kiosk: &mut Headless,
+    clock: &ManualClock,
+    step: Duration,
+    fake: Duration,
+    done: impl Fn(&Shown) -> bool,
+) -> Duration {
+    let start = clock.now();
+    while !done(&kiosk.shown) {
+        let passed = clock.now() - start;
+        assert!(
+            passed <= fake,
+            "not within {fake:?} of clock time; last screens: {:?}",
+            kiosk.shown.log.iter().rev().take(6).collect::<Vec<_>>()
+        );
+        clock.advance(step);
+        // Let the runtime see the new time and answer.
+        for _ in 0..5 {
+            if kiosk.next(Duration::from_millis(5)).is_none() {
+                break;
+            }
+        }
+    }
+    clock.now() - start
+}
+
+/// Lets the runtime answer whatever it has for a moment of real time
+/// (the clock does not move).
+fn settle(kiosk: &mut Headless) {
+    let until = Instant::now() + Duration::from_millis(150);
+    while Instant::now() < until {
+        kiosk.next(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn the_whole_runtime_runs_on_a_manual_clock_idle_wipe_included() {
+    with_token_in_child(
+        "the_whole_runtime_runs_on_a_manual_clock_idle_wipe_included",
+        TOKEN,
+        |token_dir| {
+            let started = Instant::now();
+            let tmp = tempfile::tempdir().unwrap();
+            let (_ca, config) = world(
+                tmp.path(),
+                token_dir,
+                "[ui]\nidle_seconds = 90\nlarge_mode_idle_seconds = 180\nidle_warning_seconds = 20\n",
+            );
+            let clock = ManualClock::new(time::OffsetDateTime::now_utc());
+            let mut kiosk =
+                Headless::start(&config, ports(&config).unwrap(), Arc::new(clock.clone())).unwrap();
+            kiosk.send(UiEvent::Renewal(kiosk_ui::RenewalInput::Start));
+            kiosk
+                .wait(Duration::from_secs(20), |s| {
+                    matches!(s.renewal, Some(RenewalState::ChoosingCertificate { .. }))
+                })
+                .unwrap();
+            // The customer stops touching the screen.
+            let quiet = advance_until(
+                &mut kiosk,
+                &clock,
+                Duration::from_millis(500),
+                Duration::from_secs(100),
+                |s| s.idle_warning.is_some(),
+            );
+            assert!(
+                (Duration::from_secs(90)..=Duration::from_millis(90_500)).contains(&quiet),
+                "warned after {quiet:?}"
+            );
+            assert_eq!(kiosk.shown.idle_warning, Some(20));
+            // The countdown, then the wipe: home, journal included.
+            let left = advance_until(
+                &mut kiosk,
+                &clock,
+                Duration::from_millis(500),
+                Duration::from_secs(30),
+                |s| matches!(s.renewal, Some(RenewalState::Home)),
+            );
+            assert!(
+                (Duration::from_secs(20)..=Duration::from_millis(20_500)).contains(&left),
+                "wiped {left:?} after the warning"
+            );
+            assert!(kiosk.shown.wipes >= 1);
+            assert_eq!(kiosk.shown.idle_warning, None);
+            kiosk.stop();
+            let store = kiosk::wiring::open_store(&config).unwrap();
+            let journal: FlowRecord<Saved<RenewalState, RenewalEffect>> =
+                OrderStore::load_flow_state(&store, Renewal::NAME, Renewal::FORMAT).unwrap();
+            let FlowRecord::Saved(saved) = journal else {
+                panic!("no journal")
+            };
+            assert_eq!(saved.state, RenewalState::Home);
+            // Nearly two minutes of the customer's time, in a few seconds.
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "{:?}",
+                started.elapsed()
+            );
+        },
+    );
+}
+
+#[test]
+fn a_ca_answering_after_40_seconds_blocks_nothing() {
+    with_token_in_child(
+        "a_ca_answering_after_40_seconds_blocks_nothing",
+        TOKEN,
+        |token_dir| {
+            let tmp = tempfile::tempdir().unwrap();
+            let (ca, config) = world(
+                tmp.path(),
+                token_dir,
+                "[ui]\nidle_seconds = 20\nlarge_mode_idle_seconds = 40\nidle_warning_seconds = 10\n",
+            );
+            let clock = ManualClock::new(time::OffsetDateTime::now_utc());
+            let shared: Arc<dyn Clock> = Arc::new(clock.clone());
+            let real = ports(&config).unwrap();
+            let writer = FaultyWriter::new(real.writer, None);
+            let key = writer.key();
+            let slow = Ports {
+                store: real.store,
+                writer,
+                ca: real.ca.map(|c| {
+                    FaultyCa::new(c)
+                        .answering_renewals_after(Arc::clone(&shared), Duration::from_secs(40))
+                }),
+                printer: real.printer,
+            };
+            let mut kiosk = Headless::start(&config, slow, Arc::clone(&shared)).unwrap();
+            let mut customer = customer();
+
+            // The customer goes as far as the install (the clock moving in
+            // small steps for the payment polls).
+            let mut waited = Duration::ZERO;
+            loop {
+                let state = kiosk.shown.renewal.clone().unwrap_or(RenewalState::Home);
+                if matches!(&state, RenewalState::Installing { order, .. }
+                    if matches!(&order.details, OrderDetails::Renewal(d)
+                        if d.install.step == kiosk_domain::order::renewal::InstallStep::KeyPairGenerated))
+                {
+                    break;
+                }
+                let (event, _) = customer.act(&state).unwrap();
+                if let Some(event) = event {
+                    kiosk.send(event);
+                }
+                clock.advance(Duration::from_millis(100));
+                waited += Duration::from_millis(100);
+                assert!(waited < Duration::from_secs(15), "{:?}", kiosk.shown.log);
+                kiosk.next(Duration::from_millis(20));
+            }
+            // The request is out; the CA takes 40 s. The last touch was the
+            // payment (on the phone) or earlier: the idle warning comes
+            // 20 s after the last touch, not after the CA's answer.
+            kiosk.send(UiEvent::StillHere);
+            settle(&mut kiosk);
+            let warned = advance_until(
+                &mut kiosk,
+                &clock,
+                Duration::from_millis(250),
+                Duration::from_secs(25),
+                |s| s.idle_warning.is_some(),
+            );
+            assert!(
+                (Duration::from_secs(20)..=Duration::from_millis(20_250)).contains(&warned),
+                "warned after {warned:?}"
+            );
+            // The screen answers at once while the CA works.
+            let asked = Instant::now();
+            kiosk.send(UiEvent::StillHere);
+            kiosk
+                .wait(Duration::from_secs(2), |s| s.idle_warning.is_none())
+                .unwrap();
+            assert!(
+                asked.elapsed() < Duration::from_millis(500),
+                "{:?}",
+                asked.elapsed()
+            );
+
+            // The key is pulled: noticed within the key watch's second.
+            key.store(true, Ordering::SeqCst);
+            let noticed = advance_until(
+                &mut kiosk,
+                &clock,
+                Duration::from_millis(100),
+                Duration::from_secs(3),
+                |s| {
+                    matches!(
+                        s.renewal,
+                        Some(RenewalState::InstallPending {
+                            failure: InstallFailure::KeyRemoved,
+                            ..
+                        })
+                    )
+                },
+            );
+            assert!(noticed <= Duration::from_millis(1_200), "{noticed:?}");
+            // Back in: the PIN is checked at once (not after the CA's
+            // answer), and the install finishes once the CA answers.
+            key.store(false, Ordering::SeqCst);
+            let mut done = None;
+            let start = clock.now();
+            while done.is_none() {
+                let state = kiosk.shown.renewal.clone().unwrap_or(RenewalState::Home);
+                let (event, outcome) = customer.act(&state).unwrap();
+                if let Outcome::Done(order) = outcome {
+                    done = Some(order);
+                }
+                if let Some(event) = event {
+                    kiosk.send(event);
+                }
+                if matches!(state, RenewalState::Installing { .. })
+                    && clock.now() - start < Duration::from_secs(2)
+                {
+                    // The resumed install got past the PIN without the CA.
+                    assert!(kiosk.shown.log.iter().any(|l| l == "renewal VerifyingPin"));
+                }
+                clock.advance(Duration::from_millis(250));
+                kiosk.send(UiEvent::StillHere);
+                assert!(
+                    clock.now() - start < Duration::from_secs(60),
+                    "{:?}",
+                    kiosk.shown.log
+                );
+                // Real time passes too: the outbox delivers the order to the
+                // CA on its own (real) schedule.
+                std::thread::sleep(Duration::from_millis(20));
+                kiosk.drain();
+            }
+            assert_eq!(ca.service.issued_count(), 1, "issued once");
+            kiosk.stop();
+        },
+    );
+}
+
+/// A text page as a camera would see it: a white sheet with lines of
+/// dark glyph-like marks.
+fn text_page(seed: u32) -> Frame {
+    let (w, h) = (1240_u32, 1754_u32);
+    let mut pixels = vec![250_u8; usize::try_from(w * h * 3).unwrap()];
+    let mut state = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        state
+    };
+    let mut y = 120;
+    while y + 40 < h - 120 {
+        let mut x = 100;
+        while x + 30 < w - 100 {
+            let glyph = 14 + next() % 16;
+            if next() % 7 != 0 {
+                for dy in 0..28 {
+                    for dx in 0..glyph {
+                        if (dx + dy + next() % 3) % 4 != 0 {
+                            let i = usize::try_from(((y + dy) * w + x + dx) * 3).unwrap();
+                            pixels[i..i + 3].copy_from_slice(&[30, 30, 35]);
+                        }
+                    }
+                }
+            }
+            x += glyph + 8;
+        }
+        y += 56;
+    }
+    Frame::new(w, h, pixels).unwrap()
+}
+
+/// The face fixture, cropped so that the face sits in the middle.
+fn face() -> Frame {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../drivers/camera/tests/fixtures/face-astronaut-512.png");
+    let photo = kiosk_camera::file_source::load_frame(&path).unwrap();
+    let (x0, y0, side) = (102_u32, 0_u32, 240_u32);
+    let mut pixels = Vec::with_capacity(usize::try_from(side * side * 3).unwrap());
+    for y in y0..y0 + side {
+        let start = usize::try_from((y * photo.width + x0) * 3).unwrap();
+        pixels.extend_from_slice(&photo.pixels[start..start + usize::try_from(side * 3).unwrap()]);
+    }
+    Frame::new(side, side, pixels).unwrap()
+}
+
+/// Puts `frame` before the camera (the only image in its directory).
+fn show_camera(dir: &Path, frame: &Frame) {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).unwrap();
+    let jpeg = kiosk_camera::document::encode_jpeg(frame, 92).unwrap();
+    std::fs::write(dir.join("shot.jpg"), jpeg).unwrap();
+}
+
+fn application(shown: &Shown) -> Option<&ApplicationState> {
+    shown.application.as_ref()
+}
+
+fn on_page(shown: &Shown, page: Page) -> bool {
+    matches!(application(shown), Some(ApplicationState::Filling { page: p, .. }) if *p == page)
+}
+
+#[test]
+fn a_whole_application_goes_through_the_runtime_to_a_receipted_order() {
+    with_token_in_child(
+        "a_whole_application_goes_through_the_runtime_to_a_receipted_order",
+        TOKEN,
+        |token_dir| {
+            let tmp = tempfile::tempdir().unwrap();
+            let camera = tmp.path().join("camera");
+            let (ca, config) = world(
+                tmp.path(),
+                token_dir,
+                &format!("[camera]\nsource = \"files:{}\"\n", camera.display()),
+            );
+            let mut kiosk = Headless::start(
+                &config,
+                ports(&config).unwrap(),
+                Arc::new(kiosk::clock::SystemClock),
+            )
+            .unwrap();
+            let limit = Duration::from_secs(60);
+            let step = |kiosk: &Headless, event: ApplicationEvent| {
+                kiosk.send(UiEvent::Application(ApplicationInput::Step(Box::new(
+                    event,
+                ))));
+            };
+            kiosk.send(UiEvent::Application(ApplicationInput::Start));
+            kiosk.wait(limit, |s| on_page(s, Page::Agreement)).unwrap();
+            // What only devices or the CA may say never comes from a screen.
+            step(
+                &kiosk,
+                ApplicationEvent::ConfirmedInPerson {
+                    staff_id: "S-1".parse().unwrap(),
+                },
+            );
+            step(&kiosk, ApplicationEvent::AgreementScrolledToEnd);
+            step(&kiosk, ApplicationEvent::AgreementAccepted);
+            kiosk.wait(limit, |s| on_page(s, Page::Project)).unwrap();
+            let d = fixtures::application_details();
+            step(&kiosk, ApplicationEvent::ProjectChosen(d.project.clone()));
+            step(&kiosk, ApplicationEvent::UnitEntered(d.unit.clone()));
+            step(&kiosk, ApplicationEvent::HandlerEntered(d.handler.clone()));
+            step(
+                &kiosk,
+                ApplicationEvent::SealHoldersEntered(d.seal_holders.clone()),
+            );
+            step(&kiosk, ApplicationEvent::InvoiceEntered(d.invoice.clone()));
+            step(&kiosk, ApplicationEvent::PickupChosen(d.pickup.clone()));
+            kiosk
+                .wait(limit, |s| on_page(s, Page::Attachments))
+                .unwrap();
+            // Each document held up to the camera in turn.
+            let kinds = [
+                AttachmentKind::ApplicationForm,
+                AttachmentKind::BusinessLicence,
+                AttachmentKind::HandlerId,
+                AttachmentKind::SealHolderId { holder: 0 },
+            ];
+            for (i, kind) in kinds.into_iter().enumerate() {
+                show_camera(&camera, &text_page(u32::try_from(i).unwrap()));
+                step(&kiosk, ApplicationEvent::CaptureRequested(kind));
+                kiosk
+                    .wait(limit, |s| {
+                        matches!(application(s), Some(ApplicationState::Filling { draft, .. })
+                            if draft.captures.iter().any(|c| c.kind == kind))
+                    })
+                    .unwrap();
+            }
+            step(&kiosk, ApplicationEvent::AttachmentsDone);
+            kiosk
+                .wait(limit, |s| on_page(s, Page::FaceConsent))
+                .unwrap();
+            step(&kiosk, ApplicationEvent::FaceCaptureConsent(true));
+            kiosk
+                .wait(limit, |s| on_page(s, Page::IdentityCheck))
+                .unwrap();
+            show_camera(&camera, &face());
+            step(
+                &kiosk,
+                ApplicationEvent::CaptureRequested(AttachmentKind::Face),
+            );
+            kiosk
+                .wait(limit, |s| {
+                    matches!(application(s), Some(ApplicationState::Filling { draft, .. })
+                        if draft.captures.iter().any(|c| c.kind == AttachmentKind::Face))
+                })
+                .unwrap();
+            step(&kiosk, ApplicationEvent::FaceUploadConsent(true));
+            step(&kiosk, ApplicationEvent::IdentityDone);
+            kiosk.wait(limit, |s| on_page(s, Page::Review)).unwrap();
+            step(&kiosk, ApplicationEvent::Submit);
+            kiosk
+                .wait(limit, |s| {
+                    matches!(
+                        application(s),
+                        Some(ApplicationState::Submitted {
+                            receipt: Some(PrintOutcome::Printed),
+                            ..
+                        })
+                    )
+                })
+                .unwrap();
+            let Some(ApplicationState::Submitted { order, .. }) =
+                application(&kiosk.shown).cloned()
+            else {
+                unreachable!()
+            };
+            // Stored with its five attachments, queued, and the receipt
+            // kept as a preview; then delivered to the CA, once.
+            let store = kiosk::wiring::open_store(&config).unwrap();
+            assert_eq!(store.attachments(&order).unwrap().len(), 5);
+            assert!(
+                tmp.path()
+                    .join(format!("kiosk/receipts/{order}.png"))
+                    .exists()
+            );
+            let start = Instant::now();
+            while ca
+                .service
+                .storage()
+                .order(order.as_str())
+                .unwrap()
+                .is_none()
+            {
+                assert!(start.elapsed() < limit, "the order never reached the CA");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            // Home ends the session.
+            kiosk.send(UiEvent::GoHome);
+            kiosk
+                .wait(limit, |s| {
+                    matches!(application(s), Some(ApplicationState::Home))
+                })
+                .unwrap();
+            // 查询订单 finds it by number and the handler's mobile (before
+            // the hourly purge removes what the CA acknowledged).
+            kiosk.send(UiEvent::Lookup(LookupInput::Open));
+            kiosk.send(UiEvent::Lookup(LookupInput::Find {
+                number: order,
+                mobile: d.handler.mobile.clone(),
+            }));
+            kiosk
+                .wait(limit, |s| {
+                    matches!(
+                        &s.lookup,
+                        Some(kiosk_domain::flow::lookup::LookupState::Open {
+                            found: kiosk_domain::flow::lookup::Found::Order(o),
+                            ..
+                        }) if o.number == order
+                    )
+                })
+                .unwrap();
+            kiosk.stop();
+        },
+    );
+}
