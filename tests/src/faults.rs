@@ -410,6 +410,9 @@ impl<S: OrderStore> OrderStore for FaultyStore<S> {
     }
 }
 
+/// A delay measured on a clock.
+type Delay = (Arc<dyn Clock>, Duration);
+
 /// A CA with faults: the process dies as soon as the CA issued (its answer
 /// lost with the kiosk), or a renewal is answered only after a delay
 /// measured on the runtime's clock.
@@ -419,7 +422,7 @@ pub struct FaultyCa<C> {
     /// Once: the file marks that it happened.
     kill_after_issuing: Option<PathBuf>,
     /// The first renewal's delay (later ones are answered at once).
-    renew_delay: Arc<std::sync::Mutex<Option<(Arc<dyn Clock>, Duration)>>>,
+    renew_delay: Arc<std::sync::Mutex<Option<Delay>>>,
 }
 
 impl<C> std::fmt::Debug for FaultyCa<C> {
