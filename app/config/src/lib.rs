@@ -1,12 +1,26 @@
-//! The kiosk's configuration: embedded defaults, overridden by one TOML file.
+//! The kiosk's configuration: embedded defaults, overridden by one TOML file,
+//! parsed once into typed values.
 //!
 //! Shared by the kiosk and `kioskctl`, so that the technician's diagnostics
 //! read exactly what the kiosk runs with. Every key is documented in
 //! `default-config.toml`; a key the file does not set keeps its default, and
-//! an unknown key is an error (a typo is never silently ignored).
+//! an unknown key is an error (a typo is never silently ignored). Values are
+//! parsed with the domain's own types (kiosk code, clock floor, renewal
+//! window, printer location, key models), so [`Config`] holds only values
+//! that are known to be good, and this crate needs no driver.
 
+use kiosk_domain::clock::ClockFloor;
+use kiosk_domain::flow::idle::IdleTimes;
+use kiosk_domain::lang::Lang;
+use kiosk_domain::money::Fen;
+use kiosk_domain::order_number::KioskCode;
+use kiosk_domain::ports::key_model::KeyModel;
+use kiosk_domain::ports::key_writer::RetirePolicy;
+use kiosk_domain::ports::printer_uri::{Paper, PrinterUri};
+use kiosk_domain::renewal_window::RenewalWindow;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// A configuration that cannot be used, with what to fix.
 #[derive(Debug, thiserror::Error)]
@@ -39,39 +53,101 @@ pub const DEFAULTS: &str = include_str!("../default-config.toml");
 /// Where a provisioned kiosk keeps its own configuration.
 pub const SYSTEM_PATH: &str = "/etc/kiosk/kiosk.toml";
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The kiosk's configuration, parsed and checked.
+#[derive(Debug, Clone)]
 pub struct Config {
-    pub kiosk_code: String,
+    pub kiosk_code: KioskCode,
     pub data_dir: PathBuf,
-    /// The earliest instant the clock can truthfully show (RFC 3339).
-    pub clock_floor: String,
-    pub ca: CaConfig,
-    pub store: StoreConfig,
-    pub renewal: RenewalConfig,
-    pub printer: PrinterConfig,
-    pub ui: UiConfig,
-    pub camera: CameraConfig,
-    pub key_writer: KeyWriterConfig,
-    pub application: ApplicationConfig,
+    /// The earliest instant the clock can truthfully show.
+    pub clock_floor: ClockFloor,
+    /// `None` when no CA is configured (an offline-only kiosk).
+    pub ca: Option<CaSettings>,
+    pub store: StoreSettings,
+    pub renewal: RenewalSettings,
+    pub printer: PrinterSettings,
+    pub ui: UiSettings,
+    pub camera: CameraSource,
+    pub key_writer: KeyWriterSettings,
+    pub application: ApplicationSettings,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ApplicationConfig {
+/// The CA's endpoint and what the kiosk checks against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaSettings {
+    /// The CA's base URL: `https://` (mutual TLS), or `http://` to a
+    /// loopback address (development only).
+    pub url: String,
+    /// Mutual TLS, required for `https://`.
+    pub tls: Option<TlsFiles>,
+    /// The roots certificates issued by the CA must chain to (DER files).
+    pub certificate_roots: Vec<PathBuf>,
+    /// How often a QR payment is asked after.
+    pub payment_poll: Duration,
+}
+
+/// The mutual-TLS files (PEM).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// The CA certificate(s) that sign the CA service's server certificate.
+    pub roots: PathBuf,
+    /// This kiosk's device certificate (then intermediates) and its key.
+    pub device_identity: PathBuf,
+}
+
+/// Where the store lives and how long it keeps personal data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreSettings {
+    pub database: PathBuf,
+    pub key_file: PathBuf,
+    pub retention: time::Duration,
+}
+
+/// The renewal's rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RenewalSettings {
+    pub window: RenewalWindow,
+    pub old_certificate: RetirePolicy,
+    /// Until the CA's price list says otherwise.
+    pub price: Fen,
+}
+
+/// The receipt printer and what every receipt says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrinterSettings {
+    /// `None`: no printer (receipts shown on screen only).
+    pub uri: Option<PrinterUri>,
+    pub paper: Paper,
+    /// Where PNG previews of the receipts are kept, when configured.
+    pub preview_dir: Option<PathBuf>,
+    pub hotline: String,
+    /// The receipt's QR code opens this with the order number appended.
+    pub follow_url_base: String,
+}
+
+/// The touchscreen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UiSettings {
+    /// The language a new session starts in.
+    pub lang: Lang,
+    pub orientation: Orientation,
+    pub idle: IdleTimes,
+    /// 帮助中心's download page, shown as a QR code (`None`: not shown).
+    pub downloads_url: Option<String>,
+}
+
+/// The key writer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyWriterSettings {
+    /// PKCS#11 modules to load, in order (the list, then each model's own).
+    pub modules: Vec<PathBuf>,
+    pub models: Vec<KeyModel>,
+}
+
+/// The application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicationSettings {
     /// The version of the application agreement shown and accepted.
     pub agreement_version: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UiConfig {
-    pub lang: String,
-    pub orientation: Orientation,
-    pub idle_seconds: u32,
-    pub large_mode_idle_seconds: u32,
-    pub idle_warning_seconds: u32,
-    pub downloads_url: String,
 }
 
 /// How the touchscreen is mounted.
@@ -93,13 +169,6 @@ impl Orientation {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CameraConfig {
-    /// Empty when the kiosk has no camera.
-    pub source: String,
-}
-
 /// Where camera frames come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CameraSource {
@@ -108,115 +177,127 @@ pub enum CameraSource {
     Files(PathBuf),
 }
 
+// ---- The file's shape (serde); parsed into the types above. ----
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PrinterConfig {
-    /// Empty when the kiosk has no printer.
-    pub uri: String,
-    pub paper: String,
-    pub preview_dir: PathBuf,
-    pub hotline: String,
-    pub follow_url_base: String,
+struct Raw {
+    kiosk_code: String,
+    data_dir: PathBuf,
+    clock_floor: String,
+    ca: RawCa,
+    store: RawStore,
+    renewal: RawRenewal,
+    printer: RawPrinter,
+    ui: RawUi,
+    camera: RawCamera,
+    key_writer: RawKeyWriter,
+    application: RawApplication,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct KeyWriterConfig {
-    pub modules: Vec<PathBuf>,
-    pub models: Vec<KeyModelConfig>,
+struct RawApplication {
+    agreement_version: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct KeyModelConfig {
-    pub usb_id: String,
-    pub name: String,
-    pub module: PathBuf,
+struct RawUi {
+    lang: String,
+    orientation: Orientation,
+    idle_seconds: u32,
+    large_mode_idle_seconds: u32,
+    idle_warning_seconds: u32,
+    downloads_url: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCamera {
+    source: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPrinter {
+    uri: String,
+    paper: String,
+    preview_dir: PathBuf,
+    hotline: String,
+    follow_url_base: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKeyWriter {
+    modules: Vec<PathBuf>,
+    models: Vec<RawKeyModel>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKeyModel {
+    usb_id: String,
+    name: String,
+    module: PathBuf,
     #[serde(default)]
-    pub vendor_makes_keys: bool,
-}
-
-impl KeyWriterConfig {
-    /// The configured key models, checked.
-    pub fn models(&self) -> Result<Vec<kiosk_token::usb::KeyModel>> {
-        self.models
-            .iter()
-            .map(|m| {
-                Ok(kiosk_token::usb::KeyModel {
-                    id: m
-                        .usb_id
-                        .parse()
-                        .map_err(|e: String| invalid(format!("key_writer.models: {e}")))?,
-                    name: m.name.clone(),
-                    module: m.module.clone(),
-                    vendor_makes_keys: m.vendor_makes_keys,
-                })
-            })
-            .collect()
-    }
-
-    /// Every module to load: the list, then each model's own.
-    pub fn all_modules(&self) -> Vec<PathBuf> {
-        let mut modules = self.modules.clone();
-        for m in &self.models {
-            if !modules.contains(&m.module) {
-                modules.push(m.module.clone());
-            }
-        }
-        modules
-    }
+    vendor_makes_keys: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct CaConfig {
-    /// Empty when no CA is configured.
-    pub url: String,
-    pub tls_roots: PathBuf,
-    pub device_identity: PathBuf,
-    pub certificate_roots: Vec<PathBuf>,
-    pub payment_poll_seconds: u32,
+struct RawCa {
+    url: String,
+    tls_roots: PathBuf,
+    device_identity: PathBuf,
+    certificate_roots: Vec<PathBuf>,
+    payment_poll_seconds: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct StoreConfig {
-    pub database: PathBuf,
-    pub key_file: PathBuf,
-    pub retention_days: u32,
+struct RawStore {
+    database: PathBuf,
+    key_file: PathBuf,
+    retention_days: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RenewalConfig {
-    pub opens_days_before_expiry: u32,
-    pub closes_days_after_expiry: u32,
-    pub old_certificate: OldCertificatePolicy,
-    pub price_fen: i64,
+struct RawRenewal {
+    opens_days_before_expiry: u32,
+    closes_days_after_expiry: u32,
+    old_certificate: OldCertificatePolicy,
+    price_fen: i64,
 }
 
 /// The CA's policy for the old certificate after a renewal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum OldCertificatePolicy {
+enum OldCertificatePolicy {
     Keep,
     Delete,
-}
-
-impl From<OldCertificatePolicy> for kiosk_domain::ports::key_writer::RetirePolicy {
-    fn from(policy: OldCertificatePolicy) -> Self {
-        match policy {
-            OldCertificatePolicy::Keep => Self::Keep,
-            OldCertificatePolicy::Delete => Self::Delete,
-        }
-    }
 }
 
 impl Config {
     /// The embedded defaults, overlaid with `file` when given (or with the
     /// system file when it exists). Keys missing from the file keep their
     /// defaults; unknown keys are an error, so a typo is never ignored.
+    ///
+    /// # Errors
+    /// The file cannot be read, is not TOML, has an unknown key, or a value
+    /// is not valid (the message names the key and what is expected).
     pub fn load(file: Option<&Path>) -> Result<Self> {
+        Self::load_with(file, None)
+    }
+
+    /// As [`Config::load`], with the data directory replaced by `data_dir`
+    /// when given (`kioskctl --data-dir`): relative paths are inside it.
+    ///
+    /// # Errors
+    /// As [`Config::load`].
+    pub fn load_with(file: Option<&Path>, data_dir: Option<&Path>) -> Result<Self> {
         let mut merged: toml::Table = DEFAULTS.parse().map_err(|e| ConfigError::Syntax {
             path: PathBuf::from("(embedded defaults)"),
             source: Box::new(e),
@@ -234,190 +315,252 @@ impl Config {
             })?;
             merge(&mut merged, overlay);
         }
-        let config: Config = toml::Value::Table(merged)
+        let mut raw: Raw = toml::Value::Table(merged)
             .try_into()
             .map_err(|e| ConfigError::Shape(Box::new(e)))?;
-        config.validate()?;
-        Ok(config)
+        if let Some(dir) = data_dir {
+            dir.clone_into(&mut raw.data_dir);
+        }
+        Self::parse(raw)
     }
 
-    fn validate(&self) -> Result<()> {
-        if self
-            .kiosk_code
-            .parse::<kiosk_domain::order_number::KioskCode>()
-            .is_err()
-        {
-            return Err(invalid(format!(
+    fn parse(raw: Raw) -> Result<Self> {
+        let data_dir = raw.data_dir.clone();
+        let inside = |path: &Path| in_dir(&data_dir, path);
+        let kiosk_code = raw.kiosk_code.parse().map_err(|_| {
+            invalid(format!(
                 "kiosk_code {:?} must be three letters from 0-9A-HJ-NPQRTUWXY",
-                self.kiosk_code
-            )));
-        }
-        self.clock_floor()?;
-        self.key_writer.models()?;
-        if !self.printer.uri.is_empty() {
-            self.printer
-                .uri
-                .parse::<kiosk_printer::PrinterUri>()
-                .map_err(|e| invalid(format!("printer.uri: {e}")))?;
-        }
-        self.printer
-            .paper
-            .parse::<kiosk_printer::PrinterProfile>()
-            .map_err(|e| invalid(format!("printer.paper: {e}")))?;
-        self.validate_ca()?;
-        self.camera_source()?;
-        if !matches!(self.ui.lang.as_str(), "zh-CN" | "en") {
-            return Err(invalid(format!(
-                "ui.lang {:?} must be \"zh-CN\" or \"en\"",
-                self.ui.lang
-            )));
-        }
-        let ui = &self.ui;
-        if ui.idle_seconds < 15 || ui.large_mode_idle_seconds < ui.idle_seconds {
-            return Err(invalid(
-                "ui.idle_seconds must be at least 15, and large_mode_idle_seconds at least as long",
-            ));
-        }
-        if ui.idle_warning_seconds == 0 || ui.idle_warning_seconds > 120 {
-            return Err(invalid("ui.idle_warning_seconds must be from 1 to 120"));
-        }
-        if self.renewal.price_fen < 0 {
-            return Err(invalid("renewal.price_fen must not be negative"));
-        }
-        if self.store.retention_days == 0 {
-            return Err(invalid("store.retention_days must be at least 1"));
-        }
-        // Ten years either side is beyond any CA's policy: surely a typo.
-        let renewal = &self.renewal;
-        if renewal.opens_days_before_expiry > 3650 || renewal.closes_days_after_expiry > 3650 {
-            return Err(invalid("renewal window days must be at most 3650"));
-        }
-        Ok(())
-    }
-
-    fn validate_ca(&self) -> Result<()> {
-        let ca = &self.ca;
-        if ca.payment_poll_seconds == 0 || ca.payment_poll_seconds > 60 {
-            return Err(invalid("ca.payment_poll_seconds must be from 1 to 60"));
-        }
-        if ca.url.is_empty() {
-            return Ok(());
-        }
-        let tls_set = !ca.tls_roots.as_os_str().is_empty();
-        let identity_set = !ca.device_identity.as_os_str().is_empty();
-        if ca.url.starts_with("https://") {
-            if !tls_set || !identity_set {
-                return Err(invalid(
-                    "ca.url is https://: set ca.tls_roots and ca.device_identity (mutual TLS)",
-                ));
-            }
-        } else if ca.url.starts_with("http://") {
-            if tls_set || identity_set {
-                return Err(invalid(
-                    "ca.tls_roots/device_identity are set but ca.url is plain http://",
-                ));
-            }
-        } else {
-            return Err(invalid(format!(
-                "ca.url {:?} must start with https:// (or http:// for a loopback CA)",
-                ca.url
-            )));
-        }
-        Ok(())
-    }
-
-    /// Where camera frames come from.
-    pub fn camera_source(&self) -> Result<CameraSource> {
-        let source = self.camera.source.trim();
-        if source.is_empty() {
-            return Ok(CameraSource::None);
-        }
-        if let Some(index) = source.strip_prefix("v4l:") {
-            return index
+                raw.kiosk_code
+            ))
+        })?;
+        let clock_floor = clock_floor(&raw.clock_floor)?;
+        let ca = ca(&raw.ca, &inside)?;
+        let store = store(&raw.store, &inside)?;
+        let renewal = renewal(&raw.renewal)?;
+        let printer = PrinterSettings {
+            uri: (!raw.printer.uri.trim().is_empty())
+                .then(|| raw.printer.uri.parse())
+                .transpose()
+                .map_err(|e| invalid(format!("printer.uri: {e}")))?,
+            paper: raw
+                .printer
+                .paper
                 .parse()
-                .map(CameraSource::V4l)
-                .map_err(|_| invalid(format!("camera.source {source:?}: v4l:INDEX, e.g. v4l:0")));
-        }
-        if let Some(dir) = source.strip_prefix("files:") {
-            return Ok(CameraSource::Files(self.in_data_dir(Path::new(dir))));
-        }
-        Err(invalid(format!(
-            "camera.source {source:?} must be empty, v4l:INDEX or files:DIR"
-        )))
-    }
-
-    /// The mutual-TLS files, when the CA is reached over https.
-    #[must_use]
-    pub fn tls_paths(&self) -> Option<(PathBuf, PathBuf)> {
-        (!self.ca.tls_roots.as_os_str().is_empty()).then(|| {
-            (
-                self.in_data_dir(&self.ca.tls_roots),
-                self.in_data_dir(&self.ca.device_identity),
-            )
+                .map_err(|e| invalid(format!("printer.paper: {e}")))?,
+            preview_dir: (!raw.printer.preview_dir.as_os_str().is_empty())
+                .then(|| inside(&raw.printer.preview_dir)),
+            hotline: raw.printer.hotline,
+            follow_url_base: raw.printer.follow_url_base,
+        };
+        let ui = ui(raw.ui)?;
+        let camera = camera(&raw.camera.source, &inside)?;
+        let key_writer = key_writer(raw.key_writer)?;
+        Ok(Self {
+            kiosk_code,
+            data_dir,
+            clock_floor,
+            ca,
+            store,
+            renewal,
+            printer,
+            ui,
+            camera,
+            key_writer,
+            application: ApplicationSettings {
+                agreement_version: raw.application.agreement_version,
+            },
         })
-    }
-
-    /// Where receipt previews go, when configured.
-    #[must_use]
-    pub fn preview_dir(&self) -> Option<PathBuf> {
-        (!self.printer.preview_dir.as_os_str().is_empty())
-            .then(|| self.in_data_dir(&self.printer.preview_dir))
-    }
-
-    /// The trust anchors for issued certificates, as paths.
-    #[must_use]
-    pub fn certificate_root_paths(&self) -> Vec<PathBuf> {
-        self.ca
-            .certificate_roots
-            .iter()
-            .map(|p| self.in_data_dir(p))
-            .collect()
-    }
-
-    /// The clock floor as the domain takes it.
-    pub fn clock_floor(&self) -> Result<kiosk_domain::clock::ClockFloor> {
-        let text = &self.clock_floor;
-        let instant =
-            time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-                .map_err(|_| {
-                    invalid(format!(
-                        "clock_floor {text:?} must be a date and time with an offset"
-                    ))
-                })?;
-        Ok(kiosk_domain::clock::ClockFloor::new(instant))
-    }
-
-    /// The renewal window as configured.
-    pub fn renewal_window(&self) -> kiosk_domain::renewal_window::RenewalWindow {
-        kiosk_domain::renewal_window::RenewalWindow {
-            opens_before_expiry: time::Duration::days(i64::from(
-                self.renewal.opens_days_before_expiry,
-            )),
-            closes_after_expiry: time::Duration::days(i64::from(
-                self.renewal.closes_days_after_expiry,
-            )),
-        }
     }
 
     /// `path` as given when absolute, else inside the data directory.
     #[must_use]
     pub fn in_data_dir(&self, path: &Path) -> PathBuf {
-        if path.is_absolute() {
-            path.to_owned()
-        } else {
-            self.data_dir.join(path)
+        in_dir(&self.data_dir, path)
+    }
+}
+
+fn in_dir(dir: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_owned()
+    } else {
+        dir.join(path)
+    }
+}
+
+fn clock_floor(text: &str) -> Result<ClockFloor> {
+    let instant = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map_err(|_| {
+            invalid(format!(
+                "clock_floor {text:?} must be a date and time with an offset"
+            ))
+        })?;
+    Ok(ClockFloor::new(instant))
+}
+
+/// Whether `url`'s host is this machine (plain HTTP is allowed there only).
+fn loopback_host(url: &str) -> bool {
+    let rest = url.trim_start_matches("http://");
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+fn ca(raw: &RawCa, inside: &impl Fn(&Path) -> PathBuf) -> Result<Option<CaSettings>> {
+    if raw.payment_poll_seconds == 0 || raw.payment_poll_seconds > 60 {
+        return Err(invalid("ca.payment_poll_seconds must be from 1 to 60"));
+    }
+    let url = raw.url.trim();
+    if url.is_empty() {
+        return Ok(None);
+    }
+    let tls_set = !raw.tls_roots.as_os_str().is_empty();
+    let identity_set = !raw.device_identity.as_os_str().is_empty();
+    let tls = if url.starts_with("https://") {
+        if !tls_set || !identity_set {
+            return Err(invalid(
+                "ca.url is https://: set ca.tls_roots and ca.device_identity (mutual TLS)",
+            ));
+        }
+        Some(TlsFiles {
+            roots: inside(&raw.tls_roots),
+            device_identity: inside(&raw.device_identity),
+        })
+    } else if url.starts_with("http://") {
+        if tls_set || identity_set {
+            return Err(invalid(
+                "ca.tls_roots/device_identity are set but ca.url is plain http://",
+            ));
+        }
+        // Customers' data never crosses a network in clear.
+        if !loopback_host(url) {
+            return Err(invalid(format!(
+                "ca.url {url:?}: plain http:// only to this machine (127.0.0.1, ::1, localhost); a CA elsewhere is reached over https:// with mutual TLS"
+            )));
+        }
+        None
+    } else {
+        return Err(invalid(format!(
+            "ca.url {url:?} must start with https:// (or http:// for a loopback CA)"
+        )));
+    };
+    Ok(Some(CaSettings {
+        url: url.to_owned(),
+        tls,
+        certificate_roots: raw.certificate_roots.iter().map(|p| inside(p)).collect(),
+        payment_poll: Duration::from_secs(raw.payment_poll_seconds.into()),
+    }))
+}
+
+fn store(raw: &RawStore, inside: &impl Fn(&Path) -> PathBuf) -> Result<StoreSettings> {
+    if raw.retention_days == 0 {
+        return Err(invalid("store.retention_days must be at least 1"));
+    }
+    Ok(StoreSettings {
+        database: inside(&raw.database),
+        key_file: inside(&raw.key_file),
+        retention: time::Duration::days(raw.retention_days.into()),
+    })
+}
+
+fn renewal(raw: &RawRenewal) -> Result<RenewalSettings> {
+    if raw.price_fen < 0 {
+        return Err(invalid("renewal.price_fen must not be negative"));
+    }
+    // Ten years either side is beyond any CA's policy: surely a typo.
+    if raw.opens_days_before_expiry > 3650 || raw.closes_days_after_expiry > 3650 {
+        return Err(invalid("renewal window days must be at most 3650"));
+    }
+    Ok(RenewalSettings {
+        window: RenewalWindow {
+            opens_before_expiry: time::Duration::days(raw.opens_days_before_expiry.into()),
+            closes_after_expiry: time::Duration::days(raw.closes_days_after_expiry.into()),
+        },
+        old_certificate: match raw.old_certificate {
+            OldCertificatePolicy::Keep => RetirePolicy::Keep,
+            OldCertificatePolicy::Delete => RetirePolicy::Delete,
+        },
+        price: Fen(raw.price_fen),
+    })
+}
+
+fn ui(raw: RawUi) -> Result<UiSettings> {
+    let lang = match raw.lang.as_str() {
+        "zh-CN" => Lang::ZhCn,
+        "en" => Lang::En,
+        other => {
+            return Err(invalid(format!(
+                "ui.lang {other:?} must be \"zh-CN\" or \"en\""
+            )));
+        }
+    };
+    if raw.idle_seconds < 15 || raw.large_mode_idle_seconds < raw.idle_seconds {
+        return Err(invalid(
+            "ui.idle_seconds must be at least 15, and large_mode_idle_seconds at least as long",
+        ));
+    }
+    if raw.idle_warning_seconds == 0 || raw.idle_warning_seconds > 120 {
+        return Err(invalid("ui.idle_warning_seconds must be from 1 to 120"));
+    }
+    Ok(UiSettings {
+        lang,
+        orientation: raw.orientation,
+        idle: IdleTimes {
+            idle: Duration::from_secs(raw.idle_seconds.into()),
+            large_mode_idle: Duration::from_secs(raw.large_mode_idle_seconds.into()),
+            warning: Duration::from_secs(raw.idle_warning_seconds.into()),
+        },
+        downloads_url: (!raw.downloads_url.trim().is_empty()).then_some(raw.downloads_url),
+    })
+}
+
+fn camera(source: &str, inside: &impl Fn(&Path) -> PathBuf) -> Result<CameraSource> {
+    let source = source.trim();
+    if source.is_empty() {
+        return Ok(CameraSource::None);
+    }
+    if let Some(index) = source.strip_prefix("v4l:") {
+        return index
+            .parse()
+            .map(CameraSource::V4l)
+            .map_err(|_| invalid(format!("camera.source {source:?}: v4l:INDEX, e.g. v4l:0")));
+    }
+    if let Some(dir) = source.strip_prefix("files:") {
+        return Ok(CameraSource::Files(inside(Path::new(dir))));
+    }
+    Err(invalid(format!(
+        "camera.source {source:?} must be empty, v4l:INDEX or files:DIR"
+    )))
+}
+
+fn key_writer(raw: RawKeyWriter) -> Result<KeyWriterSettings> {
+    let models = raw
+        .models
+        .into_iter()
+        .map(|m| {
+            Ok(KeyModel {
+                id: m
+                    .usb_id
+                    .parse()
+                    .map_err(|e: String| invalid(format!("key_writer.models: {e}")))?,
+                name: m.name,
+                module: m.module,
+                vendor_makes_keys: m.vendor_makes_keys,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut modules = raw.modules;
+    for m in &models {
+        if !modules.contains(&m.module) {
+            modules.push(m.module.clone());
         }
     }
-
-    #[must_use]
-    pub fn database_path(&self) -> PathBuf {
-        self.in_data_dir(&self.store.database)
-    }
-
-    #[must_use]
-    pub fn key_path(&self) -> PathBuf {
-        self.in_data_dir(&self.store.key_file)
-    }
+    Ok(KeyWriterSettings { modules, models })
 }
 
 /// Overlays `overlay` onto `base`, table by table.
@@ -437,133 +580,4 @@ fn merge(base: &mut toml::Table, overlay: toml::Table) {
     clippy::unwrap_used,
     reason = "tests: a failed unwrap is a failed test"
 )]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_embedded_defaults_are_valid() {
-        let config = Config::load(Some(Path::new("/dev/null"))).unwrap();
-        assert_eq!(config.kiosk_code, "DEM");
-        assert_eq!(config.camera_source().unwrap(), CameraSource::None);
-        assert_eq!(config.ui.orientation.size(), (1080, 1920));
-        assert_eq!(config.tls_paths(), None);
-        assert_eq!(config.store.retention_days, 30);
-        assert_eq!(
-            kiosk_domain::ports::key_writer::RetirePolicy::from(config.renewal.old_certificate),
-            kiosk_domain::ports::key_writer::RetirePolicy::Keep
-        );
-        assert_eq!(
-            config.database_path(),
-            PathBuf::from("/var/lib/kiosk/store/kiosk.db")
-        );
-        assert_ne!(
-            config.database_path().parent(),
-            config.key_path().parent(),
-            "the key must not sit beside the database"
-        );
-    }
-
-    #[test]
-    fn a_file_overrides_some_keys_and_keeps_the_rest() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("kiosk.toml");
-        std::fs::write(&path, "kiosk_code = \"TYA\"\n[store]\nretention_days = 7\n").unwrap();
-        let config = Config::load(Some(&path)).unwrap();
-        assert_eq!(config.kiosk_code, "TYA");
-        assert_eq!(config.store.retention_days, 7);
-        assert_eq!(config.store.key_file, PathBuf::from("keys/store.key"));
-    }
-
-    #[test]
-    fn key_models_are_checked_and_add_their_modules() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("kiosk.toml");
-        std::fs::write(
-            &path,
-            "[[key_writer.models]]\nusb_id = \"096e:0703\"\nname = \"K\"\nmodule = \"/opt/k.so\"\n",
-        )
-        .unwrap();
-        let config = Config::load(Some(&path)).unwrap();
-        assert_eq!(
-            config.key_writer.models().unwrap()[0].id.to_string(),
-            "096e:0703"
-        );
-        assert!(
-            config
-                .key_writer
-                .all_modules()
-                .contains(&PathBuf::from("/opt/k.so"))
-        );
-        std::fs::write(
-            &path,
-            "[[key_writer.models]]\nusb_id = \"096e0703\"\nname = \"K\"\nmodule = \"/opt/k.so\"\n",
-        )
-        .unwrap();
-        let err = Config::load(Some(&path)).unwrap_err();
-        assert!(format!("{err:#}").contains("VID:PID"), "{err:#}");
-    }
-
-    #[test]
-    fn typos_and_bad_values_are_errors() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("kiosk.toml");
-        std::fs::write(&path, "[store]\nretension_days = 7\n").unwrap();
-        assert!(Config::load(Some(&path)).is_err());
-        std::fs::write(&path, "kiosk_code = \"ab\"\n").unwrap();
-        let err = Config::load(Some(&path)).unwrap_err();
-        assert!(format!("{err:#}").contains("kiosk_code"));
-    }
-
-    #[test]
-    fn an_https_ca_needs_its_tls_files_and_a_plain_one_refuses_them() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("kiosk.toml");
-        std::fs::write(&path, "[ca]\nurl = \"https://ca.example:8443\"\n").unwrap();
-        let err = Config::load(Some(&path)).unwrap_err();
-        assert!(err.to_string().contains("mutual TLS"), "{err}");
-        std::fs::write(
-            &path,
-            "data_dir = \"/d\"\n[ca]\nurl = \"https://ca.example:8443\"\ntls_roots = \"tls/roots.pem\"\ndevice_identity = \"/etc/kiosk/device.pem\"\n",
-        )
-        .unwrap();
-        let config = Config::load(Some(&path)).unwrap();
-        assert_eq!(
-            config.tls_paths(),
-            Some((
-                PathBuf::from("/d/tls/roots.pem"),
-                PathBuf::from("/etc/kiosk/device.pem")
-            ))
-        );
-        std::fs::write(
-            &path,
-            "[ca]\nurl = \"http://127.0.0.1:9\"\ntls_roots = \"r.pem\"\n",
-        )
-        .unwrap();
-        assert!(Config::load(Some(&path)).is_err());
-        std::fs::write(&path, "[ca]\nurl = \"ftp://ca\"\n").unwrap();
-        assert!(Config::load(Some(&path)).is_err());
-    }
-
-    #[test]
-    fn camera_sources_and_idle_times_are_checked() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("kiosk.toml");
-        std::fs::write(
-            &path,
-            "data_dir = \"/d\"\n[camera]\nsource = \"files:cam\"\n",
-        )
-        .unwrap();
-        let config = Config::load(Some(&path)).unwrap();
-        assert_eq!(
-            config.camera_source().unwrap(),
-            CameraSource::Files(PathBuf::from("/d/cam"))
-        );
-        std::fs::write(&path, "[camera]\nsource = \"v4l:x\"\n").unwrap();
-        assert!(Config::load(Some(&path)).is_err());
-        std::fs::write(&path, "[ui]\nidle_seconds = 200\n").unwrap();
-        let err = Config::load(Some(&path)).unwrap_err();
-        assert!(err.to_string().contains("large_mode_idle_seconds"), "{err}");
-        std::fs::write(&path, "[ui]\nlang = \"fr\"\n").unwrap();
-        assert!(Config::load(Some(&path)).is_err());
-    }
-}
+mod tests;

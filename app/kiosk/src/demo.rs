@@ -224,7 +224,10 @@ pub fn provision_key(config: &Config, pin: &str) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let client = CaClient::new(&config.ca.url, Duration::from_secs(10))?;
+    let Some(ca) = &config.ca else {
+        bail!("the demo's configuration names no CA");
+    };
+    let client = CaClient::new(&ca.url, Duration::from_secs(10))?;
     let roots = runtime
         .block_on(client.ca_roots())
         .context("the CA's roots")?;
@@ -236,7 +239,7 @@ pub fn provision_key(config: &Config, pin: &str) -> Result<()> {
     std::fs::write(&root_path, root)?;
 
     let mut writer = Pkcs11KeyWriter::open(WriterConfig {
-        modules: config.key_writer.all_modules(),
+        modules: config.key_writer.modules.clone(),
         profiles: Vec::new(),
     })?
     .with_reader(Box::new(X509Reader));

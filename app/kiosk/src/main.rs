@@ -92,10 +92,10 @@ fn main() -> Result<()> {
 fn run(config: &Config, windowed: bool, exit_after_first_frame: bool) -> Result<()> {
     let started = Instant::now();
     let ui = Rc::new(KioskUi::new().context("cannot open the kiosk's window")?);
-    if config.ui.lang == "en" {
+    if config.ui.lang == Lang::En {
         ui.set_lang(Lang::En);
     }
-    ui.set_downloads_url(&config.ui.downloads_url);
+    ui.set_downloads_url(config.ui.downloads_url.as_deref().unwrap_or_default());
     let (width, height) = config.ui.orientation.size();
     let window = ui.window().window();
     window.set_size(slint::LogicalSize::new(

@@ -19,14 +19,11 @@ use crate::slot::{Slot, load_journal};
 use crate::sync_task::{self, SyncTask};
 use crate::ui_port::UiSender;
 use anyhow::{Context, Result};
-use kiosk_config::Config;
+use kiosk_config::{CaSettings, Config};
 use kiosk_domain::flow::application::Application;
-use kiosk_domain::flow::idle::{IdleTimer, IdleTimes};
+use kiosk_domain::flow::idle::IdleTimer;
 use kiosk_domain::flow::lookup::Lookup;
 use kiosk_domain::flow::renewal::Renewal;
-use kiosk_domain::lang::Lang;
-use kiosk_domain::money::Fen;
-use kiosk_domain::order_number::KioskCode;
 use kiosk_domain::ports::ca::CaPort;
 use kiosk_domain::ports::key_writer::KeyWriter;
 use kiosk_domain::ports::printer::ReceiptPrinter;
@@ -63,23 +60,24 @@ pub struct Ports<K, C, S, P> {
 pub type RealPorts = Ports<Pkcs11KeyWriter, CaClient, Store, ConfiguredPrinter>;
 
 /// Reads the mutual-TLS files, when the CA is reached over https.
-fn tls(config: &Config) -> Result<Option<TlsSettings>> {
-    let Some((roots, identity)) = config.tls_paths() else {
+fn tls(ca: &CaSettings) -> Result<Option<TlsSettings>> {
+    let Some(files) = &ca.tls else {
         return Ok(None);
     };
     Ok(Some(TlsSettings {
-        roots_pem: std::fs::read(&roots)
-            .with_context(|| format!("ca.tls_roots {}", roots.display()))?,
-        identity_pem: std::fs::read(&identity)
-            .with_context(|| format!("ca.device_identity {}", identity.display()))?,
+        roots_pem: std::fs::read(&files.roots)
+            .with_context(|| format!("ca.tls_roots {}", files.roots.display()))?,
+        identity_pem: std::fs::read(&files.device_identity)
+            .with_context(|| format!("ca.device_identity {}", files.device_identity.display()))?,
     }))
 }
 
 /// The trust anchors for issued certificates (DER files).
 fn certificate_roots(config: &Config) -> Result<Vec<Vec<u8>>> {
     config
-        .certificate_root_paths()
+        .ca
         .iter()
+        .flat_map(|ca| &ca.certificate_roots)
         .map(|path| {
             std::fs::read(path).with_context(|| format!("ca.certificate_roots {}", path.display()))
         })
@@ -91,8 +89,8 @@ fn certificate_roots(config: &Config) -> Result<Vec<Vec<u8>>> {
 /// # Errors
 /// The store cannot be opened (its key, its schema, the disk).
 pub fn open_store(config: &Config) -> Result<Store> {
-    Store::open(&config.database_path(), &config.key_path())
-        .with_context(|| format!("cannot open the store {}", config.database_path().display()))
+    Store::open(&config.store.database, &config.store.key_file)
+        .with_context(|| format!("cannot open the store {}", config.store.database.display()))
 }
 
 /// How long one CA request may take.
@@ -106,30 +104,22 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 pub fn ports(config: &Config) -> Result<RealPorts> {
     let store = open_store(config)?;
     let writer = Pkcs11KeyWriter::open(WriterConfig {
-        modules: config.key_writer.all_modules(),
+        modules: config.key_writer.modules.clone(),
         profiles: Vec::new(),
     })
     .context("no PKCS#11 module could be loaded (key_writer.modules)")?
     .with_reader(Box::new(X509Reader));
-    let ca = if config.ca.url.is_empty() {
-        None
-    } else {
-        Some(match tls(config)? {
-            Some(tls) => CaClient::with_tls(&config.ca.url, REQUEST_TIMEOUT, &tls)?,
-            None => CaClient::new(&config.ca.url, REQUEST_TIMEOUT)?,
-        })
+    let ca = match &config.ca {
+        None => None,
+        Some(ca) => Some(match tls(ca)? {
+            Some(tls) => CaClient::with_tls(&ca.url, REQUEST_TIMEOUT, &tls)?,
+            None => CaClient::new(&ca.url, REQUEST_TIMEOUT)?,
+        }),
     };
     let printer = ConfiguredPrinter {
-        uri: (!config.printer.uri.is_empty())
-            .then(|| config.printer.uri.parse())
-            .transpose()
-            .map_err(|e| anyhow::anyhow!("printer.uri: {e}"))?,
-        profile: config
-            .printer
-            .paper
-            .parse()
-            .map_err(|e| anyhow::anyhow!("printer.paper: {e}"))?,
-        preview_dir: config.preview_dir(),
+        uri: config.printer.uri.clone(),
+        profile: config.printer.paper.into(),
+        preview_dir: config.printer.preview_dir.clone(),
     };
     Ok(Ports {
         store,
@@ -181,40 +171,31 @@ where
         .build()
         .context("the sync runtime")?;
     let answers = Answers::new(commands, io.handle().clone());
-    let kiosk: KioskCode = config
-        .kiosk_code
-        .parse()
-        .map_err(|e| anyhow::anyhow!("kiosk_code: {e:?}"))?;
-    let sync = if config.ca.url.is_empty() {
-        None
-    } else {
-        let mut worker = WorkerConfig::new(&config.ca.url);
-        worker.tls = tls(config)?;
+    let kiosk = config.kiosk_code;
+    let sync = if let Some(ca) = &config.ca {
+        let mut worker = WorkerConfig::new(&ca.url);
+        worker.tls = tls(ca)?;
         // A renewal waits on the order reaching the CA: look often (one
         // indexed SQLite query per second).
         worker.idle_poll = Duration::from_secs(1);
         Some(SyncTask::start(io.handle(), open_store(config)?, worker)?)
+    } else {
+        None
     };
-    let retention = time::Duration::days(config.store.retention_days.into());
     sync_task::start_purge(
         io.handle(),
         open_store(config)?,
-        retention,
+        config.store.retention,
         Arc::clone(&clock),
     );
 
-    let lang = if config.ui.lang == "en" {
-        Lang::En
-    } else {
-        Lang::ZhCn
-    };
     let receipt = ReceiptSettings {
-        kiosk_id: config.kiosk_code.clone(),
+        kiosk_id: config.kiosk_code.to_string(),
         hotline: config.printer.hotline.clone(),
         follow_url_base: config.printer.follow_url_base.clone(),
-        lang,
+        lang: config.ui.lang,
     };
-    let camera = config.camera_source()?;
+    let camera = config.camera.clone();
     let store = SharedStore::new(ports.store);
     let writer = SharedWriter::new(ports.writer);
     let (ca, link) = match ports.ca {
@@ -239,7 +220,7 @@ where
         RenewalSettings {
             kiosk,
             certificate_roots: certificate_roots(config)?,
-            retire: config.renewal.old_certificate.into(),
+            retire: config.renewal.old_certificate,
             order_upload_wait: Duration::from_secs(30),
             receipt: receipt.clone(),
         },
@@ -280,19 +261,15 @@ where
     );
 
     let rules = Rules {
-        floor: config.clock_floor()?,
-        window: config.renewal_window(),
-        renewal_price: Fen(config.renewal.price_fen),
-        payment_poll: Duration::from_secs(config.ca.payment_poll_seconds.into()),
+        floor: config.clock_floor,
+        window: config.renewal.window,
+        renewal_price: config.renewal.price,
+        payment_poll: config
+            .ca
+            .as_ref()
+            .map_or(Duration::from_secs(2), |ca| ca.payment_poll),
     };
-    let idle = IdleTimer::new(
-        IdleTimes {
-            idle: Duration::from_secs(config.ui.idle_seconds.into()),
-            large_mode_idle: Duration::from_secs(config.ui.large_mode_idle_seconds.into()),
-            warning: Duration::from_secs(config.ui.idle_warning_seconds.into()),
-        },
-        clock.now(),
-    );
+    let idle = IdleTimer::new(config.ui.idle, clock.now());
     let mut flow = FlowRuntime::new(clock, rules, idle, ui)
         .with_flow(Box::new(renewal))
         .with_flow(Box::new(application))

@@ -71,6 +71,10 @@ pub enum DeviceState {
 /// windows, payment deadlines): a fault for the technician.
 const MAX_CLOCK_SKEW_SECONDS: i64 = 300;
 
+fn days(d: time::Duration) -> u32 {
+    u32::try_from(d.whole_days()).unwrap_or(u32::MAX)
+}
+
 /// Opens the store (creating it on first run) and gathers the report.
 pub fn run(config: &Config, now: OffsetDateTime) -> Report {
     let store = store_report(config, now);
@@ -82,13 +86,13 @@ pub fn run(config: &Config, now: OffsetDateTime) -> Report {
     ];
     let devices_ok = devices.iter().all(|d| d.state != DeviceState::Fault);
     Report {
-        kiosk_code: config.kiosk_code.clone(),
+        kiosk_code: config.kiosk_code.to_string(),
         version: env!("CARGO_PKG_VERSION"),
         settings: SettingsReport {
-            renewal_opens_days_before_expiry: config.renewal.opens_days_before_expiry,
-            renewal_closes_days_after_expiry: config.renewal.closes_days_after_expiry,
+            renewal_opens_days_before_expiry: days(config.renewal.window.opens_before_expiry),
+            renewal_closes_days_after_expiry: days(config.renewal.window.closes_after_expiry),
             old_certificate: format!("{:?}", config.renewal.old_certificate).to_lowercase(),
-            retention_days: config.store.retention_days,
+            retention_days: days(config.store.retention),
         },
         ok: store.error.is_none() && devices_ok,
         store,
@@ -131,12 +135,12 @@ fn ca_report(config: &Config, now: OffsetDateTime) -> DeviceReport {
         state,
         detail,
     };
-    if config.ca.url.is_empty() {
+    let Some(ca) = &config.ca else {
         return report(
             DeviceState::NotConfigured,
             "connection to the CA: not configured (orders queue on the kiosk)".to_owned(),
         );
-    }
+    };
     let tls = match tls_settings(config, now) {
         Ok(tls) => tls,
         Err(problem) => return report(DeviceState::Fault, problem),
@@ -144,16 +148,14 @@ fn ca_report(config: &Config, now: OffsetDateTime) -> DeviceReport {
     let expiry_note = tls.as_ref().map_or_else(String::new, |t| t.1.clone());
     let timeout = std::time::Duration::from_secs(5);
     let client = match &tls {
-        Some((settings, _)) => {
-            kiosk_sync_client::CaClient::with_tls(&config.ca.url, timeout, settings)
-        }
-        None => kiosk_sync_client::CaClient::new(&config.ca.url, timeout),
+        Some((settings, _)) => kiosk_sync_client::CaClient::with_tls(&ca.url, timeout, settings),
+        None => kiosk_sync_client::CaClient::new(&ca.url, timeout),
     };
     // Files that cannot make a TLS client are the kiosk's fault, not the
     // network's: say so rather than "unreachable".
     let client = match client {
         Ok(client) => client,
-        Err(e) => return report(DeviceState::Fault, format!("{}: {e}", config.ca.url)),
+        Err(e) => return report(DeviceState::Fault, format!("{}: {e}", ca.url)),
     };
     let probed = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -169,7 +171,7 @@ fn ca_report(config: &Config, now: OffsetDateTime) -> DeviceReport {
             DeviceState::Absent,
             format!(
                 "{}: unreachable ({err}); orders queue until it is back",
-                config.ca.url
+                ca.url
             ),
         ),
         Ok(probe) => match probe.server_time.map(|t| (now - t).whole_seconds()) {
@@ -177,16 +179,16 @@ fn ca_report(config: &Config, now: OffsetDateTime) -> DeviceReport {
                 DeviceState::Fault,
                 format!(
                     "{}: reachable, but the kiosk's clock is {skew:+} s off the CA's",
-                    config.ca.url
+                    ca.url
                 ),
             ),
             Some(skew) => report(
                 DeviceState::Ready,
-                format!("{}: reachable, clock skew {skew:+} s", config.ca.url),
+                format!("{}: reachable, clock skew {skew:+} s", ca.url),
             ),
             None => report(
                 DeviceState::Ready,
-                format!("{}: reachable (no Date header)", config.ca.url),
+                format!("{}: reachable (no Date header)", ca.url),
             ),
         },
     }
@@ -203,9 +205,10 @@ fn tls_settings(
     config: &Config,
     now: OffsetDateTime,
 ) -> Result<Option<(kiosk_sync_client::TlsSettings, String)>, String> {
-    let Some((roots, identity)) = config.tls_paths() else {
+    let Some(tls) = config.ca.as_ref().and_then(|ca| ca.tls.as_ref()) else {
         return Ok(None);
     };
+    let (roots, identity) = (&tls.roots, &tls.device_identity);
     let read = |path: &std::path::Path, what: &str| {
         std::fs::read(path).map_err(|e| format!("{what} {}: {e}", path.display()))
     };
@@ -287,8 +290,8 @@ fn printer_report(config: &Config) -> DeviceReport {
 }
 
 fn store_report(config: &Config, now: OffsetDateTime) -> StoreReport {
-    let path = config.database_path();
-    let key_file = config.key_path();
+    let path = config.store.database.clone();
+    let key_file = config.store.key_file.clone();
     let mut report = StoreReport {
         disk_free_bytes: disk_free(&path).ok(),
         path,

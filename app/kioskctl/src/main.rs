@@ -129,10 +129,7 @@ fn main() -> Result<ExitCode> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let mut config = config::Config::load(cli.config.as_deref())?;
-    if let Some(dir) = cli.data_dir {
-        config.data_dir = dir;
-    }
+    let config = config::Config::load_with(cli.config.as_deref(), cli.data_dir.as_deref())?;
     match cli.command {
         Command::Doctor { json } => {
             let report = doctor::run(&config, time::OffsetDateTime::now_utc());
@@ -155,7 +152,8 @@ fn main() -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Queue { command } => {
-            let mut store = kiosk_store::Store::open(&config.database_path(), &config.key_path())?;
+            let mut store =
+                kiosk_store::Store::open(&config.store.database, &config.store.key_file)?;
             let now = time::OffsetDateTime::now_utc();
             match command {
                 QueueCommand::List { json } => {

@@ -7,15 +7,19 @@ use kiosk_printer::{EscPosPrinter, PrinterProfile, PrinterUri};
 
 /// The configured paper width's profile, or the one named.
 pub fn profile(config: &Config, paper: Option<&str>) -> Result<PrinterProfile> {
-    let name = paper.unwrap_or(&config.printer.paper);
-    name.parse::<PrinterProfile>()
-        .map_err(|e| anyhow::anyhow!("paper {name:?}: {e}"))
+    match paper {
+        Some(name) => name
+            .parse::<PrinterProfile>()
+            .map_err(|e| anyhow::anyhow!("paper {name:?}: {e}")),
+        None => Ok(config.printer.paper.into()),
+    }
 }
 
 /// Prints the test page (Chinese text in every style, a QR code, a cut).
 pub fn print_test(config: &Config, uri: Option<&str>, paper: Option<&str>) -> Result<String> {
+    let configured = config.printer.uri.as_ref().map(ToString::to_string);
     let uri = uri
-        .or_else(|| (!config.printer.uri.is_empty()).then_some(config.printer.uri.as_str()))
+        .or(configured.as_deref())
         .context("no printer: pass --printer URI or set printer.uri in the configuration")?;
     let report = kiosk_printer::print_test(uri, &profile(config, paper)?)
         .with_context(|| format!("test print on {uri} failed"))?;
@@ -30,12 +34,9 @@ pub fn print_test(config: &Config, uri: Option<&str>, paper: Option<&str>) -> Re
 
 /// The printer's state for the doctor: `None` when no printer is configured.
 pub fn check(config: &Config) -> Option<Result<String>> {
-    if config.printer.uri.is_empty() {
-        return None;
-    }
+    let uri: &PrinterUri = config.printer.uri.as_ref()?;
     Some((|| {
-        let uri: PrinterUri = config.printer.uri.parse()?;
-        let mut printer = EscPosPrinter::open(&uri, profile(config, None)?)?;
+        let mut printer = EscPosPrinter::open(uri, profile(config, None)?)?;
         let two_way = printer.reports_status();
         let status = printer.status()?;
         if let Some(problem) = status.blocking_problem() {

@@ -32,9 +32,9 @@ pub struct UsbKeyEntry {
 
 /// The keys on the USB bus, recognised against the configured models.
 fn usb_keys(config: &Config) -> Result<Vec<UsbKeyEntry>> {
-    let models = config.key_writer.models()?;
+    let models = &config.key_writer.models;
     let devices = kiosk_token::usb::devices().context("cannot list USB devices")?;
-    Ok(kiosk_token::usb::recognise(&devices, &models)
+    Ok(kiosk_token::usb::recognise(&devices, models)
         .into_iter()
         .map(|r| match r {
             kiosk_token::usb::Recognised::Supported(m) => UsbKeyEntry {
@@ -86,7 +86,7 @@ pub struct CertificateEntry {
 
 fn open(config: &Config) -> Result<Pkcs11KeyWriter> {
     let writer = Pkcs11KeyWriter::open(WriterConfig {
-        modules: config.key_writer.all_modules(),
+        modules: config.key_writer.modules.clone(),
         profiles: Vec::new(),
     })
     .context("no PKCS#11 module could be loaded")?;
@@ -133,8 +133,8 @@ pub fn show(
     lang: Lang,
 ) -> Result<Vec<TokenShow>> {
     let mut writer = open(config)?;
-    let window = config.renewal_window();
-    let floor = config.clock_floor()?;
+    let window = config.renewal.window;
+    let floor = config.clock_floor;
     let mut shown = Vec::new();
     for token in writer.tokens() {
         if label.is_some_and(|l| l != token.key.label) {

@@ -89,6 +89,15 @@ impl fmt::Display for PrinterProfile {
 #[error("unknown printer profile {0:?}: expected 58mm or 80mm")]
 pub struct UnknownProfile(pub String);
 
+impl From<kiosk_domain::ports::printer_uri::Paper> for PrinterProfile {
+    fn from(paper: kiosk_domain::ports::printer_uri::Paper) -> Self {
+        match paper {
+            kiosk_domain::ports::printer_uri::Paper::Mm58 => Self::mm58(),
+            kiosk_domain::ports::printer_uri::Paper::Mm80 => Self::mm80(),
+        }
+    }
+}
+
 impl FromStr for PrinterProfile {
     type Err = UnknownProfile;
 

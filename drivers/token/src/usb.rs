@@ -9,8 +9,6 @@
 
 use rusb::UsbContext;
 use std::collections::BTreeSet;
-use std::fmt;
-use std::path::PathBuf;
 use std::time::Duration;
 
 /// How often the USB bus is looked at: insertions are seen within a second.
@@ -20,46 +18,7 @@ pub const INTERVAL: Duration = Duration::from_millis(500);
 /// list but shows this class is a key the kiosk does not know.
 const CLASS_SMART_CARD: u8 = 0x0B;
 
-/// A USB identity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct UsbId {
-    pub vid: u16,
-    pub pid: u16,
-}
-
-impl fmt::Display for UsbId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04x}:{:04x}", self.vid, self.pid)
-    }
-}
-
-impl std::str::FromStr for UsbId {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let (vid, pid) = s
-            .split_once(':')
-            .ok_or_else(|| format!("{s:?} is not VID:PID (e.g. 096e:0703)"))?;
-        let hex = |part: &str| {
-            u16::from_str_radix(part, 16)
-                .map_err(|_| format!("{part:?} in {s:?} is not 4 hex digits"))
-        };
-        Ok(Self {
-            vid: hex(vid)?,
-            pid: hex(pid)?,
-        })
-    }
-}
-
-/// A key model the kiosk supports: its USB identity and its vendor's module.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyModel {
-    pub id: UsbId,
-    pub name: String,
-    pub module: PathBuf,
-    /// USB vendors whose other products are keys too: an unknown product of
-    /// such a vendor is reported as an unsupported key.
-    pub vendor_makes_keys: bool,
-}
+pub use kiosk_domain::ports::key_model::{KeyModel, UsbId};
 
 /// A USB device as the bus lists it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -178,6 +137,7 @@ impl UsbWatcher {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     fn device(id: &str, classes: &[u8]) -> UsbDevice {
         UsbDevice {

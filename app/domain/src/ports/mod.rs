@@ -8,9 +8,11 @@
 
 pub mod ca;
 pub mod camera;
+pub mod key_model;
 pub mod key_writer;
 pub mod outbox;
 pub mod printer;
+pub mod printer_uri;
 pub mod store;
 
 use crate::lang::{Lang, Localized};
