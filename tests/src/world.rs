@@ -117,7 +117,7 @@ pub fn kiosk_config_for(
         format!(
             "kiosk_code = \"TYA\"\ndata_dir = \"{data}\"\n\
              [ca]\nurl = \"{ca_url}\"\ncertificate_roots = [\"ca-root.der\"]\npayment_poll_seconds = 1\n\
-             [printer]\nuri = \"file:{data}/receipts.escpos\"\npreview_dir = \"receipts\"\n\
+             [printer]\nuri = \"file:{data}/receipts.escpos\"\npreview_dir = \"receipts\"\nfollow_url_base = \"{ca_url}/track?order=\"\n\
              [key_writer]\nmodules = [\"{module}\"]\n{extra}",
             data = data.display(),
         ),

@@ -152,6 +152,140 @@ fn adapters_depend_on_the_domain_and_never_on_each_other() {
     }
 }
 
+/// Every crate and the workspace crates it may depend on (normal and build
+/// dependencies; tests and benches may use more). A crate missing here, or
+/// a dependency not listed for it, fails: the map is decided, not grown.
+const ALLOWED: &[(&str, &[&str])] = &[
+    // The domain: nothing.
+    ("kiosk-domain", &[]),
+    // Adapters: the domain, and a library of their own folder.
+    ("kiosk-store", &["kiosk-domain"]),
+    ("kiosk-camera", &["kiosk-domain"]),
+    ("kiosk-printer", &["kiosk-domain"]),
+    ("kiosk-x509", &["kiosk-domain"]),
+    ("kiosk-token", &["kiosk-domain", "kiosk-x509"]),
+    ("kiosk-sync-wire", &["kiosk-domain"]),
+    ("kiosk-sync-client", &["kiosk-domain", "kiosk-sync-wire"]),
+    ("kiosk-ui", &["kiosk-domain"]),
+    // The configuration only parses: the domain's types, no driver.
+    ("kiosk-config", &["kiosk-domain"]),
+    // Composition roots: the kiosk wires everything but the protocol's wire
+    // format (the CA is a port; sync/client speaks the wire).
+    (
+        "kiosk",
+        &[
+            "kiosk-domain",
+            "kiosk-config",
+            "kiosk-store",
+            "kiosk-camera",
+            "kiosk-printer",
+            "kiosk-token",
+            "kiosk-x509",
+            "kiosk-sync-client",
+            "kiosk-ui",
+        ],
+    ),
+    (
+        "kioskctl",
+        &[
+            "kiosk-domain",
+            "kiosk-config",
+            "kiosk-store",
+            "kiosk-camera",
+            "kiosk-printer",
+            "kiosk-token",
+            "kiosk-x509",
+            "kiosk-sync-client",
+        ],
+    ),
+    // The other side of the protocol.
+    (
+        "ca-service",
+        &["kiosk-domain", "kiosk-sync-wire", "kiosk-x509"],
+    ),
+    // Workspace-level tests drive the production runtime and the CA.
+    (
+        "kiosk-tests",
+        &[
+            "kiosk",
+            "kiosk-domain",
+            "kiosk-config",
+            "kiosk-store",
+            "kiosk-camera",
+            "kiosk-token",
+            "kiosk-x509",
+            "kiosk-sync-client",
+            "kiosk-ui",
+            "ca-service",
+        ],
+    ),
+    ("xtask", &[]),
+];
+
+#[test]
+fn every_crate_depends_only_on_what_its_allow_list_names() {
+    let all = crates();
+    for krate in &all {
+        let Some((_, allowed)) = ALLOWED.iter().find(|(name, _)| *name == krate.name) else {
+            panic!("{} is not in the layering allow-list", krate.name);
+        };
+        for dep in &krate.workspace_deps {
+            assert!(
+                allowed.contains(&dep.as_str()),
+                "{} must not depend on {dep} (allowed: {allowed:?})",
+                krate.name
+            );
+        }
+    }
+    for (name, _) in ALLOWED {
+        assert!(
+            all.iter().any(|c| c.name == *name),
+            "the allow-list names {name}, which is not a workspace crate"
+        );
+    }
+}
+
+#[test]
+fn the_configuration_pulls_in_no_device_library() {
+    // `cargo tree -p kiosk-config`: parsing a model list and a URI needs no
+    // PKCS#11, USB, serial, camera or window library.
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let out = Command::new(cargo)
+        .args([
+            "tree",
+            "--offline",
+            "-p",
+            "kiosk-config",
+            "-e",
+            "normal,build",
+            "--prefix",
+            "none",
+        ])
+        .current_dir(workspace_root())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tree = String::from_utf8_lossy(&out.stdout);
+    for device in [
+        "cryptoki",
+        "rusb",
+        "libusb1-sys",
+        "serialport",
+        "nokhwa",
+        "slint",
+        "escpos",
+    ] {
+        assert!(
+            !tree.lines().any(|l| l.starts_with(&format!("{device} "))),
+            "kiosk-config pulls in {device}"
+        );
+    }
+}
+
 #[test]
 fn architecture_md_maps_every_crate() {
     let doc = std::fs::read_to_string(workspace_root().join("ARCHITECTURE.md")).unwrap();

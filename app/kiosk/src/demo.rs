@@ -12,6 +12,7 @@
 use anyhow::{Context, Result, bail};
 use kiosk_config::Config;
 use kiosk_domain::ids::Uscc;
+use kiosk_domain::order::renewal::{Contact, InvoiceInfo};
 use kiosk_domain::order_number::{KioskCode, OrderNumber};
 use kiosk_domain::ports::key_writer::{KeyAlgorithm, KeyTag, KeyWriter, Pin};
 use kiosk_sync_client::CaClient;
@@ -199,6 +200,8 @@ payment_poll_seconds = 1
 [printer]
 uri = "file:{receipts}/receipts.escpos"
 preview_dir = "{receipts}"
+# The receipt's QR code opens the CA's own order page.
+follow_url_base = "{ca_url}/track?order="
 
 [camera]
 # The demo's camera looks at the receipt previews: 查询订单 → 扫描凭条二维码
@@ -281,8 +284,9 @@ pub fn provision_key(config: &Config, pin: &str) -> Result<()> {
         .map_err(|e| anyhow::anyhow!("demo certificate not written: {e}"))?;
     // What the CA's records would say about this customer: 确认信息 shows it.
     let serial = kiosk_x509::summarize(&issued, "")?.serial_hex;
+    let (contact, invoice) = demo_holder()?;
     runtime
-        .block_on(client.put_holder(&serial, &demo_holder()))
+        .block_on(client.put_holder(&serial, &contact, &invoice))
         .context("the CA service refused the demo holder's details")?;
     writer.logout(&key)?;
     println!("demo key: certificate for {UNIT_NAME} written, {DAYS_LEFT} days left");
@@ -290,14 +294,18 @@ pub fn provision_key(config: &Config, pin: &str) -> Result<()> {
 }
 
 /// The demo unit's contact and invoice details, as the CA keeps them.
-fn demo_holder() -> kiosk_sync_wire::holder::HolderV1 {
-    kiosk_sync_wire::holder::HolderV1 {
-        contact_name: "李明".to_owned(),
-        mobile: "13800138000".to_owned(),
-        email: "invoice@example.cn".to_owned(),
-        invoice_title: UNIT_NAME.to_owned(),
-        taxpayer_id: UNIT_USCC.to_owned(),
-    }
+fn demo_holder() -> Result<(Contact, InvoiceInfo)> {
+    Ok((
+        Contact {
+            name: "李明".parse()?,
+            mobile: "13800138000".parse()?,
+        },
+        InvoiceInfo {
+            title: UNIT_NAME.parse()?,
+            taxpayer_id: UNIT_USCC.parse()?,
+            email: "invoice@example.cn".parse()?,
+        },
+    ))
 }
 
 /// `kiosk demo`: the CA service, the token, the kiosk; returns the kiosk's

@@ -16,24 +16,50 @@ use serde::de::DeserializeOwned;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use time::OffsetDateTime;
 
-/// A store shared by the flows' executors.
+/// A store shared by the flows' executors; a new order wakes the outbox.
 #[derive(Debug)]
-pub struct SharedStore<S>(Arc<Mutex<S>>);
+pub struct SharedStore<S> {
+    store: Arc<Mutex<S>>,
+    /// The outbox worker, woken when an order is queued.
+    outbox: Option<Arc<tokio::sync::Notify>>,
+}
 
 impl<S> Clone for SharedStore<S> {
     fn clone(&self) -> Self {
-        Self(Arc::clone(&self.0))
+        Self {
+            store: Arc::clone(&self.store),
+            outbox: self.outbox.clone(),
+        }
     }
 }
 
 impl<S> SharedStore<S> {
     pub fn new(store: S) -> Self {
-        Self(Arc::new(Mutex::new(store)))
+        Self {
+            store: Arc::new(Mutex::new(store)),
+            outbox: None,
+        }
+    }
+
+    /// Wakes `outbox` whenever an order is queued.
+    #[must_use]
+    pub fn waking(mut self, outbox: Arc<tokio::sync::Notify>) -> Self {
+        self.outbox = Some(outbox);
+        self
     }
 
     /// The store itself, for one call.
     pub fn lock(&self) -> MutexGuard<'_, S> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn queued<T, E>(&self, created: Result<T, E>) -> Result<T, E> {
+        if created.is_ok()
+            && let Some(outbox) = &self.outbox
+        {
+            outbox.notify_one();
+        }
+        created
     }
 }
 
@@ -48,8 +74,10 @@ impl<S: OrderStore> OrderStore for SharedStore<S> {
         amount: Fen,
         details: &RenewalDetails,
     ) -> Result<Order, S::Error> {
-        self.lock()
-            .create_renewal_order(session, kiosk, now, amount, details)
+        let created = self
+            .lock()
+            .create_renewal_order(session, kiosk, now, amount, details);
+        self.queued(created)
     }
 
     fn create_application_order(
@@ -61,8 +89,10 @@ impl<S: OrderStore> OrderStore for SharedStore<S> {
         details: &ApplicationDetails,
         captures: &[CaptureRef],
     ) -> Result<Order, S::Error> {
-        self.lock()
-            .create_application_order(session, kiosk, now, amount, details, captures)
+        let created = self
+            .lock()
+            .create_application_order(session, kiosk, now, amount, details, captures);
+        self.queued(created)
     }
 
     fn save_order(&mut self, order: &Order, now: OffsetDateTime) -> Result<(), S::Error> {

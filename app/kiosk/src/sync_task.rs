@@ -21,7 +21,8 @@ pub struct SyncTask {
 }
 
 impl SyncTask {
-    /// Starts draining `outbox` to the CA in `config`, on `runtime`.
+    /// Starts draining `outbox` to the CA in `config`, on `runtime`; an idle
+    /// worker also wakes when `wake` is notified (an order was queued).
     ///
     /// # Errors
     /// The HTTP client could not be built.
@@ -29,6 +30,7 @@ impl SyncTask {
         runtime: &Handle,
         outbox: O,
         config: WorkerConfig,
+        wake: Arc<tokio::sync::Notify>,
     ) -> Result<Self, kiosk_sync_client::WorkerError>
     where
         O: Outbox + Send + 'static,
@@ -37,6 +39,7 @@ impl SyncTask {
             let _entered = runtime.enter();
             Worker::new(outbox, config)?
         };
+        let worker = worker.with_wake(wake);
         let (stop, stopped) = oneshot::channel::<()>();
         runtime.spawn(async move {
             let _outbox = worker

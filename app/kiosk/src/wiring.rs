@@ -172,13 +172,19 @@ where
         .context("the sync runtime")?;
     let answers = Answers::new(commands, io.handle().clone());
     let kiosk = config.kiosk_code;
+    let outbox = Arc::new(tokio::sync::Notify::new());
     let sync = if let Some(ca) = &config.ca {
         let mut worker = WorkerConfig::new(&ca.url);
         worker.tls = tls(ca)?;
         // A renewal waits on the order reaching the CA: look often (one
         // indexed SQLite query per second).
         worker.idle_poll = Duration::from_secs(1);
-        Some(SyncTask::start(io.handle(), open_store(config)?, worker)?)
+        Some(SyncTask::start(
+            io.handle(),
+            open_store(config)?,
+            worker,
+            Arc::clone(&outbox),
+        )?)
     } else {
         None
     };
@@ -196,7 +202,7 @@ where
         lang: config.ui.lang,
     };
     let camera = config.camera.clone();
-    let store = SharedStore::new(ports.store);
+    let store = SharedStore::new(ports.store).waking(outbox);
     let writer = SharedWriter::new(ports.writer);
     let (ca, link) = match ports.ca {
         Some(ca) => {

@@ -60,21 +60,43 @@ fn a_customer_renews_through_the_screens_and_pays_by_qr() {
             let serial = kiosk_x509::summarize(&issued.certificate_der, "")
                 .unwrap()
                 .serial_hex;
-            let serial = kiosk_sync_wire::holder::normalise_serial(&serial).unwrap();
-            let on_file = ca.service.storage().holder(&serial).unwrap().unwrap();
+            let serial = serial.trim_start_matches('0');
+            let on_file = ca.service.storage().holder(serial).unwrap().unwrap();
             assert_eq!(on_file.contact_name, "李明");
             // The receipt: printed as ESC/POS, with its preview.
             let receipts = std::fs::read_dir(dir.join("kiosk/receipts"))
                 .unwrap()
                 .count();
             assert!(receipts >= 1, "a receipt preview");
+            let printed = std::fs::read(dir.join("kiosk/receipts.escpos")).unwrap();
+            assert!(printed.len() > 100, "ESC/POS bytes sent to the printer");
+            // The receipt shows the certificate the customer now holds.
+            let texts = kiosk_printer::decode::decode(&printed)
+                .unwrap()
+                .texts()
+                .join("\n");
+            let new = kiosk_x509::summarize(&issued.certificate_der, "").unwrap();
+            assert!(texts.contains("新证书有效期至"), "{texts}");
             assert!(
-                std::fs::metadata(dir.join("kiosk/receipts.escpos"))
-                    .unwrap()
-                    .len()
-                    > 100,
-                "ESC/POS bytes sent to the printer"
+                texts.contains(&new.not_after.date().to_string()),
+                "the new expiry on the receipt: {texts}"
             );
+            assert!(texts.contains(&new.serial_hex), "the new serial: {texts}");
+            // Its QR code opens a page the CA serves.
+            let preview = std::fs::read_dir(dir.join("kiosk/receipts"))
+                .unwrap()
+                .next()
+                .unwrap()
+                .unwrap()
+                .path();
+            let frame = kiosk_camera::file_source::load_frame(&preview).unwrap();
+            let codes = kiosk_camera::qr::decode_qr(&frame);
+            let follow = codes
+                .iter()
+                .find(|c| c.contains("/track?order="))
+                .unwrap_or_else(|| panic!("no follow-up QR code: {codes:?}"));
+            assert!(follow.starts_with(&ca.url), "{follow}");
+            assert!(ca.page(follow).contains("订单查询"));
             kiosk.touch("完成");
             kiosk.wait_for(Screen::Home);
 

@@ -5,6 +5,7 @@
 use anyhow::{Context, Result};
 use kiosk_config::Config;
 use kiosk_domain::lang::{Lang, Localized};
+use kiosk_domain::ports::key_writer::KeyPairStatus;
 use kiosk_domain::ports::key_writer::KeyRef;
 use kiosk_domain::renewal_window::RenewalVerdict;
 use kiosk_token::x509::X509Reader;
@@ -78,7 +79,9 @@ pub struct CertificateEntry {
     pub serial: String,
     pub not_before: String,
     pub not_after: String,
-    pub has_key_pair: bool,
+    /// "present", "to_confirm" (no public key: its private key is seen only
+    /// after the PIN) or "missing".
+    pub key_pair: &'static str,
     pub renewable: bool,
     /// Why (not) renewable, in the customer's words.
     pub reason: String,
@@ -156,18 +159,28 @@ pub fn show(
                     serial: summary.serial_hex.clone(),
                     not_before: summary.not_before.format(&Rfc3339).unwrap_or_default(),
                     not_after: summary.not_after.format(&Rfc3339).unwrap_or_default(),
-                    has_key_pair: c.has_key_pair,
+                    key_pair: match c.key_pair {
+                        KeyPairStatus::Present => "present",
+                        KeyPairStatus::ToConfirm => "to_confirm",
+                        KeyPairStatus::Missing => "missing",
+                    },
                     renewable: matches!(verdict, RenewalVerdict::Renewable { .. })
-                        && c.has_key_pair,
-                    reason: if c.has_key_pair {
-                        verdict.message(lang)
-                    } else {
-                        match lang {
-                            Lang::ZhCn => "该证书在USB Key中没有对应的密钥，无法更新".to_owned(),
-                            Lang::En => {
-                                "This certificate has no key pair on the key and cannot be renewed."
-                                    .to_owned()
-                            }
+                        && c.key_pair.may_renew(),
+                    reason: match (c.key_pair, lang) {
+                        (KeyPairStatus::Present, _) => verdict.message(lang),
+                        (KeyPairStatus::ToConfirm, Lang::ZhCn) => {
+                            format!("{}（密钥在输入PIN码后确认）", verdict.message(lang))
+                        }
+                        (KeyPairStatus::ToConfirm, Lang::En) => format!(
+                            "{} (its key pair is confirmed once the PIN is entered)",
+                            verdict.message(lang)
+                        ),
+                        (KeyPairStatus::Missing, Lang::ZhCn) => {
+                            "该证书在USB Key中没有对应的密钥，无法更新".to_owned()
+                        }
+                        (KeyPairStatus::Missing, Lang::En) => {
+                            "This certificate has no key pair on the key and cannot be renewed."
+                                .to_owned()
                         }
                     },
                 })

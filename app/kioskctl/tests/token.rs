@@ -62,7 +62,7 @@ fn show_gives_each_certificate_with_its_renewal_verdict() {
             .is_ok(),
         "{not_after}"
     );
-    assert_eq!(cert["has_key_pair"], true);
+    assert_eq!(cert["key_pair"], "present");
     assert_eq!(cert["renewable"], true, "{cert}");
 
     let too_early = TestToken::with_certificate(90);

@@ -14,6 +14,7 @@ mod issuance;
 mod payments;
 mod simulator;
 mod sms;
+mod track;
 
 use crate::Service;
 use crate::storage::{
@@ -89,6 +90,7 @@ pub(crate) fn router(service: Service) -> axum::Router {
             "/v1/orders/{number}/invoice",
             post(invoices::issue).get(invoices::show),
         )
+        .route("/track", get(track::show).post(track::find))
         .route("/openapi.json", get(openapi))
         .merge(accounts::routes())
         .fallback(fallback)

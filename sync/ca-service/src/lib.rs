@@ -83,6 +83,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/admin/mobile-reviews"),
     ("post", "/admin/mobile-reviews/{id}/approve"),
     ("post", "/admin/mobile-reviews/{id}/reject"),
+    ("get", "/track"),
+    ("post", "/track"),
 ];
 
 /// Why the service could not start.

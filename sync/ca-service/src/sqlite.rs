@@ -294,6 +294,17 @@ impl Storage for SqliteStorage {
         record(&conn, number)
     }
 
+    fn order_document(&self, number: &str) -> StorageResult<Option<String>> {
+        let conn = self.lock()?;
+        Ok(conn
+            .query_row(
+                "SELECT document FROM orders WHERE number = ?1",
+                [number],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
     fn lifecycle(&self, number: &str) -> StorageResult<Option<Lifecycle>> {
         let conn = self.lock()?;
         let name: Option<String> = conn

@@ -128,6 +128,8 @@ pub trait Storage:
 {
     fn create_order(&self, order: &NewOrder<'_>) -> StorageResult<CreateOutcome>;
     fn order(&self, number: &str) -> StorageResult<Option<OrderRecordV1>>;
+    /// The order's document as the kiosk sent it (JSON `OrderV1`).
+    fn order_document(&self, number: &str) -> StorageResult<Option<String>>;
     fn lifecycle(&self, number: &str) -> StorageResult<Option<Lifecycle>>;
     /// The amount the order's document asks for; `None` for an unknown order.
     fn order_amount_fen(&self, number: &str) -> StorageResult<Option<i64>>;

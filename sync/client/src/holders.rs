@@ -2,6 +2,7 @@
 //! read for 确认信息, set by staff tools and the demo.
 
 use crate::http::{CaClient, CallError};
+use kiosk_domain::order::renewal::{Contact, InvoiceInfo};
 use kiosk_sync_wire::holder::{HolderV1, normalise_serial};
 use kiosk_sync_wire::paths;
 
@@ -30,12 +31,26 @@ impl CaClient {
         }
     }
 
-    /// `PUT /v1/admin/certificates/{serial}/holder` (staff, demo).
+    /// `PUT /v1/admin/certificates/{serial}/holder` (staff, demo): the
+    /// contact and invoice details the CA keeps for this certificate.
     ///
     /// # Errors
     /// The CA could not be reached or refused the details.
-    pub async fn put_holder(&self, serial_hex: &str, holder: &HolderV1) -> Result<(), CallError> {
+    pub async fn put_holder(
+        &self,
+        serial_hex: &str,
+        contact: &Contact,
+        invoice: &InvoiceInfo,
+    ) -> Result<(), CallError> {
         let serial = serial_path(serial_hex)?;
+        let holder = HolderV1 {
+            contact_name: contact.name.as_str().to_owned(),
+            mobile: contact.mobile.as_str().to_owned(),
+            email: invoice.email.as_str().to_owned(),
+            invoice_title: invoice.title.as_str().to_owned(),
+            taxpayer_id: invoice.taxpayer_id.as_str().to_owned(),
+        };
+        let holder = &holder;
         let response = self
             .http
             .put(self.url(&paths::admin_holder(&serial)))

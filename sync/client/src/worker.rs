@@ -107,6 +107,8 @@ pub struct Worker<O: Outbox> {
     state: watch::Sender<SyncState>,
     /// Consecutive passes that could not reach the CA.
     offline_passes: u32,
+    /// Wakes an idle worker at once (an order was just queued).
+    wake: Option<Arc<tokio::sync::Notify>>,
 }
 
 impl<O: Outbox> std::fmt::Debug for Worker<O> {
@@ -145,9 +147,20 @@ impl<O: Outbox> Worker<O> {
                 clock: Arc::new(OffsetDateTime::now_utc),
                 state,
                 offline_passes: 0,
+                wake: None,
             },
             receiver,
         ))
+    }
+
+    /// An idle worker also wakes when `wake` is notified (the store queued
+    /// an order): a customer waiting for an issuance does not wait for the
+    /// next idle poll. A pause the CA asked for (`Retry-After`, backoff) is
+    /// still kept in full.
+    #[must_use]
+    pub fn with_wake(mut self, wake: Arc<tokio::sync::Notify>) -> Self {
+        self.wake = Some(wake);
+        self
     }
 
     /// Replaces the wall clock (tests).
@@ -185,24 +198,32 @@ impl<O: Outbox> Worker<O> {
                     tracing::warn!(error = %e, "status feed not read");
                 }
             }
-            let sleep = match drained {
+            let (sleep, idle) = match drained {
                 Ok(report) => match report.pause {
-                    Some(pause) => pause,
+                    Some(pause) => (pause, false),
                     None if report.acknowledged + report.retried + report.set_aside > 0 => {
-                        Duration::ZERO
+                        (Duration::ZERO, false)
                     }
-                    None => self.idle_sleep(),
+                    None => (self.idle_sleep(), true),
                 },
                 Err(e) => {
                     tracing::error!(error = %e, "sync pass failed");
                     self.state
                         .send_modify(|s| s.last_error = Some("outbox".to_owned()));
-                    self.config.idle_poll
+                    (self.config.idle_poll, false)
+                }
+            };
+            let wake = self.wake.clone().filter(|_| idle);
+            let woken = async {
+                match wake {
+                    Some(wake) => wake.notified().await,
+                    None => std::future::pending().await,
                 }
             };
             tokio::select! {
                 () = &mut shutdown => return self.outbox,
                 () = tokio::time::sleep(sleep) => {}
+                () = woken => {}
             }
         }
     }

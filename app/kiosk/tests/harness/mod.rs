@@ -92,6 +92,16 @@ impl Ca {
         }
     }
 
+    /// A page of the service, as a phone would open it.
+    pub fn page(&self, url: &str) -> String {
+        let url = url.to_owned();
+        self.runtime.block_on(async move {
+            let shown = reqwest::get(&url).await.unwrap();
+            assert!(shown.status().is_success(), "{url}: {}", shown.status());
+            shown.text().await.unwrap()
+        })
+    }
+
     /// Pays through the simulator page, as the customer's phone would.
     pub fn pay(&self, page: &str) {
         let page = page.to_owned();
@@ -329,7 +339,7 @@ pub fn config_with(dir: &Path, ca_url: &str, extra: &str) -> Config {
         format!(
             "kiosk_code = \"TYA\"\ndata_dir = \"{data}\"\n\
              [ca]\nurl = \"{ca_url}\"\ncertificate_roots = [\"ca-root.der\"]\npayment_poll_seconds = 1\n\
-             [printer]\nuri = \"file:{data}/receipts.escpos\"\npreview_dir = \"receipts\"\n\
+             [printer]\nuri = \"file:{data}/receipts.escpos\"\npreview_dir = \"receipts\"\nfollow_url_base = \"{ca_url}/track?order=\"\n\
              [camera]\nsource = \"files:receipts\"\n\
              [key_writer]\nmodules = [\"{module}\"]\n",
             data = dir.join("kiosk").display(),

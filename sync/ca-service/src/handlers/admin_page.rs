@@ -32,7 +32,7 @@ fn kind(l: Lifecycle) -> &'static str {
     }
 }
 
-fn status(s: StatusV1) -> &'static str {
+pub(super) fn status(s: StatusV1) -> &'static str {
     match s {
         StatusV1::PendingReview => "待审核",
         StatusV1::AwaitingPayment => "审核通过/待支付",
