@@ -1,7 +1,11 @@
 //! Renders every screen headlessly (software renderer) at 1080x1920 and
 //! 1920x1080 into docs/screens/, plus some in 长辈模式 and in English.
 //!
-//! `cargo run -p kiosk-ui --example render-screens [-- OUT_DIR]`
+//! `cargo run -p kiosk-ui --example render-screens [-- OUT_DIR [--all] [SCENE...]]`
+//!
+//! With `--all`, every scene in every variant (to check that every text
+//! fits, in both languages and both modes); with scene names (or their
+//! number prefixes, e.g. `20`), only those scenes.
 #![forbid(unsafe_code)]
 #![allow(
     clippy::unwrap_used,
@@ -44,11 +48,35 @@ fn save(ui: &KioskUi, path: &Path) {
     println!("{}", path.display());
 }
 
+/// The scenes also rendered in 长辈模式 and in English for docs/screens/.
+const LARGE: &[&str] = &[
+    "01-home",
+    "07-choose-certificate",
+    "08-pin",
+    "14-payment",
+    "18-done",
+];
+const ENGLISH: &[&str] = &[
+    "01-home",
+    "06-environment-new-key-unavailable",
+    "07-choose-certificate",
+    "08-pin",
+    "12-confirm-not-asked",
+    "16-counter-paper-out",
+    "20-recovery",
+    "21-lookup",
+];
+
 fn main() {
-    let out: PathBuf = std::env::args().nth(1).map_or_else(
+    let mut args = std::env::args().skip(1);
+    let out: PathBuf = args.next().map_or_else(
         || Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screens"),
         PathBuf::from,
     );
+    let (flags, picked): (Vec<String>, Vec<String>) = args.partition(|a| a.starts_with("--"));
+    let all = flags.iter().any(|a| a == "--all");
+    let wanted =
+        |name: &str| picked.is_empty() || picked.iter().any(|p| name.starts_with(p.as_str()));
     std::fs::create_dir_all(&out).unwrap();
     let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
     slint::platform::set_platform(Box::new(Headless {
@@ -58,29 +86,25 @@ fn main() {
     let ui = KioskUi::new().unwrap();
     ui.window().show().unwrap();
     let sizes = [("portrait", 1080, 1920), ("landscape", 1920, 1080)];
+    let variants = [
+        (Lang::ZhCn, false, "", None),
+        (Lang::ZhCn, true, "-large", Some(LARGE)),
+        (Lang::En, false, "-en", Some(ENGLISH)),
+        (Lang::En, true, "-en-large", Some(&[][..])),
+    ];
     for (orient, w, h) in sizes {
         window.set_size(PhysicalSize::new(w, h));
-        for (name, scene) in scenes::all() {
-            scenes::show(&ui, &scene);
-            save(&ui, &out.join(format!("{name}-{orient}.png")));
-        }
-        // 长辈模式.
-        ui.set_large_mode(true);
-        for (name, scene) in scenes::all() {
-            if ["01-home", "05-choose-certificate", "06-pin", "10-payment"].contains(&name) {
-                scenes::show(&ui, &scene);
-                save(&ui, &out.join(format!("{name}-large-{orient}.png")));
-            }
-        }
-        ui.set_large_mode(false);
-        // English.
-        ui.set_lang(Lang::En);
-        for (name, scene) in scenes::all() {
-            if ["01-home", "05-choose-certificate", "06-pin", "13-recovery"].contains(&name) {
-                scenes::show(&ui, &scene);
-                save(&ui, &out.join(format!("{name}-en-{orient}.png")));
+        for (lang, large, suffix, only) in variants {
+            ui.set_lang(lang);
+            ui.set_large_mode(large);
+            for (name, scene) in scenes::all() {
+                if wanted(name) && (all || only.is_none_or(|names| names.contains(&name))) {
+                    scenes::show(&ui, &scene);
+                    save(&ui, &out.join(format!("{name}{suffix}-{orient}.png")));
+                }
             }
         }
         ui.set_lang(Lang::ZhCn);
+        ui.set_large_mode(false);
     }
 }

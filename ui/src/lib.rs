@@ -1,15 +1,24 @@
 //! The kiosk's screens (Slint) and their adapters.
 //!
-//! Layout (Slint's todo-mvc style): the `.slint` files live in `ui/ui/`
-//! (`views/` one per screen, `widgets/`), with one `global XxxAdapter` per
-//! screen. In Rust, one `xxx_adapter.rs` per screen connects that global's
-//! callbacks to [`UiEvent`]s and shows its view model ([`view_model`]), which
-//! is a pure function of domain values.
+//! Layout (Slint's todo-mvc style):
+//!
+//! - `ui/` (Slint): `index.slint` the window; `vocabulary.slint` the enums
+//!   and structs Rust may set; `texts.slint` what each enum value says;
+//!   `globals.slint` one `global XxxAdapter` per screen; `views/` one file
+//!   per screen (or a few related ones); `widgets/`. Every user-visible text
+//!   is an `@tr` there (the zh-CN text is the msgid; English in
+//!   `lang/en/LC_MESSAGES/kiosk-ui.po`, bundled).
+//! - `src/screens/<screen>/`: `mod.rs` the adapter (connects the screen's
+//!   global to [`UiEvent`]s and sets what its view model says), `view.rs` the
+//!   view model, a pure function of domain values tested without a window.
+//!   [`view_model`] gathers the view models at their old paths.
+//! - `src/kiosk.rs`: [`KioskUi`], what the composition root drives;
+//!   `src/events.rs`: the [`UiEvent`]s it receives.
 //!
 //! The composition root creates a [`KioskUi`], registers one event handler
 //! with [`KioskUi::on_event`], and after every flow step calls
 //! [`KioskUi::show_renewal`]. Nothing in the `.slint` files decides anything
-//! about the business; it only lays out what the view models say.
+//! about the business, and nothing in Rust says anything to the customer.
 // `unsafe_code` is denied crate-wide (Cargo.toml) and forbidden in every
 // hand-written module below; only `generated` (Slint's output) allows it.
 
@@ -31,19 +40,15 @@ mod generated {
 }
 pub use generated::*;
 
-mod app_adapter;
-mod certificates_adapter;
-mod confirm_adapter;
-mod environment_adapter;
-mod help_adapter;
-pub mod help_content;
-mod home_adapter;
-mod install_adapter;
-mod lookup_adapter;
-mod payment_adapter;
-mod pin_adapter;
-pub mod pin_entry;
+mod events;
+mod kiosk;
+mod screens;
+
 pub mod qr;
 pub mod view_model;
 
-pub use app_adapter::{ApplicationInput, KioskUi, LookupInput, RenewalInput, UiEvent};
+/// The PIN pad's digits (kept in Rust, never in a Slint property).
+pub use screens::pin::entry as pin_entry;
+
+pub use events::{ApplicationInput, LookupInput, RenewalInput, UiEvent};
+pub use kiosk::KioskUi;

@@ -1,5 +1,6 @@
 //! The screens driven through Slint's testing backend (software renderer):
 //! by accessible label, as a customer would touch them.
+#![forbid(unsafe_code)]
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 #![allow(
     clippy::float_arithmetic,
@@ -9,13 +10,21 @@
 mod common;
 use common::scenes;
 
-use i_slint_backend_testing::{ElementHandle, TestingBackend, TestingBackendOptions};
+use i_slint_backend_testing::{ElementHandle, ElementRoot, TestingBackend, TestingBackendOptions};
 use kiosk_domain::fixtures;
+use kiosk_domain::flow::SessionId;
+use kiosk_domain::flow::lookup::{Found, LookupState, Scan};
+use kiosk_domain::flow::renewal::{EnvironmentProblem, PaymentQr, PinOutcome};
 use kiosk_domain::flow::renewal::{PinPurpose, RenewalState};
 use kiosk_domain::lang::Lang;
-use kiosk_ui::{KioskUi, PinAdapter, Theme, UiEvent};
+use kiosk_ui::{
+    BlockedReason, DeviceKind, InstallStage, KioskUi, LookupAdapter, LookupDetail, LookupProblem,
+    NoticeMessage, OnFileState, OpenOrder, PinAdapter, PinReason, PinWarning, ReceiptState,
+    RecoveryReason, Screen, ServiceKind, StatusLabel, Texts, Theme, UiEvent, Verdict,
+};
 use slint::{ComponentHandle, LogicalSize, Model};
 use std::cell::RefCell;
+use std::ops::ControlFlow;
 use std::rc::Rc;
 
 fn setup() -> (KioskUi, Rc<RefCell<Vec<UiEvent>>>) {
@@ -125,6 +134,352 @@ fn english_switch_translates_fixed_and_domain_texts() {
     find(&ui, "更新证书");
 }
 
+/// Whether any element on screen says `text` (texts are their own
+/// accessible labels), as the app's screen tests look for them.
+fn shows(ui: &KioskUi, text: &str) -> bool {
+    ui.window()
+        .root_element()
+        .visit_descendants(|e| {
+            let says = |s: Option<slint::SharedString>| s.is_some_and(|s| s.contains(text));
+            if says(e.accessible_label()) || says(e.accessible_value()) {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .is_some()
+}
+
+#[test]
+fn texts_chosen_by_the_view_models_follow_the_language() {
+    let (ui, _) = setup();
+    let pin = RenewalState::EnteringPin {
+        session: SessionId(1),
+        purpose: PinPurpose::Renew(fixtures::certificate()),
+        ca_online: true,
+        last: Some(PinOutcome::Wrong {
+            tries_left: Some(3),
+            final_try: false,
+        }),
+    };
+    ui.show_renewal(&pin, &scenes::ctx(), true);
+    assert!(shows(&ui, "PIN码错误，还可以尝试 3 次。"));
+    assert!(shows(&ui, "更新“山西示例煤业有限公司”的证书"));
+    ui.set_lang(Lang::En);
+    assert!(shows(&ui, "Wrong PIN. Tries left: 3."));
+    assert!(shows(
+        &ui,
+        "Renewing the certificate of \"山西示例煤业有限公司\""
+    ));
+    assert!(!shows(&ui, "PIN码错误"));
+    // A screen shown while in English is in English from the start.
+    let state = RenewalState::ChoosingCertificate {
+        session: SessionId(1),
+        candidates: scenes::candidates(),
+        ca_online: true,
+    };
+    ui.show_renewal(&state, &scenes::ctx(), true);
+    assert!(shows(
+        &ui,
+        "This certificate can be renewed (until 2027-12-10)."
+    ));
+    assert!(shows(&ui, "Renewal closed on 2026-06-01."));
+    assert!(shows(&ui, "2025-12-10 to 2026-12-10"));
+    ui.set_lang(Lang::ZhCn);
+    assert!(shows(&ui, "该证书可以更新（更新期限至 2027-12-10）"));
+    assert!(shows(&ui, "2025-12-10 至 2026-12-10"));
+    // The status strip and the notice above it.
+    ui.set_status(&scenes::status());
+    ui.show_notice(Some(kiosk_ui::view_model::Notice::KioskFault));
+    assert!(shows(&ui, "✓ USB Key读写器") && shows(&ui, "✗ 摄像头"));
+    assert!(shows(&ui, "本机暂时出现故障"));
+    ui.set_lang(Lang::En);
+    assert!(shows(&ui, "✓ Key reader") && shows(&ui, "The kiosk hit a fault"));
+    ui.show_notice(None);
+    assert!(!shows(&ui, "The kiosk hit a fault"));
+}
+
+#[test]
+fn the_time_left_to_pay_counts_in_minutes_and_seconds() {
+    let (ui, _) = setup();
+    let order = fixtures::renewal_order(1);
+    let paying = RenewalState::Paying {
+        session: SessionId(1),
+        order: Box::new(order),
+        qr: Some(PaymentQr {
+            payment_id: "p1".into(),
+            payload: "pay://x".into(),
+            expires_at: time::macros::datetime!(2026-11-23 10:14:05 UTC),
+        }),
+        ca_online: true,
+    };
+    ui.show_renewal(&paying, &scenes::ctx(), true);
+    assert!(shows(&ui, "请在 14分05秒 内完成支付"));
+    ui.set_lang(Lang::En);
+    assert!(shows(&ui, "Please pay within 14 min 05 s"));
+}
+
+#[test]
+fn calling_staff_says_the_kiosk_cannot_call_them_yet() {
+    let (ui, events) = setup();
+    for problem in [
+        EnvironmentProblem::UnsupportedKey,
+        EnvironmentProblem::NewKeyUnavailable,
+    ] {
+        ui.wipe_session();
+        let blocked = RenewalState::Blocked {
+            session: SessionId(1),
+            problem,
+        };
+        ui.show_renewal(&blocked, &scenes::ctx(), true);
+        assert!(
+            !shows(&ui, "本机暂时无法呼叫工作人员"),
+            "said before the press"
+        );
+        find(&ui, "呼叫工作人员").invoke_accessible_default_action();
+        assert!(matches!(events.borrow().last(), Some(UiEvent::CallStaff)));
+        assert!(shows(
+            &ui,
+            "本机暂时无法呼叫工作人员，请到服务柜台寻求帮助。"
+        ));
+        assert!(!shows(&ui, "已通知"), "no one was told");
+    }
+    ui.show_renewal(
+        &RenewalState::PinLocked {
+            session: SessionId(1),
+        },
+        &scenes::ctx(),
+        true,
+    );
+    assert!(
+        shows(&ui, "本机暂时无法呼叫工作人员"),
+        "until the session ends"
+    );
+    ui.wipe_session();
+    ui.show_screen(Screen::Help);
+    assert!(!shows(&ui, "本机暂时无法呼叫工作人员"));
+}
+
+#[test]
+fn a_wrong_lookup_form_is_explained_in_the_customers_language() {
+    let (ui, events) = setup();
+    find(&ui, "查询订单").invoke_accessible_default_action();
+    assert_eq!(ui.screen(), Screen::Lookup);
+    let form = ui.window().global::<LookupAdapter>();
+    form.set_order_number("nonsense".into());
+    form.set_mobile(fixtures::MOBILE.into());
+    find(&ui, "查询").invoke_accessible_default_action();
+    assert_eq!(
+        form.get_error(),
+        "订单号应为14位，您输入了8位，请核对凭条上的订单号"
+    );
+    assert!(shows(&ui, "订单号应为14位"));
+    ui.set_lang(Lang::En);
+    assert_eq!(
+        form.get_error(),
+        "An order number has 14 characters; you entered 8. Please check the number on your slip."
+    );
+    // Fixed, it is searched; what the search says is shown too.
+    form.set_order_number(fixtures::order_number(1).to_string().into());
+    find(&ui, "Search").invoke_accessible_default_action();
+    assert_eq!(form.get_error(), "");
+    assert!(matches!(
+        events.borrow().last(),
+        Some(UiEvent::Lookup(kiosk_ui::LookupInput::Find { .. }))
+    ));
+    let open = |found| LookupState::Open {
+        session: SessionId(1),
+        scan: Scan::Idle,
+        found,
+    };
+    ui.show_lookup(&open(Found::NoMatch));
+    assert!(form.get_error().starts_with("No order found"));
+    ui.set_lang(Lang::ZhCn);
+    ui.show_lookup(&open(Found::Order(Box::new(fixtures::renewal_order(1)))));
+    assert_eq!(form.get_error(), "");
+    let email = kiosk_ui::view_model::order_summary(&fixtures::renewal_order(1)).email;
+    for text in ["证书更新", "待支付", "张*", "138****8000", email.as_str()] {
+        assert!(shows(&ui, text), "{text}");
+    }
+    assert!(!shows(&ui, "finance@"));
+    ui.wipe_session();
+    assert_eq!((form.get_error().as_str(), form.get_found()), ("", false));
+}
+
+/// Every value of every enum the view models set says something, in both
+/// languages, and the English differs from the zh-CN (it was translated).
+#[test]
+fn every_enum_value_says_something_in_both_languages() {
+    let (ui, _) = setup();
+    let t = ui.window().global::<Texts>();
+    let all = |t: &Texts<'_>| -> Vec<slint::SharedString> {
+        let mut out = Vec::new();
+        for s in [
+            StatusLabel::PendingReview,
+            StatusLabel::AwaitingPayment,
+            StatusLabel::RenewalAwaitingPayment,
+            StatusLabel::Rejected,
+            StatusLabel::InProgress,
+            StatusLabel::CertificateMade,
+            StatusLabel::Mailed,
+            StatusLabel::Completed,
+            StatusLabel::Invoiced,
+            StatusLabel::Cancelled,
+        ] {
+            out.push(t.invoke_status(s));
+            out.push(t.invoke_open_order(OpenOrder::Unpaid, "TYA1".into(), s));
+        }
+        out.push(t.invoke_open_order(OpenOrder::Paid, "TYA1".into(), StatusLabel::InProgress));
+        for s in [ServiceKind::Renewal, ServiceKind::Application] {
+            out.push(t.invoke_service(s));
+        }
+        for d in [
+            DeviceKind::KeyWriter,
+            DeviceKind::Printer,
+            DeviceKind::Camera,
+        ] {
+            out.push(t.invoke_device(d));
+        }
+        for n in [
+            NoticeMessage::TakeYourKey,
+            NoticeMessage::PrinterFailed,
+            NoticeMessage::KioskFault,
+            NoticeMessage::ContactsMissing,
+        ] {
+            out.push(t.invoke_notice(n));
+        }
+        for r in [
+            ReceiptState::Printing,
+            ReceiptState::Printed,
+            ReceiptState::Failed,
+            ReceiptState::PaperOut,
+            ReceiptState::NoPrinter,
+        ] {
+            out.push(t.invoke_receipt(r));
+        }
+        for b in [
+            BlockedReason::NoKey,
+            BlockedReason::UnsupportedKey,
+            BlockedReason::NoCertificate,
+            BlockedReason::OldKeyMissing,
+            BlockedReason::NewKeyUnavailable,
+            BlockedReason::KeyReaderFault,
+        ] {
+            out.push(t.invoke_blocked_problem(b));
+            out.push(t.invoke_blocked_what_to_do(b));
+        }
+        for v in [
+            Verdict::Renewable,
+            Verdict::TooEarly,
+            Verdict::TooLate,
+            Verdict::ClockUntrusted,
+        ] {
+            out.push(t.invoke_verdict(v, "2027-01-01".into()));
+        }
+        for p in [PinReason::Renew, PinReason::Resume, PinReason::PayOpenOrder] {
+            out.push(t.invoke_pin_purpose(p, "X".into()));
+        }
+        for w in [
+            PinWarning::Wrong,
+            PinWarning::TriesLeft,
+            PinWarning::FinalTry,
+        ] {
+            out.push(t.invoke_pin_warning(w, 2));
+        }
+        for o in [
+            OnFileState::Asking,
+            OnFileState::NotAsked,
+            OnFileState::NothingOnFile,
+        ] {
+            out.push(t.invoke_on_file(o));
+        }
+        for s in [
+            InstallStage::GenerateKeyPair,
+            InstallStage::RequestCertificate,
+            InstallStage::VerifyCertificate,
+            InstallStage::WriteCertificate,
+            InstallStage::RetireOldCertificate,
+        ] {
+            out.push(t.invoke_install_stage(s));
+        }
+        for r in [
+            RecoveryReason::KeyRemoved,
+            RecoveryReason::Offline,
+            RecoveryReason::TokenError,
+            RecoveryReason::CertificateRejected,
+            RecoveryReason::KeyPairMissing,
+            RecoveryReason::Interrupted,
+        ] {
+            out.push(t.invoke_recovery_reason(r));
+            out.push(t.invoke_recovery_what_to_do(r));
+        }
+        let detail = LookupDetail {
+            count: 3,
+            position: 2,
+            found: "S".into(),
+            meant: "5".into(),
+        };
+        for p in [
+            LookupProblem::NoCamera,
+            LookupProblem::NothingSeen,
+            LookupProblem::NoMatch,
+            LookupProblem::NumberEmpty,
+            LookupProblem::NumberLength,
+            LookupProblem::NumberBadChar,
+            LookupProblem::NumberInvalid,
+            LookupProblem::MobileEmpty,
+            LookupProblem::MobileBadChar,
+            LookupProblem::MobileLength,
+            LookupProblem::NotMobile,
+        ] {
+            out.push(t.invoke_lookup_problem(p, detail.clone()));
+        }
+        out.push(t.invoke_staff_unavailable());
+        out.push(t.invoke_remaining(65));
+        out
+    };
+    let zh = all(&t);
+    ui.set_lang(Lang::En);
+    let en = all(&t);
+    for (zh, en) in zh.iter().zip(&en) {
+        assert!(!zh.is_empty(), "a value says nothing");
+        assert_ne!(zh, en, "not translated: {zh}");
+        assert!(
+            !en.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "Chinese left in {en:?}"
+        );
+    }
+    // Each value its own text (no value falls back to another's).
+    let distinct: std::collections::HashSet<_> = zh.iter().collect();
+    assert_eq!(distinct.len(), zh.len());
+    // The empty values say nothing.
+    assert_eq!(t.invoke_notice(NoticeMessage::None), "");
+    assert_eq!(t.invoke_pin_warning(PinWarning::None, 0), "");
+    assert_eq!(
+        t.invoke_lookup_problem(LookupProblem::None, LookupDetail::default()),
+        ""
+    );
+    assert_eq!(t.invoke_remaining(65), "1 min 05 s");
+    // The search failing is the kiosk's fault, and says so in the same words.
+    assert_eq!(
+        t.invoke_lookup_problem(LookupProblem::Fault, LookupDetail::default()),
+        t.invoke_notice(NoticeMessage::KioskFault)
+    );
+    let hint = t.invoke_lookup_problem(
+        LookupProblem::NumberBadChar,
+        LookupDetail {
+            position: 6,
+            found: "S".into(),
+            meant: "5".into(),
+            ..LookupDetail::default()
+        },
+    );
+    assert_eq!(
+        hint,
+        "Character 6 (S) of the order number is not valid. The letter S never appears here; did you mean 5? Please check the number on your slip."
+    );
+}
+
 fn luminance(c: slint::Color) -> f64 {
     let lin = |v: u8| {
         let s = f64::from(v) / 255.0;
@@ -212,4 +567,104 @@ fn every_touch_target_on_every_screen_is_large_enough() {
             }
         }
     }
+}
+
+struct Rect {
+    x: f32,
+    y: f32,
+    w: f32,
+    h: f32,
+}
+
+impl Rect {
+    fn of(e: &ElementHandle) -> Self {
+        let (p, s) = (e.absolute_position(), e.size());
+        Self {
+            x: p.x,
+            y: p.y,
+            w: s.width,
+            h: s.height,
+        }
+    }
+
+    fn intersects(&self, o: &Rect) -> bool {
+        self.x < o.x + o.w && o.x < self.x + self.w && self.y < o.y + o.h && o.y < self.y + self.h
+    }
+
+    /// Inside `o`, give or take a pixel.
+    fn inside(&self, o: &Rect) -> bool {
+        self.x >= o.x - 1.0
+            && self.y >= o.y - 1.0
+            && self.x + self.w <= o.x + o.w + 1.0
+            && self.y + self.h <= o.y + o.h + 1.0
+    }
+}
+
+/// Nothing a customer must read or touch is cut off or hidden until
+/// scrolled, on any screen, in either orientation, mode or language: every
+/// text and button lies inside the window, above the status strip, and
+/// wholly inside the scrolling area it is in (if any). Only the entries of
+/// the lists that say they scroll (选择证书's cards, 帮助中心's answers) may
+/// run on.
+#[test]
+fn every_text_and_button_is_in_view_on_every_screen() {
+    let (ui, _) = setup();
+    let list_entries = ["CertificateCard", "FaqCard"];
+    let mut problems = Vec::new();
+    for (w, h) in [(1080.0, 1920.0), (1920.0, 1080.0)] {
+        ui.window().window().set_size(LogicalSize::new(w, h));
+        for lang in [Lang::ZhCn, Lang::En] {
+            ui.set_lang(lang);
+            for large in [false, true] {
+                ui.set_large_mode(large);
+                for (name, scene) in scenes::all() {
+                    scenes::show(&ui, &scene);
+                    let _ = ui.window().window().take_snapshot().unwrap();
+                    let strip =
+                        ElementHandle::find_by_element_type_name(ui.window(), "StatusStrip")
+                            .next()
+                            .map(|e| Rect::of(&e))
+                            .unwrap();
+                    let screen = Rect {
+                        x: 0.0,
+                        y: 0.0,
+                        w,
+                        h: strip.y,
+                    };
+                    let scrolls: Vec<Rect> =
+                        ElementHandle::find_by_element_type_name(ui.window(), "Scroll")
+                            .map(|e| Rect::of(&e))
+                            .collect();
+                    let entries: Vec<Rect> = list_entries
+                        .into_iter()
+                        .flat_map(|t| ElementHandle::find_by_element_type_name(ui.window(), t))
+                        .map(|e| Rect::of(&e))
+                        .collect();
+                    let items = ["Text", "KButton", "Tile", "Notice"]
+                        .into_iter()
+                        .flat_map(|t| ElementHandle::find_by_element_type_name(ui.window(), t));
+                    for item in items {
+                        let r = Rect::of(&item);
+                        if r.w == 0.0 || r.h == 0.0 {
+                            continue;
+                        }
+                        let what = item.accessible_label().unwrap_or_default();
+                        let at = format!("{name} {w}x{h} {lang:?} large={large}: {what:?}");
+                        if item.type_name().as_deref() == Some("Text") && r.inside(&strip) {
+                            continue; // the strip's own texts
+                        }
+                        if entries.iter().any(|e| r.inside(e)) {
+                            continue; // an entry of a list that scrolls
+                        }
+                        if !r.inside(&screen) {
+                            problems.push(format!("{at} is cut off"));
+                        } else if scrolls.iter().any(|s| s.intersects(&r) && !r.inside(s)) {
+                            problems.push(format!("{at} is hidden until scrolled"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -1,15 +1,19 @@
 //! Sample screens built from the domain's fixtures, shared by the tests and
 //! the `render-screens` example.
+#![forbid(unsafe_code)]
 #![allow(clippy::unwrap_used, dead_code, reason = "test data")]
 
 use kiosk_domain::fixtures;
 use kiosk_domain::flow::SessionId;
+use kiosk_domain::flow::lookup::{Found, LookupState, Scan, ScanFailure};
 use kiosk_domain::flow::renewal::{
-    Candidate, EnvironmentProblem, InstallFailure, PaymentQr, PinOutcome, PinPurpose, RenewalState,
+    Candidate, EnvironmentProblem, HolderLookup, InstallFailure, PaymentQr, PinOutcome, PinPurpose,
+    RenewalState,
 };
 use kiosk_domain::lang::Lang;
 use kiosk_domain::order::OrderDetails;
-use kiosk_domain::order::renewal::{CertificateSummary, InstallStep};
+use kiosk_domain::order::renewal::{CertificateSummary, Contact, InstallStep, InvoiceInfo};
+use kiosk_domain::ports::printer::PrintOutcome;
 use kiosk_ui::Screen;
 use kiosk_ui::view_model::{Device, StatusView, ViewContext};
 use time::Duration;
@@ -66,12 +70,22 @@ pub fn candidates() -> Vec<Candidate> {
 /// What a scene shows: a renewal state, or a screen of its own.
 pub enum Scene {
     Renewal(RenewalState),
-    Lookup,
+    /// 查询订单 with the form filled in, as its flow stands.
+    Lookup(Scan, Found),
     Help,
+    /// A screen without flow state.
+    Screen(Screen),
     Idle(RenewalState),
 }
 
-/// Every scene, named for its file.
+fn renewal_details() -> (Contact, InvoiceInfo) {
+    match fixtures::renewal_order(1).details {
+        OrderDetails::Renewal(d) => (d.contact, d.invoice),
+        OrderDetails::Application(_) => unreachable!(),
+    }
+}
+
+/// Every scene, named for its file, in the order a customer meets them.
 pub fn all() -> Vec<(&'static str, Scene)> {
     let order = fixtures::renewal_order(1);
     let mut installing = order.clone();
@@ -84,29 +98,48 @@ pub fn all() -> Vec<(&'static str, Scene)> {
         ca_online: true,
     };
     let renew = PinPurpose::Renew(fixtures::certificate());
+    let blocked = |problem| {
+        Scene::Renewal(RenewalState::Blocked {
+            session: S,
+            problem,
+        })
+    };
+    let confirming = |on_file| {
+        Scene::Renewal(RenewalState::ConfirmingInfo {
+            session: S,
+            certificate: fixtures::certificate(),
+            ca_online: true,
+            on_file,
+        })
+    };
+    let counter = |receipt| {
+        Scene::Renewal(RenewalState::PayingAtCounter {
+            session: S,
+            order: order.number,
+            amount: order.amount,
+            receipt: Some(receipt),
+        })
+    };
+    let (contact, invoice) = renewal_details();
     vec![
         ("01-home", Scene::Renewal(RenewalState::Home)),
+        ("02-apply-at-counter", Scene::Screen(Screen::ApplyAtCounter)),
         (
-            "02-environment-checking",
+            "03-environment-checking",
             Scene::Renewal(RenewalState::CheckingEnvironment { session: S }),
         ),
+        ("04-environment-no-key", blocked(EnvironmentProblem::NoKey)),
         (
-            "03-environment-no-key",
-            Scene::Renewal(RenewalState::Blocked {
-                session: S,
-                problem: EnvironmentProblem::NoKey,
-            }),
+            "05-environment-unsupported-key",
+            blocked(EnvironmentProblem::UnsupportedKey),
         ),
         (
-            "04-environment-unsupported-key",
-            Scene::Renewal(RenewalState::Blocked {
-                session: S,
-                problem: EnvironmentProblem::UnsupportedKey,
-            }),
+            "06-environment-new-key-unavailable",
+            blocked(EnvironmentProblem::NewKeyUnavailable),
         ),
-        ("05-choose-certificate", Scene::Renewal(choosing.clone())),
+        ("07-choose-certificate", Scene::Renewal(choosing.clone())),
         (
-            "06-pin",
+            "08-pin",
             Scene::Renewal(RenewalState::EnteringPin {
                 session: S,
                 purpose: renew.clone(),
@@ -118,7 +151,7 @@ pub fn all() -> Vec<(&'static str, Scene)> {
             }),
         ),
         (
-            "07-pin-final-try",
+            "09-pin-final-try",
             Scene::Renewal(RenewalState::EnteringPin {
                 session: S,
                 purpose: renew,
@@ -130,27 +163,29 @@ pub fn all() -> Vec<(&'static str, Scene)> {
             }),
         ),
         (
-            "08-pin-locked",
+            "10-pin-locked",
             Scene::Renewal(RenewalState::PinLocked { session: S }),
         ),
         (
-            "09-confirm",
+            "11-confirm-on-file",
+            confirming(HolderLookup::Found(Box::new((
+                contact.clone(),
+                invoice.clone(),
+            )))),
+        ),
+        ("12-confirm-not-asked", confirming(HolderLookup::NotAsked)),
+        (
+            "13-confirm-submitting",
             Scene::Renewal(RenewalState::CreatingOrder {
                 session: S,
                 certificate: fixtures::certificate(),
-                contact: match &order.details {
-                    OrderDetails::Renewal(d) => d.contact.clone(),
-                    OrderDetails::Application(_) => unreachable!(),
-                },
-                invoice: match &order.details {
-                    OrderDetails::Renewal(d) => d.invoice.clone(),
-                    OrderDetails::Application(_) => unreachable!(),
-                },
+                contact,
+                invoice,
                 ca_online: true,
             }),
         ),
         (
-            "10-payment",
+            "14-payment",
             Scene::Renewal(RenewalState::Paying {
                 session: S,
                 order: Box::new(order.clone()),
@@ -162,33 +197,55 @@ pub fn all() -> Vec<(&'static str, Scene)> {
                 ca_online: true,
             }),
         ),
+        ("15-counter", counter(PrintOutcome::Printed)),
+        ("16-counter-paper-out", counter(PrintOutcome::PaperOut)),
         (
-            "11-installing",
+            "17-installing",
             Scene::Renewal(RenewalState::Installing {
                 session: S,
                 order: Box::new(installing.clone()),
             }),
         ),
         (
-            "12-done",
+            "18-done",
             Scene::Renewal(RenewalState::Done {
                 session: S,
                 order: order.number,
                 valid_until: Some(datetime!(2027-12-10 00:00 UTC)),
-                receipt: Some(kiosk_domain::ports::printer::PrintOutcome::Printed),
+                receipt: Some(PrintOutcome::Printed),
             }),
         ),
         (
-            "13-recovery",
+            "19-done-paper-out",
+            Scene::Renewal(RenewalState::Done {
+                session: S,
+                order: order.number,
+                valid_until: None,
+                receipt: Some(PrintOutcome::PaperOut),
+            }),
+        ),
+        (
+            "20-recovery",
             Scene::Renewal(RenewalState::InstallPending {
                 session: S,
                 order: Box::new(installing),
                 failure: InstallFailure::KeyRemoved,
             }),
         ),
-        ("14-lookup", Scene::Lookup),
-        ("15-help", Scene::Help),
-        ("16-idle-warning", Scene::Idle(choosing)),
+        (
+            "21-lookup",
+            Scene::Lookup(Scan::Idle, Found::Order(Box::new(order.clone()))),
+        ),
+        (
+            "22-lookup-no-match",
+            Scene::Lookup(Scan::Idle, Found::NoMatch),
+        ),
+        (
+            "23-lookup-scan-failed",
+            Scene::Lookup(Scan::Failed(ScanFailure::NothingSeen), Found::Nothing),
+        ),
+        ("24-help", Scene::Help),
+        ("25-idle-warning", Scene::Idle(choosing)),
     ]
 }
 
@@ -198,26 +255,22 @@ pub fn show(ui: &kiosk_ui::KioskUi, scene: &Scene) {
     ui.set_status(&status());
     match scene {
         Scene::Renewal(state) => ui.show_renewal(state, &ctx(), true),
-        Scene::Lookup => {
+        Scene::Lookup(scan, found) => {
             ui.show_screen(Screen::Lookup);
-            ui.window()
-                .global::<kiosk_ui::LookupAdapter>()
-                .set_order_number(fixtures::order_number(1).to_string().into());
-            ui.window()
-                .global::<kiosk_ui::LookupAdapter>()
-                .set_mobile(fixtures::MOBILE.into());
-            ui.show_lookup(&kiosk_domain::flow::lookup::LookupState::Open {
+            let form = ui.window().global::<kiosk_ui::LookupAdapter>();
+            form.set_order_number(fixtures::order_number(1).to_string().into());
+            form.set_mobile(fixtures::MOBILE.into());
+            ui.show_lookup(&LookupState::Open {
                 session: S,
-                scan: kiosk_domain::flow::lookup::Scan::Idle,
-                found: kiosk_domain::flow::lookup::Found::Order(Box::new(fixtures::renewal_order(
-                    1,
-                ))),
+                scan: scan.clone(),
+                found: found.clone(),
             });
         }
         Scene::Help => {
             ui.set_downloads_url("https://ca.example.cn/downloads");
             ui.show_screen(Screen::Help);
         }
+        Scene::Screen(screen) => ui.show_screen(*screen),
         Scene::Idle(state) => {
             ui.show_renewal(state, &ctx(), true);
             ui.show_idle_warning(Some(25));

@@ -57,3 +57,42 @@ impl PinEntry {
         pin
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_single_digits_up_to_the_longest_pin() {
+        let mut entry = PinEntry::default();
+        for d in ["1", "x", "23", "", "٣", "4"] {
+            entry.push(d);
+        }
+        assert_eq!(entry.len(), 2);
+        for _ in 0..40 {
+            entry.push("7");
+        }
+        assert_eq!(entry.len(), *PIN_LEN.end());
+        assert_eq!(
+            format!("{entry:?}"),
+            format!("PinEntry({} digits)", PIN_LEN.end())
+        );
+    }
+
+    #[test]
+    fn a_short_pin_stays_and_a_long_enough_one_is_taken_once() {
+        let mut entry = PinEntry::default();
+        entry.push("1");
+        assert!(entry.take().is_none());
+        assert_eq!(entry.len(), 1, "too short: still there to finish");
+        for d in ["2", "3", "4"] {
+            entry.push(d);
+        }
+        entry.erase();
+        entry.push("9");
+        let pin = entry.take().unwrap();
+        assert_eq!(pin.expose(), b"1239");
+        assert!(entry.is_empty());
+        assert!(entry.take().is_none());
+    }
+}

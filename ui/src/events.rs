@@ -1,0 +1,76 @@
+//! What the customer did, as the composition root receives it.
+#![forbid(unsafe_code)]
+
+use kiosk_domain::flow::application::ApplicationEvent;
+use kiosk_domain::ids::MobileNumber;
+use kiosk_domain::lang::Lang;
+use kiosk_domain::order::renewal::{Contact, InvoiceInfo};
+use kiosk_domain::order_number::OrderNumber;
+use kiosk_domain::ports::key_writer::Pin;
+
+/// What the customer did, for the composition root: kiosk-wide actions,
+/// and each flow's own ([`RenewalInput`], [`LookupInput`],
+/// [`ApplicationInput`]).
+#[derive(Debug)]
+pub enum UiEvent {
+    /// 返回首页 from any screen.
+    GoHome,
+    /// A screen outside the flows was opened (帮助中心, 申请 at the counter):
+    /// the idle timer runs there too.
+    AwayFromHome,
+    /// 呼叫工作人员. The kiosk has no link to staff yet: the composition root
+    /// logs it, and the screen tells the customer to go to the counter.
+    CallStaff,
+    /// The customer answered the idle warning.
+    StillHere,
+    LanguageChanged(Lang),
+    /// 长辈模式 on or off (the runtime lengthens idle times when on).
+    LargeModeChanged(bool),
+    Renewal(RenewalInput),
+    Lookup(LookupInput),
+    Application(ApplicationInput),
+}
+
+/// The renewal's screens.
+#[derive(Debug)]
+pub enum RenewalInput {
+    /// 更新证书 on the home screen.
+    Start,
+    /// 重新检测.
+    Retry,
+    ChooseCertificate(usize),
+    /// OK on the PIN pad: the PIN goes to the token's adapter.
+    Pin(Pin),
+    /// 确认并提交 on 确认信息, with the details shown.
+    ConfirmInfo(Box<(Contact, InvoiceInfo)>),
+    /// 返回修改 on 确认信息.
+    Back,
+    PayAtCounter,
+    /// 重新安装 on 异常恢复.
+    Reinstall,
+    /// 完成 on 完成更新 or the counter slip.
+    Finish,
+}
+
+/// 查询订单's screen.
+#[derive(Debug)]
+pub enum LookupInput {
+    Open,
+    /// 扫描凭条二维码.
+    Scan,
+    /// 查询, with the form checked.
+    Find {
+        number: OrderNumber,
+        mobile: MobileNumber,
+    },
+}
+
+/// The application's screens.
+#[derive(Debug)]
+pub enum ApplicationInput {
+    /// 申请证书及印章 on the home screen.
+    Start,
+    /// A customer's step (the runtime refuses anything a device, the store
+    /// or the CA must say).
+    Step(Box<ApplicationEvent>),
+}

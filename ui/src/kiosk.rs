@@ -1,0 +1,183 @@
+//! [`KioskUi`]: the window and its adapters, as the composition root drives it.
+#![forbid(unsafe_code)]
+
+use crate::events::UiEvent;
+use crate::screens::app::view::{Notice, StatusView};
+use crate::screens::pin::entry::PinEntry;
+use crate::screens::renewal::view::ViewContext;
+use crate::screens::{app, help, lookup, payment, pin, renewal};
+use crate::{AppAdapter, AppWindow, Screen, Theme};
+use kiosk_domain::flow::application::ApplicationState;
+use kiosk_domain::flow::lookup::LookupState;
+use kiosk_domain::flow::renewal::RenewalState;
+use kiosk_domain::lang::Lang;
+use slint::ComponentHandle;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+type Handler = Box<dyn FnMut(UiEvent)>;
+
+/// What the adapters share: the handler, the language, the PIN digits and
+/// the flow states shown (what 确认并提交 confirms; whether the lookup's
+/// camera reading is new).
+#[derive(Default)]
+pub(crate) struct Shared {
+    handler: RefCell<Option<Handler>>,
+    pub(crate) lang: RefCell<Lang>,
+    pub(crate) pin: RefCell<PinEntry>,
+    pub(crate) shown: RefCell<Shown>,
+}
+
+#[derive(Default)]
+pub(crate) struct Shown {
+    pub(crate) renewal: Option<RenewalState>,
+    pub(crate) lookup: Option<LookupState>,
+}
+
+impl Shared {
+    /// Hands an event to the composition root. An event raised while the
+    /// handler runs (it should not happen) is dropped rather than panicking.
+    pub(crate) fn emit(&self, event: UiEvent) {
+        if let Ok(mut handler) = self.handler.try_borrow_mut()
+            && let Some(handler) = handler.as_mut()
+        {
+            handler(event);
+        }
+    }
+
+    pub(crate) fn lang(&self) -> Lang {
+        *self.lang.borrow()
+    }
+}
+
+/// The kiosk's window and its adapters.
+pub struct KioskUi {
+    window: AppWindow,
+    shared: Rc<Shared>,
+}
+
+impl std::fmt::Debug for KioskUi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KioskUi")
+            .field("lang", &self.shared.lang())
+            .finish()
+    }
+}
+
+impl KioskUi {
+    /// Creates the window (not shown yet) with every adapter connected.
+    ///
+    /// # Errors
+    /// When the platform cannot create a window.
+    pub fn new() -> Result<Self, slint::PlatformError> {
+        let window = AppWindow::new()?;
+        let shared = Rc::new(Shared::default());
+        crate::screens::connect(&window, &shared);
+        Ok(Self { window, shared })
+    }
+
+    #[must_use]
+    pub fn window(&self) -> &AppWindow {
+        &self.window
+    }
+
+    /// The one handler of every [`UiEvent`] (replaces an earlier one).
+    pub fn on_event(&self, handler: impl FnMut(UiEvent) + 'static) {
+        *self.shared.handler.borrow_mut() = Some(Box::new(handler));
+    }
+
+    #[must_use]
+    pub fn lang(&self) -> Lang {
+        self.shared.lang()
+    }
+
+    /// Switches the language of everything shown.
+    pub fn set_lang(&self, lang: Lang) {
+        app::set_lang(&self.window, &self.shared, lang);
+    }
+
+    /// 长辈模式 on or off.
+    pub fn set_large_mode(&self, on: bool) {
+        self.window.global::<Theme>().set_large(on);
+    }
+
+    #[must_use]
+    pub fn large_mode(&self) -> bool {
+        self.window.global::<Theme>().get_large()
+    }
+
+    /// Shows the screen of a renewal state; `key_in` says whether the
+    /// customer's key is still in the writer. (`ctx.lang` is not needed: the
+    /// screens speak the window's language.)
+    pub fn show_renewal(&self, state: &RenewalState, ctx: &ViewContext, key_in: bool) {
+        renewal::show(&self.window, &self.shared, state, ctx, key_in);
+    }
+
+    /// Shows the status strip.
+    pub fn set_status(&self, status: &StatusView) {
+        app::show_status(&self.window, status);
+    }
+
+    /// Shows the idle warning with the seconds left, or hides it.
+    pub fn show_idle_warning(&self, seconds_left: Option<u32>) {
+        app::show_idle_warning(&self.window, seconds_left);
+    }
+
+    /// The CA's download page for drivers and controls, shown as a QR code
+    /// in 帮助中心 (empty: the card is hidden).
+    pub fn set_downloads_url(&self, url: &str) {
+        help::set_downloads(&self.window, url);
+    }
+
+    /// Shows a message above the status strip (`None` clears it): something
+    /// the customer must know now, e.g. that their key is still in.
+    pub fn show_notice(&self, notice: Option<Notice>) {
+        app::show_notice(&self.window, notice);
+    }
+
+    /// Shows 查询订单 as its flow stands.
+    pub fn show_lookup(&self, state: &LookupState) {
+        let before = self.shared.shown.borrow_mut().lookup.replace(state.clone());
+        lookup::show(&self.window, state, before.as_ref());
+    }
+
+    /// Shows the application as its flow stands. Its screens are not on the
+    /// kiosk yet: 申请证书及印章 sends customers to the counter (see
+    /// `screens::home`), and an application resumed from the journal shows
+    /// the same, with the way home (which ends it).
+    pub fn show_application(&self, state: &ApplicationState) {
+        if !matches!(state, ApplicationState::Home) {
+            self.show_screen(Screen::ApplyAtCounter);
+        }
+    }
+
+    /// Wipes everything the customer entered or was shown and goes home:
+    /// PIN digits, lookup form and result, staff call, idle warning.
+    pub fn wipe_session(&self) {
+        wipe(&self.window, &self.shared);
+    }
+
+    /// The screen currently shown.
+    #[must_use]
+    pub fn screen(&self) -> Screen {
+        self.window.global::<AppAdapter>().get_screen()
+    }
+
+    /// Moves to a screen that needs no flow state (home, lookup, help).
+    pub fn show_screen(&self, screen: Screen) {
+        self.window.global::<AppAdapter>().set_screen(screen);
+    }
+}
+
+/// Forgets the session: what was typed, shown or asked for; then home.
+pub(crate) fn wipe(window: &AppWindow, shared: &Shared) {
+    pin::clear(window, shared);
+    lookup::clear(window);
+    payment::clear(window);
+    *shared.shown.borrow_mut() = Shown::default();
+    let app = window.global::<AppAdapter>();
+    app.set_staff_called(false);
+    app.set_idle_warning(false);
+    app::show_notice(window, None);
+    app.set_screen(Screen::Home);
+}

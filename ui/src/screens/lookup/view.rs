@@ -1,0 +1,292 @@
+//! 查询订单: the form's problems, the camera's reading, and the order found
+//! (personal data masked).
+#![forbid(unsafe_code)]
+
+use crate::screens::vocabulary::{date, status_label};
+use crate::{LookupDetail, LookupProblem, OrderSummary, ServiceKind};
+use kiosk_domain::flow::lookup::{Found, LookupState, Scan, ScanFailure};
+use kiosk_domain::ids::{MobileNumber, MobileNumberError};
+use kiosk_domain::order::{Order, OrderDetails};
+use kiosk_domain::order_number::{OrderNumber, OrderNumberError};
+
+/// What 查询订单 shows of its flow's state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LookupView {
+    pub scanning: bool,
+    pub searching: bool,
+    /// The order number the camera has just read, to fill the form with
+    /// (once per reading: the customer may still change it).
+    pub fill_number: Option<String>,
+    pub problem: FormProblem,
+    pub result: Option<OrderSummary>,
+}
+
+/// Something the customer must fix or know, with its details.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FormProblem {
+    pub problem: LookupProblem,
+    pub detail: LookupDetail,
+}
+
+impl From<LookupProblem> for FormProblem {
+    fn from(problem: LookupProblem) -> Self {
+        Self {
+            problem,
+            detail: LookupDetail::default(),
+        }
+    }
+}
+
+/// 查询订单 as its flow stands (`None`: closed, the form is cleared);
+/// `before` is what was shown last.
+#[must_use]
+pub fn lookup_view(state: &LookupState, before: Option<&LookupState>) -> Option<LookupView> {
+    let LookupState::Open { scan, found, .. } = state else {
+        return None;
+    };
+    let mut problem = FormProblem::default();
+    let mut fill_number = None;
+    match scan {
+        Scan::Read(number) => {
+            let already = matches!(before, Some(LookupState::Open { scan: Scan::Read(n), .. }) if n == number);
+            if !already {
+                fill_number = Some(number.to_string());
+            }
+        }
+        Scan::Failed(ScanFailure::NoCamera) => problem = LookupProblem::NoCamera.into(),
+        Scan::Failed(ScanFailure::NothingSeen) => problem = LookupProblem::NothingSeen.into(),
+        Scan::Idle | Scan::Scanning => {}
+    }
+    let result = match found {
+        Found::Order(order) => Some(order_summary(order)),
+        Found::NoMatch => {
+            problem = LookupProblem::NoMatch.into();
+            None
+        }
+        Found::Fault => {
+            problem = LookupProblem::Fault.into();
+            None
+        }
+        Found::Nothing | Found::Searching => None,
+    };
+    Some(LookupView {
+        scanning: matches!(scan, Scan::Scanning),
+        searching: matches!(found, Found::Searching),
+        fill_number,
+        problem,
+        result,
+    })
+}
+
+/// What the order lookup shows of an order: masked personal data.
+#[must_use]
+pub fn order_summary(order: &Order) -> OrderSummary {
+    let (service, contact, phone, email) = match &order.details {
+        OrderDetails::Renewal(d) => (
+            ServiceKind::Renewal,
+            d.contact.name.masked(),
+            d.contact.mobile.masked(),
+            d.invoice.email.masked(),
+        ),
+        OrderDetails::Application(a) => (
+            ServiceKind::Application,
+            a.handler.name.masked(),
+            a.handler.mobile.masked(),
+            String::new(),
+        ),
+    };
+    OrderSummary {
+        number: order.number.as_str().into(),
+        service,
+        status: status_label(order),
+        amount: order.amount.to_string().into(),
+        date: date(order.created_at).into(),
+        rejection_reason: order.rejection_reason().unwrap_or_default().into(),
+        contact: contact.into(),
+        phone: phone.into(),
+        email: email.into(),
+    }
+}
+
+/// The lookup form, checked before anything is searched.
+///
+/// # Errors
+/// The first field that does not parse, and why.
+pub fn parse_lookup(
+    number: &str,
+    mobile: &str,
+) -> Result<(OrderNumber, MobileNumber), FormProblem> {
+    let number = number
+        .trim()
+        .to_ascii_uppercase()
+        .parse::<OrderNumber>()
+        .map_err(|e| number_problem(&e))?;
+    let mobile = mobile
+        .trim()
+        .parse::<MobileNumber>()
+        .map_err(|e| mobile_problem(&e))?;
+    Ok((number, mobile))
+}
+
+fn count(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+fn number_problem(e: &OrderNumberError) -> FormProblem {
+    match e {
+        OrderNumberError::Empty => LookupProblem::NumberEmpty.into(),
+        OrderNumberError::Length { len } => FormProblem {
+            problem: LookupProblem::NumberLength,
+            detail: LookupDetail {
+                count: count(*len),
+                ..LookupDetail::default()
+            },
+        },
+        OrderNumberError::BadChar { position, found } => FormProblem {
+            problem: LookupProblem::NumberBadChar,
+            detail: LookupDetail {
+                position: count(*position),
+                found: found.to_string().into(),
+                meant: lookalike(*found)
+                    .map(|c| c.to_string())
+                    .unwrap_or_default()
+                    .into(),
+                ..LookupDetail::default()
+            },
+        },
+        // Making a number fails so; reading one never does.
+        OrderNumberError::Invalid
+        | OrderNumberError::SeqOutOfRange { .. }
+        | OrderNumberError::YearOutOfRange { .. } => LookupProblem::NumberInvalid.into(),
+    }
+}
+
+/// The symbol a customer probably meant by one of the five letters order
+/// numbers leave out (as `kiosk_domain::ids` hints in its own messages,
+/// whose table is private to the domain).
+fn lookalike(found: char) -> Option<char> {
+    match found.to_ascii_uppercase() {
+        'I' => Some('1'),
+        'O' => Some('0'),
+        'S' => Some('5'),
+        'V' => Some('U'),
+        'Z' => Some('2'),
+        _ => None,
+    }
+}
+
+fn mobile_problem(e: &MobileNumberError) -> FormProblem {
+    match e {
+        MobileNumberError::Empty => LookupProblem::MobileEmpty.into(),
+        MobileNumberError::BadChar { .. } => LookupProblem::MobileBadChar.into(),
+        MobileNumberError::Length { len } => FormProblem {
+            problem: LookupProblem::MobileLength,
+            detail: LookupDetail {
+                count: count(*len),
+                ..LookupDetail::default()
+            },
+        },
+        MobileNumberError::NotMobile => LookupProblem::NotMobile.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::StatusLabel;
+    use kiosk_domain::fixtures;
+    use kiosk_domain::flow::SessionId;
+
+    fn open(scan: Scan, found: Found) -> LookupState {
+        LookupState::Open {
+            session: SessionId(1),
+            scan,
+            found,
+        }
+    }
+
+    #[test]
+    fn lookup_masks_personal_data_and_uses_the_status_label() {
+        let order = fixtures::renewal_order(1);
+        let s = order_summary(&order);
+        assert_eq!(s.status, StatusLabel::RenewalAwaitingPayment, "待支付");
+        assert_eq!(s.service, ServiceKind::Renewal);
+        assert_eq!(
+            (s.contact.as_str(), s.phone.as_str()),
+            ("张*", "138****8000")
+        );
+        assert_eq!(s.date, "2026-11-23");
+        let all = format!("{s:?}");
+        assert!(
+            !all.contains(fixtures::MOBILE) && !all.contains("张三") && !all.contains("finance@")
+        );
+        let a = order_summary(&fixtures::application_order(2));
+        assert_eq!(
+            (a.service, a.status, a.email.as_str()),
+            (ServiceKind::Application, StatusLabel::PendingReview, "")
+        );
+        assert!(!format!("{a:?}").contains("李四"));
+    }
+
+    #[test]
+    fn lookup_form_is_checked_before_searching() {
+        let number = fixtures::order_number(1).to_string();
+        assert!(parse_lookup(&number.to_lowercase(), " 13800138000 ").is_ok());
+        assert_eq!(
+            parse_lookup("", "13800138000").unwrap_err().problem,
+            LookupProblem::NumberEmpty
+        );
+        let e = parse_lookup("nonsense", "13800138000").unwrap_err();
+        assert_eq!(
+            (e.problem, e.detail.count),
+            (LookupProblem::NumberLength, 8)
+        );
+        let e = parse_lookup(&number, "123").unwrap_err();
+        assert_eq!(
+            (e.problem, e.detail.count),
+            (LookupProblem::MobileLength, 3)
+        );
+        // A letter order numbers never use, and the symbol probably meant.
+        let typo = format!("{}S{}", &number[..5], &number[6..]);
+        let e = parse_lookup(&typo, "13800138000").unwrap_err();
+        assert_eq!(e.problem, LookupProblem::NumberBadChar);
+        assert_eq!(
+            (
+                e.detail.position,
+                e.detail.found.as_str(),
+                e.detail.meant.as_str()
+            ),
+            (6, "S", "5")
+        );
+    }
+
+    #[test]
+    fn a_reading_fills_the_form_once_and_problems_are_said() {
+        let number = fixtures::order_number(1);
+        let read = open(Scan::Read(number), Found::Nothing);
+        let v = lookup_view(&read, None).unwrap();
+        assert_eq!(v.fill_number, Some(number.to_string()));
+        assert_eq!(lookup_view(&read, Some(&read)).unwrap().fill_number, None);
+        let v = lookup_view(
+            &open(Scan::Failed(ScanFailure::NothingSeen), Found::Nothing),
+            None,
+        )
+        .unwrap();
+        assert_eq!(v.problem.problem, LookupProblem::NothingSeen);
+        let v = lookup_view(&open(Scan::Idle, Found::NoMatch), None).unwrap();
+        assert_eq!(
+            (v.problem.problem, v.result),
+            (LookupProblem::NoMatch, None)
+        );
+        let v = lookup_view(&open(Scan::Scanning, Found::Searching), None).unwrap();
+        assert!(v.scanning && v.searching);
+        let found = open(
+            Scan::Idle,
+            Found::Order(Box::new(fixtures::renewal_order(1))),
+        );
+        let v = lookup_view(&found, None).unwrap();
+        assert_eq!(v.problem, FormProblem::default());
+        assert!(v.result.is_some());
+        assert_eq!(lookup_view(&LookupState::Home, None), None);
+    }
+}
