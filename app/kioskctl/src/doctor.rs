@@ -212,8 +212,8 @@ fn tls_settings(
     let read = |path: &std::path::Path, what: &str| {
         std::fs::read(path).map_err(|e| format!("{what} {}: {e}", path.display()))
     };
-    let roots_pem = read(&roots, "ca.tls_roots")?;
-    let identity_pem = read(&identity, "ca.device_identity")?;
+    let roots_pem = read(roots, "ca.tls_roots")?;
+    let identity_pem = read(identity, "ca.device_identity")?;
     let device = kiosk_x509::certificates_from_pem(&identity_pem)
         .into_iter()
         .next()
