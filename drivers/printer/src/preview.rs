@@ -2,12 +2,13 @@
 //! one pixel per dot, font A cells of 12×24 dots, QR codes module for module.
 //!
 //! Text is drawn with the 8×8 bitmap font of the `font8x8` crate (ASCII and
-//! Latin-1, so `¥` shows). Chinese characters are drawn from a CJK outline
-//! font of the system (Debian `fonts-wqy-microhei`, installed by the
-//! bootstrap, or Noto Sans CJK), read once; the font is not embedded, to keep
-//! megabytes out of the binary. On a machine without either, they are drawn
-//! as outlined boxes of their true width, and the text is still checked
-//! through [`decode`](crate::decode).
+//! Latin-1, so `¥` shows). Chinese characters are drawn from the CJK outline
+//! font the screens use (WenQuanYi Micro Hei, `ui/fonts/`), embedded: its
+//! bytes are read-only pages of the program file, mapped as glyphs are
+//! looked up, never a heap copy (reading the 5 MB file into memory and
+//! keeping it cost every kiosk that kept previews 5 MiB for good). A
+//! character the font lacks is drawn as an outlined box of its true width;
+//! the text is still checked through [`decode`](crate::decode).
 //!
 //! Integer arithmetic, except the one function that rasterises an outline.
 
@@ -19,29 +20,14 @@ use image::{ExtendedColorType, ImageEncoder, codecs::png::PngEncoder};
 use kiosk_domain::ports::printer::Align;
 use std::sync::OnceLock;
 
-/// CJK outline fonts looked for, in order (Debian paths).
-const CJK_FONTS: [&str; 3] = [
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-];
+/// The screens' CJK font (its licence: `ui/fonts/wqy-microhei.COPYRIGHT`).
+static CJK_FONT: &[u8] = include_bytes!("../../../ui/fonts/wqy-microhei.ttc");
 
-/// The first CJK font found, loaded once per process.
-fn cjk_font() -> Option<&'static ab_glyph::FontVec> {
-    static FONT: OnceLock<Option<ab_glyph::FontVec>> = OnceLock::new();
-    FONT.get_or_init(|| {
-        CJK_FONTS.iter().find_map(|path| {
-            let bytes = std::fs::read(path).ok()?;
-            ab_glyph::FontVec::try_from_vec_and_index(bytes, 0).ok()
-        })
-    })
-    .as_ref()
-}
-
-/// Whether previews draw Chinese glyphs (a CJK font was found).
-#[must_use]
-pub fn draws_chinese() -> bool {
-    cjk_font().is_some()
+/// The embedded CJK font, its tables located once per process.
+fn cjk_font() -> Option<&'static ab_glyph::FontRef<'static>> {
+    static FONT: OnceLock<Option<ab_glyph::FontRef<'static>>> = OnceLock::new();
+    FONT.get_or_init(|| ab_glyph::FontRef::try_from_slice_and_index(CJK_FONT, 0).ok())
+        .as_ref()
 }
 
 /// Width and height of a font A cell, in dots.
@@ -233,7 +219,7 @@ fn draw_glyph(pic: &mut Picture, c: char, x: u32, y: u32, w: u32, h: u32, bold: 
 )]
 fn draw_outline(
     pic: &mut Picture,
-    font: &ab_glyph::FontVec,
+    font: &ab_glyph::FontRef<'static>,
     c: char,
     x: u32,
     y: u32,
@@ -336,11 +322,8 @@ mod tests {
     }
 
     #[test]
-    fn chinese_is_drawn_as_glyphs_when_a_cjk_font_is_installed() {
-        if !draws_chinese() {
-            eprintln!("SKIPPED: no CJK font installed (Debian fonts-wqy-microhei)");
-            return;
-        }
+    fn chinese_is_drawn_as_glyphs_from_the_embedded_font() {
+        assert!(cjk_font().is_some(), "the embedded font parses");
         // "数" alone on a line, left-aligned: its cell is 24x24 dots at the margin.
         let decoded = decode(b"\x1b@\x1c&\xca\xfd\n").unwrap();
         let pic = render(&decoded, &PrinterProfile::mm58()).unwrap();

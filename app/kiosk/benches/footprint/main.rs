@@ -1,66 +1,85 @@
-//! The kiosk's footprint beside a Chromium kiosk, in one run on this
-//! machine (BENCHMARKS.md, "Kiosk app: start, memory, frames"):
+//! The kiosk's footprint beside a bare Slint window and a Chromium kiosk,
+//! in one run on this machine (BENCHMARKS.md, "Kiosk app: start, memory,
+//! frames"):
 //!
 //! 1. cold start to first frame of the release `kiosk` under Xvfb, offline
 //!    (data in a temp dir, no CA): its own figure (`--exit-after-first-frame`)
-//!    and, for the kiosk and for `chromium --kiosk` showing
-//!    `chromium-home.html` (the home screen as a static page), the time from
-//!    spawn until a screenshot of the Xvfb screen (`xwd`, Debian `x11-apps`)
-//!    shows the app;
-//! 2. PSS (`/proc/PID/smaps_rollup`, summed over the process tree) of both
-//!    on their home screen, and of a process that has just done a full
-//!    renewal through the kiosk's screens (Slint's testing backend, a
-//!    SoftHSM2 token, the reference CA service in the same process);
+//!    and, for the kiosk, a bare Slint window (`ui/examples/bare_window.rs`) and
+//!    `chromium --kiosk` showing `chromium-home.html` (the home screen as a
+//!    static page), the time from spawn until a screenshot of the Xvfb
+//!    screen (`xwd`, Debian `x11-apps`) shows the app, and PSS
+//!    (`/proc/PID/smaps_rollup`, over the process tree) 1 s later;
+//! 2. the release `kiosk` driven through a whole renewal (`kiosk demo`: the
+//!    reference CA service, a SoftHSM2 key; taps by `xdotool`, the payment
+//!    QR code read from a screenshot and paid through the CA's simulator):
+//!    the kiosk process's PSS on home and after 完成, split by what it is
+//!    (`/proc/PID/smaps`), and how long the customer waits from 确定 on the
+//!    PIN pad to 完成;
 //! 3. full-repaint time of the busiest screens (payment with its QR code,
-//!    certificate list) with the software renderer at 1080x1920.
+//!    certificate list) with the software renderer at 1080x1920 (Slint's
+//!    testing backend in a child process, the kiosk's test harness).
 //!
-//! `cargo build --release -p kiosk && cargo bench -p kiosk --bench footprint`
+//! `cargo build --release -p kiosk -p kiosk-ui -p ca-service --bins --example
+//! bare_window && cargo bench -p kiosk --bench footprint`
 //! (`BENCH_N` runs per start figure, 10 by default; `BENCH_FRAMES` repaints,
-//! 200 by default). Needs Xvfb, xwd (x11-apps), SoftHSM2; Chromium is
-//! optional (skipped with a message when missing).
+//! 200 by default). Needs Xvfb, xwd (x11-apps), xdotool, curl, SoftHSM2;
+//! Chromium is optional (skipped with a message when missing).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::print_stdout,
     clippy::print_stderr,
     clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
     clippy::float_arithmetic,
     reason = "a benchmark: fail loudly, print figures"
 )]
 
-#[path = "../tests/harness/mod.rs"]
+mod drive;
+#[path = "../../tests/harness/mod.rs"]
 mod harness;
+mod memory;
+mod x11;
 
 use kiosk_tests::softhsm::TestToken;
 use kiosk_ui::Screen;
 use slint::ComponentHandle;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use x11::{HEIGHT, WIDTH, Xvfb};
 
-/// Set in the re-executed child that drives the renewal: SoftHSM2's
-/// directory (its `SOFTHSM2_CONF` is set beside it).
+/// Set in the re-executed child that times repaints: SoftHSM2's directory
+/// (its `SOFTHSM2_CONF` is set beside it).
 const CHILD: &str = "KIOSK_FOOTPRINT_CHILD";
-const WIDTH: u32 = 1080;
-const HEIGHT: u32 = 1920;
+/// Colours on a drawn home screen (its texts' antialiasing); the bare
+/// window's one line of text is enough with 3.
+const HOME_COLOURS: usize = 32;
 
 fn main() {
     if let Some(dir) = std::env::var_os(CHILD) {
-        renewal_child(Path::new(&dir));
+        repaint_child(Path::new(&dir));
         return;
     }
     let runs = env_usize("BENCH_N", 10);
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map_or_else(|| manifest.join("../../target"), PathBuf::from);
-    let kiosk = target.join("release/kiosk");
-    assert!(
-        kiosk.exists(),
-        "{} missing: run `cargo build --release -p kiosk` first",
-        kiosk.display()
-    );
+    let built = |path: &str| {
+        let path = target.join(path);
+        assert!(
+            path.exists(),
+            "{} missing: run `cargo build --release -p kiosk -p kiosk-ui -p ca-service \
+             --bins --example bare_window` first",
+            path.display()
+        );
+        path
+    };
+    let kiosk = built("release/kiosk");
+    let bare = built("release/examples/bare_window");
+    let _ = built("release/ca-service");
     println!("machine: {}", machine());
     println!("kiosk binary: {} ({})", kiosk.display(), age(&kiosk));
 
@@ -104,6 +123,7 @@ fn main() {
     }
     let mut kiosk_shot = Vec::new();
     let mut kiosk_pss = Vec::new();
+    let mut kiosk_home = None;
     for i in 0..runs {
         let config = offline_config(tmp.path(), &format!("ext{i}"));
         let mut cmd = Command::new(&kiosk);
@@ -113,12 +133,28 @@ fn main() {
             .env("SLINT_BACKEND", "winit-software")
             .env("KIOSK_LOG", "warn")
             .stderr(Stdio::null());
-        let (ms, pss) = until_shown(&xvfb, &blank, cmd, None);
+        let (ms, pss, split) = until_shown(&xvfb, &blank, cmd, None, HOME_COLOURS);
         kiosk_shot.push(ms);
         kiosk_pss.push(pss);
+        kiosk_home.get_or_insert(split);
     }
 
-    // 4. Chromium, same screen, same way.
+    // The anchor: a bare Slint window, same way.
+    let mut bare_shot = Vec::new();
+    let mut bare_pss = Vec::new();
+    let mut bare_split = None;
+    for _ in 0..runs {
+        let mut cmd = Command::new(&bare);
+        cmd.env("DISPLAY", &xvfb.display)
+            .env("SLINT_BACKEND", "winit-software")
+            .stderr(Stdio::null());
+        let (ms, pss, split) = until_shown(&xvfb, &blank, cmd, None, 3);
+        bare_shot.push(ms);
+        bare_pss.push(pss);
+        bare_split.get_or_insert(split);
+    }
+
+    // Chromium, same screen, same way.
     let chromium = which(&["chromium", "chromium-browser"]);
     let mut chrome_shot = Vec::new();
     let mut chrome_pss = Vec::new();
@@ -149,94 +185,139 @@ fn main() {
                 .env("DISPLAY", &xvfb.display)
                 .stderr(Stdio::null());
                 let marker = profile.display().to_string();
-                let (ms, (pss, procs)) = until_shown(&xvfb, &blank, cmd, Some(&marker));
+                let (ms, (pss, procs), _) =
+                    until_shown(&xvfb, &blank, cmd, Some(&marker), HOME_COLOURS);
                 chrome_shot.push(ms);
                 chrome_pss.push((pss, procs));
                 chrome_procs = chrome_procs.max(procs);
             }
         }
     }
+
+    // 2. The release kiosk through a whole renewal.
+    let drive_dir = target.join("footprint");
+    let _ = std::fs::remove_dir_all(&drive_dir);
+    let renewal = drive::renewal(&kiosk, &xvfb, &drive_dir);
     drop(xvfb);
 
-    // 2 and 3. A full renewal in a child process with its own SoftHSM2 token.
-    let renewal = renewal_in_child();
+    // 3. Repaint times in a child with its own SoftHSM2 token.
+    let frames = repaints_in_child();
 
-    // The table.
+    // The tables.
     println!();
-    println!("| figure | kiosk (Slint, software renderer) | Chromium --kiosk |");
-    println!("|---|---|---|");
     println!(
-        "| first frame, own measure (median / min / max ms, n={runs}) | {} | |",
+        "| figure | kiosk (Slint, software renderer) | bare Slint window | Chromium --kiosk |"
+    );
+    println!("|---|---|---|---|");
+    let or_skipped = |v: &[f64]| {
+        if v.is_empty() {
+            "skipped".to_owned()
+        } else {
+            stats_ms(v)
+        }
+    };
+    println!(
+        "| first frame, own measure (median / min / max ms, n={runs}) | {} | | |",
         stats_ms(&internal)
     );
     println!(
-        "| spawn to screenshot showing home (median / min / max ms) | {} | {} |",
+        "| spawn to screenshot showing the app (median / min / max ms) | {} | {} | {} |",
         stats_ms(&kiosk_shot),
-        if chrome_shot.is_empty() {
-            "skipped".to_owned()
-        } else {
-            stats_ms(&chrome_shot)
-        }
+        stats_ms(&bare_shot),
+        or_skipped(&chrome_shot),
     );
     println!(
-        "| one xwd screenshot + check, the external figures' resolution (median / min / max ms) | {} | |",
+        "| one xwd screenshot + check, the external figures' resolution (median / min / max ms) | {} | | |",
         stats_ms(&captures)
     );
-    let kiosk_mib: Vec<f64> = kiosk_pss.iter().map(|(kb, _)| kib_to_mib(*kb)).collect();
-    let chrome_mib: Vec<f64> = chrome_pss.iter().map(|(kb, _)| kib_to_mib(*kb)).collect();
+    let mib = |v: &[(u64, usize)]| v.iter().map(|(kb, _)| kib_to_mib(*kb)).collect::<Vec<_>>();
+    let chrome_mib = mib(&chrome_pss);
     println!(
-        "| PSS on home, 1 s after shown (median / min / max MiB) | {} ({} process) | {} |",
-        stats_ms(&kiosk_mib),
-        kiosk_pss.iter().map(|(_, n)| *n).max().unwrap_or(0),
+        "| PSS 1 s after shown, offline (median / min / max MiB) | {} | {} | {} |",
+        stats_ms(&mib(&kiosk_pss)),
+        stats_ms(&mib(&bare_pss)),
         if chrome_mib.is_empty() {
             "skipped".to_owned()
         } else {
             format!("{} ({chrome_procs} processes)", stats_ms(&chrome_mib))
         }
     );
-    for (key, label) in [
-        (
-            "pss_before_kiosk_kib",
-            "renewal process: CA service + token, before the kiosk (MiB)",
-        ),
-        (
-            "pss_home_kib",
-            "renewal process: + kiosk on home, testing backend (MiB)",
-        ),
-        (
-            "pss_after_renewal_kib",
-            "renewal process: after a full renewal (MiB)",
-        ),
-    ] {
-        if let Some(kb) = renewal.get(key).and_then(|v| v.parse::<u64>().ok()) {
-            println!("| {label} | {:.1} | |", kib_to_mib(kb));
-        }
-    }
-    if let (Some(home), Some(after)) = (
-        renewal
-            .get("pss_home_kib")
-            .and_then(|v| v.parse::<u64>().ok()),
-        renewal
-            .get("pss_after_renewal_kib")
-            .and_then(|v| v.parse::<u64>().ok()),
-    ) {
-        let grown = kib_to_mib(after.saturating_sub(home));
-        let base = median(&kiosk_mib);
-        println!("| renewal's growth (after renewal - on home) (MiB) | {grown:.1} | |");
-        println!(
-            "| estimate: real kiosk after a full renewal = PSS on home + growth (MiB) | {:.1} | |",
-            base + grown
-        );
-    }
-    if let Some(reached) = renewal.get("reached") {
-        println!("| renewal reached | {reached} | |");
+    println!(
+        "| **PSS on home, online, key inserted (MiB)** | {:.1} ({} threads) | | |",
+        kib_to_mib(renewal.home.pss_kib),
+        renewal.home.threads
+    );
+    println!(
+        "| **PSS after a whole renewal, 1 s after 完成 (MiB)** | {:.1} ({} threads) | | |",
+        kib_to_mib(renewal.after.pss_kib),
+        renewal.after.threads
+    );
+    for (name, ms) in &renewal.timings {
+        println!("| {name} (ms) | {ms:.0} | | |");
     }
     for (screen, _) in FRAME_SCREENS {
-        if let Some(v) = renewal.get(&format!("frames_{screen}")) {
+        if let Some(v) = frames.get(&format!("frames_{screen}")) {
             println!(
-                "| full repaint of {screen} at {WIDTH}x{HEIGHT} (mean / median / p95 ms) | {v} | |"
+                "| full repaint of {screen} at {WIDTH}x{HEIGHT} (mean / median / p95 ms) | {v} | | |"
             );
         }
+    }
+
+    println!();
+    println!(
+        "| PSS by kind (MiB) | bare Slint window | kiosk on home, offline | kiosk on home, online | kiosk after the renewal |"
+    );
+    println!("|---|---|---|---|---|");
+    let columns = [
+        bare_split.unwrap_or_default(),
+        kiosk_home.unwrap_or_default(),
+        renewal.home.breakdown.clone(),
+        renewal.after.breakdown.clone(),
+    ];
+    for kind in memory::KINDS {
+        print!("| {kind} |");
+        for column in &columns {
+            print!(
+                " {:.1} |",
+                kib_to_mib(column.get(kind).copied().unwrap_or(0))
+            );
+        }
+        println!();
+    }
+    print!("| total |");
+    for column in &columns {
+        print!(" {:.1} |", kib_to_mib(column.values().sum()));
+    }
+    println!();
+    println!();
+    println!(
+        "| the program's own file, resident by section (MiB) | kiosk on home, online | kiosk after the renewal |"
+    );
+    println!("|---|---|---|");
+    let mut names: Vec<&String> = renewal.after.file_split.iter().map(|(n, _)| n).collect();
+    for (n, _) in &renewal.home.file_split {
+        if !names.contains(&n) {
+            names.push(n);
+        }
+    }
+    let of = |split: &[(String, u64)], name: &String| {
+        split
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or(0, |(_, kb)| *kb)
+    };
+    for name in names {
+        println!(
+            "| {name} | {:.1} | {:.1} |",
+            kib_to_mib(of(&renewal.home.file_split, name)),
+            kib_to_mib(of(&renewal.after.file_split, name))
+        );
+    }
+    println!();
+    println!("screenshots of the drive: {}", renewal.shots.display());
+    match &renewal.receipt_preview {
+        Some(p) => println!("the printed receipt (preview): {}", p.display()),
+        None => println!("no receipt preview was written"),
     }
 }
 
@@ -324,151 +405,36 @@ fn stats_ms(v: &[f64]) -> String {
     format!("{:.1} / {min:.1} / {max:.1}", median(v))
 }
 
-/// An Xvfb server of our own on a free display, black root.
-struct Xvfb {
-    child: Child,
-    display: String,
-}
-
-impl Xvfb {
-    fn start() -> Self {
-        let n = (90..200)
-            .find(|n| {
-                !Path::new(&format!("/tmp/.X{n}-lock")).exists()
-                    && !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-            })
-            .expect("a free X display");
-        let display = format!(":{n}");
-        let child = Command::new("Xvfb")
-            .args([
-                &display,
-                "-screen",
-                "0",
-                &format!("{WIDTH}x{HEIGHT}x24"),
-                "-nolisten",
-                "tcp",
-                "-br",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb (Debian xvfb)");
-        let socket = format!("/tmp/.X11-unix/X{n}");
-        let start = Instant::now();
-        while !Path::new(&socket).exists() {
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "Xvfb never started"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let x = Self { child, display };
-        // The socket can exist a moment before the server answers.
-        while Command::new("xwd")
-            .args(["-root", "-silent", "-display", &x.display])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .map_or(true, |s| !s.success())
-        {
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "Xvfb never answered"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        x
-    }
-
-    /// The whole screen through `xwd` (Debian `x11-apps`).
-    fn screenshot(&self) -> Shot {
-        let out = Command::new("xwd")
-            .args(["-root", "-silent", "-display", &self.display])
-            .output()
-            .expect("xwd (Debian x11-apps)");
-        assert!(out.status.success(), "xwd failed");
-        Shot::from_xwd(&out.stdout)
-    }
-}
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        // SIGTERM, so that Xvfb removes its lock file and socket.
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let _ = self.child.wait();
-    }
-}
-
-/// Pixels of an XWD dump (32 bits per pixel at depth 24), as raw words.
-struct Shot {
-    pixels: Vec<u32>,
-}
-
-impl Shot {
-    fn from_xwd(bytes: &[u8]) -> Self {
-        let field = |i: usize| {
-            let b = &bytes[i * 4..i * 4 + 4];
-            u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize
-        };
-        let header = field(0);
-        let bits_per_pixel = field(11);
-        assert_eq!(bits_per_pixel, 32, "xwd: expected 32 bits per pixel");
-        let ncolors = field(19);
-        let start = header + ncolors * 12;
-        let pixels = bytes[start..]
-            .chunks_exact(4)
-            .map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]) & 0x00ff_ffff)
-            .collect();
-        Self { pixels }
-    }
-
-    /// Whether an app shows: most of the screen differs from the blank
-    /// root, with enough colours that text was drawn (an unpainted window
-    /// is one flat colour).
-    fn shows_app(&self, blank: &[u32]) -> bool {
-        let changed = self
-            .pixels
-            .iter()
-            .zip(blank)
-            .filter(|(a, b)| a != b)
-            .count();
-        if changed * 2 < self.pixels.len() {
-            return false;
-        }
-        let colours: HashSet<u32> = self.pixels.iter().step_by(7).copied().collect();
-        colours.len() >= 32
-    }
-}
-
 /// Spawns `cmd` in its own process group, takes screenshots until the app
 /// shows, waits 1 s, reads PSS over its processes, then ends the group.
 /// Returns ms from spawn to the end of the first screenshot showing the
-/// app, and (PSS KiB, process count).
+/// app, (PSS KiB, process count), and the PSS split of the first process.
 fn until_shown(
     xvfb: &Xvfb,
     blank: &[u32],
     mut cmd: Command,
     marker: Option<&str>,
-) -> (f64, (u64, usize)) {
+    colours: usize,
+) -> (f64, (u64, usize), memory::Breakdown) {
     let start = Instant::now();
     let mut child = cmd.process_group(0).stdout(Stdio::null()).spawn().unwrap();
     let shown = loop {
         let shot = xvfb.screenshot();
-        if shot.shows_app(blank) {
+        if shot.shows_app(blank, colours) {
             break start.elapsed();
         }
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "the app never showed"
-        );
+        if start.elapsed() > Duration::from_secs(30) {
+            let path = std::env::temp_dir().join("footprint-never-shown.png");
+            shot.save_png(&path);
+            panic!("the app never showed (the screen: {})", path.display());
+        }
         if let Ok(Some(status)) = child.try_wait() {
             panic!("the app exited before it showed: {status}");
         }
     };
     std::thread::sleep(Duration::from_secs(1));
-    let pss = pss_of_tree(child.id(), marker);
+    let pss = memory::pss_of_tree(child.id(), marker);
+    let split = memory::breakdown(child.id());
     // End only the group we started (its leader is our child).
     let _ = Command::new("kill")
         .args(["-TERM", "--", &format!("-{}", child.id())])
@@ -486,70 +452,13 @@ fn until_shown(
     }
     // Let the rest of the group (e.g. Chromium's helpers) go before the next run.
     std::thread::sleep(Duration::from_millis(300));
-    (shown.as_secs_f64() * 1000.0, pss)
-}
-
-/// PSS (KiB) summed over `root` and its descendants, plus any process whose
-/// command line holds `marker` (Chromium helpers that left the tree).
-fn pss_of_tree(root: u32, marker: Option<&str>) -> (u64, usize) {
-    let mut parent = BTreeMap::new();
-    let mut tagged = HashSet::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|s| s.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if let Some(ppid) = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-            .ok()
-            .and_then(|stat| {
-                stat.rsplit_once(')')
-                    .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-                    .and_then(|p| p.parse::<u32>().ok())
-            })
-        {
-            parent.insert(pid, ppid);
-        }
-        if marker.is_some_and(|marker| {
-            std::fs::read(format!("/proc/{pid}/cmdline"))
-                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(marker))
-        }) {
-            tagged.insert(pid);
-        }
-    }
-    let mut ours: HashSet<u32> = HashSet::from([root]);
-    ours.extend(tagged);
-    loop {
-        let before = ours.len();
-        for (pid, ppid) in &parent {
-            if ours.contains(ppid) {
-                ours.insert(*pid);
-            }
-        }
-        if ours.len() == before {
-            break;
-        }
-    }
-    let kb: u64 = ours.iter().filter_map(|pid| pss_kib(*pid)).sum();
-    let count = ours.iter().filter(|pid| pss_kib(**pid).is_some()).count();
-    (kb, count)
-}
-
-fn pss_kib(pid: u32) -> Option<u64> {
-    let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
-    rollup
-        .lines()
-        .find(|l| l.starts_with("Pss:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse().ok())
+    (shown.as_secs_f64() * 1000.0, pss, split)
 }
 
 /// Re-runs this binary with SoftHSM2 pointed at a fresh token (SoftHSM2
 /// reads `SOFTHSM2_CONF` when its module loads) and collects its
 /// `FOOTPRINT key=value` lines.
-fn renewal_in_child() -> BTreeMap<String, String> {
+fn repaints_in_child() -> BTreeMap<String, String> {
     let token = TestToken::blank();
     let out = Command::new(std::env::current_exe().unwrap())
         .env("SOFTHSM2_CONF", &token.conf)
@@ -560,7 +469,7 @@ fn renewal_in_child() -> BTreeMap<String, String> {
     let stdout = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() {
         eprintln!(
-            "renewal child failed ({}):\n{stdout}\n{}",
+            "repaint child failed ({}):\n{stdout}\n{}",
             out.status,
             String::from_utf8_lossy(&out.stderr)
         );
@@ -574,61 +483,25 @@ fn renewal_in_child() -> BTreeMap<String, String> {
 }
 
 /// In the child: the reference CA service and the kiosk on the testing
-/// backend (software renderer) in this process, one full renewal paid by QR.
-fn renewal_child(dir: &Path) {
-    let me = std::process::id();
+/// backend (software renderer) in this process, on the way of a renewal
+/// to its payment screen, timing full repaints of the screens it passes.
+fn repaint_child(dir: &Path) {
     let say = |key: &str, value: &str| println!("FOOTPRINT {key}={value}");
-    let (ca, config) = harness::world(dir, "");
-    say(
-        "pss_before_kiosk_kib",
-        &pss_kib(me).unwrap_or(0).to_string(),
-    );
+    let (_ca, config) = harness::world(dir, "");
     let kiosk = harness::Kiosk::start(&config);
-    kiosk.wait_for(Screen::Home);
-    std::thread::sleep(Duration::from_secs(1));
-    kiosk.port.pump();
-    say("pss_home_kib", &pss_kib(me).unwrap_or(0).to_string());
     let frames = env_usize("BENCH_FRAMES", 200);
-    let renewed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        renew(&ca, &kiosk, frames);
-    }));
-    if renewed.is_err() {
-        say(
-            "reached",
-            "stopped early (see the panic above), PSS where it stopped",
-        );
-    }
-    std::thread::sleep(Duration::from_secs(1));
-    kiosk.port.pump();
-    say(
-        "pss_after_renewal_kib",
-        &pss_kib(me).unwrap_or(0).to_string(),
-    );
-}
-
-fn renew(ca: &harness::Ca, kiosk: &harness::Kiosk, frames: usize) {
-    let say = |key: &str, value: &str| println!("FOOTPRINT {key}={value}");
+    kiosk.wait_for(Screen::Home);
     kiosk.touch("更新证书");
     kiosk.wait_for(Screen::Certificates);
-    say("reached", "certificates");
-    say("frames_certificates", &repaints(kiosk, frames));
-    // The rest of `up_to_payment`, step by step so that a renewal that
-    // stops early still reports how far it came.
+    say("frames_certificates", &repaints(&kiosk, frames));
     kiosk.touch("更新此证书");
     kiosk.wait_for(Screen::Pin);
-    say("reached", "pin");
     kiosk.type_pin(kiosk_tests::softhsm::PIN);
     kiosk.wait_for(Screen::Confirm);
-    say("reached", "confirm");
     kiosk.touch("确认并提交");
     kiosk.wait_for(Screen::Payment);
-    let page = kiosk.read_qr();
-    say("reached", "payment");
-    say("frames_payment", &repaints(kiosk, frames));
-    ca.pay(&page);
-    kiosk.wait_for(Screen::Done);
-    kiosk.wait_text("请取走您的USB Key");
-    say("reached", "done (full renewal)");
+    let _ = kiosk.read_qr();
+    say("frames_payment", &repaints(&kiosk, frames));
 }
 
 /// `n` full repaints of the current screen into a fresh buffer (the

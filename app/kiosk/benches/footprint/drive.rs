@@ -1,0 +1,356 @@
+//! The release `kiosk` driven through a whole renewal under Xvfb, as a
+//! customer would: `kiosk demo` (the reference CA service, a SoftHSM2 key,
+//! the file printer) on the bench's X server; taps (`xdotool`) on buttons
+//! found on screenshots by their colour; the payment QR code read from a
+//! screenshot and paid through the CA's simulator. The kiosk's log names
+//! each screen it shows (never what is on it), which tells the driver when
+//! to look.
+
+use crate::memory::{self, Breakdown};
+use crate::x11::{Area, Shot, Xvfb};
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The theme's colours (ui/ui/theme.slint, normal mode).
+const PRIMARY: u32 = 0x0a_4f_9c;
+const SECONDARY: u32 = 0xdd_e8_f5;
+/// Below the header and the step bar: where a screen's own buttons are.
+const CONTENT_TOP: u32 = 200;
+const PIN: &str = "123456";
+
+/// What the drive measured.
+pub struct Renewal {
+    /// The kiosk process (not the demo's CA service) on home, 1 s after
+    /// the CA link came up.
+    pub home: Sample,
+    /// The same after 完成, 1 s after the done screen showed.
+    pub after: Sample,
+    /// Wall-clock figures (ms): name and value, in the order they happened.
+    pub timings: Vec<(&'static str, f64)>,
+    /// Screenshots of each screen on the way, and the printed receipt.
+    pub shots: PathBuf,
+    pub receipt_preview: Option<PathBuf>,
+}
+
+pub struct Sample {
+    pub pss_kib: u64,
+    pub threads: usize,
+    pub breakdown: Breakdown,
+    /// Resident KiB of the program's own file, by ELF section.
+    pub file_split: Vec<(String, u64)>,
+}
+
+impl Sample {
+    fn of(pid: u32) -> Self {
+        let font = include_bytes!("../../../../ui/fonts/wqy-microhei.ttc");
+        Self {
+            pss_kib: memory::pss_kib(pid).unwrap_or(0),
+            threads: memory::threads(pid),
+            breakdown: memory::breakdown(pid),
+            file_split: memory::program_file_split(
+                pid,
+                &[("the embedded CJK font", &font[..64], font.len())],
+            ),
+        }
+    }
+}
+
+/// The kiosk's log (stderr of `kiosk demo`), read as it comes.
+struct Log {
+    lines: Arc<Mutex<Vec<(Instant, String)>>>,
+}
+
+impl Log {
+    fn follow(stderr: impl std::io::Read + Send + 'static) -> Self {
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&lines);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push((Instant::now(), line));
+            }
+        });
+        Self { lines }
+    }
+
+    /// Waits for a line holding every one of `words`, after line `from`;
+    /// its index and when it was read.
+    fn wait(&self, from: usize, words: &[&str]) -> (usize, Instant) {
+        let start = Instant::now();
+        loop {
+            {
+                let lines = self.lines.lock().unwrap();
+                if let Some((i, (at, _))) = lines
+                    .iter()
+                    .enumerate()
+                    .skip(from)
+                    .find(|(_, (_, l))| words.iter().all(|w| l.contains(w)))
+                {
+                    return (i + 1, *at);
+                }
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "the kiosk never logged {words:?}; its log:\n{}",
+                self.tail()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn tail(&self) -> String {
+        let lines = self.lines.lock().unwrap();
+        let start = lines.len().saturating_sub(30);
+        lines[start..]
+            .iter()
+            .map(|(_, l)| l.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// `kiosk demo` in its own process group, ended with it.
+struct Demo {
+    child: Child,
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+        std::thread::sleep(Duration::from_millis(500));
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.child.wait();
+    }
+}
+
+/// One whole renewal of the demo key by the release binary `kiosk`.
+pub fn renewal(kiosk: &Path, xvfb: &Xvfb, dir: &Path) -> Renewal {
+    let shots = dir.join("screens");
+    std::fs::create_dir_all(&shots).unwrap();
+    let mut child = Command::new(kiosk)
+        .args(["demo", "--fresh", "--dir"])
+        .arg(dir.join("demo"))
+        .env("DISPLAY", &xvfb.display)
+        .env("SLINT_BACKEND", "winit-software")
+        .env("KIOSK_LOG", "info")
+        .process_group(0)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let log = Log::follow(child.stderr.take().unwrap());
+    let demo = Demo { child };
+    let (at, _) = log.wait(0, &["first frame drawn"]);
+    let pid = *memory::children(demo.child.id(), |args| {
+        args.get(1).is_some_and(|a| a == "--config")
+    })
+    .first()
+    .expect("the kiosk process under `kiosk demo`");
+    let (at, _) = log.wait(at, &["CA link", "online=Some(true)"]);
+    std::thread::sleep(Duration::from_secs(1));
+    let home = Sample::of(pid);
+    keep_smaps(pid, &dir.join("kiosk-home.smaps"));
+    let mut timings = Vec::new();
+    let save = |shot: &Shot, name: &str| shot.save_png(&shots.join(format!("{name}.png")));
+
+    // 更新证书: the one large primary tile on home.
+    let shot = xvfb.screenshot();
+    save(&shot, "1-home");
+    xvfb.tap(largest(&shot, PRIMARY, "the 更新证书 tile").centre());
+    let (at, _) = log.wait(at, &["screen=Certificates"]);
+    let shot = settled(xvfb);
+    save(&shot, "2-certificates");
+    xvfb.tap(largest(&shot, PRIMARY, "更新此证书").centre());
+    let (mut at, _) = log.wait(at, &["screen=Pin"]);
+
+    // The PIN pad: found again before every digit (a pad may move).
+    for digit in PIN.chars() {
+        let shot = settled(xvfb);
+        let key = pin_key(&shot, digit);
+        xvfb.tap(key.centre());
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    let shot = settled(xvfb);
+    save(&shot, "3-pin");
+    let ok = largest(&shot, PRIMARY, "确定 on the PIN pad");
+    let tapped = Instant::now();
+    xvfb.tap(ok.centre());
+    let (next, confirm_at) = log.wait(at, &["screen=Confirm"]);
+    at = next;
+    timings.push((
+        "确定 on the PIN pad → 确认信息 shown",
+        ms(confirm_at - tapped),
+    ));
+
+    // 确认并提交, once the details on file are shown (disabled before).
+    let submit = wait_for(xvfb, "确认并提交 enabled", |shot| {
+        shot.areas(PRIMARY, 2000)
+            .into_iter()
+            .filter(|a| a.top > CONTENT_TOP && a.width > 500)
+            .max_by_key(|a| a.pixels)
+    });
+    timings.push((
+        "确认信息 shown → 确认并提交 enabled",
+        ms(confirm_at.elapsed()),
+    ));
+    let shot = xvfb.screenshot();
+    save(&shot, "4-confirm");
+    let tapped = Instant::now();
+    xvfb.tap(submit.centre());
+    let (at, _) = log.wait(at, &["screen=Payment"]);
+    let page = wait_for(xvfb, "the payment QR code", |shot| {
+        kiosk_camera::qr::decode_qr(
+            &kiosk_domain::ports::camera::Frame::new(shot.width, shot.height, shot.rgb()).unwrap(),
+        )
+        .into_iter()
+        .next()
+    });
+    timings.push((
+        "确认并提交 → payment QR code readable",
+        ms(tapped.elapsed()),
+    ));
+    save(&xvfb.screenshot(), "5-payment");
+
+    let paid = Instant::now();
+    pay(&page);
+    let (at, done_at) = log.wait(at, &["screen=Done"]);
+    timings.push((
+        "paid at the CA → 完成 shown (key pair, issuance, install)",
+        ms(done_at - paid),
+    ));
+    let sum: f64 = timings
+        .iter()
+        .filter(|(name, _)| !name.contains("enabled"))
+        .map(|(_, v)| v)
+        .sum();
+    timings.push((
+        "the kiosk's own waits, 确定 to 完成 (sum of the above)",
+        sum,
+    ));
+    let _ = at;
+    std::thread::sleep(Duration::from_secs(1));
+    save(&xvfb.screenshot(), "6-done");
+    let after = Sample::of(pid);
+    keep_smaps(pid, &dir.join("kiosk-after.smaps"));
+    let receipt_preview = newest_png(&dir.join("demo/receipts"));
+    drop(demo);
+    Renewal {
+        home,
+        after,
+        timings,
+        shots,
+        receipt_preview,
+    }
+}
+
+/// The kiosk's mappings, kept beside the screenshots for a closer look.
+fn keep_smaps(pid: u32, path: &Path) {
+    if let Ok(smaps) = std::fs::read(format!("/proc/{pid}/smaps")) {
+        let _ = std::fs::write(path, smaps);
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// A screenshot once two in a row are the same (animations done).
+fn settled(xvfb: &Xvfb) -> Shot {
+    let mut last = xvfb.screenshot();
+    loop {
+        std::thread::sleep(Duration::from_millis(50));
+        let shot = xvfb.screenshot();
+        if shot.pixels == last.pixels {
+            return shot;
+        }
+        last = shot;
+    }
+}
+
+/// Screenshots until `find` finds what it looks for (30 s at most).
+fn wait_for<T>(xvfb: &Xvfb, what: &str, find: impl Fn(&Shot) -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(found) = find(&xvfb.screenshot()) {
+            return found;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{what}: not on the screen"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The largest area of `colour` below the step bar.
+fn largest(shot: &Shot, colour: u32, what: &str) -> Area {
+    shot.areas(colour, 2000)
+        .into_iter()
+        .filter(|a| a.top > CONTENT_TOP)
+        .max_by_key(|a| a.pixels)
+        .unwrap_or_else(|| panic!("{what}: not on the screen"))
+}
+
+/// The key for `digit` on the PIN pad: the pad's keys are squares of the
+/// secondary colour in rows of three (1-2-3, 4-5-6, 7-8-9, then 0 in the
+/// middle of the last row).
+fn pin_key(shot: &Shot, digit: char) -> Area {
+    let mut keys: Vec<Area> = shot
+        .areas(SECONDARY, 2000)
+        .into_iter()
+        .filter(|a| {
+            a.top > CONTENT_TOP
+                && (80..400).contains(&a.width)
+                && a.width.abs_diff(a.height) < a.width / 5
+        })
+        .collect();
+    keys.sort_by_key(|a| (a.top / 40, a.left));
+    let mut rows: Vec<Vec<Area>> = Vec::new();
+    for key in keys {
+        match rows.last_mut() {
+            Some(row) if row[0].top.abs_diff(key.top) < 40 => row.push(key),
+            _ => rows.push(vec![key]),
+        }
+    }
+    assert!(rows.len() >= 4, "no PIN pad on the screen: {rows:?}");
+    let n = digit.to_digit(10).unwrap() as usize;
+    if n == 0 {
+        // The middle column, in the last row.
+        let middle = rows[0][1].centre().0;
+        *rows[3]
+            .iter()
+            .min_by_key(|a| a.centre().0.abs_diff(middle))
+            .unwrap()
+    } else {
+        rows[(n - 1) / 3][(n - 1) % 3]
+    }
+}
+
+/// Pays the order whose payment page `page` is, as a phone would: the page,
+/// then its button (a POST to the same address).
+fn pay(page: &str) {
+    for args in [vec!["-fsS", page], vec!["-fsS", "-X", "POST", page]] {
+        let out = Command::new("curl")
+            .args(&args)
+            .output()
+            .expect("curl (Debian curl)");
+        assert!(
+            out.status.success(),
+            "paying through the CA's simulator: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+fn newest_png(dir: &Path) -> Option<PathBuf> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "png"))
+        .max_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+}
