@@ -27,7 +27,8 @@ APT_PACKAGES=(
     libudev-dev
     libusb-1.0-0-dev
     socat
-    # A small CJK font (1.6 MB) for Chinese glyphs in receipt previews.
+    # The screens' CJK font as a system font, for the Chromium page the
+    # footprint benchmark compares with (the kiosk embeds its own copy).
     fonts-wqy-microhei
     # The camera: nokhwa's V4L2 bindings are generated with bindgen (libclang).
     libclang-dev
@@ -43,8 +44,10 @@ APT_PACKAGES=(
     libwayland-client0
     xvfb
     xauth
-    # xwd: the footprint benchmark's screenshots of the Xvfb screen.
+    # xwd and xdotool: the footprint benchmark's screenshots of the Xvfb
+    # screen and its taps on the kiosk's window.
     x11-apps
+    xdotool
     # The reference CA's back-office page is tested in headless Chromium.
     chromium
     # Exactly-once proofs: fsync failures injected by libfiu, a kiosk 45

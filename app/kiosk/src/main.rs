@@ -19,6 +19,7 @@ use kiosk_config::Config;
 use kiosk_domain::lang::Lang;
 use kiosk_ui::KioskUi;
 use slint::ComponentHandle;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::mpsc;
@@ -67,6 +68,8 @@ fn main() -> Result<()> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        // Colours on a terminal only: not into journald or a file.
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let cli = Cli::parse();
     match cli.command {

@@ -107,6 +107,18 @@ impl UiPort {
     }
 
     fn apply(&self, update: UiUpdate) {
+        let before = self.ui.screen();
+        self.show(update);
+        let after = self.ui.screen();
+        if after != before {
+            // A screen's name, never what it shows: technicians follow a
+            // customer's way in the log, and the footprint bench drives the
+            // release binary by it.
+            tracing::info!(screen = ?after, "screen");
+        }
+    }
+
+    fn show(&self, update: UiUpdate) {
         let ui = &self.ui;
         match update {
             UiUpdate::Renewal { state, ctx, key_in } => {

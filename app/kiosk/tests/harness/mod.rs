@@ -243,11 +243,26 @@ impl Kiosk {
         }
     }
 
+    /// Taps the element labelled `label` once it is on screen and enabled
+    /// (a button waiting for the CA's answer is shown disabled; a tap on it
+    /// would do nothing, as for a customer). Fails after 30 s.
     pub fn touch(&self, label: &str) {
-        let element = ElementHandle::find_by_accessible_label(self.ui.window(), label)
-            .next()
-            .unwrap_or_else(|| panic!("no element labelled {label:?} on {:?}", self.ui.screen()));
-        element.invoke_accessible_default_action();
+        let start = Instant::now();
+        loop {
+            let element = ElementHandle::find_by_accessible_label(self.ui.window(), label)
+                .find(|e| e.accessible_enabled() != Some(false));
+            if let Some(element) = element {
+                element.invoke_accessible_default_action();
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "no enabled element labelled {label:?} on {:?}",
+                self.ui.screen()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+            self.port.pump();
+        }
     }
 
     /// Whether any element on screen says `text` (texts are their own
