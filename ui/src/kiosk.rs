@@ -173,6 +173,7 @@ impl KioskUi {
 pub(crate) fn wipe(window: &AppWindow, shared: &Shared) {
     pin::clear(window, shared);
     lookup::clear(window);
+    crate::keyboard::clear(window);
     payment::clear(window);
     *shared.shown.borrow_mut() = Shown::default();
     let app = window.global::<AppAdapter>();

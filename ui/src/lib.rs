@@ -41,6 +41,7 @@ mod generated {
 pub use generated::*;
 
 mod events;
+pub mod keyboard;
 mod kiosk;
 mod screens;
 

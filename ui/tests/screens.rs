@@ -668,3 +668,59 @@ fn every_text_and_button_is_in_view_on_every_screen() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// The field labelled `label` (its text input, not the caption above it).
+fn field(ui: &KioskUi, label: &str) -> ElementHandle {
+    ElementHandle::find_by_accessible_label(ui.window(), label)
+        .find(|e| e.accessible_role() == Some(i_slint_backend_testing::AccessibleRole::TextInput))
+        .unwrap_or_else(|| panic!("no field labelled {label:?}"))
+}
+
+fn tap(ui: &KioskUi, label: &str) {
+    find(ui, label).mock_single_click(slint::platform::PointerEventButton::Left);
+}
+
+#[test]
+fn lookup_fields_are_typed_on_the_keyboard_that_fits_them_and_keys_stay_put() {
+    let (ui, _events) = setup();
+    ui.show_screen(kiosk_ui::Screen::Lookup);
+    assert!(
+        ElementHandle::find_by_accessible_label(ui.window(), "键盘")
+            .next()
+            .is_none(),
+        "no keyboard before a field is touched"
+    );
+    field(&ui, "订单号码").mock_single_click(slint::platform::PointerEventButton::Left);
+    // The order number takes upper-case letters and digits.
+    let before = find(&ui, "T").absolute_position();
+    for key in ["T", "Y", "A", "2", "0", "2", "6"] {
+        tap(&ui, key);
+        assert_eq!(
+            find(&ui, "T").absolute_position(),
+            before,
+            "keys moved after {key}"
+        );
+    }
+    let lookup = ui.window().global::<kiosk_ui::LookupAdapter>();
+    assert_eq!(lookup.get_order_number(), "TYA2026");
+    // The mobile gets the digit pad: no letters on it.
+    field(&ui, "手机号码").mock_single_click(slint::platform::PointerEventButton::Left);
+    assert!(
+        ElementHandle::find_by_accessible_label(ui.window(), "T")
+            .next()
+            .is_none(),
+        "a mobile is typed on digits only"
+    );
+    for key in ["1", "3", "8", "删除", "9"] {
+        tap(&ui, key);
+    }
+    assert_eq!(lookup.get_mobile(), "139");
+    assert_eq!(lookup.get_order_number(), "TYA2026", "the other field kept");
+    tap(&ui, "完成");
+    assert!(
+        ElementHandle::find_by_accessible_label(ui.window(), "键盘")
+            .next()
+            .is_none(),
+        "完成 closes the keyboard"
+    );
+}

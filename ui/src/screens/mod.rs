@@ -38,4 +38,5 @@ pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
     recovery::connect(window, shared);
     done::connect(window, shared);
     lookup::connect(window, shared);
+    crate::keyboard::connect(window);
 }
