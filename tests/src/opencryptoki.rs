@@ -26,7 +26,7 @@
     reason = "test fixture: when the token cannot be made, the test cannot run, and says why"
 )]
 
-use crate::softhsm::{self, CA_NAME, UNIT_NAME, USCC, path};
+use crate::softhsm::{self, CA_NAME, UNIT_NAME, USCC, path, write};
 use kiosk_x509::test_ca::{CustomerSubject, TestCa};
 use kiosk_x509::{KeyAlgorithm, RemoteSigner, SignerError};
 use std::fs::File;
@@ -111,6 +111,70 @@ impl RemoteSigner for PublicOnly {
     fn sign_digest(&self, _: &[u8; 32]) -> Result<Vec<u8>, SignerError> {
         Err(SignerError::Unsupported("public key only".to_owned()))
     }
+}
+
+/// Makes the customer's key on a token with `pkcs11-tool` (`p11`, logged
+/// in: `CKA_ID` 01, label `old-key`) and writes a certificate for it
+/// (`old-cert`) from a fresh test CA that expires in `days_left` days. The
+/// CA's key and root (`ca.key`, `ca.der`) and the certificate (`old.der`) go
+/// into `dir`. The one recipe for both test tokens.
+///
+/// # Panics
+/// When a tool or the CA fails.
+pub(crate) fn put_customer_key(
+    p11: impl Fn(&[&str]) -> String,
+    dir: &Path,
+    key: CustomerKey,
+    days_left: i64,
+) {
+    p11(&[
+        "--keypairgen",
+        "--key-type",
+        key.key_type(),
+        "--id",
+        "01",
+        "--label",
+        "old-key",
+    ]);
+    let public = dir.join("old-pub.der");
+    p11(&[
+        "--read-object",
+        "--type",
+        "pubkey",
+        "--id",
+        "01",
+        "-o",
+        path(&public),
+    ]);
+    let ca = TestCa::new(CA_NAME).expect("test CA");
+    let (ca_key, root) = ca.export().expect("export CA");
+    write(&dir.join("ca.key"), &ca_key);
+    write(&dir.join("ca.der"), &root);
+    let old = ca
+        .issue_for_subject(
+            &CustomerSubject {
+                unit_name: UNIT_NAME.to_owned(),
+                uscc: USCC.to_owned(),
+            },
+            &PublicOnly {
+                algorithm: key.algorithm(),
+                spki_der: std::fs::read(&public).expect("public key"),
+            },
+            days_left,
+        )
+        .expect("customer certificate");
+    let old_path = dir.join("old.der");
+    write(&old_path, &old);
+    p11(&[
+        "--write-object",
+        path(&old_path),
+        "--type",
+        "cert",
+        "--id",
+        "01",
+        "--label",
+        "old-cert",
+    ]);
 }
 
 /// What a test needs of any test token, whichever PKCS#11 implementation
@@ -301,7 +365,7 @@ impl TestToken {
     #[must_use]
     pub fn with_certificate(days_left: i64) -> Self {
         let token = Self::blank();
-        token.put_customer_key(days_left);
+        put_customer_key(|args| token.p11(args), &token.dir, token.key, days_left);
         token
     }
 
@@ -375,57 +439,6 @@ impl TestToken {
             "--change-pin",
             "--new-pin",
             PIN,
-        ]);
-    }
-
-    fn put_customer_key(&self, days_left: i64) {
-        self.p11(&[
-            "--keypairgen",
-            "--key-type",
-            self.key.key_type(),
-            "--id",
-            "01",
-            "--label",
-            "old-key",
-        ]);
-        let public = self.dir.join("old-pub.der");
-        self.p11(&[
-            "--read-object",
-            "--type",
-            "pubkey",
-            "--id",
-            "01",
-            "-o",
-            path(&public),
-        ]);
-        let ca = TestCa::new(CA_NAME).expect("test CA");
-        let (key, root) = ca.export().expect("export CA");
-        write(&self.dir.join("ca.key"), &key);
-        write(&self.dir.join("ca.der"), &root);
-        let old = ca
-            .issue_for_subject(
-                &CustomerSubject {
-                    unit_name: UNIT_NAME.to_owned(),
-                    uscc: USCC.to_owned(),
-                },
-                &PublicOnly {
-                    algorithm: self.key.algorithm(),
-                    spki_der: std::fs::read(&public).expect("public key"),
-                },
-                days_left,
-            )
-            .expect("customer certificate");
-        let old_path = self.dir.join("old.der");
-        write(&old_path, &old);
-        self.p11(&[
-            "--write-object",
-            path(&old_path),
-            "--type",
-            "cert",
-            "--id",
-            "01",
-            "--label",
-            "old-cert",
         ]);
     }
 
@@ -655,8 +668,4 @@ fn run(program: &str, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn write(path: &Path, bytes: &[u8]) {
-    std::fs::write(path, bytes).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
 }

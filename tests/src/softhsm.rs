@@ -8,8 +8,7 @@
     reason = "test fixture: when the token cannot be made, the test cannot run, and says why"
 )]
 
-use crate::opencryptoki::{CustomerKey, PublicOnly};
-use kiosk_x509::test_ca::{CustomerSubject, TestCa};
+use crate::opencryptoki::{CustomerKey, put_customer_key};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -55,54 +54,7 @@ impl TestToken {
     pub fn with_key_certificate(key: CustomerKey, days_left: i64) -> Self {
         let mut token = Self::blank();
         token.key = key;
-        token.p11(&[
-            "--keypairgen",
-            "--key-type",
-            key.key_type(),
-            "--id",
-            "01",
-            "--label",
-            "old-key",
-        ]);
-        let public = token.dir.join("old-pub.der");
-        token.p11(&[
-            "--read-object",
-            "--type",
-            "pubkey",
-            "--id",
-            "01",
-            "-o",
-            path(&public),
-        ]);
-        let ca = TestCa::new(CA_NAME).expect("test CA");
-        let (ca_key, root) = ca.export().expect("export CA");
-        write(&token.dir.join("ca.key"), &ca_key);
-        write(&token.dir.join("ca.der"), &root);
-        let old = ca
-            .issue_for_subject(
-                &CustomerSubject {
-                    unit_name: UNIT_NAME.to_owned(),
-                    uscc: USCC.to_owned(),
-                },
-                &PublicOnly {
-                    algorithm: key.algorithm(),
-                    spki_der: std::fs::read(&public).expect("public key"),
-                },
-                days_left,
-            )
-            .expect("customer certificate");
-        let old_path = token.dir.join("old.der");
-        write(&old_path, &old);
-        token.p11(&[
-            "--write-object",
-            path(&old_path),
-            "--type",
-            "cert",
-            "--id",
-            "01",
-            "--label",
-            "old-cert",
-        ]);
+        put_customer_key(|args| token.p11(args), &token.dir, key, days_left);
         token
     }
 
@@ -232,6 +184,6 @@ pub fn path(p: &Path) -> &str {
     p.to_str().expect("UTF-8 path")
 }
 
-fn write(path: &Path, bytes: &[u8]) {
+pub(crate) fn write(path: &Path, bytes: &[u8]) {
     std::fs::write(path, bytes).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
 }
