@@ -19,7 +19,7 @@ mod opencryptoki;
 #[allow(dead_code, reason = "the fixture serves other tests too")]
 mod softhsm;
 
-use common::openssl;
+use common::{spki_text, verify_with_openssl};
 use kiosk_domain::fixtures::order_number;
 use kiosk_domain::flow::renewal::PinOutcome;
 use kiosk_domain::ports::key_writer::{
@@ -91,46 +91,6 @@ fn with_ock(name: &str, body: impl FnOnce(&Ock)) {
 
 fn pin(s: &str) -> Pin {
     Pin::new(s).unwrap()
-}
-
-fn verify_rsa_with_openssl(spki: &[u8], digest: &[u8; 32], sig: &[u8]) {
-    let dir = tempfile::tempdir().unwrap();
-    let p = |n: &str| dir.path().join(n).to_str().unwrap().to_owned();
-    std::fs::write(p("spki.der"), spki).unwrap();
-    std::fs::write(p("digest"), digest).unwrap();
-    std::fs::write(p("sig"), sig).unwrap();
-    let out = openssl(&[
-        "pkeyutl",
-        "-verify",
-        "-pubin",
-        "-keyform",
-        "DER",
-        "-inkey",
-        &p("spki.der"),
-        "-in",
-        &p("digest"),
-        "-sigfile",
-        &p("sig"),
-        "-pkeyopt",
-        "digest:sha256",
-    ]);
-    assert!(out.contains("Verified Successfully"), "{out}");
-}
-
-fn spki_text(spki: &[u8]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("spki.der");
-    std::fs::write(&file, spki).unwrap();
-    openssl(&[
-        "pkey",
-        "-pubin",
-        "-inform",
-        "DER",
-        "-in",
-        file.to_str().unwrap(),
-        "-noout",
-        "-text",
-    ])
 }
 
 #[test]
@@ -297,7 +257,7 @@ fn rsa_keys_are_made_sign_and_get_their_certificate() {
         let digest: [u8; 32] = Sha256::digest(b"to be signed").into();
         let sig = w.sign_digest(&key, &public.key_id, &digest).unwrap();
         assert_eq!(sig.len(), 256);
-        verify_rsa_with_openssl(&public.spki_der, &digest, &sig);
+        verify_with_openssl(&public.spki_der, &digest, &sig, true);
 
         // The request, the CA's certificate, written and read back, the old
         // one retired.

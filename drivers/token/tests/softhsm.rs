@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{USER_PIN, WRONG_PIN, openssl, with_token};
+use common::{USER_PIN, WRONG_PIN, openssl, spki_text, verify_with_openssl, with_token};
 use kiosk_domain::fixtures::order_number;
 use kiosk_domain::flow::renewal::PinOutcome;
 use kiosk_domain::ports::key_writer::{
@@ -78,35 +78,6 @@ fn wrong_pin_then_right_pin() {
         w.logout(&key).unwrap();
         w.logout(&key).unwrap();
     });
-}
-
-fn verify_with_openssl(spki: &[u8], digest: &[u8; 32], sig: &[u8], rsa: bool) {
-    let dir = tempfile::tempdir().unwrap();
-    let p = |n: &str| dir.path().join(n).to_str().unwrap().to_owned();
-    std::fs::write(p("spki.der"), spki).unwrap();
-    std::fs::write(p("digest"), digest).unwrap();
-    std::fs::write(p("sig"), sig).unwrap();
-    let mut args = vec![
-        "pkeyutl",
-        "-verify",
-        "-pubin",
-        "-keyform",
-        "DER",
-        "-inkey",
-        &p("spki.der"),
-        "-in",
-        &p("digest"),
-        "-sigfile",
-        &p("sig"),
-    ]
-    .into_iter()
-    .map(str::to_owned)
-    .collect::<Vec<_>>();
-    if rsa {
-        args.extend(["-pkeyopt".to_owned(), "digest:sha256".to_owned()]);
-    }
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    assert!(openssl(&args).contains("Verified Successfully"));
 }
 
 #[test]
@@ -442,7 +413,7 @@ fn new_key_pair_is_like_the_old_one() {
             // The whole request works with it (proof by the old key).
             let request = renew::request(&mut w, &key, &tag, &old).unwrap();
             kiosk_x509::verify_proof(&request.csr_der, &request.proof).unwrap();
-            let text = openssl_spki_text(&new.spki_der);
+            let text = spki_text(&new.spki_der);
             match old_alg {
                 KeyAlgorithm::EcP256 => assert!(text.contains("prime256v1"), "{text}"),
                 _ => assert!(text.contains("3072 bit"), "{text}"),
@@ -510,20 +481,4 @@ fn a_private_key_alone_is_to_be_confirmed() {
             KeyPairStatus::Present
         );
     });
-}
-
-fn openssl_spki_text(spki: &[u8]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("spki.der");
-    std::fs::write(&file, spki).unwrap();
-    openssl(&[
-        "pkey",
-        "-pubin",
-        "-inform",
-        "DER",
-        "-in",
-        file.to_str().unwrap(),
-        "-noout",
-        "-text",
-    ])
 }

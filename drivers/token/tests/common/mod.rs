@@ -125,6 +125,44 @@ pub fn openssl(args: &[&str]) -> String {
     run("openssl", args)
 }
 
+/// Checks with OpenSSL that `sig` is a signature over the SHA-256 `digest`
+/// by the key `spki` (DER): ECDSA (DER signature), or with `rsa` RSA
+/// PKCS#1 v1.5 over SHA-256.
+pub fn verify_with_openssl(spki: &[u8], digest: &[u8; 32], sig: &[u8], rsa: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n).to_str().unwrap().to_owned();
+    std::fs::write(p("spki.der"), spki).unwrap();
+    std::fs::write(p("digest"), digest).unwrap();
+    std::fs::write(p("sig"), sig).unwrap();
+    let (spki, digest, sig) = (p("spki.der"), p("digest"), p("sig"));
+    let mut args = vec![
+        "pkeyutl", "-verify", "-pubin", "-keyform", "DER", "-inkey", &spki, "-in", &digest,
+        "-sigfile", &sig,
+    ];
+    if rsa {
+        args.extend(["-pkeyopt", "digest:sha256"]);
+    }
+    let out = openssl(&args);
+    assert!(out.contains("Verified Successfully"), "{out}");
+}
+
+/// A public key (SubjectPublicKeyInfo, DER) as `openssl pkey -text` reads it.
+pub fn spki_text(spki: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("spki.der");
+    std::fs::write(&file, spki).unwrap();
+    openssl(&[
+        "pkey",
+        "-pubin",
+        "-inform",
+        "DER",
+        "-in",
+        file.to_str().unwrap(),
+        "-noout",
+        "-text",
+    ])
+}
+
 /// A program with arguments; its stdout. Panics with its output on failure.
 pub fn run(program: &str, args: &[&str]) -> String {
     let out = Command::new(program).args(args).output().unwrap();
