@@ -41,8 +41,10 @@ pub(crate) fn alphabet_value(symbol: u8) -> Option<u32> {
 }
 
 /// The symbol a customer probably meant when they typed one of the five
-/// letters [`USCC_ALPHABET`] leaves out, for hints in error messages.
-fn lookalike_in_alphabet(found: char) -> Option<char> {
+/// letters [`USCC_ALPHABET`] (and order numbers) leave out, for hints in error
+/// messages and on screens.
+#[must_use]
+pub fn lookalike_in_alphabet(found: char) -> Option<char> {
     match found.to_ascii_uppercase() {
         'I' => Some('1'),
         'O' => Some('0'),

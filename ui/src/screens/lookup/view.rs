@@ -147,7 +147,7 @@ fn number_problem(e: &OrderNumberError) -> FormProblem {
             detail: LookupDetail {
                 position: count(*position),
                 found: found.to_string().into(),
-                meant: lookalike(*found)
+                meant: kiosk_domain::ids::lookalike_in_alphabet(*found)
                     .map(|c| c.to_string())
                     .unwrap_or_default()
                     .into(),
@@ -158,20 +158,6 @@ fn number_problem(e: &OrderNumberError) -> FormProblem {
         OrderNumberError::Invalid
         | OrderNumberError::SeqOutOfRange { .. }
         | OrderNumberError::YearOutOfRange { .. } => LookupProblem::NumberInvalid.into(),
-    }
-}
-
-/// The symbol a customer probably meant by one of the five letters order
-/// numbers leave out (as `kiosk_domain::ids` hints in its own messages,
-/// whose table is private to the domain).
-fn lookalike(found: char) -> Option<char> {
-    match found.to_ascii_uppercase() {
-        'I' => Some('1'),
-        'O' => Some('0'),
-        'S' => Some('5'),
-        'V' => Some('U'),
-        'Z' => Some('2'),
-        _ => None,
     }
 }
 
