@@ -128,14 +128,16 @@ impl Composer {
     /// pick for its pinyin (three picks pin it first).
     pub fn pick(&mut self, index: usize, learn: bool) -> Option<String> {
         let candidate = self.candidates.get(index)?.clone();
+        let mut learned = false;
         if learn {
             let dict = ENGINE.dict();
             for (pinyin, word) in &candidate.words {
-                dict.record_pick(pinyin, word);
+                learned |= dict.record_pick(pinyin, word);
             }
         }
         self.input.drain(..candidate.consumes.min(self.input.len()));
-        if self.input.is_empty() {
+        // A word just pinned ranks differently: nothing cached may hide it.
+        if self.input.is_empty() || learned {
             self.cache.clear();
         }
         self.refresh();
