@@ -711,6 +711,18 @@ fn lookup_fields_are_typed_on_the_keyboard_that_fits_them_and_keys_stay_put() {
             .is_none(),
         "a mobile is typed on digits only"
     );
+    // A pad in three columns: 0 under 8, 8 under 5, 完成 below them all.
+    let (k0, k5, k8) = (
+        find(&ui, "0").absolute_position(),
+        find(&ui, "5").absolute_position(),
+        find(&ui, "8").absolute_position(),
+    );
+    assert_eq!((k0.x, k5.x), (k8.x, k8.x), "0, 5 and 8 in one column");
+    assert!(
+        k5.y < k8.y && k8.y < k0.y,
+        "rows in order: {k5:?} {k8:?} {k0:?}"
+    );
+    assert!(find(&ui, "完成").absolute_position().y > k0.y);
     for key in ["1", "3", "8", "删除", "9"] {
         tap(&ui, key);
     }
