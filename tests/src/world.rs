@@ -32,6 +32,15 @@ impl ReferenceCa {
     /// # Errors
     /// The data directory or the port could not be set up.
     pub fn start(data: &Path, ca_dir: Option<&Path>) -> Result<Self> {
+        Self::start_at(data, ca_dir, "127.0.0.1:0")
+    }
+
+    /// As [`ReferenceCa::start`], on a given address (a kiosk configured
+    /// for it while nothing listened there finds it come online).
+    ///
+    /// # Errors
+    /// The data directory or the port could not be set up.
+    pub fn start_at(data: &Path, ca_dir: Option<&Path>, addr: &str) -> Result<Self> {
         if let Some(ca_dir) = ca_dir {
             let own = data.join("ca");
             std::fs::create_dir_all(&own)?;
@@ -48,7 +57,7 @@ impl ReferenceCa {
         };
         let service = ca_service::Service::open(data, options)?;
         let served = service.clone();
-        let listener = runtime.block_on(tokio::net::TcpListener::bind(("127.0.0.1", 0)))?;
+        let listener = runtime.block_on(tokio::net::TcpListener::bind(addr))?;
         let url = format!("http://{}", listener.local_addr()?);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         runtime.spawn(async move {

@@ -8,6 +8,9 @@
 //!   nothing: the idle warning comes on time, the screen answers at once, a
 //!   pulled key is noticed, and once it is back the install goes on and
 //!   finishes with one certificate issued;
+//! - a renewal prepared while the CA cannot be reached: the details typed
+//!   in (nothing could be fetched), the order kept and receipted for the
+//!   counter, and delivered to the CA once it is back;
 //! - a whole application (数字证书及电子印章申请), documents and face from
 //!   the camera's image files, goes from 申请证书及印章 to a stored, queued,
 //!   receipted order that reaches the CA once.
@@ -295,6 +298,109 @@ fn a_ca_answering_after_40_seconds_blocks_nothing() {
 
 /// A text page as a camera would see it: a white sheet with lines of
 /// dark glyph-like marks.
+#[test]
+fn a_renewal_prepared_offline_keeps_the_typed_details_and_reaches_the_ca_once_back() {
+    with_token_in_child(
+        "a_renewal_prepared_offline_keeps_the_typed_details_and_reaches_the_ca_once_back",
+        TOKEN,
+        |token_dir| {
+            let tmp = tempfile::tempdir().unwrap();
+            // An address where nothing listens yet: the CA is down.
+            let addr = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap();
+            let url = format!("http://{addr}");
+            let path = kiosk_config_for(tmp.path(), token_dir, MODULE, &url, "").unwrap();
+            let config = Config::load(Some(&path)).unwrap();
+            let mut kiosk = Headless::start(
+                &config,
+                ports(&config).unwrap(),
+                Arc::new(kiosk::clock::SystemClock),
+            )
+            .unwrap();
+            let mut customer = customer();
+            let limit = Instant::now() + Duration::from_secs(60);
+            // Through the renewal as the script customer does it; nothing on
+            // file could be fetched, so the details are the ones it types.
+            loop {
+                let state = kiosk.shown.renewal.clone().unwrap_or(RenewalState::Home);
+                match &state {
+                    RenewalState::ConfirmingInfo {
+                        on_file, ca_online, ..
+                    } => {
+                        assert!(!ca_online, "the CA is down");
+                        assert_eq!(
+                            *on_file,
+                            kiosk_domain::flow::renewal::HolderLookup::NotAsked
+                        );
+                    }
+                    RenewalState::Paying { qr: None, .. } => break,
+                    _ => {}
+                }
+                let (event, _) = customer.act(&state).unwrap();
+                if let Some(event) = event {
+                    kiosk.send(event);
+                }
+                assert!(Instant::now() < limit, "{:?}", kiosk.shown.log);
+                kiosk.next(Duration::from_millis(100));
+            }
+            // No QR code offline: the customer pays at the counter and
+            // takes the receipt.
+            kiosk.send(UiEvent::Renewal(kiosk_ui::RenewalInput::PayAtCounter));
+            kiosk
+                .wait(Duration::from_secs(30), |s| {
+                    matches!(
+                        s.renewal,
+                        Some(RenewalState::PayingAtCounter {
+                            receipt: Some(PrintOutcome::Printed),
+                            ..
+                        })
+                    )
+                })
+                .unwrap();
+            let Some(RenewalState::PayingAtCounter { order, .. }) = kiosk.shown.renewal.clone()
+            else {
+                unreachable!()
+            };
+            let store = kiosk::wiring::open_store(&config).unwrap();
+            let kept = OrderStore::load_order(&store, &order)
+                .unwrap()
+                .expect("kept on the kiosk");
+            let OrderDetails::Renewal(details) = &kept.details else {
+                panic!("a renewal")
+            };
+            let OrderDetails::Renewal(typed) = fixtures::renewal_order(1).details else {
+                unreachable!()
+            };
+            assert_eq!(
+                (&details.contact, &details.invoice),
+                (&typed.contact, &typed.invoice),
+                "the order holds what was typed"
+            );
+            // The CA comes up where the kiosk looks for it: the order
+            // arrives, once.
+            let ca =
+                ReferenceCa::start_at(&tmp.path().join("ca"), Some(token_dir), &addr.to_string())
+                    .unwrap();
+            let arrived = Instant::now() + Duration::from_secs(60);
+            while ca
+                .service
+                .storage()
+                .order(order.as_str())
+                .unwrap()
+                .is_none()
+            {
+                assert!(Instant::now() < arrived, "the order never reached the CA");
+                kiosk.next(Duration::from_millis(200));
+            }
+            let record = ca.service.storage().order(order.as_str()).unwrap().unwrap();
+            assert!(record.submitted, "submitted, not only created");
+            kiosk.stop();
+        },
+    );
+}
+
 fn text_page(seed: u32) -> Frame {
     let (w, h) = (1240_u32, 1754_u32);
     let mut pixels = vec![250_u8; usize::try_from(w * h * 3).unwrap()];

@@ -26,6 +26,8 @@ pub(crate) struct Shared {
     pub(crate) lang: RefCell<Lang>,
     pub(crate) pin: RefCell<PinEntry>,
     pub(crate) shown: RefCell<Shown>,
+    /// 确认并提交 was pressed: unfinished fields say so too.
+    pub(crate) confirm_reveal: std::cell::Cell<bool>,
 }
 
 #[derive(Default)]
@@ -173,6 +175,7 @@ impl KioskUi {
 pub(crate) fn wipe(window: &AppWindow, shared: &Shared) {
     pin::clear(window, shared);
     lookup::clear(window);
+    crate::screens::confirm::clear(window, shared);
     crate::keyboard::clear(window);
     payment::clear(window);
     *shared.shown.borrow_mut() = Shown::default();

@@ -344,7 +344,6 @@ fn every_enum_value_says_something_in_both_languages() {
             NoticeMessage::TakeYourKey,
             NoticeMessage::PrinterFailed,
             NoticeMessage::KioskFault,
-            NoticeMessage::ContactsMissing,
         ] {
             out.push(t.invoke_notice(n));
         }
@@ -735,4 +734,370 @@ fn lookup_fields_are_typed_on_the_keyboard_that_fits_them_and_keys_stay_put() {
             .is_none(),
         "完成 closes the keyboard"
     );
+}
+
+/// Every problem a field can show says, word for word, what the domain's
+/// `Localized` message says, in both languages.
+#[test]
+fn field_problems_say_what_the_domain_says() {
+    use kiosk_domain::lang::Localized;
+    use kiosk_ui::view_model::fields;
+    fn both<T, E: Localized>(
+        out: &mut Vec<(kiosk_ui::FieldCheck, String, String)>,
+        domain: Result<T, E>,
+        shown: Result<T, kiosk_ui::FieldCheck>,
+    ) {
+        let (Err(e), Err(c)) = (domain, shown) else {
+            panic!("both must refuse");
+        };
+        out.push((c, e.message(Lang::ZhCn), e.message(Lang::En)));
+    }
+    let mut cases = Vec::new();
+    let long = |n| "张".repeat(n);
+    for text in ["", "  ", &long(31), "张\u{7}三"] {
+        both(
+            &mut cases,
+            text.parse::<kiosk_domain::order::text::PersonName>(),
+            fields::person_name(text),
+        );
+    }
+    for text in ["", &long(101), "山西\u{1b}公司"] {
+        both(
+            &mut cases,
+            text.parse::<kiosk_domain::order::text::UnitName>(),
+            fields::unit_name(text),
+        );
+    }
+    for text in ["", "1391a", "139", "139123456789", "23912345678"] {
+        both(
+            &mut cases,
+            text.parse::<kiosk_domain::ids::MobileNumber>(),
+            fields::mobile(text),
+        );
+    }
+    let long_mail = format!("{}@example.com", "a".repeat(250));
+    for text in [
+        "",
+        &long_mail,
+        "finance.example.com",
+        "a b@example.com",
+        "zhang@-x",
+    ] {
+        both(
+            &mut cases,
+            text.parse::<kiosk_domain::ids::Email>(),
+            fields::email(text),
+        );
+    }
+    for text in [
+        "",
+        "9111010855138",
+        "91110108551385O82Q",
+        "911101085513850823",
+        "91A10108551385082Q",
+        "91110108551385082A",
+        "1101085513850A2",
+    ] {
+        both(
+            &mut cases,
+            text.parse::<kiosk_domain::ids::TaxpayerId>(),
+            fields::taxpayer_id(text),
+        );
+    }
+    for text in [
+        "",
+        "9111010855138",
+        "91110108551385O82Q",
+        "91A10108551385082Q",
+        "911101085513850823",
+        "91110108551385082A",
+    ] {
+        both(
+            &mut cases,
+            text.parse::<kiosk_domain::ids::Uscc>(),
+            fields::uscc(text),
+        );
+    }
+    for text in [
+        "",
+        "1101051949",
+        "11010519491231002Y",
+        "1101051949123100A2",
+        "110105194913310021",
+        "110105194912310021",
+    ] {
+        both(
+            &mut cases,
+            text.parse::<kiosk_domain::ids::ResidentId>(),
+            fields::resident_id(text),
+        );
+    }
+    let mut problems: Vec<String> = cases
+        .iter()
+        .map(|(c, ..)| format!("{:?}/{:?}", c.checked_as, c.problem))
+        .collect();
+    problems.sort();
+    problems.dedup();
+    assert!(
+        problems.len() >= 30,
+        "only {} kinds of problem covered",
+        problems.len()
+    );
+
+    let (ui, _events) = setup();
+    let texts = ui.window().global::<Texts>();
+    for lang in [Lang::ZhCn, Lang::En] {
+        ui.set_lang(lang);
+        for (check, zh, en) in &cases {
+            let want = if lang == Lang::ZhCn { zh } else { en };
+            assert_eq!(
+                texts.invoke_field_problem(check.clone()).as_str(),
+                want.as_str(),
+                "{check:?}"
+            );
+        }
+    }
+}
+
+fn button(ui: &KioskUi, label: &str) -> Option<ElementHandle> {
+    ElementHandle::find_by_accessible_label(ui.window(), label)
+        .find(|e| e.accessible_role() == Some(i_slint_backend_testing::AccessibleRole::Button))
+}
+
+/// Types `pinyin` on the letter keys, then picks from the candidate bar,
+/// page by page, the longest candidate that starts what is still wanted,
+/// until `want` is typed. Returns the taps it took.
+fn type_pinyin(ui: &KioskUi, pinyin: &str, want: &str) -> usize {
+    let mut taps = 0;
+    for letter in pinyin.chars() {
+        tap(ui, &letter.to_string());
+        taps += 1;
+    }
+    let mut left = want.to_owned();
+    while !left.is_empty() {
+        let mut pages = 0;
+        let best = loop {
+            let shown: Vec<String> = ui
+                .window()
+                .global::<kiosk_ui::KeyboardAdapter>()
+                .get_candidates()
+                .iter()
+                .map(|c| c.to_string())
+                .collect();
+            let best = shown
+                .iter()
+                .filter(|c| left.starts_with(c.as_str()))
+                .max_by_key(|c| c.chars().count())
+                .cloned();
+            if let Some(best) = best {
+                break best;
+            }
+            pages += 1;
+            assert!(pages < 20, "{left:?} not offered for {pinyin:?}: {shown:?}");
+            tap(ui, "下一页");
+            taps += 1;
+        };
+        button(ui, &best)
+            .unwrap_or_else(|| panic!("no key {best:?}"))
+            .mock_single_click(slint::platform::PointerEventButton::Left);
+        taps += 1;
+        left = left[best.len()..].to_owned();
+    }
+    taps
+}
+
+fn tap_keys(ui: &KioskUi, keys: &str) {
+    for key in keys.chars() {
+        tap(ui, &key.to_string());
+    }
+}
+
+/// The renewal goes on with nothing on file: every detail typed on the
+/// keyboard's keys (by label, as a finger would), checked as typed, and
+/// confirmed as typed.
+#[test]
+fn confirm_details_are_typed_on_the_keyboard_and_confirmed_as_typed() {
+    let (ui, events) = setup();
+    let state = RenewalState::ConfirmingInfo {
+        session: scenes::S,
+        certificate: fixtures::certificate(),
+        ca_online: false,
+        on_file: kiosk_domain::flow::renewal::HolderLookup::NotAsked,
+    };
+    ui.show_renewal(&state, &scenes::ctx(), true);
+    let confirm = ui.window().global::<kiosk_ui::ConfirmAdapter>();
+    assert_eq!(confirm.get_attention(), kiosk_ui::ConfirmField::Contact);
+    assert!(
+        button(&ui, "请核对：联系人").is_some(),
+        "the button names the field"
+    );
+
+    field(&ui, "联系人").mock_single_click(slint::platform::PointerEventButton::Left);
+    let keys_at = find(&ui, "q").absolute_position();
+    type_pinyin(&ui, "lisi", "李四");
+    assert_eq!(find(&ui, "q").absolute_position(), keys_at, "keys moved");
+    assert_eq!(confirm.get_contact(), "李四");
+
+    // A 12-digit mobile is refused beside the field; nothing typed is lost.
+    field(&ui, "联系电话").mock_single_click(slint::platform::PointerEventButton::Left);
+    tap_keys(&ui, "139123456789");
+    assert_eq!(confirm.get_mobile(), "139123456789");
+    assert_eq!(
+        confirm.get_mobile_check().problem,
+        kiosk_ui::FieldProblem::Length
+    );
+    assert!(
+        ElementHandle::find_by_accessible_label(
+            ui.window(),
+            "手机号码应为11位数字，您输入了12位，请核对"
+        )
+        .next()
+        .is_some(),
+        "the domain's message beside the field"
+    );
+    tap(&ui, "删除");
+    assert_eq!(
+        confirm.get_mobile_check().problem,
+        kiosk_ui::FieldProblem::None
+    );
+    assert_eq!(
+        confirm.get_attention(),
+        kiosk_ui::ConfirmField::InvoiceTitle
+    );
+
+    // The unit's name, phrase by phrase from full pinyin.
+    field(&ui, "单位名称").mock_single_click(slint::platform::PointerEventButton::Left);
+    let field_box = |label| {
+        let f = field(&ui, label);
+        (f.absolute_position().y, f.size().height)
+    };
+    let keyboard_top = find(&ui, "键盘").absolute_position().y;
+    let (top, height) = field_box("单位名称");
+    assert!(
+        top >= 0.0 && top + height <= keyboard_top,
+        "the field being typed in is above the keyboard: {top}+{height} > {keyboard_top}"
+    );
+    type_pinyin(&ui, "shanxijiaomeijituan", "山西焦煤集团");
+    type_pinyin(&ui, "youxianzerengongsi", "有限责任公司");
+    assert_eq!(confirm.get_invoice_title(), "山西焦煤集团有限责任公司");
+
+    // A taxpayer ID with a letter O where 0 belongs: the hint says so.
+    field(&ui, "纳税人识别号").mock_single_click(slint::platform::PointerEventButton::Left);
+    let (top, height) = field_box("纳税人识别号");
+    assert!(top + height <= find(&ui, "键盘").absolute_position().y);
+    // (Older forms of taxpayer ID may hold an O: it is known to be wrong
+    // once all 18 characters are there.)
+    tap_keys(&ui, "91110108551385O82Q");
+    assert_eq!(
+        (
+            confirm.get_taxpayer_id_check().problem,
+            confirm.get_taxpayer_id_check().meant.as_str()
+        ),
+        (kiosk_ui::FieldProblem::BadChar, "0")
+    );
+    assert!(
+        ElementHandle::find_by_accessible_label(
+            ui.window(),
+            "纳税人识别号第15位“O”有误，这里不会出现字母O，是否应为“0”？请核对营业执照或税务登记证"
+        )
+        .next()
+        .is_some(),
+        "the hint beside the field"
+    );
+    for _ in 0..4 {
+        tap(&ui, "删除");
+    }
+    tap_keys(&ui, "082Q");
+    assert_eq!(confirm.get_taxpayer_id(), "91110108551385082Q");
+
+    field(&ui, "邮箱").mock_single_click(slint::platform::PointerEventButton::Left);
+    let (top, height) = field_box("邮箱");
+    assert!(top + height <= find(&ui, "键盘").absolute_position().y);
+    tap_keys(&ui, "li.si@example.com");
+    assert_eq!(confirm.get_email(), "li.si@example.com");
+    tap(&ui, "完成");
+
+    assert_eq!(confirm.get_attention(), kiosk_ui::ConfirmField::None);
+    find(&ui, "确认并提交").mock_single_click(slint::platform::PointerEventButton::Left);
+    let confirmed = events.borrow().iter().find_map(|e| match e {
+        UiEvent::Renewal(kiosk_ui::RenewalInput::ConfirmInfo(d)) => Some(d.as_ref().clone()),
+        _ => None,
+    });
+    let (contact, invoice) = confirmed.expect("confirmed");
+    assert_eq!(contact.name.as_str(), "李四");
+    assert_eq!(contact.mobile.as_str(), "13912345678");
+    assert_eq!(invoice.title.as_str(), "山西焦煤集团有限责任公司");
+    assert_eq!(invoice.taxpayer_id.as_str(), "91110108551385082Q");
+    assert_eq!(invoice.email.as_str(), "li.si@example.com");
+
+    // Submitted: shown masked, no longer editable.
+    let submitted = RenewalState::CreatingOrder {
+        session: scenes::S,
+        certificate: fixtures::certificate(),
+        contact,
+        invoice,
+        ca_online: false,
+    };
+    ui.show_renewal(&submitted, &scenes::ctx(), true);
+    assert_eq!(confirm.get_contact(), "李*");
+    assert!(
+        !confirm.get_mobile().contains("1234"),
+        "{}",
+        confirm.get_mobile()
+    );
+    assert!(
+        ElementHandle::find_by_accessible_label(ui.window(), "联系人").all(
+            |e| e.accessible_role() != Some(i_slint_backend_testing::AccessibleRole::TextInput)
+        ),
+        "no field left to type in"
+    );
+}
+
+/// Pressing the button with fields unfinished says, beside each, what is
+/// missing; the details on file fill only the fields not typed in.
+#[test]
+fn unfinished_fields_speak_when_asked_to_go_on_and_the_ca_fills_only_empty_ones() {
+    let (ui, events) = setup();
+    let asking = RenewalState::ConfirmingInfo {
+        session: scenes::S,
+        certificate: fixtures::certificate(),
+        ca_online: true,
+        on_file: kiosk_domain::flow::renewal::HolderLookup::Asking,
+    };
+    ui.show_renewal(&asking, &scenes::ctx(), true);
+    let confirm = ui.window().global::<kiosk_ui::ConfirmAdapter>();
+    field(&ui, "联系电话").mock_single_click(slint::platform::PointerEventButton::Left);
+    tap_keys(&ui, "139");
+    assert_eq!(
+        confirm.get_mobile_check().problem,
+        kiosk_ui::FieldProblem::None,
+        "not yet: still typing"
+    );
+    tap(&ui, "完成");
+    find(&ui, "请核对：联系人").mock_single_click(slint::platform::PointerEventButton::Left);
+    assert_eq!(
+        confirm.get_contact_check().problem,
+        kiosk_ui::FieldProblem::Empty
+    );
+    assert_eq!(
+        confirm.get_mobile_check().problem,
+        kiosk_ui::FieldProblem::Length
+    );
+    assert!(events.borrow().is_empty(), "nothing confirmed");
+    // The CA answers: its details go where nothing was typed.
+    let on_file = match fixtures::renewal_order(1).details {
+        kiosk_domain::order::OrderDetails::Renewal(d) => (d.contact, d.invoice),
+        kiosk_domain::order::OrderDetails::Application(_) => unreachable!(),
+    };
+    let found = RenewalState::ConfirmingInfo {
+        session: scenes::S,
+        certificate: fixtures::certificate(),
+        ca_online: true,
+        on_file: kiosk_domain::flow::renewal::HolderLookup::Found(Box::new(on_file.clone())),
+    };
+    ui.show_renewal(&found, &scenes::ctx(), true);
+    assert_eq!(confirm.get_contact(), on_file.0.name.as_str());
+    assert_eq!(confirm.get_mobile(), "139", "what the customer typed stays");
+    assert_eq!(confirm.get_email(), on_file.1.email.as_str());
+    assert_eq!(confirm.get_attention(), kiosk_ui::ConfirmField::Mobile);
 }

@@ -11,6 +11,7 @@ pub mod confirm;
 pub mod counter;
 pub mod done;
 pub mod environment;
+pub mod fields;
 pub mod help;
 pub mod home;
 pub mod install;

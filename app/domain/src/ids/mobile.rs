@@ -37,7 +37,7 @@ pub enum MobileNumberError {
     #[error("Please enter your mobile phone number.")]
     Empty,
     /// Something other than digits, spaces, hyphens and a country code.
-    #[error("A mobile number contains only digits ({found} is not one). Please enter it again.")]
+    #[error("A mobile number contains only digits. Please enter it again.")]
     BadChar {
         /// The first character that is not a digit.
         found: char,

@@ -157,7 +157,30 @@ fn parse_birth_date(yyyymmdd: &[u8]) -> Option<Date> {
     Date::from_calendar_date(year, Month::try_from(month).ok()?, day).ok()
 }
 
+/// Whether `c` may stand at 0-based index `i` of a number.
+fn allowed(i: usize, c: char) -> bool {
+    c.is_ascii_digit() || (i == LEN - 1 && c == 'X')
+}
+
 impl ResidentId {
+    /// Checks a number still being typed: a digit at each of the first 17
+    /// positions, a digit or X at the 18th. `Ok` when nothing is wrong so
+    /// far; the length, the date and the check digit are checked by parsing.
+    ///
+    /// # Errors
+    /// The first character found wrong.
+    pub fn check_typed(typed: &str) -> Result<(), ResidentIdError> {
+        let number = fold_input(typed).to_ascii_uppercase();
+        let chars: Vec<char> = number.chars().take(LEN).collect();
+        match first_bad_position(&chars, allowed) {
+            Some(position) => Err(ResidentIdError::BadChar {
+                position,
+                found: chars[position - 1],
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// The number in its normalised form: 18 characters, check `X` in upper
     /// case.
     pub fn as_str(&self) -> &str {
@@ -195,7 +218,6 @@ impl FromStr for ResidentId {
         if chars.len() != LEN {
             return Err(ResidentIdError::Length { len: chars.len() });
         }
-        let allowed = |i: usize, c: char| c.is_ascii_digit() || (i == LEN - 1 && c == 'X');
         if let Some(position) = first_bad_position(&chars, allowed) {
             let found = chars[position - 1];
             return Err(ResidentIdError::BadChar { position, found });
@@ -240,6 +262,21 @@ impl std::fmt::Debug for ResidentId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_number_is_checked_as_it_is_typed() {
+        let real = "11010519491231002X";
+        for end in 0..=real.len() {
+            assert_eq!(ResidentId::check_typed(&real[..end]), Ok(()));
+        }
+        assert_eq!(
+            ResidentId::check_typed("110105X"),
+            Err(ResidentIdError::BadChar {
+                position: 7,
+                found: 'X'
+            })
+        );
+    }
     use crate::ids::test_support::assert_localized;
     use proptest::prelude::*;
     use proptest::sample::select;

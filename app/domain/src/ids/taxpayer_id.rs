@@ -157,6 +157,18 @@ fn validate(id: &str) -> Result<(), TaxpayerIdError> {
 }
 
 impl TaxpayerId {
+    /// Checks an ID still being typed: only what is wrong in every form of
+    /// taxpayer ID (a character that is neither a digit nor a letter).
+    /// `Ok` when nothing is wrong so far; the rest is checked by parsing.
+    ///
+    /// # Errors
+    /// The first character found wrong.
+    pub fn check_typed(typed: &str) -> Result<(), TaxpayerIdError> {
+        let id = fold_input(typed).to_ascii_uppercase();
+        let chars: Vec<char> = id.chars().collect();
+        check_alphanumeric(&chars)
+    }
+
     /// The ID in its normalised, upper-case form.
     pub fn as_str(&self) -> &str {
         &self.0

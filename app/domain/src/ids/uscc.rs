@@ -139,6 +139,18 @@ pub(crate) fn check_char(first17: &[u8]) -> Option<u8> {
         .copied()
 }
 
+/// Whether `c` may stand at 0-based index `i` of a code.
+fn allowed(i: usize, c: char) -> bool {
+    u8::try_from(c).is_ok_and(|b| {
+        let set: &[u8] = if i == 0 {
+            REGISTRATION_AUTHORITIES
+        } else {
+            USCC_ALPHABET
+        };
+        set.contains(&b)
+    })
+}
+
 /// Validates an already folded and upper-cased code.
 pub(crate) fn validate(code: &str) -> Result<(), UsccError> {
     let chars: Vec<char> = code.chars().collect();
@@ -148,16 +160,6 @@ pub(crate) fn validate(code: &str) -> Result<(), UsccError> {
     if chars.len() != LEN {
         return Err(UsccError::Length { len: chars.len() });
     }
-    let allowed = |i: usize, c: char| {
-        u8::try_from(c).is_ok_and(|b| {
-            let set: &[u8] = if i == 0 {
-                REGISTRATION_AUTHORITIES
-            } else {
-                USCC_ALPHABET
-            };
-            set.contains(&b)
-        })
-    };
     if let Some(position) = first_bad_position(&chars, allowed) {
         let found = chars[position - 1];
         return Err(UsccError::BadChar { position, found });
@@ -177,6 +179,30 @@ pub(crate) fn validate(code: &str) -> Result<(), UsccError> {
 }
 
 impl Uscc {
+    /// Checks a code still being typed, character by character: a
+    /// character its position never holds (with the lookalike it probably
+    /// stands for), a letter among the region digits. `Ok` when nothing is
+    /// wrong so far; the length and the sums are checked by parsing.
+    ///
+    /// # Errors
+    /// The first character found wrong.
+    pub fn check_typed(typed: &str) -> Result<(), UsccError> {
+        let code = fold_input(typed).to_ascii_uppercase();
+        let chars: Vec<char> = code.chars().take(LEN).collect();
+        if let Some(position) = first_bad_position(&chars, allowed) {
+            let found = chars[position - 1];
+            return Err(UsccError::BadChar { position, found });
+        }
+        if chars
+            .iter()
+            .enumerate()
+            .any(|(i, c)| ADMIN_DIVISION.contains(&i) && !c.is_ascii_digit())
+        {
+            return Err(UsccError::BadAdminDivision);
+        }
+        Ok(())
+    }
+
     /// The code in its normalised form: 18 upper-case characters.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -235,6 +261,27 @@ pub(crate) mod tests {
     use crate::ids::test_support::assert_localized;
     use proptest::prelude::*;
     use proptest::sample::select;
+
+    proptest! {
+        #[test]
+        fn every_beginning_of_a_valid_code_passes_as_typed(code in valid_uscc()) {
+            for end in 0..=code.len() {
+                prop_assert_eq!(Uscc::check_typed(&code[..end]), Ok(()));
+            }
+        }
+    }
+
+    #[test]
+    fn a_wrong_character_is_found_while_typing() {
+        assert_eq!(
+            Uscc::check_typed("9111010855138O"),
+            Err(UsccError::BadChar {
+                position: 14,
+                found: 'O'
+            })
+        );
+        assert_eq!(Uscc::check_typed("91A1"), Err(UsccError::BadAdminDivision));
+    }
 
     const REAL: &str = "91110108551385082Q";
 

@@ -8,13 +8,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TextError {
     /// Nothing but spaces was entered.
-    #[error("{field} must not be empty")]
+    #[error("Please fill in the {field}.")]
     Empty { field: &'static str },
     /// More characters than the field holds.
-    #[error("{field} is too long (at most {max} characters)")]
+    #[error("The {field} is too long: at most {max} characters.")]
     TooLong { field: &'static str, max: usize },
     /// A control character (e.g. from a scanner) that no name contains.
-    #[error("{field} contains a character that is not allowed")]
+    #[error("The {field} contains a character that cannot be used. Please enter it again.")]
     ControlCharacter { field: &'static str },
 }
 

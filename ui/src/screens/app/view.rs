@@ -31,9 +31,6 @@ pub enum Notice {
     /// Something on the kiosk failed (its store, a device); it is trying
     /// again and nothing entered is lost.
     KioskFault,
-    /// No contact details on file for 确认信息 (the CA is unreachable or has
-    /// none): the counter helps.
-    ContactsMissing,
 }
 
 /// The strip as the screen draws it.
@@ -76,7 +73,6 @@ pub fn notice_message(notice: Option<Notice>) -> NoticeMessage {
         Some(Notice::TakeYourKey) => NoticeMessage::TakeYourKey,
         Some(Notice::PrinterFailed) => NoticeMessage::PrinterFailed,
         Some(Notice::KioskFault) => NoticeMessage::KioskFault,
-        Some(Notice::ContactsMissing) => NoticeMessage::ContactsMissing,
     }
 }
 

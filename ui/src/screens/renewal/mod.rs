@@ -25,6 +25,10 @@ pub(crate) fn show(
         // Digits typed for an earlier PIN screen never count for a later one.
         pin::clear(window, shared);
     }
+    if matches!(view, RenewalView::Home | RenewalView::Checking) {
+        // A new customer finds the form empty.
+        confirm::clear(window, shared);
+    }
     let screen = match &view {
         RenewalView::Home => Screen::Home,
         RenewalView::Checking => Screen::Checking,
@@ -42,7 +46,7 @@ pub(crate) fn show(
         }
         RenewalView::PinLocked => Screen::PinLocked,
         RenewalView::Confirm(v) => {
-            confirm::show(window, v);
+            confirm::show(window, shared, v);
             Screen::Confirm
         }
         RenewalView::Payment(v) => {
