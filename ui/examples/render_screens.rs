@@ -16,23 +16,11 @@
 #[path = "../tests/common/scenes.rs"]
 mod scenes;
 
+use i_slint_backend_testing::{TestingBackend, TestingBackendOptions};
 use kiosk_domain::lang::Lang;
 use kiosk_ui::KioskUi;
-use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
-use slint::platform::{Platform, WindowAdapter};
 use slint::{ComponentHandle, PhysicalSize};
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
-
-struct Headless {
-    window: Rc<MinimalSoftwareWindow>,
-}
-
-impl Platform for Headless {
-    fn create_window_adapter(&self) -> Result<Rc<dyn WindowAdapter>, slint::PlatformError> {
-        Ok(self.window.clone())
-    }
-}
 
 fn save(ui: &KioskUi, path: &Path) {
     slint::platform::update_timers_and_animations();
@@ -55,6 +43,11 @@ const LARGE: &[&str] = &[
     "08-pin",
     "14-payment",
     "18-done",
+    "26-keyboard-chinese",
+    "27-keyboard-email",
+    "28-keyboard-code",
+    "29-keyboard-mobile",
+    "30-keyboard-resident-id",
 ];
 const ENGLISH: &[&str] = &[
     "01-home",
@@ -65,6 +58,8 @@ const ENGLISH: &[&str] = &[
     "16-counter-paper-out",
     "20-recovery",
     "21-lookup",
+    "26-keyboard-chinese",
+    "29-keyboard-mobile",
 ];
 
 fn main() {
@@ -78,13 +73,17 @@ fn main() {
     let wanted =
         |name: &str| picked.is_empty() || picked.iter().any(|p| name.starts_with(p.as_str()));
     std::fs::create_dir_all(&out).unwrap();
-    let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
-    slint::platform::set_platform(Box::new(Headless {
-        window: window.clone(),
-    }))
+    // Slint's testing backend with its software renderer: the same pixels,
+    // and a clock the scenes move (a keyboard scene taps keys).
+    slint::platform::set_platform(Box::new(TestingBackend::new(TestingBackendOptions {
+        mock_time: true,
+        threading: false,
+        renderer_name: Some("software".into()),
+    })))
     .unwrap();
     let ui = KioskUi::new().unwrap();
     ui.window().show().unwrap();
+    let window = ui.window().window();
     let sizes = [("portrait", 1080, 1920), ("landscape", 1920, 1080)];
     let variants = [
         (Lang::ZhCn, false, "", None),

@@ -173,6 +173,7 @@ impl KioskUi {
 
 /// Forgets the session: what was typed, shown or asked for; then home.
 pub(crate) fn wipe(window: &AppWindow, shared: &Shared) {
+    window.invoke_drop_focus();
     pin::clear(window, shared);
     lookup::clear(window);
     crate::screens::confirm::clear(window, shared);

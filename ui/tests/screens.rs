@@ -1101,3 +1101,176 @@ fn unfinished_fields_speak_when_asked_to_go_on_and_the_ca_fills_only_empty_ones(
     assert_eq!(confirm.get_email(), on_file.1.email.as_str());
     assert_eq!(confirm.get_attention(), kiosk_ui::ConfirmField::Mobile);
 }
+
+/// The PIN pad's keys stay where they are from the first key to the last,
+/// in both orientations and both sizes, after a wrong PIN too; the letter
+/// layer (for keys whose PIN is not only digits) keeps 删除, 确定 and its
+/// own switch in place, and the letters reach the PIN, never a property.
+#[test]
+fn pin_pad_keys_stay_put_while_typing_and_letters_reach_the_pin() {
+    let (ui, events) = setup();
+    let wrong = Some(PinOutcome::Wrong {
+        tries_left: Some(2),
+        final_try: false,
+    });
+    for (width, height) in [(1080.0, 1920.0), (1920.0, 1080.0)] {
+        ui.window()
+            .window()
+            .set_size(LogicalSize::new(width, height));
+        for large in [false, true] {
+            ui.set_large_mode(large);
+            for last in [None, wrong] {
+                let state = RenewalState::EnteringPin {
+                    session: scenes::S,
+                    purpose: PinPurpose::Renew(fixtures::certificate()),
+                    ca_online: true,
+                    last,
+                };
+                ui.show_renewal(&state, &scenes::ctx(), true);
+                let keys = ["1", "5", "9", "0", "删除", "确定", "字母"];
+                let at = |ui: &KioskUi| -> Vec<_> {
+                    keys.iter()
+                        .map(|k| {
+                            let e = button(ui, k).unwrap_or_else(|| panic!("no key {k}"));
+                            (e.absolute_position(), e.size())
+                        })
+                        .collect()
+                };
+                let before = at(&ui);
+                for d in ["1", "2", "3", "4", "5", "6"] {
+                    tap(&ui, d);
+                    assert_eq!(
+                        at(&ui),
+                        before,
+                        "keys moved after {d} ({width}x{height}, large {large}, {last:?})"
+                    );
+                }
+                for (_, size) in &before {
+                    assert!(size.width >= 72.0 && size.height >= 72.0, "{size:?}");
+                }
+                // Letters: the switch, 删除 and 确定 stay where they were.
+                tap(&ui, "字母");
+                let fixed = |ui: &KioskUi| -> Vec<_> {
+                    ["删除", "确定"]
+                        .iter()
+                        .map(|k| button(ui, k).unwrap().absolute_position())
+                        .collect()
+                };
+                assert_eq!(fixed(&ui), vec![before[4].0, before[5].0]);
+                let switch = button(&ui, "数字").expect("the way back to digits");
+                assert_eq!(switch.absolute_position(), before[6].0);
+                let a = button(&ui, "a").expect("letter keys");
+                assert!(
+                    a.size().width >= 56.0 && a.size().height >= 72.0,
+                    "{:?}",
+                    a.size()
+                );
+                tap(&ui, "a");
+                tap(&ui, "大写");
+                tap(&ui, "B");
+                assert!(
+                    button(&ui, "c").is_some(),
+                    "one letter in upper case, then back"
+                );
+                assert_eq!(fixed(&ui), vec![before[4].0, before[5].0]);
+                tap(&ui, "数字");
+                tap(&ui, "确定");
+                let pin = match events.borrow_mut().pop() {
+                    Some(UiEvent::Renewal(kiosk_ui::RenewalInput::Pin(pin))) => pin,
+                    other => panic!("no PIN: {other:?}"),
+                };
+                assert_eq!(pin.expose(), b"123456aB");
+                assert!(
+                    ElementHandle::find_by_element_type_name(ui.window(), "Text")
+                        .filter_map(|e| e.accessible_label())
+                        .all(|t| !t.contains("aB")),
+                    "no letter of the PIN on the screen"
+                );
+            }
+        }
+    }
+}
+
+/// Nothing a customer must press is cut off: on every scene (the keyboard's
+/// layouts included), in both orientations, both sizes and both languages,
+/// no button is partly hidden (under the status strip, by the edge of the
+/// area that scrolls it, past the window's edge), and the first
+/// certificate's 更新此证书 is wholly in view. (A button wholly below the
+/// fold of a list that scrolls is reached by scrolling; the lists say so.)
+#[test]
+fn every_button_of_every_screen_is_wholly_in_view_or_scrolled_away() {
+    let (ui, _events) = setup();
+    let mut problems = Vec::new();
+    for (width, height) in [(1080.0_f32, 1920.0_f32), (1920.0, 1080.0)] {
+        ui.window()
+            .window()
+            .set_size(LogicalSize::new(width, height));
+        for large in [false, true] {
+            ui.set_large_mode(large);
+            for lang in [Lang::ZhCn, Lang::En] {
+                ui.set_lang(lang);
+                for (name, scene) in scenes::all() {
+                    scenes::show(&ui, &scene);
+                    let online = if lang == Lang::ZhCn {
+                        "● 在线"
+                    } else {
+                        "● Online"
+                    };
+                    let strip_top = ElementHandle::find_by_accessible_label(ui.window(), online)
+                        .next()
+                        .map_or(height, |e| e.absolute_position().y);
+                    let buttons: Vec<_> =
+                        ElementHandle::query_descendants(&ui.window().root_element())
+                            .match_accessible_role(i_slint_backend_testing::AccessibleRole::Button)
+                            .find_all()
+                            .into_iter()
+                            .collect();
+                    // Scrolled areas clip what they hold.
+                    let scrolls: Vec<_> =
+                        ElementHandle::find_by_element_type_name(ui.window(), "Flickable")
+                            .map(|f| (f.absolute_position(), f.size()))
+                            .collect();
+                    for b in &buttons {
+                        let (p, s) = (b.absolute_position(), b.size());
+                        let label = b.accessible_label().unwrap_or_default();
+                        let case = format!(
+                            "{name} {width}x{height} large={large} {lang:?}: {label:?} at {p:?} {s:?}"
+                        );
+                        if p.x < -0.5 || p.x + s.width > width + 0.5 {
+                            problems.push(format!("past an edge: {case}"));
+                        }
+                        let bottom = p.y + s.height;
+                        if p.y < strip_top - 0.5 && bottom > strip_top + 0.5 {
+                            problems.push(format!("cut by the status strip: {case}"));
+                        }
+                        for (fp, fs) in &scrolls {
+                            let inside_x =
+                                p.x >= fp.x - 0.5 && p.x + s.width <= fp.x + fs.width + 0.5;
+                            let (top, end) = (fp.y, fp.y + fs.height);
+                            let overlaps = inside_x && p.y < end && bottom > top;
+                            if overlaps && (p.y < top - 0.5 || bottom > end + 0.5) {
+                                problems.push(format!(
+                                    "cut by its scrolled area ({fp:?} {fs:?}): {case}"
+                                ));
+                            }
+                        }
+                    }
+                    if name == "07-choose-certificate" {
+                        let renew = if lang == Lang::ZhCn {
+                            "更新此证书"
+                        } else {
+                            "Renew this one"
+                        };
+                        let first = button(&ui, renew).expect("the first card's button");
+                        let (p, s) = (first.absolute_position(), first.size());
+                        let (fp, fs) = scrolls[0];
+                        if p.y < fp.y || p.y + s.height > fp.y + fs.height {
+                            problems.push(format!("the first 更新此证书 not in view: {width}x{height} large={large} {lang:?}"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

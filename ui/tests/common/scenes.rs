@@ -1,7 +1,12 @@
 //! Sample screens built from the domain's fixtures, shared by the tests and
 //! the `render-screens` example.
 #![forbid(unsafe_code)]
-#![allow(clippy::unwrap_used, dead_code, reason = "test data")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::float_arithmetic,
+    dead_code,
+    reason = "test data; Slint lengths are f32"
+)]
 
 use kiosk_domain::fixtures;
 use kiosk_domain::flow::SessionId;
@@ -76,6 +81,13 @@ pub enum Scene {
     /// A screen without flow state.
     Screen(Screen),
     Idle(RenewalState),
+    /// 确认信息 (nothing on file) with the keyboard open on a field, after
+    /// its keys were tapped; `layout` shows another layout on that field.
+    Keyboard {
+        field: &'static str,
+        keys: &'static str,
+        layout: Option<kiosk_ui::FieldKind>,
+    },
 }
 
 fn renewal_details() -> (Contact, InvoiceInfo) {
@@ -246,6 +258,48 @@ pub fn all() -> Vec<(&'static str, Scene)> {
         ),
         ("24-help", Scene::Help),
         ("25-idle-warning", Scene::Idle(choosing)),
+        (
+            "26-keyboard-chinese",
+            Scene::Keyboard {
+                field: "单位名称",
+                keys: "shanxijiaomei",
+                layout: None,
+            },
+        ),
+        (
+            "27-keyboard-email",
+            Scene::Keyboard {
+                field: "邮箱",
+                keys: "li.si@",
+                layout: None,
+            },
+        ),
+        (
+            "28-keyboard-code",
+            Scene::Keyboard {
+                field: "纳税人识别号",
+                keys: "9111",
+                layout: None,
+            },
+        ),
+        (
+            "29-keyboard-mobile",
+            Scene::Keyboard {
+                field: "联系电话",
+                keys: "139",
+                layout: None,
+            },
+        ),
+        (
+            // No renewal field takes a resident ID: the layout as it opens
+            // for one (the application's forms).
+            "30-keyboard-resident-id",
+            Scene::Keyboard {
+                field: "联系电话",
+                keys: "",
+                layout: Some(kiosk_ui::FieldKind::ResidentId),
+            },
+        ),
     ]
 }
 
@@ -274,6 +328,122 @@ pub fn show(ui: &kiosk_ui::KioskUi, scene: &Scene) {
         Scene::Idle(state) => {
             ui.show_renewal(state, &ctx(), true);
             ui.show_idle_warning(Some(25));
+        }
+        Scene::Keyboard {
+            field,
+            keys,
+            layout,
+        } => {
+            use i_slint_backend_testing::{AccessibleRole, ElementHandle};
+            use slint::platform::PointerEventButton::Left;
+            let state = RenewalState::ConfirmingInfo {
+                session: S,
+                certificate: fixtures::certificate(),
+                ca_online: false,
+                on_file: HolderLookup::NotAsked,
+            };
+            ui.show_renewal(&state, &ctx(), true);
+            let by_role = |label: &str, role: AccessibleRole| {
+                ElementHandle::find_by_accessible_label(ui.window(), label)
+                    .find(|e| e.accessible_role() == Some(role))
+                    .unwrap_or_else(|| panic!("no {role:?} labelled {label:?}"))
+            };
+            // The field's label as the window speaks it.
+            let label = if ui.lang() == Lang::En {
+                match *field {
+                    "单位名称" => "Company name",
+                    "邮箱" => "E-mail",
+                    "纳税人识别号" => "Taxpayer ID",
+                    _ => "Phone",
+                }
+            } else {
+                field
+            };
+            // Scrolled into view first, as a finger would (what a scrolled
+            // area hides cannot be found).
+            let find = |label: &str| {
+                ElementHandle::find_by_accessible_label(ui.window(), label)
+                    .find(|e| e.accessible_role() == Some(AccessibleRole::TextInput))
+            };
+            let flick = ElementHandle::find_by_element_type_name(ui.window(), "Flickable").next();
+            // From the top of the form.
+            if let Some(flick) = &flick {
+                for _ in 0..20 {
+                    flick.scroll(0.0, 300.0);
+                }
+                slint::platform::update_timers_and_animations();
+            }
+            let mut input = find(label);
+            for _ in 0..100 {
+                let (Some(flick), shown) = (&flick, &input) else {
+                    break;
+                };
+                let bottom = flick.absolute_position().y + flick.size().height;
+                if shown
+                    .as_ref()
+                    .is_some_and(|i| i.absolute_position().y + i.size().height <= bottom)
+                {
+                    break;
+                }
+                flick.scroll(0.0, -30.0);
+                slint::platform::update_timers_and_animations();
+                input = find(label);
+            }
+            let input = input.unwrap_or_else(|| {
+                panic!(
+                    "no field labelled {label:?} ({:?}, large {}, scrolled area {:?})",
+                    ui.window().window().size(),
+                    ui.large_mode(),
+                    flick.as_ref().map(|f| (f.absolute_position(), f.size()))
+                )
+            });
+            // A customer's first touch comes well after the last one's
+            // (quick touches in one place would be a double tap).
+            i_slint_backend_testing::mock_elapsed_time(std::time::Duration::from_secs(2));
+            input.mock_single_click(Left);
+            // The keyboard never covers the field being typed in.
+            let keyboard_label = if ui.lang() == Lang::En {
+                "Keyboard"
+            } else {
+                "键盘"
+            };
+            let keyboard = ElementHandle::find_by_accessible_label(ui.window(), keyboard_label)
+                .next()
+                .unwrap_or_else(|| {
+                    panic!(
+                        "no keyboard for {label:?} ({:?}, large {}, field at {:?} {:?})",
+                        ui.window().window().size(),
+                        ui.large_mode(),
+                        input.absolute_position(),
+                        input.size()
+                    )
+                });
+            let shown = find(label).expect("the field stays in view");
+            let bottom = shown.absolute_position().y + shown.size().height;
+            assert!(
+                shown.absolute_position().y >= 0.0
+                    && bottom <= keyboard.absolute_position().y + 0.5,
+                "{label:?} at {:?} {:?} under the keyboard at {:?} ({:?}, large {})",
+                shown.absolute_position(),
+                shown.size(),
+                keyboard.absolute_position(),
+                ui.window().window().size(),
+                ui.large_mode()
+            );
+            if let Some(kind) = layout {
+                ui.window()
+                    .global::<kiosk_ui::KeyboardAdapter>()
+                    .set_kind(*kind);
+            }
+            for key in keys.chars() {
+                let text = key.to_string();
+                let shown = if *field == "纳税人识别号" {
+                    text.to_uppercase()
+                } else {
+                    text
+                };
+                by_role(&shown, AccessibleRole::Button).mock_single_click(Left);
+            }
         }
     }
 }

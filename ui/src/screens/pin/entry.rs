@@ -1,5 +1,6 @@
-//! The PIN pad's digits. They stay here (zeroed when cleared or dropped), never
-//! in a Slint property: the screen only learns how many digits were typed.
+//! The PIN pad's characters (digits, and letters for keys whose PIN has
+//! them). They stay here (zeroed when cleared or dropped), never in a Slint
+//! property: the screen only learns how many were typed.
 #![forbid(unsafe_code)]
 
 use kiosk_domain::ports::key_writer::{PIN_LEN, Pin};
@@ -21,7 +22,7 @@ impl PinEntry {
     pub fn push(&mut self, digit: &str) {
         let mut chars = digit.chars();
         if let (Some(c), None) = (chars.next(), chars.next())
-            && c.is_ascii_digit()
+            && c.is_ascii_alphanumeric()
             && self.digits.len() < *PIN_LEN.end()
         {
             self.digits.push(c);
@@ -63,12 +64,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_single_digits_up_to_the_longest_pin() {
+    fn only_single_digits_and_letters_up_to_the_longest_pin() {
         let mut entry = PinEntry::default();
-        for d in ["1", "x", "23", "", "٣", "4"] {
+        for d in ["1", "x", "23", "", "٣", "4", "-", "Ä", " "] {
             entry.push(d);
         }
-        assert_eq!(entry.len(), 2);
+        assert_eq!(entry.len(), 3);
         for _ in 0..40 {
             entry.push("7");
         }

@@ -19,7 +19,7 @@ pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
     pad.set_min_length(int(*PIN_LEN.start()));
     pad.set_max_length(int(*PIN_LEN.end()));
     let (s, weak) = (Rc::clone(shared), window.as_weak());
-    pad.on_digit(move |d| {
+    pad.on_key(move |d| {
         let mut pin = s.pin.borrow_mut();
         pin.push(d.as_str());
         if let Some(w) = weak.upgrade() {
