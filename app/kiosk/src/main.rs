@@ -108,7 +108,10 @@ fn run(config: &Config, windowed: bool, exit_after_first_frame: bool) -> Result<
     window.set_fullscreen(!windowed);
 
     let (update_tx, update_rx) = mpsc::channel();
-    ui_port::install(Rc::new(UiPort::new(update_rx, Rc::clone(&ui))));
+    ui_port::install(Rc::new(
+        UiPort::new(update_rx, Rc::clone(&ui))
+            .keeping_picks_in(config.in_data_dir(std::path::Path::new("keyboard-picks.txt"))),
+    ));
     let (command_tx, command_rx) = mpsc::channel();
     let events = command_tx.clone();
     ui.on_event(move |event| {

@@ -82,6 +82,11 @@ fn pump_installed() {
 pub struct UiPort {
     rx: Receiver<UiUpdate>,
     ui: Rc<KioskUi>,
+    /// Where the keyboard's learned picks are kept, and the picks last kept.
+    picks: Option<(
+        std::path::PathBuf,
+        std::cell::RefCell<kiosk_ui::keyboard::pinyin::Learned>,
+    )>,
 }
 
 impl std::fmt::Debug for UiPort {
@@ -93,7 +98,42 @@ impl std::fmt::Debug for UiPort {
 impl UiPort {
     #[must_use]
     pub fn new(rx: Receiver<UiUpdate>, ui: Rc<KioskUi>) -> Self {
-        Self { rx, ui }
+        Self {
+            rx,
+            ui,
+            picks: None,
+        }
+    }
+
+    /// Keeps the keyboard's learned picks in `path`: taught to the
+    /// dictionary now, written again after a session that taught it more.
+    #[must_use]
+    pub fn keeping_picks_in(mut self, path: std::path::PathBuf) -> Self {
+        match kiosk_ui::keyboard::memory::restore(&path) {
+            Ok(count) => tracing::info!(count, "keyboard picks restored"),
+            Err(error) => tracing::warn!(%error, "keyboard picks could not be read"),
+        }
+        let now = kiosk_ui::keyboard::memory::current();
+        self.picks = Some((path, std::cell::RefCell::new(now)));
+        self
+    }
+
+    /// Writes the learned picks if the session taught the keyboard any.
+    fn keep_picks(&self) {
+        let Some((path, kept)) = &self.picks else {
+            return;
+        };
+        let now = kiosk_ui::keyboard::memory::current();
+        if now == *kept.borrow() {
+            return;
+        }
+        match kiosk_ui::keyboard::memory::save(path, &now) {
+            Ok(count) => {
+                tracing::info!(count, "keyboard picks kept");
+                *kept.borrow_mut() = now;
+            }
+            Err(error) => tracing::warn!(%error, "keyboard picks could not be written"),
+        }
     }
 
     /// Applies every update waiting; how many there were.
@@ -132,7 +172,10 @@ impl UiPort {
             UiUpdate::Lookup(state) => ui.show_lookup(&state),
             UiUpdate::Status(status) => ui.set_status(&status),
             UiUpdate::IdleWarning(secs) => ui.show_idle_warning(secs),
-            UiUpdate::Wipe => ui.wipe_session(),
+            UiUpdate::Wipe => {
+                ui.wipe_session();
+                self.keep_picks();
+            }
             UiUpdate::TakeYourKey => {
                 // 完成更新 says it itself: one reminder, not two.
                 if ui.screen() != kiosk_ui::Screen::Done {

@@ -3,6 +3,9 @@
 //! SoftHSM2 token, against the reference CA service on 127.0.0.1: the QR code
 //! on the screen is read back from a screenshot and paid through the CA's
 //! payment simulator, the new certificate is issued, checked and written.
+//! A renewal prepared while the CA cannot be reached: the details typed on
+//! the on-screen keyboard (nothing on file could be fetched), the order kept
+//! and receipted for the counter, the unit name's words learned and kept.
 //! And an install interrupted by a CA outage, recovered with 重新安装; and one
 //! cut by a power failure (the runtime torn down mid-install), recovered
 //! after the restart.
@@ -203,6 +206,97 @@ fn an_idle_customer_is_warned_then_their_session_is_wiped() {
             kiosk.cut_power();
             let kiosk = Kiosk::start(&config);
             kiosk.wait_for(Screen::Home);
+            kiosk.cut_power();
+        },
+    );
+}
+
+#[test]
+fn offline_the_details_are_typed_on_the_keyboard_and_the_order_is_receipted_for_the_counter() {
+    in_child_with_token(
+        "offline_the_details_are_typed_on_the_keyboard_and_the_order_is_receipted_for_the_counter",
+        |dir| {
+            let (ca, config) = world(dir, "");
+            // The CA goes away before the customer comes.
+            drop(ca);
+            let kiosk = Kiosk::start(&config);
+            kiosk.wait_for(Screen::Home);
+            kiosk.touch("更新证书");
+            kiosk.wait_for(Screen::Certificates);
+            kiosk.touch("更新此证书");
+            kiosk.wait_for(Screen::Pin);
+            kiosk.type_pin(PIN);
+            kiosk.wait_for(Screen::Confirm);
+            kiosk.wait_text("暂时无法连接CA");
+            kiosk.touch("请核对：联系人");
+            kiosk.wait_text("请填写姓名");
+
+            kiosk.focus("联系人");
+            kiosk.pinyin("lisi", "李四");
+            kiosk.focus("联系电话");
+            kiosk.keys("139123456789");
+            kiosk.wait_text("手机号码应为11位数字，您输入了12位，请核对");
+            kiosk.touch("删除");
+            kiosk.focus("单位名称");
+            kiosk.pinyin("shanxijiaomeijituan", "山西焦煤集团");
+            kiosk.pinyin("youxianzerengongsi", "有限责任公司");
+            kiosk.focus("纳税人识别号");
+            kiosk.keys("91110108551385082Q");
+            kiosk.focus("邮箱");
+            kiosk.keys("li.si@example.com");
+            kiosk.touch("完成");
+            kiosk.touch("确认并提交");
+
+            // No QR code offline: 到柜台支付, with the slip.
+            kiosk.wait_for(Screen::Payment);
+            let number = kiosk
+                .ui
+                .window()
+                .global::<kiosk_ui::PaymentAdapter>()
+                .get_order_number()
+                .to_string();
+            kiosk.touch("到柜台支付");
+            kiosk.wait_for(Screen::Counter);
+            kiosk.wait_text("凭条已打印，请收好。");
+            kiosk.touch("完成");
+            kiosk.wait_for(Screen::Home);
+
+            // The order on the kiosk holds what was typed.
+            let store = kiosk::wiring::open_store(&config).unwrap();
+            let order = kiosk_domain::ports::store::OrderStore::load_order(
+                &store,
+                &number.parse().unwrap(),
+            )
+            .unwrap()
+            .expect("kept on the kiosk");
+            let kiosk_domain::order::OrderDetails::Renewal(details) = &order.details else {
+                panic!("a renewal");
+            };
+            assert_eq!(details.contact.name.as_str(), "李四");
+            assert_eq!(details.contact.mobile.as_str(), "13912345678");
+            assert_eq!(details.invoice.title.as_str(), "山西焦煤集团有限责任公司");
+            assert_eq!(details.invoice.taxpayer_id.as_str(), "91110108551385082Q");
+            assert_eq!(details.invoice.email.as_str(), "li.si@example.com");
+            // The slip masks them.
+            let printed = std::fs::read(dir.join("kiosk/receipts.escpos")).unwrap();
+            let texts = kiosk_printer::decode::decode(&printed)
+                .unwrap()
+                .texts()
+                .join("\n");
+            assert!(texts.contains(&number), "{texts}");
+            assert!(!texts.contains("13912345678"), "{texts}");
+            // The unit name's words were learned and kept; the person's
+            // name was not.
+            let picks = dir.join("kiosk/keyboard-picks.txt");
+            let start = std::time::Instant::now();
+            while !picks.exists() {
+                assert!(start.elapsed().as_secs() < 20, "the picks were not kept");
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                kiosk.port.pump();
+            }
+            let kept = std::fs::read_to_string(&picks).unwrap();
+            assert!(kept.contains("焦煤") || kept.contains("山西"), "{kept}");
+            assert!(!kept.contains("李四"), "{kept}");
             kiosk.cut_power();
         },
     );

@@ -4,6 +4,7 @@
 //! is paged to what fits its width.
 #![forbid(unsafe_code)]
 
+pub mod memory;
 pub mod pinyin;
 
 use crate::{AppWindow, KeyboardAdapter};

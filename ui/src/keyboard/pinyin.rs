@@ -149,20 +149,36 @@ impl Composer {
     }
 }
 
-/// The kiosk's learned picks, to keep across restarts: dictionary pinyin and
-/// word pairs only (the engine refuses anything else on import).
-pub fn learned() -> Vec<(String, String)> {
-    ENGINE.dict().export_l0().pins
+/// What the kiosk learned from picks, to keep across restarts: words pinned
+/// (picked often enough to rank first) and the counts of words picked fewer
+/// times. Dictionary pinyin and words only: the engine refuses anything else
+/// on import.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Learned {
+    pub pins: Vec<(String, String)>,
+    pub pending: Vec<(String, String, u32)>,
 }
 
-/// Restores picks saved by [`learned`]; returns how many the dictionary
-/// accepted.
-pub fn restore_learned(pins: Vec<(String, String)>) -> usize {
-    let snapshot = inputx_pinyin::L0Snapshot {
-        pins,
-        pick_counts: Vec::new(),
-    };
-    ENGINE.dict().import_l0(snapshot)
+/// The kiosk's learned picks.
+#[must_use]
+pub fn learned() -> Learned {
+    let mut snapshot = ENGINE.dict().export_l0();
+    // A stable order: the same learning, the same file.
+    snapshot.pins.sort();
+    snapshot.pick_counts.sort();
+    Learned {
+        pins: snapshot.pins,
+        pending: snapshot.pick_counts,
+    }
+}
+
+/// Restores picks saved from [`learned`]; returns how many entries the
+/// dictionary accepted.
+pub fn restore_learned(learned: Learned) -> usize {
+    ENGINE.dict().import_l0(inputx_pinyin::L0Snapshot {
+        pins: learned.pins,
+        pick_counts: learned.pending,
+    })
 }
 
 /// Whether `letters` can start a syllable anywhere but at the end of the
@@ -522,7 +538,11 @@ mod tests {
             c.push(l);
         }
         assert_eq!(texts(&c, 1), [wanted]);
-        assert!(learned().contains(&("jiaomei".to_owned(), wanted.to_owned())));
+        assert!(
+            learned()
+                .pins
+                .contains(&("jiaomei".to_owned(), wanted.to_owned()))
+        );
     }
 
     #[test]

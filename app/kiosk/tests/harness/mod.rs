@@ -3,9 +3,10 @@
 //! footprint benchmark (`#[path]`-included by both).
 #![allow(
     dead_code,
+    clippy::float_arithmetic,
     clippy::unwrap_used,
     clippy::expect_used,
-    reason = "test harness: a failed unwrap is a failed test, with its location"
+    reason = "test harness: a failed unwrap is a failed test, with its location; Slint lengths are f32"
 )]
 
 use i_slint_backend_testing::{ElementHandle, ElementRoot, TestingBackend, TestingBackendOptions};
@@ -190,7 +191,8 @@ impl Kiosk {
             .set_size(LogicalSize::new(1080.0, 1920.0));
         ui.window().show().unwrap();
         let (update_tx, update_rx) = mpsc::channel();
-        let port = UiPort::new(update_rx, Rc::clone(&ui));
+        let port = UiPort::new(update_rx, Rc::clone(&ui))
+            .keeping_picks_in(config.in_data_dir(Path::new("keyboard-picks.txt")));
         let (commands, command_rx) = mpsc::channel();
         let events = commands.clone();
         ui.on_event(move |e| {
@@ -293,6 +295,69 @@ impl Kiosk {
             );
             std::thread::sleep(Duration::from_millis(20));
             self.port.pump();
+        }
+    }
+
+    /// Touches the field labelled `label` (the keyboard opens for it).
+    pub fn focus(&self, label: &str) {
+        self.port.pump();
+        let field = ElementHandle::find_by_accessible_label(self.ui.window(), label)
+            .find(|e| {
+                e.accessible_role() == Some(i_slint_backend_testing::AccessibleRole::TextInput)
+            })
+            .unwrap_or_else(|| panic!("no field labelled {label:?}"));
+        // A touch at its middle (the testing backend's mock click moves a
+        // mock clock this kiosk, on real time, does not have).
+        let (p, s) = (field.absolute_position(), field.size());
+        let position = slint::LogicalPosition::new(p.x + s.width / 2.0, p.y + s.height / 2.0);
+        let window = self.ui.window().window();
+        let button = slint::platform::PointerEventButton::Left;
+        window.dispatch_event(slint::platform::WindowEvent::PointerPressed { position, button });
+        window.dispatch_event(slint::platform::WindowEvent::PointerReleased { position, button });
+        assert!(self.shows_label("键盘"), "the keyboard opens for {label:?}");
+    }
+
+    fn shows_label(&self, label: &str) -> bool {
+        ElementHandle::find_by_accessible_label(self.ui.window(), label)
+            .next()
+            .is_some()
+    }
+
+    /// Taps each character of `keys` on the on-screen keyboard.
+    pub fn keys(&self, keys: &str) {
+        for key in keys.chars() {
+            self.touch(&key.to_string());
+        }
+    }
+
+    /// Types `pinyin` on the letter keys, then picks from the candidate
+    /// bar (paging on) the longest candidate that starts what is still
+    /// wanted, until `want` is typed.
+    pub fn pinyin(&self, pinyin: &str, want: &str) {
+        self.keys(pinyin);
+        let bar = self.ui.window().global::<kiosk_ui::KeyboardAdapter>();
+        let mut left = want.to_owned();
+        let mut pages = 0;
+        while !left.is_empty() {
+            use slint::Model;
+            let best = bar
+                .get_candidates()
+                .iter()
+                .map(|c| c.to_string())
+                .filter(|c| left.starts_with(c.as_str()))
+                .max_by_key(|c| c.chars().count());
+            match best {
+                Some(best) => {
+                    self.touch(&best);
+                    left = left[best.len()..].to_owned();
+                    pages = 0;
+                }
+                None => {
+                    pages += 1;
+                    assert!(pages < 20, "{left:?} never offered for {pinyin:?}");
+                    self.touch("下一页");
+                }
+            }
         }
     }
 
