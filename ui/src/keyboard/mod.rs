@@ -69,6 +69,10 @@ pub(crate) fn connect(window: &AppWindow) {
             restart(&mut s);
             show(&w, &s);
         } else {
+            // What was offered after a pick follows the text no longer.
+            s.composer.clear();
+            restart(&mut s);
+            show(&w, &s);
             drop(s);
             type_text(&w, SharedString::from(Key::Backspace));
         }
@@ -79,6 +83,7 @@ pub(crate) fn connect(window: &AppWindow) {
     a.on_space(move || {
         let Some(w) = weak.upgrade() else { return };
         if st.borrow().composer.input().is_empty() {
+            flush_letters(&w, &st);
             type_text(&w, " ".into());
         } else {
             pick(&w, &st, 0);

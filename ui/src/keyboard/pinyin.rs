@@ -124,8 +124,11 @@ impl Composer {
     }
 
     /// Takes candidate `index`: returns its Hanzi and keeps the letters it
-    /// did not use. With `learn`, each of its dictionary words counts as a
-    /// pick for its pinyin (three picks pin it first).
+    /// did not use. With `learn` (a unit's name is typed), each of its
+    /// dictionary words counts as a pick for its pinyin (three picks pin it
+    /// first), and once nothing is left typed the bar offers what usually
+    /// follows it (the dictionary's next words, and the legal forms unit
+    /// names end with).
     pub fn pick(&mut self, index: usize, learn: bool) -> Option<String> {
         let candidate = self.candidates.get(index)?.clone();
         let mut learned = false;
@@ -141,6 +144,14 @@ impl Composer {
             self.cache.clear();
         }
         self.refresh();
+        if self.input.is_empty() && learn {
+            // Nothing typed: what usually follows, one tap away.
+            let last = candidate
+                .words
+                .last()
+                .map_or(candidate.text.as_str(), |(_, word)| word.as_str());
+            self.candidates = following(last);
+        }
         Some(candidate.text)
     }
 
@@ -205,6 +216,10 @@ fn starts_a_syllable(letters: &str) -> bool {
 fn tokens_at(input: &str, at: usize) -> Vec<(Token<'_>, usize)> {
     let mut out = Vec::new();
     let rest = &input[at..];
+    // Letters that spell a syllable of two or more here are that syllable
+    // (`shanxi` is not s-h-an-x-i): initials only where none starts, which
+    // keeps a long full-pinyin input from splitting every which way.
+    let syllable_here = (2..=rest.len().min(6)).any(|len| is_syllable(&rest[..len]));
     for len in 1..=rest.len().min(6) {
         let letters = &rest[..len];
         let end = at + len;
@@ -212,7 +227,8 @@ fn tokens_at(input: &str, at: usize) -> Vec<(Token<'_>, usize)> {
             out.push((Token::Syllable(letters), end));
         }
         let last = end == input.len();
-        if (is_initial(letters) || (last && !is_syllable(letters) && starts_a_syllable(letters)))
+        let initial = is_initial(letters) && !syllable_here;
+        if (initial || (last && !is_syllable(letters) && starts_a_syllable(letters)))
             && !out.iter().any(|(t, _)| *t == Token::Prefix(letters))
         {
             out.push((Token::Prefix(letters), end));
@@ -317,6 +333,41 @@ fn words_for(run: &[Token<'_>]) -> Vec<Found> {
 }
 
 /// The candidates for `input`, best first, without repeats.
+/// The legal forms a registered unit's name ends with (Company Law: 有限责任
+/// 公司, 股份有限公司; the usual shorter forms and branches).
+const LEGAL_FORMS: [&str; 5] = ["有限公司", "有限责任公司", "股份有限公司", "集团", "分公司"];
+
+/// Most words offered after a pick.
+const FOLLOWING: usize = 8;
+
+/// Words that often follow `last` in a unit's name: the dictionary's next
+/// words (two Hanzi or more: no particles), then the legal forms.
+fn following(last: &str) -> Vec<Candidate> {
+    let mut out: Vec<Candidate> = Vec::new();
+    let hanzi = |w: &str| {
+        w.chars().count() >= 2 && w.chars().all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+    };
+    let next = ENGINE.dict().predict_next_words(last, FOLLOWING * 2);
+    let words = next
+        .iter()
+        .map(|(w, _)| w.as_str())
+        .filter(|w| hanzi(w))
+        .chain(LEGAL_FORMS);
+    for word in words {
+        if out.len() >= FOLLOWING {
+            break;
+        }
+        if !out.iter().any(|c| c.text == word) {
+            out.push(Candidate {
+                text: word.to_owned(),
+                consumes: 0,
+                words: Vec::new(),
+            });
+        }
+    }
+    out
+}
+
 fn compose(input: &str, cache: &mut HashMap<String, Vec<Found>>) -> Vec<Candidate> {
     let n = input.len();
     if n == 0 {
