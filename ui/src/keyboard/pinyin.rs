@@ -333,9 +333,30 @@ fn words_for(run: &[Token<'_>]) -> Vec<Found> {
 }
 
 /// The candidates for `input`, best first, without repeats.
-/// The legal forms a registered unit's name ends with (Company Law: 有限责任
-/// 公司, 股份有限公司; the usual shorter forms and branches).
-const LEGAL_FORMS: [&str; 5] = ["有限公司", "有限责任公司", "股份有限公司", "集团", "分公司"];
+/// The legal forms a registered unit's name ends with (Company Law: limited
+/// liability and joint-stock companies; the usual shorter forms, groups and
+/// branches), by the pinyin of their dictionary words: the words are the
+/// dictionary's.
+const LEGAL_FORMS: [&[&str]; 5] = [
+    &["youxiangongsi"],
+    &["youxianzeren", "gongsi"],
+    &["gufen", "youxiangongsi"],
+    &["jituan"],
+    &["fengongsi"],
+];
+
+/// [`LEGAL_FORMS`] as the dictionary spells them.
+static LEGAL_FORM_WORDS: LazyLock<Vec<String>> = LazyLock::new(|| {
+    LEGAL_FORMS
+        .iter()
+        .filter_map(|words| {
+            words
+                .iter()
+                .map(|pinyin| ENGINE.dict().lookup(pinyin).into_iter().next())
+                .collect::<Option<String>>()
+        })
+        .collect()
+});
 
 /// Most words offered after a pick.
 const FOLLOWING: usize = 8;
@@ -352,7 +373,7 @@ fn following(last: &str) -> Vec<Candidate> {
         .iter()
         .map(|(w, _)| w.as_str())
         .filter(|w| hanzi(w))
-        .chain(LEGAL_FORMS);
+        .chain(LEGAL_FORM_WORDS.iter().map(String::as_str));
     for word in words {
         if out.len() >= FOLLOWING {
             break;
@@ -556,6 +577,42 @@ mod tests {
     fn full_pinyin_of_a_phrase_composes_it() {
         let c = typed("youxianzerengongsi");
         assert_eq!(texts(&c, 1), ["有限责任公司"], "{:?}", texts(&c, 8));
+    }
+
+    #[test]
+    fn after_a_pick_in_a_unit_name_the_legal_forms_follow() {
+        assert_eq!(
+            *LEGAL_FORM_WORDS,
+            ["有限公司", "有限责任公司", "股份有限公司", "集团", "分公司"]
+        );
+        let mut composer = Composer::default();
+        for c in "jituan".chars() {
+            composer.push(c);
+        }
+        let at = composer
+            .candidates()
+            .iter()
+            .position(|c| c.text == "集团")
+            .expect("集团");
+        composer.pick(at, true);
+        assert!(composer.input().is_empty());
+        let offered: Vec<&str> = composer
+            .candidates()
+            .iter()
+            .map(|c| c.text.as_str())
+            .collect();
+        assert!(offered.contains(&"有限公司"), "{offered:?}");
+        assert!(
+            offered.iter().all(|w| w.chars().count() >= 2),
+            "no particles: {offered:?}"
+        );
+        // Not in a person's name.
+        let mut composer = Composer::default();
+        for c in "li".chars() {
+            composer.push(c);
+        }
+        composer.pick(0, false);
+        assert!(composer.candidates().is_empty());
     }
 
     #[test]
