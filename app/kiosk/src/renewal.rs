@@ -662,7 +662,11 @@ where
                 let serial = serial_hex.clone();
                 self.later_async(ticket, async move {
                     Answer::Event(Some(match ca.holder(&serial).await {
-                        Ok(found) => RenewalEvent::HolderLookedUp(found.map(Box::new)),
+                        Ok(found) => {
+                            // Whether, never what: no personal data in logs.
+                            tracing::info!(on_file = found.is_some(), "holder details looked up");
+                            RenewalEvent::HolderLookedUp(found.map(Box::new))
+                        }
                         Err(e) => {
                             tracing::warn!(error = %e, "holder details not fetched");
                             RenewalEvent::HolderUnknown

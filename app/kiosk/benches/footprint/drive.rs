@@ -179,6 +179,7 @@ pub fn renewal(kiosk: &Path, xvfb: &Xvfb, dir: &Path) -> Renewal {
     let ok = largest(&shot, PRIMARY, "确定 on the PIN pad");
     let tapped = Instant::now();
     xvfb.tap(ok.centre());
+    let before_confirm = at;
     let (next, confirm_at) = log.wait(at, &["screen=Confirm"]);
     at = next;
     timings.push((
@@ -186,7 +187,10 @@ pub fn renewal(kiosk: &Path, xvfb: &Xvfb, dir: &Path) -> Renewal {
         ms(confirm_at - tapped),
     ));
 
-    // 确认并提交, once the details on file are shown (disabled before).
+    // 确认并提交, once the details on file have filled the form (before,
+    // the same button names the first empty field).
+    let (next, _) = log.wait(before_confirm, &["holder details looked up"]);
+    at = at.max(next);
     let submit = wait_for(xvfb, "确认并提交 enabled", |shot| {
         shot.areas(PRIMARY, 2000)
             .into_iter()
