@@ -1007,7 +1007,20 @@ fn confirm_details_are_typed_on_the_keyboard_and_confirmed_as_typed() {
     for _ in 0..4 {
         tap(&ui, "删除");
     }
-    tap_keys(&ui, "082Q");
+    // A wrong check character: the domain's words, and nothing typed lost.
+    tap_keys(&ui, "082A");
+    assert_eq!(confirm.get_taxpayer_id(), "91110108551385082A");
+    assert!(
+        ElementHandle::find_by_accessible_label(
+            ui.window(),
+            "纳税人识别号有误，可能输错了某一位，请对照营业执照逐位核对"
+        )
+        .next()
+        .is_some(),
+        "the check character refused beside the field"
+    );
+    tap(&ui, "删除");
+    tap(&ui, "Q");
     assert_eq!(confirm.get_taxpayer_id(), "91110108551385082Q");
 
     field(&ui, "邮箱").mock_single_click(slint::platform::PointerEventButton::Left);
