@@ -30,6 +30,48 @@ fn main() {
         last = Some(c);
     }
     let c = last.unwrap();
+    // Where the time goes, each part once more.
+    let t = Instant::now();
+    let quad = kiosk_camera::document::find_page(&photo, options.detect_side).unwrap();
+    let t_find = t.elapsed();
+    let t = Instant::now();
+    let straight = kiosk_camera::document::rectify(&photo, &quad, options.max_long_side).unwrap();
+    let t_rectify = t.elapsed();
+    let t = Instant::now();
+    let jpeg = kiosk_camera::document::encode_jpeg(&straight, c.quality).unwrap();
+    let t_encode = t.elapsed();
+    let t = Instant::now();
+    let reference: Vec<u8> = straight
+        .pixels
+        .chunks(3)
+        .map(|p| {
+            let y = (77 * u32::from(p[0]) + 150 * u32::from(p[1]) + 29 * u32::from(p[2])) >> 8;
+            u8::try_from(y).unwrap_or(u8::MAX)
+        })
+        .collect();
+    kiosk_camera::document::compare_with(&jpeg, &reference, straight.width, straight.height)
+        .unwrap();
+    let t_ssim = t.elapsed();
+    let sizes: Vec<String> = [40u8, 48, 56, 60, 64, 68, 76, 84, 92]
+        .iter()
+        .map(|&q| {
+            format!(
+                "{q}:{}",
+                kiosk_camera::document::encode_jpeg(&straight, q)
+                    .unwrap()
+                    .len()
+                    / 1000
+            )
+        })
+        .collect();
+    println!("sizes kB by quality: {}", sizes.join(" "));
+    println!(
+        "parts: find page {} ms, straighten {} ms, one JPEG encode {} ms, decode + text SSIM {} ms",
+        t_find.as_millis(),
+        t_rectify.as_millis(),
+        t_encode.as_millis(),
+        t_ssim.as_millis()
+    );
     println!(
         "document 4000x3000 -> {}x{} JPEG: {} ms (best of 3), {} bytes (limit {}), quality {}, text SSIM {}.{:03}",
         c.width,

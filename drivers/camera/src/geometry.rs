@@ -154,10 +154,44 @@ fn solve_homography(from: &Quad, to: &Quad) -> Option<[f64; 9]> {
 /// (bilinear) where `map` sends (x, y); outside `src` it is `background`.
 #[must_use]
 pub fn warp(src: &Frame, map: &Homography, width: u32, height: u32, background: [u8; 3]) -> Frame {
+    // The two halves of the rows on two threads (the kiosk has two cores).
+    let half = i64::from(height) / 2;
+    let pixels = std::thread::scope(|scope| {
+        let lower = scope.spawn(|| warp_rows(src, map, width, half..i64::from(height), background));
+        let mut pixels = warp_rows(src, map, width, 0..half, background);
+        match lower.join() {
+            Ok(rest) => pixels.extend(rest),
+            // Not expected: do the lower half here instead.
+            Err(_) => pixels.extend(warp_rows(
+                src,
+                map,
+                width,
+                half..i64::from(height),
+                background,
+            )),
+        }
+        pixels
+    });
+    Frame {
+        width,
+        height,
+        pixels,
+    }
+}
+
+/// Rows `rows` of the warped image (bilinear sampling of `src`).
+fn warp_rows(
+    src: &Frame,
+    map: &Homography,
+    width: u32,
+    rows: std::ops::Range<i64>,
+    background: [u8; 3],
+) -> Vec<u8> {
     let (sw, sh) = (i64::from(src.width), i64::from(src.height));
     let stride = src.width as usize * 3;
-    let mut pixels = Vec::with_capacity(width as usize * height as usize * 3);
-    for y in 0..i64::from(height) {
+    let count = usize::try_from(rows.end - rows.start).unwrap_or(0);
+    let mut pixels = Vec::with_capacity(width as usize * count * 3);
+    for y in rows {
         for x in 0..i64::from(width) {
             let Some((sx, sy)) = map.map_centre(x, y) else {
                 pixels.extend(background);
@@ -182,11 +216,7 @@ pub fn warp(src: &Frame, map: &Homography, width: u32, height: u32, background: 
             }
         }
     }
-    Frame {
-        width,
-        height,
-        pixels,
-    }
+    pixels
 }
 
 #[cfg(test)]
