@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 /// The theme's colours (ui/ui/theme.slint, normal mode).
 const PRIMARY: u32 = 0x0a_4f_9c;
 const SECONDARY: u32 = 0xdd_e8_f5;
+const SURFACE: u32 = 0xff_ff_ff;
 /// Below the header and the step bar: where a screen's own buttons are.
 const CONTENT_TOP: u32 = 200;
 const PIN: &str = "123456";
@@ -201,6 +202,17 @@ pub fn renewal(kiosk: &Path, xvfb: &Xvfb, dir: &Path) -> Renewal {
         "确认信息 shown → 确认并提交 enabled",
         ms(confirm_at.elapsed()),
     ));
+    let _ = submit;
+    // The unit's name typed on the keyboard (pinyin, a candidate picked):
+    // the pinyin engine and its dictionary come up, as for a customer
+    // whose details are not on file.
+    type_unit_name(xvfb, &save);
+    let submit = wait_for(xvfb, "确认并提交 after typing", |shot| {
+        shot.areas(PRIMARY, 2000)
+            .into_iter()
+            .filter(|a| a.top > CONTENT_TOP && a.width > 500)
+            .max_by_key(|a| a.pixels)
+    });
     let shot = xvfb.screenshot();
     save(&shot, "4-confirm");
     let tapped = Instant::now();
@@ -249,6 +261,75 @@ pub fn renewal(kiosk: &Path, xvfb: &Xvfb, dir: &Path) -> Renewal {
         shots,
         receipt_preview,
     }
+}
+
+/// On 确认信息: touches 单位名称 (the third field), types `shanxi` on the
+/// keyboard's letter keys, picks the first candidate and closes the
+/// keyboard with 完成. The keys are the white key-sized squares below the
+/// form, in rows: candidates, digits, q-p, a-l, ⇧ z-m ⌫, then 中 … 空格.
+fn type_unit_name(xvfb: &Xvfb, save: &dyn Fn(&Shot, &str)) {
+    let shot = settled(xvfb);
+    let mut fields: Vec<Area> = shot
+        .areas(SURFACE, 2000)
+        .into_iter()
+        .filter(|a| a.top > CONTENT_TOP && a.width > 600 && (50..110).contains(&a.height))
+        .collect();
+    fields.sort_by_key(|a| a.top);
+    assert!(fields.len() >= 3, "the form's fields: {fields:?}");
+    xvfb.tap(fields[2].centre());
+    let rows = |shot: &Shot| -> Vec<Vec<Area>> {
+        let mut keys: Vec<Area> = shot
+            .areas(SURFACE, 500)
+            .into_iter()
+            .filter(|a| a.top > CONTENT_TOP && a.width < 400 && (50..130).contains(&a.height))
+            .collect();
+        keys.sort_by_key(|a| (a.top / 20, a.left));
+        let mut rows: Vec<Vec<Area>> = Vec::new();
+        for key in keys {
+            match rows.last_mut() {
+                Some(row) if row[0].top.abs_diff(key.top) < 20 => row.push(key),
+                _ => rows.push(vec![key]),
+            }
+        }
+        rows
+    };
+    let keyboard = settled(xvfb);
+    let found = rows(&keyboard);
+    let n = found.len();
+    assert!(n >= 5, "no keyboard on the screen: {found:?}");
+    let (q_row, a_row, z_row) = (&found[n - 4], &found[n - 3], &found[n - 2]);
+    assert!(q_row.len() == 10 && a_row.len() == 9 && z_row.len() == 9, "{found:?}");
+    let key = |c: char| -> Area {
+        if let Some(i) = "qwertyuiop".find(c) {
+            q_row[i]
+        } else if let Some(i) = "asdfghjkl".find(c) {
+            a_row[i]
+        } else {
+            // ⇧ first in its row.
+            z_row["zxcvbnm".find(c).expect("a letter") + 1]
+        }
+    };
+    for c in "shanxi".chars() {
+        xvfb.tap(key(c).centre());
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    // The first candidate: the first key of the row above the digits.
+    let shot = settled(xvfb);
+    save(&shot, "4-typing");
+    let found = rows(&shot);
+    let n = found.len();
+    assert!(n >= 6, "no candidates: {found:?}");
+    xvfb.tap(found[n - 6][0].centre());
+    std::thread::sleep(Duration::from_millis(150));
+    // 完成: the primary key at the bottom right.
+    let shot = settled(xvfb);
+    let done = shot
+        .areas(PRIMARY, 2000)
+        .into_iter()
+        .max_by_key(|a| a.top)
+        .expect("完成");
+    xvfb.tap(done.centre());
+    std::thread::sleep(Duration::from_millis(300));
 }
 
 /// The kiosk's mappings, kept beside the screenshots for a closer look.
