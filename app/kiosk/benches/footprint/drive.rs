@@ -266,7 +266,8 @@ pub fn renewal(kiosk: &Path, xvfb: &Xvfb, dir: &Path) -> Renewal {
 /// On 确认信息: touches 单位名称 (the third field), types `shanxi` on the
 /// keyboard's letter keys, picks the first candidate and closes the
 /// keyboard with 完成. The keys are the white key-sized squares below the
-/// form, in rows: candidates, digits, q-p, a-l, ⇧ z-m ⌫, then 中 … 空格.
+/// form, in rows: candidates, digits, q-p, a-l, z-m ⌫ (⇧ is grey while
+/// pinyin is typed), then 中 … 空格.
 fn type_unit_name(xvfb: &Xvfb, save: &dyn Fn(&Shot, &str)) {
     let shot = settled(xvfb);
     let mut fields: Vec<Area> = shot
@@ -298,15 +299,16 @@ fn type_unit_name(xvfb: &Xvfb, save: &dyn Fn(&Shot, &str)) {
     let n = found.len();
     assert!(n >= 5, "no keyboard on the screen: {found:?}");
     let (q_row, a_row, z_row) = (&found[n - 4], &found[n - 3], &found[n - 2]);
-    assert!(q_row.len() == 10 && a_row.len() == 9 && z_row.len() == 9, "{found:?}");
+    // ⇧ is greyed out while pinyin is typed: the row is z-m and ⌫.
+    assert!(q_row.len() == 10 && a_row.len() == 9 && z_row.len() >= 8, "{found:?}");
     let key = |c: char| -> Area {
         if let Some(i) = "qwertyuiop".find(c) {
             q_row[i]
         } else if let Some(i) = "asdfghjkl".find(c) {
             a_row[i]
         } else {
-            // ⇧ first in its row.
-            z_row["zxcvbnm".find(c).expect("a letter") + 1]
+            // z-m are the seven keys before ⌫ (⇧ may come first).
+            z_row[z_row.len() - 8 + "zxcvbnm".find(c).expect("a letter")]
         }
     };
     for c in "shanxi".chars() {
