@@ -279,20 +279,12 @@ fn type_unit_name(xvfb: &Xvfb, save: &dyn Fn(&Shot, &str)) {
     assert!(fields.len() >= 3, "the form's fields: {fields:?}");
     xvfb.tap(fields[2].centre());
     let rows = |shot: &Shot| -> Vec<Vec<Area>> {
-        let mut keys: Vec<Area> = shot
+        let keys: Vec<Area> = shot
             .areas(SURFACE, 500)
             .into_iter()
             .filter(|a| a.top > CONTENT_TOP && a.width < 400 && (50..130).contains(&a.height))
             .collect();
-        keys.sort_by_key(|a| (a.top / 20, a.left));
-        let mut rows: Vec<Vec<Area>> = Vec::new();
-        for key in keys {
-            match rows.last_mut() {
-                Some(row) if row[0].top.abs_diff(key.top) < 20 => row.push(key),
-                _ => rows.push(vec![key]),
-            }
-        }
-        rows
+        in_rows(keys, 20)
     };
     let keyboard = settled(xvfb);
     let found = rows(&keyboard);
@@ -300,7 +292,10 @@ fn type_unit_name(xvfb: &Xvfb, save: &dyn Fn(&Shot, &str)) {
     assert!(n >= 5, "no keyboard on the screen: {found:?}");
     let (q_row, a_row, z_row) = (&found[n - 4], &found[n - 3], &found[n - 2]);
     // ⇧ is greyed out while pinyin is typed: the row is z-m and ⌫.
-    assert!(q_row.len() == 10 && a_row.len() == 9 && z_row.len() >= 8, "{found:?}");
+    assert!(
+        q_row.len() == 10 && a_row.len() == 9 && z_row.len() >= 8,
+        "{found:?}"
+    );
     let key = |c: char| -> Area {
         if let Some(i) = "qwertyuiop".find(c) {
             q_row[i]
@@ -382,11 +377,25 @@ fn largest(shot: &Shot, colour: u32, what: &str) -> Area {
         .unwrap_or_else(|| panic!("{what}: not on the screen"))
 }
 
+/// Keys in rows, top to bottom, each row left to right: keys whose tops are
+/// within `within` pixels of the row's first are in that row.
+fn in_rows(mut keys: Vec<Area>, within: u32) -> Vec<Vec<Area>> {
+    keys.sort_by_key(|a| (a.top / within, a.left));
+    let mut rows: Vec<Vec<Area>> = Vec::new();
+    for key in keys {
+        match rows.last_mut() {
+            Some(row) if row[0].top.abs_diff(key.top) < within => row.push(key),
+            _ => rows.push(vec![key]),
+        }
+    }
+    rows
+}
+
 /// The key for `digit` on the PIN pad: the pad's keys are squares of the
 /// secondary colour in rows of three (1-2-3, 4-5-6, 7-8-9, then 0 in the
 /// middle of the last row).
 fn pin_key(shot: &Shot, digit: char) -> Area {
-    let mut keys: Vec<Area> = shot
+    let keys: Vec<Area> = shot
         .areas(SECONDARY, 2000)
         .into_iter()
         .filter(|a| {
@@ -395,14 +404,7 @@ fn pin_key(shot: &Shot, digit: char) -> Area {
                 && a.width.abs_diff(a.height) < a.width / 5
         })
         .collect();
-    keys.sort_by_key(|a| (a.top / 40, a.left));
-    let mut rows: Vec<Vec<Area>> = Vec::new();
-    for key in keys {
-        match rows.last_mut() {
-            Some(row) if row[0].top.abs_diff(key.top) < 40 => row.push(key),
-            _ => rows.push(vec![key]),
-        }
-    }
+    let rows = in_rows(keys, 40);
     assert!(rows.len() >= 4, "no PIN pad on the screen: {rows:?}");
     let n = digit.to_digit(10).unwrap() as usize;
     if n == 0 {
