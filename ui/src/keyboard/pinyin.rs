@@ -18,8 +18,15 @@ use std::sync::LazyLock;
 
 use inputx_pinyin::{PinyinEngine, VALID_SYLLABLES};
 
-/// The engine with its embedded dictionary: built once, on first use.
-static ENGINE: LazyLock<PinyinEngine> = LazyLock::new(PinyinEngine::new);
+/// The engine with its embedded dictionary: built once, on first use (a
+/// session that types no Chinese never pays for it).
+static ENGINE: LazyLock<PinyinEngine> = LazyLock::new(|| {
+    LOADED.store(true, std::sync::atomic::Ordering::Release);
+    PinyinEngine::new()
+});
+
+/// Whether [`ENGINE`] was built (nothing was learned before it was).
+static LOADED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Longest run of typed letters the composer reads (the engine's own
 /// composition limit is 30 letters).
@@ -173,6 +180,10 @@ pub struct Learned {
 /// The kiosk's learned picks.
 #[must_use]
 pub fn learned() -> Learned {
+    if !LOADED.load(std::sync::atomic::Ordering::Acquire) {
+        // Not built: nothing typed, nothing learned; not worth building it.
+        return Learned::default();
+    }
     let mut snapshot = ENGINE.dict().export_l0();
     // A stable order: the same learning, the same file.
     snapshot.pins.sort();
@@ -186,6 +197,9 @@ pub fn learned() -> Learned {
 /// Restores picks saved from [`learned`]; returns how many entries the
 /// dictionary accepted.
 pub fn restore_learned(learned: Learned) -> usize {
+    if learned == Learned::default() {
+        return 0;
+    }
     ENGINE.dict().import_l0(inputx_pinyin::L0Snapshot {
         pins: learned.pins,
         pick_counts: learned.pending,
