@@ -928,7 +928,7 @@ fn confirm_details_are_typed_on_the_keyboard_and_confirmed_as_typed() {
     let confirm = ui.window().global::<kiosk_ui::ConfirmAdapter>();
     assert_eq!(confirm.get_attention(), kiosk_ui::ConfirmField::Contact);
     assert!(
-        button(&ui, "请核对：联系人").is_some(),
+        button(&ui, "请填写：联系人").is_some(),
         "the button names the field"
     );
 
@@ -964,6 +964,10 @@ fn confirm_details_are_typed_on_the_keyboard_and_confirmed_as_typed() {
         confirm.get_attention(),
         kiosk_ui::ConfirmField::InvoiceTitle
     );
+    assert!(
+        button(&ui, "请填写：单位名称").is_some(),
+        "empty: to be filled in"
+    );
 
     // The unit's name, phrase by phrase from full pinyin.
     field(&ui, "单位名称").mock_single_click(slint::platform::PointerEventButton::Left);
@@ -988,6 +992,10 @@ fn confirm_details_are_typed_on_the_keyboard_and_confirmed_as_typed() {
     // (Older forms of taxpayer ID may hold an O: it is known to be wrong
     // once all 18 characters are there.)
     tap_keys(&ui, "91110108551385O82Q");
+    assert!(
+        button(&ui, "请核对：纳税人识别号").is_some(),
+        "wrong: to be corrected"
+    );
     assert_eq!(
         (
             confirm.get_taxpayer_id_check().problem,
@@ -1087,7 +1095,7 @@ fn unfinished_fields_speak_when_asked_to_go_on_and_the_ca_fills_only_empty_ones(
         "not yet: still typing"
     );
     tap(&ui, "完成");
-    find(&ui, "请核对：联系人").mock_single_click(slint::platform::PointerEventButton::Left);
+    find(&ui, "请填写：联系人").mock_single_click(slint::platform::PointerEventButton::Left);
     assert_eq!(
         confirm.get_contact_check().problem,
         kiosk_ui::FieldProblem::Empty

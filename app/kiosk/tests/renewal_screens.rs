@@ -228,7 +228,7 @@ fn offline_the_details_are_typed_on_the_keyboard_and_the_order_is_receipted_for_
             kiosk.type_pin(PIN);
             kiosk.wait_for(Screen::Confirm);
             kiosk.wait_text("暂时无法连接CA");
-            kiosk.touch("请核对：联系人");
+            kiosk.touch("请填写：联系人");
             kiosk.wait_text("请填写姓名");
 
             kiosk.focus("联系人");

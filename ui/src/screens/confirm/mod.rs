@@ -69,6 +69,7 @@ fn recheck(
     a.set_taxpayer_id_check(taxpayer_id);
     a.set_email_check(email);
     a.set_attention(checked.attention);
+    a.set_attention_empty(checked.attention_empty);
     checked.details
 }
 

@@ -86,6 +86,8 @@ pub const FIELDS: [ConfirmField; 5] = [
 pub struct FormChecks {
     pub checks: [FieldCheck; 5],
     pub attention: ConfirmField,
+    /// Whether that field is still empty (to be filled in, not corrected).
+    pub attention_empty: bool,
     pub details: Option<(Contact, InvoiceInfo)>,
 }
 
@@ -142,6 +144,7 @@ pub fn check_form(texts: &FormTexts, reveal: bool) -> FormChecks {
     FormChecks {
         checks,
         attention,
+        attention_empty: attention != ConfirmField::None && texts.get(attention).trim().is_empty(),
         details,
     }
 }
@@ -255,6 +258,7 @@ mod tests {
         };
         let checked = check_form(&texts, false);
         assert_eq!(checked.attention, ConfirmField::Mobile);
+        assert!(!checked.attention_empty, "typed in part: to be corrected");
         // Unfinished: nothing said yet.
         assert!(
             checked
