@@ -10,7 +10,7 @@ use crate::kiosk::Shared;
 use crate::{AppWindow, ConfirmAdapter, ConfirmField};
 use slint::ComponentHandle;
 use std::rc::Rc;
-use view::{ConfirmView, FormTexts, check_form};
+use view::{ConfirmView, FIELDS, FormTexts, check_form};
 
 pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
     let adapter = window.global::<ConfirmAdapter>();
@@ -39,13 +39,38 @@ pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
     adapter.on_back(move || s.emit(UiEvent::Renewal(RenewalInput::Back)));
 }
 
+/// What the field holds.
+fn text(a: &ConfirmAdapter<'_>, field: ConfirmField) -> slint::SharedString {
+    match field {
+        ConfirmField::Contact => a.get_contact(),
+        ConfirmField::Mobile => a.get_mobile(),
+        ConfirmField::InvoiceTitle => a.get_invoice_title(),
+        ConfirmField::TaxpayerId => a.get_taxpayer_id(),
+        ConfirmField::Email => a.get_email(),
+        ConfirmField::None => slint::SharedString::new(),
+    }
+}
+
+/// Puts `value` in the field.
+fn set_text(a: &ConfirmAdapter<'_>, field: ConfirmField, value: &str) {
+    let value = value.into();
+    match field {
+        ConfirmField::Contact => a.set_contact(value),
+        ConfirmField::Mobile => a.set_mobile(value),
+        ConfirmField::InvoiceTitle => a.set_invoice_title(value),
+        ConfirmField::TaxpayerId => a.set_taxpayer_id(value),
+        ConfirmField::Email => a.set_email(value),
+        ConfirmField::None => {}
+    }
+}
+
 fn texts(a: &ConfirmAdapter<'_>) -> FormTexts {
     FormTexts {
-        contact: a.get_contact().into(),
-        mobile: a.get_mobile().into(),
-        invoice_title: a.get_invoice_title().into(),
-        taxpayer_id: a.get_taxpayer_id().into(),
-        email: a.get_email().into(),
+        contact: text(a, ConfirmField::Contact).into(),
+        mobile: text(a, ConfirmField::Mobile).into(),
+        invoice_title: text(a, ConfirmField::InvoiceTitle).into(),
+        taxpayer_id: text(a, ConfirmField::TaxpayerId).into(),
+        email: text(a, ConfirmField::Email).into(),
     }
 }
 
@@ -84,28 +109,12 @@ pub(crate) fn show(window: &AppWindow, shared: &Shared, view: &ConfirmView) {
     }
     a.set_submitted(view.submitted);
     if let Some(fill) = &view.fill {
-        let all = view.submitted;
-        let put = |get: &dyn Fn() -> slint::SharedString,
-                   set: &dyn Fn(slint::SharedString),
-                   value: &str| {
+        for field in FIELDS {
             // The CA's details go only where the customer has typed nothing.
-            if all || get().trim().is_empty() {
-                set(value.into());
+            if view.submitted || text(&a, field).trim().is_empty() {
+                set_text(&a, field, fill.get(field));
             }
-        };
-        put(&|| a.get_contact(), &|v| a.set_contact(v), &fill.contact);
-        put(&|| a.get_mobile(), &|v| a.set_mobile(v), &fill.mobile);
-        put(
-            &|| a.get_invoice_title(),
-            &|v| a.set_invoice_title(v),
-            &fill.invoice_title,
-        );
-        put(
-            &|| a.get_taxpayer_id(),
-            &|v| a.set_taxpayer_id(v),
-            &fill.taxpayer_id,
-        );
-        put(&|| a.get_email(), &|v| a.set_email(v), &fill.email);
+        }
     }
     if !view.submitted {
         recheck(window, shared);
@@ -116,16 +125,9 @@ pub(crate) fn show(window: &AppWindow, shared: &Shared, view: &ConfirmView) {
 pub(crate) fn clear(window: &AppWindow, shared: &Shared) {
     let a = window.global::<ConfirmAdapter>();
     a.set_submitted(false);
-    for set in [
-        ConfirmAdapter::set_contact,
-        ConfirmAdapter::set_mobile,
-        ConfirmAdapter::set_invoice_title,
-        ConfirmAdapter::set_taxpayer_id,
-        ConfirmAdapter::set_email,
-    ] {
-        set(&a, "".into());
+    for field in FIELDS {
+        set_text(&a, field, "");
     }
     shared.confirm_reveal.set(false);
     recheck(window, shared);
-    a.set_attention(ConfirmField::None);
 }
