@@ -87,6 +87,27 @@ fn advance_until(
     clock.now() - start
 }
 
+/// Waits (`between` each look) until the CA holds `order`, for at most
+/// `limit`.
+fn reaches_ca(
+    ca: &ReferenceCa,
+    order: &kiosk_domain::order_number::OrderNumber,
+    limit: Duration,
+    mut between: impl FnMut(),
+) {
+    let start = Instant::now();
+    while ca
+        .service
+        .storage()
+        .order(order.as_str())
+        .unwrap()
+        .is_none()
+    {
+        assert!(start.elapsed() < limit, "the order never reached the CA");
+        between();
+    }
+}
+
 /// Lets the runtime answer whatever it has for a moment of real time
 /// (the clock does not move).
 fn settle(kiosk: &mut Headless) {
@@ -383,17 +404,9 @@ fn a_renewal_prepared_offline_keeps_the_typed_details_and_reaches_the_ca_once_ba
             let ca =
                 ReferenceCa::start_at(&tmp.path().join("ca"), Some(token_dir), &addr.to_string())
                     .unwrap();
-            let arrived = Instant::now() + Duration::from_secs(60);
-            while ca
-                .service
-                .storage()
-                .order(order.as_str())
-                .unwrap()
-                .is_none()
-            {
-                assert!(Instant::now() < arrived, "the order never reached the CA");
+            reaches_ca(&ca, &order, Duration::from_secs(60), || {
                 kiosk.next(Duration::from_millis(200));
-            }
+            });
             let record = ca.service.storage().order(order.as_str()).unwrap().unwrap();
             assert!(record.submitted, "submitted, not only created");
             kiosk.stop();
@@ -578,17 +591,9 @@ fn a_whole_application_goes_through_the_runtime_to_a_receipted_order() {
                     .join(format!("kiosk/receipts/{order}.png"))
                     .exists()
             );
-            let start = Instant::now();
-            while ca
-                .service
-                .storage()
-                .order(order.as_str())
-                .unwrap()
-                .is_none()
-            {
-                assert!(start.elapsed() < limit, "the order never reached the CA");
+            reaches_ca(&ca, &order, limit, || {
                 std::thread::sleep(Duration::from_millis(50));
-            }
+            });
             // Home ends the session.
             kiosk.send(UiEvent::GoHome);
             kiosk

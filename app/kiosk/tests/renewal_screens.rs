@@ -21,7 +21,7 @@
 
 mod harness;
 
-use harness::{Kiosk, in_child_with_token, labels_on_token, up_to_payment, world};
+use harness::{Kiosk, in_child_with_token, labels_on_token, up_to_confirm, up_to_payment, world};
 use kiosk_tests::softhsm::PIN;
 use kiosk_ui::Screen;
 use slint::ComponentHandle;
@@ -220,13 +220,7 @@ fn offline_the_details_are_typed_on_the_keyboard_and_the_order_is_receipted_for_
             // The CA goes away before the customer comes.
             drop(ca);
             let kiosk = Kiosk::start(&config);
-            kiosk.wait_for(Screen::Home);
-            kiosk.touch("更新证书");
-            kiosk.wait_for(Screen::Certificates);
-            kiosk.touch("更新此证书");
-            kiosk.wait_for(Screen::Pin);
-            kiosk.type_pin(PIN);
-            kiosk.wait_for(Screen::Confirm);
+            up_to_confirm(&kiosk);
             kiosk.wait_text("暂时无法连接CA");
             kiosk.touch("请填写：联系人");
             kiosk.wait_text("请填写姓名");

@@ -439,8 +439,8 @@ pub fn world(dir: &Path, extra: &str) -> (Ca, Config) {
     (ca, config)
 }
 
-/// The customer's way from home to the payment screen.
-pub fn up_to_payment(kiosk: &Kiosk) {
+/// The customer's way from home to 确认信息.
+pub fn up_to_confirm(kiosk: &Kiosk) {
     kiosk.wait_for(Screen::Home);
     kiosk.touch("更新证书");
     kiosk.wait_for(Screen::Certificates);
@@ -449,6 +449,11 @@ pub fn up_to_payment(kiosk: &Kiosk) {
     kiosk.wait_for(Screen::Pin);
     kiosk.type_pin(PIN);
     kiosk.wait_for(Screen::Confirm);
+}
+
+/// The customer's way from home to the payment screen.
+pub fn up_to_payment(kiosk: &Kiosk) {
+    up_to_confirm(kiosk);
     kiosk.touch("确认并提交");
     kiosk.wait_for(Screen::Payment);
 }
