@@ -3,6 +3,7 @@
 //! and fault-injecting ports, and the layering rules of ARCHITECTURE.md. The
 //! tests live in `tests/`; the binaries they drive in `src/bin/`.
 
+pub mod camera;
 pub mod faults;
 pub mod opencryptoki;
 pub mod report;

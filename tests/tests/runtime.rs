@@ -29,9 +29,9 @@ use kiosk_domain::flow::driver::{Flow, Saved};
 use kiosk_domain::flow::renewal::{InstallFailure, Renewal, RenewalEffect, RenewalState};
 use kiosk_domain::order::OrderDetails;
 use kiosk_domain::order::attachment::AttachmentKind;
-use kiosk_domain::ports::camera::Frame;
 use kiosk_domain::ports::printer::PrintOutcome;
 use kiosk_domain::ports::store::{FlowRecord, OrderStore};
+use kiosk_tests::camera::{face, show_camera, text_page};
 use kiosk_tests::faults::{FaultyCa, FaultyWriter};
 use kiosk_tests::opencryptoki::{CustomerKey, Implementation};
 use kiosk_tests::script::{Headless, Outcome, RenewalCustomer, Shown};
@@ -412,60 +412,6 @@ fn a_renewal_prepared_offline_keeps_the_typed_details_and_reaches_the_ca_once_ba
             kiosk.stop();
         },
     );
-}
-
-fn text_page(seed: u32) -> Frame {
-    let (w, h) = (1240_u32, 1754_u32);
-    let mut pixels = vec![250_u8; usize::try_from(w * h * 3).unwrap()];
-    let mut state = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
-    let mut next = || {
-        state ^= state << 13;
-        state ^= state >> 17;
-        state ^= state << 5;
-        state
-    };
-    let mut y = 120;
-    while y + 40 < h - 120 {
-        let mut x = 100;
-        while x + 30 < w - 100 {
-            let glyph = 14 + next() % 16;
-            if next() % 7 != 0 {
-                for dy in 0..28 {
-                    for dx in 0..glyph {
-                        if (dx + dy + next() % 3) % 4 != 0 {
-                            let i = usize::try_from(((y + dy) * w + x + dx) * 3).unwrap();
-                            pixels[i..i + 3].copy_from_slice(&[30, 30, 35]);
-                        }
-                    }
-                }
-            }
-            x += glyph + 8;
-        }
-        y += 56;
-    }
-    Frame::new(w, h, pixels).unwrap()
-}
-
-/// The face fixture, cropped so that the face sits in the middle.
-fn face() -> Frame {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../drivers/camera/tests/fixtures/face-astronaut-512.png");
-    let photo = kiosk_camera::file_source::load_frame(&path).unwrap();
-    let (x0, y0, side) = (102_u32, 0_u32, 240_u32);
-    let mut pixels = Vec::with_capacity(usize::try_from(side * side * 3).unwrap());
-    for y in y0..y0 + side {
-        let start = usize::try_from((y * photo.width + x0) * 3).unwrap();
-        pixels.extend_from_slice(&photo.pixels[start..start + usize::try_from(side * 3).unwrap()]);
-    }
-    Frame::new(side, side, pixels).unwrap()
-}
-
-/// Puts `frame` before the camera (the only image in its directory).
-fn show_camera(dir: &Path, frame: &Frame) {
-    let _ = std::fs::remove_dir_all(dir);
-    std::fs::create_dir_all(dir).unwrap();
-    let jpeg = kiosk_camera::document::encode_jpeg(frame, 92).unwrap();
-    std::fs::write(dir.join("shot.jpg"), jpeg).unwrap();
 }
 
 fn application(shown: &Shown) -> Option<&ApplicationState> {

@@ -48,6 +48,9 @@ const LARGE: &[&str] = &[
     "28-keyboard-code",
     "29-keyboard-mobile",
     "30-keyboard-resident-id",
+    "33-apply-unit",
+    "36-apply-documents",
+    "39-apply-review",
 ];
 const ENGLISH: &[&str] = &[
     "01-home",
@@ -60,6 +63,10 @@ const ENGLISH: &[&str] = &[
     "21-lookup",
     "26-keyboard-chinese",
     "29-keyboard-mobile",
+    "31-apply-agreement",
+    "34-apply-holders",
+    "38-apply-identity",
+    "39-apply-review",
 ];
 
 fn main() {

@@ -5,12 +5,13 @@ use crate::events::UiEvent;
 use crate::screens::app::view::{Notice, StatusView};
 use crate::screens::pin::entry::PinEntry;
 use crate::screens::renewal::view::ViewContext;
-use crate::screens::{app, help, lookup, payment, pin, renewal};
+use crate::screens::{app, apply, help, lookup, payment, pin, renewal};
 use crate::{AppAdapter, AppWindow, Screen, Theme};
 use kiosk_domain::flow::application::ApplicationState;
 use kiosk_domain::flow::lookup::LookupState;
 use kiosk_domain::flow::renewal::RenewalState;
 use kiosk_domain::lang::Lang;
+use kiosk_domain::order::application::Catalogue;
 use slint::ComponentHandle;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -28,6 +29,8 @@ pub(crate) struct Shared {
     pub(crate) shown: RefCell<Shown>,
     /// 确认并提交 was pressed: unfinished fields say so too.
     pub(crate) confirm_reveal: std::cell::Cell<bool>,
+    /// The application's screens: what they show and what was typed.
+    pub(crate) apply: RefCell<crate::screens::apply::ApplyShown>,
 }
 
 #[derive(Default)]
@@ -143,14 +146,15 @@ impl KioskUi {
         lookup::show(&self.window, state, before.as_ref());
     }
 
-    /// Shows the application as its flow stands. Its screens are not on the
-    /// kiosk yet: 申请证书及印章 sends customers to the counter (see
-    /// `screens::home`), and an application resumed from the journal shows
-    /// the same, with the way home (which ends it).
-    pub fn show_application(&self, state: &ApplicationState) {
-        if !matches!(state, ApplicationState::Home) {
-            self.show_screen(Screen::ApplyAtCounter);
-        }
+    /// Shows the application as its flow stands, offering `catalogue`'s
+    /// agreement and projects.
+    pub fn show_application(&self, state: &ApplicationState, catalogue: &Catalogue) {
+        apply::show(&self.window, &self.shared, state, catalogue);
+    }
+
+    /// Whether the kiosk has a camera for the application's documents.
+    pub fn set_camera(&self, present: bool) {
+        crate::screens::capture::set_camera(&self.window, present);
     }
 
     /// Wipes everything the customer entered or was shown and goes home:
@@ -179,6 +183,7 @@ pub(crate) fn wipe(window: &AppWindow, shared: &Shared) {
     crate::screens::confirm::clear(window, shared);
     crate::keyboard::clear(window);
     payment::clear(window);
+    apply::clear(window, shared);
     *shared.shown.borrow_mut() = Shown::default();
     let app = window.global::<AppAdapter>();
     app.set_staff_called(false);

@@ -437,9 +437,140 @@ fn every_enum_value_says_something_in_both_languages() {
         out.push(t.invoke_remaining(65));
         out
     };
+    // The application's texts: each value of each enum its own text.
+    let groups = |t: &Texts<'_>| -> Vec<Vec<slint::SharedString>> {
+        let mut out = Vec::new();
+        use kiosk_ui::{
+            ApplyField as F, ApplyPage as P, DocumentKind as D, IdentityStage as I,
+            ReviewItem as R, ReviewSection as S, SealRoleKind,
+        };
+        let mut group = Vec::new();
+        for p in [
+            P::Project,
+            P::Unit,
+            P::Handler,
+            P::Holders,
+            P::Invoice,
+            P::Pickup,
+        ] {
+            group.push(t.invoke_apply_page(p));
+        }
+        out.push(group);
+        let mut group = Vec::new();
+        for f in [
+            F::UnitName,
+            F::Uscc,
+            F::UnitAddress,
+            F::HandlerName,
+            F::HandlerId,
+            F::HandlerMobile,
+            F::HolderName,
+            F::HolderEnterpriseNumber,
+            F::HolderUserNumber,
+            F::InvoiceTitle,
+            F::TaxpayerId,
+            F::Email,
+            F::Courier,
+            F::Recipient,
+            F::RecipientPhone,
+            F::Address,
+        ] {
+            group.push(t.invoke_apply_field(f));
+        }
+        out.push(group);
+        let mut group = Vec::new();
+        for r in [SealRoleKind::Trader, SealRoleKind::Settler] {
+            group.push(t.invoke_seal_role(r));
+            group.push(t.invoke_seal_role_short(r));
+            group.push(t.invoke_document(D::HolderId, 1, r));
+        }
+        for d in [D::ApplicationForm, D::BusinessLicence, D::HandlerId] {
+            group.push(t.invoke_document(d, 0, SealRoleKind::Trader));
+        }
+        let stages = [
+            I::InPersonOnly,
+            I::TakePhoto,
+            I::Taking,
+            I::NoFace,
+            I::AskUpload,
+            I::Queued,
+            I::Verified,
+            I::NotMatched,
+            I::ConfirmedInPerson,
+        ];
+        out.push(group);
+        let mut group = Vec::new();
+        for i in stages {
+            group.push(t.invoke_identity_stage(i));
+        }
+        out.push(group);
+        let mut group = Vec::new();
+        for item in [
+            R::Project,
+            R::Amount,
+            R::UnitName,
+            R::Uscc,
+            R::UnitAddress,
+            R::HandlerName,
+            R::HandlerId,
+            R::HandlerMobile,
+            R::Trader,
+            R::Settler,
+            R::InvoiceTitle,
+            R::TaxpayerId,
+            R::Email,
+            R::PickupMail,
+            R::PickupOnSite,
+            R::Recipient,
+            R::RecipientPhone,
+            R::Address,
+            R::Documents,
+            R::Identity,
+        ] {
+            group.push(t.invoke_review_item(item));
+        }
+        out.push(group);
+        let mut group = Vec::new();
+        for section in [
+            S::Project,
+            S::Unit,
+            S::Handler,
+            S::Holders,
+            S::Invoice,
+            S::Pickup,
+            S::Documents,
+            S::Identity,
+        ] {
+            group.push(t.invoke_review_section(section));
+        }
+        out.push(group);
+        let mut group = Vec::new();
+        for identity in [I::Verified, I::Queued, I::ConfirmedInPerson, I::TakePhoto] {
+            group.push(t.invoke_review_value(kiosk_ui::ReviewRow {
+                item: R::Identity,
+                identity,
+                ..Default::default()
+            }));
+        }
+        out.push(group);
+        out
+    };
+    let zh_groups = groups(&t);
     let zh = all(&t);
     ui.set_lang(Lang::En);
+    let en_groups = groups(&t);
     let en = all(&t);
+    for (zh, en) in zh_groups.iter().zip(&en_groups) {
+        let distinct: std::collections::HashSet<_> = zh.iter().collect();
+        assert_eq!(distinct.len(), zh.len(), "{zh:?}");
+        for (zh, en) in zh.iter().zip(en) {
+            assert!(!zh.is_empty() && zh != en, "not translated: {zh}");
+            assert!(
+                !en.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "Chinese left in {en:?}"
+            );
+        }
+    }
     for (zh, en) in zh.iter().zip(&en) {
         assert!(!zh.is_empty(), "a value says nothing");
         assert_ne!(zh, en, "not translated: {zh}");
@@ -608,7 +739,7 @@ impl Rect {
 #[test]
 fn every_text_and_button_is_in_view_on_every_screen() {
     let (ui, _) = setup();
-    let list_entries = ["CertificateCard", "FaqCard"];
+    let list_entries = ["CertificateCard", "FaqCard", "ReviewLine"];
     let mut problems = Vec::new();
     for (w, h) in [(1080.0, 1920.0), (1920.0, 1080.0)] {
         ui.window().window().set_size(LogicalSize::new(w, h));

@@ -120,7 +120,8 @@ fn no_rust_code_holds_a_text_for_the_customer() {
             || ('\u{4e00}'..='\u{9fff}').contains(&c)
             || ('\u{ff00}'..='\u{ffef}').contains(&c)
     };
-    for file in files {
+    // Unit tests in their own `tests.rs` are tests too.
+    for file in files.into_iter().filter(|f| !f.ends_with("tests.rs")) {
         let text = std::fs::read_to_string(&file).unwrap();
         let code = text.split("#[cfg(test)]").next().unwrap();
         for line in code.lines() {

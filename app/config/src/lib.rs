@@ -13,6 +13,7 @@ use kiosk_domain::clock::ClockFloor;
 use kiosk_domain::flow::idle::IdleTimes;
 use kiosk_domain::lang::Lang;
 use kiosk_domain::money::Fen;
+use kiosk_domain::order::application::{Agreement, Catalogue, Project};
 use kiosk_domain::order_number::KioskCode;
 use kiosk_domain::ports::key_model::KeyModel;
 use kiosk_domain::ports::key_writer::RetirePolicy;
@@ -146,8 +147,9 @@ pub struct KeyWriterSettings {
 /// The application.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApplicationSettings {
-    /// The version of the application agreement shown and accepted.
-    pub agreement_version: String,
+    /// The agreement and the projects with their prices, until the CA's
+    /// own (`GET /v1/config`) replace them.
+    pub catalogue: Catalogue,
 }
 
 /// How the touchscreen is mounted.
@@ -199,6 +201,17 @@ struct Raw {
 #[serde(deny_unknown_fields)]
 struct RawApplication {
     agreement_version: String,
+    agreement_text: String,
+    projects: Vec<RawProject>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProject {
+    code: String,
+    name: String,
+    price_fen: i64,
+    seal_price_fen: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -366,9 +379,7 @@ impl Config {
             ui,
             camera,
             key_writer,
-            application: ApplicationSettings {
-                agreement_version: raw.application.agreement_version,
-            },
+            application: application(raw.application)?,
         })
     }
 
@@ -465,6 +476,48 @@ fn store(raw: &RawStore, inside: &impl Fn(&Path) -> PathBuf) -> Result<StoreSett
         database: inside(&raw.database),
         key_file: inside(&raw.key_file),
         retention: time::Duration::days(raw.retention_days.into()),
+    })
+}
+
+fn application(raw: RawApplication) -> Result<ApplicationSettings> {
+    if raw.agreement_version.trim().is_empty() || raw.agreement_text.trim().is_empty() {
+        return Err(invalid(
+            "application.agreement_version and agreement_text must not be empty",
+        ));
+    }
+    let projects = raw
+        .projects
+        .into_iter()
+        .map(|p| {
+            let code = p.code.parse().map_err(|_| {
+                invalid(format!(
+                    "application.projects code {:?} is not valid",
+                    p.code
+                ))
+            })?;
+            if p.name.trim().is_empty() || p.price_fen < 0 || p.seal_price_fen < 0 {
+                return Err(invalid(format!(
+                    "application.projects {:?}: a name and prices of at least 0 fen",
+                    p.code
+                )));
+            }
+            Ok(Project {
+                code,
+                name: p.name,
+                price: Fen(p.price_fen),
+                seal_price: Fen(p.seal_price_fen),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(ApplicationSettings {
+        catalogue: Catalogue {
+            agreement: Agreement {
+                version: raw.agreement_version,
+                text: raw.agreement_text,
+            },
+            projects,
+            fetched: None,
+        },
     })
 }
 

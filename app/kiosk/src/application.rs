@@ -14,6 +14,7 @@ use kiosk_domain::flow::application::{
     Application, ApplicationEffect, ApplicationEvent, ApplicationState,
 };
 use kiosk_domain::flow::driver::{Executor, Flow, Journal, Ran, Saved, Ticket};
+use kiosk_domain::order::application::Catalogue;
 use kiosk_domain::order::attachment::{Attachment, AttachmentKind};
 use kiosk_domain::order_number::{KioskCode, OrderNumber};
 use kiosk_domain::ports::printer::ReceiptPrinter;
@@ -27,8 +28,6 @@ use std::sync::{Arc, Mutex, PoisonError};
 pub struct ApplicationSettings {
     pub kiosk: KioskCode,
     pub camera: CameraSource,
-    /// The version of the agreement the customer is shown and accepts.
-    pub agreement_version: String,
     pub receipt: ReceiptSettings,
 }
 
@@ -240,7 +239,8 @@ where
 /// The application's screens.
 #[derive(Debug)]
 pub struct ApplicationBinding {
-    pub agreement_version: String,
+    /// The agreement and the projects shown.
+    pub catalogue: Arc<Catalogue>,
 }
 
 impl<S, P> Binding<Application, ApplicationExecutor<S, P>> for ApplicationBinding
@@ -260,7 +260,7 @@ where
         match input {
             ApplicationInput::Start => Ok(ApplicationEvent::Start {
                 session: SessionId(crate::renewal::random_u64()),
-                agreement_version: self.agreement_version.clone(),
+                agreement_version: self.catalogue.agreement.version.clone(),
             }),
             // Only what a customer does: what devices, the store, the CA or
             // staff answer never comes from a screen.
@@ -275,6 +275,7 @@ where
     fn view(&self, state: &ApplicationState, cx: &Cx) -> UiUpdate {
         UiUpdate::Application {
             state: Box::new(state.clone()),
+            catalogue: Arc::clone(&self.catalogue),
             ctx: cx.step,
         }
     }

@@ -8,10 +8,12 @@ use kiosk_domain::flow::StepContext;
 use kiosk_domain::flow::application::ApplicationState;
 use kiosk_domain::flow::lookup::LookupState;
 use kiosk_domain::flow::renewal::RenewalState;
+use kiosk_domain::order::application::Catalogue;
 use kiosk_ui::KioskUi;
 use kiosk_ui::view_model::{Notice, StatusView, ViewContext};
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender};
 
 /// What the screens must show.
@@ -24,6 +26,8 @@ pub enum UiUpdate {
     },
     Application {
         state: Box<ApplicationState>,
+        /// The agreement and projects the screens offer.
+        catalogue: Arc<Catalogue>,
         ctx: StepContext,
     },
     Lookup(Box<LookupState>),
@@ -168,7 +172,9 @@ impl UiPort {
                 };
                 ui.show_renewal(&state, &view, key_in);
             }
-            UiUpdate::Application { state, .. } => ui.show_application(&state),
+            UiUpdate::Application {
+                state, catalogue, ..
+            } => ui.show_application(&state, &catalogue),
             UiUpdate::Lookup(state) => ui.show_lookup(&state),
             UiUpdate::Status(status) => ui.set_status(&status),
             UiUpdate::IdleWarning(secs) => ui.show_idle_warning(secs),

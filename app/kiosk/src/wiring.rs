@@ -236,7 +236,6 @@ where
         renewal,
         RenewalBinding,
     );
-    let agreement_version = config.application.agreement_version.clone();
     let application = ApplicationExecutor::new(
         store.clone(),
         ports.printer.clone(),
@@ -245,14 +244,15 @@ where
         ApplicationSettings {
             kiosk,
             camera: camera.clone(),
-            agreement_version: agreement_version.clone(),
             receipt,
         },
     );
     let application = Slot::new(
         load_journal::<Application, _>(&store).context("the application's journal")?,
         application,
-        ApplicationBinding { agreement_version },
+        ApplicationBinding {
+            catalogue: Arc::new(config.application.catalogue.clone()),
+        },
     );
     let lookup = LookupExecutor::new(
         store.clone(),

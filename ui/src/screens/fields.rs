@@ -9,7 +9,7 @@ use kiosk_domain::ids::{
     Email, EmailError, MobileNumber, MobileNumberError, ResidentId, ResidentIdError, TaxpayerId,
     TaxpayerIdError, Uscc, UsccError, lookalike_in_alphabet,
 };
-use kiosk_domain::order::text::{PersonName, TextError, UnitName};
+use kiosk_domain::order::text::{Address, PersonName, Reference, TextError, UnitName};
 
 /// A value that parsed: nothing to say.
 #[must_use]
@@ -109,6 +109,23 @@ pub fn person_name(text: &str) -> Result<PersonName, FieldCheck> {
 pub fn unit_name(text: &str) -> Result<UnitName, FieldCheck> {
     text.parse()
         .map_err(|e| text_check(CheckedAs::UnitName, &e))
+}
+
+/// A postal address (单位地址, 邮寄地址).
+///
+/// # Errors
+/// What the domain refused, as a check to show.
+pub fn address(text: &str) -> Result<Address, FieldCheck> {
+    text.parse().map_err(|e| text_check(CheckedAs::Address, &e))
+}
+
+/// A reference copied from elsewhere (企业编号, 用户编号, a courier).
+///
+/// # Errors
+/// What the domain refused, as a check to show.
+pub fn reference(text: &str) -> Result<Reference, FieldCheck> {
+    text.parse()
+        .map_err(|e| text_check(CheckedAs::Reference, &e))
 }
 
 /// A mobile number.

@@ -6,6 +6,9 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod apply;
+pub mod apply_form;
+pub mod capture;
 pub mod certificates;
 pub mod confirm;
 pub mod counter;
@@ -14,12 +17,14 @@ pub mod environment;
 pub mod fields;
 pub mod help;
 pub mod home;
+pub mod identity;
 pub mod install;
 pub mod lookup;
 pub mod payment;
 pub mod pin;
 pub mod recovery;
 pub mod renewal;
+pub mod review;
 pub mod vocabulary;
 
 use crate::AppWindow;
@@ -39,5 +44,6 @@ pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
     recovery::connect(window, shared);
     done::connect(window, shared);
     lookup::connect(window, shared);
+    apply::connect(window, shared);
     crate::keyboard::connect(window);
 }

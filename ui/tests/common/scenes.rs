@@ -10,6 +10,7 @@
 
 use kiosk_domain::fixtures;
 use kiosk_domain::flow::SessionId;
+use kiosk_domain::flow::application::{ApplicationState, CaptureRef, Draft, Page};
 use kiosk_domain::flow::lookup::{Found, LookupState, Scan, ScanFailure};
 use kiosk_domain::flow::renewal::{
     Candidate, EnvironmentProblem, HolderLookup, InstallFailure, PaymentQr, PinOutcome, PinPurpose,
@@ -17,6 +18,9 @@ use kiosk_domain::flow::renewal::{
 };
 use kiosk_domain::lang::Lang;
 use kiosk_domain::order::OrderDetails;
+use kiosk_domain::order::application::{Agreement, Catalogue, Project, SealRole};
+use kiosk_domain::order::attachment::{AttachmentKind, MediaType};
+use kiosk_domain::order::identity::{IdentityCheck, IdentityOutcome};
 use kiosk_domain::order::renewal::{CertificateSummary, Contact, InstallStep, InvoiceInfo};
 use kiosk_domain::ports::printer::PrintOutcome;
 use kiosk_ui::Screen;
@@ -81,6 +85,8 @@ pub enum Scene {
     /// A screen without flow state.
     Screen(Screen),
     Idle(RenewalState),
+    /// 申请证书及印章 as its flow stands.
+    Application(ApplicationState),
     /// 确认信息 (nothing on file) with the keyboard open on a field, after
     /// its keys were tapped; `layout` shows another layout on that field.
     Keyboard {
@@ -95,6 +101,138 @@ fn renewal_details() -> (Contact, InvoiceInfo) {
         OrderDetails::Renewal(d) => (d.contact, d.invoice),
         OrderDetails::Application(_) => unreachable!(),
     }
+}
+
+/// The agreement and the price list the application scenes offer.
+pub fn catalogue() -> Catalogue {
+    let project = fixtures::application_details().project;
+    Catalogue {
+        agreement: Agreement {
+            version: "2026-01".to_owned(),
+            text: "数字证书及电子印章申请协议（示例）\n\n一、申请单位应保证所提交的信息真实、准确、完整。\n\n二、本协议自申请单位确认之日起生效。".to_owned(),
+        },
+        projects: vec![
+            project.clone(),
+            Project {
+                code: "EBID".parse().unwrap(),
+                name: "电子招投标证书应用".to_owned(),
+                ..project
+            },
+        ],
+        fetched: Some(datetime!(2026-11-30 09:00 UTC)),
+    }
+}
+
+fn capture(kind: AttachmentKind, size: u32) -> CaptureRef {
+    CaptureRef {
+        kind,
+        media_type: MediaType::Jpeg,
+        size,
+        sha256_hex: "00".repeat(32),
+    }
+}
+
+/// The application's pages, from an empty draft to the submitted order.
+fn application_scenes() -> Vec<(&'static str, Scene)> {
+    let d = fixtures::application_details();
+    let mut settler = d.seal_holders[0].clone();
+    settler.role = SealRole::Settler;
+    settler.name = "赵六".parse().unwrap();
+    let full = Draft {
+        agreement_version: d.agreement_version.clone(),
+        agreement_scrolled: true,
+        project: Some(d.project.clone()),
+        unit: Some(d.unit.clone()),
+        handler: Some(d.handler.clone()),
+        seal_holders: vec![d.seal_holders[0].clone(), settler],
+        invoice: Some(d.invoice.clone()),
+        pickup: Some(d.pickup.clone()),
+        captures: vec![
+            capture(AttachmentKind::ApplicationForm, 612_000),
+            capture(AttachmentKind::BusinessLicence, 540_000),
+            capture(AttachmentKind::HandlerId, 230_000),
+            capture(AttachmentKind::SealHolderId { holder: 0 }, 225_000),
+            capture(AttachmentKind::SealHolderId { holder: 1 }, 231_000),
+            capture(AttachmentKind::Face, 80_000),
+        ],
+        identity: IdentityCheck {
+            capture_consent: Some(datetime!(2026-12-01 10:00 UTC)),
+            upload_consent: Some(datetime!(2026-12-01 10:01 UTC)),
+            outcome: IdentityOutcome::FaceQueued,
+        },
+        capturing: None,
+        capture_failed: None,
+    };
+    let page = |page: Page, draft: Draft| {
+        Scene::Application(ApplicationState::Filling {
+            session: S,
+            page,
+            draft: Box::new(draft),
+        })
+    };
+    let up_to = |unit: bool, holders: bool| Draft {
+        unit: unit.then(|| d.unit.clone()),
+        handler: unit.then(|| d.handler.clone()),
+        seal_holders: if holders {
+            full.seal_holders.clone()
+        } else {
+            Vec::new()
+        },
+        invoice: None,
+        pickup: None,
+        captures: Vec::new(),
+        identity: IdentityCheck::default(),
+        ..full.clone()
+    };
+    let documents = Draft {
+        captures: full.captures[..2].to_vec(),
+        capturing: Some(AttachmentKind::HandlerId),
+        capture_failed: None,
+        identity: IdentityCheck::default(),
+        ..full.clone()
+    };
+    let ask_upload = Draft {
+        identity: IdentityCheck {
+            upload_consent: None,
+            outcome: IdentityOutcome::NotChecked,
+            ..full.identity.clone()
+        },
+        ..full.clone()
+    };
+    vec![
+        (
+            "31-apply-agreement",
+            page(
+                Page::Agreement,
+                Draft {
+                    agreement_scrolled: false,
+                    ..up_to(false, false)
+                },
+            ),
+        ),
+        ("32-apply-project", page(Page::Project, up_to(false, false))),
+        ("33-apply-unit", page(Page::Unit, up_to(true, false))),
+        (
+            "34-apply-holders",
+            page(Page::SealHolders, up_to(true, true)),
+        ),
+        ("35-apply-pickup", page(Page::Pickup, up_to(true, true))),
+        ("36-apply-documents", page(Page::Attachments, documents)),
+        (
+            "37-apply-face-consent",
+            page(Page::FaceConsent, up_to(true, true)),
+        ),
+        ("38-apply-identity", page(Page::IdentityCheck, ask_upload)),
+        ("39-apply-review", page(Page::Review, full)),
+        (
+            "40-apply-submitted",
+            Scene::Application(ApplicationState::Submitted {
+                session: S,
+                order: fixtures::order_number(3),
+                receipt: Some(PrintOutcome::Printed),
+            }),
+        ),
+    ]
 }
 
 /// Every scene, named for its file, in the order a customer meets them.
@@ -135,7 +273,6 @@ pub fn all() -> Vec<(&'static str, Scene)> {
     let (contact, invoice) = renewal_details();
     vec![
         ("01-home", Scene::Renewal(RenewalState::Home)),
-        ("02-apply-at-counter", Scene::Screen(Screen::ApplyAtCounter)),
         (
             "03-environment-checking",
             Scene::Renewal(RenewalState::CheckingEnvironment { session: S }),
@@ -301,6 +438,9 @@ pub fn all() -> Vec<(&'static str, Scene)> {
             },
         ),
     ]
+    .into_iter()
+    .chain(application_scenes())
+    .collect()
 }
 
 /// Shows a scene on `ui`.
@@ -325,6 +465,7 @@ pub fn show(ui: &kiosk_ui::KioskUi, scene: &Scene) {
             ui.show_screen(Screen::Help);
         }
         Scene::Screen(screen) => ui.show_screen(*screen),
+        Scene::Application(state) => ui.show_application(state, &catalogue()),
         Scene::Idle(state) => {
             ui.show_renewal(state, &ctx(), true);
             ui.show_idle_warning(Some(25));

@@ -44,7 +44,8 @@ pub enum Page {
 }
 
 impl Page {
-    const ORDER: [Page; 11] = [
+    /// Every page, in the order the customer goes through them.
+    pub const ORDER: [Page; 11] = [
         Page::Agreement,
         Page::Project,
         Page::Unit,
@@ -57,6 +58,12 @@ impl Page {
         Page::IdentityCheck,
         Page::Review,
     ];
+
+    /// Where the page is in [`Page::ORDER`] (0 for the agreement).
+    #[must_use]
+    pub fn index(self) -> usize {
+        Self::ORDER.iter().position(|p| *p == self).unwrap_or(0)
+    }
 
     fn next(self) -> Page {
         let i = Self::ORDER.iter().position(|p| *p == self).unwrap_or(0);
@@ -91,6 +98,13 @@ pub struct Draft {
     pub pickup: Option<Pickup>,
     pub captures: Vec<CaptureRef>,
     pub identity: IdentityCheck,
+    /// The capture the camera is taking now (one at a time).
+    #[serde(default)]
+    pub capturing: Option<AttachmentKind>,
+    /// The last capture that gave nothing usable (the screen says so and
+    /// offers to try again).
+    #[serde(default)]
+    pub capture_failed: Option<AttachmentKind>,
 }
 
 impl Draft {
@@ -144,7 +158,50 @@ impl Draft {
             .collect()
     }
 
+    /// Asks for a capture unless one is being taken.
+    fn request_capture(
+        mut self: Box<Self>,
+        session: SessionId,
+        page: Page,
+        kind: AttachmentKind,
+    ) -> ApplicationStep {
+        if self.capturing.is_some() {
+            return Step::to(filling(session, page, self));
+        }
+        self.capturing = Some(kind);
+        self.capture_failed = None;
+        Step::with(
+            filling(session, page, self),
+            vec![ApplicationEffect::Capture { session, kind }],
+        )
+    }
+
+    /// The identity check is done, or queued for the CA, or confirmed by
+    /// staff; a face the CA did not match needs staff in person.
+    #[must_use]
+    pub fn identity_ready(&self) -> bool {
+        matches!(
+            self.identity.outcome,
+            IdentityOutcome::FaceQueued
+                | IdentityOutcome::FaceVerified { .. }
+                | IdentityOutcome::ConfirmedInPerson { .. }
+        )
+    }
+
+    /// Whether a capture is one this draft asked for: a document it
+    /// requires, or the face after its consent and before its upload.
+    fn accepts(&self, capture: &CaptureRef) -> bool {
+        if capture.kind.is_biometric() {
+            self.identity.may_capture_face() && self.identity.upload_consent.is_none()
+        } else {
+            self.required_attachments().contains(&capture.kind)
+        }
+    }
+
     fn put_capture(&mut self, capture: CaptureRef) {
+        if self.capturing == Some(capture.kind) {
+            self.capturing = None;
+        }
         self.captures.retain(|c| c.kind != capture.kind);
         self.captures.push(capture);
     }
@@ -443,11 +500,13 @@ fn fill(
             draft.pickup = Some(pickup);
             advance(draft)
         }
-        (Page::Attachments, E::CaptureRequested(kind)) if !kind.is_biometric() => Step::with(
-            filling(session, page, draft),
-            vec![ApplicationEffect::Capture { session, kind }],
-        ),
-        (Page::Attachments, E::Captured(capture)) if !capture.kind.is_biometric() => {
+        (Page::Attachments, E::CaptureRequested(kind))
+            if !kind.is_biometric() && draft.required_attachments().contains(&kind) =>
+        {
+            draft.request_capture(session, page, kind)
+        }
+        // Kept whichever page the customer went to meanwhile.
+        (_, E::Captured(capture)) if draft.accepts(&capture) => {
             draft.put_capture(capture);
             Step::to(filling(session, page, draft))
         }
@@ -459,21 +518,9 @@ fn fill(
             advance(draft)
         }
         (Page::IdentityCheck, E::CaptureRequested(AttachmentKind::Face))
-            if draft.identity.may_capture_face() =>
+            if draft.identity.may_capture_face() && draft.identity.upload_consent.is_none() =>
         {
-            Step::with(
-                filling(session, page, draft),
-                vec![ApplicationEffect::Capture {
-                    session,
-                    kind: AttachmentKind::Face,
-                }],
-            )
-        }
-        (Page::IdentityCheck, E::Captured(capture))
-            if capture.kind == AttachmentKind::Face && draft.identity.may_capture_face() =>
-        {
-            draft.put_capture(capture);
-            Step::to(filling(session, page, draft))
+            draft.request_capture(session, page, AttachmentKind::Face)
         }
         (Page::IdentityCheck, E::FaceUploadConsent(true))
             if draft.identity.may_capture_face()
@@ -518,6 +565,11 @@ fn fill(
             Step::to(filling(session, page, draft))
         }
         (Page::IdentityCheck, E::IdentityDone) if identity_ready(&draft) => advance(draft),
+        (_, E::CaptureFailed(kind)) if draft.capturing == Some(kind) => {
+            draft.capturing = None;
+            draft.capture_failed = Some(kind);
+            Step::to(filling(session, page, draft))
+        }
         (Page::Review, E::Edit(target)) if target < Page::Review && target > Page::Agreement => {
             Step::to(filling(session, target, draft))
         }
@@ -530,15 +582,8 @@ fn fill(
     }
 }
 
-/// The identity check is done, or queued for the CA, or confirmed by staff; a
-/// face the CA did not match needs staff in person.
 fn identity_ready(draft: &Draft) -> bool {
-    matches!(
-        draft.identity.outcome,
-        IdentityOutcome::FaceQueued
-            | IdentityOutcome::FaceVerified { .. }
-            | IdentityOutcome::ConfirmedInPerson { .. }
-    )
+    draft.identity_ready()
 }
 
 fn submit(session: SessionId, draft: Box<Draft>) -> ApplicationStep {

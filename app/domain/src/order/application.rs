@@ -91,3 +91,23 @@ impl ApplicationDetails {
             .checked_add(self.project.seal_price.checked_mul(seals)?)
     }
 }
+
+/// The application agreement (申请协议) as the CA publishes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Agreement {
+    /// Changes whenever the text changes; the order records the one accepted.
+    pub version: String,
+    /// Plain text, paragraphs separated by blank lines.
+    pub text: String,
+}
+
+/// What the CA offers to apply for: the agreement and the projects with
+/// their prices, and when the kiosk last had them from the CA.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Catalogue {
+    pub agreement: Agreement,
+    pub projects: Vec<Project>,
+    /// When the CA sent it (`None`: the kiosk's configured list, not yet
+    /// confirmed by the CA).
+    pub fetched: Option<time::OffsetDateTime>,
+}

@@ -393,6 +393,25 @@ impl Kiosk {
         }
     }
 
+    /// Saves what the screen shows as a PNG (for a failing test's author).
+    pub fn screenshot(&self, path: &Path) {
+        self.port.pump();
+        let shot = self.ui.window().window().take_snapshot().unwrap();
+        let rgb: Vec<u8> = shot
+            .as_slice()
+            .iter()
+            .flat_map(|p| [p.r, p.g, p.b])
+            .collect();
+        image::save_buffer(
+            path,
+            &rgb,
+            shot.width(),
+            shot.height(),
+            image::ExtendedColorType::Rgb8,
+        )
+        .unwrap();
+    }
+
     /// A power cut: the flow thread is stopped where it is (its journal
     /// holds the last state), the sync runtime dropped.
     pub fn cut_power(mut self) {

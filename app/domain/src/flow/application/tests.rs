@@ -333,3 +333,70 @@ fn random_sessions_reach_the_submission() {
         .count();
     assert!(submitted >= 30, "submitted in {submitted} of 300");
 }
+
+fn draft_of(state: &ApplicationState) -> &Draft {
+    match state {
+        ApplicationState::Filling { draft, .. } => draft,
+        other => panic!("not filling: {other:?}"),
+    }
+}
+
+#[test]
+fn one_capture_at_a_time_a_failure_is_told_and_a_capture_is_kept_on_any_page() {
+    let mut script: Vec<ApplicationEvent> = full_script().into_iter().take(9).collect();
+    script.push(ApplicationEvent::CaptureRequested(
+        AttachmentKind::BusinessLicence,
+    ));
+    let (state, effects) = run(script.clone());
+    assert_eq!(
+        draft_of(&state).capturing,
+        Some(AttachmentKind::BusinessLicence)
+    );
+    assert_eq!(effects.len(), 1, "{effects:?}");
+    // A second tap while the camera works asks for nothing more.
+    let again = step(
+        state.clone(),
+        ApplicationEvent::CaptureRequested(AttachmentKind::HandlerId),
+        &ctx(),
+    );
+    assert!(again.effects.is_empty());
+    // Nothing usable: said, and the customer may try again.
+    let failed = step(
+        state.clone(),
+        ApplicationEvent::CaptureFailed(AttachmentKind::BusinessLicence),
+        &ctx(),
+    );
+    let draft = draft_of(&failed.state);
+    assert_eq!(
+        (draft.capturing, draft.capture_failed),
+        (None, Some(AttachmentKind::BusinessLicence))
+    );
+    let retry = step(
+        failed.state,
+        ApplicationEvent::CaptureRequested(AttachmentKind::BusinessLicence),
+        &ctx(),
+    );
+    assert_eq!(draft_of(&retry.state).capture_failed, None);
+    assert_eq!(retry.effects.len(), 1);
+    // The customer went back meanwhile: the capture is kept all the same.
+    let back = step(state, ApplicationEvent::Back, &ctx());
+    let kept = step(
+        back.state,
+        ApplicationEvent::Captured(capture(AttachmentKind::BusinessLicence)),
+        &ctx(),
+    );
+    let draft = draft_of(&kept.state);
+    assert_eq!(draft.capturing, None);
+    assert!(
+        draft
+            .captures
+            .iter()
+            .any(|c| c.kind == AttachmentKind::BusinessLicence)
+    );
+    // A document this application does not need is never asked for.
+    script.pop();
+    script.push(ApplicationEvent::CaptureRequested(
+        AttachmentKind::SealHolderId { holder: 5 },
+    ));
+    assert!(run(script).1.is_empty());
+}

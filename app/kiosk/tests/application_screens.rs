@@ -1,0 +1,177 @@
+//! A whole application (申请证书及印章) through the kiosk's real screens on
+//! Slint's testing backend: every field typed on the on-screen keyboard,
+//! each document shown to the camera (image files) and photographed, the
+//! face consent given and the photo sent, submitted while the CA cannot be
+//! reached, the receipt printed; then the reference CA comes back where the
+//! kiosk looks for it and the order reaches it once, with its attachments.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests: a failed unwrap is a failed test, with its location"
+)]
+
+mod harness;
+
+use harness::{Ca, Kiosk, in_child_with_token, world};
+use kiosk_domain::fixtures;
+use kiosk_tests::camera::{face, show_camera, text_page};
+use kiosk_ui::{CaptureAdapter, Screen};
+use slint::{ComponentHandle, Model};
+use std::time::{Duration, Instant};
+
+/// Waits until document `index` of 上传附件 is taken.
+fn wait_taken(kiosk: &Kiosk, index: usize) {
+    let start = Instant::now();
+    loop {
+        kiosk.port.pump();
+        let a = kiosk.ui.window().global::<CaptureAdapter>();
+        let row = a.get_documents().row_data(index).unwrap();
+        assert!(!row.failed, "document {index} was not found in the photo");
+        if row.done && !a.get_busy() {
+            assert!(row.size_kb > 0 && row.size_kb <= 1024, "{}", row.size_kb);
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "document {index}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_customer_applies_through_the_screens_offline_and_the_order_reaches_the_ca_once() {
+    in_child_with_token(
+        "a_customer_applies_through_the_screens_offline_and_the_order_reaches_the_ca_once",
+        |dir| {
+            // The kiosk set up against the CA, then the CA goes away.
+            let (ca, config) = world(dir, "");
+            let port: u16 = ca.url.rsplit(':').next().unwrap().parse().unwrap();
+            drop(ca);
+            let camera = dir.join("kiosk/receipts");
+            let kiosk = Kiosk::start(&config);
+            kiosk.wait_for(Screen::Home);
+            kiosk.touch("申请证书及印章");
+
+            kiosk.wait_for(Screen::ApplyAgreement);
+            assert!(kiosk.shows("数字证书及电子印章申请协议"), "the CA's text");
+            kiosk.touch("同意并继续");
+
+            // 证书用途: the only project is chosen already, with its prices.
+            kiosk.wait_text("煤炭交易中心证书应用");
+            assert!(kiosk.shows("第2步，共11步"));
+            kiosk.touch("下一步");
+
+            // 单位信息.
+            kiosk.wait_text("单位地址");
+            // Nothing typed yet: 下一步 names what is missing, and stays.
+            kiosk.touch("请填写：单位名称");
+            kiosk.wait_text("请填写单位名称");
+            kiosk.focus("单位名称");
+            kiosk.pinyin("shanxijiaomeijituan", "山西焦煤集团");
+            kiosk.pinyin("youxianzerengongsi", "有限责任公司");
+            kiosk.focus("统一社会信用代码");
+            kiosk.keys(fixtures::USCC);
+            kiosk.focus("单位地址");
+            kiosk.pinyin("shanxishengtaiyuanshi", "山西省太原市");
+            kiosk.touch("下一步");
+
+            // 经办人信息.
+            kiosk.wait_text("经办人身份证号码");
+            kiosk.focus("经办人姓名");
+            kiosk.pinyin("lisi", "李四");
+            kiosk.focus("经办人身份证号码");
+            kiosk.keys(fixtures::RESIDENT_ID);
+            kiosk.focus("经办人手机号码");
+            kiosk.keys("1391234567");
+            // One digit short: told when the customer wants to go on.
+            kiosk.touch("请核对：经办人手机号码");
+            kiosk.wait_text("手机号码应为11位数字，您输入了10位，请核对");
+            kiosk.keys("8");
+            kiosk.touch("下一步");
+
+            // 印章持有人: one trader, numbers left out (选填).
+            kiosk.wait_text("添加交易员");
+            kiosk.touch("添加交易员");
+            kiosk.focus("姓名");
+            kiosk.pinyin("wangwu", "王五");
+            assert!(kiosk.shows("企业编号（选填）"));
+            kiosk.touch("下一步");
+
+            // 开票信息: the unit's name and code are offered.
+            kiosk.wait_text("接收电子发票的邮箱");
+            kiosk.focus("接收电子发票的邮箱");
+            kiosk.keys("li.si@example.com");
+            kiosk.touch("下一步");
+
+            // 领取方式: by mail, to the handler at the unit's address.
+            kiosk.wait_text("邮寄领取");
+            kiosk.touch("下一步");
+
+            // 上传附件: four documents, each photographed.
+            kiosk.wait_for(Screen::ApplyCapture);
+            for i in 0..4 {
+                show_camera(&camera, &text_page(u32::try_from(i).unwrap()));
+                kiosk.touch("拍摄");
+                wait_taken(&kiosk, i);
+            }
+            kiosk.touch("下一步");
+
+            // 人脸识别授权, then the photo and its own consent to send it.
+            kiosk.wait_text("同意拍摄面部照片");
+            kiosk.touch("同意拍摄面部照片");
+            kiosk.wait_text("开始拍摄");
+            show_camera(&camera, &face());
+            kiosk.touch("开始拍摄");
+            kiosk.touch("同意发送给CA核验");
+            kiosk.wait_text("照片已保存，将与申请一并提交给CA核验");
+            kiosk.touch("下一步");
+
+            // 确认提交: personal data masked.
+            kiosk.wait_for(Screen::ApplyReview);
+            assert!(kiosk.shows("山西焦煤集团有限责任公司"));
+            assert!(kiosk.shows("李*"), "the handler's name masked");
+            assert!(!kiosk.shows(fixtures::RESIDENT_ID), "the ID number masked");
+            assert!(kiosk.shows("¥500.00"), "the certificate and one seal");
+            kiosk.touch("提交申请");
+            kiosk.wait_for(Screen::ApplySubmitted);
+            kiosk.wait_text("凭条已打印，请收好。");
+            let number = kiosk
+                .ui
+                .window()
+                .global::<kiosk_ui::ReviewAdapter>()
+                .get_order_number()
+                .to_string();
+            assert!(number.starts_with("TYA"), "{number}");
+            assert!(
+                dir.join(format!("kiosk/receipts/{number}.png")).exists(),
+                "the receipt kept as a preview"
+            );
+
+            // The CA comes up: the order arrives, once, with its five
+            // attachments (four documents and the face sent with consent).
+            let ca = Ca::start(&dir.join("ca"), port);
+            let start = Instant::now();
+            let record = loop {
+                kiosk.port.pump();
+                if let Some(record) = ca.service.storage().order(&number).unwrap()
+                    && record.submitted
+                {
+                    break record;
+                }
+                assert!(
+                    start.elapsed() < Duration::from_secs(60),
+                    "the order never reached the CA"
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            };
+            assert_eq!(record.attachments.len(), 5, "{:?}", record.attachments);
+            let storage = ca.service.storage();
+            assert_eq!(storage.order_count().unwrap(), 1, "once");
+            let document = storage.order_document(&number).unwrap().unwrap();
+            assert!(document.contains("王五"), "the seal holder: {document}");
+            kiosk.touch("完成");
+            kiosk.wait_for(Screen::Home);
+        },
+    );
+}
