@@ -520,7 +520,6 @@ fn every_enum_value_says_something_in_both_languages() {
             R::TaxpayerId,
             R::Email,
             R::PickupMail,
-            R::PickupOnSite,
             R::Recipient,
             R::RecipientPhone,
             R::Address,
@@ -545,6 +544,12 @@ fn every_enum_value_says_something_in_both_languages() {
         }
         out.push(group);
         let mut group = Vec::new();
+        for item in [R::PickupMail, R::PickupOnSite] {
+            group.push(t.invoke_review_value(kiosk_ui::ReviewRow {
+                item,
+                ..Default::default()
+            }));
+        }
         for identity in [I::Verified, I::Queued, I::ConfirmedInPerson, I::TakePhoto] {
             group.push(t.invoke_review_value(kiosk_ui::ReviewRow {
                 item: R::Identity,

@@ -182,8 +182,18 @@ pub fn prepare(layout: &DemoLayout, ca_url: &str) -> Result<()> {
         }
     }
     std::fs::write(layout.config(), config_text(layout, ca_url)?)?;
+    // Something for the camera to photograph on 上传附件 (sorted before the
+    // receipts, so a document capture takes it).
+    let sample = layout.receipts().join(SAMPLE_DOCUMENT);
+    if !sample.exists() {
+        let page = kiosk_camera::sample::text_page(1);
+        std::fs::write(&sample, kiosk_camera::document::encode_jpeg(&page, 90)?)?;
+    }
     Ok(())
 }
+
+/// The demo camera's sample document, in the receipts directory.
+const SAMPLE_DOCUMENT: &str = "0-sample-document.jpg";
 
 fn config_text(layout: &DemoLayout, ca_url: &str) -> Result<String> {
     let abs = |p: PathBuf| -> Result<String> { Ok(std::path::absolute(p)?.display().to_string()) };
@@ -205,7 +215,8 @@ follow_url_base = "{ca_url}/track?order="
 
 [camera]
 # The demo's camera looks at the receipt previews: 查询订单 → 扫描凭条二维码
-# reads the QR code of the latest receipt.
+# reads the QR code of the latest receipt, and 上传附件 photographs the
+# sample document kept there.
 source = "files:{receipts}"
 
 [key_writer]

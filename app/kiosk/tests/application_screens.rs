@@ -124,7 +124,7 @@ fn a_customer_applies_through_the_screens_offline_and_the_order_reaches_the_ca_o
             show_camera(&camera, &face());
             kiosk.touch("开始拍摄");
             kiosk.touch("同意发送给CA核验");
-            kiosk.wait_text("照片已保存，将与申请一并提交给CA核验");
+            kiosk.wait_text("照片已保存，将与申请一并提交给CA");
             kiosk.touch("下一步");
 
             // 确认提交: personal data masked.

@@ -20,6 +20,7 @@ pub mod geometry;
 pub mod nokhwa_source;
 mod pixels;
 pub mod qr;
+pub mod sample;
 
 pub use error::CameraError;
 pub use file_source::FileSource;
