@@ -19,7 +19,7 @@ use kiosk_domain::flow::renewal::PinOutcome;
 use kiosk_domain::ids::MobileNumber;
 use kiosk_domain::money::Fen;
 use kiosk_domain::order::Order;
-use kiosk_domain::order::application::ApplicationDetails;
+use kiosk_domain::order::application::{ApplicationDetails, Catalogue};
 use kiosk_domain::order::attachment::{Attachment, AttachmentKind};
 use kiosk_domain::order::renewal::RenewalDetails;
 use kiosk_domain::order_number::{KioskCode, OrderNumber};
@@ -371,6 +371,10 @@ impl<S: OrderStore> OrderStore for FaultyStore<S> {
             .map_err(StoreFault::Store)
     }
 
+    fn load_catalogue(&self) -> Result<Option<Catalogue>, Self::Error> {
+        self.inner.load_catalogue().map_err(StoreFault::Store)
+    }
+
     fn wipe_session(&mut self, session: SessionId) -> Result<(), Self::Error> {
         self.writable()?;
         self.inner.wipe_session(session).map_err(StoreFault::Store)
@@ -464,6 +468,10 @@ impl<C> FaultyCa<C> {
 impl<C: CaPort> CaPort for FaultyCa<C> {
     async fn probe(&self) -> Result<(), CaError> {
         self.inner.probe().await
+    }
+
+    async fn catalogue(&self, fetched: OffsetDateTime) -> Result<Catalogue, CaError> {
+        self.inner.catalogue(fetched).await
     }
 
     async fn holder(&self, serial_hex: &str) -> Result<Option<OnFile>, CaError> {

@@ -252,16 +252,25 @@ where
         &mut self,
         ui: UiEvent,
         _state: &ApplicationState,
-        _exec: &mut ApplicationExecutor<S, P>,
+        exec: &mut ApplicationExecutor<S, P>,
     ) -> Result<ApplicationEvent, UiEvent> {
         let UiEvent::Application(input) = ui else {
             return Err(ui);
         };
         match input {
-            ApplicationInput::Start => Ok(ApplicationEvent::Start {
-                session: SessionId(crate::renewal::random_u64()),
-                agreement_version: self.catalogue.agreement.version.clone(),
-            }),
+            ApplicationInput::Start => {
+                // The CA's latest terms when the kiosk has them, else the
+                // configured ones; the same for the whole session.
+                match exec.store.load_catalogue() {
+                    Ok(Some(fetched)) => self.catalogue = Arc::new(fetched),
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = %e, "the kept catalogue is not readable"),
+                }
+                Ok(ApplicationEvent::Start {
+                    session: SessionId(crate::renewal::random_u64()),
+                    agreement_version: self.catalogue.agreement.version.clone(),
+                })
+            }
             // Only what a customer does: what devices, the store, the CA or
             // staff answer never comes from a screen.
             ApplicationInput::Step(event) if customer_event(&event) => Ok(*event),

@@ -8,6 +8,7 @@
 use crate::clock::Clock;
 use crate::runtime::Answers;
 use kiosk_domain::money::Fen;
+use kiosk_domain::order::application::Catalogue;
 use kiosk_domain::order_number::OrderNumber;
 use kiosk_domain::ports::ca::{
     CaError, CaPort, IssuedCertificate, OnFile, PaymentInfo, RenewalRequest,
@@ -139,6 +140,12 @@ impl<C> std::fmt::Debug for Observed<C> {
 impl<C: CaPort> CaPort for Observed<C> {
     async fn probe(&self) -> Result<(), CaError> {
         let outcome = self.inner.probe().await;
+        self.link.observe_outcome(&outcome);
+        outcome
+    }
+
+    async fn catalogue(&self, fetched: time::OffsetDateTime) -> Result<Catalogue, CaError> {
+        let outcome = self.inner.catalogue(fetched).await;
         self.link.observe_outcome(&outcome);
         outcome
     }

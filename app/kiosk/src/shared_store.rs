@@ -6,7 +6,7 @@ use kiosk_domain::flow::application::CaptureRef;
 use kiosk_domain::ids::MobileNumber;
 use kiosk_domain::money::Fen;
 use kiosk_domain::order::Order;
-use kiosk_domain::order::application::ApplicationDetails;
+use kiosk_domain::order::application::{ApplicationDetails, Catalogue};
 use kiosk_domain::order::attachment::{Attachment, AttachmentKind};
 use kiosk_domain::order::renewal::RenewalDetails;
 use kiosk_domain::order_number::{KioskCode, OrderNumber};
@@ -147,6 +147,10 @@ impl<S: OrderStore> OrderStore for SharedStore<S> {
         kind: AttachmentKind,
     ) -> Result<bool, S::Error> {
         self.lock().discard_capture(session, kind)
+    }
+
+    fn load_catalogue(&self) -> Result<Option<Catalogue>, S::Error> {
+        self.lock().load_catalogue()
     }
 
     fn wipe_session(&mut self, session: SessionId) -> Result<(), S::Error> {

@@ -1,10 +1,12 @@
 //! The kiosk's background work on its sync runtime: the outbox worker,
 //! which drains the store's queue whenever the CA answers and pulls the CA's
-//! status feed, and the store's purge of personal data (hourly). Each has
+//! status feed, the store's purge of personal data (hourly), and the CA's
+//! catalogue fetched for the application (hourly). Each has
 //! its own store connection (SQLite WAL lets them and the flow thread write
 //! in turn).
 
 use crate::clock::Clock;
+use kiosk_domain::ports::ca::CaPort;
 use kiosk_domain::ports::outbox::Outbox;
 use kiosk_store::Store;
 use kiosk_sync_client::{SyncState, Worker, WorkerConfig};
@@ -96,6 +98,58 @@ pub fn start_purge(
                 Ok(Err(e)) => tracing::warn!(error = %e, "purge failed"),
                 Err(e) => tracing::warn!(error = %e, "purge task failed"),
             }
+        }
+    });
+}
+
+/// How often the CA's catalogue is fetched again once it was had.
+const CATALOGUE_EVERY: Duration = Duration::from_secs(3600);
+/// How soon after a failed fetch (the CA not reachable) it is tried again.
+const CATALOGUE_RETRY: Duration = Duration::from_secs(60);
+
+/// Fetches the CA's catalogue (projects, prices, agreement) now and then
+/// every hour, keeping it in the store, so that an application started
+/// offline offers the CA's latest terms. A failure keeps what is kept.
+pub fn start_catalogue_refresh<C: CaPort>(
+    runtime: &Handle,
+    store: Store,
+    ca: C,
+    clock: Arc<dyn Clock>,
+) {
+    let store = Arc::new(std::sync::Mutex::new(store));
+    runtime.spawn(async move {
+        loop {
+            let wait = match ca.catalogue(clock.wall()).await {
+                Ok(catalogue) => {
+                    let store = Arc::clone(&store);
+                    let kept = tokio::task::spawn_blocking(move || {
+                        store
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .save_catalogue(&catalogue)
+                    })
+                    .await;
+                    match kept {
+                        Ok(Ok(())) => {
+                            tracing::info!("the CA's catalogue kept");
+                            CATALOGUE_EVERY
+                        }
+                        Ok(Err(e)) => {
+                            tracing::warn!(error = %e, "the CA's catalogue not kept");
+                            CATALOGUE_RETRY
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "catalogue task failed");
+                            CATALOGUE_RETRY
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::info!(error = %e, "the CA's catalogue not fetched");
+                    CATALOGUE_RETRY
+                }
+            };
+            tokio::time::sleep(wait).await;
         }
     });
 }

@@ -211,6 +211,14 @@ where
         }
         None => (None, None),
     };
+    if let Some(ca) = &ca {
+        sync_task::start_catalogue_refresh(
+            io.handle(),
+            open_store(config)?,
+            ca.clone(),
+            Arc::clone(&clock),
+        );
+    }
 
     let renewal = RenewalExecutor::new(
         RenewalPorts {
@@ -251,7 +259,13 @@ where
         load_journal::<Application, _>(&store).context("the application's journal")?,
         application,
         ApplicationBinding {
-            catalogue: Arc::new(config.application.catalogue.clone()),
+            // The CA's as last fetched, else the configured one.
+            catalogue: Arc::new(
+                store
+                    .load_catalogue()
+                    .context("the kept catalogue")?
+                    .unwrap_or_else(|| config.application.catalogue.clone()),
+            ),
         },
     );
     let lookup = LookupExecutor::new(

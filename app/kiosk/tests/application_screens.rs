@@ -1,7 +1,8 @@
 //! A whole application (申请证书及印章) through the kiosk's real screens on
 //! Slint's testing backend: every field typed on the on-screen keyboard,
 //! each document shown to the camera (image files) and photographed, the
-//! face consent given and the photo sent, submitted while the CA cannot be
+//! face consent given and the photo sent, the CA's price list fetched before
+//! it went away and offered offline, submitted while the CA cannot be
 //! reached, the receipt printed; then the reference CA comes back where the
 //! kiosk looks for it and the order reaches it once, with its attachments.
 #![allow(
@@ -44,12 +45,23 @@ fn a_customer_applies_through_the_screens_offline_and_the_order_reaches_the_ca_o
     in_child_with_token(
         "a_customer_applies_through_the_screens_offline_and_the_order_reaches_the_ca_once",
         |dir| {
-            // The kiosk set up against the CA, then the CA goes away.
+            // The kiosk set up against the CA; it fetches the CA's price
+            // list and agreement; then the CA goes away.
             let (ca, config) = world(dir, "");
             let port: u16 = ca.url.rsplit(':').next().unwrap().parse().unwrap();
-            drop(ca);
             let camera = dir.join("kiosk/receipts");
             let kiosk = Kiosk::start(&config);
+            let start = Instant::now();
+            while kiosk::wiring::open_store(&config)
+                .unwrap()
+                .load_catalogue()
+                .unwrap()
+                .is_none()
+            {
+                assert!(start.elapsed() < Duration::from_secs(30), "no catalogue");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            drop(ca);
             kiosk.wait_for(Screen::Home);
             kiosk.touch("申请证书及印章");
 
@@ -59,6 +71,7 @@ fn a_customer_applies_through_the_screens_offline_and_the_order_reaches_the_ca_o
 
             // 证书用途: the only project is chosen already, with its prices.
             kiosk.wait_text("煤炭交易中心证书应用");
+            assert!(kiosk.shows("价格表由CA于"), "the CA's prices, kept offline");
             assert!(kiosk.shows("第2步，共11步"));
             kiosk.touch("下一步");
 

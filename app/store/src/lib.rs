@@ -51,6 +51,7 @@
 
 mod attachments;
 mod captures;
+mod catalogue;
 mod codec;
 mod crypto;
 mod error;

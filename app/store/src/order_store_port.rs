@@ -8,7 +8,7 @@ use kiosk_domain::flow::SessionId;
 use kiosk_domain::flow::application::CaptureRef;
 use kiosk_domain::ids::MobileNumber;
 use kiosk_domain::money::Fen;
-use kiosk_domain::order::application::ApplicationDetails;
+use kiosk_domain::order::application::{ApplicationDetails, Catalogue};
 use kiosk_domain::order::attachment::{Attachment, AttachmentKind};
 use kiosk_domain::order::renewal::RenewalDetails;
 use kiosk_domain::order::{Order, OrderDetails};
@@ -191,6 +191,10 @@ impl OrderStore for Store {
 
     fn discard_capture(&mut self, session: SessionId, kind: AttachmentKind) -> Result<bool> {
         Store::discard_capture(self, session, kind)
+    }
+
+    fn load_catalogue(&self) -> Result<Option<Catalogue>> {
+        Store::load_catalogue(self)
     }
 
     fn wipe_session(&mut self, session: SessionId) -> Result<()> {

@@ -123,10 +123,18 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (number, attempt)
     ) STRICT;
     ",
+    // 4: the CA's price list and agreement as last fetched (public: in
+    // clear), used while the CA cannot be reached.
+    "
+    CREATE TABLE catalogue (
+        id   INTEGER PRIMARY KEY CHECK (id = 1),
+        json TEXT NOT NULL
+    ) STRICT;
+    ",
 ];
 
 /// The schema version this software writes and reads: the number of steps.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 // Adding a step without raising the version (or the reverse) fails the build.
 const _: () = assert!(MIGRATIONS.len() == SCHEMA_VERSION as usize);

@@ -4,6 +4,7 @@
 
 use crate::http::{CaClient, CallError};
 use kiosk_domain::money::Fen;
+use kiosk_domain::order::application::Catalogue;
 use kiosk_domain::order_number::OrderNumber;
 use kiosk_domain::ports::ca::{
     CaError, CaPort, IssuedCertificate, OnFile, PaymentInfo, PaymentKind, PaymentStatus,
@@ -148,6 +149,13 @@ fn for_attempt(
 impl CaPort for CaClient {
     async fn probe(&self) -> Result<(), CaError> {
         self.ping().await.map_err(ca_error)
+    }
+
+    async fn catalogue(&self, fetched: OffsetDateTime) -> Result<Catalogue, CaError> {
+        let config = CaClient::config(self).await.map_err(ca_error)?;
+        config
+            .catalogue(fetched)
+            .map_err(|problem| CaError::Invalid(format!("the price list: {problem}")))
     }
 
     async fn holder(&self, serial_hex: &str) -> Result<Option<OnFile>, CaError> {

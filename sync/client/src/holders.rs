@@ -60,3 +60,14 @@ impl CaClient {
         Self::answer::<HolderV1>(response).await.map(|_| ())
     }
 }
+
+impl CaClient {
+    /// `GET /v1/config`: the CA's prices, projects and agreement.
+    ///
+    /// # Errors
+    /// The CA could not be reached, refused, or answered nonsense.
+    pub async fn config(&self) -> Result<kiosk_sync_wire::config::ConfigV1, CallError> {
+        let response = self.http.get(self.url(paths::CONFIG)).send().await;
+        Self::answer(response).await.map(|(_, config)| config)
+    }
+}

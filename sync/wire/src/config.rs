@@ -36,3 +36,90 @@ pub struct AgreementV1 {
     /// Plain text, zh-CN, paragraphs separated by blank lines.
     pub text: String,
 }
+
+impl ConfigV1 {
+    /// What the kiosk offers for applications, checked: every project's
+    /// code a valid reference, a name, prices of at least 0 fen, an
+    /// agreement with a version and a text. `fetched` is when the kiosk had
+    /// it from the CA.
+    ///
+    /// # Errors
+    /// What is wrong with the CA's answer (nothing of it is used then).
+    pub fn catalogue(
+        &self,
+        fetched: time::OffsetDateTime,
+    ) -> Result<kiosk_domain::order::application::Catalogue, String> {
+        use kiosk_domain::money::Fen;
+        use kiosk_domain::order::application::{Agreement, Catalogue, Project};
+        let agreement = &self.agreement;
+        if agreement.version.trim().is_empty() || agreement.text.trim().is_empty() {
+            return Err("the agreement has no version or no text".to_owned());
+        }
+        let projects = self
+            .projects
+            .iter()
+            .map(|p| {
+                let code = p
+                    .code
+                    .parse()
+                    .map_err(|_| format!("project code {:?}", p.code))?;
+                if p.name.trim().is_empty() || p.price_fen < 0 || p.seal_price_fen < 0 {
+                    return Err(format!("project {:?}: name or prices", p.code));
+                }
+                Ok(Project {
+                    code,
+                    name: p.name.clone(),
+                    price: Fen(p.price_fen),
+                    seal_price: Fen(p.seal_price_fen),
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(Catalogue {
+            agreement: Agreement {
+                version: agreement.version.clone(),
+                text: agreement.text.clone(),
+            },
+            projects,
+            fetched: Some(fetched),
+        })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "tests")]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn config() -> ConfigV1 {
+        ConfigV1 {
+            renewal_price_fen: 30_000,
+            projects: vec![ProjectV1 {
+                code: "COAL".to_owned(),
+                name: "煤炭交易中心证书应用".to_owned(),
+                price_fen: 40_000,
+                seal_price_fen: 10_000,
+            }],
+            agreement: AgreementV1 {
+                version: "2026-02".to_owned(),
+                text: "协议".to_owned(),
+            },
+            payment_expiry_secs: 900,
+        }
+    }
+
+    #[test]
+    fn the_cas_price_list_becomes_the_catalogue_or_is_refused_whole() {
+        let at = datetime!(2026-12-05 09:00 UTC);
+        let catalogue = config().catalogue(at).unwrap();
+        assert_eq!(catalogue.fetched, Some(at));
+        assert_eq!(catalogue.agreement.version, "2026-02");
+        assert_eq!(catalogue.projects[0].seal_price.0, 10_000);
+        let mut negative = config();
+        negative.projects[0].price_fen = -1;
+        assert!(negative.catalogue(at).is_err());
+        let mut no_text = config();
+        no_text.agreement.text = " ".to_owned();
+        assert!(no_text.catalogue(at).is_err());
+    }
+}

@@ -9,6 +9,7 @@
 //! the screen, the idle timer or the key watch.
 
 use crate::money::Fen;
+use crate::order::application::Catalogue;
 use crate::order::payment::{Payment, PaymentMethod};
 use crate::order::renewal::{Contact, InvoiceInfo};
 use crate::order::text::Reference;
@@ -195,6 +196,13 @@ pub type OnFile = (Contact, InvoiceInfo);
 pub trait CaPort: Clone + Send + Sync + 'static {
     /// A light request that only shows whether the CA answers.
     fn probe(&self) -> impl Future<Output = Result<(), CaError>> + Send;
+
+    /// What the CA offers to apply for now (projects, prices, agreement),
+    /// stamped `fetched` (when the kiosk asked).
+    fn catalogue(
+        &self,
+        fetched: OffsetDateTime,
+    ) -> impl Future<Output = Result<Catalogue, CaError>> + Send;
 
     /// The details on file for the holder of the certificate with this
     /// serial (upper-case hex); `None` when the CA has none.

@@ -13,7 +13,7 @@ use crate::flow::application::CaptureRef;
 use crate::ids::MobileNumber;
 use crate::money::Fen;
 use crate::order::Order;
-use crate::order::application::ApplicationDetails;
+use crate::order::application::{ApplicationDetails, Catalogue};
 use crate::order::attachment::{Attachment, AttachmentKind};
 use crate::order::renewal::RenewalDetails;
 use crate::order_number::{KioskCode, OrderNumber};
@@ -139,6 +139,12 @@ pub trait OrderStore {
         session: SessionId,
         kind: AttachmentKind,
     ) -> Result<bool, Self::Error>;
+
+    /// The CA's catalogue as last fetched (`None`: never fetched yet).
+    ///
+    /// # Errors
+    /// Not readable.
+    fn load_catalogue(&self) -> Result<Option<Catalogue>, Self::Error>;
 
     /// Forgets a session: its captures and any flow state saved for it.
     ///

@@ -1,6 +1,7 @@
 //! Unit tests of the store, on real SQLite files in temporary directories.
 
 mod captures;
+mod catalogue;
 mod feed;
 mod flow_state;
 mod keys;
