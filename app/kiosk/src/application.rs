@@ -309,6 +309,7 @@ fn customer_event(event: &ApplicationEvent) -> bool {
             | E::FaceUploadConsent(_)
             | E::IdentityDone
             | E::Edit(_)
+            | E::ContinueDraft
             | E::Submit
             | E::Back
             | E::GoHome

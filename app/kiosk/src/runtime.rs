@@ -363,6 +363,7 @@ impl FlowRuntime {
             if let Some(slot) = self.slots.get_mut(i) {
                 slot.resume(&cx);
                 if slot.active() {
+                    slot.on_signal(Signal::Restarted, &cx);
                     self.focus = Some(i);
                 }
             }

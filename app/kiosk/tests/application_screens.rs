@@ -188,3 +188,53 @@ fn a_customer_applies_through_the_screens_offline_and_the_order_reaches_the_ca_o
         },
     );
 }
+
+#[test]
+fn a_power_cut_keeps_the_draft_and_the_restarted_kiosk_offers_it_back() {
+    in_child_with_token(
+        "a_power_cut_keeps_the_draft_and_the_restarted_kiosk_offers_it_back",
+        |dir| {
+            let (_ca, config) = world(dir, "");
+            let kiosk = Kiosk::start(&config);
+            kiosk.wait_for(Screen::Home);
+            kiosk.touch("申请证书及印章");
+            kiosk.touch("同意并继续");
+            kiosk.wait_text("煤炭交易中心证书应用");
+            kiosk.touch("下一步");
+            kiosk.wait_text("单位地址");
+            kiosk.focus("单位名称");
+            kiosk.pinyin("shanxijiaomeijituan", "山西焦煤集团");
+            kiosk.focus("统一社会信用代码");
+            kiosk.keys(fixtures::USCC);
+            kiosk.focus("单位地址");
+            kiosk.pinyin("taiyuanshi", "太原市");
+            kiosk.touch("下一步");
+            kiosk.wait_text("经办人身份证号码");
+            kiosk.cut_power();
+
+            // The kiosk comes back: the draft is offered, none of it shown.
+            let kiosk = Kiosk::start(&config);
+            kiosk.wait_for(Screen::ApplyResume);
+            assert!(kiosk.shows("第4步"), "where the customer was");
+            assert!(!kiosk.shows("山西焦煤集团"), "nothing of the draft yet");
+            kiosk.touch("继续填写");
+            kiosk.wait_text("经办人身份证号码");
+            kiosk.touch("上一步");
+            kiosk.wait_text("单位地址");
+            assert!(
+                kiosk.shows("山西焦煤集团"),
+                "the unit as typed before the cut"
+            );
+            // Someone else's: 放弃 deletes it.
+            kiosk.cut_power();
+            let kiosk = Kiosk::start(&config);
+            kiosk.wait_for(Screen::ApplyResume);
+            kiosk.touch("放弃");
+            kiosk.wait_for(Screen::Home);
+            kiosk.cut_power();
+            let kiosk = Kiosk::start(&config);
+            std::thread::sleep(Duration::from_millis(500));
+            kiosk.wait_for(Screen::Home);
+        },
+    );
+}

@@ -162,6 +162,7 @@ fn application_scenes() -> Vec<(&'static str, Scene)> {
         },
         capturing: None,
         capture_failed: None,
+        interrupted: false,
     };
     let page = |page: Page, draft: Draft| {
         Scene::Application(ApplicationState::Filling {
@@ -223,9 +224,19 @@ fn application_scenes() -> Vec<(&'static str, Scene)> {
             page(Page::FaceConsent, up_to(true, true)),
         ),
         ("38-apply-identity", page(Page::IdentityCheck, ask_upload)),
-        ("39-apply-review", page(Page::Review, full)),
+        ("39-apply-review", page(Page::Review, full.clone())),
         (
-            "40-apply-submitted",
+            "40-apply-resume",
+            page(
+                Page::Handler,
+                Draft {
+                    interrupted: true,
+                    ..up_to(true, false)
+                },
+            ),
+        ),
+        (
+            "41-apply-submitted",
             Scene::Application(ApplicationState::Submitted {
                 session: S,
                 order: fixtures::order_number(3),

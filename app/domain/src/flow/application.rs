@@ -105,6 +105,10 @@ pub struct Draft {
     /// offers to try again).
     #[serde(default)]
     pub capture_failed: Option<AttachmentKind>,
+    /// The kiosk restarted with this draft unfinished: the screen asks
+    /// whether to go on with it (异常恢复) before showing any of it.
+    #[serde(default)]
+    pub interrupted: bool,
 }
 
 impl Draft {
@@ -296,6 +300,10 @@ pub enum ApplicationEvent {
     Back,
     GoHome,
     IdleTimeout,
+    /// The kiosk restarted with the application unfinished.
+    Restarted,
+    /// 继续填写 on 异常恢复: the draft is shown again.
+    ContinueDraft,
 }
 
 /// The work the application flow asks the adapters to do.
@@ -362,12 +370,14 @@ impl Flow for Application {
         state.session()
     }
 
-    /// The customer leaving (or idle) ends the application; keys and the
-    /// network do not concern it (the order is submitted offline too).
+    /// The customer leaving (or idle) ends the application; a restart
+    /// offers the draft back (异常恢复); keys and the network do not concern
+    /// it (the order is submitted offline too).
     fn signal(signal: Signal) -> Option<ApplicationEvent> {
         match signal {
             Signal::GoHome => Some(ApplicationEvent::GoHome),
             Signal::IdleTimeout => Some(ApplicationEvent::IdleTimeout),
+            Signal::Restarted => Some(ApplicationEvent::Restarted),
             Signal::KeyInserted | Signal::KeyRemoved | Signal::Network { .. } => None,
         }
     }
@@ -460,6 +470,21 @@ fn fill(
 
     let advance = |draft: Box<Draft>| Step::to(filling(session, page.next(), draft));
     match (page, event) {
+        (_, E::Restarted) => {
+            draft.interrupted = true;
+            Step::to(filling(session, page, draft))
+        }
+        (_, E::ContinueDraft) => {
+            draft.interrupted = false;
+            Step::to(filling(session, page, draft))
+        }
+        // Nothing of the draft is acted on until the customer says it is
+        // theirs to go on with (captures still land: they were asked for).
+        (_, event)
+            if draft.interrupted && !matches!(event, E::Captured(_) | E::CaptureFailed(_)) =>
+        {
+            Step::to(filling(session, page, draft))
+        }
         (Page::Agreement, E::AgreementScrolledToEnd) => {
             draft.agreement_scrolled = true;
             Step::to(filling(session, page, draft))

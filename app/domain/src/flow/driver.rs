@@ -39,6 +39,9 @@ pub enum Signal {
     KeyRemoved,
     /// The CA answered (or stopped answering).
     Network { online: bool },
+    /// The kiosk started again (power cut, crash) and the flow resumed from
+    /// its journal.
+    Restarted,
 }
 
 /// A flow's own timer: after `after` without another step, `event` is fed.

@@ -129,7 +129,10 @@ impl Flow for Lookup {
         match signal {
             Signal::GoHome => Some(LookupEvent::GoHome),
             Signal::IdleTimeout => Some(LookupEvent::IdleTimeout),
-            Signal::KeyInserted | Signal::KeyRemoved | Signal::Network { .. } => None,
+            Signal::KeyInserted
+            | Signal::KeyRemoved
+            | Signal::Network { .. }
+            | Signal::Restarted => None,
         }
     }
 

@@ -512,6 +512,8 @@ impl Flow for Renewal {
         state.session()
     }
 
+    /// A restart needs nothing more: an install resumes from its journal,
+    /// and the key put back in resumes its order.
     fn signal(signal: Signal) -> Option<RenewalEvent> {
         Some(match signal {
             Signal::GoHome => RenewalEvent::GoHome,
@@ -519,6 +521,7 @@ impl Flow for Renewal {
             Signal::KeyInserted => RenewalEvent::KeyInserted,
             Signal::KeyRemoved => RenewalEvent::KeyRemoved,
             Signal::Network { online } => RenewalEvent::NetworkChanged { online },
+            Signal::Restarted => return None,
         })
     }
 

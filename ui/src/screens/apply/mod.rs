@@ -41,6 +41,10 @@ pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
     window
         .global::<ApplyAdapter>()
         .on_back(move || step(&s, ApplicationEvent::Back));
+    let s = Rc::clone(shared);
+    window
+        .global::<ApplyAdapter>()
+        .on_continue_draft(move || step(&s, ApplicationEvent::ContinueDraft));
     let agreement = window.global::<AgreementAdapter>();
     let (s, weak) = (Rc::clone(shared), window.as_weak());
     agreement.on_read_to_end(move || {
@@ -90,6 +94,7 @@ pub(crate) fn show(
             a.set_step(int(page.index() + 1));
             a.set_steps(int(Page::ORDER.len()));
             let screen = match page {
+                _ if draft.interrupted => Screen::ApplyResume,
                 Page::Agreement => {
                     let g = window.global::<AgreementAdapter>();
                     g.set_text(catalogue.agreement.text.as_str().into());
@@ -135,7 +140,8 @@ pub(crate) fn show(
 fn is_application(screen: Screen) -> bool {
     matches!(
         screen,
-        Screen::ApplyAgreement
+        Screen::ApplyResume
+            | Screen::ApplyAgreement
             | Screen::ApplyForm
             | Screen::ApplyCapture
             | Screen::ApplyIdentity

@@ -400,3 +400,29 @@ fn one_capture_at_a_time_a_failure_is_told_and_a_capture_is_kept_on_any_page() {
     ));
     assert!(run(script).1.is_empty());
 }
+
+#[test]
+fn after_a_restart_nothing_goes_on_until_the_customer_continues_the_draft() {
+    let script: Vec<ApplicationEvent> = full_script().into_iter().take(6).collect();
+    let (state, _) = run(script);
+    let restarted = step(state, ApplicationEvent::Restarted, &ctx()).state;
+    assert!(draft_of(&restarted).interrupted);
+    // The next page is not taken while the draft is only offered back.
+    let d = fixtures::application_details();
+    let held = step(
+        restarted.clone(),
+        ApplicationEvent::HandlerEntered(d.handler.clone()),
+        &ctx(),
+    );
+    assert_eq!(held.state, restarted);
+    let back = step(restarted, ApplicationEvent::ContinueDraft, &ctx()).state;
+    assert!(!draft_of(&back).interrupted);
+    let on = step(back, ApplicationEvent::HandlerEntered(d.handler), &ctx()).state;
+    assert!(matches!(
+        on,
+        ApplicationState::Filling {
+            page: Page::SealHolders,
+            ..
+        }
+    ));
+}
