@@ -183,6 +183,47 @@ fn a_customer_applies_through_the_screens_offline_and_the_order_reaches_the_ca_o
             assert_eq!(storage.order_count().unwrap(), 1, "once");
             let document = storage.order_document(&number).unwrap().unwrap();
             assert!(document.contains("王五"), "the seal holder: {document}");
+
+            // The back office shows a reviewer everything submitted, each
+            // attachment as the image it is.
+            let order_page = format!("{}/admin/orders/{number}", ca.url);
+            let (status, _, html) = ca.fetch(&order_page);
+            let html = String::from_utf8(html).unwrap();
+            assert_eq!(status, 200, "{html}");
+            for text in [
+                "山西焦煤集团有限责任公司",
+                "王五",
+                "11010519491231002X",
+                "实人认证照片",
+            ] {
+                assert!(html.contains(text), "{text} on the order's page");
+            }
+            assert_eq!(html.matches("<img ").count(), 5, "{html}");
+            let (status, kind, jpeg) = ca.fetch(&format!("{order_page}/attachments/0"));
+            assert_eq!((status, kind.as_str()), (200, "image/jpeg"));
+            assert!(jpeg.starts_with(&[0xFF, 0xD8]) && jpeg.len() <= 1024 * 1024);
+
+            // Reviewed, paid at the counter, then taken through its
+            // lifecycle by staff; a step out of order is refused.
+            let approve = format!("{}/admin/orders/{number}/approve", ca.url);
+            assert_eq!(ca.post_form(&approve, &[]), 303);
+            let status_form = format!("{order_page}/status");
+            assert_eq!(
+                ca.post_form(&status_form, &[("to", "in_progress")]),
+                402,
+                "not before it is paid"
+            );
+            ca.record_counter_payment(&number, 50_000);
+            for to in ["in_progress", "certificate_made", "mailed", "completed"] {
+                assert_eq!(ca.post_form(&status_form, &[("to", to)]), 303, "{to}");
+            }
+            assert_eq!(ca.post_form(&status_form, &[("to", "mailed")]), 409);
+            let (_, _, html) = ca.fetch(&order_page);
+            assert!(
+                String::from_utf8(html)
+                    .unwrap()
+                    .contains("<span id=\"status\">已完成</span>")
+            );
             kiosk.touch("完成");
             kiosk.wait_for(Screen::Home);
         },

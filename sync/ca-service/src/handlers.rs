@@ -5,6 +5,7 @@
 mod accounts;
 mod accounts_hash;
 mod accounts_review;
+mod admin_order;
 mod admin_page;
 mod config;
 mod holders;
@@ -77,6 +78,15 @@ pub(crate) fn router(service: Service) -> axum::Router {
         .route("/v1/sms/verify", post(sms::verify))
         .route("/v1/admin/sms", get(sms::messages))
         .route("/admin", get(admin_page::show))
+        .route("/admin/orders/{number}", get(admin_order::show))
+        .route(
+            "/admin/orders/{number}/status",
+            post(admin_order::set_status),
+        )
+        .route(
+            "/admin/orders/{number}/attachments/{position}",
+            get(admin_order::attachment),
+        )
         .route("/admin/orders/{number}/approve", post(admin_page::approve))
         .route("/admin/orders/{number}/reject", post(admin_page::reject))
         .route(

@@ -103,6 +103,46 @@ impl Ca {
         })
     }
 
+    /// A resource of the service: its status, content type and bytes.
+    pub fn fetch(&self, url: &str) -> (u16, String, Vec<u8>) {
+        let url = url.to_owned();
+        self.runtime.block_on(async move {
+            let r = reqwest::get(&url).await.unwrap();
+            let status = r.status().as_u16();
+            let kind = r
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            (status, kind, r.bytes().await.unwrap().to_vec())
+        })
+    }
+
+    /// Submits a back office form as a member of staff's browser would
+    /// (redirects not followed): the status of the answer.
+    pub fn post_form(&self, url: &str, form: &[(&str, &str)]) -> u16 {
+        let url = url.to_owned();
+        let form: Vec<(String, String)> = form
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        self.runtime.block_on(async move {
+            let client = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap();
+            client
+                .post(&url)
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        })
+    }
+
     /// Pays through the simulator page, as the customer's phone would.
     pub fn pay(&self, page: &str) {
         let page = page.to_owned();

@@ -103,7 +103,7 @@ fn orders_section(service: &Service, at: OffsetDateTime, out: &mut String) -> Ap
         };
         let _ = write!(
             out,
-            "<tr id=\"order-{number}\"><td>{number}</td><td>{}</td><td class=\"status\">{}</td>\
+            "<tr id=\"order-{number}\"><td><a href=\"/admin/orders/{number}\">{number}</a></td><td>{}</td><td class=\"status\">{}</td>\
              <td>{}</td><td>{}</td><td>{}</td><td>{actions}</td></tr>",
             kind(o.lifecycle),
             status(o.status),
@@ -181,8 +181,17 @@ pub(crate) async fn show(State(service): State<Service>) -> ApiResult<Response> 
 /// After an action: back to the page (303, so a reload does not repeat it),
 /// or a page with the refusal in the customer's words.
 pub(super) fn done(result: ApiResult<()>) -> Response {
+    done_at(result, "/admin")
+}
+
+/// The same, back to the page at `location`.
+pub(super) fn done_at(result: ApiResult<()>, location: &str) -> Response {
     match result {
-        Ok(()) => (StatusCode::SEE_OTHER, [(header::LOCATION, "/admin")]).into_response(),
+        Ok(()) => (
+            StatusCode::SEE_OTHER,
+            [(header::LOCATION, location.to_owned())],
+        )
+            .into_response(),
         Err(e) => {
             let status = StatusCode::from_u16(e.problem.status).unwrap_or(StatusCode::BAD_REQUEST);
             page(
