@@ -12,6 +12,8 @@ use kiosk_domain::flow::lookup::LookupState;
 use kiosk_domain::flow::renewal::RenewalState;
 use kiosk_domain::lang::Lang;
 use kiosk_domain::order::application::Catalogue;
+use kiosk_domain::order::attachment::AttachmentKind;
+use kiosk_domain::ports::camera::Frame;
 use slint::ComponentHandle;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -147,9 +149,16 @@ impl KioskUi {
     }
 
     /// Shows the application as its flow stands, offering `catalogue`'s
-    /// agreement and projects.
-    pub fn show_application(&self, state: &ApplicationState, catalogue: &Catalogue) {
+    /// agreement and projects, with the last document photographed as it
+    /// was kept (`preview`).
+    pub fn show_application(
+        &self,
+        state: &ApplicationState,
+        catalogue: &Catalogue,
+        preview: Option<(AttachmentKind, &Frame)>,
+    ) {
         apply::show(&self.window, &self.shared, state, catalogue);
+        crate::screens::capture::show_preview(&self.window, &self.shared, preview);
     }
 
     /// Whether the kiosk has a camera for the application's documents.

@@ -17,6 +17,7 @@ use kiosk_domain::flow::driver::{Executor, Flow, Journal, Ran, Saved, Ticket};
 use kiosk_domain::order::application::Catalogue;
 use kiosk_domain::order::attachment::{Attachment, AttachmentKind};
 use kiosk_domain::order_number::{KioskCode, OrderNumber};
+use kiosk_domain::ports::camera::Frame;
 use kiosk_domain::ports::printer::ReceiptPrinter;
 use kiosk_domain::ports::store::OrderStore;
 use kiosk_ui::{ApplicationInput, UiEvent};
@@ -35,12 +36,49 @@ pub struct ApplicationSettings {
 #[derive(Debug)]
 enum Answer {
     Event(Option<ApplicationEvent>),
-    /// A capture to keep in the store before the flow hears of it.
+    /// A capture to keep in the store before the flow hears of it, with
+    /// what the customer is shown of a document.
     Captured {
         session: SessionId,
         kind: AttachmentKind,
         attachment: Option<Attachment>,
+        preview: Option<Frame>,
     },
+}
+
+/// The longest side of a document's preview on screen, in pixels.
+const PREVIEW_SIDE: u32 = 900;
+
+/// What the customer is shown of a document as kept: the JPEG the CA will
+/// get, decoded and scaled to the screen (never a face: the customer saw
+/// themselves already, and a face is not shown on a public screen).
+fn preview_of(attachment: &Attachment) -> Option<Frame> {
+    if attachment.kind().is_biometric() {
+        return None;
+    }
+    let frame = kiosk_camera::file_source::decode_frame(attachment.bytes()).ok()?;
+    let long = frame.width.max(frame.height).max(1);
+    if long <= PREVIEW_SIDE {
+        return Some(frame);
+    }
+    let scale = |side: u32| {
+        u32::try_from(u64::from(side) * u64::from(PREVIEW_SIDE) / u64::from(long))
+            .unwrap_or(1)
+            .max(1)
+    };
+    Some(kiosk_camera::document::resize_frame(
+        &frame,
+        scale(frame.width),
+        scale(frame.height),
+    ))
+}
+
+/// The last document photographed in a session, for the screen.
+#[derive(Debug, Clone)]
+pub struct Preview {
+    pub session: SessionId,
+    pub kind: AttachmentKind,
+    pub frame: Arc<Frame>,
 }
 
 /// A fault of the kiosk itself (its store): the effect runs again later.
@@ -60,6 +98,8 @@ pub struct ApplicationExecutor<S, P> {
     clock: Arc<dyn Clock>,
     settings: ApplicationSettings,
     notices: Vec<Notice>,
+    /// The last document photographed (forgotten with its session).
+    preview: Option<Preview>,
 }
 
 impl<S, P> std::fmt::Debug for ApplicationExecutor<S, P> {
@@ -89,6 +129,7 @@ where
             clock,
             settings,
             notices: Vec::new(),
+            preview: None,
         }
     }
 
@@ -152,10 +193,12 @@ where
                                 None
                             }
                         };
+                        let preview = attachment.as_ref().and_then(preview_of);
                         Answer::Captured {
                             session,
                             kind,
                             attachment,
+                            preview,
                         }
                     });
                 Ran::Started
@@ -190,6 +233,7 @@ where
             ApplicationEffect::PrintReceipt { order } => self.print_receipt(ticket, order)?,
             ApplicationEffect::WipeSession { session } => {
                 self.store.wipe_session(*session).map_err(fault)?;
+                self.preview = None;
                 self.notices.push(Notice::SessionWiped);
                 Ran::Answered(None)
             }
@@ -218,14 +262,20 @@ where
             } => Some(ApplicationEvent::CaptureFailed(kind)),
             Answer::Captured {
                 session,
+                kind,
                 attachment: Some(attachment),
-                ..
+                preview,
             } => {
                 // Kept before the flow refers to it: a power cut loses nothing.
                 let reference = self
                     .store
                     .put_capture(session, &attachment, self.clock.wall())
                     .map_err(fault)?;
+                self.preview = preview.map(|frame| Preview {
+                    session,
+                    kind,
+                    frame: Arc::new(frame),
+                });
                 Some(ApplicationEvent::Captured(reference))
             }
         })
@@ -281,10 +331,21 @@ where
         }
     }
 
-    fn view(&self, state: &ApplicationState, cx: &Cx) -> UiUpdate {
+    fn view(
+        &self,
+        state: &ApplicationState,
+        exec: &ApplicationExecutor<S, P>,
+        cx: &Cx,
+    ) -> UiUpdate {
+        // The preview of this session's document, while it is the one kept.
+        let preview = exec.preview.as_ref().filter(|p| {
+            matches!(state, ApplicationState::Filling { session, draft, .. }
+                if *session == p.session && draft.captures.iter().any(|c| c.kind == p.kind))
+        });
         UiUpdate::Application {
             state: Box::new(state.clone()),
             catalogue: Arc::clone(&self.catalogue),
+            preview: preview.map(|p| (p.kind, Arc::clone(&p.frame))),
             ctx: cx.step,
         }
     }

@@ -124,7 +124,7 @@ impl<S: OrderStore + Send> Binding<Lookup, LookupExecutor<S>> for LookupBinding 
         })
     }
 
-    fn view(&self, state: &LookupState, _cx: &Cx) -> UiUpdate {
+    fn view(&self, state: &LookupState, _exec: &LookupExecutor<S>, _cx: &Cx) -> UiUpdate {
         UiUpdate::Lookup(Box::new(state.clone()))
     }
 }

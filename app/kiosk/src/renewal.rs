@@ -914,7 +914,7 @@ where
         })
     }
 
-    fn view(&self, state: &RenewalState, cx: &Cx) -> UiUpdate {
+    fn view(&self, state: &RenewalState, _exec: &RenewalExecutor<K, C, S, P>, cx: &Cx) -> UiUpdate {
         UiUpdate::Renewal {
             state: Box::new(state.clone()),
             ctx: cx.step,

@@ -58,8 +58,9 @@ pub trait Binding<F: Flow, X>: Send {
     /// # Errors
     /// The action is not this flow's: it is given back.
     fn event(&mut self, ui: UiEvent, state: &F::State, exec: &mut X) -> Result<F::Event, UiEvent>;
-    /// What the screens show of `state`.
-    fn view(&self, state: &F::State, cx: &Cx) -> UiUpdate;
+    /// What the screens show of `state` (with what the executor keeps for
+    /// the screens, e.g. the last document photographed).
+    fn view(&self, state: &F::State, exec: &X, cx: &Cx) -> UiUpdate;
     /// How often the screen of `state` is redrawn as time passes.
     fn redraw_every(&self, _state: &F::State) -> Option<Duration> {
         None
@@ -206,7 +207,9 @@ where
     fn save(&mut self, saved: &Saved<F::State, F::Effect>) -> Result<(), Self::Error> {
         self.exec.save(saved)?;
         if self.cx.shown {
-            self.cx.ui.send(self.binding.view(&saved.state, self.cx));
+            self.cx
+                .ui
+                .send(self.binding.view(&saved.state, self.exec, self.cx));
         }
         Ok(())
     }
@@ -317,7 +320,8 @@ where
     }
 
     fn show(&self, cx: &Cx) {
-        cx.ui.send(self.binding.view(self.driver.state(), cx));
+        cx.ui
+            .send(self.binding.view(self.driver.state(), &self.exec, cx));
     }
 
     fn failing(&self) -> bool {

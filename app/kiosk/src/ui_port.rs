@@ -9,6 +9,8 @@ use kiosk_domain::flow::application::ApplicationState;
 use kiosk_domain::flow::lookup::LookupState;
 use kiosk_domain::flow::renewal::RenewalState;
 use kiosk_domain::order::application::Catalogue;
+use kiosk_domain::order::attachment::AttachmentKind;
+use kiosk_domain::ports::camera::Frame;
 use kiosk_ui::KioskUi;
 use kiosk_ui::view_model::{Notice, StatusView, ViewContext};
 use std::cell::RefCell;
@@ -28,6 +30,8 @@ pub enum UiUpdate {
         state: Box<ApplicationState>,
         /// The agreement and projects the screens offer.
         catalogue: Arc<Catalogue>,
+        /// The last document photographed, as kept.
+        preview: Option<(AttachmentKind, Arc<Frame>)>,
         ctx: StepContext,
     },
     Lookup(Box<LookupState>),
@@ -173,8 +177,17 @@ impl UiPort {
                 ui.show_renewal(&state, &view, key_in);
             }
             UiUpdate::Application {
-                state, catalogue, ..
-            } => ui.show_application(&state, &catalogue),
+                state,
+                catalogue,
+                preview,
+                ..
+            } => ui.show_application(
+                &state,
+                &catalogue,
+                preview
+                    .as_ref()
+                    .map(|(kind, frame)| (*kind, frame.as_ref())),
+            ),
             UiUpdate::Lookup(state) => ui.show_lookup(&state),
             UiUpdate::Status(status) => ui.set_status(&status),
             UiUpdate::IdleWarning(secs) => ui.show_idle_warning(secs),

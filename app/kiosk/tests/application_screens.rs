@@ -127,6 +127,10 @@ fn a_customer_applies_through_the_screens_offline_and_the_order_reaches_the_ca_o
                 show_camera(&camera, &text_page(u32::try_from(i).unwrap()));
                 kiosk.touch("拍摄");
                 wait_taken(&kiosk, i);
+                // The photo as kept is shown for the customer to check.
+                let a = kiosk.ui.window().global::<CaptureAdapter>();
+                assert_eq!(a.get_preview_row(), i32::try_from(i).unwrap());
+                assert!(a.get_preview().size().width > 0);
             }
             kiosk.touch("下一步");
 

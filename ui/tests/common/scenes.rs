@@ -123,6 +123,21 @@ pub fn catalogue() -> Catalogue {
     }
 }
 
+/// A photographed page, as the screens show it: lines of grey on white.
+fn document() -> kiosk_domain::ports::camera::Frame {
+    let (w, h) = (620_u32, 877_u32);
+    let mut pixels = vec![250_u8; (w * h * 3) as usize];
+    for y in (60..h - 60).step_by(28) {
+        for x in 50..(w - 50 - (y * 7) % 120) {
+            for dy in 0..12 {
+                let i = (((y + dy) * w + x) * 3) as usize;
+                pixels[i..i + 3].copy_from_slice(&[60, 60, 70]);
+            }
+        }
+    }
+    kiosk_domain::ports::camera::Frame::new(w, h, pixels).unwrap()
+}
+
 fn capture(kind: AttachmentKind, size: u32) -> CaptureRef {
     CaptureRef {
         kind,
@@ -476,7 +491,14 @@ pub fn show(ui: &kiosk_ui::KioskUi, scene: &Scene) {
             ui.show_screen(Screen::Help);
         }
         Scene::Screen(screen) => ui.show_screen(*screen),
-        Scene::Application(state) => ui.show_application(state, &catalogue()),
+        Scene::Application(state) => {
+            // 上传附件 shows the last document taken, as it was kept.
+            ui.show_application(
+                state,
+                &catalogue(),
+                Some((AttachmentKind::BusinessLicence, &document())),
+            );
+        }
         Scene::Idle(state) => {
             ui.show_renewal(state, &ctx(), true);
             ui.show_idle_warning(Some(25));

@@ -13,6 +13,7 @@ use crate::{AgreementAdapter, AppAdapter, AppWindow, ApplyAdapter, ReviewAdapter
 use kiosk_domain::flow::SessionId;
 use kiosk_domain::flow::application::{ApplicationEvent, ApplicationState, Draft, Page};
 use kiosk_domain::order::application::Catalogue;
+use kiosk_domain::order::attachment::AttachmentKind;
 use slint::ComponentHandle;
 use std::rc::Rc;
 
@@ -27,6 +28,9 @@ pub(crate) struct ApplyShown {
     pub(crate) page: Option<Page>,
     pub(crate) reveal: bool,
     pub(crate) memory: FormMemory,
+    /// The document preview shown (kind, size, which picture), so that it
+    /// is converted once.
+    pub(crate) preview: Option<(AttachmentKind, u32, u32, usize)>,
 }
 
 /// Hands a customer's step to the flow.
@@ -154,6 +158,7 @@ fn is_application(screen: Screen) -> bool {
 pub(crate) fn clear(window: &AppWindow, shared: &Shared) {
     *shared.apply.borrow_mut() = ApplyShown::default();
     apply_form::clear(window);
+    capture::show_preview(window, shared, None);
     window.global::<AgreementAdapter>().set_read(false);
     review::clear(window);
 }

@@ -7,7 +7,9 @@ use crate::kiosk::Shared;
 use crate::screens::apply::step;
 use crate::{AppWindow, CaptureAdapter};
 use kiosk_domain::flow::application::{ApplicationEvent, Draft};
-use slint::{ComponentHandle, ModelRc, VecModel};
+use kiosk_domain::order::attachment::AttachmentKind;
+use kiosk_domain::ports::camera::Frame;
+use slint::{ComponentHandle, Image, ModelRc, Rgb8Pixel, SharedPixelBuffer, VecModel};
 use std::rc::Rc;
 use view::capture_view;
 
@@ -40,6 +42,48 @@ pub(crate) fn show(window: &AppWindow, draft: &Draft) {
     a.set_documents(ModelRc::new(VecModel::from(view.documents)));
     a.set_busy(view.busy);
     a.set_all_done(view.all_done);
+}
+
+/// Shows the last document photographed (`None`: none, or not this
+/// session's any more). The picture is converted only when it changed.
+pub(crate) fn show_preview(
+    window: &AppWindow,
+    shared: &Shared,
+    preview: Option<(AttachmentKind, &Frame)>,
+) {
+    let a = window.global::<CaptureAdapter>();
+    let mut shown = shared.apply.borrow_mut();
+    let Some((kind, frame)) = preview else {
+        shown.preview = None;
+        a.set_preview_row(-1);
+        return;
+    };
+    let row = shown
+        .draft
+        .as_ref()
+        .and_then(|d| capture_view(d).kinds.iter().position(|k| *k == kind));
+    let Some(row) = row else {
+        a.set_preview_row(-1);
+        return;
+    };
+    let key = (
+        kind,
+        frame.width,
+        frame.height,
+        std::ptr::from_ref(frame) as usize,
+    );
+    if shown.preview != Some(key) {
+        let mut pixels = SharedPixelBuffer::<Rgb8Pixel>::new(frame.width, frame.height);
+        let n = pixels.as_bytes().len().min(frame.pixels.len());
+        if let (Some(to), Some(from)) =
+            (pixels.make_mut_bytes().get_mut(..n), frame.pixels.get(..n))
+        {
+            to.copy_from_slice(from);
+        }
+        a.set_preview(Image::from_rgb8(pixels));
+        shown.preview = Some(key);
+    }
+    a.set_preview_row(i32::try_from(row).unwrap_or(-1));
 }
 
 /// Whether the kiosk has a camera to take documents with.
