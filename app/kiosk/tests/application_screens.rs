@@ -211,6 +211,13 @@ fn a_customer_applies_through_the_screens_offline_and_the_order_reaches_the_ca_o
             // lifecycle by staff; a step out of order is refused.
             let approve = format!("{}/admin/orders/{number}/approve", ca.url);
             assert_eq!(ca.post_form(&approve, &[]), 303);
+            // The handler hears of it by SMS (the CA's gateway simulator).
+            let (_, _, sms) = ca.fetch(&format!("{}/v1/admin/sms", ca.url));
+            let sms = String::from_utf8(sms).unwrap();
+            assert!(
+                sms.contains("13912345678") && sms.contains(&number) && sms.contains("审核通过"),
+                "{sms}"
+            );
             let status_form = format!("{order_page}/status");
             assert_eq!(
                 ca.post_form(&status_form, &[("to", "in_progress")]),

@@ -520,9 +520,42 @@ pub(crate) async fn review(
         Some(TransitionOutcome::Illegal) => Err(ApiError::new(ProblemCode::IllegalTransition)),
         Some(TransitionOutcome::Done(record)) => {
             tracing::info!(order = %number, status = to.as_str(), "order reviewed");
+            tell_the_handler(service, number, to, reason)?;
             Ok(Json(record).into_response())
         }
     }
+}
+
+/// An application's review outcome, by SMS (the simulator) to the
+/// handler's mobile. Other steps are followed at the kiosk or on /track.
+fn tell_the_handler(
+    service: &Service,
+    number: &str,
+    to: StatusV1,
+    reason: Option<&str>,
+) -> ApiResult<()> {
+    let text = match (to, reason) {
+        (StatusV1::AwaitingPayment, _) => format!(
+            "【CA】您的数字证书及电子印章申请（订单号{number}）已审核通过，请凭订单号和手机号到自助终端“查询订单”缴费。"
+        ),
+        (StatusV1::Rejected, Some(reason)) => format!(
+            "【CA】您的数字证书及电子印章申请（订单号{number}）审核未通过：{reason}。请修改后重新提交，或到服务大厅咨询。"
+        ),
+        _ => return Ok(()),
+    };
+    let document = service.storage().order_document(number)?;
+    let mobile = document
+        .and_then(|json| serde_json::from_str::<kiosk_sync_wire::order::OrderV1>(&json).ok())
+        .and_then(|doc| match doc.details {
+            kiosk_sync_wire::order::DetailsV1::Application(a) => Some(a.handler_mobile),
+            kiosk_sync_wire::order::DetailsV1::Renewal(_) => None,
+        });
+    if let Some(mobile) = mobile {
+        service
+            .storage()
+            .send_sms_notice(&mobile, "review", &text, now())?;
+    }
+    Ok(())
 }
 
 async fn approve(

@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     invoices::SCHEMA,
     holders::SCHEMA,
     accounts::SCHEMA,
+    sms::NOTICES,
 ];
 
 const SCHEMA: &str = "

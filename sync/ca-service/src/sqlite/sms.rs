@@ -24,7 +24,34 @@ CREATE TABLE sms_codes (
 CREATE INDEX sms_codes_by_mobile ON sms_codes (mobile, purpose, id);
 ";
 
+/// The messages that tell a customer something (a review's outcome): no
+/// code, no rate limit shared with the codes.
+pub(super) const NOTICES: &str = "
+CREATE TABLE sms_notices (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    mobile TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    text TEXT NOT NULL,
+    sent_at INTEGER NOT NULL
+);
+";
+
 impl SmsStorage for SqliteStorage {
+    fn send_sms_notice(
+        &self,
+        mobile: &str,
+        purpose: &str,
+        text: &str,
+        now: OffsetDateTime,
+    ) -> StorageResult<()> {
+        let conn = self.lock()?;
+        conn.execute(
+            "INSERT INTO sms_notices (mobile, purpose, text, sent_at) VALUES (?1, ?2, ?3, ?4)",
+            params![mobile, purpose, text, nanos(now)?],
+        )?;
+        Ok(())
+    }
+
     fn send_sms_code(&self, new: &NewSmsCode<'_>) -> StorageResult<SendOutcome> {
         let mut conn = self.lock()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -111,7 +138,10 @@ impl SmsStorage for SqliteStorage {
     fn sms_messages(&self, limit: u32) -> StorageResult<Vec<StoredSms>> {
         let conn = self.lock()?;
         let mut select = conn.prepare_cached(
-            "SELECT mobile, purpose, text, sent_at FROM sms_codes ORDER BY id DESC LIMIT ?1",
+            "SELECT mobile, purpose, text, sent_at FROM (
+                 SELECT mobile, purpose, text, sent_at FROM sms_codes
+                 UNION ALL SELECT mobile, purpose, text, sent_at FROM sms_notices
+             ) ORDER BY sent_at DESC LIMIT ?1",
         )?;
         let rows = select.query_map([limit], |row| {
             Ok((

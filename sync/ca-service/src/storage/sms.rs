@@ -52,6 +52,14 @@ pub struct StoredSms {
 
 /// The SMS gateway simulator's storage.
 pub trait SmsStorage {
+    /// Sends a message that tells the customer something (no code).
+    fn send_sms_notice(
+        &self,
+        mobile: &str,
+        purpose: &str,
+        text: &str,
+        now: OffsetDateTime,
+    ) -> StorageResult<()>;
     fn send_sms_code(&self, code: &NewSmsCode<'_>) -> StorageResult<SendOutcome>;
     /// Checks the latest code for (mobile, purpose).
     fn verify_sms_code(
