@@ -231,6 +231,22 @@ where
                 Ran::Answered(Some(ApplicationEvent::OrderSubmitted(order.number)))
             }
             ApplicationEffect::PrintReceipt { order } => self.print_receipt(ticket, order)?,
+            ApplicationEffect::PrintApplicationForm { form, .. } => {
+                let slip = kiosk_domain::ports::printer::application_form(
+                    form,
+                    &self.settings.receipt.context(now),
+                );
+                let printer = Arc::clone(&self.printer);
+                self.answers
+                    .spawn_blocking(Application::NAME, ticket, move || {
+                        let mut printer = printer.lock().unwrap_or_else(PoisonError::into_inner);
+                        Answer::Event(Some(ApplicationEvent::FormPrinted(receipts::print(
+                            &mut *printer,
+                            &slip,
+                        ))))
+                    });
+                Ran::Started
+            }
             ApplicationEffect::WipeSession { session } => {
                 self.store.wipe_session(*session).map_err(fault)?;
                 self.preview = None;
@@ -365,6 +381,7 @@ fn customer_event(event: &ApplicationEvent) -> bool {
             | E::InvoiceEntered(_)
             | E::PickupChosen(_)
             | E::CaptureRequested(_)
+            | E::PrintForm
             | E::AttachmentsDone
             | E::FaceCaptureConsent(_)
             | E::FaceUploadConsent(_)

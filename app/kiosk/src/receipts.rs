@@ -26,16 +26,19 @@ impl ReceiptSettings {
     /// The receipt of `order`, printed at `now` (personal data masked).
     #[must_use]
     pub fn receipt(&self, order: &Order, now: OffsetDateTime) -> Receipt {
-        receipt_for(
-            order,
-            &ReceiptContext {
-                kiosk_id: self.kiosk_id.clone(),
-                printed_at: now,
-                hotline: self.hotline.clone(),
-                follow_url_base: self.follow_url_base.clone(),
-                lang: self.lang,
-            },
-        )
+        receipt_for(order, &self.context(now))
+    }
+
+    /// What a slip printed at `now` says besides its content.
+    #[must_use]
+    pub fn context(&self, now: OffsetDateTime) -> ReceiptContext {
+        ReceiptContext {
+            kiosk_id: self.kiosk_id.clone(),
+            printed_at: now,
+            hotline: self.hotline.clone(),
+            follow_url_base: self.follow_url_base.clone(),
+            lang: self.lang,
+        }
     }
 }
 

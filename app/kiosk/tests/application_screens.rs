@@ -121,8 +121,12 @@ fn a_customer_applies_through_the_screens_offline_and_the_order_reaches_the_ca_o
             kiosk.wait_text("邮寄领取");
             kiosk.touch("下一步");
 
-            // 上传附件: four documents, each photographed.
+            // 上传附件: the pre-filled form printed for the unit's seal,
+            // then four documents, each photographed.
             kiosk.wait_for(Screen::ApplyCapture);
+            kiosk.touch("打印申请表");
+            kiosk.wait_text("申请表已打印：请加盖单位公章后拍摄");
+            assert!(camera.join("receipt.png").exists(), "the form's preview");
             for i in 0..4 {
                 show_camera(&camera, &text_page(u32::try_from(i).unwrap()));
                 kiosk.touch("拍摄");

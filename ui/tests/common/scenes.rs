@@ -178,6 +178,7 @@ fn application_scenes() -> Vec<(&'static str, Scene)> {
         capturing: None,
         capture_failed: None,
         interrupted: false,
+        form_print: None,
     };
     let page = |page: Page, draft: Draft| {
         Scene::Application(ApplicationState::Filling {
@@ -201,6 +202,7 @@ fn application_scenes() -> Vec<(&'static str, Scene)> {
         ..full.clone()
     };
     let documents = Draft {
+        form_print: Some(Some(PrintOutcome::Printed)),
         captures: full.captures[..2].to_vec(),
         capturing: Some(AttachmentKind::HandlerId),
         capture_failed: None,

@@ -24,7 +24,7 @@ use crate::order::identity::{IdentityCheck, IdentityOutcome};
 use crate::order::renewal::InvoiceInfo;
 use crate::order::text::Reference;
 use crate::order_number::OrderNumber;
-use crate::ports::printer::PrintOutcome;
+use crate::ports::printer::{ApplicationForm, PrintOutcome};
 use serde::{Deserialize, Serialize};
 
 /// The pages of the application, in order.
@@ -109,6 +109,10 @@ pub struct Draft {
     /// whether to go on with it (异常恢复) before showing any of it.
     #[serde(default)]
     pub interrupted: bool,
+    /// The pre-filled 申请表: `Some(None)` while it prints, then what the
+    /// printer said (`None`: not asked for).
+    #[serde(default)]
+    pub form_print: Option<Option<PrintOutcome>>,
 }
 
 impl Draft {
@@ -135,6 +139,17 @@ impl Draft {
             .into_iter()
             .filter(|k| !self.captures.iter().any(|c| c.kind == *k))
             .collect()
+    }
+
+    /// What the 申请表 is printed with, once the pages before it are done.
+    #[must_use]
+    pub fn application_form(&self) -> Option<ApplicationForm> {
+        Some(ApplicationForm {
+            project: self.project.clone()?,
+            unit: self.unit.clone()?,
+            handler: self.handler.clone()?,
+            seal_holders: self.seal_holders.clone(),
+        })
     }
 
     /// The finished application, when every part is there.
@@ -270,6 +285,10 @@ pub enum ApplicationEvent {
     SealHoldersEntered(Vec<SealHolder>),
     InvoiceEntered(InvoiceInfo),
     PickupChosen(Pickup),
+    /// 打印申请表 on 上传附件.
+    PrintForm,
+    /// What the printer said about the 申请表.
+    FormPrinted(PrintOutcome),
     CaptureRequested(AttachmentKind),
     Captured(CaptureRef),
     /// The camera gave nothing usable (none fitted, no page found): the
@@ -333,6 +352,11 @@ pub enum ApplicationEffect {
     },
     PrintReceipt {
         order: OrderNumber,
+    },
+    /// Print the pre-filled 申请表 for the unit's seal.
+    PrintApplicationForm {
+        session: SessionId,
+        form: Box<ApplicationForm>,
     },
     /// Forget the session: draft, captures not submitted, face images.
     WipeSession {
@@ -481,7 +505,11 @@ fn fill(
         // Nothing of the draft is acted on until the customer says it is
         // theirs to go on with (captures still land: they were asked for).
         (_, event)
-            if draft.interrupted && !matches!(event, E::Captured(_) | E::CaptureFailed(_)) =>
+            if draft.interrupted
+                && !matches!(
+                    event,
+                    E::Captured(_) | E::CaptureFailed(_) | E::FormPrinted(_)
+                ) =>
         {
             Step::to(filling(session, page, draft))
         }
@@ -529,6 +557,25 @@ fn fill(
             if !kind.is_biometric() && draft.required_attachments().contains(&kind) =>
         {
             draft.request_capture(session, page, kind)
+        }
+        (Page::Attachments, E::PrintForm) if draft.form_print != Some(None) => {
+            match draft.application_form() {
+                Some(form) => {
+                    draft.form_print = Some(None);
+                    Step::with(
+                        filling(session, page, draft),
+                        vec![ApplicationEffect::PrintApplicationForm {
+                            session,
+                            form: Box::new(form),
+                        }],
+                    )
+                }
+                None => Step::to(filling(session, page, draft)),
+            }
+        }
+        (_, E::FormPrinted(outcome)) if draft.form_print == Some(None) => {
+            draft.form_print = Some(Some(outcome));
+            Step::to(filling(session, page, draft))
         }
         // Kept whichever page the customer went to meanwhile.
         (_, E::Captured(capture)) if draft.accepts(&capture) => {

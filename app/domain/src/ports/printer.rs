@@ -10,7 +10,9 @@
 
 use super::{DeviceError, DeviceErrorKind};
 use crate::lang::Lang;
-use crate::order::application::{ApplicationDetails, Pickup};
+use crate::order::application::{
+    ApplicationDetails, Handler, Pickup, Project, SealHolder, SealRole, UnitInfo,
+};
 use crate::order::renewal::{InstallStep, RenewalDetails};
 use crate::order::{Order, OrderDetails};
 use serde::{Deserialize, Serialize};
@@ -220,6 +222,91 @@ pub fn receipt_for(order: &Order, ctx: &ReceiptContext) -> Receipt {
     Receipt {
         blocks,
         order: Some(order.number),
+    }
+}
+
+/// What the pre-filled 申请表 holds: the application as far as it is
+/// filled in, for the unit to stamp and the customer to photograph.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationForm {
+    pub project: Project,
+    pub unit: UnitInfo,
+    pub handler: Handler,
+    pub seal_holders: Vec<SealHolder>,
+}
+
+/// The 申请表 as printed: the unit in full (it is public, and what the seal
+/// vouches for), people masked as on every slip, room for the seal.
+#[must_use]
+pub fn application_form(form: &ApplicationForm, ctx: &ReceiptContext) -> Receipt {
+    let zh = ctx.lang == Lang::ZhCn;
+    let t = |z: &str, e: &str| if zh { z.to_owned() } else { e.to_owned() };
+    let mut blocks = vec![
+        Block::Title(t(
+            "数字证书及电子印章申请表",
+            "Certificate and e-seal application form",
+        )),
+        Block::Separator,
+    ];
+    let mut kv = |key: String, value: String| blocks.push(Block::KeyValue { key, value });
+    kv(t("申请单位", "Unit"), form.unit.name.to_string());
+    kv(
+        t("统一社会信用代码", "USCC"),
+        form.unit.uscc.as_str().to_owned(),
+    );
+    kv(t("单位地址", "Address"), form.unit.address.to_string());
+    kv(t("证书用途", "Project"), form.project.name.clone());
+    kv(t("经办人", "Handler"), form.handler.name.masked());
+    kv(
+        t("身份证号", "ID number"),
+        form.handler.resident_id.masked(),
+    );
+    for holder in &form.seal_holders {
+        let role = match holder.role {
+            SealRole::Trader => t("交易员", "Trader"),
+            SealRole::Settler => t("结算员", "Settler"),
+        };
+        kv(role, holder.name.masked());
+    }
+    blocks.push(Block::Separator);
+    for line in [
+        t(
+            "本单位确认以上信息真实、准确。",
+            "The unit confirms the above is true and accurate.",
+        ),
+        String::new(),
+        t("单位（盖章）：", "Unit's seal:"),
+    ] {
+        blocks.push(Block::Text {
+            text: line,
+            style: TextStyle::PLAIN,
+        });
+    }
+    blocks.extend([Block::Blank, Block::Blank, Block::Blank, Block::Blank]);
+    blocks.push(Block::Text {
+        text: t("日期：　　　年　　月　　日", "Date:"),
+        style: TextStyle::PLAIN,
+    });
+    blocks.push(Block::Separator);
+    blocks.push(Block::Text {
+        text: t(
+            "请加盖单位公章后，在自助终端“上传附件”中拍摄本表。",
+            "Stamp this form with the unit's seal, then photograph it on the kiosk.",
+        ),
+        style: TextStyle::PLAIN,
+    });
+    blocks.push(Block::KeyValue {
+        key: t("终端编号", "Kiosk"),
+        value: ctx.kiosk_id.clone(),
+    });
+    blocks.push(Block::KeyValue {
+        key: t("打印时间", "Printed at"),
+        value: format_time(ctx.printed_at),
+    });
+    blocks.push(Block::Cut);
+    Receipt {
+        blocks,
+        order: None,
     }
 }
 
@@ -595,5 +682,35 @@ mod tests {
             ..out
         };
         assert_eq!(cover.blocking_problem(), Some(DeviceErrorKind::CoverOpen));
+    }
+
+    #[test]
+    fn the_application_form_names_the_unit_in_full_and_people_masked() {
+        let d = fixtures::application_details();
+        let form = ApplicationForm {
+            project: d.project,
+            unit: d.unit,
+            handler: d.handler,
+            seal_holders: d.seal_holders,
+        };
+        let slip = application_form(&form, &ctx(Lang::ZhCn));
+        let text = slip.text_lines().join("\n");
+        for shown in [
+            "山西示例煤业有限公司",
+            fixtures::USCC,
+            "李*",
+            "王*",
+            "单位（盖章）：",
+        ] {
+            assert!(text.contains(shown), "{shown} in {text}");
+        }
+        for hidden in ["李四", "王五", fixtures::RESIDENT_ID] {
+            assert!(!text.contains(hidden), "{hidden} in {text}");
+        }
+        assert_eq!(slip.order, None);
+        let en = application_form(&form, &ctx(Lang::En))
+            .text_lines()
+            .join("\n");
+        assert!(en.contains("Unit's seal"), "{en}");
     }
 }

@@ -5,6 +5,7 @@ pub mod view;
 
 use crate::kiosk::Shared;
 use crate::screens::apply::step;
+use crate::screens::vocabulary::receipt_state;
 use crate::{AppWindow, CaptureAdapter};
 use kiosk_domain::flow::application::{ApplicationEvent, Draft};
 use kiosk_domain::order::attachment::AttachmentKind;
@@ -34,6 +35,8 @@ pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
     });
     let s = Rc::clone(shared);
     a.on_next(move || step(&s, ApplicationEvent::AttachmentsDone));
+    let s = Rc::clone(shared);
+    a.on_print_form(move || step(&s, ApplicationEvent::PrintForm));
 }
 
 pub(crate) fn show(window: &AppWindow, draft: &Draft) {
@@ -42,6 +45,8 @@ pub(crate) fn show(window: &AppWindow, draft: &Draft) {
     a.set_documents(ModelRc::new(VecModel::from(view.documents)));
     a.set_busy(view.busy);
     a.set_all_done(view.all_done);
+    a.set_form_asked(draft.form_print.is_some());
+    a.set_form_print(receipt_state(draft.form_print.flatten()));
 }
 
 /// Shows the last document photographed (`None`: none, or not this

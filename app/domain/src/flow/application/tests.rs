@@ -426,3 +426,35 @@ fn after_a_restart_nothing_goes_on_until_the_customer_continues_the_draft() {
         }
     ));
 }
+
+#[test]
+fn the_form_is_printed_with_the_pages_before_it_once_at_a_time() {
+    let script: Vec<ApplicationEvent> = full_script().into_iter().take(9).collect();
+    let (state, _) = run(script);
+    let asked = step(state, ApplicationEvent::PrintForm, &ctx());
+    let [ApplicationEffect::PrintApplicationForm { form, .. }] = asked.effects.as_slice() else {
+        panic!("{:?}", asked.effects)
+    };
+    let d = fixtures::application_details();
+    assert_eq!((&form.unit, &form.seal_holders), (&d.unit, &d.seal_holders));
+    assert_eq!(draft_of(&asked.state).form_print, Some(None));
+    // A second tap while it prints prints nothing more.
+    let again = step(asked.state.clone(), ApplicationEvent::PrintForm, &ctx());
+    assert!(again.effects.is_empty());
+    let printed = step(
+        asked.state,
+        ApplicationEvent::FormPrinted(PrintOutcome::PaperOut),
+        &ctx(),
+    );
+    assert_eq!(
+        draft_of(&printed.state).form_print,
+        Some(Some(PrintOutcome::PaperOut))
+    );
+    // Told, the customer may try again.
+    assert_eq!(
+        step(printed.state, ApplicationEvent::PrintForm, &ctx())
+            .effects
+            .len(),
+        1
+    );
+}
