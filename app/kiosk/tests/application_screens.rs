@@ -40,6 +40,24 @@ fn wait_taken(kiosk: &Kiosk, index: usize) {
     }
 }
 
+/// From 证书用途 to 经办人信息: the unit typed on the keyboard (下一步
+/// first, with nothing typed, names what is missing and stays).
+fn unit_typed(kiosk: &Kiosk) {
+    kiosk.touch("下一步");
+    kiosk.wait_text("单位地址");
+    kiosk.touch("请填写：单位名称");
+    kiosk.wait_text("请填写单位名称");
+    kiosk.focus("单位名称");
+    kiosk.pinyin("shanxijiaomeijituan", "山西焦煤集团");
+    kiosk.pinyin("youxianzerengongsi", "有限责任公司");
+    kiosk.focus("统一社会信用代码");
+    kiosk.keys(fixtures::USCC);
+    kiosk.focus("单位地址");
+    kiosk.pinyin("shanxishengtaiyuanshi", "山西省太原市");
+    kiosk.touch("下一步");
+    kiosk.wait_text("经办人身份证号码");
+}
+
 #[test]
 fn a_customer_applies_through_the_screens_offline_and_the_order_reaches_the_ca_once() {
     in_child_with_token(
@@ -73,24 +91,9 @@ fn a_customer_applies_through_the_screens_offline_and_the_order_reaches_the_ca_o
             kiosk.wait_text("煤炭交易中心证书应用");
             assert!(kiosk.shows("价格表由CA于"), "the CA's prices, kept offline");
             assert!(kiosk.shows("第2步，共11步"));
-            kiosk.touch("下一步");
-
-            // 单位信息.
-            kiosk.wait_text("单位地址");
-            // Nothing typed yet: 下一步 names what is missing, and stays.
-            kiosk.touch("请填写：单位名称");
-            kiosk.wait_text("请填写单位名称");
-            kiosk.focus("单位名称");
-            kiosk.pinyin("shanxijiaomeijituan", "山西焦煤集团");
-            kiosk.pinyin("youxianzerengongsi", "有限责任公司");
-            kiosk.focus("统一社会信用代码");
-            kiosk.keys(fixtures::USCC);
-            kiosk.focus("单位地址");
-            kiosk.pinyin("shanxishengtaiyuanshi", "山西省太原市");
-            kiosk.touch("下一步");
+            unit_typed(&kiosk);
 
             // 经办人信息.
-            kiosk.wait_text("经办人身份证号码");
             kiosk.focus("经办人姓名");
             kiosk.pinyin("lisi", "李四");
             kiosk.focus("经办人身份证号码");
@@ -256,16 +259,7 @@ fn a_power_cut_keeps_the_draft_and_the_restarted_kiosk_offers_it_back() {
             kiosk.touch("申请证书及印章");
             kiosk.touch("同意并继续");
             kiosk.wait_text("煤炭交易中心证书应用");
-            kiosk.touch("下一步");
-            kiosk.wait_text("单位地址");
-            kiosk.focus("单位名称");
-            kiosk.pinyin("shanxijiaomeijituan", "山西焦煤集团");
-            kiosk.focus("统一社会信用代码");
-            kiosk.keys(fixtures::USCC);
-            kiosk.focus("单位地址");
-            kiosk.pinyin("taiyuanshi", "太原市");
-            kiosk.touch("下一步");
-            kiosk.wait_text("经办人身份证号码");
+            unit_typed(&kiosk);
             kiosk.cut_power();
 
             // The kiosk comes back: the draft is offered, none of it shown.
