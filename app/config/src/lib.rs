@@ -13,7 +13,7 @@ use kiosk_domain::clock::ClockFloor;
 use kiosk_domain::flow::idle::IdleTimes;
 use kiosk_domain::lang::Lang;
 use kiosk_domain::money::Fen;
-use kiosk_domain::order::application::{Agreement, Catalogue, Project};
+use kiosk_domain::order::application::{Agreement, Catalogue, CatalogueError, Project};
 use kiosk_domain::order_number::KioskCode;
 use kiosk_domain::ports::key_model::KeyModel;
 use kiosk_domain::ports::key_writer::RetirePolicy;
@@ -480,41 +480,16 @@ fn store(raw: &RawStore, inside: &impl Fn(&Path) -> PathBuf) -> Result<StoreSett
 }
 
 fn application(raw: RawApplication) -> Result<ApplicationSettings> {
-    if raw.agreement_version.trim().is_empty() || raw.agreement_text.trim().is_empty() {
-        return Err(invalid(
-            "application.agreement_version and agreement_text must not be empty",
-        ));
-    }
+    let wrong = |e: CatalogueError| invalid(format!("application: {e}"));
     let projects = raw
         .projects
-        .into_iter()
-        .map(|p| {
-            let code = p.code.parse().map_err(|_| {
-                invalid(format!(
-                    "application.projects code {:?} is not valid",
-                    p.code
-                ))
-            })?;
-            if p.name.trim().is_empty() || p.price_fen < 0 || p.seal_price_fen < 0 {
-                return Err(invalid(format!(
-                    "application.projects {:?}: a name and prices of at least 0 fen",
-                    p.code
-                )));
-            }
-            Ok(Project {
-                code,
-                name: p.name,
-                price: Fen(p.price_fen),
-                seal_price: Fen(p.seal_price_fen),
-            })
-        })
+        .iter()
+        .map(|p| Project::checked(&p.code, &p.name, p.price_fen, p.seal_price_fen).map_err(wrong))
         .collect::<Result<Vec<_>>>()?;
     Ok(ApplicationSettings {
         catalogue: Catalogue {
-            agreement: Agreement {
-                version: raw.agreement_version,
-                text: raw.agreement_text,
-            },
+            agreement: Agreement::checked(&raw.agreement_version, &raw.agreement_text)
+                .map_err(wrong)?,
             projects,
             fetched: None,
         },

@@ -57,20 +57,7 @@ fn preview_of(attachment: &Attachment) -> Option<Frame> {
         return None;
     }
     let frame = kiosk_camera::file_source::decode_frame(attachment.bytes()).ok()?;
-    let long = frame.width.max(frame.height).max(1);
-    if long <= PREVIEW_SIDE {
-        return Some(frame);
-    }
-    let scale = |side: u32| {
-        u32::try_from(u64::from(side) * u64::from(PREVIEW_SIDE) / u64::from(long))
-            .unwrap_or(1)
-            .max(1)
-    };
-    Some(kiosk_camera::document::resize_frame(
-        &frame,
-        scale(frame.width),
-        scale(frame.height),
-    ))
+    Some(kiosk_camera::document::fit_long_side(&frame, PREVIEW_SIDE))
 }
 
 /// The last document photographed in a session, for the screen.

@@ -181,7 +181,10 @@ pub fn resize_frame(frame: &Frame, width: u32, height: u32) -> Frame {
     }
 }
 
-fn fit_long_side(frame: &Frame, max_long_side: u32) -> Frame {
+/// `frame` scaled down (never up) so that its longer side is at most
+/// `max_long_side` pixels, keeping its proportions.
+#[must_use]
+pub fn fit_long_side(frame: &Frame, max_long_side: u32) -> Frame {
     shrink_frame(frame, max_long_side).0
 }
 

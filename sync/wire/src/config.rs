@@ -49,36 +49,16 @@ impl ConfigV1 {
         &self,
         fetched: time::OffsetDateTime,
     ) -> Result<kiosk_domain::order::application::Catalogue, String> {
-        use kiosk_domain::money::Fen;
         use kiosk_domain::order::application::{Agreement, Catalogue, Project};
-        let agreement = &self.agreement;
-        if agreement.version.trim().is_empty() || agreement.text.trim().is_empty() {
-            return Err("the agreement has no version or no text".to_owned());
-        }
         let projects = self
             .projects
             .iter()
-            .map(|p| {
-                let code = p
-                    .code
-                    .parse()
-                    .map_err(|_| format!("project code {:?}", p.code))?;
-                if p.name.trim().is_empty() || p.price_fen < 0 || p.seal_price_fen < 0 {
-                    return Err(format!("project {:?}: name or prices", p.code));
-                }
-                Ok(Project {
-                    code,
-                    name: p.name.clone(),
-                    price: Fen(p.price_fen),
-                    seal_price: Fen(p.seal_price_fen),
-                })
-            })
-            .collect::<Result<Vec<_>, String>>()?;
+            .map(|p| Project::checked(&p.code, &p.name, p.price_fen, p.seal_price_fen))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.to_string())?;
         Ok(Catalogue {
-            agreement: Agreement {
-                version: agreement.version.clone(),
-                text: agreement.text.clone(),
-            },
+            agreement: Agreement::checked(&self.agreement.version, &self.agreement.text)
+                .map_err(|e| e.to_string())?,
             projects,
             fetched: Some(fetched),
         })

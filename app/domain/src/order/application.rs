@@ -92,6 +92,57 @@ impl ApplicationDetails {
     }
 }
 
+/// Why a catalogue (from the configuration or the CA) is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CatalogueError {
+    #[error("the agreement needs a version and a text")]
+    Agreement,
+    #[error("project {code:?} needs a valid code, a name and prices of at least 0 fen")]
+    Project { code: String },
+}
+
+impl Project {
+    /// A project as offered, checked: a valid code, a name, prices ≥ 0.
+    ///
+    /// # Errors
+    /// Which project is wrong.
+    pub fn checked(
+        code: &str,
+        name: &str,
+        price_fen: i64,
+        seal_price_fen: i64,
+    ) -> Result<Self, CatalogueError> {
+        let wrong = || CatalogueError::Project {
+            code: code.to_owned(),
+        };
+        if name.trim().is_empty() || price_fen < 0 || seal_price_fen < 0 {
+            return Err(wrong());
+        }
+        Ok(Self {
+            code: code.parse().map_err(|_| wrong())?,
+            name: name.to_owned(),
+            price: Fen(price_fen),
+            seal_price: Fen(seal_price_fen),
+        })
+    }
+}
+
+impl Agreement {
+    /// An agreement with a version and a text.
+    ///
+    /// # Errors
+    /// Either is empty.
+    pub fn checked(version: &str, text: &str) -> Result<Self, CatalogueError> {
+        if version.trim().is_empty() || text.trim().is_empty() {
+            return Err(CatalogueError::Agreement);
+        }
+        Ok(Self {
+            version: version.to_owned(),
+            text: text.to_owned(),
+        })
+    }
+}
+
 /// The application agreement (申请协议) as the CA publishes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Agreement {
