@@ -318,6 +318,18 @@ impl Storage for SqliteStorage {
         name.as_deref().map(lifecycle_from_db).transpose()
     }
 
+    fn order_reason(&self, number: &str) -> StorageResult<Option<String>> {
+        let conn = self.lock()?;
+        let reason: Option<Option<String>> = conn
+            .query_row(
+                "SELECT reason FROM orders WHERE number = ?1",
+                [number],
+                |row| row.get(0),
+            )
+            .optional()?;
+        Ok(reason.flatten())
+    }
+
     fn order_amount_fen(&self, number: &str) -> StorageResult<Option<i64>> {
         let conn = self.lock()?;
         let document: Option<String> = conn

@@ -131,6 +131,8 @@ pub trait Storage:
     /// The order's document as the kiosk sent it (JSON `OrderV1`).
     fn order_document(&self, number: &str) -> StorageResult<Option<String>>;
     fn lifecycle(&self, number: &str) -> StorageResult<Option<Lifecycle>>;
+    /// The reviewer's reason kept on the order (`None`: none, or no order).
+    fn order_reason(&self, number: &str) -> StorageResult<Option<String>>;
     /// The amount the order's document asks for; `None` for an unknown order.
     fn order_amount_fen(&self, number: &str) -> StorageResult<Option<i64>>;
     /// `None` if there is no such attachment.

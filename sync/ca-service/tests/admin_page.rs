@@ -263,6 +263,14 @@ async fn the_back_office_lists_orders_and_a_person_approves_and_rejects_in_chrom
     let rejected = last(&reject);
     assert_eq!(rejected.status, StatusV1::Rejected);
     assert_eq!(rejected.reason.as_deref(), Some("营业执照照片不清晰"));
+    // The order's own page gives the reviewer's reason too.
+    let page = ca
+        .get(&format!("/admin/orders/{reject}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("不通过原因：营业执照照片不清晰"), "{page}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -172,8 +172,8 @@ pub(crate) async fn show(
         local(record.received_at),
         if paid { "已支付" } else { "未支付" },
     );
-    if let Some(reason) = &doc_reason(&service, &number)? {
-        let _ = write!(body, "<p>不通过原因：{}</p>", escape(reason));
+    if let Some(reason) = storage.order_reason(&number)? {
+        let _ = write!(body, "<p>不通过原因：{}</p>", escape(&reason));
     }
     let steps = next_steps(lifecycle, OrderStatus::from(record.status), paid);
     if !steps.is_empty() {
@@ -193,15 +193,6 @@ pub(crate) async fn show(
     details(&doc, &mut body);
     attachments(&number, &doc, &mut body);
     Ok(page(StatusCode::OK, &format!("订单 {number}"), &body))
-}
-
-fn doc_reason(service: &Service, number: &str) -> ApiResult<Option<String>> {
-    Ok(service
-        .storage()
-        .orders(200)?
-        .into_iter()
-        .find(|o| o.number == number)
-        .and_then(|o| o.reason))
 }
 
 #[derive(Debug, Deserialize)]
