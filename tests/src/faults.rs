@@ -24,7 +24,7 @@ use kiosk_domain::order::attachment::{Attachment, AttachmentKind};
 use kiosk_domain::order::renewal::RenewalDetails;
 use kiosk_domain::order_number::{KioskCode, OrderNumber};
 use kiosk_domain::ports::ca::{
-    CaError, CaPort, IssuedCertificate, OnFile, PaymentInfo, RenewalRequest,
+    CaError, CaPort, IssuedCertificate, OnFile, OrderAtCa, PaymentInfo, RenewalRequest,
 };
 use kiosk_domain::ports::key_writer::{
     InsertedKey, KeyAlgorithm, KeyId, KeyPairStatus, KeyRef, KeyTag, KeyWriter, Pin, PublicKeyInfo,
@@ -375,6 +375,10 @@ impl<S: OrderStore> OrderStore for FaultyStore<S> {
         self.inner.load_catalogue().map_err(StoreFault::Store)
     }
 
+    fn heard_from_ca(&self) -> Result<Option<OffsetDateTime>, Self::Error> {
+        self.inner.heard_from_ca().map_err(StoreFault::Store)
+    }
+
     fn wipe_session(&mut self, session: SessionId) -> Result<(), Self::Error> {
         self.writable()?;
         self.inner.wipe_session(session).map_err(StoreFault::Store)
@@ -472,6 +476,14 @@ impl<C: CaPort> CaPort for FaultyCa<C> {
 
     async fn catalogue(&self, fetched: OffsetDateTime) -> Result<Catalogue, CaError> {
         self.inner.catalogue(fetched).await
+    }
+
+    async fn lookup(
+        &self,
+        number: OrderNumber,
+        mobile: &MobileNumber,
+    ) -> Result<Option<OrderAtCa>, CaError> {
+        self.inner.lookup(number, mobile).await
     }
 
     async fn holder(&self, serial_hex: &str) -> Result<Option<OnFile>, CaError> {

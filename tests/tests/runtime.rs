@@ -547,8 +547,7 @@ fn a_whole_application_goes_through_the_runtime_to_a_receipted_order() {
                     matches!(application(s), Some(ApplicationState::Home))
                 })
                 .unwrap();
-            // 查询订单 finds it by number and the handler's mobile (before
-            // the hourly purge removes what the CA acknowledged).
+            // 查询订单 finds it at the CA by number and the handler's mobile.
             kiosk.send(UiEvent::Lookup(LookupInput::Open));
             kiosk.send(UiEvent::Lookup(LookupInput::Find {
                 number: order,
@@ -559,7 +558,7 @@ fn a_whole_application_goes_through_the_runtime_to_a_receipted_order() {
                     matches!(
                         &s.lookup,
                         Some(kiosk_domain::flow::lookup::LookupState::Open {
-                            found: kiosk_domain::flow::lookup::Found::Order(o),
+                            found: kiosk_domain::flow::lookup::Found::AtCa(o),
                             ..
                         }) if o.number == order
                     )

@@ -43,6 +43,7 @@ const LARGE: &[&str] = &[
     "08-pin",
     "14-payment",
     "18-done",
+    "21-lookup",
     "26-keyboard-chinese",
     "27-keyboard-email",
     "28-keyboard-code",

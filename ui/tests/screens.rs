@@ -18,9 +18,9 @@ use kiosk_domain::flow::renewal::{EnvironmentProblem, PaymentQr, PinOutcome};
 use kiosk_domain::flow::renewal::{PinPurpose, RenewalState};
 use kiosk_domain::lang::Lang;
 use kiosk_ui::{
-    BlockedReason, DeviceKind, InstallStage, KioskUi, LookupAdapter, LookupDetail, LookupProblem,
-    NoticeMessage, OnFileState, OpenOrder, PinAdapter, PinReason, PinWarning, ReceiptState,
-    RecoveryReason, Screen, ServiceKind, StatusLabel, Texts, Theme, UiEvent, Verdict,
+    AnswerSource, BlockedReason, DeviceKind, InstallStage, KioskUi, LookupAdapter, LookupDetail,
+    LookupProblem, NoticeMessage, OnFileState, OpenOrder, PinAdapter, PinReason, PinWarning,
+    ReceiptState, RecoveryReason, Screen, ServiceKind, StatusLabel, Texts, Theme, UiEvent, Verdict,
 };
 use slint::{ComponentHandle, LogicalSize, Model};
 use std::cell::RefCell;
@@ -295,10 +295,21 @@ fn a_wrong_lookup_form_is_explained_in_the_customers_language() {
     ui.show_lookup(&open(Found::NoMatch));
     assert!(form.get_error().starts_with("No order found"));
     ui.set_lang(Lang::ZhCn);
-    ui.show_lookup(&open(Found::Order(Box::new(fixtures::renewal_order(1)))));
+    ui.show_lookup(&open(Found::Kept {
+        order: Box::new(fixtures::renewal_order(1)),
+        ca_reached: false,
+        heard_at: Some(time::macros::datetime!(2026-11-30 09:05 +8)),
+    }));
     assert_eq!(form.get_error(), "");
     let email = kiosk_ui::view_model::order_summary(&fixtures::renewal_order(1)).email;
-    for text in ["证书更新", "待支付", "张*", "138****8000", email.as_str()] {
+    for text in [
+        "证书更新",
+        "待支付",
+        "张*",
+        "138****8000",
+        email.as_str(),
+        "暂时无法连接CA：显示的是本机的记录，最后一次与CA同步于 2026-11-30 09:05",
+    ] {
         assert!(shows(&ui, text), "{text}");
     }
     assert!(!shows(&ui, "finance@"));
@@ -422,6 +433,7 @@ fn every_enum_value_says_something_in_both_languages() {
             LookupProblem::NoCamera,
             LookupProblem::NothingSeen,
             LookupProblem::NoMatch,
+            LookupProblem::Offline,
             LookupProblem::NumberEmpty,
             LookupProblem::NumberLength,
             LookupProblem::NumberBadChar,
@@ -433,6 +445,10 @@ fn every_enum_value_says_something_in_both_languages() {
         ] {
             out.push(t.invoke_lookup_problem(p, detail.clone()));
         }
+        for s in [AnswerSource::Queued, AnswerSource::KeptOffline] {
+            out.push(t.invoke_answer_source(s, "2026-11-30 09:05".into()));
+        }
+        out.push(t.invoke_answer_source(AnswerSource::KeptOffline, "".into()));
         out.push(t.invoke_staff_unavailable());
         out.push(t.invoke_remaining(65));
         out

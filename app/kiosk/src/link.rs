@@ -7,11 +7,12 @@
 
 use crate::clock::Clock;
 use crate::runtime::Answers;
+use kiosk_domain::ids::MobileNumber;
 use kiosk_domain::money::Fen;
 use kiosk_domain::order::application::Catalogue;
 use kiosk_domain::order_number::OrderNumber;
 use kiosk_domain::ports::ca::{
-    CaError, CaPort, IssuedCertificate, OnFile, PaymentInfo, RenewalRequest,
+    CaError, CaPort, IssuedCertificate, OnFile, OrderAtCa, PaymentInfo, RenewalRequest,
 };
 use std::future::Future;
 use std::pin::Pin;
@@ -146,6 +147,16 @@ impl<C: CaPort> CaPort for Observed<C> {
 
     async fn catalogue(&self, fetched: time::OffsetDateTime) -> Result<Catalogue, CaError> {
         let outcome = self.inner.catalogue(fetched).await;
+        self.link.observe_outcome(&outcome);
+        outcome
+    }
+
+    async fn lookup(
+        &self,
+        number: OrderNumber,
+        mobile: &MobileNumber,
+    ) -> Result<Option<OrderAtCa>, CaError> {
+        let outcome = self.inner.lookup(number, mobile).await;
         self.link.observe_outcome(&outcome);
         outcome
     }

@@ -1,6 +1,6 @@
 //! 查询订单 in the runtime: its executor (the camera reading a receipt's QR
-//! code on the blocking pool, the store searched on the flow thread) and
-//! its binding to the screens.
+//! code on the blocking pool, the CA asked on the sync runtime, the store
+//! searched on the flow thread) and its binding to the screens.
 
 use crate::runtime::{Answers, Cx};
 use crate::slot::{Binding, FlowExecutor, Notice, save_journal};
@@ -8,7 +8,8 @@ use crate::ui_port::UiUpdate;
 use kiosk_config::CameraSource;
 use kiosk_domain::flow::SessionId;
 use kiosk_domain::flow::driver::{Executor, Flow, Journal, Ran, Saved, Ticket};
-use kiosk_domain::flow::lookup::{Lookup, LookupEffect, LookupEvent, LookupState};
+use kiosk_domain::flow::lookup::{CaAnswer, Lookup, LookupEffect, LookupEvent, LookupState};
+use kiosk_domain::ports::ca::CaPort;
 use kiosk_domain::ports::store::OrderStore;
 use kiosk_ui::{LookupInput, UiEvent};
 use std::any::Any;
@@ -18,25 +19,34 @@ use std::time::Duration;
 pub const SCAN_LIMIT: Duration = Duration::from_secs(15);
 
 /// 查询订单's executor.
-pub struct LookupExecutor<S> {
+pub struct LookupExecutor<S, C> {
     store: S,
+    /// `None`: this kiosk has no CA configured.
+    ca: Option<C>,
     camera: CameraSource,
     follow_url_base: String,
     answers: Answers,
     notices: Vec<Notice>,
 }
 
-impl<S> std::fmt::Debug for LookupExecutor<S> {
+impl<S, C> std::fmt::Debug for LookupExecutor<S, C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LookupExecutor").finish_non_exhaustive()
     }
 }
 
-impl<S: OrderStore> LookupExecutor<S> {
+impl<S: OrderStore, C> LookupExecutor<S, C> {
     #[must_use]
-    pub fn new(store: S, camera: CameraSource, follow_url_base: String, answers: Answers) -> Self {
+    pub fn new(
+        store: S,
+        ca: Option<C>,
+        camera: CameraSource,
+        follow_url_base: String,
+        answers: Answers,
+    ) -> Self {
         Self {
             store,
+            ca,
             camera,
             follow_url_base,
             answers,
@@ -45,14 +55,14 @@ impl<S: OrderStore> LookupExecutor<S> {
     }
 }
 
-impl<S: OrderStore> Journal<LookupState, LookupEffect> for LookupExecutor<S> {
+impl<S: OrderStore, C> Journal<LookupState, LookupEffect> for LookupExecutor<S, C> {
     type Error = S::Error;
     fn save(&mut self, saved: &Saved<LookupState, LookupEffect>) -> Result<(), S::Error> {
         save_journal::<Lookup, S>(&mut self.store, saved)
     }
 }
 
-impl<S: OrderStore> Executor<LookupEffect, LookupEvent> for LookupExecutor<S> {
+impl<S: OrderStore, C: CaPort> Executor<LookupEffect, LookupEvent> for LookupExecutor<S, C> {
     type Error = std::convert::Infallible;
 
     fn run(
@@ -73,9 +83,35 @@ impl<S: OrderStore> Executor<LookupEffect, LookupEvent> for LookupExecutor<S> {
                 });
                 Ran::Started
             }
-            LookupEffect::FindOrder { number, mobile } => {
-                Ran::Answered(Some(match self.store.find_order(number, mobile) {
-                    Ok(found) => LookupEvent::Searched(found.map(Box::new)),
+            LookupEffect::AskCa { number, mobile } => {
+                let Some(ca) = self.ca.clone() else {
+                    return Ok(Ran::Answered(Some(LookupEvent::CaAnswered(
+                        CaAnswer::NotAsked,
+                    ))));
+                };
+                let (number, mobile) = (*number, mobile.clone());
+                self.answers.spawn(Lookup::NAME, ticket, async move {
+                    LookupEvent::CaAnswered(match ca.lookup(number, &mobile).await {
+                        Ok(Some(order)) => CaAnswer::Found(Box::new(order)),
+                        Ok(None) => CaAnswer::NoSuchOrder,
+                        Err(e) => {
+                            tracing::info!(error = %e, "the CA was not asked about an order");
+                            CaAnswer::NotAsked
+                        }
+                    })
+                });
+                Ran::Started
+            }
+            LookupEffect::SearchKiosk { number, mobile } => {
+                let found = self
+                    .store
+                    .find_order(number, mobile)
+                    .and_then(|order| Ok((order, self.store.heard_from_ca()?)));
+                Ran::Answered(Some(match found {
+                    Ok((order, heard_at)) => LookupEvent::Searched {
+                        order: order.map(Box::new),
+                        heard_at,
+                    },
                     Err(e) => {
                         tracing::error!(error = %e, "lookup failed in the store");
                         LookupEvent::SearchFailed
@@ -90,7 +126,7 @@ impl<S: OrderStore> Executor<LookupEffect, LookupEvent> for LookupExecutor<S> {
     }
 }
 
-impl<S: OrderStore + Send> FlowExecutor<Lookup> for LookupExecutor<S> {
+impl<S: OrderStore + Send, C: CaPort> FlowExecutor<Lookup> for LookupExecutor<S, C> {
     fn finish(
         &mut self,
         answer: Box<dyn Any + Send>,
@@ -107,12 +143,12 @@ impl<S: OrderStore + Send> FlowExecutor<Lookup> for LookupExecutor<S> {
 #[derive(Debug, Default)]
 pub struct LookupBinding;
 
-impl<S: OrderStore + Send> Binding<Lookup, LookupExecutor<S>> for LookupBinding {
+impl<S: OrderStore + Send, C: CaPort> Binding<Lookup, LookupExecutor<S, C>> for LookupBinding {
     fn event(
         &mut self,
         ui: UiEvent,
         _state: &LookupState,
-        _exec: &mut LookupExecutor<S>,
+        _exec: &mut LookupExecutor<S, C>,
     ) -> Result<LookupEvent, UiEvent> {
         let UiEvent::Lookup(input) = ui else {
             return Err(ui);
@@ -124,7 +160,7 @@ impl<S: OrderStore + Send> Binding<Lookup, LookupExecutor<S>> for LookupBinding 
         })
     }
 
-    fn view(&self, state: &LookupState, _exec: &LookupExecutor<S>, _cx: &Cx) -> UiUpdate {
+    fn view(&self, state: &LookupState, _exec: &LookupExecutor<S, C>, _cx: &Cx) -> UiUpdate {
         UiUpdate::Lookup(Box::new(state.clone()))
     }
 }

@@ -153,6 +153,10 @@ impl<S: OrderStore> OrderStore for SharedStore<S> {
         self.lock().load_catalogue()
     }
 
+    fn heard_from_ca(&self) -> Result<Option<time::OffsetDateTime>, S::Error> {
+        self.lock().heard_from_ca()
+    }
+
     fn wipe_session(&mut self, session: SessionId) -> Result<(), S::Error> {
         self.lock().wipe_session(session)
     }

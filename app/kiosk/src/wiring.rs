@@ -224,7 +224,7 @@ where
         RenewalPorts {
             store: store.clone(),
             writer: writer.clone(),
-            ca,
+            ca: ca.clone(),
             printer: ports.printer.clone(),
         },
         Arc::new(X509Reader),
@@ -270,6 +270,7 @@ where
     );
     let lookup = LookupExecutor::new(
         store.clone(),
+        ca,
         camera.clone(),
         config.printer.follow_url_base.clone(),
         answers.clone(),

@@ -4,7 +4,8 @@
 //! face consent given and the photo sent, the CA's price list fetched before
 //! it went away and offered offline, submitted while the CA cannot be
 //! reached, the receipt printed; then the reference CA comes back where the
-//! kiosk looks for it and the order reaches it once, with its attachments.
+//! kiosk looks for it and the order reaches it once, with its attachments;
+//! 查询订单 follows it at the CA, also after the kiosk purged it.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -227,12 +228,19 @@ fn a_customer_applies_through_the_screens_offline_and_the_order_reaches_the_ca_o
             );
             let status_form = format!("{order_page}/status");
             assert_eq!(
-                ca.post_form(&status_form, &[("to", "in_progress")]),
-                402,
+                ca.post_form(&status_form, &[("to", "certificate_made")]),
+                409,
                 "not before it is paid"
             );
+            // Paid at the counter: the CA takes it in hand (正在受理) itself.
             ca.record_counter_payment(&number, 50_000);
-            for to in ["in_progress", "certificate_made", "mailed", "completed"] {
+            let (_, _, html) = ca.fetch(&order_page);
+            assert!(
+                String::from_utf8(html)
+                    .unwrap()
+                    .contains("<span id=\"status\">正在受理</span>")
+            );
+            for to in ["certificate_made", "mailed", "completed"] {
                 assert_eq!(ca.post_form(&status_form, &[("to", to)]), 303, "{to}");
             }
             assert_eq!(ca.post_form(&status_form, &[("to", "mailed")]), 409);
@@ -244,6 +252,37 @@ fn a_customer_applies_through_the_screens_offline_and_the_order_reaches_the_ca_o
             );
             kiosk.touch("完成");
             kiosk.wait_for(Screen::Home);
+
+            // 查询订单 asks the CA: its status now, nothing personal.
+            let lookup = kiosk.ui.window().global::<kiosk_ui::LookupAdapter>();
+            let find = |kiosk: &Kiosk| {
+                lookup.set_order_number(number.as_str().into());
+                lookup.set_mobile("13912345678".into());
+                kiosk.touch("查询");
+            };
+            kiosk.touch("查询订单");
+            kiosk.wait_for(Screen::Lookup);
+            find(&kiosk);
+            kiosk.wait_text("已完成");
+            assert!(!kiosk.shows("李*"), "the CA's answer carries no name");
+            assert!(!kiosk.shows("订单正在发送给CA：状态为本机的记录"));
+
+            // The kiosk purges the order's personal data (acknowledged):
+            // the CA still finds it.
+            let report = kiosk::wiring::open_store(&config)
+                .unwrap()
+                .purge(time::OffsetDateTime::now_utc(), time::Duration::ZERO)
+                .unwrap();
+            assert_eq!(report.acknowledged, 1, "{report:?}");
+            find(&kiosk);
+            kiosk.wait_text("已完成");
+
+            // The CA gone, the kiosk holds no copy: it cannot tell, and says
+            // so rather than 未找到订单.
+            drop(ca);
+            find(&kiosk);
+            kiosk.wait_text("暂时无法连接CA，本机也没有该订单的记录：请稍后再试，或到柜台查询");
+            assert!(!kiosk.shows("已完成"));
         },
     );
 }

@@ -3,7 +3,7 @@
 //! status table, and records how far it has read in the same transaction, so
 //! an entry is applied exactly once however often the feed is read again.
 
-use crate::codec::{status_from_db, status_to_db, time_to_db};
+use crate::codec::{status_from_db, status_to_db, time_from_db, time_to_db};
 use crate::orders::{read_order, write_order};
 use crate::{Result, Store};
 use kiosk_domain::order::status::{self, Lifecycle};
@@ -20,6 +20,26 @@ impl Store {
                     r.get(0)
                 })?;
         Ok(u64::try_from(cursor).unwrap_or(0))
+    }
+
+    /// The feed was read through at `now`: every status the CA had for
+    /// this kiosk's orders then is applied.
+    pub fn feed_read(&mut self, now: OffsetDateTime) -> Result<()> {
+        self.conn.execute(
+            "UPDATE feed_cursor SET heard_at = ?1 WHERE id = 1",
+            [time_to_db(now)?],
+        )?;
+        Ok(())
+    }
+
+    /// When the feed was last read through (`None`: never).
+    pub fn heard_from_ca(&self) -> Result<Option<OffsetDateTime>> {
+        let at: Option<i64> =
+            self.conn
+                .query_row("SELECT heard_at FROM feed_cursor WHERE id = 1", [], |r| {
+                    r.get(0)
+                })?;
+        at.map(time_from_db).transpose()
     }
 
     /// Applies one feed entry whose position is `cursor`, and moves the

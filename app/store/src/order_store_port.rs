@@ -197,6 +197,10 @@ impl OrderStore for Store {
         Store::load_catalogue(self)
     }
 
+    fn heard_from_ca(&self) -> Result<Option<OffsetDateTime>> {
+        Store::heard_from_ca(self)
+    }
+
     fn wipe_session(&mut self, session: SessionId) -> Result<()> {
         Store::wipe_session(self, session)
     }

@@ -98,6 +98,10 @@ impl Outbox for Store {
         Store::feed_cursor(self)
     }
 
+    fn feed_read(&mut self, now: OffsetDateTime) -> Result<()> {
+        Store::feed_read(self, now)
+    }
+
     fn apply_status(
         &mut self,
         update: &StatusUpdate,

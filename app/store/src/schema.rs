@@ -131,10 +131,15 @@ const MIGRATIONS: &[&str] = &[
         json TEXT NOT NULL
     ) STRICT;
     ",
+    // 5: when the CA's status feed was last read through, so 查询订单
+    // offline can say how old the kiosk's copy of a status is.
+    "
+    ALTER TABLE feed_cursor ADD COLUMN heard_at INTEGER;
+    ",
 ];
 
 /// The schema version this software writes and reads: the number of steps.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 // Adding a step without raising the version (or the reverse) fails the build.
 const _: () = assert!(MIGRATIONS.len() == SCHEMA_VERSION as usize);

@@ -51,6 +51,7 @@ pub use accounts_hash::HashCost;
 
 pub(crate) fn router(service: Service) -> axum::Router {
     axum::Router::new()
+        .route("/v1/orders/lookup", post(track::lookup))
         .route("/v1/orders/{number}", put(create_order).get(get_order))
         .route(
             "/v1/orders/{number}/attachments/{position}",

@@ -86,6 +86,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/admin/mobile-reviews"),
     ("post", "/admin/mobile-reviews/{id}/approve"),
     ("post", "/admin/mobile-reviews/{id}/reject"),
+    ("post", "/v1/orders/lookup"),
     ("get", "/track"),
     ("post", "/track"),
 ];

@@ -230,6 +230,39 @@ fn push_feed(
     Ok(())
 }
 
+/// An application approved and paid (审核通过/待支付 with a paid payment) is
+/// taken in hand: 正在受理, with its feed entry, in the caller's transaction
+/// (the payment's or the approval's, whichever comes second). A renewal is
+/// not: its kiosk installs it once paid.
+pub(crate) fn accept_if_paid(
+    tx: &Transaction<'_>,
+    number: &str,
+    now: OffsetDateTime,
+) -> StorageResult<()> {
+    let row: Option<(String, String, bool, bool)> = tx
+        .query_row(
+            "SELECT lifecycle, status, submitted,
+                    EXISTS (SELECT 1 FROM payments WHERE number = ?1 AND paid_at IS NOT NULL)
+             FROM orders WHERE number = ?1",
+            [number],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )
+        .optional()?;
+    let Some((lifecycle, status, submitted, paid)) = row else {
+        return Ok(());
+    };
+    let lifecycle = lifecycle_from_db(&lifecycle)?;
+    let waiting = status_from_db(&status)? == StatusV1::AwaitingPayment;
+    if submitted && paid && waiting && lifecycle != Lifecycle::Renewal {
+        tx.execute(
+            "UPDATE orders SET status = ?2, reason = NULL WHERE number = ?1",
+            params![number, StatusV1::InProgress.as_str()],
+        )?;
+        push_feed(tx, number, StatusV1::InProgress, None, now)?;
+    }
+    Ok(())
+}
+
 impl Storage for SqliteStorage {
     fn create_order(&self, order: &NewOrder<'_>) -> StorageResult<CreateOutcome> {
         let mut conn = self.lock()?;
@@ -487,6 +520,7 @@ impl Storage for SqliteStorage {
             params![number, to.as_str(), reason],
         )?;
         push_feed(&tx, number, to, reason, now)?;
+        accept_if_paid(&tx, number, now)?;
         let done = record(&tx, number)?
             .ok_or_else(|| StorageError::Corrupt("order vanished".to_owned()))?;
         tx.commit()?;

@@ -390,3 +390,87 @@ async fn a_remittance_note_is_kept_once_and_confirmed_into_a_payment() {
         .unwrap();
     expect_problem(unknown, 404, ProblemCode::NotFound).await;
 }
+
+/// The status a kiosk's 查询订单 reads for an application.
+async fn status_of(ca: &Running, number: &str) -> kiosk_sync_wire::feed::StatusV1 {
+    let r = ca
+        .post_json(
+            "/v1/orders/lookup",
+            &json!({"number": number, "mobile": kiosk_domain::fixtures::MOBILE}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    r.json::<kiosk_sync_wire::lookup::OrderSummaryV1>()
+        .await
+        .unwrap()
+        .status
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approved_application_is_taken_in_hand_when_its_payment_arrives() {
+    use kiosk_sync_wire::feed::StatusV1;
+    let ca = start(Options::default()).await;
+    let amount = kiosk_domain::fixtures::application_order(1).amount.0;
+
+    // Approved, then paid by QR: 正在受理 at once, on the feed.
+    let qr = seed_application(&ca, 1).await;
+    let r = ca
+        .post_json(&format!("/v1/admin/orders/{qr}/approve"), &json!({}))
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(status_of(&ca, &qr).await, StatusV1::AwaitingPayment);
+    let (_, payment) = open(&ca, &qr, amount).await;
+    let paid = ca
+        .http
+        .post(ca.url(&format!("/pay/{}", payment.id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(paid.status(), 200);
+    assert_eq!(status_of(&ca, &qr).await, StatusV1::InProgress);
+    let feed: kiosk_sync_wire::feed::FeedPageV1 = ca
+        .get("/v1/feed?cursor=0&limit=10")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let steps: Vec<_> = feed
+        .entries
+        .iter()
+        .filter(|e| e.number == qr)
+        .map(|e| e.status)
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            StatusV1::PendingReview,
+            StatusV1::AwaitingPayment,
+            StatusV1::InProgress
+        ]
+    );
+    // Paying again changes nothing more.
+    let again = ca
+        .http
+        .post(ca.url(&format!("/pay/{}", payment.id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 200);
+    assert_eq!(status_of(&ca, &qr).await, StatusV1::InProgress);
+
+    // Paid at the counter before the review ended: approved means taken in hand.
+    let counter = seed_application(&ca, 2).await;
+    let r = ca
+        .post_json(
+            &format!("/v1/admin/orders/{counter}/payments"),
+            &json!({"method": "counter", "amount_fen": amount, "reference": "TILL-0009"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(status_of(&ca, &counter).await, StatusV1::PendingReview);
+    let r = ca
+        .post_json(&format!("/v1/admin/orders/{counter}/approve"), &json!({}))
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(status_of(&ca, &counter).await, StatusV1::InProgress);
+}

@@ -61,3 +61,70 @@ async fn the_receipts_qr_page_shows_the_status_with_the_right_mobile_only() {
         assert!(!page.contains("<script>") && !page.contains("<b>x</b>"));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kiosk_finds_an_order_by_number_and_mobile_and_learns_nothing_personal() {
+    let ca = start(Options::default()).await;
+    let number = seed_application(&ca, 8).await;
+    let lookup = |number: &str, mobile: &str| {
+        let body = serde_json::json!({ "number": number, "mobile": mobile });
+        let ca = &ca;
+        async move { ca.post_json("/v1/orders/lookup", &body).await }
+    };
+
+    let found = lookup(&number.to_lowercase(), fixtures::MOBILE).await;
+    assert_eq!(found.status(), 200);
+    let text = found.text().await.unwrap();
+    let summary: kiosk_sync_wire::lookup::OrderSummaryV1 = serde_json::from_str(&text).unwrap();
+    assert_eq!(summary.number, number);
+    assert_eq!(
+        summary.status,
+        kiosk_sync_wire::feed::StatusV1::PendingReview
+    );
+    assert_eq!(summary.amount_fen, fixtures::application_order(8).amount.0);
+    assert_eq!(summary.reason, None);
+    let details = fixtures::application_details();
+    for secret in [
+        fixtures::MOBILE,
+        fixtures::RESIDENT_ID,
+        details.handler.name.as_str(),
+        details.unit.name.as_str(),
+    ] {
+        assert!(!text.contains(secret), "{secret} in the answer");
+    }
+
+    // The reviewer's reason comes with 审核未通过.
+    let r = ca
+        .post_json(
+            &format!("/v1/admin/orders/{number}/reject"),
+            &serde_json::json!({ "reason": "营业执照照片不清晰" }),
+        )
+        .await;
+    assert!(r.status().is_success(), "{}", r.status());
+    let rejected: kiosk_sync_wire::lookup::OrderSummaryV1 = lookup(&number, fixtures::MOBILE)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rejected.status, kiosk_sync_wire::feed::StatusV1::Rejected);
+    assert_eq!(rejected.reason.as_deref(), Some("营业执照照片不清晰"));
+
+    // A wrong mobile, an unknown number and garbage: one and the same 404.
+    let unknown = number_of(99);
+    for (n, m) in [
+        (number.as_str(), "13900139000"),
+        (unknown.as_str(), fixtures::MOBILE),
+        ("<b>", "x"),
+    ] {
+        let (status, problem) = problem(lookup(n, m).await).await;
+        assert_eq!(status, 404, "{n} {m}");
+        assert_eq!(
+            problem.code,
+            kiosk_sync_wire::problem::ProblemCode::NotFound
+        );
+    }
+}
+
+fn number_of(seq: u32) -> String {
+    fixtures::order_number(seq).to_string()
+}

@@ -3,11 +3,12 @@
 //! domain's words ([`CaError`], [`PaymentInfo`], [`IssuedCertificate`]).
 
 use crate::http::{CaClient, CallError};
+use kiosk_domain::ids::MobileNumber;
 use kiosk_domain::money::Fen;
 use kiosk_domain::order::application::Catalogue;
 use kiosk_domain::order_number::OrderNumber;
 use kiosk_domain::ports::ca::{
-    CaError, CaPort, IssuedCertificate, OnFile, PaymentInfo, PaymentKind, PaymentStatus,
+    CaError, CaPort, IssuedCertificate, OnFile, OrderAtCa, PaymentInfo, PaymentKind, PaymentStatus,
     ProofAlgorithm, Refusal, RenewalRequest,
 };
 use kiosk_sync_wire::hex;
@@ -156,6 +157,25 @@ impl CaPort for CaClient {
         config
             .catalogue(fetched)
             .map_err(|problem| CaError::Invalid(format!("the price list: {problem}")))
+    }
+
+    async fn lookup(
+        &self,
+        number: OrderNumber,
+        mobile: &MobileNumber,
+    ) -> Result<Option<OrderAtCa>, CaError> {
+        let asked = kiosk_sync_wire::lookup::LookupV1::new(&number, mobile);
+        let Some(summary) = CaClient::lookup(self, &asked).await.map_err(ca_error)? else {
+            return Ok(None);
+        };
+        let found = summary
+            .into_domain()
+            .map_err(|e| CaError::Invalid(format!("the order found: {e}")))?;
+        if found.number == number {
+            Ok(Some(found))
+        } else {
+            Err(CaError::Invalid("the CA found another order".to_owned()))
+        }
     }
 
     async fn holder(&self, serial_hex: &str) -> Result<Option<OnFile>, CaError> {

@@ -1,5 +1,6 @@
 //! The contact and invoice details the CA keeps for a certificate's holder:
-//! read for 确认信息, set by staff tools and the demo.
+//! read for 确认信息, set by staff tools and the demo; and 查询订单 at the
+//! CA, which like them answers a question about a customer, not an upload.
 
 use crate::http::{CaClient, CallError};
 use kiosk_domain::order::renewal::{Contact, InvoiceInfo};
@@ -69,5 +70,29 @@ impl CaClient {
     pub async fn config(&self) -> Result<kiosk_sync_wire::config::ConfigV1, CallError> {
         let response = self.http.get(self.url(paths::CONFIG)).send().await;
         Self::answer(response).await.map(|(_, config)| config)
+    }
+}
+
+impl CaClient {
+    /// `POST /v1/orders/lookup`: the order with this number and mobile as
+    /// the CA has it, `None` when it has none (or the mobile is not its own).
+    ///
+    /// # Errors
+    /// The CA could not be reached, refused, or answered nonsense.
+    pub async fn lookup(
+        &self,
+        lookup: &kiosk_sync_wire::lookup::LookupV1,
+    ) -> Result<Option<kiosk_sync_wire::lookup::OrderSummaryV1>, CallError> {
+        let response = self
+            .http
+            .post(self.url(paths::LOOKUP))
+            .json(lookup)
+            .send()
+            .await;
+        match Self::answer(response).await {
+            Ok((_, summary)) => Ok(Some(summary)),
+            Err(CallError::Status { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 }

@@ -274,6 +274,7 @@ impl<O: Outbox> Worker<O> {
             }
             let full = u32::try_from(page.entries.len()).unwrap_or(u32::MAX) >= PAGE;
             if !full || !advanced {
+                self.outbox.feed_read(self.now()).map_err(outbox_error)?;
                 return Ok(changed);
             }
         }

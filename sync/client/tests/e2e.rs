@@ -276,6 +276,7 @@ async fn review_decisions_come_back_through_the_feed_once() {
     let ca = start_service(&dir.path().join("ca"), Options::default()).await;
     let mut store = open_store(&dir.path().join("kiosk"));
     let queued = queue_applications(&mut store, "feed", 2, 1_000, |_| {});
+    assert_eq!(store.heard_from_ca().unwrap(), None);
     let (mut worker, _) = Worker::new(store, test_config(&ca.url())).unwrap();
     assert_eq!(worker.drain_once().await.unwrap().acknowledged, 2);
 
@@ -305,4 +306,6 @@ async fn review_decisions_come_back_through_the_feed_once() {
     let b = store.order_summary(&b).unwrap().unwrap();
     assert_eq!(a.status, OrderStatus::AwaitingPayment);
     assert_eq!(b.status, OrderStatus::Rejected);
+    // 查询订单 offline says how old these statuses are.
+    assert!(store.heard_from_ca().unwrap().is_some());
 }

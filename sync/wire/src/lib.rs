@@ -33,6 +33,7 @@ pub mod hex;
 pub mod holder;
 pub mod invoice;
 pub mod issuance;
+pub mod lookup;
 pub mod order;
 pub mod payment;
 pub mod problem;
@@ -77,6 +78,8 @@ pub mod paths {
     }
     /// `GET ?cursor=N&limit=M`: status changes after `cursor`.
     pub const FEED: &str = "/v1/feed";
+    /// `POST`: 查询订单, an order by its number and mobile.
+    pub const LOOKUP: &str = "/v1/orders/lookup";
     /// `POST`: a renewal request with proof of possession.
     #[must_use]
     pub fn renewal(number: &str) -> String {

@@ -14,11 +14,23 @@ pub fn date(t: OffsetDateTime) -> String {
     format!("{}", t.date())
 }
 
+/// `2026-11-23 18:00`, in the time's own offset (the hall's time).
+#[must_use]
+pub fn date_time(t: OffsetDateTime) -> String {
+    format!("{} {:02}:{:02}", t.date(), t.hour(), t.minute())
+}
+
 /// An order's status as the CA names it. A renewal waits for payment
 /// without ever being reviewed, so it is 待支付, not 审核通过/待支付.
 #[must_use]
 pub fn status_label(order: &Order) -> StatusLabel {
-    match (order.lifecycle(), order.status()) {
+    lifecycle_status(order.lifecycle(), order.status())
+}
+
+/// A status on `lifecycle`'s path, as the CA names it.
+#[must_use]
+pub fn lifecycle_status(lifecycle: Lifecycle, status: OrderStatus) -> StatusLabel {
+    match (lifecycle, status) {
         (Lifecycle::Renewal, OrderStatus::AwaitingPayment) => StatusLabel::RenewalAwaitingPayment,
         (_, status) => status_of(status),
     }

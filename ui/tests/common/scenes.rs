@@ -260,7 +260,24 @@ fn application_scenes() -> Vec<(&'static str, Scene)> {
                 receipt: Some(PrintOutcome::Printed),
             }),
         ),
+        (
+            "42-lookup-at-ca",
+            Scene::Lookup(Scan::Idle, Found::AtCa(Box::new(at_ca_rejected()))),
+        ),
     ]
+}
+
+/// An application the CA's reviewers turned down, as the CA answers 查询订单.
+fn at_ca_rejected() -> kiosk_domain::ports::ca::OrderAtCa {
+    let order = fixtures::application_order(3);
+    kiosk_domain::ports::ca::OrderAtCa {
+        number: order.number,
+        lifecycle: order.lifecycle(),
+        status: kiosk_domain::order::status::OrderStatus::Rejected,
+        reason: Some("营业执照照片不清晰，请重新拍摄".to_owned()),
+        amount: order.amount,
+        created_at: order.created_at,
+    }
 }
 
 /// Every scene, named for its file, in the order a customer meets them.
@@ -411,7 +428,14 @@ pub fn all() -> Vec<(&'static str, Scene)> {
         ),
         (
             "21-lookup",
-            Scene::Lookup(Scan::Idle, Found::Order(Box::new(order.clone()))),
+            Scene::Lookup(
+                Scan::Idle,
+                Found::Kept {
+                    order: Box::new(order.clone()),
+                    ca_reached: false,
+                    heard_at: Some(order.created_at),
+                },
+            ),
         ),
         (
             "22-lookup-no-match",

@@ -2,13 +2,22 @@
 //! by the camera) or by its number, always with the contact mobile: the
 //! receipt alone must not open an order, and an unknown number and a wrong
 //! mobile get the same answer, so the form cannot probe order numbers.
+//!
+//! The CA is asked first: it knows every order of every kiosk, also one this
+//! kiosk has purged, and its status is the truth. When it does not have the
+//! order (still in this kiosk's queue) or cannot be asked (offline), the
+//! kiosk's own copy is shown, with when the kiosk last heard from the CA;
+//! offline with no copy here, the answer is "cannot tell now", never "no
+//! such order".
 
 use super::driver::{Flow, Signal, Timer};
 use super::{SessionId, Step, StepContext};
 use crate::ids::MobileNumber;
 use crate::order::Order;
 use crate::order_number::OrderNumber;
+use crate::ports::ca::OrderAtCa;
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
 /// Why the camera gave no order number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,12 +42,43 @@ pub enum Scan {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Found {
     Nothing,
-    Searching,
-    Order(Box<Order>),
+    /// The CA is being asked about this number and mobile.
+    AskingCa {
+        number: OrderNumber,
+        mobile: MobileNumber,
+    },
+    /// The kiosk's store is being searched (`ca_reached`: the CA answered
+    /// that it has no such order).
+    SearchingKiosk {
+        ca_reached: bool,
+    },
+    /// The CA's answer: the order as it stands now.
+    AtCa(Box<OrderAtCa>),
+    /// This kiosk's copy: the CA does not have it yet (`ca_reached`), or
+    /// could not be asked; `heard_at` is when the kiosk last read the CA's
+    /// statuses (`None`: never).
+    Kept {
+        order: Box<Order>,
+        ca_reached: bool,
+        heard_at: Option<OffsetDateTime>,
+    },
     /// No order with this number and mobile (one answer for both).
     NoMatch,
+    /// The CA cannot be asked and this kiosk holds no such order: it may
+    /// exist, so this is not "no order".
+    Offline,
     /// The kiosk could not search (its store failed): not "no order".
     Fault,
+}
+
+/// What the CA said to a lookup.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CaAnswer {
+    Found(Box<OrderAtCa>),
+    /// No order with this number and mobile at the CA.
+    NoSuchOrder,
+    /// The CA could not be reached, or its answer was not usable.
+    NotAsked,
 }
 
 /// Where 查询订单 stands.
@@ -65,8 +105,13 @@ pub enum LookupEvent {
         number: OrderNumber,
         mobile: MobileNumber,
     },
-    /// The store's answer.
-    Searched(Option<Box<Order>>),
+    /// The CA's answer.
+    CaAnswered(CaAnswer),
+    /// The store's answer, with when the kiosk last heard from the CA.
+    Searched {
+        order: Option<Box<Order>>,
+        heard_at: Option<OffsetDateTime>,
+    },
     /// The store could not answer.
     SearchFailed,
     GoHome,
@@ -77,8 +122,13 @@ pub enum LookupEvent {
 pub enum LookupEffect {
     /// Look for a receipt's QR code with the camera, for a while.
     ScanReceipt { session: SessionId },
-    /// Find the order with this number and contact mobile.
-    FindOrder {
+    /// Ask the CA for the order with this number and contact mobile.
+    AskCa {
+        number: OrderNumber,
+        mobile: MobileNumber,
+    },
+    /// Search this kiosk's store for it.
+    SearchKiosk {
         number: OrderNumber,
         mobile: MobileNumber,
     },
@@ -108,7 +158,7 @@ impl Flow for Lookup {
     type Event = LookupEvent;
     type Effect = LookupEffect;
     const NAME: &'static str = "lookup";
-    const FORMAT: u32 = 1;
+    const FORMAT: u32 = 2;
 
     fn home() -> LookupState {
         LookupState::Home
@@ -195,23 +245,62 @@ pub fn step(state: LookupState, event: LookupEvent) -> LookupStep {
             S::Open {
                 session,
                 scan,
-                found: Found::Searching,
+                found: Found::AskingCa {
+                    number,
+                    mobile: mobile.clone(),
+                },
             },
-            vec![LookupEffect::FindOrder { number, mobile }],
+            vec![LookupEffect::AskCa { number, mobile }],
         ),
         (
             S::Open {
                 session,
                 scan,
-                found: Found::Searching,
+                found: Found::AskingCa { number, mobile },
             },
-            answer @ (E::Searched(_) | E::SearchFailed),
+            E::CaAnswered(answer),
+        ) => {
+            let ca_reached = match answer {
+                CaAnswer::Found(order) => {
+                    return Step::to(S::Open {
+                        session,
+                        scan,
+                        found: Found::AtCa(order),
+                    });
+                }
+                CaAnswer::NoSuchOrder => true,
+                CaAnswer::NotAsked => false,
+            };
+            Step::with(
+                S::Open {
+                    session,
+                    scan,
+                    found: Found::SearchingKiosk { ca_reached },
+                },
+                vec![LookupEffect::SearchKiosk { number, mobile }],
+            )
+        }
+        (
+            S::Open {
+                session,
+                scan,
+                found: Found::SearchingKiosk { ca_reached },
+            },
+            answer @ (E::Searched { .. } | E::SearchFailed),
         ) => Step::to(S::Open {
             session,
             scan,
             found: match answer {
-                E::Searched(Some(order)) => Found::Order(order),
-                E::Searched(None) => Found::NoMatch,
+                E::Searched {
+                    order: Some(order),
+                    heard_at,
+                } => Found::Kept {
+                    order,
+                    ca_reached,
+                    heard_at,
+                },
+                E::Searched { order: None, .. } if ca_reached => Found::NoMatch,
+                E::Searched { order: None, .. } => Found::Offline,
                 _ => Found::Fault,
             },
         }),
@@ -232,8 +321,31 @@ mod tests {
         step(LookupState::Home, LookupEvent::Open(S)).state
     }
 
+    fn mobile() -> MobileNumber {
+        fixtures::MOBILE.parse().unwrap()
+    }
+
+    fn at_ca(seq: u32) -> OrderAtCa {
+        let order = fixtures::application_order(seq);
+        OrderAtCa {
+            number: order.number,
+            lifecycle: order.lifecycle(),
+            status: crate::order::status::OrderStatus::AwaitingPayment,
+            reason: None,
+            amount: order.amount,
+            created_at: order.created_at,
+        }
+    }
+
+    fn found(state: &LookupState) -> &Found {
+        match state {
+            LookupState::Open { found, .. } => found,
+            LookupState::Home => panic!("closed"),
+        }
+    }
+
     #[test]
-    fn a_receipt_read_fills_the_number_and_the_mobile_finds_the_order() {
+    fn a_receipt_read_fills_the_number_and_the_ca_answers_with_the_mobile() {
         let number = fixtures::order_number(4);
         let scanning = step(open(), LookupEvent::Scan);
         assert_eq!(
@@ -250,55 +362,99 @@ mod tests {
         assert!(
             matches!(&read.state, LookupState::Open { scan: Scan::Read(n), .. } if *n == number)
         );
-        let mobile: MobileNumber = fixtures::MOBILE.parse().unwrap();
         let search = step(
             read.state,
             LookupEvent::Find {
                 number,
-                mobile: mobile.clone(),
+                mobile: mobile(),
             },
         );
         assert_eq!(
             search.effects,
-            vec![LookupEffect::FindOrder { number, mobile }]
+            vec![LookupEffect::AskCa {
+                number,
+                mobile: mobile()
+            }]
         );
-        let found = step(
+        let answer = step(
             search.state,
-            LookupEvent::Searched(Some(Box::new(fixtures::renewal_order(4)))),
+            LookupEvent::CaAnswered(CaAnswer::Found(Box::new(at_ca(4)))),
         );
-        assert!(matches!(
-            found.state,
-            LookupState::Open {
-                found: Found::Order(_),
-                ..
-            }
-        ));
-        let home = step(found.state, LookupEvent::IdleTimeout);
+        assert!(answer.effects.is_empty(), "the CA's word is enough");
+        assert!(matches!(found(&answer.state), Found::AtCa(o) if o.number == at_ca(4).number));
+        let home = step(answer.state, LookupEvent::IdleTimeout);
         assert_eq!(home.state, LookupState::Home);
         assert_eq!(home.effects, vec![LookupEffect::WipeSession]);
     }
 
     #[test]
-    fn a_fault_is_not_no_match() {
-        let mobile: MobileNumber = fixtures::MOBILE.parse().unwrap();
+    fn without_the_ca_the_kiosks_copy_is_shown_with_its_age_and_no_copy_is_not_no_order() {
         let number = fixtures::order_number(1);
-        let searching = step(open(), LookupEvent::Find { number, mobile }).state;
-        let fault = step(searching.clone(), LookupEvent::SearchFailed).state;
-        assert!(matches!(
-            fault,
-            LookupState::Open {
-                found: Found::Fault,
-                ..
-            }
-        ));
-        let none = step(searching, LookupEvent::Searched(None)).state;
-        assert!(matches!(
-            none,
-            LookupState::Open {
-                found: Found::NoMatch,
-                ..
-            }
-        ));
+        let heard = fixtures::step_context().now;
+        let asking = step(
+            open(),
+            LookupEvent::Find {
+                number,
+                mobile: mobile(),
+            },
+        )
+        .state;
+        for (answer, ca_reached) in [(CaAnswer::NotAsked, false), (CaAnswer::NoSuchOrder, true)] {
+            let searching = step(asking.clone(), LookupEvent::CaAnswered(answer));
+            assert_eq!(
+                searching.effects,
+                vec![LookupEffect::SearchKiosk {
+                    number,
+                    mobile: mobile()
+                }]
+            );
+            let kept = step(
+                searching.state.clone(),
+                LookupEvent::Searched {
+                    order: Some(Box::new(fixtures::renewal_order(1))),
+                    heard_at: Some(heard),
+                },
+            )
+            .state;
+            assert!(matches!(
+                found(&kept),
+                Found::Kept { ca_reached: r, heard_at: Some(h), .. } if *r == ca_reached && *h == heard
+            ));
+            let none = step(
+                searching.state.clone(),
+                LookupEvent::Searched {
+                    order: None,
+                    heard_at: None,
+                },
+            )
+            .state;
+            // The CA said no and the kiosk has none: no such order. The CA
+            // could not be asked: the kiosk cannot tell.
+            let expected = if ca_reached {
+                Found::NoMatch
+            } else {
+                Found::Offline
+            };
+            assert_eq!(found(&none), &expected);
+            let fault = step(searching.state, LookupEvent::SearchFailed).state;
+            assert_eq!(found(&fault), &Found::Fault);
+        }
+    }
+
+    #[test]
+    fn a_late_answer_to_an_older_question_changes_nothing() {
+        let opened = open();
+        for event in [
+            LookupEvent::CaAnswered(CaAnswer::Found(Box::new(at_ca(2)))),
+            LookupEvent::Searched {
+                order: Some(Box::new(fixtures::renewal_order(2))),
+                heard_at: None,
+            },
+        ] {
+            let after = step(opened.clone(), event);
+            assert_eq!(after.state, opened);
+            assert!(after.effects.is_empty());
+        }
     }
 
     #[test]
@@ -322,7 +478,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn home_and_idle_always_end_it(events in prop::collection::vec(0_u8..6, 0..30)) {
+        fn home_and_idle_always_end_it(events in prop::collection::vec(0_u8..7, 0..30)) {
             let mut state = open();
             for e in events {
                 let event = match e {
@@ -332,8 +488,12 @@ mod tests {
                         number: fixtures::order_number(1),
                         mobile: fixtures::MOBILE.parse().unwrap(),
                     },
-                    3 => LookupEvent::Searched(Some(Box::new(fixtures::renewal_order(1)))),
+                    3 => LookupEvent::Searched {
+                        order: Some(Box::new(fixtures::renewal_order(1))),
+                        heard_at: None,
+                    },
                     4 => LookupEvent::SearchFailed,
+                    5 => LookupEvent::CaAnswered(CaAnswer::NotAsked),
                     _ => LookupEvent::Scanned(Ok(fixtures::order_number(2))),
                 };
                 state = step(state, event).state;

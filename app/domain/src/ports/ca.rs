@@ -8,10 +8,12 @@
 //! answers come back to the flow thread as events, so a slow CA never stops
 //! the screen, the idle timer or the key watch.
 
+use crate::ids::MobileNumber;
 use crate::money::Fen;
 use crate::order::application::Catalogue;
 use crate::order::payment::{Payment, PaymentMethod};
 use crate::order::renewal::{Contact, InvoiceInfo};
+use crate::order::status::{Lifecycle, OrderStatus};
 use crate::order::text::Reference;
 use crate::order_number::OrderNumber;
 use std::future::Future;
@@ -188,6 +190,21 @@ pub struct IssuedCertificate {
     pub intermediates_der: Vec<Vec<u8>>,
 }
 
+/// An order as the CA has it now, for 查询订单: its status and amount,
+/// nothing personal (the CA's answer to a number and its mobile).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OrderAtCa {
+    pub number: OrderNumber,
+    pub lifecycle: Lifecycle,
+    pub status: OrderStatus,
+    /// The reviewer's reason, when 审核未通过.
+    pub reason: Option<String>,
+    pub amount: Fen,
+    /// When the kiosk that took it created it.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
 /// The contact and invoice details the CA has on file for a certificate.
 pub type OnFile = (Contact, InvoiceInfo);
 
@@ -203,6 +220,15 @@ pub trait CaPort: Clone + Send + Sync + 'static {
         &self,
         fetched: OffsetDateTime,
     ) -> impl Future<Output = Result<Catalogue, CaError>> + Send;
+
+    /// The order with this number followed with this mobile, as the CA has
+    /// it now; `None` when the CA has no such order or the mobile is not its
+    /// own (one answer for both).
+    fn lookup(
+        &self,
+        number: OrderNumber,
+        mobile: &MobileNumber,
+    ) -> impl Future<Output = Result<Option<OrderAtCa>, CaError>> + Send;
 
     /// The details on file for the holder of the certificate with this
     /// serial (upper-case hex); `None` when the CA has none.

@@ -150,6 +150,9 @@ pub trait Outbox {
     /// Where the CA's status feed was last read up to.
     fn feed_cursor(&mut self) -> Result<u64, Self::Error>;
 
+    /// The feed was read through at `now` (what the CA had, applied).
+    fn feed_read(&mut self, now: OffsetDateTime) -> Result<(), Self::Error>;
+
     /// Applies one feed entry and moves the cursor to `cursor`, in one
     /// durable step: after a crash an entry is either applied with its
     /// cursor or read again.

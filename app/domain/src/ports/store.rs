@@ -146,6 +146,13 @@ pub trait OrderStore {
     /// Not readable.
     fn load_catalogue(&self) -> Result<Option<Catalogue>, Self::Error>;
 
+    /// When the kiosk last read the CA's status feed through (`None`:
+    /// never): how current the statuses it holds are.
+    ///
+    /// # Errors
+    /// Not readable.
+    fn heard_from_ca(&self) -> Result<Option<OffsetDateTime>, Self::Error>;
+
     /// Forgets a session: its captures and any flow state saved for it.
     ///
     /// # Errors

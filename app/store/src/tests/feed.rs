@@ -88,3 +88,19 @@ fn a_purged_order_still_follows_its_status() {
         StatusApplied::Refused
     );
 }
+
+#[test]
+fn the_store_remembers_when_the_feed_was_last_read_through() {
+    let env = Env::new();
+    let mut store = env.open();
+    assert_eq!(store.heard_from_ca().unwrap(), None, "never heard");
+    store.feed_read(at(5)).unwrap();
+    store.feed_read(at(9)).unwrap();
+    drop(store);
+    let store = env.open();
+    assert_eq!(
+        store.heard_from_ca().unwrap(),
+        Some(at(9)),
+        "kept over a restart"
+    );
+}

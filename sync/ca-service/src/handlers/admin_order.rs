@@ -129,19 +129,17 @@ fn attachments(number: &str, doc: &OrderV1, out: &mut String) {
     }
 }
 
-/// The steps staff take by hand after payment, as the table allows them
-/// from `from`.
-fn next_steps(lifecycle: Lifecycle, from: OrderStatus, paid: bool) -> Vec<StatusV1> {
+/// The steps staff take by hand, as the table allows them from `from`.
+/// 正在受理 is not one: the CA takes an approved application in hand when
+/// its payment arrives.
+fn next_steps(lifecycle: Lifecycle, from: OrderStatus) -> Vec<StatusV1> {
     [
-        OrderStatus::InProgress,
         OrderStatus::CertificateMade,
         OrderStatus::Mailed,
         OrderStatus::Completed,
     ]
     .into_iter()
     .filter(|to| is_allowed(lifecycle, from, *to))
-    // 正在受理 only once the CA holds the payment.
-    .filter(|to| *to != OrderStatus::InProgress || paid)
     .map(StatusV1::from)
     .collect()
 }
@@ -175,7 +173,7 @@ pub(crate) async fn show(
     if let Some(reason) = storage.order_reason(&number)? {
         let _ = write!(body, "<p>不通过原因：{}</p>", escape(&reason));
     }
-    let steps = next_steps(lifecycle, OrderStatus::from(record.status), paid);
+    let steps = next_steps(lifecycle, OrderStatus::from(record.status));
     if !steps.is_empty() {
         body.push_str("<h2>办理进度</h2>");
         for to in steps {
@@ -200,7 +198,7 @@ pub(crate) struct StatusForm {
     to: String,
 }
 
-/// `POST /admin/orders/{number}/status` (form field `to`: `in_progress`,
+/// `POST /admin/orders/{number}/status` (form field `to`:
 /// `certificate_made`, `mailed` or `completed`).
 pub(crate) async fn set_status(
     State(service): State<Service>,
@@ -211,7 +209,6 @@ pub(crate) async fn set_status(
         let number = path(number)?;
         let Form(form) = form.map_err(|_| ApiError::field("to", "the form has no status"))?;
         let to = [
-            StatusV1::InProgress,
             StatusV1::CertificateMade,
             StatusV1::Mailed,
             StatusV1::Completed,
@@ -219,10 +216,6 @@ pub(crate) async fn set_status(
         .into_iter()
         .find(|s| s.as_str() == form.to)
         .ok_or_else(|| ApiError::field("to", "not a status staff set by hand"))?;
-        let storage = service.storage();
-        if to == StatusV1::InProgress && storage.paid_payment(&number)?.is_none() {
-            return Err(ApiError::new(ProblemCode::PaymentRequired));
-        }
         super::review(&service, &number, to, None).await?;
         Ok(number)
     };

@@ -6,18 +6,26 @@
 //!
 //! Who may call it: anyone (a customer's phone on the internet); it reads
 //! one order's status, only with its mobile.
+//!
+//! `POST /v1/orders/lookup` is the same question from a kiosk's 查询订单 (any
+//! kiosk of the CA: a customer follows an order wherever they are), answered
+//! as JSON: the status, the amount and the dates, nothing personal.
 
 use super::admin_page::status;
 use super::html::{escape, page};
+use super::{ApiError, ApiResult, json_body};
 use crate::Service;
-use axum::Form;
-use axum::extract::rejection::{FormRejection, QueryRejection};
+use crate::storage::Storage;
+use axum::extract::rejection::{FormRejection, JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::{Form, Json};
 use kiosk_domain::ids::MobileNumber;
 use kiosk_domain::order_number::OrderNumber;
-use kiosk_sync_wire::order::{DetailsV1, OrderV1};
+use kiosk_sync_wire::lookup::{LookupV1, OrderSummaryV1};
+use kiosk_sync_wire::order::{DetailsV1, OrderRecordV1, OrderV1};
+use kiosk_sync_wire::problem::ProblemCode;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -54,14 +62,48 @@ pub(super) async fn show(query: Result<Query<Ask>, QueryRejection>) -> Response 
     page(StatusCode::OK, "订单查询", &form(&order, ""))
 }
 
-/// The mobile an order is followed with: the renewal's contact, the
-/// application's handler.
-fn mobile_of(document: &str) -> Option<String> {
-    let order: OrderV1 = serde_json::from_str(document).ok()?;
-    Some(match order.details {
-        DetailsV1::Renewal(r) => r.contact_mobile,
-        DetailsV1::Application(a) => a.handler_mobile,
-    })
+/// The order with this number, when `mobile` is the one it is followed
+/// with: its document and the CA's record.
+fn matching(
+    storage: &dyn Storage,
+    number: &OrderNumber,
+    mobile: &MobileNumber,
+) -> Option<(OrderV1, OrderRecordV1)> {
+    let document: OrderV1 = storage
+        .order_document(number.as_str())
+        .ok()
+        .flatten()
+        .and_then(|doc| serde_json::from_str(&doc).ok())?;
+    let followed_with = match &document.details {
+        DetailsV1::Renewal(r) => &r.contact_mobile,
+        DetailsV1::Application(a) => &a.handler_mobile,
+    };
+    if followed_with != mobile.as_str() {
+        return None;
+    }
+    let record = storage.order(number.as_str()).ok().flatten()?;
+    Some((document, record))
+}
+
+/// `POST /v1/orders/lookup`: a kiosk's 查询订单.
+pub(super) async fn lookup(
+    State(service): State<Service>,
+    body: Result<Json<LookupV1>, JsonRejection>,
+) -> ApiResult<Json<OrderSummaryV1>> {
+    let (number, mobile) = json_body(body)?.validate()?;
+    let storage = service.storage();
+    let miss = || ApiError::new(ProblemCode::NotFound);
+    let (document, record) = matching(storage, &number, &mobile).ok_or_else(miss)?;
+    let lifecycle = storage.lifecycle(number.as_str())?.ok_or_else(miss)?;
+    let reason = storage.order_reason(number.as_str())?;
+    Ok(Json(OrderSummaryV1 {
+        number: record.number,
+        lifecycle: lifecycle.into(),
+        status: record.status,
+        reason,
+        amount_fen: document.amount_fen,
+        created_at: document.created_at,
+    }))
 }
 
 /// `POST /track`: the status, when the number and the mobile match.
@@ -93,14 +135,7 @@ pub(super) async fn find(
     ) else {
         return miss();
     };
-    let storage = service.storage();
-    let found = storage
-        .order_document(number.as_str())
-        .ok()
-        .flatten()
-        .filter(|doc| mobile_of(doc).as_deref() == Some(mobile.as_str()))
-        .and_then(|_| storage.order(number.as_str()).ok().flatten());
-    let Some(record) = found else {
+    let Some((_, record)) = matching(service.storage(), &number, &mobile) else {
         return miss();
     };
     page(

@@ -1,6 +1,6 @@
 //! Payments and remittance notes in SQLite.
 
-use super::{SqliteStorage, nanos, time_of};
+use super::{SqliteStorage, accept_if_paid, nanos, time_of};
 use crate::storage::{
     NewPayment, OpenOutcome, PayOutcome, PaymentStorage, RecordOutcome, RecordedPayment,
     RemittanceOutcome, StorageError, StorageResult, StoredPayment, StoredRemittance,
@@ -247,6 +247,7 @@ impl PaymentStorage for SqliteStorage {
         )?;
         let paid =
             by_id(&tx, id)?.ok_or_else(|| StorageError::Corrupt("payment vanished".to_owned()))?;
+        accept_if_paid(&tx, &paid.number, now)?;
         tx.commit()?;
         Ok(Some(PayOutcome::Paid(paid)))
     }
@@ -255,6 +256,9 @@ impl PaymentStorage for SqliteStorage {
         let mut conn = self.lock()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let outcome = record_in(&tx, payment)?;
+        if matches!(outcome, RecordOutcome::Recorded(_)) {
+            accept_if_paid(&tx, payment.number, payment.now)?;
+        }
         tx.commit()?;
         Ok(outcome)
     }
@@ -348,6 +352,7 @@ impl PaymentStorage for SqliteStorage {
                 "UPDATE remittances SET payment_id = ?2 WHERE id = ?1",
                 params![id, p.id],
             )?;
+            accept_if_paid(&tx, &note.number, now)?;
         }
         tx.commit()?;
         Ok(Some(outcome))

@@ -5,7 +5,7 @@ pub mod view;
 
 use crate::events::{LookupInput, UiEvent};
 use crate::kiosk::Shared;
-use crate::{AppWindow, LookupAdapter, LookupProblem, OrderSummary};
+use crate::{AppAdapter, AppWindow, LookupAdapter, LookupProblem, OrderSummary, Screen};
 use kiosk_domain::flow::lookup::LookupState;
 use slint::ComponentHandle;
 use std::rc::Rc;
@@ -55,6 +55,12 @@ pub(crate) fn show(window: &AppWindow, state: &LookupState, before: Option<&Look
         clear(window);
         return;
     };
+    // Just opened: the flow's word puts 查询订单 on screen, also when an
+    // update of the flow the customer left (sent before the tap) is applied
+    // after the tile had switched screens.
+    if !matches!(before, Some(LookupState::Open { .. })) {
+        window.global::<AppAdapter>().set_screen(Screen::Lookup);
+    }
     let a = window.global::<LookupAdapter>();
     a.set_scanning(view.scanning);
     a.set_searching(view.searching);

@@ -2,12 +2,14 @@
 //! (personal data masked).
 #![forbid(unsafe_code)]
 
-use crate::screens::vocabulary::{date, status_label};
-use crate::{LookupDetail, LookupProblem, OrderSummary, ServiceKind};
+use crate::screens::vocabulary::{date, date_time, lifecycle_status, status_label};
+use crate::{AnswerSource, LookupDetail, LookupProblem, OrderSummary, ServiceKind};
 use kiosk_domain::flow::lookup::{Found, LookupState, Scan, ScanFailure};
 use kiosk_domain::ids::{MobileNumber, MobileNumberError};
+use kiosk_domain::order::status::Lifecycle;
 use kiosk_domain::order::{Order, OrderDetails};
 use kiosk_domain::order_number::{OrderNumber, OrderNumberError};
+use kiosk_domain::ports::ca::OrderAtCa;
 
 /// What 查询订单 shows of its flow's state.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,24 +60,60 @@ pub fn lookup_view(state: &LookupState, before: Option<&LookupState>) -> Option<
         Scan::Idle | Scan::Scanning => {}
     }
     let result = match found {
-        Found::Order(order) => Some(order_summary(order)),
+        Found::AtCa(order) => Some(summary_at_ca(order)),
+        Found::Kept {
+            order,
+            ca_reached,
+            heard_at,
+        } => Some(OrderSummary {
+            source: if *ca_reached {
+                AnswerSource::Queued
+            } else {
+                AnswerSource::KeptOffline
+            },
+            heard: heard_at.map(date_time).unwrap_or_default().into(),
+            ..order_summary(order)
+        }),
         Found::NoMatch => {
             problem = LookupProblem::NoMatch.into();
+            None
+        }
+        Found::Offline => {
+            problem = LookupProblem::Offline.into();
             None
         }
         Found::Fault => {
             problem = LookupProblem::Fault.into();
             None
         }
-        Found::Nothing | Found::Searching => None,
+        Found::Nothing | Found::AskingCa { .. } | Found::SearchingKiosk { .. } => None,
     };
     Some(LookupView {
         scanning: matches!(scan, Scan::Scanning),
-        searching: matches!(found, Found::Searching),
+        searching: matches!(found, Found::AskingCa { .. } | Found::SearchingKiosk { .. }),
         fill_number,
         problem,
         result,
     })
+}
+
+/// What the order lookup shows of the CA's answer: it carries nothing
+/// personal, so no contact is shown.
+#[must_use]
+pub fn summary_at_ca(order: &OrderAtCa) -> OrderSummary {
+    OrderSummary {
+        number: order.number.as_str().into(),
+        service: match order.lifecycle {
+            Lifecycle::Renewal => ServiceKind::Renewal,
+            Lifecycle::ApplicationByMail | Lifecycle::ApplicationOnSite => ServiceKind::Application,
+        },
+        status: lifecycle_status(order.lifecycle, order.status),
+        amount: order.amount.to_string().into(),
+        date: date(order.created_at).into(),
+        rejection_reason: order.reason.clone().unwrap_or_default().into(),
+        source: AnswerSource::Ca,
+        ..OrderSummary::default()
+    }
 }
 
 /// What the order lookup shows of an order: masked personal data.
@@ -105,6 +143,8 @@ pub fn order_summary(order: &Order) -> OrderSummary {
         contact: contact.into(),
         phone: phone.into(),
         email: email.into(),
+        source: AnswerSource::Ca,
+        heard: "".into(),
     }
 }
 
@@ -264,15 +304,63 @@ mod tests {
             (v.problem.problem, v.result),
             (LookupProblem::NoMatch, None)
         );
-        let v = lookup_view(&open(Scan::Scanning, Found::Searching), None).unwrap();
+        let asking = Found::AskingCa {
+            number,
+            mobile: fixtures::MOBILE.parse().unwrap(),
+        };
+        let v = lookup_view(&open(Scan::Scanning, asking), None).unwrap();
         assert!(v.scanning && v.searching);
-        let found = open(
-            Scan::Idle,
-            Found::Order(Box::new(fixtures::renewal_order(1))),
+        let v = lookup_view(&open(Scan::Idle, Found::Offline), None).unwrap();
+        assert_eq!(
+            (v.problem.problem, v.result),
+            (LookupProblem::Offline, None),
+            "offline with no copy here is not 未找到订单"
         );
-        let v = lookup_view(&found, None).unwrap();
-        assert_eq!(v.problem, FormProblem::default());
-        assert!(v.result.is_some());
         assert_eq!(lookup_view(&LookupState::Home, None), None);
+    }
+
+    #[test]
+    fn the_cas_answer_shows_no_contact_and_a_kept_copy_says_how_old_it_is() {
+        let order = fixtures::application_order(3);
+        let at_ca = OrderAtCa {
+            number: order.number,
+            lifecycle: order.lifecycle(),
+            status: kiosk_domain::order::status::OrderStatus::Rejected,
+            reason: Some("材料不清晰".to_owned()),
+            amount: order.amount,
+            created_at: order.created_at,
+        };
+        let v = lookup_view(&open(Scan::Idle, Found::AtCa(Box::new(at_ca))), None).unwrap();
+        let s = v.result.unwrap();
+        assert_eq!(v.problem, FormProblem::default());
+        assert_eq!(s.status, StatusLabel::Rejected);
+        assert_eq!(s.rejection_reason, "材料不清晰");
+        assert_eq!(s.service, ServiceKind::Application);
+        assert_eq!(s.source, AnswerSource::Ca);
+        assert!(s.contact.is_empty() && s.phone.is_empty());
+
+        let heard = time::macros::datetime!(2026-11-30 09:05 +8);
+        for (ca_reached, heard_at, source, said) in [
+            (true, None, AnswerSource::Queued, ""),
+            (
+                false,
+                Some(heard),
+                AnswerSource::KeptOffline,
+                "2026-11-30 09:05",
+            ),
+            (false, None, AnswerSource::KeptOffline, ""),
+        ] {
+            let kept = Found::Kept {
+                order: Box::new(fixtures::renewal_order(1)),
+                ca_reached,
+                heard_at,
+            };
+            let s = lookup_view(&open(Scan::Idle, kept), None)
+                .unwrap()
+                .result
+                .unwrap();
+            assert_eq!((s.source, s.heard.as_str()), (source, said));
+            assert!(!s.contact.is_empty(), "the kiosk's own copy, masked");
+        }
     }
 }
