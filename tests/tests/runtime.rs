@@ -558,7 +558,7 @@ fn a_whole_application_goes_through_the_runtime_to_a_receipted_order() {
                     matches!(
                         &s.lookup,
                         Some(kiosk_domain::flow::lookup::LookupState::Open {
-                            found: kiosk_domain::flow::lookup::Found::AtCa(o),
+                            found: kiosk_domain::flow::lookup::Found::AtCa { order: o, .. },
                             ..
                         }) if o.number == order
                     )

@@ -63,6 +63,10 @@ pub enum LookupInput {
         number: OrderNumber,
         mobile: MobileNumber,
     },
+    /// 扫码支付 on an order the CA says awaits payment.
+    Pay,
+    /// 返回 from the payment's QR code.
+    StopPaying,
 }
 
 /// The application's screens.

@@ -19,8 +19,9 @@ use kiosk_domain::flow::renewal::{PinPurpose, RenewalState};
 use kiosk_domain::lang::Lang;
 use kiosk_ui::{
     AnswerSource, BlockedReason, DeviceKind, InstallStage, KioskUi, LookupAdapter, LookupDetail,
-    LookupProblem, NoticeMessage, OnFileState, OpenOrder, PinAdapter, PinReason, PinWarning,
-    ReceiptState, RecoveryReason, Screen, ServiceKind, StatusLabel, Texts, Theme, UiEvent, Verdict,
+    LookupPayNote, LookupProblem, NoticeMessage, OnFileState, OpenOrder, PinAdapter, PinReason,
+    PinWarning, ReceiptState, RecoveryReason, Screen, ServiceKind, StatusLabel, Texts, Theme,
+    UiEvent, Verdict,
 };
 use slint::{ComponentHandle, LogicalSize, Model};
 use std::cell::RefCell;
@@ -291,6 +292,7 @@ fn a_wrong_lookup_form_is_explained_in_the_customers_language() {
         session: SessionId(1),
         scan: Scan::Idle,
         found,
+        pay: kiosk_domain::flow::lookup::Pay::Idle,
     };
     ui.show_lookup(&open(Found::NoMatch));
     assert!(form.get_error().starts_with("No order found"));
@@ -449,6 +451,9 @@ fn every_enum_value_says_something_in_both_languages() {
             out.push(t.invoke_answer_source(s, "2026-11-30 09:05".into()));
         }
         out.push(t.invoke_answer_source(AnswerSource::KeptOffline, "".into()));
+        for n in [LookupPayNote::Paid, LookupPayNote::Unavailable] {
+            out.push(t.invoke_lookup_pay_note(n));
+        }
         out.push(t.invoke_staff_unavailable());
         out.push(t.invoke_remaining(65));
         out

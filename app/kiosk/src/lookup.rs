@@ -2,6 +2,7 @@
 //! code on the blocking pool, the CA asked on the sync runtime, the store
 //! searched on the flow thread) and its binding to the screens.
 
+use crate::clock::Clock;
 use crate::runtime::{Answers, Cx};
 use crate::slot::{Binding, FlowExecutor, Notice, save_journal};
 use crate::ui_port::UiUpdate;
@@ -9,10 +10,13 @@ use kiosk_config::CameraSource;
 use kiosk_domain::flow::SessionId;
 use kiosk_domain::flow::driver::{Executor, Flow, Journal, Ran, Saved, Ticket};
 use kiosk_domain::flow::lookup::{CaAnswer, Lookup, LookupEffect, LookupEvent, LookupState};
-use kiosk_domain::ports::ca::CaPort;
+use kiosk_domain::money::Fen;
+use kiosk_domain::order_number::OrderNumber;
+use kiosk_domain::ports::ca::{CaError, CaPort, PaymentAnswer, PaymentInfo};
 use kiosk_domain::ports::store::OrderStore;
 use kiosk_ui::{LookupInput, UiEvent};
 use std::any::Any;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How long the camera looks for a receipt's QR code.
@@ -26,6 +30,7 @@ pub struct LookupExecutor<S, C> {
     camera: CameraSource,
     follow_url_base: String,
     answers: Answers,
+    clock: Arc<dyn Clock>,
     notices: Vec<Notice>,
 }
 
@@ -43,6 +48,7 @@ impl<S: OrderStore, C> LookupExecutor<S, C> {
         camera: CameraSource,
         follow_url_base: String,
         answers: Answers,
+        clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             store,
@@ -50,6 +56,7 @@ impl<S: OrderStore, C> LookupExecutor<S, C> {
             camera,
             follow_url_base,
             answers,
+            clock,
             notices: Vec::new(),
         }
     }
@@ -102,6 +109,14 @@ impl<S: OrderStore, C: CaPort> Executor<LookupEffect, LookupEvent> for LookupExe
                 });
                 Ran::Started
             }
+            LookupEffect::OpenPayment { number, amount } => {
+                self.payment(ticket, *number, *amount, None)
+            }
+            LookupEffect::CheckPayment {
+                number,
+                amount,
+                payment_id,
+            } => self.payment(ticket, *number, *amount, Some(payment_id.clone())),
             LookupEffect::SearchKiosk { number, mobile } => {
                 let found = self
                     .store
@@ -123,6 +138,43 @@ impl<S: OrderStore, C: CaPort> Executor<LookupEffect, LookupEvent> for LookupExe
                 Ran::Answered(None)
             }
         })
+    }
+}
+
+impl<S, C: CaPort> LookupExecutor<S, C> {
+    /// Opens (`payment_id` `None`) or checks the order's QR payment at the
+    /// CA; its answer in the domain's words.
+    fn payment(
+        &self,
+        ticket: Ticket,
+        number: OrderNumber,
+        amount: Fen,
+        payment_id: Option<String>,
+    ) -> Ran<LookupEvent> {
+        let Some(ca) = self.ca.clone() else {
+            return Ran::Answered(Some(LookupEvent::PaymentAnswered(None)));
+        };
+        let clock = Arc::clone(&self.clock);
+        self.answers.spawn(Lookup::NAME, ticket, async move {
+            let found: Result<PaymentInfo, CaError> = match &payment_id {
+                None => ca.create_payment(number, amount).await,
+                Some(id) => ca.payment(id).await,
+            };
+            LookupEvent::PaymentAnswered(match found {
+                Ok(info) => {
+                    let answer = info.answer(number, amount, clock.wall());
+                    if let PaymentAnswer::Unusable(e) = &answer {
+                        tracing::warn!(order = %number, error = %e, "a payment the kiosk cannot record");
+                    }
+                    Some(answer)
+                }
+                Err(e) => {
+                    tracing::info!(order = %number, error = %e, "the CA was not asked about a payment");
+                    None
+                }
+            })
+        });
+        Ran::Started
     }
 }
 
@@ -157,6 +209,8 @@ impl<S: OrderStore + Send, C: CaPort> Binding<Lookup, LookupExecutor<S, C>> for 
             LookupInput::Open => LookupEvent::Open(SessionId(crate::renewal::random_u64())),
             LookupInput::Scan => LookupEvent::Scan,
             LookupInput::Find { number, mobile } => LookupEvent::Find { number, mobile },
+            LookupInput::Pay => LookupEvent::Pay,
+            LookupInput::StopPaying => LookupEvent::StopPaying,
         })
     }
 

@@ -18,7 +18,7 @@ use crate::ui_port::UiUpdate;
 use kiosk_domain::flow::SessionId;
 use kiosk_domain::flow::driver::{Executor, Journal, Ran, Saved, Ticket};
 use kiosk_domain::flow::renewal::{
-    Candidate, Environment, EnvironmentProblem, InstallAction, InstallFailure, PaymentQr, Renewal,
+    Candidate, Environment, EnvironmentProblem, InstallAction, InstallFailure, Renewal,
     RenewalEffect, RenewalEvent, RenewalState,
 };
 use kiosk_domain::money::Fen;
@@ -26,7 +26,7 @@ use kiosk_domain::order::{Order, OrderDetails};
 use kiosk_domain::order_number::{KioskCode, OrderNumber};
 use kiosk_domain::ports::DeviceError;
 use kiosk_domain::ports::ca::{
-    CaError, CaPort, PaymentStatus, ProofAlgorithm, Refusal, RenewalRequest,
+    CaError, CaPort, PaymentAnswer, ProofAlgorithm, Refusal, RenewalRequest,
 };
 use kiosk_domain::ports::key_writer::{
     CertificateReader, InsertedKey, KeyId, KeyRef, KeyTag, KeyWriter, Pin, RetirePolicy,
@@ -542,24 +542,14 @@ fn offered(
     amount: Fen,
     now: time::OffsetDateTime,
 ) -> RenewalEvent {
-    match found {
-        Ok(info) if info.status == PaymentStatus::Paid => {
-            match info.confirmed_payment(order, amount, now) {
-                Ok(payment) => RenewalEvent::PaymentConfirmed(payment),
-                Err(e) => {
-                    tracing::warn!(order = %order, error = %e, "a payment the kiosk cannot record");
-                    RenewalEvent::PaymentNotOffered
-                }
-            }
+    match found.map(|info| info.answer(order, amount, now)) {
+        Ok(PaymentAnswer::Waiting(qr)) => RenewalEvent::PaymentOffered(qr),
+        Ok(PaymentAnswer::Paid(payment)) => RenewalEvent::PaymentConfirmed(payment),
+        Ok(PaymentAnswer::Expired) => RenewalEvent::PaymentNotOffered,
+        Ok(PaymentAnswer::Unusable(e)) => {
+            tracing::warn!(order = %order, error = %e, "a payment the kiosk cannot record");
+            RenewalEvent::PaymentNotOffered
         }
-        Ok(info) if info.status == PaymentStatus::Pending => {
-            RenewalEvent::PaymentOffered(PaymentQr {
-                payment_id: info.id,
-                payload: info.qr_payload,
-                expires_at: info.expires_at,
-            })
-        }
-        Ok(_) => RenewalEvent::PaymentNotOffered,
         Err(e) => {
             tracing::warn!(order = %order, error = %e, "payment not created");
             RenewalEvent::PaymentNotOffered
@@ -574,18 +564,14 @@ fn checked(
     amount: Fen,
     now: time::OffsetDateTime,
 ) -> RenewalEvent {
-    match found {
-        Ok(info) => match info.status {
-            PaymentStatus::Pending => RenewalEvent::PaymentPending,
-            PaymentStatus::Expired => RenewalEvent::PaymentExpired,
-            PaymentStatus::Paid => match info.confirmed_payment(order, amount, now) {
-                Ok(payment) => RenewalEvent::PaymentConfirmed(payment),
-                Err(e) => {
-                    tracing::warn!(order = %order, error = %e, "a payment the kiosk cannot record");
-                    RenewalEvent::PaymentPending
-                }
-            },
-        },
+    match found.map(|info| info.answer(order, amount, now)) {
+        Ok(PaymentAnswer::Waiting(_)) => RenewalEvent::PaymentPending,
+        Ok(PaymentAnswer::Paid(payment)) => RenewalEvent::PaymentConfirmed(payment),
+        Ok(PaymentAnswer::Expired) => RenewalEvent::PaymentExpired,
+        Ok(PaymentAnswer::Unusable(e)) => {
+            tracing::warn!(order = %order, error = %e, "a payment the kiosk cannot record");
+            RenewalEvent::PaymentPending
+        }
         Err(e) => {
             tracing::debug!(order = %order, error = %e, "payment poll failed");
             RenewalEvent::PaymentPending

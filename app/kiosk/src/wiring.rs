@@ -274,6 +274,7 @@ where
         camera.clone(),
         config.printer.follow_url_base.clone(),
         answers.clone(),
+        Arc::clone(&clock),
     );
     let lookup = Slot::new(
         load_journal::<Lookup, _>(&store).context("the lookup's journal")?,

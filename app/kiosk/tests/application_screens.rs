@@ -5,7 +5,8 @@
 //! it went away and offered offline, submitted while the CA cannot be
 //! reached, the receipt printed; then the reference CA comes back where the
 //! kiosk looks for it and the order reaches it once, with its attachments;
-//! 查询订单 follows it at the CA, also after the kiosk purged it.
+//! reviewed in the back office, paid from 查询订单 by QR code, followed
+//! there at the CA to 已完成, also after the kiosk purged it.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -232,8 +233,33 @@ fn a_customer_applies_through_the_screens_offline_and_the_order_reaches_the_ca_o
                 409,
                 "not before it is paid"
             );
-            // Paid at the counter: the CA takes it in hand (正在受理) itself.
-            ca.record_counter_payment(&number, 50_000);
+            kiosk.touch("完成");
+            kiosk.wait_for(Screen::Home);
+
+            // 查询订单 asks the CA: its status now, nothing personal; the
+            // reviewed order is paid there by QR code.
+            let lookup = kiosk.ui.window().global::<kiosk_ui::LookupAdapter>();
+            let find = |kiosk: &Kiosk| {
+                lookup.set_order_number(number.as_str().into());
+                lookup.set_mobile("13912345678".into());
+                kiosk.touch("查询");
+            };
+            kiosk.touch("查询订单");
+            kiosk.wait_for(Screen::Lookup);
+            find(&kiosk);
+            kiosk.wait_text("审核通过/待支付");
+            assert!(!kiosk.shows("李*"), "the CA's answer carries no name");
+            assert!(!kiosk.shows("订单正在发送给CA：状态为本机的记录"));
+            kiosk.touch("扫码支付 ¥500.00");
+            kiosk.wait_for(Screen::LookupPay);
+            let page = kiosk.read_qr();
+            assert!(page.starts_with(&ca.url), "{page}");
+            ca.pay(&page);
+            // The kiosk hears it from the CA, and asks the CA what became of
+            // the order: taken in hand.
+            kiosk.wait_text("支付成功：CA已确认收款");
+            kiosk.wait_for(Screen::Lookup);
+            kiosk.wait_text("正在受理");
             let (_, _, html) = ca.fetch(&order_page);
             assert!(
                 String::from_utf8(html)
@@ -244,28 +270,9 @@ fn a_customer_applies_through_the_screens_offline_and_the_order_reaches_the_ca_o
                 assert_eq!(ca.post_form(&status_form, &[("to", to)]), 303, "{to}");
             }
             assert_eq!(ca.post_form(&status_form, &[("to", "mailed")]), 409);
-            let (_, _, html) = ca.fetch(&order_page);
-            assert!(
-                String::from_utf8(html)
-                    .unwrap()
-                    .contains("<span id=\"status\">已完成</span>")
-            );
-            kiosk.touch("完成");
-            kiosk.wait_for(Screen::Home);
-
-            // 查询订单 asks the CA: its status now, nothing personal.
-            let lookup = kiosk.ui.window().global::<kiosk_ui::LookupAdapter>();
-            let find = |kiosk: &Kiosk| {
-                lookup.set_order_number(number.as_str().into());
-                lookup.set_mobile("13912345678".into());
-                kiosk.touch("查询");
-            };
-            kiosk.touch("查询订单");
-            kiosk.wait_for(Screen::Lookup);
             find(&kiosk);
             kiosk.wait_text("已完成");
-            assert!(!kiosk.shows("李*"), "the CA's answer carries no name");
-            assert!(!kiosk.shows("订单正在发送给CA：状态为本机的记录"));
+            assert!(!kiosk.shows("支付成功：CA已确认收款"), "a new search");
 
             // The kiosk purges the order's personal data (acknowledged):
             // the CA still finds it.

@@ -11,7 +11,7 @@
 use kiosk_domain::fixtures;
 use kiosk_domain::flow::SessionId;
 use kiosk_domain::flow::application::{ApplicationState, CaptureRef, Draft, Page};
-use kiosk_domain::flow::lookup::{Found, LookupState, Scan, ScanFailure};
+use kiosk_domain::flow::lookup::{Found, LookupState, Pay, Scan, ScanFailure};
 use kiosk_domain::flow::renewal::{
     Candidate, EnvironmentProblem, HolderLookup, InstallFailure, PaymentQr, PinOutcome, PinPurpose,
     RenewalState,
@@ -22,6 +22,7 @@ use kiosk_domain::order::application::{Agreement, Catalogue, Project, SealRole};
 use kiosk_domain::order::attachment::{AttachmentKind, MediaType};
 use kiosk_domain::order::identity::{IdentityCheck, IdentityOutcome};
 use kiosk_domain::order::renewal::{CertificateSummary, Contact, InstallStep, InvoiceInfo};
+use kiosk_domain::order::status::OrderStatus;
 use kiosk_domain::ports::printer::PrintOutcome;
 use kiosk_ui::Screen;
 use kiosk_ui::view_model::{Device, StatusView, ViewContext};
@@ -80,7 +81,7 @@ pub fn candidates() -> Vec<Candidate> {
 pub enum Scene {
     Renewal(RenewalState),
     /// 查询订单 with the form filled in, as its flow stands.
-    Lookup(Scan, Found),
+    Lookup(Scan, Found, Pay),
     Help,
     /// A screen without flow state.
     Screen(Screen),
@@ -262,9 +263,48 @@ fn application_scenes() -> Vec<(&'static str, Scene)> {
         ),
         (
             "42-lookup-at-ca",
-            Scene::Lookup(Scan::Idle, Found::AtCa(Box::new(at_ca_rejected()))),
+            Scene::Lookup(
+                Scan::Idle,
+                Found::AtCa {
+                    order: Box::new(at_ca_rejected()),
+                    mobile: fixtures::MOBILE.parse().unwrap(),
+                },
+                Pay::Idle,
+            ),
+        ),
+        (
+            "43-lookup-payable",
+            Scene::Lookup(Scan::Idle, at_ca(OrderStatus::AwaitingPayment), Pay::Idle),
+        ),
+        (
+            "44-lookup-pay",
+            Scene::Lookup(
+                Scan::Idle,
+                at_ca(OrderStatus::AwaitingPayment),
+                Pay::Waiting(kiosk_domain::ports::ca::PaymentQr {
+                    payment_id: "pay_1".to_owned(),
+                    payload: "https://ca.example.cn/pay/pay_1".to_owned(),
+                    expires_at: fixtures::application_order(3).created_at
+                        + time::Duration::minutes(15),
+                }),
+            ),
+        ),
+        (
+            "45-lookup-paid",
+            Scene::Lookup(Scan::Idle, at_ca(OrderStatus::InProgress), Pay::Paid),
         ),
     ]
+}
+
+/// An application as the CA answers 查询订单, at `status`.
+fn at_ca(status: OrderStatus) -> Found {
+    let mut order = at_ca_rejected();
+    order.status = status;
+    order.reason = None;
+    Found::AtCa {
+        order: Box::new(order),
+        mobile: fixtures::MOBILE.parse().unwrap(),
+    }
 }
 
 /// An application the CA's reviewers turned down, as the CA answers 查询订单.
@@ -435,15 +475,20 @@ pub fn all() -> Vec<(&'static str, Scene)> {
                     ca_reached: false,
                     heard_at: Some(order.created_at),
                 },
+                Pay::Idle,
             ),
         ),
         (
             "22-lookup-no-match",
-            Scene::Lookup(Scan::Idle, Found::NoMatch),
+            Scene::Lookup(Scan::Idle, Found::NoMatch, Pay::Idle),
         ),
         (
             "23-lookup-scan-failed",
-            Scene::Lookup(Scan::Failed(ScanFailure::NothingSeen), Found::Nothing),
+            Scene::Lookup(
+                Scan::Failed(ScanFailure::NothingSeen),
+                Found::Nothing,
+                Pay::Idle,
+            ),
         ),
         ("24-help", Scene::Help),
         ("25-idle-warning", Scene::Idle(choosing)),
@@ -501,7 +546,7 @@ pub fn show(ui: &kiosk_ui::KioskUi, scene: &Scene) {
     ui.set_status(&status());
     match scene {
         Scene::Renewal(state) => ui.show_renewal(state, &ctx(), true),
-        Scene::Lookup(scan, found) => {
+        Scene::Lookup(scan, found, pay) => {
             ui.show_screen(Screen::Lookup);
             let form = ui.window().global::<kiosk_ui::LookupAdapter>();
             form.set_order_number(fixtures::order_number(1).to_string().into());
@@ -510,6 +555,7 @@ pub fn show(ui: &kiosk_ui::KioskUi, scene: &Scene) {
                 session: S,
                 scan: scan.clone(),
                 found: found.clone(),
+                pay: pay.clone(),
             });
         }
         Scene::Help => {

@@ -13,9 +13,10 @@
 use super::driver::{Flow, Signal, Timer};
 use super::{SessionId, Step, StepContext};
 use crate::ids::MobileNumber;
+use crate::money::Fen;
 use crate::order::Order;
 use crate::order_number::OrderNumber;
-use crate::ports::ca::OrderAtCa;
+use crate::ports::ca::{OrderAtCa, PaymentAnswer, PaymentQr};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -52,8 +53,11 @@ pub enum Found {
     SearchingKiosk {
         ca_reached: bool,
     },
-    /// The CA's answer: the order as it stands now.
-    AtCa(Box<OrderAtCa>),
+    /// The CA's answer: the order as it stands now (found with `mobile`).
+    AtCa {
+        order: Box<OrderAtCa>,
+        mobile: MobileNumber,
+    },
     /// This kiosk's copy: the CA does not have it yet (`ca_reached`), or
     /// could not be asked; `heard_at` is when the kiosk last read the CA's
     /// statuses (`None`: never).
@@ -69,6 +73,21 @@ pub enum Found {
     Offline,
     /// The kiosk could not search (its store failed): not "no order".
     Fault,
+}
+
+/// Paying an order found at the CA (a reviewed application, 待支付).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Pay {
+    /// Not paying (支付 is offered when the order can be paid).
+    Idle,
+    /// The CA is asked for the QR code.
+    Opening,
+    /// The QR code, polled until paid or expired.
+    Waiting(PaymentQr),
+    /// The CA confirmed the payment.
+    Paid,
+    /// The CA could not open a payment now (try again, or the counter).
+    Unavailable,
 }
 
 /// What the CA said to a lookup.
@@ -89,6 +108,7 @@ pub enum LookupState {
         session: SessionId,
         scan: Scan,
         found: Found,
+        pay: Pay,
     },
 }
 
@@ -114,6 +134,14 @@ pub enum LookupEvent {
     },
     /// The store could not answer.
     SearchFailed,
+    /// 支付 on an order the CA says awaits payment.
+    Pay,
+    /// The customer left the QR code (返回): the payment stays open at the CA.
+    StopPaying,
+    /// The flow's timer: ask the CA about the payment again.
+    PollPayment,
+    /// The CA's word on the payment (`None`: it could not be asked).
+    PaymentAnswered(Option<PaymentAnswer>),
     GoHome,
     IdleTimeout,
 }
@@ -126,6 +154,14 @@ pub enum LookupEffect {
     AskCa {
         number: OrderNumber,
         mobile: MobileNumber,
+    },
+    /// Ask the CA for the order's QR payment (the open one, if any).
+    OpenPayment { number: OrderNumber, amount: Fen },
+    /// Ask the CA whether the payment went through.
+    CheckPayment {
+        number: OrderNumber,
+        amount: Fen,
+        payment_id: String,
     },
     /// Search this kiosk's store for it.
     SearchKiosk {
@@ -158,7 +194,7 @@ impl Flow for Lookup {
     type Event = LookupEvent;
     type Effect = LookupEffect;
     const NAME: &'static str = "lookup";
-    const FORMAT: u32 = 2;
+    const FORMAT: u32 = 3;
 
     fn home() -> LookupState {
         LookupState::Home
@@ -186,125 +222,213 @@ impl Flow for Lookup {
         }
     }
 
-    fn timer(_: &LookupState, _: &StepContext) -> Option<Timer<LookupEvent>> {
-        None
+    /// While a QR code shows, the CA is asked every `payment_poll`.
+    fn timer(state: &LookupState, ctx: &StepContext) -> Option<Timer<LookupEvent>> {
+        match state {
+            LookupState::Open {
+                pay: Pay::Waiting(_),
+                ..
+            } => Some(Timer {
+                after: ctx.payment_poll,
+                event: LookupEvent::PollPayment,
+            }),
+            _ => None,
+        }
     }
 }
 
 /// One step of the lookup.
 #[must_use]
 pub fn step(state: LookupState, event: LookupEvent) -> LookupStep {
-    use LookupEvent as E;
-    use LookupState as S;
     match (state, event) {
-        (S::Home, E::GoHome | E::IdleTimeout) => Step::to(S::Home),
-        (S::Open { .. }, E::GoHome | E::IdleTimeout) => {
-            Step::with(S::Home, vec![LookupEffect::WipeSession])
-        }
-        (S::Home, E::Open(session)) => Step::to(S::Open {
+        (LookupState::Home, LookupEvent::Open(session)) => Step::to(LookupState::Open {
             session,
             scan: Scan::Idle,
             found: Found::Nothing,
+            pay: Pay::Idle,
         }),
-        (
-            S::Open {
-                session,
-                scan: Scan::Scanning,
-                found,
-            },
-            E::Scan,
-        ) => Step::to(S::Open {
-            session,
-            scan: Scan::Scanning,
-            found,
-        }),
-        (S::Open { session, found, .. }, E::Scan) => Step::with(
-            S::Open {
-                session,
-                scan: Scan::Scanning,
-                found,
-            },
-            vec![LookupEffect::ScanReceipt { session }],
-        ),
-        (
-            S::Open {
-                session,
-                scan: Scan::Scanning,
-                found,
-            },
-            E::Scanned(read),
-        ) => Step::to(S::Open {
-            session,
-            scan: match read {
-                Ok(number) => Scan::Read(number),
-                Err(failure) => Scan::Failed(failure),
-            },
-            found,
-        }),
-        (S::Open { session, scan, .. }, E::Find { number, mobile }) => Step::with(
-            S::Open {
-                session,
-                scan,
-                found: Found::AskingCa {
-                    number,
-                    mobile: mobile.clone(),
-                },
-            },
-            vec![LookupEffect::AskCa { number, mobile }],
-        ),
-        (
-            S::Open {
-                session,
-                scan,
-                found: Found::AskingCa { number, mobile },
-            },
-            E::CaAnswered(answer),
-        ) => {
-            let ca_reached = match answer {
-                CaAnswer::Found(order) => {
-                    return Step::to(S::Open {
-                        session,
-                        scan,
-                        found: Found::AtCa(order),
-                    });
-                }
-                CaAnswer::NoSuchOrder => true,
-                CaAnswer::NotAsked => false,
-            };
-            Step::with(
-                S::Open {
-                    session,
-                    scan,
-                    found: Found::SearchingKiosk { ca_reached },
-                },
-                vec![LookupEffect::SearchKiosk { number, mobile }],
-            )
+        (LookupState::Home, _) => Step::to(LookupState::Home),
+        (LookupState::Open { .. }, LookupEvent::GoHome | LookupEvent::IdleTimeout) => {
+            Step::with(LookupState::Home, vec![LookupEffect::WipeSession])
         }
         (
-            S::Open {
+            LookupState::Open {
                 session,
                 scan,
-                found: Found::SearchingKiosk { ca_reached },
+                found,
+                pay,
             },
-            answer @ (E::Searched { .. } | E::SearchFailed),
-        ) => Step::to(S::Open {
+            event,
+        ) => Desk {
             session,
             scan,
-            found: match answer {
-                E::Searched {
-                    order: Some(order),
-                    heard_at,
-                } => Found::Kept {
-                    order,
-                    ca_reached,
-                    heard_at,
-                },
-                E::Searched { order: None, .. } if ca_reached => Found::NoMatch,
-                E::Searched { order: None, .. } => Found::Offline,
-                _ => Found::Fault,
+            found,
+            pay,
+        }
+        .step(event),
+    }
+}
+
+/// 查询订单 while open.
+struct Desk {
+    session: SessionId,
+    scan: Scan,
+    found: Found,
+    pay: Pay,
+}
+
+impl Desk {
+    fn stay(self) -> LookupStep {
+        self.then(Vec::new())
+    }
+
+    fn then(self, effects: Vec<LookupEffect>) -> LookupStep {
+        Step::with(
+            LookupState::Open {
+                session: self.session,
+                scan: self.scan,
+                found: self.found,
+                pay: self.pay,
             },
-        }),
-        (state, _) => Step::to(state),
+            effects,
+        )
+    }
+
+    fn step(mut self, event: LookupEvent) -> LookupStep {
+        use LookupEvent as E;
+        match event {
+            E::Scan if self.scan == Scan::Scanning => self.stay(),
+            E::Scan => {
+                self.scan = Scan::Scanning;
+                let session = self.session;
+                self.then(vec![LookupEffect::ScanReceipt { session }])
+            }
+            E::Scanned(read) if self.scan == Scan::Scanning => {
+                self.scan = match read {
+                    Ok(number) => Scan::Read(number),
+                    Err(failure) => Scan::Failed(failure),
+                };
+                self.stay()
+            }
+            E::Find { number, mobile } => {
+                self.pay = Pay::Idle;
+                self.ask_ca(number, mobile)
+            }
+            E::CaAnswered(answer) => {
+                let Found::AskingCa { number, mobile } = self.found else {
+                    return self.stay();
+                };
+                let ca_reached = match answer {
+                    CaAnswer::Found(order) => {
+                        self.found = Found::AtCa { order, mobile };
+                        return self.stay();
+                    }
+                    CaAnswer::NoSuchOrder => true,
+                    CaAnswer::NotAsked => false,
+                };
+                self.found = Found::SearchingKiosk { ca_reached };
+                self.then(vec![LookupEffect::SearchKiosk { number, mobile }])
+            }
+            answer @ (E::Searched { .. } | E::SearchFailed) => {
+                let Found::SearchingKiosk { ca_reached } = self.found else {
+                    return self.stay();
+                };
+                self.found = match answer {
+                    E::Searched {
+                        order: Some(order),
+                        heard_at,
+                    } => Found::Kept {
+                        order,
+                        ca_reached,
+                        heard_at,
+                    },
+                    E::Searched { order: None, .. } if ca_reached => Found::NoMatch,
+                    E::Searched { order: None, .. } => Found::Offline,
+                    _ => Found::Fault,
+                };
+                self.stay()
+            }
+            E::Pay => {
+                let payable = matches!(&self.found, Found::AtCa { order, .. } if order.payable());
+                if !payable || !matches!(self.pay, Pay::Idle | Pay::Unavailable) {
+                    return self.stay();
+                }
+                let Found::AtCa { order, .. } = &self.found else {
+                    return self.stay();
+                };
+                let effect = LookupEffect::OpenPayment {
+                    number: order.number,
+                    amount: order.amount,
+                };
+                self.pay = Pay::Opening;
+                self.then(vec![effect])
+            }
+            E::StopPaying => {
+                if matches!(self.pay, Pay::Opening | Pay::Waiting(_)) {
+                    self.pay = Pay::Idle;
+                }
+                self.stay()
+            }
+            E::PollPayment => {
+                let (Pay::Waiting(qr), Found::AtCa { order, .. }) = (&self.pay, &self.found) else {
+                    return self.stay();
+                };
+                let effect = LookupEffect::CheckPayment {
+                    number: order.number,
+                    amount: order.amount,
+                    payment_id: qr.payment_id.clone(),
+                };
+                self.then(vec![effect])
+            }
+            E::PaymentAnswered(answer) => self.paid(answer),
+            E::Open(_) | E::GoHome | E::IdleTimeout | E::Scanned(_) => self.stay(),
+        }
+    }
+
+    fn ask_ca(mut self, number: OrderNumber, mobile: MobileNumber) -> LookupStep {
+        self.found = Found::AskingCa {
+            number,
+            mobile: mobile.clone(),
+        };
+        self.then(vec![LookupEffect::AskCa { number, mobile }])
+    }
+
+    /// The CA's word on the payment being made (`None`: no word).
+    fn paid(mut self, answer: Option<PaymentAnswer>) -> LookupStep {
+        let opening = match self.pay {
+            Pay::Opening => true,
+            Pay::Waiting(_) => false,
+            // Stopped meanwhile, or long settled: nothing to do.
+            Pay::Idle | Pay::Paid | Pay::Unavailable => return self.stay(),
+        };
+        match answer {
+            Some(PaymentAnswer::Waiting(qr)) => {
+                self.pay = Pay::Waiting(qr);
+                self.stay()
+            }
+            Some(PaymentAnswer::Paid(_)) => {
+                self.pay = Pay::Paid;
+                // The CA's status after the payment, from the CA.
+                match std::mem::replace(&mut self.found, Found::Nothing) {
+                    Found::AtCa { order, mobile } => self.ask_ca(order.number, mobile),
+                    other => {
+                        self.found = other;
+                        self.stay()
+                    }
+                }
+            }
+            // An expired QR code: 支付 again opens a new one.
+            Some(PaymentAnswer::Expired) if !opening => {
+                self.pay = Pay::Idle;
+                self.stay()
+            }
+            Some(PaymentAnswer::Expired | PaymentAnswer::Unusable(_)) | None if opening => {
+                self.pay = Pay::Unavailable;
+                self.stay()
+            }
+            // A poll that told nothing: the QR code stays.
+            Some(PaymentAnswer::Expired | PaymentAnswer::Unusable(_)) | None => self.stay(),
+        }
     }
 }
 
@@ -381,7 +505,9 @@ mod tests {
             LookupEvent::CaAnswered(CaAnswer::Found(Box::new(at_ca(4)))),
         );
         assert!(answer.effects.is_empty(), "the CA's word is enough");
-        assert!(matches!(found(&answer.state), Found::AtCa(o) if o.number == at_ca(4).number));
+        assert!(
+            matches!(found(&answer.state), Found::AtCa { order, .. } if order.number == at_ca(4).number)
+        );
         let home = step(answer.state, LookupEvent::IdleTimeout);
         assert_eq!(home.state, LookupState::Home);
         assert_eq!(home.effects, vec![LookupEffect::WipeSession]);
@@ -457,6 +583,165 @@ mod tests {
         }
     }
 
+    fn pay(state: &LookupState) -> &Pay {
+        match state {
+            LookupState::Open { pay, .. } => pay,
+            LookupState::Home => panic!("closed"),
+        }
+    }
+
+    /// 查询订单 with the CA's answer `order` shown.
+    fn shown(order: OrderAtCa) -> LookupState {
+        let asked = step(
+            open(),
+            LookupEvent::Find {
+                number: order.number,
+                mobile: mobile(),
+            },
+        )
+        .state;
+        step(
+            asked,
+            LookupEvent::CaAnswered(CaAnswer::Found(Box::new(order))),
+        )
+        .state
+    }
+
+    fn qr(id: &str) -> PaymentQr {
+        PaymentQr {
+            payment_id: id.to_owned(),
+            payload: format!("https://pay.example/{id}"),
+            expires_at: fixtures::step_context().now,
+        }
+    }
+
+    fn paid(order: &OrderAtCa) -> crate::order::payment::Payment {
+        crate::order::payment::Payment {
+            method: crate::order::payment::PaymentMethod::AggregatedQr,
+            amount: order.amount,
+            reference: "SIM-1".parse().unwrap(),
+            confirmed_at: fixtures::step_context().now,
+        }
+    }
+
+    #[test]
+    fn a_reviewed_application_is_paid_by_qr_and_its_status_asked_again() {
+        let order = at_ca(6);
+        let ctx = fixtures::step_context();
+        let opened = step(shown(order.clone()), LookupEvent::Pay);
+        assert_eq!(
+            opened.effects,
+            vec![LookupEffect::OpenPayment {
+                number: order.number,
+                amount: order.amount
+            }]
+        );
+        // A second tap while the CA is asked opens nothing more.
+        assert!(
+            step(opened.state.clone(), LookupEvent::Pay)
+                .effects
+                .is_empty()
+        );
+        assert!(Lookup::timer(&opened.state, &ctx).is_none());
+        let waiting = step(
+            opened.state,
+            LookupEvent::PaymentAnswered(Some(PaymentAnswer::Waiting(qr("p1")))),
+        )
+        .state;
+        assert_eq!(pay(&waiting), &Pay::Waiting(qr("p1")));
+        let timer = Lookup::timer(&waiting, &ctx).unwrap();
+        assert_eq!(timer.after, ctx.payment_poll);
+        let poll = step(waiting.clone(), timer.event);
+        assert_eq!(
+            poll.effects,
+            vec![LookupEffect::CheckPayment {
+                number: order.number,
+                amount: order.amount,
+                payment_id: "p1".to_owned()
+            }]
+        );
+        // A poll that tells nothing keeps the QR code.
+        let mismatch = PaymentAnswer::Unusable(crate::ports::ca::PaymentMismatch::Amount);
+        let kept = step(poll.state, LookupEvent::PaymentAnswered(Some(mismatch))).state;
+        assert_eq!(pay(&kept), &Pay::Waiting(qr("p1")));
+        let kept = step(kept, LookupEvent::PaymentAnswered(None)).state;
+        assert_eq!(pay(&kept), &Pay::Waiting(qr("p1")));
+        // Paid: said so, and the CA asked for the status it moved to.
+        let done = step(
+            kept,
+            LookupEvent::PaymentAnswered(Some(PaymentAnswer::Paid(paid(&order)))),
+        );
+        assert_eq!(pay(&done.state), &Pay::Paid);
+        assert_eq!(
+            done.effects,
+            vec![LookupEffect::AskCa {
+                number: order.number,
+                mobile: mobile()
+            }]
+        );
+        assert!(Lookup::timer(&done.state, &ctx).is_none(), "no more polls");
+        let mut in_hand = order.clone();
+        in_hand.status = crate::order::status::OrderStatus::InProgress;
+        let after = step(
+            done.state,
+            LookupEvent::CaAnswered(CaAnswer::Found(Box::new(in_hand))),
+        )
+        .state;
+        assert_eq!(pay(&after), &Pay::Paid, "still said after the refresh");
+        assert!(
+            step(after, LookupEvent::Pay).effects.is_empty(),
+            "paid once"
+        );
+    }
+
+    #[test]
+    fn only_an_application_awaiting_payment_is_paid_here_and_an_expired_code_is_offered_again() {
+        let mut renewal = at_ca(7);
+        renewal.lifecycle = crate::order::status::Lifecycle::Renewal;
+        let mut pending = at_ca(7);
+        pending.status = crate::order::status::OrderStatus::PendingReview;
+        for order in [renewal, pending] {
+            let state = shown(order);
+            assert!(step(state, LookupEvent::Pay).effects.is_empty());
+        }
+        let order = at_ca(8);
+        let opening = step(shown(order.clone()), LookupEvent::Pay).state;
+        // The CA cannot open one now: said, and 支付 may be tried again.
+        let unavailable = step(opening.clone(), LookupEvent::PaymentAnswered(None)).state;
+        assert_eq!(pay(&unavailable), &Pay::Unavailable);
+        assert_eq!(step(unavailable, LookupEvent::Pay).effects.len(), 1);
+        let waiting = step(
+            opening,
+            LookupEvent::PaymentAnswered(Some(PaymentAnswer::Waiting(qr("p2")))),
+        )
+        .state;
+        let expired = step(
+            waiting.clone(),
+            LookupEvent::PaymentAnswered(Some(PaymentAnswer::Expired)),
+        )
+        .state;
+        assert_eq!(pay(&expired), &Pay::Idle);
+        // 返回 from the QR code: a late answer then changes nothing.
+        let left = step(waiting, LookupEvent::StopPaying).state;
+        assert_eq!(pay(&left), &Pay::Idle);
+        let late = step(
+            left.clone(),
+            LookupEvent::PaymentAnswered(Some(PaymentAnswer::Paid(paid(&order)))),
+        );
+        assert_eq!(late.state, left);
+        assert!(late.effects.is_empty());
+        // A new search forgets the payment.
+        let searched = step(
+            expired,
+            LookupEvent::Find {
+                number: order.number,
+                mobile: mobile(),
+            },
+        )
+        .state;
+        assert_eq!(pay(&searched), &Pay::Idle);
+    }
+
     #[test]
     fn receipt_codes_name_their_order() {
         let number = fixtures::order_number(7);
@@ -478,7 +763,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn home_and_idle_always_end_it(events in prop::collection::vec(0_u8..7, 0..30)) {
+        fn home_and_idle_always_end_it(events in prop::collection::vec(0_u8..11, 0..30)) {
             let mut state = open();
             for e in events {
                 let event = match e {
@@ -494,6 +779,10 @@ mod tests {
                     },
                     4 => LookupEvent::SearchFailed,
                     5 => LookupEvent::CaAnswered(CaAnswer::NotAsked),
+                    6 => LookupEvent::CaAnswered(CaAnswer::Found(Box::new(at_ca(1)))),
+                    7 => LookupEvent::Pay,
+                    8 => LookupEvent::PaymentAnswered(Some(PaymentAnswer::Waiting(qr("p")))),
+                    9 => LookupEvent::PollPayment,
                     _ => LookupEvent::Scanned(Ok(fixtures::order_number(2))),
                 };
                 state = step(state, event).state;

@@ -264,14 +264,7 @@ pub enum RenewalState {
     },
 }
 
-/// The aggregated payment QR code and when the CA cancels the unpaid order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PaymentQr {
-    /// The CA's payment, polled until it is paid or expires.
-    pub payment_id: String,
-    pub payload: String,
-    pub expires_at: OffsetDateTime,
-}
+pub use crate::ports::ca::PaymentQr;
 
 /// Everything that can happen to the renewal flow.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

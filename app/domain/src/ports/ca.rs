@@ -95,8 +95,31 @@ pub struct PaymentInfo {
     pub paid_at: Option<OffsetDateTime>,
 }
 
+/// The aggregated payment QR code and when the CA cancels the unpaid order.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PaymentQr {
+    /// The CA's payment, polled until it is paid or expires.
+    pub payment_id: String,
+    pub payload: String,
+    pub expires_at: OffsetDateTime,
+}
+
+/// What a payment the CA reports means for an order of an amount.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum PaymentAnswer {
+    /// Open: the QR code to show until it is paid or expires.
+    Waiting(PaymentQr),
+    /// Paid, for this order and this very amount.
+    Paid(Payment),
+    /// The QR code expired unpaid.
+    Expired,
+    /// Paid, but not so the kiosk can record it (another order or amount,
+    /// a bank transfer, no reference): never taken as paid.
+    Unusable(PaymentMismatch),
+}
+
 /// Why a payment the CA reports cannot be recorded on the order.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum PaymentMismatch {
     #[error("the payment is not paid")]
     NotPaid,
@@ -111,6 +134,24 @@ pub enum PaymentMismatch {
 }
 
 impl PaymentInfo {
+    /// What this payment means for `order` of `amount` (`now` dates a
+    /// payment the CA gave no time for).
+    #[must_use]
+    pub fn answer(self, order: OrderNumber, amount: Fen, now: OffsetDateTime) -> PaymentAnswer {
+        match self.status {
+            PaymentStatus::Pending => PaymentAnswer::Waiting(PaymentQr {
+                payment_id: self.id,
+                payload: self.qr_payload,
+                expires_at: self.expires_at,
+            }),
+            PaymentStatus::Expired => PaymentAnswer::Expired,
+            PaymentStatus::Paid => match self.confirmed_payment(order, amount, now) {
+                Ok(payment) => PaymentAnswer::Paid(payment),
+                Err(e) => PaymentAnswer::Unusable(e),
+            },
+        }
+    }
+
     /// The payment to record on `order` of `amount`, when the CA says it is
     /// paid: for this order, this very amount, and by a way a renewal is
     /// paid (QR or counter). `now` dates it when the CA gave no time.
@@ -203,6 +244,15 @@ pub struct OrderAtCa {
     /// When the kiosk that took it created it.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+}
+
+impl OrderAtCa {
+    /// Whether it can be paid from 查询订单: a reviewed application waiting
+    /// for its payment (a renewal is paid with its key, in its own flow).
+    #[must_use]
+    pub fn payable(&self) -> bool {
+        self.status == OrderStatus::AwaitingPayment && self.lifecycle != Lifecycle::Renewal
+    }
 }
 
 /// The contact and invoice details the CA has on file for a certificate.

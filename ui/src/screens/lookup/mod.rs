@@ -5,13 +5,24 @@ pub mod view;
 
 use crate::events::{LookupInput, UiEvent};
 use crate::kiosk::Shared;
-use crate::{AppAdapter, AppWindow, LookupAdapter, LookupProblem, OrderSummary, Screen};
+use crate::{
+    AppAdapter, AppWindow, LookupAdapter, LookupPayAdapter, LookupPayNote, LookupProblem,
+    OrderSummary, Screen,
+};
 use kiosk_domain::flow::lookup::LookupState;
 use slint::ComponentHandle;
 use std::rc::Rc;
-use view::{FormProblem, lookup_view, parse_lookup};
+use view::{FormProblem, PayingView, lookup_view, parse_lookup};
 
 pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
+    let s = Rc::clone(shared);
+    window
+        .global::<LookupAdapter>()
+        .on_pay(move || s.emit(UiEvent::Lookup(LookupInput::Pay)));
+    let s = Rc::clone(shared);
+    window
+        .global::<LookupPayAdapter>()
+        .on_back(move || s.emit(UiEvent::Lookup(LookupInput::StopPaying)));
     let (s, weak) = (Rc::clone(shared), window.as_weak());
     window.global::<LookupAdapter>().on_scan(move || {
         if let Some(w) = weak.upgrade() {
@@ -55,13 +66,23 @@ pub(crate) fn show(window: &AppWindow, state: &LookupState, before: Option<&Look
         clear(window);
         return;
     };
-    // Just opened: the flow's word puts 查询订单 on screen, also when an
-    // update of the flow the customer left (sent before the tap) is applied
-    // after the tile had switched screens.
-    if !matches!(before, Some(LookupState::Open { .. })) {
-        window.global::<AppAdapter>().set_screen(Screen::Lookup);
+    // The flow's word puts 查询订单 (or its payment) on screen: when just
+    // opened, also when an update of the flow the customer left (sent before
+    // the tap) is applied after the tile had switched screens.
+    let screen = if view.paying.is_some() {
+        Screen::LookupPay
+    } else {
+        Screen::Lookup
+    };
+    let app = window.global::<AppAdapter>();
+    let here = matches!(app.get_screen(), Screen::Lookup | Screen::LookupPay);
+    if !matches!(before, Some(LookupState::Open { .. })) || here {
+        app.set_screen(screen);
     }
+    show_paying(window, view.paying.as_ref());
     let a = window.global::<LookupAdapter>();
+    a.set_payable(view.payable);
+    a.set_pay_note(view.pay_note);
     a.set_scanning(view.scanning);
     a.set_searching(view.searching);
     if let Some(number) = &view.fill_number {
@@ -71,8 +92,36 @@ pub(crate) fn show(window: &AppWindow, state: &LookupState, before: Option<&Look
     show_result(&a, view.result);
 }
 
+/// The payment screen: the QR code made once per payload.
+fn show_paying(window: &AppWindow, paying: Option<&PayingView>) {
+    let p = window.global::<LookupPayAdapter>();
+    let Some(paying) = paying else {
+        p.set_qr_ready(false);
+        p.set_order_number("".into());
+        return;
+    };
+    p.set_order_number(paying.number.as_str().into());
+    p.set_amount(paying.amount.as_str().into());
+    p.set_expires(paying.expires.as_str().into());
+    match paying.qr_payload.as_deref() {
+        // Each poll shows the same code: drawn once.
+        Some(_) if p.get_qr_ready() => {}
+        Some(payload) => match crate::qr::qr_image(payload) {
+            Some(image) => {
+                p.set_qr(image);
+                p.set_qr_ready(true);
+            }
+            None => p.set_qr_ready(false),
+        },
+        None => p.set_qr_ready(false),
+    }
+}
+
 pub(crate) fn clear(window: &AppWindow) {
+    show_paying(window, None);
     let a = window.global::<LookupAdapter>();
+    a.set_payable(false);
+    a.set_pay_note(LookupPayNote::None);
     a.set_order_number("".into());
     a.set_mobile("".into());
     show_problem(&a, &LookupProblem::None.into());

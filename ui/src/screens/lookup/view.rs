@@ -3,8 +3,8 @@
 #![forbid(unsafe_code)]
 
 use crate::screens::vocabulary::{date, date_time, lifecycle_status, status_label};
-use crate::{AnswerSource, LookupDetail, LookupProblem, OrderSummary, ServiceKind};
-use kiosk_domain::flow::lookup::{Found, LookupState, Scan, ScanFailure};
+use crate::{AnswerSource, LookupDetail, LookupPayNote, LookupProblem, OrderSummary, ServiceKind};
+use kiosk_domain::flow::lookup::{Found, LookupState, Pay, Scan, ScanFailure};
 use kiosk_domain::ids::{MobileNumber, MobileNumberError};
 use kiosk_domain::order::status::Lifecycle;
 use kiosk_domain::order::{Order, OrderDetails};
@@ -21,6 +21,22 @@ pub struct LookupView {
     pub fill_number: Option<String>,
     pub problem: FormProblem,
     pub result: Option<OrderSummary>,
+    /// 扫码支付 is offered on the order shown.
+    pub payable: bool,
+    pub pay_note: LookupPayNote,
+    /// Paying: the payment screen in place of the lookup.
+    pub paying: Option<PayingView>,
+}
+
+/// 查询订单's payment screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayingView {
+    pub number: String,
+    pub amount: String,
+    /// What the QR code encodes (`None`: the CA is still asked).
+    pub qr_payload: Option<String>,
+    /// `HH:MM` the code is valid until, in its own offset (empty: unknown).
+    pub expires: String,
 }
 
 /// Something the customer must fix or know, with its details.
@@ -43,7 +59,10 @@ impl From<LookupProblem> for FormProblem {
 /// `before` is what was shown last.
 #[must_use]
 pub fn lookup_view(state: &LookupState, before: Option<&LookupState>) -> Option<LookupView> {
-    let LookupState::Open { scan, found, .. } = state else {
+    let LookupState::Open {
+        scan, found, pay, ..
+    } = state
+    else {
         return None;
     };
     let mut problem = FormProblem::default();
@@ -60,7 +79,7 @@ pub fn lookup_view(state: &LookupState, before: Option<&LookupState>) -> Option<
         Scan::Idle | Scan::Scanning => {}
     }
     let result = match found {
-        Found::AtCa(order) => Some(summary_at_ca(order)),
+        Found::AtCa { order, .. } => Some(summary_at_ca(order)),
         Found::Kept {
             order,
             ca_reached,
@@ -88,7 +107,37 @@ pub fn lookup_view(state: &LookupState, before: Option<&LookupState>) -> Option<
         }
         Found::Nothing | Found::AskingCa { .. } | Found::SearchingKiosk { .. } => None,
     };
+    let at_ca = match found {
+        Found::AtCa { order, .. } => Some(order),
+        _ => None,
+    };
+    let payable = at_ca.is_some_and(|o| o.payable()) && matches!(pay, Pay::Idle | Pay::Unavailable);
+    let pay_note = match pay {
+        Pay::Paid => LookupPayNote::Paid,
+        Pay::Unavailable => LookupPayNote::Unavailable,
+        Pay::Idle | Pay::Opening | Pay::Waiting(_) => LookupPayNote::None,
+    };
+    let paying = match (pay, at_ca) {
+        (Pay::Opening | Pay::Waiting(_), Some(order)) => {
+            let qr = match pay {
+                Pay::Waiting(qr) => Some(qr),
+                _ => None,
+            };
+            Some(PayingView {
+                number: order.number.to_string(),
+                amount: order.amount.to_string(),
+                qr_payload: qr.map(|q| q.payload.clone()),
+                expires: qr
+                    .map(|q| format!("{:02}:{:02}", q.expires_at.hour(), q.expires_at.minute()))
+                    .unwrap_or_default(),
+            })
+        }
+        _ => None,
+    };
     Some(LookupView {
+        payable,
+        pay_note,
+        paying,
         scanning: matches!(scan, Scan::Scanning),
         searching: matches!(found, Found::AskingCa { .. } | Found::SearchingKiosk { .. }),
         fill_number,
@@ -228,6 +277,7 @@ mod tests {
             session: SessionId(1),
             scan,
             found,
+            pay: Pay::Idle,
         }
     }
 
@@ -330,7 +380,11 @@ mod tests {
             amount: order.amount,
             created_at: order.created_at,
         };
-        let v = lookup_view(&open(Scan::Idle, Found::AtCa(Box::new(at_ca))), None).unwrap();
+        let found = Found::AtCa {
+            order: Box::new(at_ca),
+            mobile: fixtures::MOBILE.parse().unwrap(),
+        };
+        let v = lookup_view(&open(Scan::Idle, found), None).unwrap();
         let s = v.result.unwrap();
         assert_eq!(v.problem, FormProblem::default());
         assert_eq!(s.status, StatusLabel::Rejected);
@@ -362,5 +416,56 @@ mod tests {
             assert_eq!((s.source, s.heard.as_str()), (source, said));
             assert!(!s.contact.is_empty(), "the kiosk's own copy, masked");
         }
+    }
+
+    #[test]
+    fn an_order_awaiting_payment_offers_the_qr_and_the_paying_screen_says_until_when() {
+        let order = fixtures::application_order(4);
+        let found = |status| Found::AtCa {
+            order: Box::new(OrderAtCa {
+                number: order.number,
+                lifecycle: order.lifecycle(),
+                status,
+                reason: None,
+                amount: order.amount,
+                created_at: order.created_at,
+            }),
+            mobile: fixtures::MOBILE.parse().unwrap(),
+        };
+        let with = |status, pay| {
+            lookup_view(
+                &LookupState::Open {
+                    session: SessionId(1),
+                    scan: Scan::Idle,
+                    found: found(status),
+                    pay,
+                },
+                None,
+            )
+            .unwrap()
+        };
+        use kiosk_domain::order::status::OrderStatus as O;
+        let idle = with(O::AwaitingPayment, Pay::Idle);
+        assert!(idle.payable && idle.paying.is_none());
+        assert!(!with(O::PendingReview, Pay::Idle).payable);
+        let opening = with(O::AwaitingPayment, Pay::Opening);
+        assert!(!opening.payable);
+        let paying = opening.paying.unwrap();
+        assert_eq!((paying.qr_payload, paying.expires.as_str()), (None, ""));
+        let qr = kiosk_domain::ports::ca::PaymentQr {
+            payment_id: "pay_1".to_owned(),
+            payload: "https://ca.example.cn/pay/pay_1".to_owned(),
+            expires_at: time::macros::datetime!(2026-12-05 14:07 +8),
+        };
+        let waiting = with(O::AwaitingPayment, Pay::Waiting(qr)).paying.unwrap();
+        assert_eq!(waiting.expires, "14:07");
+        assert_eq!(waiting.amount, order.amount.to_string());
+        assert!(waiting.qr_payload.is_some());
+        let paid = with(O::InProgress, Pay::Paid);
+        assert_eq!(paid.pay_note, LookupPayNote::Paid);
+        assert!(!paid.payable && paid.paying.is_none());
+        let unavailable = with(O::AwaitingPayment, Pay::Unavailable);
+        assert_eq!(unavailable.pay_note, LookupPayNote::Unavailable);
+        assert!(unavailable.payable, "may be tried again");
     }
 }
