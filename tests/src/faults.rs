@@ -24,7 +24,7 @@ use kiosk_domain::order::attachment::{Attachment, AttachmentKind};
 use kiosk_domain::order::renewal::RenewalDetails;
 use kiosk_domain::order_number::{KioskCode, OrderNumber};
 use kiosk_domain::ports::ca::{
-    CaError, CaPort, IssuedCertificate, OnFile, OrderAtCa, PaymentInfo, RenewalRequest,
+    CaError, CaPort, FaceVerdict, IssuedCertificate, OnFile, OrderAtCa, PaymentInfo, RenewalRequest,
 };
 use kiosk_domain::ports::key_writer::{
     InsertedKey, KeyAlgorithm, KeyId, KeyPairStatus, KeyRef, KeyTag, KeyWriter, Pin, PublicKeyInfo,
@@ -371,6 +371,14 @@ impl<S: OrderStore> OrderStore for FaultyStore<S> {
             .map_err(StoreFault::Store)
     }
 
+    fn capture(
+        &self,
+        session: SessionId,
+        kind: AttachmentKind,
+    ) -> Result<Option<Attachment>, Self::Error> {
+        self.inner.capture(session, kind).map_err(StoreFault::Store)
+    }
+
     fn load_catalogue(&self) -> Result<Option<Catalogue>, Self::Error> {
         self.inner.load_catalogue().map_err(StoreFault::Store)
     }
@@ -484,6 +492,15 @@ impl<C: CaPort> CaPort for FaultyCa<C> {
         mobile: &MobileNumber,
     ) -> Result<Option<OrderAtCa>, CaError> {
         self.inner.lookup(number, mobile).await
+    }
+
+    async fn verify_face(
+        &self,
+        name: &kiosk_domain::order::text::PersonName,
+        resident_id: &kiosk_domain::ids::ResidentId,
+        photo_jpeg: Vec<u8>,
+    ) -> Result<FaceVerdict, CaError> {
+        self.inner.verify_face(name, resident_id, photo_jpeg).await
     }
 
     async fn holder(&self, serial_hex: &str) -> Result<Option<OnFile>, CaError> {

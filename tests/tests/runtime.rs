@@ -29,6 +29,7 @@ use kiosk_domain::flow::driver::{Flow, Saved};
 use kiosk_domain::flow::renewal::{InstallFailure, Renewal, RenewalEffect, RenewalState};
 use kiosk_domain::order::OrderDetails;
 use kiosk_domain::order::attachment::AttachmentKind;
+use kiosk_domain::order::identity::IdentityOutcome;
 use kiosk_domain::ports::printer::PrintOutcome;
 use kiosk_domain::ports::store::{FlowRecord, OrderStore};
 use kiosk_tests::camera::{face, show_camera, text_page};
@@ -497,6 +498,16 @@ fn a_whole_application_goes_through_the_runtime_to_a_receipted_order() {
             kiosk
                 .wait(limit, |s| on_page(s, Page::IdentityCheck))
                 .unwrap();
+            // The CA's identity simulator holds the handler's photo.
+            let reference = kiosk_camera::document::encode_jpeg(&face(), 80).unwrap();
+            ca.service
+                .storage()
+                .put_identity_reference(
+                    d.handler.resident_id.as_str(),
+                    &reference,
+                    time::OffsetDateTime::now_utc(),
+                )
+                .unwrap();
             show_camera(&camera, &face());
             step(
                 &kiosk,
@@ -509,6 +520,13 @@ fn a_whole_application_goes_through_the_runtime_to_a_receipted_order() {
                 })
                 .unwrap();
             step(&kiosk, ApplicationEvent::FaceUploadConsent(true));
+            // 检验 with the CA: 一致.
+            kiosk
+                .wait(limit, |s| {
+                    matches!(application(s), Some(ApplicationState::Filling { draft, .. })
+                        if matches!(draft.identity.outcome, IdentityOutcome::FaceVerified { .. }))
+                })
+                .unwrap();
             step(&kiosk, ApplicationEvent::IdentityDone);
             kiosk.wait(limit, |s| on_page(s, Page::Review)).unwrap();
             step(&kiosk, ApplicationEvent::Submit);

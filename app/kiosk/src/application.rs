@@ -17,6 +17,7 @@ use kiosk_domain::flow::driver::{Executor, Flow, Journal, Ran, Saved, Ticket};
 use kiosk_domain::order::application::Catalogue;
 use kiosk_domain::order::attachment::{Attachment, AttachmentKind};
 use kiosk_domain::order_number::{KioskCode, OrderNumber};
+use kiosk_domain::ports::ca::{CaPort, FaceVerdict};
 use kiosk_domain::ports::camera::Frame;
 use kiosk_domain::ports::printer::ReceiptPrinter;
 use kiosk_domain::ports::store::OrderStore;
@@ -78,8 +79,10 @@ fn fault(e: impl std::fmt::Display) -> StoreFault {
 }
 
 /// The application's executor over the ports.
-pub struct ApplicationExecutor<S, P> {
+pub struct ApplicationExecutor<S, P, C> {
     store: S,
+    /// `None`: this kiosk has no CA configured.
+    ca: Option<C>,
     printer: Arc<Mutex<P>>,
     answers: Answers,
     clock: Arc<dyn Clock>,
@@ -89,21 +92,23 @@ pub struct ApplicationExecutor<S, P> {
     preview: Option<Preview>,
 }
 
-impl<S, P> std::fmt::Debug for ApplicationExecutor<S, P> {
+impl<S, P, C> std::fmt::Debug for ApplicationExecutor<S, P, C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ApplicationExecutor")
             .finish_non_exhaustive()
     }
 }
 
-impl<S, P> ApplicationExecutor<S, P>
+impl<S, P, C> ApplicationExecutor<S, P, C>
 where
     S: OrderStore + Send,
     P: ReceiptPrinter + Send + 'static,
+    C: CaPort,
 {
     #[must_use]
     pub fn new(
         store: S,
+        ca: Option<C>,
         printer: P,
         answers: Answers,
         clock: Arc<dyn Clock>,
@@ -111,6 +116,7 @@ where
     ) -> Self {
         Self {
             store,
+            ca,
             printer: Arc::new(Mutex::new(printer)),
             answers,
             clock,
@@ -147,17 +153,20 @@ where
     }
 }
 
-impl<S: OrderStore, P> Journal<ApplicationState, ApplicationEffect> for ApplicationExecutor<S, P> {
+impl<S: OrderStore, P, C> Journal<ApplicationState, ApplicationEffect>
+    for ApplicationExecutor<S, P, C>
+{
     type Error = S::Error;
     fn save(&mut self, saved: &Saved<ApplicationState, ApplicationEffect>) -> Result<(), S::Error> {
         save_journal::<Application, S>(&mut self.store, saved)
     }
 }
 
-impl<S, P> Executor<ApplicationEffect, ApplicationEvent> for ApplicationExecutor<S, P>
+impl<S, P, C> Executor<ApplicationEffect, ApplicationEvent> for ApplicationExecutor<S, P, C>
 where
     S: OrderStore + Send,
     P: ReceiptPrinter + Send + 'static,
+    C: CaPort,
 {
     type Error = StoreFault;
 
@@ -194,10 +203,39 @@ where
                 self.store.discard_capture(*session, *kind).map_err(fault)?;
                 Ran::Answered(None)
             }
-            // The CA has no identity service in this protocol version yet:
-            // the check travels with the order (FaceQueued) and the CA's
-            // review decides.
-            ApplicationEffect::VerifyFace { .. } => Ran::Answered(None),
+            ApplicationEffect::VerifyFace {
+                session,
+                name,
+                resident_id,
+            } => {
+                // Without a CA, or without the photo, the check travels with
+                // the order (FaceQueued) and the CA's review decides.
+                let photo = self
+                    .store
+                    .capture(*session, AttachmentKind::Face)
+                    .map_err(fault)?;
+                let (Some(ca), Some(photo)) = (self.ca.clone(), photo) else {
+                    return Ok(Ran::Answered(None));
+                };
+                let (name, resident_id) = (name.clone(), resident_id.clone());
+                self.answers.spawn(Application::NAME, ticket, async move {
+                    let verdict = ca
+                        .verify_face(&name, &resident_id, photo.bytes().to_vec())
+                        .await;
+                    Answer::Event(match verdict {
+                        Ok(FaceVerdict::Match) => Some(ApplicationEvent::FaceChecked { matched: true }),
+                        Ok(FaceVerdict::NoMatch) => {
+                            Some(ApplicationEvent::FaceChecked { matched: false })
+                        }
+                        Ok(FaceVerdict::NoReference) => None,
+                        Err(e) => {
+                            tracing::info!(error = %e, "the identity service was not asked: the check travels with the order");
+                            None
+                        }
+                    })
+                });
+                Ran::Started
+            }
             ApplicationEffect::SubmitOrder {
                 session,
                 details,
@@ -244,10 +282,11 @@ where
     }
 }
 
-impl<S, P> FlowExecutor<Application> for ApplicationExecutor<S, P>
+impl<S, P, C> FlowExecutor<Application> for ApplicationExecutor<S, P, C>
 where
     S: OrderStore + Send,
     P: ReceiptPrinter + Send + 'static,
+    C: CaPort,
 {
     fn finish(
         &mut self,
@@ -296,16 +335,17 @@ pub struct ApplicationBinding {
     pub catalogue: Arc<Catalogue>,
 }
 
-impl<S, P> Binding<Application, ApplicationExecutor<S, P>> for ApplicationBinding
+impl<S, P, C> Binding<Application, ApplicationExecutor<S, P, C>> for ApplicationBinding
 where
     S: OrderStore + Send,
     P: ReceiptPrinter + Send + 'static,
+    C: CaPort,
 {
     fn event(
         &mut self,
         ui: UiEvent,
         _state: &ApplicationState,
-        exec: &mut ApplicationExecutor<S, P>,
+        exec: &mut ApplicationExecutor<S, P, C>,
     ) -> Result<ApplicationEvent, UiEvent> {
         let UiEvent::Application(input) = ui else {
             return Err(ui);
@@ -337,7 +377,7 @@ where
     fn view(
         &self,
         state: &ApplicationState,
-        exec: &ApplicationExecutor<S, P>,
+        exec: &ApplicationExecutor<S, P, C>,
         cx: &Cx,
     ) -> UiUpdate {
         // The preview of this session's document, while it is the one kept.

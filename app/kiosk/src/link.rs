@@ -7,12 +7,13 @@
 
 use crate::clock::Clock;
 use crate::runtime::Answers;
-use kiosk_domain::ids::MobileNumber;
+use kiosk_domain::ids::{MobileNumber, ResidentId};
 use kiosk_domain::money::Fen;
 use kiosk_domain::order::application::Catalogue;
+use kiosk_domain::order::text::PersonName;
 use kiosk_domain::order_number::OrderNumber;
 use kiosk_domain::ports::ca::{
-    CaError, CaPort, IssuedCertificate, OnFile, OrderAtCa, PaymentInfo, RenewalRequest,
+    CaError, CaPort, FaceVerdict, IssuedCertificate, OnFile, OrderAtCa, PaymentInfo, RenewalRequest,
 };
 use std::future::Future;
 use std::pin::Pin;
@@ -157,6 +158,17 @@ impl<C: CaPort> CaPort for Observed<C> {
         mobile: &MobileNumber,
     ) -> Result<Option<OrderAtCa>, CaError> {
         let outcome = self.inner.lookup(number, mobile).await;
+        self.link.observe_outcome(&outcome);
+        outcome
+    }
+
+    async fn verify_face(
+        &self,
+        name: &PersonName,
+        resident_id: &ResidentId,
+        photo_jpeg: Vec<u8>,
+    ) -> Result<FaceVerdict, CaError> {
+        let outcome = self.inner.verify_face(name, resident_id, photo_jpeg).await;
         self.link.observe_outcome(&outcome);
         outcome
     }

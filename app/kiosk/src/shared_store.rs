@@ -149,6 +149,14 @@ impl<S: OrderStore> OrderStore for SharedStore<S> {
         self.lock().discard_capture(session, kind)
     }
 
+    fn capture(
+        &self,
+        session: SessionId,
+        kind: AttachmentKind,
+    ) -> Result<Option<Attachment>, S::Error> {
+        self.lock().capture(session, kind)
+    }
+
     fn load_catalogue(&self) -> Result<Option<Catalogue>, S::Error> {
         self.lock().load_catalogue()
     }

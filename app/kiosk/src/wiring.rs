@@ -246,6 +246,7 @@ where
     );
     let application = ApplicationExecutor::new(
         store.clone(),
+        ca.clone(),
         ports.printer.clone(),
         answers.clone(),
         Arc::clone(&clock),

@@ -193,6 +193,10 @@ impl OrderStore for Store {
         Store::discard_capture(self, session, kind)
     }
 
+    fn capture(&self, session: SessionId, kind: AttachmentKind) -> Result<Option<Attachment>> {
+        Store::capture(self, session, kind)
+    }
+
     fn load_catalogue(&self) -> Result<Option<Catalogue>> {
         Store::load_catalogue(self)
     }

@@ -10,6 +10,7 @@ mod admin_page;
 mod config;
 mod holders;
 mod html;
+mod identity;
 mod invoices;
 mod issuance;
 mod payments;
@@ -52,6 +53,11 @@ pub use accounts_hash::HashCost;
 pub(crate) fn router(service: Service) -> axum::Router {
     axum::Router::new()
         .route("/v1/orders/lookup", post(track::lookup))
+        .route("/v1/identity/checks", post(identity::check))
+        .route(
+            "/v1/admin/identity/{resident_id}",
+            put(identity::put_reference),
+        )
         .route("/v1/orders/{number}", put(create_order).get(get_order))
         .route(
             "/v1/orders/{number}/attachments/{position}",

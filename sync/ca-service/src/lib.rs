@@ -17,6 +17,7 @@
 pub mod ca;
 pub mod catalogue;
 mod handlers;
+pub mod identity;
 mod random;
 pub mod sqlite;
 pub mod storage;
@@ -87,6 +88,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/admin/mobile-reviews/{id}/approve"),
     ("post", "/admin/mobile-reviews/{id}/reject"),
     ("post", "/v1/orders/lookup"),
+    ("post", "/v1/identity/checks"),
+    ("put", "/v1/admin/identity/{resident_id}"),
     ("get", "/track"),
     ("post", "/track"),
 ];

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod holders;
+mod identity;
 mod invoices;
 mod payments;
 mod sms;
@@ -32,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     holders::SCHEMA,
     accounts::SCHEMA,
     sms::NOTICES,
+    identity::SCHEMA,
 ];
 
 const SCHEMA: &str = "

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod holders;
+mod identity;
 mod invoices;
 mod payments;
 mod sms;
@@ -15,6 +16,7 @@ pub use accounts::{
     StoredAccount, StoredMobileReview,
 };
 pub use holders::HolderStorage;
+pub use identity::IdentityStorage;
 pub use invoices::{InvoiceOutcome, InvoiceStorage, StoredInvoice};
 
 pub use payments::{
@@ -121,6 +123,7 @@ pub trait Storage:
     + SmsStorage
     + InvoiceStorage
     + HolderStorage
+    + IdentityStorage
     + AccountStorage
     + Send
     + Sync

@@ -3,13 +3,14 @@
 //! domain's words ([`CaError`], [`PaymentInfo`], [`IssuedCertificate`]).
 
 use crate::http::{CaClient, CallError};
-use kiosk_domain::ids::MobileNumber;
+use kiosk_domain::ids::{MobileNumber, ResidentId};
 use kiosk_domain::money::Fen;
 use kiosk_domain::order::application::Catalogue;
+use kiosk_domain::order::text::PersonName;
 use kiosk_domain::order_number::OrderNumber;
 use kiosk_domain::ports::ca::{
-    CaError, CaPort, IssuedCertificate, OnFile, OrderAtCa, PaymentInfo, PaymentKind, PaymentStatus,
-    ProofAlgorithm, Refusal, RenewalRequest,
+    CaError, CaPort, FaceVerdict, IssuedCertificate, OnFile, OrderAtCa, PaymentInfo, PaymentKind,
+    PaymentStatus, ProofAlgorithm, Refusal, RenewalRequest,
 };
 use kiosk_sync_wire::hex;
 use kiosk_sync_wire::payment::{
@@ -176,6 +177,19 @@ impl CaPort for CaClient {
         } else {
             Err(CaError::Invalid("the CA found another order".to_owned()))
         }
+    }
+
+    async fn verify_face(
+        &self,
+        name: &PersonName,
+        resident_id: &ResidentId,
+        photo_jpeg: Vec<u8>,
+    ) -> Result<FaceVerdict, CaError> {
+        let check = kiosk_sync_wire::identity::IdentityCheckV1::new(name, resident_id, &photo_jpeg);
+        let result = CaClient::identity_check(self, &check)
+            .await
+            .map_err(ca_error)?;
+        Ok(result.into())
     }
 
     async fn holder(&self, serial_hex: &str) -> Result<Option<OnFile>, CaError> {

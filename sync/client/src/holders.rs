@@ -96,3 +96,47 @@ impl CaClient {
         }
     }
 }
+
+impl CaClient {
+    /// `POST /v1/identity/checks`: the identity service's verdict on a face.
+    ///
+    /// # Errors
+    /// The CA could not be reached, refused (no identity service: 404), or
+    /// answered nonsense.
+    pub async fn identity_check(
+        &self,
+        check: &kiosk_sync_wire::identity::IdentityCheckV1,
+    ) -> Result<kiosk_sync_wire::identity::IdentityResultV1, CallError> {
+        let response = self
+            .http
+            .post(self.url(paths::IDENTITY_CHECKS))
+            .json(check)
+            .send()
+            .await;
+        Self::answer::<kiosk_sync_wire::identity::IdentityAnswerV1>(response)
+            .await
+            .map(|(_, answer)| answer.result)
+    }
+
+    /// `PUT /v1/admin/identity/{resident_id}` (staff, demo): the reference
+    /// photo the identity simulator compares faces with.
+    ///
+    /// # Errors
+    /// The CA could not be reached or refused the photo.
+    pub async fn put_identity_reference(
+        &self,
+        resident_id: &kiosk_domain::ids::ResidentId,
+        photo: Vec<u8>,
+    ) -> Result<(), CallError> {
+        let response = self
+            .http
+            .put(self.url(&paths::identity_reference(resident_id.as_str())))
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+            .body(photo)
+            .send()
+            .await;
+        Self::answer::<serde_json::Value>(response)
+            .await
+            .map(|_| ())
+    }
+}

@@ -31,6 +31,7 @@ pub mod config;
 pub mod feed;
 pub mod hex;
 pub mod holder;
+pub mod identity;
 pub mod invoice;
 pub mod issuance;
 pub mod lookup;
@@ -78,6 +79,15 @@ pub mod paths {
     }
     /// `GET ?cursor=N&limit=M`: status changes after `cursor`.
     pub const FEED: &str = "/v1/feed";
+    /// `POST`: 实人认证, a face against a name and ID number (demo: the
+    /// simulator).
+    pub const IDENTITY_CHECKS: &str = "/v1/identity/checks";
+    /// `PUT` (staff, demo): the reference photo the simulator holds for an
+    /// ID number.
+    #[must_use]
+    pub fn identity_reference(resident_id: &str) -> String {
+        format!("/v1/admin/identity/{resident_id}")
+    }
     /// `POST`: 查询订单, an order by its number and mobile.
     pub const LOOKUP: &str = "/v1/orders/lookup";
     /// `POST`: a renewal request with proof of possession.

@@ -15,6 +15,7 @@
 
 use super::driver::{Flow, Signal, Timer};
 use super::{SessionId, Step, StepContext};
+use crate::ids::ResidentId;
 use crate::money::Fen;
 use crate::order::application::{
     ApplicationDetails, Handler, Pickup, Project, SealHolder, UnitInfo,
@@ -22,7 +23,7 @@ use crate::order::application::{
 use crate::order::attachment::{AttachmentKind, MediaType};
 use crate::order::identity::{IdentityCheck, IdentityOutcome};
 use crate::order::renewal::InvoiceInfo;
-use crate::order::text::Reference;
+use crate::order::text::{PersonName, Reference};
 use crate::order_number::OrderNumber;
 use crate::ports::printer::{ApplicationForm, PrintOutcome};
 use serde::{Deserialize, Serialize};
@@ -338,9 +339,13 @@ pub enum ApplicationEffect {
         session: SessionId,
         kind: AttachmentKind,
     },
-    /// Ask the CA's identity service about the face (queued while offline).
+    /// Ask the CA's identity service whether the face captured in this
+    /// session is the person with this name and ID number (while it cannot
+    /// be asked, the check travels with the order: queued).
     VerifyFace {
         session: SessionId,
+        name: PersonName,
+        resident_id: ResidentId,
     },
     /// Allocate a number, store order + attachments + outbox entry in one
     /// transaction (idempotent per session).
@@ -600,10 +605,15 @@ fn fill(
         {
             draft.identity.upload_consent = Some(ctx.now);
             draft.identity.outcome = IdentityOutcome::FaceQueued;
-            Step::with(
-                filling(session, page, draft),
-                vec![ApplicationEffect::VerifyFace { session }],
-            )
+            let verify = draft
+                .handler
+                .as_ref()
+                .map(|h| ApplicationEffect::VerifyFace {
+                    session,
+                    name: h.name.clone(),
+                    resident_id: h.resident_id.clone(),
+                });
+            Step::with(filling(session, page, draft), verify.into_iter().collect())
         }
         (Page::IdentityCheck, E::FaceUploadConsent(false)) => {
             // Without the upload consent the face stays on the kiosk only

@@ -8,13 +8,13 @@
 //! answers come back to the flow thread as events, so a slow CA never stops
 //! the screen, the idle timer or the key watch.
 
-use crate::ids::MobileNumber;
+use crate::ids::{MobileNumber, ResidentId};
 use crate::money::Fen;
 use crate::order::application::Catalogue;
 use crate::order::payment::{Payment, PaymentMethod};
 use crate::order::renewal::{Contact, InvoiceInfo};
 use crate::order::status::{Lifecycle, OrderStatus};
-use crate::order::text::Reference;
+use crate::order::text::{PersonName, Reference};
 use crate::order_number::OrderNumber;
 use std::future::Future;
 use time::OffsetDateTime;
@@ -255,6 +255,17 @@ impl OrderAtCa {
     }
 }
 
+/// The identity service's answer (实人认证, 检验).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum FaceVerdict {
+    /// 一致: the face is the person with this name and ID number.
+    Match,
+    /// 不一致.
+    NoMatch,
+    /// The service holds nothing to compare with: the CA's review decides.
+    NoReference,
+}
+
 /// The contact and invoice details the CA has on file for a certificate.
 pub type OnFile = (Contact, InvoiceInfo);
 
@@ -279,6 +290,15 @@ pub trait CaPort: Clone + Send + Sync + 'static {
         number: OrderNumber,
         mobile: &MobileNumber,
     ) -> impl Future<Output = Result<Option<OrderAtCa>, CaError>> + Send;
+
+    /// Whether the face in `photo_jpeg` is the person with this name and ID
+    /// number, as the CA's identity service judges it.
+    fn verify_face(
+        &self,
+        name: &PersonName,
+        resident_id: &ResidentId,
+        photo_jpeg: Vec<u8>,
+    ) -> impl Future<Output = Result<FaceVerdict, CaError>> + Send;
 
     /// The details on file for the holder of the certificate with this
     /// serial (upper-case hex); `None` when the CA has none.

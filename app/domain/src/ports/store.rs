@@ -140,6 +140,16 @@ pub trait OrderStore {
         kind: AttachmentKind,
     ) -> Result<bool, Self::Error>;
 
+    /// The capture of `kind` kept for `session` (`None`: none).
+    ///
+    /// # Errors
+    /// Not readable, or not what was kept.
+    fn capture(
+        &self,
+        session: SessionId,
+        kind: AttachmentKind,
+    ) -> Result<Option<Attachment>, Self::Error>;
+
     /// The CA's catalogue as last fetched (`None`: never fetched yet).
     ///
     /// # Errors
