@@ -6,7 +6,8 @@
 //! reached, the receipt printed; then the reference CA comes back where the
 //! kiosk looks for it and the order reaches it once, with its attachments;
 //! reviewed in the back office, paid from 查询订单 by QR code, followed
-//! there at the CA to 已完成, also after the kiosk purged it.
+//! there at the CA to 已完成 and 已开票 (the invoice's page as a QR code),
+//! also after the kiosk purged it.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -274,6 +275,14 @@ fn a_customer_applies_through_the_screens_offline_and_the_order_reaches_the_ca_o
             kiosk.wait_text("已完成");
             assert!(!kiosk.shows("支付成功：CA已确认收款"), "a new search");
 
+            // 已开票: the invoice's page as a QR code, which opens it.
+            let invoice = ca.issue_invoice(&number);
+            find(&kiosk);
+            kiosk.wait_text("电子发票已开具：请用手机扫描二维码查看或下载。");
+            assert!(kiosk.shows("已开票"));
+            let link = kiosk.read_qr();
+            assert!(ca.page(&link).contains(&invoice), "{link}");
+
             // The kiosk purges the order's personal data (acknowledged):
             // the CA still finds it.
             let report = kiosk::wiring::open_store(&config)
@@ -282,14 +291,14 @@ fn a_customer_applies_through_the_screens_offline_and_the_order_reaches_the_ca_o
                 .unwrap();
             assert_eq!(report.acknowledged, 1, "{report:?}");
             find(&kiosk);
-            kiosk.wait_text("已完成");
+            kiosk.wait_text("已开票");
 
             // The CA gone, the kiosk holds no copy: it cannot tell, and says
             // so rather than 未找到订单.
             drop(ca);
             find(&kiosk);
             kiosk.wait_text("暂时无法连接CA，本机也没有该订单的记录：请稍后再试，或到柜台查询");
-            assert!(!kiosk.shows("已完成"));
+            assert!(!kiosk.shows("已开票"));
         },
     );
 }

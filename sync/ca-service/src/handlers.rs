@@ -108,6 +108,7 @@ pub(crate) fn router(service: Service) -> axum::Router {
             post(invoices::issue).get(invoices::show),
         )
         .route("/track", get(track::show).post(track::find))
+        .route("/invoices/{invoice_number}", get(invoices::page))
         .route("/openapi.json", get(openapi))
         .merge(accounts::routes())
         .fallback(fallback)

@@ -90,6 +90,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/orders/lookup"),
     ("post", "/v1/identity/checks"),
     ("put", "/v1/admin/identity/{resident_id}"),
+    ("get", "/invoices/{invoice_number}"),
     ("get", "/track"),
     ("post", "/track"),
 ];

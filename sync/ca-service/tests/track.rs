@@ -128,3 +128,57 @@ async fn a_kiosk_finds_an_order_by_number_and_mobile_and_learns_nothing_personal
 fn number_of(seq: u32) -> String {
     fixtures::order_number(seq).to_string()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invoiced_order_is_found_with_its_invoices_page() {
+    let ca = start(Options::default()).await;
+    let number = seed_application(&ca, 9).await;
+    let amount = fixtures::application_order(9).amount.0;
+    let lookup = || {
+        let body = serde_json::json!({ "number": number, "mobile": fixtures::MOBILE });
+        let ca = &ca;
+        async move {
+            ca.post_json("/v1/orders/lookup", &body)
+                .await
+                .json::<kiosk_sync_wire::lookup::OrderSummaryV1>()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(lookup().await.invoice_url, None);
+    let r = ca
+        .post_json(
+            &format!("/v1/admin/orders/{number}/payments"),
+            &serde_json::json!({"method": "counter", "amount_fen": amount, "reference": "TILL-0077"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let r = ca
+        .post_json(
+            &format!("/v1/orders/{number}/invoice"),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let invoice: kiosk_sync_wire::invoice::IssuedInvoiceV1 = r.json().await.unwrap();
+    let url = lookup().await.invoice_url.unwrap();
+    assert_eq!(
+        url,
+        ca.url(&format!("/invoices/{}", invoice.invoice_number))
+    );
+    let page = ca.http.get(&url).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains(&invoice.invoice_number), "{html}");
+    assert!(
+        html.contains(&kiosk_domain::money::Fen(amount).to_string()),
+        "{html}"
+    );
+    for missing in [
+        "/invoices/INV00000000000000000000",
+        "/invoices/%3Cscript%3E",
+    ] {
+        let r = ca.get(missing).await;
+        assert_eq!(r.status(), 404, "{missing}");
+    }
+}

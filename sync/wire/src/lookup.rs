@@ -94,6 +94,9 @@ pub struct OrderSummaryV1 {
     /// When the kiosk created it (the kiosk's clock).
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// The invoice's page, once issued (已开票), for a QR code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invoice_url: Option<String>,
 }
 
 impl OrderSummaryV1 {
@@ -116,6 +119,7 @@ impl OrderSummaryV1 {
             reason: self.reason,
             amount: Fen(self.amount_fen),
             created_at: self.created_at,
+            invoice_url: self.invoice_url,
         })
     }
 }
@@ -161,6 +165,7 @@ mod tests {
             reason: Some("材料不清晰".into()),
             amount_fen: 50_000,
             created_at: fixtures::step_context().now,
+            invoice_url: None,
         };
         let json = serde_json::to_string(&summary).unwrap();
         let back: OrderSummaryV1 = serde_json::from_str(&json).unwrap();

@@ -293,6 +293,22 @@ fn application_scenes() -> Vec<(&'static str, Scene)> {
             "45-lookup-paid",
             Scene::Lookup(Scan::Idle, at_ca(OrderStatus::InProgress), Pay::Paid),
         ),
+        (
+            "46-lookup-invoiced",
+            Scene::Lookup(
+                Scan::Idle,
+                match at_ca(OrderStatus::Invoiced) {
+                    Found::AtCa { mut order, mobile } => {
+                        order.invoice_url = Some(
+                            "https://ca.example.cn/invoices/INV20261205A1B2C3D4E5F6".to_owned(),
+                        );
+                        Found::AtCa { order, mobile }
+                    }
+                    other => other,
+                },
+                Pay::Idle,
+            ),
+        ),
     ]
 }
 
@@ -317,6 +333,7 @@ fn at_ca_rejected() -> kiosk_domain::ports::ca::OrderAtCa {
         reason: Some("营业执照照片不清晰，请重新拍摄".to_owned()),
         amount: order.amount,
         created_at: order.created_at,
+        invoice_url: None,
     }
 }
 

@@ -458,6 +458,7 @@ mod tests {
             reason: None,
             amount: order.amount,
             created_at: order.created_at,
+            invoice_url: None,
         }
     }
 

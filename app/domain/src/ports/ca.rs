@@ -244,6 +244,8 @@ pub struct OrderAtCa {
     /// When the kiosk that took it created it.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// The invoice's page, once issued (已开票).
+    pub invoice_url: Option<String>,
 }
 
 impl OrderAtCa {

@@ -194,6 +194,17 @@ impl Ca {
             );
         });
     }
+
+    /// The CA issues the invoice of a paid order; its invoice number.
+    pub fn issue_invoice(&self, number: &str) -> String {
+        let url = format!("{}/v1/orders/{number}/invoice", self.url);
+        self.runtime.block_on(async move {
+            let issued = reqwest::Client::new().post(&url).send().await.unwrap();
+            assert!(issued.status().is_success(), "invoice: {}", issued.status());
+            let invoice: serde_json::Value = issued.json().await.unwrap();
+            invoice["invoice_number"].as_str().unwrap().to_owned()
+        })
+    }
 }
 
 impl Drop for Ca {

@@ -1,6 +1,7 @@
 //! Invoices: issued once per paid order; issuing moves the order to 已开票
 //! when its status table allows it (a renewal or application that is
-//! complete), so the kiosk's feed shows it.
+//! complete), so the kiosk's feed shows it. Each invoice has its page
+//! (`GET /invoices/{invoice_number}`), the link 查询订单 shows as a QR code.
 
 use super::payments::rfc3339;
 use super::{ApiError, ApiResult, now, path};
@@ -86,4 +87,53 @@ pub(crate) async fn show(
         .invoice(number.as_str())?
         .ok_or_else(|| ApiError::new(ProblemCode::NotFound))?;
     Ok(Json(invoice_v1(&invoice)?))
+}
+
+/// The address of an invoice's page, for a QR code.
+pub(crate) fn invoice_url(base: &str, invoice: &StoredInvoice) -> String {
+    format!("{base}/invoices/{}", invoice.invoice_number)
+}
+
+/// `GET /invoices/{invoice_number}`: the electronic invoice as a page.
+///
+/// Who may call: anyone holding the invoice number, which the invoice
+/// itself carries (its random part makes it unguessable); the page shows
+/// what the invoice shows: the unit's title and taxpayer ID, the amount.
+pub(crate) async fn page(
+    State(service): State<Service>,
+    invoice_number: Result<Path<String>, PathRejection>,
+) -> Response {
+    let not_found = || {
+        super::html::page(
+            StatusCode::NOT_FOUND,
+            "电子发票",
+            "<h1>电子发票</h1><p class=\"err\">未找到该发票。</p>",
+        )
+    };
+    let Ok(Path(wanted)) = invoice_number else {
+        return not_found();
+    };
+    let well_formed = wanted.len() <= 40 && wanted.bytes().all(|c| c.is_ascii_alphanumeric());
+    let found = if well_formed {
+        service.storage().invoice_by_number(&wanted).ok().flatten()
+    } else {
+        None
+    };
+    let Some(invoice) = found else {
+        return not_found();
+    };
+    let escape = super::html::escape;
+    let body = format!(
+        "<h1>电子发票</h1>\
+         <p>发票号码：<span id=\"invoice\">{}</span></p>\
+         <p>订单号：{}</p><p>发票抬头：{}</p><p>纳税人识别号：{}</p>\
+         <p>金额：<span id=\"amount\">{}</span></p><p>开票日期：{}</p>",
+        escape(&invoice.invoice_number),
+        escape(&invoice.number),
+        escape(&invoice.title),
+        escape(&invoice.taxpayer_id),
+        kiosk_domain::money::Fen(invoice.amount_fen),
+        invoice.issued_at.date(),
+    );
+    super::html::page(StatusCode::OK, "电子发票", &body)
 }

@@ -88,6 +88,7 @@ fn matching(
 /// `POST /v1/orders/lookup`: a kiosk's 查询订单.
 pub(super) async fn lookup(
     State(service): State<Service>,
+    request_headers: axum::http::HeaderMap,
     body: Result<Json<LookupV1>, JsonRejection>,
 ) -> ApiResult<Json<OrderSummaryV1>> {
     let (number, mobile) = json_body(body)?.validate()?;
@@ -96,6 +97,13 @@ pub(super) async fn lookup(
     let (document, record) = matching(storage, &number, &mobile).ok_or_else(miss)?;
     let lifecycle = storage.lifecycle(number.as_str())?.ok_or_else(miss)?;
     let reason = storage.order_reason(number.as_str())?;
+    let invoice_url = match storage.invoice(number.as_str())? {
+        Some(invoice) => Some(super::invoices::invoice_url(
+            &super::payments::public_base(&service, &request_headers)?,
+            &invoice,
+        )),
+        None => None,
+    };
     Ok(Json(OrderSummaryV1 {
         number: record.number,
         lifecycle: lifecycle.into(),
@@ -103,6 +111,7 @@ pub(super) async fn lookup(
         reason,
         amount_fen: document.amount_fen,
         created_at: document.created_at,
+        invoice_url,
     }))
 }
 

@@ -109,4 +109,19 @@ impl InvoiceStorage for SqliteStorage {
         let conn = self.lock()?;
         invoice_of(&conn, number)
     }
+
+    fn invoice_by_number(&self, invoice_number: &str) -> StorageResult<Option<StoredInvoice>> {
+        let conn = self.lock()?;
+        let order: Option<String> = conn
+            .query_row(
+                "SELECT number FROM invoices WHERE invoice_number = ?1",
+                [invoice_number],
+                |row| row.get(0),
+            )
+            .optional()?;
+        match order {
+            Some(number) => invoice_of(&conn, &number),
+            None => Ok(None),
+        }
+    }
 }

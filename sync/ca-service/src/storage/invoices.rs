@@ -34,4 +34,6 @@ pub trait InvoiceStorage {
         now: OffsetDateTime,
     ) -> StorageResult<InvoiceOutcome>;
     fn invoice(&self, number: &str) -> StorageResult<Option<StoredInvoice>>;
+    /// The invoice with this invoice number.
+    fn invoice_by_number(&self, invoice_number: &str) -> StorageResult<Option<StoredInvoice>>;
 }

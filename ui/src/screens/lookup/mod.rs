@@ -81,6 +81,7 @@ pub(crate) fn show(window: &AppWindow, state: &LookupState, before: Option<&Look
     }
     show_paying(window, view.paying.as_ref());
     let a = window.global::<LookupAdapter>();
+    show_invoice(&a, view.invoice_url.as_deref());
     a.set_payable(view.payable);
     a.set_pay_note(view.pay_note);
     a.set_scanning(view.scanning);
@@ -90,6 +91,22 @@ pub(crate) fn show(window: &AppWindow, state: &LookupState, before: Option<&Look
     }
     show_problem(&a, &view.problem);
     show_result(&a, view.result);
+}
+
+/// The invoice's QR code, drawn when it is new (a new search clears it
+/// while the CA is asked).
+fn show_invoice(a: &LookupAdapter<'_>, url: Option<&str>) {
+    match url {
+        Some(_) if a.get_has_invoice() => {}
+        Some(url) => match crate::qr::qr_image(url) {
+            Some(qr) => {
+                a.set_invoice_qr(qr);
+                a.set_has_invoice(true);
+            }
+            None => a.set_has_invoice(false),
+        },
+        None => a.set_has_invoice(false),
+    }
 }
 
 /// The payment screen: the QR code made once per payload.
@@ -122,6 +139,7 @@ pub(crate) fn clear(window: &AppWindow) {
     let a = window.global::<LookupAdapter>();
     a.set_payable(false);
     a.set_pay_note(LookupPayNote::None);
+    a.set_has_invoice(false);
     a.set_order_number("".into());
     a.set_mobile("".into());
     show_problem(&a, &LookupProblem::None.into());

@@ -26,6 +26,8 @@ pub struct LookupView {
     pub pay_note: LookupPayNote,
     /// Paying: the payment screen in place of the lookup.
     pub paying: Option<PayingView>,
+    /// The invoice's page, for a QR code (the CA's answer, once 已开票).
+    pub invoice_url: Option<String>,
 }
 
 /// 查询订单's payment screen.
@@ -134,7 +136,9 @@ pub fn lookup_view(state: &LookupState, before: Option<&LookupState>) -> Option<
         }
         _ => None,
     };
+    let invoice_url = at_ca.and_then(|o| o.invoice_url.clone());
     Some(LookupView {
+        invoice_url,
         payable,
         pay_note,
         paying,
@@ -379,6 +383,7 @@ mod tests {
             reason: Some("材料不清晰".to_owned()),
             amount: order.amount,
             created_at: order.created_at,
+            invoice_url: None,
         };
         let found = Found::AtCa {
             order: Box::new(at_ca),
@@ -429,6 +434,7 @@ mod tests {
                 reason: None,
                 amount: order.amount,
                 created_at: order.created_at,
+                invoice_url: None,
             }),
             mobile: fixtures::MOBILE.parse().unwrap(),
         };
