@@ -519,6 +519,18 @@ impl<C: CaPort> CaPort for FaultyCa<C> {
         self.inner.payment(id).await
     }
 
+    async fn note_remittance(
+        &self,
+        order: OrderNumber,
+        amount: Fen,
+        payer: &kiosk_domain::order::text::PersonName,
+        reference: &kiosk_domain::order::text::Reference,
+    ) -> Result<(), CaError> {
+        self.inner
+            .note_remittance(order, amount, payer, reference)
+            .await
+    }
+
     async fn renew(
         &self,
         order: OrderNumber,

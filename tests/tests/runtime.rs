@@ -26,10 +26,12 @@ use kiosk_config::Config;
 use kiosk_domain::fixtures;
 use kiosk_domain::flow::application::{ApplicationEvent, ApplicationState, Page};
 use kiosk_domain::flow::driver::{Flow, Saved};
+use kiosk_domain::flow::lookup::{Found, LookupState, Pay};
 use kiosk_domain::flow::renewal::{InstallFailure, Renewal, RenewalEffect, RenewalState};
 use kiosk_domain::order::OrderDetails;
 use kiosk_domain::order::attachment::AttachmentKind;
 use kiosk_domain::order::identity::IdentityOutcome;
+use kiosk_domain::order::status::OrderStatus;
 use kiosk_domain::ports::printer::PrintOutcome;
 use kiosk_domain::ports::store::{FlowRecord, OrderStore};
 use kiosk_tests::camera::{face, show_camera, text_page};
@@ -582,6 +584,66 @@ fn a_whole_application_goes_through_the_runtime_to_a_receipted_order() {
                     )
                 })
                 .unwrap();
+
+            // Approved, then paid by bank transfer: the kiosk notes the
+            // transfer at the CA; finance matches it, and the CA takes the
+            // order in hand.
+            let storage = ca.service.storage();
+            let now = time::OffsetDateTime::now_utc();
+            storage
+                .transition(
+                    order.as_str(),
+                    OrderStatus::AwaitingPayment.into(),
+                    None,
+                    now,
+                )
+                .unwrap();
+            let status_at_ca = |kiosk: &mut Headless, status: OrderStatus| {
+                kiosk.send(UiEvent::Lookup(LookupInput::Find {
+                    number: order,
+                    mobile: d.handler.mobile.clone(),
+                }));
+                kiosk
+                    .wait(limit, |s| {
+                        matches!(
+                            &s.lookup,
+                            Some(LookupState::Open {
+                                found: Found::AtCa { order: o, .. },
+                                ..
+                            }) if o.status == status
+                        )
+                    })
+                    .unwrap();
+            };
+            status_at_ca(&mut kiosk, OrderStatus::AwaitingPayment);
+            kiosk.send(UiEvent::Lookup(LookupInput::ChooseTransfer));
+            kiosk.send(UiEvent::Lookup(LookupInput::Remit {
+                payer: "李四".parse().unwrap(),
+                reference: "BANK-20261205-0042".parse().unwrap(),
+            }));
+            kiosk
+                .wait(limit, |s| {
+                    matches!(
+                        &s.lookup,
+                        Some(LookupState::Open {
+                            pay: Pay::RemittanceNoted,
+                            ..
+                        })
+                    )
+                })
+                .unwrap();
+            let notes = storage.remittances(10).unwrap();
+            assert_eq!(notes.len(), 1, "noted once");
+            let note = &notes[0];
+            assert_eq!(
+                (note.number.as_str(), note.bank_reference.as_str()),
+                (order.as_str(), "BANK-20261205-0042")
+            );
+            storage
+                .confirm_remittance(&note.id, "pay_00000000000000000000000000000001", now)
+                .unwrap()
+                .unwrap();
+            status_at_ca(&mut kiosk, OrderStatus::InProgress);
             kiosk.stop();
         },
     );

@@ -97,7 +97,12 @@ fn main() {
         (Lang::ZhCn, false, "", None),
         (Lang::ZhCn, true, "-large", Some(LARGE)),
         (Lang::En, false, "-en", Some(ENGLISH)),
-        (Lang::En, true, "-en-large", Some(&[][..])),
+        (
+            Lang::En,
+            true,
+            "-en-large",
+            Some(&["43-lookup-payable", "48-lookup-transfer-noted"][..]),
+        ),
     ];
     for (orient, w, h) in sizes {
         window.set_size(PhysicalSize::new(w, h));

@@ -67,6 +67,13 @@ pub enum LookupInput {
     Pay,
     /// 返回 from the payment's QR code.
     StopPaying,
+    /// 已银行转账: the transfer's form.
+    ChooseTransfer,
+    /// 提交汇款信息, with the form checked.
+    Remit {
+        payer: kiosk_domain::order::text::PersonName,
+        reference: kiosk_domain::order::text::Reference,
+    },
 }
 
 /// The application's screens.

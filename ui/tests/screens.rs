@@ -20,8 +20,8 @@ use kiosk_domain::lang::Lang;
 use kiosk_ui::{
     AnswerSource, BlockedReason, DeviceKind, InstallStage, KioskUi, LookupAdapter, LookupDetail,
     LookupPayNote, LookupProblem, NoticeMessage, OnFileState, OpenOrder, PinAdapter, PinReason,
-    PinWarning, ReceiptState, RecoveryReason, Screen, ServiceKind, StatusLabel, Texts, Theme,
-    UiEvent, Verdict,
+    PinWarning, ReceiptState, RecoveryReason, RemitProblem, Screen, ServiceKind, StatusLabel,
+    Texts, Theme, UiEvent, Verdict,
 };
 use slint::{ComponentHandle, LogicalSize, Model};
 use std::cell::RefCell;
@@ -451,8 +451,20 @@ fn every_enum_value_says_something_in_both_languages() {
             out.push(t.invoke_answer_source(s, "2026-11-30 09:05".into()));
         }
         out.push(t.invoke_answer_source(AnswerSource::KeptOffline, "".into()));
-        for n in [LookupPayNote::Paid, LookupPayNote::Unavailable] {
+        for n in [
+            LookupPayNote::Paid,
+            LookupPayNote::RemittanceNoted,
+            LookupPayNote::Unavailable,
+        ] {
             out.push(t.invoke_lookup_pay_note(n));
+        }
+        for p in [
+            RemitProblem::PayerEmpty,
+            RemitProblem::PayerInvalid,
+            RemitProblem::ReferenceEmpty,
+            RemitProblem::ReferenceInvalid,
+        ] {
+            out.push(t.invoke_remit_problem(p));
         }
         out.push(t.invoke_staff_unavailable());
         out.push(t.invoke_remaining(65));

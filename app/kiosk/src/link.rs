@@ -195,6 +195,21 @@ impl<C: CaPort> CaPort for Observed<C> {
         outcome
     }
 
+    async fn note_remittance(
+        &self,
+        order: OrderNumber,
+        amount: Fen,
+        payer: &PersonName,
+        reference: &kiosk_domain::order::text::Reference,
+    ) -> Result<(), CaError> {
+        let outcome = self
+            .inner
+            .note_remittance(order, amount, payer, reference)
+            .await;
+        self.link.observe_outcome(&outcome);
+        outcome
+    }
+
     async fn renew(
         &self,
         order: OrderNumber,

@@ -117,6 +117,26 @@ impl<S: OrderStore, C: CaPort> Executor<LookupEffect, LookupEvent> for LookupExe
                 amount,
                 payment_id,
             } => self.payment(ticket, *number, *amount, Some(payment_id.clone())),
+            LookupEffect::NoteRemittance {
+                number,
+                amount,
+                payer,
+                reference,
+            } => {
+                let Some(ca) = self.ca.clone() else {
+                    return Ok(Ran::Answered(Some(LookupEvent::RemittanceAnswered(false))));
+                };
+                let (number, amount) = (*number, *amount);
+                let (payer, reference) = (payer.clone(), reference.clone());
+                self.answers.spawn(Lookup::NAME, ticket, async move {
+                    let noted = ca.note_remittance(number, amount, &payer, &reference).await;
+                    if let Err(e) = &noted {
+                        tracing::info!(order = %number, error = %e, "the bank transfer was not noted");
+                    }
+                    LookupEvent::RemittanceAnswered(noted.is_ok())
+                });
+                Ran::Started
+            }
             LookupEffect::SearchKiosk { number, mobile } => {
                 let found = self
                     .store
@@ -211,6 +231,8 @@ impl<S: OrderStore + Send, C: CaPort> Binding<Lookup, LookupExecutor<S, C>> for 
             LookupInput::Find { number, mobile } => LookupEvent::Find { number, mobile },
             LookupInput::Pay => LookupEvent::Pay,
             LookupInput::StopPaying => LookupEvent::StopPaying,
+            LookupInput::ChooseTransfer => LookupEvent::ChooseTransfer,
+            LookupInput::Remit { payer, reference } => LookupEvent::Remit { payer, reference },
         })
     }
 

@@ -219,6 +219,24 @@ impl CaPort for CaClient {
         payment_info(CaClient::payment(self, id).await.map_err(ca_error)?)
     }
 
+    async fn note_remittance(
+        &self,
+        order: OrderNumber,
+        amount: Fen,
+        payer: &PersonName,
+        reference: &kiosk_domain::order::text::Reference,
+    ) -> Result<(), CaError> {
+        let note = kiosk_sync_wire::payment::RemittanceV1 {
+            payer_name: payer.as_str().to_owned(),
+            bank_reference: reference.as_str().to_owned(),
+            amount_fen: amount.0,
+        };
+        CaClient::note_remittance(self, order.as_str(), &note)
+            .await
+            .map(|_| ())
+            .map_err(ca_error)
+    }
+
     async fn renew(
         &self,
         order: OrderNumber,

@@ -6,7 +6,7 @@ use crate::http::{CaClient, CallError};
 use kiosk_sync_wire::hex;
 use kiosk_sync_wire::issuance::{CaRootsV1, DemoIssueV1, DemoIssuedV1};
 use kiosk_sync_wire::paths;
-use kiosk_sync_wire::payment::{PaymentRequestV1, PaymentV1};
+use kiosk_sync_wire::payment::{PaymentRequestV1, PaymentV1, RemittanceRecordV1, RemittanceV1};
 
 /// Hex from the CA, or an invalid answer.
 fn unhex(what: &str, text: &str) -> Result<Vec<u8>, CallError> {
@@ -41,6 +41,29 @@ impl CaClient {
             ));
         }
         Ok(payment)
+    }
+
+    /// `POST /v1/orders/{number}/remittance`: the customer's note of a bank
+    /// transfer, for the CA's finance staff to match with the money (the
+    /// same bank reference again finds the first note).
+    pub async fn note_remittance(
+        &self,
+        order_number: &str,
+        remittance: &RemittanceV1,
+    ) -> Result<RemittanceRecordV1, CallError> {
+        let response = self
+            .http
+            .post(self.url(&paths::remittance(order_number)))
+            .json(remittance)
+            .send()
+            .await;
+        let (_, note): (_, RemittanceRecordV1) = Self::answer(response).await?;
+        if note.order_number != order_number || note.bank_reference != remittance.bank_reference {
+            return Err(CallError::Invalid(
+                "the remittance note is for another order".to_owned(),
+            ));
+        }
+        Ok(note)
     }
 
     /// `GET /v1/payments/{id}`: the payment's state now.

@@ -294,6 +294,22 @@ fn application_scenes() -> Vec<(&'static str, Scene)> {
             Scene::Lookup(Scan::Idle, at_ca(OrderStatus::InProgress), Pay::Paid),
         ),
         (
+            "47-lookup-transfer",
+            Scene::Lookup(
+                Scan::Idle,
+                at_ca(OrderStatus::AwaitingPayment),
+                Pay::TransferForm,
+            ),
+        ),
+        (
+            "48-lookup-transfer-noted",
+            Scene::Lookup(
+                Scan::Idle,
+                at_ca(OrderStatus::AwaitingPayment),
+                Pay::RemittanceNoted,
+            ),
+        ),
+        (
             "46-lookup-invoiced",
             Scene::Lookup(
                 Scan::Idle,

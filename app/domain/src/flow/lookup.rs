@@ -15,6 +15,7 @@ use super::{SessionId, Step, StepContext};
 use crate::ids::MobileNumber;
 use crate::money::Fen;
 use crate::order::Order;
+use crate::order::text::{PersonName, Reference};
 use crate::order_number::OrderNumber;
 use crate::ports::ca::{OrderAtCa, PaymentAnswer, PaymentQr};
 use serde::{Deserialize, Serialize};
@@ -86,7 +87,15 @@ pub enum Pay {
     Waiting(PaymentQr),
     /// The CA confirmed the payment.
     Paid,
-    /// The CA could not open a payment now (try again, or the counter).
+    /// 银行转账: the customer fills in the transfer's details.
+    TransferForm,
+    /// A bank transfer's details are being sent to the CA.
+    Remitting,
+    /// The CA noted the bank transfer; its finance staff match it with the
+    /// money.
+    RemittanceNoted,
+    /// The CA could not open a payment or note a transfer now (try again,
+    /// or the counter).
     Unavailable,
 }
 
@@ -142,6 +151,16 @@ pub enum LookupEvent {
     PollPayment,
     /// The CA's word on the payment (`None`: it could not be asked).
     PaymentAnswered(Option<PaymentAnswer>),
+    /// 已银行转账: the customer wants to give a transfer's details.
+    ChooseTransfer,
+    /// 提交汇款信息: the customer paid by bank transfer, as `payer` under
+    /// the bank's `reference`.
+    Remit {
+        payer: PersonName,
+        reference: Reference,
+    },
+    /// Whether the CA noted the transfer.
+    RemittanceAnswered(bool),
     GoHome,
     IdleTimeout,
 }
@@ -162,6 +181,13 @@ pub enum LookupEffect {
         number: OrderNumber,
         amount: Fen,
         payment_id: String,
+    },
+    /// Tell the CA of a bank transfer for the order.
+    NoteRemittance {
+        number: OrderNumber,
+        amount: Fen,
+        payer: PersonName,
+        reference: Reference,
     },
     /// Search this kiosk's store for it.
     SearchKiosk {
@@ -364,7 +390,7 @@ impl Desk {
                 self.then(vec![effect])
             }
             E::StopPaying => {
-                if matches!(self.pay, Pay::Opening | Pay::Waiting(_)) {
+                if matches!(self.pay, Pay::Opening | Pay::Waiting(_) | Pay::TransferForm) {
                     self.pay = Pay::Idle;
                 }
                 self.stay()
@@ -381,6 +407,39 @@ impl Desk {
                 self.then(vec![effect])
             }
             E::PaymentAnswered(answer) => self.paid(answer),
+            E::ChooseTransfer => {
+                let payable = matches!(&self.found, Found::AtCa { order, .. } if order.payable());
+                if payable && matches!(self.pay, Pay::Idle | Pay::Unavailable) {
+                    self.pay = Pay::TransferForm;
+                }
+                self.stay()
+            }
+            E::Remit { payer, reference } => {
+                let Found::AtCa { order, .. } = &self.found else {
+                    return self.stay();
+                };
+                if !order.payable() || self.pay != Pay::TransferForm {
+                    return self.stay();
+                }
+                let effect = LookupEffect::NoteRemittance {
+                    number: order.number,
+                    amount: order.amount,
+                    payer,
+                    reference,
+                };
+                self.pay = Pay::Remitting;
+                self.then(vec![effect])
+            }
+            E::RemittanceAnswered(noted) => {
+                if self.pay == Pay::Remitting {
+                    self.pay = if noted {
+                        Pay::RemittanceNoted
+                    } else {
+                        Pay::Unavailable
+                    };
+                }
+                self.stay()
+            }
             E::Open(_) | E::GoHome | E::IdleTimeout | E::Scanned(_) => self.stay(),
         }
     }
@@ -399,7 +458,14 @@ impl Desk {
             Pay::Opening => true,
             Pay::Waiting(_) => false,
             // Stopped meanwhile, or long settled: nothing to do.
-            Pay::Idle | Pay::Paid | Pay::Unavailable => return self.stay(),
+            Pay::Idle
+            | Pay::Paid
+            | Pay::TransferForm
+            | Pay::Remitting
+            | Pay::RemittanceNoted
+            | Pay::Unavailable => {
+                return self.stay();
+            }
         };
         match answer {
             Some(PaymentAnswer::Waiting(qr)) => {
@@ -741,6 +807,64 @@ mod tests {
         )
         .state;
         assert_eq!(pay(&searched), &Pay::Idle);
+    }
+
+    #[test]
+    fn a_bank_transfer_is_noted_at_the_ca_once_and_then_nothing_more_is_offered() {
+        let order = at_ca(9);
+        let payer: PersonName = "李四".parse().unwrap();
+        let reference: Reference = "BANK-20261205-001".parse().unwrap();
+        let remit = || LookupEvent::Remit {
+            payer: payer.clone(),
+            reference: reference.clone(),
+        };
+        assert!(
+            step(shown(order.clone()), remit()).effects.is_empty(),
+            "the form first"
+        );
+        let form = step(shown(order.clone()), LookupEvent::ChooseTransfer).state;
+        assert_eq!(pay(&form), &Pay::TransferForm);
+        assert_eq!(
+            pay(&step(form.clone(), LookupEvent::StopPaying).state),
+            &Pay::Idle
+        );
+        let sending = step(form, remit());
+        assert_eq!(
+            sending.effects,
+            vec![LookupEffect::NoteRemittance {
+                number: order.number,
+                amount: order.amount,
+                payer: payer.clone(),
+                reference: reference.clone()
+            }]
+        );
+        assert!(step(sending.state.clone(), remit()).effects.is_empty());
+        assert!(
+            step(sending.state.clone(), LookupEvent::Pay)
+                .effects
+                .is_empty()
+        );
+        let failed = step(
+            sending.state.clone(),
+            LookupEvent::RemittanceAnswered(false),
+        )
+        .state;
+        assert_eq!(pay(&failed), &Pay::Unavailable);
+        let again = step(failed, LookupEvent::ChooseTransfer).state;
+        assert_eq!(step(again, remit()).effects.len(), 1, "may be tried again");
+        let noted = step(sending.state, LookupEvent::RemittanceAnswered(true)).state;
+        assert_eq!(pay(&noted), &Pay::RemittanceNoted);
+        assert!(step(noted.clone(), remit()).effects.is_empty());
+        assert_eq!(
+            pay(&step(noted.clone(), LookupEvent::ChooseTransfer).state),
+            &Pay::RemittanceNoted
+        );
+        assert!(step(noted, LookupEvent::Pay).effects.is_empty());
+        // Only an order awaiting payment.
+        let mut pending = at_ca(9);
+        pending.status = crate::order::status::OrderStatus::PendingReview;
+        let pending = step(shown(pending), LookupEvent::ChooseTransfer).state;
+        assert_eq!(pay(&pending), &Pay::Idle);
     }
 
     #[test]

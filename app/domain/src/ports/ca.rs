@@ -320,6 +320,17 @@ pub trait CaPort: Clone + Send + Sync + 'static {
     /// A payment as it stands now.
     fn payment(&self, id: &str) -> impl Future<Output = Result<PaymentInfo, CaError>> + Send;
 
+    /// Notes a bank transfer of `amount` for `order`, made by `payer` under
+    /// the bank's `reference`, for the CA's finance staff to match with the
+    /// money (the same reference again is the same note).
+    fn note_remittance(
+        &self,
+        order: OrderNumber,
+        amount: Fen,
+        payer: &PersonName,
+        reference: &Reference,
+    ) -> impl Future<Output = Result<(), CaError>> + Send;
+
     /// Sends a renewal request; the same (order, attempt) gets the same
     /// certificate back.
     fn renew(

@@ -7,12 +7,12 @@ use crate::events::{LookupInput, UiEvent};
 use crate::kiosk::Shared;
 use crate::{
     AppAdapter, AppWindow, LookupAdapter, LookupPayAdapter, LookupPayNote, LookupProblem,
-    OrderSummary, Screen,
+    LookupRemitAdapter, OrderSummary, RemitProblem, Screen,
 };
 use kiosk_domain::flow::lookup::LookupState;
 use slint::ComponentHandle;
 use std::rc::Rc;
-use view::{FormProblem, PayingView, lookup_view, parse_lookup};
+use view::{FormProblem, PayingView, TransferView, lookup_view, parse_lookup, parse_transfer};
 
 pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
     let s = Rc::clone(shared);
@@ -23,6 +23,29 @@ pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
     window
         .global::<LookupPayAdapter>()
         .on_back(move || s.emit(UiEvent::Lookup(LookupInput::StopPaying)));
+    let s = Rc::clone(shared);
+    window
+        .global::<LookupAdapter>()
+        .on_transfer(move || s.emit(UiEvent::Lookup(LookupInput::ChooseTransfer)));
+    let s = Rc::clone(shared);
+    window
+        .global::<LookupRemitAdapter>()
+        .on_back(move || s.emit(UiEvent::Lookup(LookupInput::StopPaying)));
+    let (s, weak) = (Rc::clone(shared), window.as_weak());
+    window
+        .global::<LookupRemitAdapter>()
+        .on_submit(move |payer, reference| {
+            let Some(w) = weak.upgrade() else { return };
+            let a = w.global::<LookupRemitAdapter>();
+            match parse_transfer(&payer, &reference) {
+                Ok((payer, reference)) => {
+                    a.set_problem(RemitProblem::None);
+                    a.set_sending(true);
+                    s.emit(UiEvent::Lookup(LookupInput::Remit { payer, reference }));
+                }
+                Err(problem) => a.set_problem(problem),
+            }
+        });
     let (s, weak) = (Rc::clone(shared), window.as_weak());
     window.global::<LookupAdapter>().on_scan(move || {
         if let Some(w) = weak.upgrade() {
@@ -71,15 +94,21 @@ pub(crate) fn show(window: &AppWindow, state: &LookupState, before: Option<&Look
     // the tap) is applied after the tile had switched screens.
     let screen = if view.paying.is_some() {
         Screen::LookupPay
+    } else if view.transfer.is_some() {
+        Screen::LookupRemit
     } else {
         Screen::Lookup
     };
     let app = window.global::<AppAdapter>();
-    let here = matches!(app.get_screen(), Screen::Lookup | Screen::LookupPay);
+    let here = matches!(
+        app.get_screen(),
+        Screen::Lookup | Screen::LookupPay | Screen::LookupRemit
+    );
     if !matches!(before, Some(LookupState::Open { .. })) || here {
         app.set_screen(screen);
     }
     show_paying(window, view.paying.as_ref());
+    show_transfer(window, view.transfer.as_ref());
     let a = window.global::<LookupAdapter>();
     show_invoice(&a, view.invoice_url.as_deref());
     a.set_payable(view.payable);
@@ -109,6 +138,21 @@ fn show_invoice(a: &LookupAdapter<'_>, url: Option<&str>) {
     }
 }
 
+/// The bank-transfer form: what is typed stays until the flow leaves it.
+fn show_transfer(window: &AppWindow, transfer: Option<&TransferView>) {
+    let r = window.global::<LookupRemitAdapter>();
+    let Some(transfer) = transfer else {
+        r.set_payer("".into());
+        r.set_reference("".into());
+        r.set_problem(RemitProblem::None);
+        r.set_sending(false);
+        return;
+    };
+    r.set_order_number(transfer.number.as_str().into());
+    r.set_amount(transfer.amount.as_str().into());
+    r.set_sending(transfer.sending);
+}
+
 /// The payment screen: the QR code made once per payload.
 fn show_paying(window: &AppWindow, paying: Option<&PayingView>) {
     let p = window.global::<LookupPayAdapter>();
@@ -136,6 +180,7 @@ fn show_paying(window: &AppWindow, paying: Option<&PayingView>) {
 
 pub(crate) fn clear(window: &AppWindow) {
     show_paying(window, None);
+    show_transfer(window, None);
     let a = window.global::<LookupAdapter>();
     a.set_payable(false);
     a.set_pay_note(LookupPayNote::None);

@@ -7,6 +7,7 @@ use crate::{AnswerSource, LookupDetail, LookupPayNote, LookupProblem, OrderSumma
 use kiosk_domain::flow::lookup::{Found, LookupState, Pay, Scan, ScanFailure};
 use kiosk_domain::ids::{MobileNumber, MobileNumberError};
 use kiosk_domain::order::status::Lifecycle;
+use kiosk_domain::order::text::{PersonName, Reference};
 use kiosk_domain::order::{Order, OrderDetails};
 use kiosk_domain::order_number::{OrderNumber, OrderNumberError};
 use kiosk_domain::ports::ca::OrderAtCa;
@@ -28,6 +29,40 @@ pub struct LookupView {
     pub paying: Option<PayingView>,
     /// The invoice's page, for a QR code (the CA's answer, once 已开票).
     pub invoice_url: Option<String>,
+    /// 银行转账's form in place of the lookup.
+    pub transfer: Option<TransferView>,
+}
+
+/// 查询订单's bank-transfer form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransferView {
+    pub number: String,
+    pub amount: String,
+    /// The CA is being told.
+    pub sending: bool,
+}
+
+/// The transfer's form, checked before anything is sent.
+///
+/// # Errors
+/// The first field that does not parse.
+pub fn parse_transfer(
+    payer: &str,
+    reference: &str,
+) -> Result<(PersonName, Reference), crate::RemitProblem> {
+    use crate::RemitProblem as P;
+    let (payer, reference) = (payer.trim(), reference.trim());
+    if payer.is_empty() {
+        return Err(P::PayerEmpty);
+    }
+    let payer = payer.parse::<PersonName>().map_err(|_| P::PayerInvalid)?;
+    if reference.is_empty() {
+        return Err(P::ReferenceEmpty);
+    }
+    let reference = reference
+        .parse::<Reference>()
+        .map_err(|_| P::ReferenceInvalid)?;
+    Ok((payer, reference))
 }
 
 /// 查询订单's payment screen.
@@ -116,8 +151,19 @@ pub fn lookup_view(state: &LookupState, before: Option<&LookupState>) -> Option<
     let payable = at_ca.is_some_and(|o| o.payable()) && matches!(pay, Pay::Idle | Pay::Unavailable);
     let pay_note = match pay {
         Pay::Paid => LookupPayNote::Paid,
+        Pay::RemittanceNoted => LookupPayNote::RemittanceNoted,
         Pay::Unavailable => LookupPayNote::Unavailable,
-        Pay::Idle | Pay::Opening | Pay::Waiting(_) => LookupPayNote::None,
+        Pay::Idle | Pay::Opening | Pay::Waiting(_) | Pay::TransferForm | Pay::Remitting => {
+            LookupPayNote::None
+        }
+    };
+    let transfer = match (pay, at_ca) {
+        (Pay::TransferForm | Pay::Remitting, Some(order)) => Some(TransferView {
+            number: order.number.to_string(),
+            amount: order.amount.to_string(),
+            sending: matches!(pay, Pay::Remitting),
+        }),
+        _ => None,
     };
     let paying = match (pay, at_ca) {
         (Pay::Opening | Pay::Waiting(_), Some(order)) => {
@@ -138,6 +184,7 @@ pub fn lookup_view(state: &LookupState, before: Option<&LookupState>) -> Option<
     };
     let invoice_url = at_ca.and_then(|o| o.invoice_url.clone());
     Some(LookupView {
+        transfer,
         invoice_url,
         payable,
         pay_note,
@@ -473,5 +520,19 @@ mod tests {
         let unavailable = with(O::AwaitingPayment, Pay::Unavailable);
         assert_eq!(unavailable.pay_note, LookupPayNote::Unavailable);
         assert!(unavailable.payable, "may be tried again");
+    }
+
+    #[test]
+    fn the_transfer_form_names_the_first_field_to_fix() {
+        use crate::RemitProblem as P;
+        assert_eq!(parse_transfer(" ", "X").unwrap_err(), P::PayerEmpty);
+        assert_eq!(parse_transfer("李四", "").unwrap_err(), P::ReferenceEmpty);
+        let long = "9".repeat(65);
+        assert_eq!(
+            parse_transfer("李四", &long).unwrap_err(),
+            P::ReferenceInvalid
+        );
+        let (payer, reference) = parse_transfer(" 李四 ", " BANK-1 ").unwrap();
+        assert_eq!((payer.as_str(), reference.as_str()), ("李四", "BANK-1"));
     }
 }
