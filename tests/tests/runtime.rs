@@ -567,23 +567,27 @@ fn a_whole_application_goes_through_the_runtime_to_a_receipted_order() {
                     matches!(application(s), Some(ApplicationState::Home))
                 })
                 .unwrap();
-            // 查询订单 finds it at the CA by number and the handler's mobile.
+            // 查询订单 finds it at the CA by number and the handler's mobile,
+            // with the status the CA gives it now.
+            let status_at_ca = |kiosk: &mut Headless, status: OrderStatus| {
+                kiosk.send(UiEvent::Lookup(LookupInput::Find {
+                    number: order,
+                    mobile: d.handler.mobile.clone(),
+                }));
+                kiosk
+                    .wait(limit, |s| {
+                        matches!(
+                            &s.lookup,
+                            Some(LookupState::Open {
+                                found: Found::AtCa { order: o, .. },
+                                ..
+                            }) if o.number == order && o.status == status
+                        )
+                    })
+                    .unwrap();
+            };
             kiosk.send(UiEvent::Lookup(LookupInput::Open));
-            kiosk.send(UiEvent::Lookup(LookupInput::Find {
-                number: order,
-                mobile: d.handler.mobile.clone(),
-            }));
-            kiosk
-                .wait(limit, |s| {
-                    matches!(
-                        &s.lookup,
-                        Some(kiosk_domain::flow::lookup::LookupState::Open {
-                            found: kiosk_domain::flow::lookup::Found::AtCa { order: o, .. },
-                            ..
-                        }) if o.number == order
-                    )
-                })
-                .unwrap();
+            status_at_ca(&mut kiosk, OrderStatus::PendingReview);
 
             // Approved, then paid by bank transfer: the kiosk notes the
             // transfer at the CA; finance matches it, and the CA takes the
@@ -598,23 +602,6 @@ fn a_whole_application_goes_through_the_runtime_to_a_receipted_order() {
                     now,
                 )
                 .unwrap();
-            let status_at_ca = |kiosk: &mut Headless, status: OrderStatus| {
-                kiosk.send(UiEvent::Lookup(LookupInput::Find {
-                    number: order,
-                    mobile: d.handler.mobile.clone(),
-                }));
-                kiosk
-                    .wait(limit, |s| {
-                        matches!(
-                            &s.lookup,
-                            Some(LookupState::Open {
-                                found: Found::AtCa { order: o, .. },
-                                ..
-                            }) if o.status == status
-                        )
-                    })
-                    .unwrap();
-            };
             status_at_ca(&mut kiosk, OrderStatus::AwaitingPayment);
             kiosk.send(UiEvent::Lookup(LookupInput::ChooseTransfer));
             kiosk.send(UiEvent::Lookup(LookupInput::Remit {
