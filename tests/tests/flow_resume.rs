@@ -153,22 +153,32 @@ fn check_exactly_once(token: &dyn Pkcs11TestToken, ca: &ReferenceCa, dir: &Path,
     )
     .unwrap();
     let number = order.parse().unwrap();
-    let saved = store.load_order(&number).unwrap().unwrap();
-    assert_eq!(saved.status(), OrderStatus::Completed);
-    assert!(saved.payment().is_some());
+    // The status is kept whether or not the personal data is: a kiosk
+    // restarted after the CA acknowledged the finished order purges it at
+    // once (a kill can land there).
+    let summary = store.order_summary(&number).unwrap().unwrap();
+    assert_eq!(summary.status, OrderStatus::Completed);
+    let saved = store.load_order(&number).unwrap();
+    assert!(
+        saved.is_some() || (summary.acked_at.is_some() && summary.purged_at.is_some()),
+        "the order is held, or purged after the CA acknowledged it"
+    );
     let queued = store.queue(100).unwrap();
     let all = store.queue_stats(time::OffsetDateTime::now_utc()).unwrap();
     assert!(
         queued.len() <= 1 && all.depth <= 1,
         "one order was queued for the CA"
     );
-    // The CA holds the one payment the kiosk recorded.
+    // The CA holds the one payment the kiosk recorded (while the kiosk
+    // still holds what it recorded).
     let paid = ca.service.storage().paid_payment(order).unwrap().unwrap();
-    assert_eq!(
-        saved.payment().map(|p| p.reference.as_str().to_owned()),
-        paid.reference.clone().or(Some(paid.id.clone())),
-        "the kiosk recorded the CA's payment"
-    );
+    if let Some(saved) = saved {
+        assert_eq!(
+            saved.payment().map(|p| p.reference.as_str().to_owned()),
+            paid.reference.clone().or(Some(paid.id.clone())),
+            "the kiosk recorded the CA's payment"
+        );
+    }
 }
 
 #[test]
