@@ -99,6 +99,17 @@ pub enum Pay {
     Unavailable,
 }
 
+/// The order 支付 and 已银行转账 are offered for: the CA's answer, when it
+/// awaits payment (see [`OrderAtCa::payable`]) and nothing is paid or being
+/// paid for it here.
+#[must_use]
+pub fn payable_order<'a>(found: &'a Found, pay: &Pay) -> Option<&'a OrderAtCa> {
+    match (found, pay) {
+        (Found::AtCa { order, .. }, Pay::Idle | Pay::Unavailable) if order.payable() => Some(order),
+        _ => None,
+    }
+}
+
 /// What the CA said to a lookup.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CaAnswer {
@@ -375,11 +386,7 @@ impl Desk {
                 self.stay()
             }
             E::Pay => {
-                let payable = matches!(&self.found, Found::AtCa { order, .. } if order.payable());
-                if !payable || !matches!(self.pay, Pay::Idle | Pay::Unavailable) {
-                    return self.stay();
-                }
-                let Found::AtCa { order, .. } = &self.found else {
+                let Some(order) = payable_order(&self.found, &self.pay) else {
                     return self.stay();
                 };
                 let effect = LookupEffect::OpenPayment {
@@ -408,8 +415,7 @@ impl Desk {
             }
             E::PaymentAnswered(answer) => self.paid(answer),
             E::ChooseTransfer => {
-                let payable = matches!(&self.found, Found::AtCa { order, .. } if order.payable());
-                if payable && matches!(self.pay, Pay::Idle | Pay::Unavailable) {
+                if payable_order(&self.found, &self.pay).is_some() {
                     self.pay = Pay::TransferForm;
                 }
                 self.stay()

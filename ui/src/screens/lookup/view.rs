@@ -4,7 +4,7 @@
 
 use crate::screens::vocabulary::{date, date_time, lifecycle_status, status_label};
 use crate::{AnswerSource, LookupDetail, LookupPayNote, LookupProblem, OrderSummary, ServiceKind};
-use kiosk_domain::flow::lookup::{Found, LookupState, Pay, Scan, ScanFailure};
+use kiosk_domain::flow::lookup::{Found, LookupState, Pay, Scan, ScanFailure, payable_order};
 use kiosk_domain::ids::{MobileNumber, MobileNumberError};
 use kiosk_domain::order::status::Lifecycle;
 use kiosk_domain::order::text::{PersonName, Reference};
@@ -148,7 +148,7 @@ pub fn lookup_view(state: &LookupState, before: Option<&LookupState>) -> Option<
         Found::AtCa { order, .. } => Some(order),
         _ => None,
     };
-    let payable = at_ca.is_some_and(|o| o.payable()) && matches!(pay, Pay::Idle | Pay::Unavailable);
+    let payable = payable_order(found, pay).is_some();
     let pay_note = match pay {
         Pay::Paid => LookupPayNote::Paid,
         Pay::RemittanceNoted => LookupPayNote::RemittanceNoted,
