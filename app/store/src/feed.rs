@@ -81,10 +81,11 @@ impl Store {
                 } else {
                     &[Lifecycle::ApplicationByMail, Lifecycle::ApplicationOnSite]
                 };
-                if lifecycles
+                let reports = lifecycles
                     .iter()
-                    .any(|l| status::is_reachable(*l, from, update.status))
-                {
+                    .map(|l| status::report(*l, from, update.status));
+                let reports: Vec<_> = reports.collect();
+                if reports.contains(&status::Report::Forward) {
                     tx.execute(
                         "UPDATE orders SET status = ?2, updated_at = ?3 WHERE number = ?1",
                         params![
@@ -94,6 +95,8 @@ impl Store {
                         ],
                     )?;
                     StatusApplied::Changed
+                } else if reports.contains(&status::Report::Behind) {
+                    StatusApplied::Unchanged
                 } else {
                     StatusApplied::Refused
                 }

@@ -129,18 +129,18 @@ impl Order {
     /// Applies a status reported by the CA, the authority on status.
     ///
     /// Returns whether anything changed. Hearing the current status again is
-    /// not an error (feeds repeat); a jump over states the kiosk missed is
+    /// not an error (feeds repeat), nor is a status the order has passed
+    /// already (late news); a jump over states the kiosk missed is
     /// accepted along legal paths only.
     pub fn apply_ca_status(
         &mut self,
         to: OrderStatus,
         rejection_reason: Option<String>,
     ) -> Result<bool, OrderError> {
-        if to == self.status {
-            return Ok(false);
-        }
-        if !status::is_reachable(self.lifecycle(), self.status, to) {
-            return Err(self.illegal(to).into());
+        match status::report(self.lifecycle(), self.status, to) {
+            status::Report::Same | status::Report::Behind => return Ok(false),
+            status::Report::Illegal => return Err(self.illegal(to).into()),
+            status::Report::Forward => {}
         }
         self.rejection_reason = match to {
             OrderStatus::Rejected => rejection_reason,

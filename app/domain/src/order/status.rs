@@ -168,6 +168,36 @@ pub fn is_reachable(lifecycle: Lifecycle, from: OrderStatus, to: OrderStatus) ->
     false
 }
 
+/// What a status the CA reports means for an order in `current`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Report {
+    /// The status the order has already.
+    Same,
+    /// Ahead of the order along the table: applied.
+    Forward,
+    /// A status the order has already passed (the kiosk moved on by
+    /// itself, e.g. a renewal it finished installing, and the CA's news
+    /// arrives late): old news, nothing changes.
+    Behind,
+    /// Neither: the table does not lead there.
+    Illegal,
+}
+
+/// Reads a reported status against the current one: forward first (the
+/// table has a cycle: 审核未通过 → 待审核 → 审核未通过), then behind.
+#[must_use]
+pub fn report(lifecycle: Lifecycle, current: OrderStatus, reported: OrderStatus) -> Report {
+    if current == reported {
+        Report::Same
+    } else if is_reachable(lifecycle, current, reported) {
+        Report::Forward
+    } else if is_reachable(lifecycle, reported, current) {
+        Report::Behind
+    } else {
+        Report::Illegal
+    }
+}
+
 /// A status change that the table does not allow.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("an order in status {from:?} cannot move to {to:?} ({lifecycle:?})")]

@@ -85,12 +85,29 @@ fn an_illegal_transition_is_an_error_and_changes_nothing() {
 }
 
 #[test]
-fn the_ca_feed_may_skip_ahead_but_not_back() {
+fn the_ca_feed_may_skip_ahead_but_never_moves_an_order_back() {
     let mut order = fixtures::application_order(1);
     assert_eq!(order.apply_ca_status(CertificateMade, None), Ok(true));
     assert_eq!(order.apply_ca_status(CertificateMade, None), Ok(false));
-    assert!(order.apply_ca_status(PendingReview, None).is_err());
+    // A status passed already is late news: no change, no error.
+    assert_eq!(order.apply_ca_status(PendingReview, None), Ok(false));
+    assert_eq!(order.apply_ca_status(InProgress, None), Ok(false));
     assert_eq!(order.status(), CertificateMade);
+    // Off the table (cancelled after it was made): an error.
+    assert!(order.apply_ca_status(Cancelled, None).is_err());
+    assert_eq!(order.status(), CertificateMade);
+}
+
+#[test]
+fn a_resubmission_after_a_rejection_is_news_not_late_news() {
+    let mut order = fixtures::application_order(1);
+    order
+        .apply_ca_status(Rejected, Some("模糊".to_owned()))
+        .unwrap();
+    // 待审核 is both behind and ahead of 审核未通过 (the table's one cycle):
+    // ahead wins.
+    assert_eq!(order.apply_ca_status(PendingReview, None), Ok(true));
+    assert_eq!(order.status(), PendingReview);
 }
 
 #[test]

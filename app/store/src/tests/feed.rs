@@ -41,17 +41,33 @@ fn feed_entries_apply_once_along_the_status_table() {
         store.apply_ca_status(&approved, 2, at(3)).unwrap(),
         StatusApplied::Changed
     );
-    // Backwards is not a path of the table: refused, the order kept, the cursor moves on.
+    // A status the order has passed already is late news: nothing changes.
     let back = update(&order, OrderStatus::PendingReview, None);
     assert_eq!(
         store.apply_ca_status(&back, 3, at(3)).unwrap(),
-        StatusApplied::Refused
+        StatusApplied::Unchanged
     );
     assert_eq!(
         store.load_order(&order.number).unwrap().unwrap().status(),
         OrderStatus::AwaitingPayment
     );
-    assert_eq!(store.feed_cursor().unwrap(), 3);
+    // Cancelled, then 正在受理: no path of the table leads there (nor back):
+    // refused, the order kept, the cursor moves on.
+    let cancelled = update(&order, OrderStatus::Cancelled, None);
+    assert_eq!(
+        store.apply_ca_status(&cancelled, 4, at(3)).unwrap(),
+        StatusApplied::Changed
+    );
+    let sideways = update(&order, OrderStatus::InProgress, None);
+    assert_eq!(
+        store.apply_ca_status(&sideways, 5, at(3)).unwrap(),
+        StatusApplied::Refused
+    );
+    assert_eq!(
+        store.load_order(&order.number).unwrap().unwrap().status(),
+        OrderStatus::Cancelled
+    );
+    assert_eq!(store.feed_cursor().unwrap(), 5);
 
     // Another kiosk's order.
     let stranger = StatusUpdate {
@@ -60,10 +76,10 @@ fn feed_entries_apply_once_along_the_status_table() {
         reason: None,
     };
     assert_eq!(
-        store.apply_ca_status(&stranger, 4, at(4)).unwrap(),
+        store.apply_ca_status(&stranger, 6, at(4)).unwrap(),
         StatusApplied::UnknownOrder
     );
-    assert_eq!(store.feed_cursor().unwrap(), 4);
+    assert_eq!(store.feed_cursor().unwrap(), 6);
 }
 
 #[test]
@@ -85,6 +101,17 @@ fn a_purged_order_still_follows_its_status() {
     let back = update(&order, OrderStatus::PendingReview, None);
     assert_eq!(
         store.apply_ca_status(&back, 2, at(4)).unwrap(),
+        StatusApplied::Unchanged,
+        "late news"
+    );
+    let cancelled = update(&order, OrderStatus::Cancelled, None);
+    assert_eq!(
+        store.apply_ca_status(&cancelled, 3, at(4)).unwrap(),
+        StatusApplied::Changed
+    );
+    let sideways = update(&order, OrderStatus::InProgress, None);
+    assert_eq!(
+        store.apply_ca_status(&sideways, 4, at(4)).unwrap(),
         StatusApplied::Refused
     );
 }
