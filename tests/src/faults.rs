@@ -24,7 +24,8 @@ use kiosk_domain::order::attachment::{Attachment, AttachmentKind};
 use kiosk_domain::order::renewal::RenewalDetails;
 use kiosk_domain::order_number::{KioskCode, OrderNumber};
 use kiosk_domain::ports::ca::{
-    CaError, CaPort, FaceVerdict, IssuedCertificate, OnFile, OrderAtCa, PaymentInfo, RenewalRequest,
+    CaError, CaPort, FaceVerdict, IssuedCertificate, OnFile, OpenRenewal, OrderAtCa, PaymentInfo,
+    RenewalRequest,
 };
 use kiosk_domain::ports::key_writer::{
     InsertedKey, KeyAlgorithm, KeyId, KeyPairStatus, KeyRef, KeyTag, KeyWriter, Pin, PublicKeyInfo,
@@ -307,6 +308,17 @@ impl<S: OrderStore> OrderStore for FaultyStore<S> {
         self.inner.save_order(order, now).map_err(StoreFault::Store)
     }
 
+    fn adopt_order(
+        &mut self,
+        order: &Order,
+        now: OffsetDateTime,
+    ) -> Result<Option<Order>, Self::Error> {
+        self.writable()?;
+        self.inner
+            .adopt_order(order, now)
+            .map_err(StoreFault::Store)
+    }
+
     fn load_order(&self, number: &OrderNumber) -> Result<Option<Order>, Self::Error> {
         self.inner.load_order(number).map_err(StoreFault::Store)
     }
@@ -563,6 +575,14 @@ impl<C: CaPort> CaPort for FaultyCa<C> {
         attempt: u32,
     ) -> Result<Option<IssuedCertificate>, CaError> {
         self.inner.issued(order, attempt).await
+    }
+
+    async fn open_renewals(&self, serial_hex: &str) -> Result<Vec<OpenRenewal>, CaError> {
+        self.inner.open_renewals(serial_hex).await
+    }
+
+    async fn renewal_installed(&self, order: OrderNumber, attempt: u32) -> Result<(), CaError> {
+        self.inner.renewal_installed(order, attempt).await
     }
 }
 

@@ -13,7 +13,8 @@ use kiosk_domain::order::application::Catalogue;
 use kiosk_domain::order::text::PersonName;
 use kiosk_domain::order_number::OrderNumber;
 use kiosk_domain::ports::ca::{
-    CaError, CaPort, FaceVerdict, IssuedCertificate, OnFile, OrderAtCa, PaymentInfo, RenewalRequest,
+    CaError, CaPort, FaceVerdict, IssuedCertificate, OnFile, OpenRenewal, OrderAtCa, PaymentInfo,
+    RenewalRequest,
 };
 use std::future::Future;
 use std::pin::Pin;
@@ -226,6 +227,18 @@ impl<C: CaPort> CaPort for Observed<C> {
         attempt: u32,
     ) -> Result<Option<IssuedCertificate>, CaError> {
         let outcome = self.inner.issued(order, attempt).await;
+        self.link.observe_outcome(&outcome);
+        outcome
+    }
+
+    async fn open_renewals(&self, serial_hex: &str) -> Result<Vec<OpenRenewal>, CaError> {
+        let outcome = self.inner.open_renewals(serial_hex).await;
+        self.link.observe_outcome(&outcome);
+        outcome
+    }
+
+    async fn renewal_installed(&self, order: OrderNumber, attempt: u32) -> Result<(), CaError> {
+        let outcome = self.inner.renewal_installed(order, attempt).await;
         self.link.observe_outcome(&outcome);
         outcome
     }

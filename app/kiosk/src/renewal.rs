@@ -22,11 +22,13 @@ use kiosk_domain::flow::renewal::{
     RenewalEffect, RenewalEvent, RenewalState,
 };
 use kiosk_domain::money::Fen;
+use kiosk_domain::order::renewal::CertificateSummary;
 use kiosk_domain::order::{Order, OrderDetails};
 use kiosk_domain::order_number::{KioskCode, OrderNumber};
 use kiosk_domain::ports::DeviceError;
 use kiosk_domain::ports::ca::{
-    CaError, CaPort, PaymentAnswer, ProofAlgorithm, Refusal, RenewalRequest,
+    CaError, CaPort, OpenRenewal, PaymentAnswer, ProofAlgorithm, Refusal, RenewalRequest,
+    ResumeRefused,
 };
 use kiosk_domain::ports::key_writer::{
     CertificateReader, InsertedKey, KeyId, KeyRef, KeyTag, KeyWriter, Pin, RetirePolicy,
@@ -72,8 +74,12 @@ enum Answer {
     /// An event for the flow (or nothing to say).
     Event(Option<RenewalEvent>),
     /// The keys in the writer, for `CheckEnvironment` (completed with the
-    /// store's open orders).
-    Keys(Result<Vec<InsertedKey>, String>),
+    /// store's open orders), and the open renewals the CA holds for their
+    /// certificates (none when it was not asked or not reached).
+    Keys {
+        keys: Result<Vec<InsertedKey>, String>,
+        at_ca: Vec<OpenRenewal>,
+    },
     /// The CA's certificate for (order, attempt), to keep before the flow
     /// hears that the request is done.
     Issued {
@@ -193,8 +199,9 @@ where
     }
 
     fn environment(
-        &self,
+        &mut self,
         keys: Result<Vec<InsertedKey>, String>,
+        at_ca: Vec<OpenRenewal>,
     ) -> Result<Environment, ExecError> {
         let keys = match keys {
             Ok(keys) => keys,
@@ -208,10 +215,13 @@ where
         };
         let mut candidates = Vec::new();
         for certificate in renew::renewable_certificates(inserted.certificates) {
-            let open_order = self
+            let mut open_order = self
                 .store
                 .open_renewal_for(&certificate.serial_hex)
                 .map_err(store_error)?;
+            if open_order.is_none() {
+                open_order = self.resumed_from_ca(&certificate, &at_ca)?;
+            }
             candidates.push(Candidate {
                 certificate,
                 open_order,
@@ -221,6 +231,33 @@ where
             candidates,
             ca_online: self.link.as_ref().is_some_and(Link::is_online),
         })
+    }
+
+    /// A renewal of `certificate` paid at another kiosk and not finished
+    /// there, kept in this store (before the flow hears of it) to be
+    /// continued here on the same paid order.
+    fn resumed_from_ca(
+        &mut self,
+        certificate: &CertificateSummary,
+        at_ca: &[OpenRenewal],
+    ) -> Result<Option<Order>, ExecError> {
+        let now = self.clock.wall();
+        for open in at_ca {
+            let number = open.number;
+            match open.clone().resume(certificate.clone(), now) {
+                Ok(order) => {
+                    tracing::info!(order = %number, "a renewal paid at another kiosk is continued here");
+                    if let Some(kept) = self.store.adopt_order(&order, now).map_err(store_error)? {
+                        return Ok(Some(kept));
+                    }
+                }
+                Err(ResumeRefused::OtherCertificate) => {}
+                Err(e) => {
+                    tracing::warn!(order = %number, error = %e, "an open renewal at the CA is not continued")
+                }
+            }
+        }
+        Ok(None)
     }
 
     fn install(
@@ -522,6 +559,26 @@ where
     }
 }
 
+/// The open renewals the CA holds for the renewable certificates of the
+/// first key (none when it cannot be asked: the customer's own kiosk's
+/// store still knows its orders).
+async fn open_at_ca<C: CaPort>(ca: &C, keys: &[InsertedKey]) -> Vec<OpenRenewal> {
+    let Some(inserted) = keys.first() else {
+        return Vec::new();
+    };
+    let mut open = Vec::new();
+    for certificate in renew::renewable_certificates(inserted.certificates.clone()) {
+        match ca.open_renewals(&certificate.serial_hex).await {
+            Ok(found) => open.extend(found),
+            Err(e) => {
+                tracing::warn!(error = %e, "the CA was not asked for open renewals");
+                break;
+            }
+        }
+    }
+    open
+}
+
 /// The `CKA_ID` of the certificate a renewal order renews.
 fn old_key_id(order: &Order) -> Result<KeyId, ExecError> {
     let OrderDetails::Renewal(details) = &order.details else {
@@ -608,8 +665,23 @@ where
         Ok(match effect {
             RenewalEffect::CheckEnvironment { .. } => {
                 let writer = self.writer.clone();
-                self.later(ticket, move || {
-                    Answer::Keys(writer.lock().keys().map_err(|e| e.to_string()))
+                // Asked only while the link is up: offline, the check does
+                // not wait for a CA that cannot answer.
+                let ca = self
+                    .ca
+                    .clone()
+                    .filter(|_| self.link.as_ref().is_some_and(Link::is_online));
+                self.later_async(ticket, async move {
+                    let keys = tokio::task::spawn_blocking(move || {
+                        writer.lock().keys().map_err(|e| e.to_string())
+                    })
+                    .await
+                    .unwrap_or_else(|e| Err(format!("the key task failed: {e}")));
+                    let at_ca = match (&keys, ca) {
+                        (Ok(keys), Some(ca)) => open_at_ca(&ca, keys).await,
+                        _ => Vec::new(),
+                    };
+                    Answer::Keys { keys, at_ca }
                 })
             }
             RenewalEffect::VerifyPin {
@@ -733,6 +805,21 @@ where
                 })
             }
             RenewalEffect::PrintReceipt { order } => self.print_receipt(ticket, order)?,
+            RenewalEffect::ReportInstalled { order, attempt } => {
+                let Some(ca) = self.ca.clone() else {
+                    return Ok(Ran::Answered(None));
+                };
+                let (order, attempt) = (*order, *attempt);
+                self.later_async(ticket, async move {
+                    match ca.renewal_installed(order, attempt).await {
+                        Ok(()) => tracing::info!(order = %order, "the CA heard the renewal is installed"),
+                        // The old certificate is retired: no kiosk finds the
+                        // order by it, so a lost report costs nothing.
+                        Err(e) => tracing::warn!(order = %order, error = %e, "the CA did not hear the renewal is installed"),
+                    }
+                    Answer::Event(None)
+                })
+            }
             RenewalEffect::RemindToTakeKey => {
                 self.notices.push(Notice::TakeYourKey);
                 Ran::Answered(None)
@@ -829,7 +916,9 @@ where
             .map_err(|_| ExecError::Other("an answer of another kind".to_owned()))?;
         Ok(match *answer {
             Answer::Event(event) => event,
-            Answer::Keys(keys) => Some(RenewalEvent::EnvironmentChecked(self.environment(keys)?)),
+            Answer::Keys { keys, at_ca } => Some(RenewalEvent::EnvironmentChecked(
+                self.environment(keys, at_ca)?,
+            )),
             Answer::Issued {
                 order,
                 attempt,

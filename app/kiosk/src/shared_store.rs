@@ -99,6 +99,14 @@ impl<S: OrderStore> OrderStore for SharedStore<S> {
         self.lock().save_order(order, now)
     }
 
+    fn adopt_order(
+        &mut self,
+        order: &Order,
+        now: OffsetDateTime,
+    ) -> Result<Option<Order>, S::Error> {
+        self.lock().adopt_order(order, now)
+    }
+
     fn load_order(&self, number: &OrderNumber) -> Result<Option<Order>, S::Error> {
         self.lock().load_order(number)
     }

@@ -156,6 +156,10 @@ impl OrderStore for Store {
         Store::save_order(self, order, now)
     }
 
+    fn adopt_order(&mut self, order: &Order, now: OffsetDateTime) -> Result<Option<Order>> {
+        Store::adopt_order(self, order, now)
+    }
+
     fn load_order(&self, number: &OrderNumber) -> Result<Option<Order>> {
         Store::load_order(self, number)
     }

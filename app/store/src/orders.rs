@@ -170,6 +170,59 @@ impl Store {
         Ok(order)
     }
 
+    /// Keeps an order taken at another kiosk, as the CA holds it, to be
+    /// continued here (the install of a renewal paid there). The CA has it
+    /// already: it gets no outbox entry and counts as acknowledged, so it is
+    /// purged like any acknowledged order once finished. When the order is
+    /// here already, the stored one is returned unchanged (it may have moved
+    /// on since); `None` once it is purged (finished with here).
+    pub fn adopt_order(&mut self, order: &Order, now: OffsetDateTime) -> Result<Option<Order>> {
+        let Store { conn, keys, .. } = self;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let number = order.number;
+        let known: Option<bool> = tx
+            .query_row(
+                "SELECT purged_at IS NOT NULL FROM orders WHERE number = ?1",
+                [number.as_str()],
+                |row| row.get(0),
+            )
+            .optional()?;
+        match known {
+            Some(true) => return Ok(None),
+            Some(false) => return read_order(&tx, keys, &number, None),
+            None => {}
+        }
+        let data_key = SecretKey::random().map_err(StoreError::Random)?;
+        let wrapped = crypto::wrap_key(&keys.wrap, &data_key, number.as_str())
+            .map_err(|e| e.sealing(|| format!("the key of order {number}")))?;
+        let clear = ClearColumns::of(order, keys)?;
+        let now_db = time_to_db(now)?;
+        tx.execute(
+            "INSERT INTO orders (number, kind, status, created_at, updated_at, amount_fen,
+                                 client_key, mobile_tag, renewal_of_tag, payload, acked_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?5)",
+            params![
+                number.as_str(),
+                clear.kind.to_db(),
+                status_to_db(order.status()),
+                clear.created_at,
+                now_db,
+                order.amount.0,
+                format!("adopted-{number}"),
+                clear.mobile_tag,
+                clear.renewal_of_tag,
+                seal_payload(&data_key, order)?,
+            ],
+        )?;
+        tx.execute(
+            "INSERT INTO order_keys (number, wrapped) VALUES (?1, ?2)",
+            params![number.as_str(), wrapped],
+        )?;
+        tx.commit()?;
+        tracing::info!(order = %number, kind = clear.kind.to_db(), "order from the CA kept to continue here");
+        Ok(Some(order.clone()))
+    }
+
     /// Stores a changed order (status, payment, install progress...) and
     /// records `now` as its last update. The order must exist and not be purged.
     pub fn save_order(&mut self, order: &Order, now: OffsetDateTime) -> Result<()> {

@@ -14,6 +14,7 @@ mod identity;
 mod invoices;
 mod issuance;
 mod payments;
+mod resume;
 mod simulator;
 mod sms;
 mod track;
@@ -65,7 +66,9 @@ pub(crate) fn router(service: Service) -> axum::Router {
         )
         .route("/v1/orders/{number}/submit", post(submit))
         .route("/v1/feed", get(feed))
+        .route("/v1/renewals/open", post(resume::open))
         .route("/v1/renewals/{number}", post(renew))
+        .route("/v1/renewals/{number}/installed", post(resume::installed))
         .route("/v1/renewals/{number}/attempts/{attempt}", get(issued))
         .route("/v1/admin/orders/{number}/approve", post(approve))
         .route("/v1/admin/orders/{number}/reject", post(reject))

@@ -48,6 +48,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/feed"),
     ("post", "/v1/renewals/{number}"),
     ("get", "/v1/renewals/{number}/attempts/{attempt}"),
+    ("post", "/v1/renewals/open"),
+    ("post", "/v1/renewals/{number}/installed"),
     ("post", "/v1/admin/orders/{number}/approve"),
     ("post", "/v1/admin/orders/{number}/reject"),
     ("post", "/v1/payments"),

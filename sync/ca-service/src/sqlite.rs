@@ -9,8 +9,8 @@ mod payments;
 mod sms;
 
 use crate::storage::{
-    AppendOutcome, CreateOutcome, NewOrder, OrderSummary, Storage, StorageError, StorageResult,
-    StoredRenewal, SubmitOutcome, TransitionOutcome,
+    AppendOutcome, CreateOutcome, InstallOutcome, NewOrder, OrderSummary, Storage, StorageError,
+    StorageResult, StoredRenewal, SubmitOutcome, TransitionOutcome,
 };
 use kiosk_domain::order::status::{Lifecycle, OrderStatus, initial_status, is_allowed};
 use kiosk_sync_wire::attachment::AttachmentStatusV1;
@@ -34,7 +34,17 @@ const MIGRATIONS: &[&str] = &[
     accounts::SCHEMA,
     sms::NOTICES,
     identity::SCHEMA,
+    INSTALLS,
 ];
+
+/// Migration 9: the renewals whose kiosk said the certificate is on the key.
+const INSTALLS: &str = "
+CREATE TABLE renewal_installs (
+    number TEXT PRIMARY KEY REFERENCES orders(number),
+    attempt INTEGER NOT NULL,
+    installed_at INTEGER NOT NULL
+);
+";
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS orders (
@@ -232,37 +242,59 @@ fn push_feed(
     Ok(())
 }
 
-/// An application approved and paid (审核通过/待支付 with a paid payment) is
-/// taken in hand: 正在受理, with its feed entry, in the caller's transaction
-/// (the payment's or the approval's, whichever comes second). A renewal is
-/// not: its kiosk installs it once paid.
+/// Moves an order along as far as what the CA holds allows, each step with
+/// its feed entry, in the caller's transaction (the payment's, the
+/// approval's, the issuance's or the install report's):
+/// - an application approved and paid (审核通过/待支付 with a paid payment,
+///   submitted) is taken in hand: 正在受理;
+/// - a renewal paid is 正在受理 (its kiosk installs it); once a certificate
+///   was issued for it, 已制证; once its kiosk said the certificate is on the
+///   key, 已完成.
 pub(crate) fn accept_if_paid(
     tx: &Transaction<'_>,
     number: &str,
     now: OffsetDateTime,
 ) -> StorageResult<()> {
-    let row: Option<(String, String, bool, bool)> = tx
+    let row: Option<(String, String, bool, bool, bool, bool)> = tx
         .query_row(
             "SELECT lifecycle, status, submitted,
-                    EXISTS (SELECT 1 FROM payments WHERE number = ?1 AND paid_at IS NOT NULL)
+                    EXISTS (SELECT 1 FROM payments WHERE number = ?1 AND paid_at IS NOT NULL),
+                    EXISTS (SELECT 1 FROM renewals WHERE number = ?1),
+                    EXISTS (SELECT 1 FROM renewal_installs WHERE number = ?1)
              FROM orders WHERE number = ?1",
             [number],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                    row.get(5)?,
+                ))
+            },
         )
         .optional()?;
-    let Some((lifecycle, status, submitted, paid)) = row else {
+    let Some((lifecycle, status, submitted, paid, issued, installed)) = row else {
         return Ok(());
     };
     let lifecycle = lifecycle_from_db(&lifecycle)?;
-    let waiting = status_from_db(&status)? == StatusV1::AwaitingPayment;
-    if submitted && paid && waiting && lifecycle != Lifecycle::Renewal {
+    let mut status = status_from_db(&status)?;
+    loop {
+        let next = match (lifecycle, status) {
+            (Lifecycle::Renewal, StatusV1::AwaitingPayment) if paid => StatusV1::InProgress,
+            (_, StatusV1::AwaitingPayment) if paid && submitted => StatusV1::InProgress,
+            (Lifecycle::Renewal, StatusV1::InProgress) if issued => StatusV1::CertificateMade,
+            (Lifecycle::Renewal, StatusV1::CertificateMade) if installed => StatusV1::Completed,
+            _ => return Ok(()),
+        };
         tx.execute(
             "UPDATE orders SET status = ?2, reason = NULL WHERE number = ?1",
-            params![number, StatusV1::InProgress.as_str()],
+            params![number, next.as_str()],
         )?;
-        push_feed(tx, number, StatusV1::InProgress, None, now)?;
+        push_feed(tx, number, next, None, now)?;
+        status = next;
     }
-    Ok(())
 }
 
 impl Storage for SqliteStorage {
@@ -487,6 +519,7 @@ impl Storage for SqliteStorage {
             [number],
         )?;
         push_feed(&tx, number, current.status, None, now)?;
+        accept_if_paid(&tx, number, now)?;
         let done = record(&tx, number)?
             .ok_or_else(|| StorageError::Corrupt("order vanished".to_owned()))?;
         tx.commit()?;
@@ -603,8 +636,76 @@ impl Storage for SqliteStorage {
                 })
             },
         )?;
+        accept_if_paid(&tx, number, now)?;
         tx.commit()?;
         Ok(kept)
+    }
+
+    fn issued_attempt(&self, number: &str) -> StorageResult<Option<u32>> {
+        let conn = self.lock()?;
+        Ok(conn.query_row(
+            "SELECT MAX(attempt) FROM renewals WHERE number = ?1",
+            [number],
+            |row| row.get(0),
+        )?)
+    }
+
+    fn open_renewals(&self, serial_hex: &str) -> StorageResult<Vec<String>> {
+        let conn = self.lock()?;
+        let mut select = conn.prepare_cached(
+            "SELECT number FROM orders
+             WHERE lifecycle = 'renewal' AND status IN (?2, ?3)
+               AND ltrim(upper(json_extract(document, '$.details.certificate_serial_hex')), '0') = ?1
+             ORDER BY received_at DESC, number DESC",
+        )?;
+        let rows = select.query_map(
+            params![
+                serial_hex,
+                StatusV1::InProgress.as_str(),
+                StatusV1::CertificateMade.as_str()
+            ],
+            |row| row.get(0),
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn renewal_installed(
+        &self,
+        number: &str,
+        attempt: u32,
+        now: OffsetDateTime,
+    ) -> StorageResult<InstallOutcome> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let lifecycle: Option<String> = tx
+            .query_row(
+                "SELECT lifecycle FROM orders WHERE number = ?1",
+                [number],
+                |row| row.get(0),
+            )
+            .optional()?;
+        match lifecycle.as_deref().map(lifecycle_from_db).transpose()? {
+            Some(Lifecycle::Renewal) => {}
+            _ => return Ok(InstallOutcome::Unknown),
+        }
+        let issued: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM renewals WHERE number = ?1 AND attempt = ?2)",
+            params![number, attempt],
+            |row| row.get(0),
+        )?;
+        if !issued {
+            return Ok(InstallOutcome::NotIssued);
+        }
+        tx.execute(
+            "INSERT OR IGNORE INTO renewal_installs (number, attempt, installed_at)
+             VALUES (?1, ?2, ?3)",
+            params![number, attempt, nanos(now)?],
+        )?;
+        accept_if_paid(&tx, number, now)?;
+        let done = record(&tx, number)?
+            .ok_or_else(|| StorageError::Corrupt("order vanished".to_owned()))?;
+        tx.commit()?;
+        Ok(InstallOutcome::Recorded(done))
     }
 
     fn orders(&self, limit: u32) -> StorageResult<Vec<OrderSummary>> {

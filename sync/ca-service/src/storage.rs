@@ -104,6 +104,17 @@ pub struct StoredRenewal {
     pub certificate_der: Vec<u8>,
 }
 
+/// What became of an install report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InstallOutcome {
+    /// No such order, or not a renewal.
+    Unknown,
+    /// Nothing was issued for that attempt: nothing can be on the key.
+    NotIssued,
+    /// Recorded (or recorded before): the order as it is now.
+    Recorded(OrderRecordV1),
+}
+
 /// An order as the back office lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderSummary {
@@ -171,6 +182,21 @@ pub trait Storage:
         renewal: &StoredRenewal,
         now: OffsetDateTime,
     ) -> StorageResult<StoredRenewal>;
+    /// The latest attempt a certificate was issued for.
+    fn issued_attempt(&self, number: &str) -> StorageResult<Option<u32>>;
+    /// The numbers of the renewals of the certificate with this serial
+    /// (upper-case hex without leading zeros, as `normalise_serial` gives
+    /// it) that are paid and not reported installed (正在受理 or 已制证),
+    /// newest first.
+    fn open_renewals(&self, serial_hex: &str) -> StorageResult<Vec<String>>;
+    /// The kiosk's report that the certificate of `attempt` is on the key:
+    /// kept once, and the order moves to 已完成.
+    fn renewal_installed(
+        &self,
+        number: &str,
+        attempt: u32,
+        now: OffsetDateTime,
+    ) -> StorageResult<InstallOutcome>;
 
     // For tests and the back office.
     /// The latest `limit` orders, newest first.

@@ -9,8 +9,8 @@ use kiosk_domain::order::application::Catalogue;
 use kiosk_domain::order::text::PersonName;
 use kiosk_domain::order_number::OrderNumber;
 use kiosk_domain::ports::ca::{
-    CaError, CaPort, FaceVerdict, IssuedCertificate, OnFile, OrderAtCa, PaymentInfo, PaymentKind,
-    PaymentStatus, ProofAlgorithm, Refusal, RenewalRequest,
+    CaError, CaPort, FaceVerdict, IssuedCertificate, OnFile, OpenRenewal, OrderAtCa, PaymentInfo,
+    PaymentKind, PaymentStatus, ProofAlgorithm, Refusal, RenewalRequest,
 };
 use kiosk_sync_wire::hex;
 use kiosk_sync_wire::payment::{
@@ -148,6 +148,24 @@ fn for_attempt(
     }
 }
 
+fn open_renewal(open: kiosk_sync_wire::renewal::OpenRenewalV1) -> Result<OpenRenewal, CaError> {
+    let invalid = |what: &str| CaError::Invalid(format!("an open renewal's {what}"));
+    let (contact, invoice) = open
+        .details
+        .on_file()
+        .map_err(|p| invalid(p.field.as_deref().unwrap_or("details")))?;
+    Ok(OpenRenewal {
+        number: open.number.parse().map_err(|_| invalid("number"))?,
+        created_at: open.created_at,
+        amount: Fen(open.amount_fen),
+        serial_hex: open.details.certificate_serial_hex,
+        contact,
+        invoice,
+        payment: payment_info(open.payment)?,
+        issued_attempt: open.issued_attempt,
+    })
+}
+
 impl CaPort for CaClient {
     async fn probe(&self) -> Result<(), CaError> {
         self.ping().await.map_err(ca_error)
@@ -260,6 +278,20 @@ impl CaPort for CaClient {
             None => Ok(None),
             Some(issued) => for_attempt(issued_certificate(issued)?, order, attempt).map(Some),
         }
+    }
+
+    async fn open_renewals(&self, serial_hex: &str) -> Result<Vec<OpenRenewal>, CaError> {
+        let open = CaClient::open_renewals(self, serial_hex)
+            .await
+            .map_err(ca_error)?;
+        open.renewals.into_iter().map(open_renewal).collect()
+    }
+
+    async fn renewal_installed(&self, order: OrderNumber, attempt: u32) -> Result<(), CaError> {
+        CaClient::renewal_installed(self, order.as_str(), attempt)
+            .await
+            .map(|_| ())
+            .map_err(ca_error)
     }
 }
 

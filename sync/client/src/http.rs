@@ -423,6 +423,46 @@ impl CaClient {
             Err(e) => Err(e),
         }
     }
+
+    /// `POST /v1/renewals/open`: the paid renewals of this certificate
+    /// whose install the CA has not heard finished.
+    ///
+    /// # Errors
+    /// The CA could not be reached, refused, or answered nonsense.
+    pub async fn open_renewals(
+        &self,
+        serial_hex: &str,
+    ) -> Result<kiosk_sync_wire::renewal::OpenRenewalsAnswerV1, CallError> {
+        let asked = kiosk_sync_wire::renewal::OpenRenewalsV1 {
+            certificate_serial_hex: serial_hex.to_owned(),
+        };
+        let response = self
+            .http
+            .post(self.url(paths::OPEN_RENEWALS))
+            .json(&asked)
+            .send()
+            .await;
+        Self::answer(response).await.map(|(_, open)| open)
+    }
+
+    /// `POST /v1/renewals/{number}/installed`: the certificate of this
+    /// attempt is on the key (idempotent).
+    ///
+    /// # Errors
+    /// The CA could not be reached or refused.
+    pub async fn renewal_installed(
+        &self,
+        number: &str,
+        attempt: u32,
+    ) -> Result<kiosk_sync_wire::order::OrderRecordV1, CallError> {
+        let response = self
+            .http
+            .post(self.url(&paths::installed(number)))
+            .json(&kiosk_sync_wire::renewal::InstalledV1 { attempt })
+            .send()
+            .await;
+        Self::answer(response).await.map(|(_, record)| record)
+    }
 }
 
 #[cfg(test)]

@@ -425,3 +425,146 @@ fn conflicting_attempt(mut request: RenewalRequestV1) -> RenewalRequestV1 {
     request.attempt = 2;
     request
 }
+
+/// 异常恢复 at any kiosk, the CA's side: a paid renewal is found by its
+/// certificate's serial (with what another kiosk needs to continue it)
+/// until a kiosk says its certificate is on the key; the order's status
+/// follows at the CA (正在受理, 已制证, 已完成), each step in the feed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paid_renewal_is_found_by_its_certificate_until_it_is_installed() {
+    use kiosk_domain::ports::ca::CaPort;
+    let dir = tempfile::tempdir().unwrap();
+    let ca = start_service(&dir.path().join("ca"), Options::default()).await;
+    let old_key = SoftSigner::generate_p256();
+    let old_cert = ca
+        .service
+        .ca()
+        .issue_for_subject(
+            &CustomerSubject {
+                unit_name: "山西示例煤业有限公司".to_owned(),
+                uscc: fixtures::USCC.to_owned(),
+            },
+            &old_key,
+            30,
+        )
+        .unwrap();
+    let mut store = open_store(&dir.path().join("kiosk"));
+    let OrderDetails::Renewal(details) = fixtures::renewal_order(1).details else {
+        unreachable!()
+    };
+    let serial = details.old_certificate.serial_hex.clone();
+    let q = queue_renewal(&mut store, "renewal-1", details.clone());
+    let (mut worker, _) = Worker::new(store, test_config(&ca.url())).unwrap();
+    assert_eq!(worker.drain_once().await.unwrap().acknowledged, 1);
+    let client = worker.client().clone();
+    let number = q.number.as_str();
+
+    // Unpaid: nothing to continue (the customer renews anew anywhere).
+    assert!(
+        CaPort::open_renewals(&client, &serial)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    pay_through_simulator(&client, number).await;
+
+    // Paid: found, however the serial is written, with the document's
+    // details and the paid payment; the domain resumes it as the same order.
+    let lower = format!("00{}", serial.to_ascii_lowercase());
+    let open = CaPort::open_renewals(&client, &lower).await.unwrap();
+    assert_eq!(open.len(), 1, "{open:?}");
+    let found = open[0].clone();
+    assert_eq!(found.number, q.number);
+    assert_eq!(found.contact, details.contact);
+    assert_eq!(found.invoice, details.invoice);
+    assert_eq!(found.issued_attempt, None);
+    let resumed = found
+        .resume(details.old_certificate.clone(), OffsetDateTime::now_utc())
+        .unwrap();
+    assert_eq!(resumed.payment().unwrap().amount.0, 30_000);
+    assert_eq!(
+        ca.service.storage().order(number).unwrap().unwrap().status,
+        StatusV1::InProgress
+    );
+
+    // Issued for attempt 1: still open (not yet on the key), 已制证.
+    let new_key = SoftSigner::generate_p256();
+    client
+        .renew(number, &renewal_request(&old_cert, &old_key, &new_key, 1))
+        .await
+        .unwrap();
+    let open = CaPort::open_renewals(&client, &serial).await.unwrap();
+    assert_eq!(open[0].issued_attempt, Some(1));
+    assert_eq!(
+        ca.service.storage().order(number).unwrap().unwrap().status,
+        StatusV1::CertificateMade
+    );
+
+    // An attempt never issued cannot be on the key: refused, nothing changes.
+    let e = CaPort::renewal_installed(&client, q.number, 2)
+        .await
+        .unwrap_err();
+    assert!(e.reached_ca(), "{e:?}");
+    assert_eq!(
+        CaPort::open_renewals(&client, &serial).await.unwrap().len(),
+        1
+    );
+
+    // Installed (said twice: a repeated report is the same report).
+    CaPort::renewal_installed(&client, q.number, 1)
+        .await
+        .unwrap();
+    CaPort::renewal_installed(&client, q.number, 1)
+        .await
+        .unwrap();
+    assert!(
+        CaPort::open_renewals(&client, &serial)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        ca.service.storage().order(number).unwrap().unwrap().status,
+        StatusV1::Completed
+    );
+    let statuses: Vec<StatusV1> = ca
+        .service
+        .storage()
+        .feed(0, 100)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.number == number)
+        .map(|e| e.status)
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            StatusV1::AwaitingPayment,
+            StatusV1::InProgress,
+            StatusV1::CertificateMade,
+            StatusV1::Completed
+        ],
+        "each step once, in order"
+    );
+
+    // Another certificate has nothing open; a serial that is none is a 422.
+    assert!(
+        CaPort::open_renewals(&client, "FFEE")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let r = reqwest::Client::new()
+        .post(format!("{}/v1/renewals/open", ca.url()))
+        .json(&serde_json::json!({"certificate_serial_hex": "not hex"}))
+        .send()
+        .await
+        .unwrap();
+    let (status, p) = problem(r).await;
+    assert_eq!((status, p.code), (422, ProblemCode::InvalidField));
+    // An unknown order's report is a 404.
+    let e = CaPort::renewal_installed(&client, fixtures::order_number(77), 1)
+        .await
+        .unwrap_err();
+    assert!(e.reached_ca(), "{e:?}");
+}

@@ -101,6 +101,14 @@ pub mod paths {
     pub fn issued(number: &str, attempt: u32) -> String {
         format!("/v1/renewals/{number}/attempts/{attempt}")
     }
+    /// `POST`: the paid renewals of a certificate whose install the CA has
+    /// not heard finished (the serial in the body).
+    pub const OPEN_RENEWALS: &str = "/v1/renewals/open";
+    /// `POST`: the kiosk says a renewal's certificate is on the key.
+    #[must_use]
+    pub fn installed(number: &str) -> String {
+        format!("/v1/renewals/{number}/installed")
+    }
     /// `POST`: the back office approves an application.
     #[must_use]
     pub fn approve(number: &str) -> String {

@@ -13,7 +13,7 @@ use kiosk_domain::ids::{Email, MobileNumber, ResidentId, TaxpayerId, Uscc};
 use kiosk_domain::lang::Localized;
 use kiosk_domain::order::application::{ApplicationDetails, Pickup, SealRole};
 use kiosk_domain::order::attachment::MAX_ATTACHMENT_BYTES;
-use kiosk_domain::order::renewal::{InvoiceInfo, RenewalDetails};
+use kiosk_domain::order::renewal::{Contact, InvoiceInfo, RenewalDetails};
 use kiosk_domain::order::status::Lifecycle;
 use kiosk_domain::order::text::{Address, PersonName, Reference, UnitName};
 use kiosk_domain::order::{Order, OrderDetails};
@@ -310,6 +310,26 @@ fn plain_invalid(field: &str) -> Box<Problem> {
         .with_detail(format!("{field} is not valid"));
     p.field = Some(field.to_owned());
     Box::new(p)
+}
+
+impl RenewalV1 {
+    /// The contact and invoice details, checked with the domain's rules.
+    ///
+    /// # Errors
+    /// The first field that breaks a rule, as an `invalid_field` problem.
+    pub fn on_file(&self) -> Result<(Contact, InvoiceInfo), Box<Problem>> {
+        Ok((
+            Contact {
+                name: parse("details.contact_name", &self.contact_name)?,
+                mobile: parse("details.contact_mobile", &self.contact_mobile)?,
+            },
+            InvoiceInfo {
+                title: parse("details.invoice.title", &self.invoice.title)?,
+                taxpayer_id: parse("details.invoice.taxpayer_id", &self.invoice.taxpayer_id)?,
+                email: parse("details.invoice.email", &self.invoice.email)?,
+            },
+        ))
+    }
 }
 
 fn check_invoice(i: &InvoiceV1) -> Result<(), Box<Problem>> {

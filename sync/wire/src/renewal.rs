@@ -3,7 +3,10 @@
 //! (order, attempt): the same attempt gets the same certificate back; a
 //! different request for an attempt already issued is `renewal_conflict`.
 
+use crate::order::RenewalV1;
+use crate::payment::PaymentV1;
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
 /// The key algorithms of the protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,4 +43,44 @@ pub struct RenewalIssuedV1 {
     pub attempt: u32,
     pub certificate_der_hex: String,
     pub intermediates_der_hex: Vec<String>,
+}
+
+/// The body of `POST /v1/renewals/open`: which certificate (the serial is
+/// kept out of URLs and so out of access logs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenRenewalsV1 {
+    /// Upper-case hex, as in the order document.
+    pub certificate_serial_hex: String,
+}
+
+/// One renewal paid at the CA whose install it has not heard finished: what
+/// another kiosk needs to finish it on the same paid order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenRenewalV1 {
+    pub number: String,
+    /// When the kiosk that took it created it (from its order document).
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub amount_fen: i64,
+    /// The order document's details, as the kiosk sent them.
+    pub details: RenewalV1,
+    /// The paid payment.
+    pub payment: PaymentV1,
+    /// The latest attempt the CA issued a certificate for.
+    pub issued_attempt: Option<u32>,
+}
+
+/// The answer to `POST /v1/renewals/open` (normally none or one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenRenewalsAnswerV1 {
+    pub renewals: Vec<OpenRenewalV1>,
+}
+
+/// The body of `POST /v1/renewals/{number}/installed`: the certificate of
+/// this attempt is on the key and the old one retired. Idempotent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstalledV1 {
+    pub attempt: u32,
 }

@@ -383,6 +383,14 @@ pub enum RenewalEffect {
     PrintReceipt {
         order: OrderNumber,
     },
+    /// Tell the CA the certificate of this attempt is on the key (已完成), so
+    /// that no kiosk offers the order's install again (idempotent at the CA;
+    /// a report lost offline costs nothing: the old certificate is retired,
+    /// so no kiosk finds the order by it).
+    ReportInstalled {
+        order: OrderNumber,
+        attempt: u32,
+    },
     /// "请取走您的USB Key" (when it is still in).
     RemindToTakeKey,
     /// Forget everything the customer entered in this session.
@@ -534,7 +542,11 @@ impl Flow for Renewal {
             F::VerifyPin { .. } => matches!(state, S::VerifyingPin { .. }),
             F::CheckEnvironment { .. } => matches!(state, S::CheckingEnvironment { .. }),
             F::PrintReceipt { .. } => matches!(state, S::Done { .. } | S::PayingAtCounter { .. }),
-            F::CreateOrder { .. } | F::SaveOrder(_) | F::RemindToTakeKey | F::WipeSession => true,
+            F::CreateOrder { .. }
+            | F::SaveOrder(_)
+            | F::ReportInstalled { .. }
+            | F::RemindToTakeKey
+            | F::WipeSession => true,
         }
     }
 
@@ -1183,7 +1195,14 @@ fn finish(
     let valid_until = renewal_details(&order)
         .and_then(|d| d.new_certificate.as_ref())
         .map(|c| c.not_after);
+    let attempt = renewal_details(&order).map(|d| d.install.attempt);
     effects.insert(0, RenewalEffect::SaveOrder(order));
+    if let Some(attempt) = attempt {
+        effects.push(RenewalEffect::ReportInstalled {
+            order: number,
+            attempt,
+        });
+    }
     // 完成更新 itself tells the customer to take their key.
     effects.push(RenewalEffect::PrintReceipt { order: number });
     Step::with(

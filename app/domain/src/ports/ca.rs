@@ -12,9 +12,12 @@ use crate::ids::{MobileNumber, ResidentId};
 use crate::money::Fen;
 use crate::order::application::Catalogue;
 use crate::order::payment::{Payment, PaymentMethod};
-use crate::order::renewal::{Contact, InvoiceInfo};
+use crate::order::renewal::{
+    CertificateSummary, Contact, InstallProgress, InstallStep, InvoiceInfo, RenewalDetails,
+};
 use crate::order::status::{Lifecycle, OrderStatus};
 use crate::order::text::{PersonName, Reference};
+use crate::order::{Order, OrderDetails, OrderError};
 use crate::order_number::OrderNumber;
 use std::future::Future;
 use time::OffsetDateTime;
@@ -257,6 +260,89 @@ impl OrderAtCa {
     }
 }
 
+/// A renewal paid at the CA whose install the CA has not heard finished,
+/// as any kiosk of the CA finds it by the certificate's serial (异常恢复 at
+/// another kiosk: the customer paid at one, the install was cut, and they
+/// come back to this one with their key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenRenewal {
+    pub number: OrderNumber,
+    /// When the kiosk that took it created it.
+    pub created_at: OffsetDateTime,
+    pub amount: Fen,
+    /// The renewed certificate's serial, upper-case hex.
+    pub serial_hex: String,
+    pub contact: Contact,
+    pub invoice: InvoiceInfo,
+    /// The payment the CA holds for it.
+    pub payment: PaymentInfo,
+    /// The latest install attempt the CA issued a certificate for.
+    pub issued_attempt: Option<u32>,
+}
+
+/// Why an open renewal at the CA is not continued here.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResumeRefused {
+    #[error("the order renews another certificate")]
+    OtherCertificate,
+    #[error("the order is not paid so it can be recorded: {0}")]
+    Payment(#[from] PaymentMismatch),
+    #[error("the order cannot take its payment: {0}")]
+    Order(#[from] OrderError),
+}
+
+impl OpenRenewal {
+    /// The same paid order, to finish installing on the key that holds
+    /// `certificate` (never a second order, never a second payment).
+    ///
+    /// Where the install goes on: if the CA issued for an attempt, the key
+    /// pair of that attempt was made on the key; the install asks the CA
+    /// for that certificate again and checks it against that key pair (if
+    /// the key pair is gone, 异常恢复 starts a new attempt, as on the kiosk
+    /// that began it). Otherwise it starts at the key pair, which is taken
+    /// as it is if the first kiosk made it.
+    ///
+    /// # Errors
+    /// The order renews another certificate, or its payment is not one a
+    /// renewal records (another order or amount, not paid, a bank transfer).
+    pub fn resume(
+        self,
+        certificate: CertificateSummary,
+        now: OffsetDateTime,
+    ) -> Result<Order, ResumeRefused> {
+        if !self
+            .serial_hex
+            .eq_ignore_ascii_case(&certificate.serial_hex)
+        {
+            return Err(ResumeRefused::OtherCertificate);
+        }
+        let payment = self
+            .payment
+            .confirmed_payment(self.number, self.amount, now)?;
+        let install = match self.issued_attempt {
+            Some(attempt) if attempt > 0 => InstallProgress {
+                attempt,
+                step: InstallStep::KeyPairGenerated,
+            },
+            _ => InstallProgress::default(),
+        };
+        let mut order = Order::new(
+            self.number,
+            self.created_at,
+            self.amount,
+            OrderDetails::Renewal(RenewalDetails {
+                old_certificate: certificate,
+                contact: self.contact,
+                invoice: self.invoice,
+                install,
+                new_certificate: None,
+            }),
+        );
+        order.record_payment(payment)?;
+        Ok(order)
+    }
+}
+
 /// The identity service's answer (实人认证, 检验).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum FaceVerdict {
@@ -345,6 +431,22 @@ pub trait CaPort: Clone + Send + Sync + 'static {
         order: OrderNumber,
         attempt: u32,
     ) -> impl Future<Output = Result<Option<IssuedCertificate>, CaError>> + Send;
+
+    /// The renewals of the certificate with this serial (upper-case hex)
+    /// that were paid at the CA and whose install it has not heard
+    /// finished: none, or the one to continue.
+    fn open_renewals(
+        &self,
+        serial_hex: &str,
+    ) -> impl Future<Output = Result<Vec<OpenRenewal>, CaError>> + Send;
+
+    /// Tells the CA that the certificate of this attempt is on the key and
+    /// the old one retired (已完成): no kiosk offers the order again.
+    fn renewal_installed(
+        &self,
+        order: OrderNumber,
+        attempt: u32,
+    ) -> impl Future<Output = Result<(), CaError>> + Send;
 }
 
 #[cfg(test)]
@@ -394,6 +496,74 @@ mod tests {
         assert_eq!(
             pending.confirmed_payment(order, Fen(30_000), now),
             Err(PaymentMismatch::NotPaid)
+        );
+    }
+
+    fn open(issued_attempt: Option<u32>) -> OpenRenewal {
+        let order = fixtures::renewal_order(1);
+        let OrderDetails::Renewal(details) = order.details else {
+            unreachable!("a renewal fixture")
+        };
+        OpenRenewal {
+            number: order.number,
+            created_at: order.created_at,
+            amount: order.amount,
+            serial_hex: "1a2b3c4d".to_owned(),
+            contact: details.contact,
+            invoice: details.invoice,
+            payment: paid(PaymentKind::Qr),
+            issued_attempt,
+        }
+    }
+
+    fn progress(order: &Order) -> InstallProgress {
+        match &order.details {
+            OrderDetails::Renewal(d) => d.install,
+            OrderDetails::Application(_) => unreachable!("a renewal"),
+        }
+    }
+
+    #[test]
+    fn an_open_renewal_resumes_as_the_same_paid_order() {
+        let now = fixtures::step_context().now;
+        let order = open(None).resume(fixtures::certificate(), now).unwrap();
+        assert_eq!(order.number, fixtures::order_number(1));
+        assert_eq!(order.status(), OrderStatus::InProgress);
+        assert_eq!(order.payment().unwrap().amount, Fen(30_000));
+        assert_eq!(progress(&order), InstallProgress::default());
+
+        // The CA issued for attempt 2: that key pair is on the key; its
+        // certificate is fetched again and checked against it.
+        let order = open(Some(2)).resume(fixtures::certificate(), now).unwrap();
+        assert_eq!(
+            progress(&order),
+            InstallProgress {
+                attempt: 2,
+                step: InstallStep::KeyPairGenerated
+            }
+        );
+    }
+
+    #[test]
+    fn an_open_renewal_of_another_certificate_or_not_paid_is_not_resumed() {
+        let now = fixtures::step_context().now;
+        let mut other = fixtures::certificate();
+        other.serial_hex = "FFFF".to_owned();
+        assert_eq!(
+            open(None).resume(other, now),
+            Err(ResumeRefused::OtherCertificate)
+        );
+        let mut unpaid = open(None);
+        unpaid.payment.status = PaymentStatus::Pending;
+        assert_eq!(
+            unpaid.resume(fixtures::certificate(), now),
+            Err(ResumeRefused::Payment(PaymentMismatch::NotPaid))
+        );
+        let mut cheaper = open(None);
+        cheaper.payment.amount = Fen(1);
+        assert_eq!(
+            cheaper.resume(fixtures::certificate(), now),
+            Err(ResumeRefused::Payment(PaymentMismatch::Amount))
         );
     }
 }

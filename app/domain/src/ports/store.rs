@@ -72,6 +72,19 @@ pub trait OrderStore {
     /// Not saved.
     fn save_order(&mut self, order: &Order, now: OffsetDateTime) -> Result<(), Self::Error>;
 
+    /// Keeps an order taken at another kiosk, as the CA holds it, to be
+    /// continued here: acknowledged already (the CA has it), never queued
+    /// for upload. The stored order when it is here already; `None` when it
+    /// was here and is purged (finished with).
+    ///
+    /// # Errors
+    /// Not saved.
+    fn adopt_order(
+        &mut self,
+        order: &Order,
+        now: OffsetDateTime,
+    ) -> Result<Option<Order>, Self::Error>;
+
     /// The order, unless unknown or purged.
     ///
     /// # Errors

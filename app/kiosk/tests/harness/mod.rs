@@ -483,11 +483,17 @@ pub fn config(dir: &Path, ca_url: &str) -> Config {
 
 /// The same with `extra` TOML appended (e.g. a `[ui]` table).
 pub fn config_with(dir: &Path, ca_url: &str, extra: &str) -> Config {
+    config_as(dir, ca_url, "TYA", extra)
+}
+
+/// The configuration of the kiosk with this code, its files in `dir`.
+pub fn config_as(dir: &Path, ca_url: &str, kiosk_code: &str, extra: &str) -> Config {
+    std::fs::create_dir_all(dir).unwrap();
     let path = dir.join("kiosk.toml");
     std::fs::write(
         &path,
         format!(
-            "kiosk_code = \"TYA\"\ndata_dir = \"{data}\"\n\
+            "kiosk_code = \"{kiosk_code}\"\ndata_dir = \"{data}\"\n\
              [ca]\nurl = \"{ca_url}\"\ncertificate_roots = [\"ca-root.der\"]\npayment_poll_seconds = 1\n\
              [printer]\nuri = \"file:{data}/receipts.escpos\"\npreview_dir = \"receipts\"\nfollow_url_base = \"{ca_url}/track?order=\"\n\
              [camera]\nsource = \"files:receipts\"\n\

@@ -167,6 +167,7 @@ impl World {
             | RenewalEffect::LookUpHolder { .. }
             | RenewalEffect::RemoveAbandonedKeys { .. }
             | RenewalEffect::PrintReceipt { .. }
+            | RenewalEffect::ReportInstalled { .. }
             | RenewalEffect::RemindToTakeKey
             | RenewalEffect::WipeSession => {}
         }
@@ -588,6 +589,11 @@ fn a_whole_renewal_runs_in_order() {
     ));
     assert!(state.effects.contains(&RenewalEffect::PrintReceipt {
         order: order.number
+    }));
+    // The CA hears that it is on the key: no kiosk offers its install again.
+    assert!(state.effects.contains(&RenewalEffect::ReportInstalled {
+        order: order.number,
+        attempt: 1
     }));
     // 完成更新 says "take your key" itself: no second reminder.
     assert!(!state.effects.contains(&RenewalEffect::RemindToTakeKey));
