@@ -173,72 +173,102 @@ fn an_install_cut_by_a_ca_outage_and_a_power_cut_is_recovered() {
 }
 
 /// 异常恢复 at any kiosk (spec §3.1): paid at one kiosk, the install cut
-/// there, finished at another kiosk of the CA with its own store, on the
-/// same paid order: never a second order, payment or issuance.
+/// there after the key pair was made, finished at another kiosk of the CA
+/// with its own store, on the same paid order: never a second order,
+/// payment or issuance.
 #[test]
 fn a_renewal_paid_at_one_kiosk_is_finished_at_another() {
     in_child_with_token(
         "a_renewal_paid_at_one_kiosk_is_finished_at_another",
         |dir| {
-            let (ca, config) = world(dir, "");
-            let first = Kiosk::start(&config);
-            up_to_payment(&first);
-            // Paid; the CA's issuance is down, so the first kiosk's install
-            // stops after making the key pair. The customer walks away and the
-            // kiosk loses power.
-            ca.service.inject_on("/v1/renewals/", 10_000, 503, None);
-            ca.pay(&first.read_qr());
-            first.wait_for(Screen::Recovery);
-            first.cut_power();
-            ca.service.inject_on("/v1/renewals/", 0, 503, None);
-            let number = ca.service.storage().orders(1).unwrap()[0].number.clone();
-            assert!(number.starts_with("TYA"), "{number}");
-
-            // The customer brings the key to another kiosk: it asks the CA,
-            // which has the paid order, and offers to finish it.
-            let other_config = config_as(&dir.join("other"), &ca.url, "TYB", "");
-            kiosk::demo::provision_key(&other_config, PIN).unwrap();
-            let other = Kiosk::start(&other_config);
-            other.wait_for(Screen::Home);
-            other.touch("更新证书");
-            other.wait_for(Screen::Certificates);
-            other.wait_text(&format!(
-                "订单 {number} 已支付，证书尚未安装完成。选择后继续安装，无需重复付费。"
-            ));
-            other.touch("更新此证书");
-            other.wait_for(Screen::Pin);
-            other.type_pin(PIN);
-            other.wait_for(Screen::Done);
-            other.wait_text("凭条已打印，请收好。");
-
-            let after = labels_on_token();
-            assert!(after.contains(&format!("cert:{number}")), "{after}");
-            assert!(after.contains("superseded:"), "{after}");
-            // One order, one payment, one issuance; the CA heard it is installed.
-            assert_eq!(ca.service.issued_count(), 1);
-            assert_eq!(ca.service.storage().order_count().unwrap(), 1);
-            assert!(
-                ca.service
-                    .storage()
-                    .paid_payment(&number)
-                    .unwrap()
-                    .is_some()
-            );
-            let at_ca = ca.service.storage().order(&number).unwrap().unwrap();
-            assert_eq!(at_ca.status.as_str(), "completed", "已完成 at the CA");
-            // The second kiosk's receipt is for that order, with the new certificate.
-            let printed = std::fs::read(dir.join("other/kiosk/receipts.escpos")).unwrap();
-            let texts = kiosk_printer::decode::decode(&printed)
-                .unwrap()
-                .texts()
-                .join("\n");
-            let issued = ca.service.storage().renewal(&number, 1).unwrap().unwrap();
-            let new = kiosk_x509::summarize(&issued.certificate_der, "").unwrap();
-            assert!(texts.contains(&number), "{texts}");
-            assert!(texts.contains(&new.serial_hex), "the new serial: {texts}");
-            other.cut_power();
+            paid_here_finished_there(dir, Cut::IssuanceDown);
         },
     );
+}
+
+/// The same, cut after the CA issued (its answer lost on the way): the
+/// other kiosk fetches that certificate again and writes it next to the
+/// key pair the first kiosk made.
+#[test]
+fn a_renewal_issued_for_one_kiosk_is_written_at_another() {
+    in_child_with_token(
+        "a_renewal_issued_for_one_kiosk_is_written_at_another",
+        |dir| {
+            paid_here_finished_there(dir, Cut::AnswerLost);
+        },
+    );
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Cut {
+    /// The CA's issuance is down: nothing issued.
+    IssuanceDown,
+    /// The CA issues, and its answer never reaches the kiosk.
+    AnswerLost,
+}
+
+fn paid_here_finished_there(dir: &std::path::Path, cut: Cut) {
+    let (ca, config) = world(dir, "");
+    let first = Kiosk::start(&config);
+    up_to_payment(&first);
+    // Paid; the install is cut at the first kiosk. The customer walks away
+    // and the kiosk loses power.
+    match cut {
+        Cut::IssuanceDown => ca.service.inject_on("/v1/renewals/", 10_000, 503, None),
+        Cut::AnswerLost => ca.service.lose_replies_on("POST", "/v1/renewals/", 10_000),
+    }
+    ca.pay(&first.read_qr());
+    first.wait_for(Screen::Recovery);
+    first.cut_power();
+    ca.service.inject_on("/v1/renewals/", 0, 503, None);
+    let number = ca.service.storage().orders(1).unwrap()[0].number.clone();
+    assert!(number.starts_with("TYA"), "{number}");
+    let issued_before = ca.service.issued_count();
+    assert_eq!(issued_before, u64::from(cut == Cut::AnswerLost));
+
+    // The customer brings the key to another kiosk: it asks the CA, which
+    // has the paid order, and offers to finish it.
+    let other_config = config_as(&dir.join("other"), &ca.url, "TYB", "");
+    kiosk::demo::provision_key(&other_config, PIN).unwrap();
+    let other = Kiosk::start(&other_config);
+    other.wait_for(Screen::Home);
+    other.touch("更新证书");
+    other.wait_for(Screen::Certificates);
+    other.wait_text(&format!(
+        "订单 {number} 已支付，证书尚未安装完成。选择后继续安装，无需重复付费。"
+    ));
+    other.touch("更新此证书");
+    other.wait_for(Screen::Pin);
+    other.type_pin(PIN);
+    other.wait_for(Screen::Done);
+    other.wait_text("凭条已打印，请收好。");
+
+    let after = labels_on_token();
+    assert!(after.contains(&format!("cert:{number}")), "{after}");
+    assert!(after.contains("superseded:"), "{after}");
+    // One order, one payment, one issuance; the CA heard it is installed.
+    assert_eq!(ca.service.issued_count(), 1);
+    assert_eq!(ca.service.storage().order_count().unwrap(), 1);
+    assert!(
+        ca.service
+            .storage()
+            .paid_payment(&number)
+            .unwrap()
+            .is_some()
+    );
+    let at_ca = ca.service.storage().order(&number).unwrap().unwrap();
+    assert_eq!(at_ca.status.as_str(), "completed", "已完成 at the CA");
+    // The second kiosk's receipt is for that order, with the new certificate.
+    let printed = std::fs::read(dir.join("other/kiosk/receipts.escpos")).unwrap();
+    let texts = kiosk_printer::decode::decode(&printed)
+        .unwrap()
+        .texts()
+        .join("\n");
+    let issued = ca.service.storage().renewal(&number, 1).unwrap().unwrap();
+    let new = kiosk_x509::summarize(&issued.certificate_der, "").unwrap();
+    assert!(texts.contains(&number), "{texts}");
+    assert!(texts.contains(&new.serial_hex), "the new serial: {texts}");
+    other.cut_power();
 }
 
 #[test]

@@ -267,13 +267,24 @@ async fn gate(State(service): State<Service>, request: Request, next: Next) -> R
     }
     if request.uri().path().starts_with("/v1/") {
         let path = request.uri().path();
+        let method = request.method().as_str();
         let injected = service.inner.injection.lock().ok().and_then(|mut i| {
-            (i.remaining > 0 && path.starts_with(i.path_prefix)).then(|| {
+            let hit = i.remaining > 0
+                && path.starts_with(i.path_prefix)
+                && i.method.is_none_or(|m| m == method);
+            hit.then(|| {
                 i.remaining -= 1;
                 *i
             })
         });
         if let Some(i) = injected {
+            if i.serve_first {
+                let served = next.run(request).await;
+                tracing::info!(
+                    status = served.status().as_u16(),
+                    "served; the reply is lost (injected)"
+                );
+            }
             let code = if i.status == 429 {
                 ProblemCode::TooManyRequests
             } else {

@@ -163,6 +163,11 @@ struct Injection {
     retry_after_secs: Option<u32>,
     /// Only requests whose path starts with this are answered with the fault.
     path_prefix: &'static str,
+    /// Only requests of this method, when set.
+    method: Option<&'static str>,
+    /// Serve the request, then answer the fault instead of its answer: the
+    /// reply is lost on its way back (the CA did the work).
+    serve_first: bool,
 }
 
 /// The running service's state. Cheap to clone.
@@ -260,6 +265,25 @@ impl Service {
                 status,
                 retry_after_secs,
                 path_prefix,
+                method: None,
+                serve_first: false,
+            };
+        }
+    }
+
+    /// Serves the next `count` requests of `method` whose path starts with
+    /// `path_prefix`, then answers 503 instead of their answers: replies
+    /// lost on the way back, the work done (e.g. `"POST"`,
+    /// `/v1/renewals/`: the certificate issued, the kiosk never told).
+    pub fn lose_replies_on(&self, method: &'static str, path_prefix: &'static str, count: u32) {
+        if let Ok(mut i) = self.inner.injection.lock() {
+            *i = Injection {
+                remaining: count,
+                status: 503,
+                retry_after_secs: None,
+                path_prefix,
+                method: Some(method),
+                serve_first: true,
             };
         }
     }
