@@ -13,6 +13,7 @@ mod html;
 mod identity;
 mod invoices;
 mod issuance;
+mod onsite;
 mod payments;
 mod resume;
 mod simulator;
@@ -54,6 +55,10 @@ pub use accounts_hash::HashCost;
 pub(crate) fn router(service: Service) -> axum::Router {
     axum::Router::new()
         .route("/v1/orders/lookup", post(track::lookup))
+        .route("/v1/orders/pickup", post(onsite::find))
+        .route("/v1/orders/{number}/issuance", post(onsite::issue))
+        .route("/v1/orders/{number}/issuance/{attempt}", get(onsite::again))
+        .route("/v1/orders/{number}/written", post(onsite::written))
         .route("/v1/identity/checks", post(identity::check))
         .route(
             "/v1/admin/identity/{resident_id}",

@@ -37,7 +37,8 @@ const MIGRATIONS: &[&str] = &[
     INSTALLS,
 ];
 
-/// Migration 9: the renewals whose kiosk said the certificate is on the key.
+/// Migration 9: the orders whose kiosk said the certificate is on the key
+/// (a renewal's, or an application's written on site).
 const INSTALLS: &str = "
 CREATE TABLE renewal_installs (
     number TEXT PRIMARY KEY REFERENCES orders(number),
@@ -249,7 +250,9 @@ fn push_feed(
 ///   submitted) is taken in hand: 正在受理;
 /// - a renewal paid is 正在受理 (its kiosk installs it); once a certificate
 ///   was issued for it, 已制证; once its kiosk said the certificate is on the
-///   key, 已完成.
+///   key, 已完成;
+/// - an application picked up at the hall, 已制证, is 已完成 once its kiosk
+///   said the certificate and e-seals are on the blank key.
 pub(crate) fn accept_if_paid(
     tx: &Transaction<'_>,
     number: &str,
@@ -285,7 +288,11 @@ pub(crate) fn accept_if_paid(
             (Lifecycle::Renewal, StatusV1::AwaitingPayment) if paid => StatusV1::InProgress,
             (_, StatusV1::AwaitingPayment) if paid && submitted => StatusV1::InProgress,
             (Lifecycle::Renewal, StatusV1::InProgress) if issued => StatusV1::CertificateMade,
-            (Lifecycle::Renewal, StatusV1::CertificateMade) if installed => StatusV1::Completed,
+            (Lifecycle::Renewal | Lifecycle::ApplicationOnSite, StatusV1::CertificateMade)
+                if installed =>
+            {
+                StatusV1::Completed
+            }
             _ => return Ok(()),
         };
         tx.execute(
@@ -669,7 +676,7 @@ impl Storage for SqliteStorage {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn renewal_installed(
+    fn installed_on_key(
         &self,
         number: &str,
         attempt: u32,
@@ -685,7 +692,7 @@ impl Storage for SqliteStorage {
             )
             .optional()?;
         match lifecycle.as_deref().map(lifecycle_from_db).transpose()? {
-            Some(Lifecycle::Renewal) => {}
+            Some(Lifecycle::Renewal | Lifecycle::ApplicationOnSite) => {}
             _ => return Ok(InstallOutcome::Unknown),
         }
         let issued: bool = tx.query_row(

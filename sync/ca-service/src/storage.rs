@@ -107,7 +107,7 @@ pub struct StoredRenewal {
 /// What became of an install report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InstallOutcome {
-    /// No such order, or not a renewal.
+    /// No such order, or not one written onto a key.
     Unknown,
     /// Nothing was issued for that attempt: nothing can be on the key.
     NotIssued,
@@ -173,8 +173,11 @@ pub trait Storage:
         now: OffsetDateTime,
     ) -> StorageResult<Option<TransitionOutcome>>;
     fn feed(&self, cursor: u64, limit: u32) -> StorageResult<Vec<FeedEntryV1>>;
+    /// The certificate issued for (order, attempt): a renewal's, or an
+    /// application's written on site.
     fn renewal(&self, number: &str, attempt: u32) -> StorageResult<Option<StoredRenewal>>;
-    /// Keeps the first certificate for (order, attempt) and returns it.
+    /// Keeps the first certificate for (order, attempt) and returns it (a
+    /// renewal's, or an application's written on site).
     fn insert_renewal(
         &self,
         number: &str,
@@ -189,9 +192,10 @@ pub trait Storage:
     /// it) that are paid and not reported installed (正在受理 or 已制证),
     /// newest first.
     fn open_renewals(&self, serial_hex: &str) -> StorageResult<Vec<String>>;
-    /// The kiosk's report that the certificate of `attempt` is on the key:
-    /// kept once, and the order moves to 已完成.
-    fn renewal_installed(
+    /// The kiosk's report that the certificate of `attempt` is on the key
+    /// (a renewal's, or an application's written on site): kept once, and
+    /// the order moves to 已完成.
+    fn installed_on_key(
         &self,
         number: &str,
         attempt: u32,

@@ -35,6 +35,7 @@ pub mod identity;
 pub mod invoice;
 pub mod issuance;
 pub mod lookup;
+pub mod onsite;
 pub mod order;
 pub mod payment;
 pub mod problem;
@@ -90,6 +91,23 @@ pub mod paths {
     }
     /// `POST`: 查询订单, an order by its number and mobile.
     pub const LOOKUP: &str = "/v1/orders/lookup";
+    /// `POST`: 现场领取, an order to pick up, by its number and mobile.
+    pub const PICKUP: &str = "/v1/orders/pickup";
+    /// `POST`: the unit's request for an order picked up at the hall.
+    #[must_use]
+    pub fn issuance(number: &str) -> String {
+        format!("/v1/orders/{number}/issuance")
+    }
+    /// `GET`: the certificate issued on site for this attempt, again.
+    #[must_use]
+    pub fn issuance_again(number: &str, attempt: u32) -> String {
+        format!("/v1/orders/{number}/issuance/{attempt}")
+    }
+    /// `POST`: the certificate and e-seals are on the blank key.
+    #[must_use]
+    pub fn written(number: &str) -> String {
+        format!("/v1/orders/{number}/written")
+    }
     /// `POST`: a renewal request with proof of possession.
     #[must_use]
     pub fn renewal(number: &str) -> String {

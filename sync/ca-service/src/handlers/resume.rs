@@ -80,7 +80,7 @@ pub(crate) async fn installed(
     let report = json_body(body)?;
     match service
         .storage()
-        .renewal_installed(&number, report.attempt, now())?
+        .installed_on_key(&number, report.attempt, now())?
     {
         InstallOutcome::Recorded(record) => {
             tracing::info!(order = %number, attempt = report.attempt, "renewal installed on the key");

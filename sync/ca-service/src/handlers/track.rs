@@ -64,7 +64,7 @@ pub(super) async fn show(query: Result<Query<Ask>, QueryRejection>) -> Response 
 
 /// The order with this number, when `mobile` is the one it is followed
 /// with: its document and the CA's record.
-fn matching(
+pub(super) fn matching(
     storage: &dyn Storage,
     number: &OrderNumber,
     mobile: &MobileNumber,
