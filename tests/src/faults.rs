@@ -24,8 +24,8 @@ use kiosk_domain::order::attachment::{Attachment, AttachmentKind};
 use kiosk_domain::order::renewal::RenewalDetails;
 use kiosk_domain::order_number::{KioskCode, OrderNumber};
 use kiosk_domain::ports::ca::{
-    CaError, CaPort, FaceVerdict, IssuedCertificate, OnFile, OpenRenewal, OrderAtCa, PaymentInfo,
-    RenewalRequest,
+    CaError, CaPort, FaceVerdict, IssuedCertificate, OnFile, OnSiteIssued, OpenRenewal, OrderAtCa,
+    PaymentInfo, PickupAtCa, RenewalRequest,
 };
 use kiosk_domain::ports::key_writer::{
     InsertedKey, KeyAlgorithm, KeyId, KeyPairStatus, KeyRef, KeyTag, KeyWriter, Pin, PublicKeyInfo,
@@ -583,6 +583,37 @@ impl<C: CaPort> CaPort for FaultyCa<C> {
 
     async fn renewal_installed(&self, order: OrderNumber, attempt: u32) -> Result<(), CaError> {
         self.inner.renewal_installed(order, attempt).await
+    }
+    async fn pickup(
+        &self,
+        number: OrderNumber,
+        mobile: &MobileNumber,
+    ) -> Result<Option<PickupAtCa>, CaError> {
+        self.inner.pickup(number, mobile).await
+    }
+
+    async fn issue_on_site(
+        &self,
+        order: OrderNumber,
+        mobile: &MobileNumber,
+        attempt: u32,
+        csr_der: Vec<u8>,
+    ) -> Result<OnSiteIssued, CaError> {
+        self.inner
+            .issue_on_site(order, mobile, attempt, csr_der)
+            .await
+    }
+
+    async fn issued_on_site(
+        &self,
+        order: OrderNumber,
+        attempt: u32,
+    ) -> Result<Option<OnSiteIssued>, CaError> {
+        self.inner.issued_on_site(order, attempt).await
+    }
+
+    async fn written_on_site(&self, order: OrderNumber, attempt: u32) -> Result<(), CaError> {
+        self.inner.written_on_site(order, attempt).await
     }
 }
 

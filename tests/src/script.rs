@@ -37,6 +37,7 @@ pub struct Shown {
     pub renewal: Option<RenewalState>,
     pub application: Option<ApplicationState>,
     pub lookup: Option<LookupState>,
+    pub pickup: Option<kiosk_domain::flow::pickup::PickupState>,
     pub status: Option<StatusView>,
     /// The idle warning's seconds left, while it shows.
     pub idle_warning: Option<u32>,
@@ -57,6 +58,7 @@ impl Shown {
             UiUpdate::Renewal { state, .. } => self.renewal = Some((**state).clone()),
             UiUpdate::Application { state, .. } => self.application = Some((**state).clone()),
             UiUpdate::Lookup(state) => self.lookup = Some((**state).clone()),
+            UiUpdate::Pickup(state) => self.pickup = Some((**state).clone()),
             UiUpdate::Status(status) => self.status = Some(status.clone()),
             UiUpdate::IdleWarning(secs) => self.idle_warning = *secs,
             UiUpdate::Wipe => {
@@ -89,6 +91,7 @@ pub fn update_name(update: &UiUpdate) -> String {
             format!("application {}", variant(format!("{state:?}")))
         }
         UiUpdate::Lookup(state) => format!("lookup {}", variant(format!("{state:?}"))),
+        UiUpdate::Pickup(state) => format!("pickup {}", variant(format!("{state:?}"))),
         other => variant(format!("{other:?}")),
     }
 }
@@ -300,9 +303,12 @@ impl RenewalCustomer {
                 bail!("no renewable certificate on the key")
             }
             RenewalState::ChoosingCertificate { .. } => Some(RenewalInput::ChooseCertificate(0)),
-            RenewalState::EnteringPin { .. } => Some(RenewalInput::Pin(
-                Pin::new(&self.pin).context("the test PIN")?,
-            )),
+            RenewalState::EnteringPin { .. } => {
+                return Ok((
+                    Some(UiEvent::Pin(Pin::new(&self.pin).context("the test PIN")?)),
+                    Outcome::Acting,
+                ));
+            }
             RenewalState::ConfirmingInfo {
                 on_file: HolderLookup::Asking,
                 ..

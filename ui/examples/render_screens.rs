@@ -52,6 +52,8 @@ const LARGE: &[&str] = &[
     "33-apply-unit",
     "36-apply-documents",
     "39-apply-review",
+    "51-pickup-writing",
+    "52-pickup-pending",
 ];
 const ENGLISH: &[&str] = &[
     "01-home",
@@ -68,6 +70,8 @@ const ENGLISH: &[&str] = &[
     "34-apply-holders",
     "38-apply-identity",
     "39-apply-review",
+    "50-pickup-insert-key",
+    "52-pickup-pending",
 ];
 
 fn main() {
@@ -101,7 +105,13 @@ fn main() {
             Lang::En,
             true,
             "-en-large",
-            Some(&["43-lookup-payable", "48-lookup-transfer-noted"][..]),
+            Some(
+                &[
+                    "43-lookup-payable",
+                    "48-lookup-transfer-noted",
+                    "52-pickup-pending",
+                ][..],
+            ),
         ),
     ];
     for (orient, w, h) in sizes {

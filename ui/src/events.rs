@@ -26,9 +26,25 @@ pub enum UiEvent {
     LanguageChanged(Lang),
     /// 长辈模式 on or off (the runtime lengthens idle times when on).
     LargeModeChanged(bool),
+    /// OK on the PIN pad: the PIN goes to the key's adapter of the flow
+    /// that asked for it (a renewal's, or a pickup's blank key).
+    Pin(Pin),
     Renewal(RenewalInput),
     Lookup(LookupInput),
     Application(ApplicationInput),
+    Pickup(PickupInput),
+}
+
+/// 现场领取's screens.
+#[derive(Debug)]
+pub enum PickupInput {
+    /// 现场领取 on an order 查询订单 found ready at the CA.
+    Start {
+        number: OrderNumber,
+        mobile: MobileNumber,
+    },
+    /// 重新检测 (the blank key) or 重新写入 (异常恢复).
+    Retry,
 }
 
 /// The renewal's screens.
@@ -39,8 +55,6 @@ pub enum RenewalInput {
     /// 重新检测.
     Retry,
     ChooseCertificate(usize),
-    /// OK on the PIN pad: the PIN goes to the token's adapter.
-    Pin(Pin),
     /// 确认并提交 on 确认信息, with the details shown.
     ConfirmInfo(Box<(Contact, InvoiceInfo)>),
     /// 返回修改 on 确认信息.

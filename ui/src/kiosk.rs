@@ -9,6 +9,7 @@ use crate::screens::{app, apply, help, lookup, payment, pin, renewal};
 use crate::{AppAdapter, AppWindow, Screen, Theme};
 use kiosk_domain::flow::application::ApplicationState;
 use kiosk_domain::flow::lookup::LookupState;
+use kiosk_domain::flow::pickup::PickupState;
 use kiosk_domain::flow::renewal::RenewalState;
 use kiosk_domain::lang::Lang;
 use kiosk_domain::order::application::Catalogue;
@@ -140,6 +141,11 @@ impl KioskUi {
     /// the customer must know now, e.g. that their key is still in.
     pub fn show_notice(&self, notice: Option<Notice>) {
         app::show_notice(&self.window, notice);
+    }
+
+    /// Shows 现场领取 as its flow stands (nothing at home).
+    pub fn show_pickup(&self, state: &PickupState) {
+        crate::screens::pickup::show(&self.window, &self.shared, state);
     }
 
     /// Shows 查询订单 as its flow stands.

@@ -18,10 +18,10 @@ use kiosk_domain::flow::renewal::{EnvironmentProblem, PaymentQr, PinOutcome};
 use kiosk_domain::flow::renewal::{PinPurpose, RenewalState};
 use kiosk_domain::lang::Lang;
 use kiosk_ui::{
-    AnswerSource, BlockedReason, DeviceKind, InstallStage, KioskUi, LookupAdapter, LookupDetail,
-    LookupPayNote, LookupProblem, NoticeMessage, OnFileState, OpenOrder, PinAdapter, PinReason,
-    PinWarning, ReceiptState, RecoveryReason, RemitProblem, Screen, ServiceKind, StatusLabel,
-    Texts, Theme, UiEvent, Verdict,
+    AnswerSource, BlankKeyProblem, BlockedReason, DeviceKind, InstallStage, KioskUi, LookupAdapter,
+    LookupDetail, LookupPayNote, LookupProblem, NoticeMessage, OnFileState, OpenOrder, PickupWhy,
+    PinAdapter, PinReason, PinWarning, ReceiptState, RecoveryReason, RemitProblem, Screen,
+    ServiceKind, StatusLabel, Texts, Theme, UiEvent, Verdict,
 };
 use slint::{ComponentHandle, LogicalSize, Model};
 use std::cell::RefCell;
@@ -110,7 +110,7 @@ fn pin_pad_shows_dots_only_and_hands_the_pin_out_once() {
     let events = events.borrow();
     assert_eq!(events.len(), 1, "the PIN goes out once");
     match &events[0] {
-        UiEvent::Renewal(kiosk_ui::RenewalInput::Pin(pin)) => {
+        UiEvent::Pin(pin) => {
             assert_eq!(pin.expose(), b"246809");
         }
         other => panic!("unexpected {other:?}"),
@@ -388,7 +388,12 @@ fn every_enum_value_says_something_in_both_languages() {
         ] {
             out.push(t.invoke_verdict(v, "2027-01-01".into()));
         }
-        for p in [PinReason::Renew, PinReason::Resume, PinReason::PayOpenOrder] {
+        for p in [
+            PinReason::Renew,
+            PinReason::Resume,
+            PinReason::PayOpenOrder,
+            PinReason::Pickup,
+        ] {
             out.push(t.invoke_pin_purpose(p, "X".into()));
         }
         for w in [
@@ -424,6 +429,22 @@ fn every_enum_value_says_something_in_both_languages() {
         ] {
             out.push(t.invoke_recovery_reason(r));
             out.push(t.invoke_recovery_what_to_do(r));
+        }
+        for w in [
+            PickupWhy::NotFound,
+            PickupWhy::Offline,
+            PickupWhy::Mailed,
+            PickupWhy::NotYet,
+            PickupWhy::Written,
+        ] {
+            out.push(t.invoke_pickup_why(w, StatusLabel::InProgress));
+        }
+        for p in [
+            BlankKeyProblem::NoKey,
+            BlankKeyProblem::NotBlank,
+            BlankKeyProblem::Unsupported,
+        ] {
+            out.push(t.invoke_blank_key_problem(p));
         }
         let detail = LookupDetail {
             count: 3,
@@ -1366,7 +1387,7 @@ fn pin_pad_keys_stay_put_while_typing_and_letters_reach_the_pin() {
                 tap(&ui, "数字");
                 tap(&ui, "确定");
                 let pin = match events.borrow_mut().pop() {
-                    Some(UiEvent::Renewal(kiosk_ui::RenewalInput::Pin(pin))) => pin,
+                    Some(UiEvent::Pin(pin)) => pin,
                     other => panic!("no PIN: {other:?}"),
                 };
                 assert_eq!(pin.expose(), b"123456aB");

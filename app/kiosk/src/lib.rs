@@ -17,6 +17,7 @@ pub mod devices;
 pub mod link;
 pub mod lookup;
 pub mod notify;
+pub mod pickup;
 pub mod receipts;
 pub mod renewal;
 pub mod runtime;

@@ -13,8 +13,8 @@ use kiosk_domain::order::application::Catalogue;
 use kiosk_domain::order::text::PersonName;
 use kiosk_domain::order_number::OrderNumber;
 use kiosk_domain::ports::ca::{
-    CaError, CaPort, FaceVerdict, IssuedCertificate, OnFile, OpenRenewal, OrderAtCa, PaymentInfo,
-    RenewalRequest,
+    CaError, CaPort, FaceVerdict, IssuedCertificate, OnFile, OnSiteIssued, OpenRenewal, OrderAtCa,
+    PaymentInfo, PickupAtCa, RenewalRequest,
 };
 use std::future::Future;
 use std::pin::Pin;
@@ -239,6 +239,46 @@ impl<C: CaPort> CaPort for Observed<C> {
 
     async fn renewal_installed(&self, order: OrderNumber, attempt: u32) -> Result<(), CaError> {
         let outcome = self.inner.renewal_installed(order, attempt).await;
+        self.link.observe_outcome(&outcome);
+        outcome
+    }
+    async fn pickup(
+        &self,
+        number: OrderNumber,
+        mobile: &MobileNumber,
+    ) -> Result<Option<PickupAtCa>, CaError> {
+        let outcome = self.inner.pickup(number, mobile).await;
+        self.link.observe_outcome(&outcome);
+        outcome
+    }
+
+    async fn issue_on_site(
+        &self,
+        order: OrderNumber,
+        mobile: &MobileNumber,
+        attempt: u32,
+        csr_der: Vec<u8>,
+    ) -> Result<OnSiteIssued, CaError> {
+        let outcome = self
+            .inner
+            .issue_on_site(order, mobile, attempt, csr_der)
+            .await;
+        self.link.observe_outcome(&outcome);
+        outcome
+    }
+
+    async fn issued_on_site(
+        &self,
+        order: OrderNumber,
+        attempt: u32,
+    ) -> Result<Option<OnSiteIssued>, CaError> {
+        let outcome = self.inner.issued_on_site(order, attempt).await;
+        self.link.observe_outcome(&outcome);
+        outcome
+    }
+
+    async fn written_on_site(&self, order: OrderNumber, attempt: u32) -> Result<(), CaError> {
+        let outcome = self.inner.written_on_site(order, attempt).await;
         self.link.observe_outcome(&outcome);
         outcome
     }

@@ -892,7 +892,7 @@ where
 }
 
 /// Ends every login the kiosk holds on inserted keys.
-fn logout_all<K: KeyWriter>(writer: &mut K) {
+pub(crate) fn logout_all<K: KeyWriter>(writer: &mut K) {
     if let Ok(keys) = writer.keys() {
         for key in keys {
             if let Err(e) = writer.logout(&key.key) {
@@ -966,19 +966,18 @@ where
         state: &RenewalState,
         exec: &mut RenewalExecutor<K, C, S, P>,
     ) -> Result<RenewalEvent, UiEvent> {
-        let UiEvent::Renewal(input) = ui else {
-            return Err(ui);
+        let input = match ui {
+            UiEvent::Pin(pin) if matches!(state, RenewalState::EnteringPin { .. }) => {
+                exec.hand_over_pin(pin);
+                return Ok(RenewalEvent::PinSubmitted);
+            }
+            UiEvent::Renewal(input) => input,
+            other => return Err(other),
         };
         Ok(match input {
             RenewalInput::Start => RenewalEvent::Start(SessionId(random_u64())),
             RenewalInput::Retry | RenewalInput::Reinstall => RenewalEvent::Retry,
             RenewalInput::ChooseCertificate(i) => RenewalEvent::CertificateChosen(i),
-            RenewalInput::Pin(pin) => {
-                if matches!(state, RenewalState::EnteringPin { .. }) {
-                    exec.hand_over_pin(pin);
-                }
-                RenewalEvent::PinSubmitted
-            }
             RenewalInput::ConfirmInfo(details) => {
                 let (contact, invoice) = *details;
                 RenewalEvent::InfoConfirmed { contact, invoice }

@@ -7,6 +7,7 @@
 use kiosk_domain::flow::StepContext;
 use kiosk_domain::flow::application::ApplicationState;
 use kiosk_domain::flow::lookup::LookupState;
+use kiosk_domain::flow::pickup::PickupState;
 use kiosk_domain::flow::renewal::RenewalState;
 use kiosk_domain::order::application::Catalogue;
 use kiosk_domain::order::attachment::AttachmentKind;
@@ -35,6 +36,7 @@ pub enum UiUpdate {
         ctx: StepContext,
     },
     Lookup(Box<LookupState>),
+    Pickup(Box<PickupState>),
     Status(StatusView),
     IdleWarning(Option<u32>),
     Wipe,
@@ -189,6 +191,7 @@ impl UiPort {
                     .map(|(kind, frame)| (*kind, frame.as_ref())),
             ),
             UiUpdate::Lookup(state) => ui.show_lookup(&state),
+            UiUpdate::Pickup(state) => ui.show_pickup(&state),
             UiUpdate::Status(status) => ui.set_status(&status),
             UiUpdate::IdleWarning(secs) => ui.show_idle_warning(secs),
             UiUpdate::Wipe => {

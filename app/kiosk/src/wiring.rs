@@ -11,6 +11,7 @@ use crate::clock::Clock;
 use crate::devices::{CameraCheck, PrinterCheck, SharedWriter};
 use crate::link::Link;
 use crate::lookup::{LookupBinding, LookupExecutor};
+use crate::pickup::{PickupBinding, PickupExecutor};
 use crate::receipts::{ConfiguredPrinter, ReceiptSettings};
 use crate::renewal::{RenewalBinding, RenewalExecutor, RenewalPorts, RenewalSettings};
 use crate::runtime::{Answers, Command, FlowRuntime, Rules};
@@ -23,6 +24,7 @@ use kiosk_config::{CaSettings, Config};
 use kiosk_domain::flow::application::Application;
 use kiosk_domain::flow::idle::IdleTimer;
 use kiosk_domain::flow::lookup::Lookup;
+use kiosk_domain::flow::pickup::PickupFlow;
 use kiosk_domain::flow::renewal::Renewal;
 use kiosk_domain::ports::ca::CaPort;
 use kiosk_domain::ports::key_writer::KeyWriter;
@@ -269,6 +271,19 @@ where
             ),
         },
     );
+    let pickup = PickupExecutor::new(
+        store.clone(),
+        writer.clone(),
+        ca.clone(),
+        certificate_roots(config)?,
+        Arc::clone(&clock),
+        answers.clone(),
+    );
+    let pickup = Slot::new(
+        load_journal::<PickupFlow, _>(&store).context("the pickup's journal")?,
+        pickup,
+        PickupBinding,
+    );
     let lookup = LookupExecutor::new(
         store.clone(),
         ca,
@@ -297,6 +312,7 @@ where
         .with_flow(Box::new(renewal))
         .with_flow(Box::new(application))
         .with_flow(Box::new(lookup))
+        .with_flow(Box::new(pickup))
         .with_answers(answers)
         .with_key_watch(Box::new(writer));
     if ports.printer.installed() {

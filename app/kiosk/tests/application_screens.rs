@@ -343,3 +343,131 @@ fn a_power_cut_keeps_the_draft_and_the_restarted_kiosk_offers_it_back() {
         },
     );
 }
+
+/// 现场领取 (spec §3.2 step 6): an application picked up at the hall, made
+/// ready by the CA, is found in 查询订单 and written onto the blank key
+/// staff hand over: the key pair made on it, the unit's certificate and the
+/// e-seals written. Cut by a CA outage and then a power cut after the key
+/// pair was made, it continues from there after the restart; the CA issued
+/// once and hears it is written (已完成).
+#[test]
+fn an_application_picked_up_at_the_hall_is_written_onto_a_blank_key() {
+    in_child_with_token(
+        "an_application_picked_up_at_the_hall_is_written_onto_a_blank_key",
+        |dir| picked_up(dir, false),
+    );
+}
+
+/// The same, the CA's answer with the certificate lost on its way: after
+/// the power cut the kiosk fetches that certificate again (no second
+/// issuance) and writes it next to the key pair it made.
+#[test]
+fn an_on_site_write_whose_answer_was_lost_is_finished_without_a_second_issuance() {
+    in_child_with_token(
+        "an_on_site_write_whose_answer_was_lost_is_finished_without_a_second_issuance",
+        |dir| picked_up(dir, true),
+    );
+}
+
+fn picked_up(dir: &std::path::Path, answer_lost: bool) {
+    let ca = Ca::start(&dir.join("ca"), 0);
+    let config = harness::config(dir, &ca.url);
+    // The kiosk trusts the CA's root; the key stays blank.
+    std::fs::create_dir_all(&config.data_dir).unwrap();
+    std::fs::write(
+        config.in_data_dir(std::path::Path::new("ca-root.der")),
+        ca.service.ca().root_der(),
+    )
+    .unwrap();
+    let number = ca.seed_on_site_ready(7);
+    let issuance: &'static str =
+        Box::leak(format!("/v1/orders/{number}/issuance").into_boxed_str());
+
+    let kiosk = Kiosk::start(&config);
+    kiosk.wait_for(Screen::Home);
+    kiosk.touch("查询订单");
+    kiosk.wait_for(Screen::Lookup);
+    let lookup = kiosk.ui.window().global::<kiosk_ui::LookupAdapter>();
+    lookup.set_order_number(number.as_str().into());
+    lookup.set_mobile(fixtures::MOBILE.into());
+    kiosk.touch("查询");
+    kiosk.wait_text("已制证");
+    // The CA's issuance goes down (or issues and its answer is
+    // lost) once the key pair is to be made.
+    if answer_lost {
+        ca.service.lose_replies_on("POST", issuance, 10_000);
+    } else {
+        ca.service.inject_on(issuance, 10_000, 503, None);
+    }
+    kiosk.touch("现场领取：写入USB Key");
+    kiosk.wait_for(Screen::Pin);
+    kiosk.type_pin(harness::PIN_FOR_TESTS);
+    kiosk.wait_text("证书安装中断：网络连接中断");
+    assert!(kiosk.shows("山西示例煤业有限公司"), "the unit it is for");
+    assert!(
+        !harness::labels_on_token().contains("cert:"),
+        "nothing written yet"
+    );
+    assert_eq!(ca.service.issued_count(), u64::from(answer_lost));
+    // A power cut on 异常恢复; the CA comes back.
+    kiosk.cut_power();
+    ca.service.inject_on(issuance, 0, 503, None);
+
+    let kiosk = Kiosk::start(&config);
+    // The journal brings 异常恢复 back as it was; the key's login
+    // died with the process, so the PIN is asked again.
+    kiosk.wait_for(Screen::Pickup);
+    kiosk.wait_text("证书安装中断：网络连接中断");
+    kiosk.touch("重新写入");
+    kiosk.wait_for(Screen::Pin);
+    kiosk.type_pin(harness::PIN_FOR_TESTS);
+    kiosk.wait_text("证书及电子印章已写入USB Key，可以正常使用。");
+    kiosk.wait_text("请取走您的USB Key");
+
+    // On the key: the unit's certificate next to its key, and both
+    // e-seals; at the CA: issued once, 已完成.
+    let certificates = harness::labels_on_token();
+    assert!(
+        certificates.contains(&format!("cert:{number}")),
+        "{certificates}"
+    );
+    let data = harness::objects_on_token("data");
+    assert!(data.contains(&format!("eseal:{number}:1:trader")), "{data}");
+    assert!(
+        data.contains(&format!("eseal:{number}:2:settler")),
+        "{data}"
+    );
+    assert_eq!(ca.service.issued_count(), 1);
+    let at_ca = ca.service.storage().order(&number).unwrap().unwrap();
+    let start = Instant::now();
+    let mut status = at_ca.status.as_str().to_owned();
+    while status != "completed" {
+        assert!(start.elapsed() < Duration::from_secs(20), "{status}");
+        std::thread::sleep(Duration::from_millis(50));
+        status = ca
+            .service
+            .storage()
+            .order(&number)
+            .unwrap()
+            .unwrap()
+            .status
+            .as_str()
+            .to_owned();
+    }
+    let issued = ca.service.storage().renewal(&number, 1).unwrap().unwrap();
+    let summary = kiosk_x509::summarize(&issued.certificate_der, "").unwrap();
+    assert_eq!(summary.holder, "山西示例煤业有限公司");
+
+    // Finished: home, and 查询订单 no longer offers to write it.
+    kiosk.touch("完成");
+    kiosk.wait_for(Screen::Home);
+    kiosk.touch("查询订单");
+    kiosk.wait_for(Screen::Lookup);
+    let lookup = kiosk.ui.window().global::<kiosk_ui::LookupAdapter>();
+    lookup.set_order_number(number.as_str().into());
+    lookup.set_mobile(fixtures::MOBILE.into());
+    kiosk.touch("查询");
+    kiosk.wait_text("已完成");
+    assert!(!kiosk.shows("现场领取：写入USB Key"));
+    kiosk.cut_power();
+}

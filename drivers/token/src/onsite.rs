@@ -21,6 +21,22 @@ pub struct EsealObject {
     pub value: Vec<u8>,
 }
 
+/// The algorithm of a blank key's new key pair, from what the key offers
+/// (`KeyWriter::key_algorithms`): ECDSA P-256, else RSA-2048, else the
+/// first larger RSA; only what the kiosk can sign a request with (SM2
+/// waits for the vendor's mechanism). `None`: nothing usable.
+#[must_use]
+pub fn choose_algorithm(offered: &[KeyAlgorithm]) -> Option<KeyAlgorithm> {
+    [
+        KeyAlgorithm::EcP256,
+        KeyAlgorithm::Rsa2048,
+        KeyAlgorithm::Rsa3072,
+        KeyAlgorithm::Rsa4096,
+    ]
+    .into_iter()
+    .find(|a| offered.contains(a) && crate::algorithm::kiosk_signs(*a))
+}
+
 /// The key pair for this order on the blank key (reused if it is there) and
 /// the PKCS#10 request for the unit, signed on the key.
 ///
@@ -65,4 +81,19 @@ pub fn install<W: KeyWriter>(
     }
     tracing::info!(tag = %tag.label(), eseals = eseals.len(), "issued certificate and e-seals written");
     Ok(verified)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_blank_key_gets_p256_else_rsa_never_sm2() {
+        use KeyAlgorithm::*;
+        assert_eq!(choose_algorithm(&[Rsa2048, EcP256, Sm2]), Some(EcP256));
+        assert_eq!(choose_algorithm(&[Sm2, Rsa4096, Rsa2048]), Some(Rsa2048));
+        assert_eq!(choose_algorithm(&[Rsa3072]), Some(Rsa3072));
+        assert_eq!(choose_algorithm(&[Sm2]), None);
+        assert_eq!(choose_algorithm(&[]), None);
+    }
 }

@@ -9,8 +9,9 @@ use kiosk_domain::order::application::Catalogue;
 use kiosk_domain::order::text::PersonName;
 use kiosk_domain::order_number::OrderNumber;
 use kiosk_domain::ports::ca::{
-    CaError, CaPort, FaceVerdict, IssuedCertificate, OnFile, OpenRenewal, OrderAtCa, PaymentInfo,
-    PaymentKind, PaymentStatus, ProofAlgorithm, Refusal, RenewalRequest,
+    CaError, CaPort, FaceVerdict, IssuedCertificate, OnFile, OnSiteIssued, OpenRenewal, OrderAtCa,
+    PaymentInfo, PaymentKind, PaymentStatus, PickupAtCa, ProofAlgorithm, Refusal, RenewalRequest,
+    SealObject,
 };
 use kiosk_sync_wire::hex;
 use kiosk_sync_wire::payment::{
@@ -166,6 +167,51 @@ fn open_renewal(open: kiosk_sync_wire::renewal::OpenRenewalV1) -> Result<OpenRen
     })
 }
 
+fn pickup_at_ca(p: kiosk_sync_wire::onsite::PickupV1) -> Result<PickupAtCa, CaError> {
+    let invalid = |what: &str| CaError::Invalid(format!("the pickup's {what}"));
+    Ok(PickupAtCa {
+        number: p.number.parse().map_err(|_| invalid("number"))?,
+        status: p.status.into(),
+        on_site: p.on_site,
+        unit_name: p.unit_name.parse().map_err(|_| invalid("unit name"))?,
+        uscc: p.uscc.parse().map_err(|_| invalid("USCC"))?,
+        seals: p.seals,
+        issued_attempt: p.issued_attempt,
+    })
+}
+
+fn on_site_issued(
+    issued: kiosk_sync_wire::onsite::OnSiteIssuedV1,
+    order: OrderNumber,
+    attempt: u32,
+) -> Result<OnSiteIssued, CaError> {
+    let unhex = |what: &str, text: &str| {
+        hex::decode(text)
+            .filter(|b| !b.is_empty())
+            .ok_or_else(|| CaError::Invalid(format!("{what} is not hex")))
+    };
+    if issued.number != order.as_str() || issued.attempt != attempt {
+        return Err(CaError::Invalid(
+            "the CA answered for another order or attempt".to_owned(),
+        ));
+    }
+    Ok(OnSiteIssued {
+        order,
+        attempt,
+        certificate_der: unhex("the certificate", &issued.certificate_der_hex)?,
+        seals: issued
+            .seals
+            .into_iter()
+            .map(|s| {
+                Ok(SealObject {
+                    value: unhex("an e-seal", &s.value_hex)?,
+                    label: s.label,
+                })
+            })
+            .collect::<Result<_, CaError>>()?,
+    })
+}
+
 impl CaPort for CaClient {
     async fn probe(&self) -> Result<(), CaError> {
         self.ping().await.map_err(ca_error)
@@ -285,6 +331,64 @@ impl CaPort for CaClient {
             .await
             .map_err(ca_error)?;
         open.renewals.into_iter().map(open_renewal).collect()
+    }
+
+    async fn pickup(
+        &self,
+        number: OrderNumber,
+        mobile: &MobileNumber,
+    ) -> Result<Option<PickupAtCa>, CaError> {
+        let asked = kiosk_sync_wire::lookup::LookupV1::new(&number, mobile);
+        match CaClient::pickup(self, &asked).await.map_err(ca_error)? {
+            None => Ok(None),
+            Some(found) => {
+                let found = pickup_at_ca(found)?;
+                if found.number == number {
+                    Ok(Some(found))
+                } else {
+                    Err(CaError::Invalid("the CA found another order".to_owned()))
+                }
+            }
+        }
+    }
+
+    async fn issue_on_site(
+        &self,
+        order: OrderNumber,
+        mobile: &MobileNumber,
+        attempt: u32,
+        csr_der: Vec<u8>,
+    ) -> Result<OnSiteIssued, CaError> {
+        let request = kiosk_sync_wire::onsite::OnSiteRequestV1 {
+            mobile: mobile.as_str().to_owned(),
+            attempt,
+            request_der_hex: hex::encode(&csr_der),
+        };
+        let issued = CaClient::issue_on_site(self, order.as_str(), &request)
+            .await
+            .map_err(ca_error)?;
+        on_site_issued(issued, order, attempt)
+    }
+
+    async fn issued_on_site(
+        &self,
+        order: OrderNumber,
+        attempt: u32,
+    ) -> Result<Option<OnSiteIssued>, CaError> {
+        match CaClient::issued_on_site(self, order.as_str(), attempt)
+            .await
+            .map_err(ca_error)?
+        {
+            None => Ok(None),
+            Some(issued) => on_site_issued(issued, order, attempt).map(Some),
+        }
+    }
+
+    async fn written_on_site(&self, order: OrderNumber, attempt: u32) -> Result<(), CaError> {
+        CaClient::written_on_site(self, order.as_str(), attempt)
+            .await
+            .map(|_| ())
+            .map_err(ca_error)
     }
 
     async fn renewal_installed(&self, order: OrderNumber, attempt: u32) -> Result<(), CaError> {

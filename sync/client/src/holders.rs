@@ -140,3 +140,87 @@ impl CaClient {
             .map(|_| ())
     }
 }
+
+impl CaClient {
+    /// `POST /v1/orders/pickup`: the application with this number and
+    /// mobile as the CA has it for 现场领取, `None` when it has none.
+    ///
+    /// # Errors
+    /// The CA could not be reached, refused, or answered nonsense.
+    pub async fn pickup(
+        &self,
+        asked: &kiosk_sync_wire::lookup::LookupV1,
+    ) -> Result<Option<kiosk_sync_wire::onsite::PickupV1>, CallError> {
+        let response = self
+            .http
+            .post(self.url(paths::PICKUP))
+            .json(asked)
+            .send()
+            .await;
+        match Self::answer(response).await {
+            Ok((_, found)) => Ok(Some(found)),
+            Err(CallError::Status { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `POST /v1/orders/{number}/issuance`: the unit's request made on the
+    /// blank key; the certificate and the e-seals.
+    ///
+    /// # Errors
+    /// The CA could not be reached or refused.
+    pub async fn issue_on_site(
+        &self,
+        number: &str,
+        request: &kiosk_sync_wire::onsite::OnSiteRequestV1,
+    ) -> Result<kiosk_sync_wire::onsite::OnSiteIssuedV1, CallError> {
+        let response = self
+            .http
+            .post(self.url(&paths::issuance(number)))
+            .json(request)
+            .send()
+            .await;
+        Self::answer(response).await.map(|(_, issued)| issued)
+    }
+
+    /// `GET /v1/orders/{number}/issuance/{attempt}`: what was issued for
+    /// this attempt, `None` when nothing was.
+    ///
+    /// # Errors
+    /// The CA could not be reached or answered nonsense.
+    pub async fn issued_on_site(
+        &self,
+        number: &str,
+        attempt: u32,
+    ) -> Result<Option<kiosk_sync_wire::onsite::OnSiteIssuedV1>, CallError> {
+        let response = self
+            .http
+            .get(self.url(&paths::issuance_again(number, attempt)))
+            .send()
+            .await;
+        match Self::answer(response).await {
+            Ok((_, issued)) => Ok(Some(issued)),
+            Err(CallError::Status { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `POST /v1/orders/{number}/written`: the certificate and e-seals of
+    /// this attempt are on the key (idempotent).
+    ///
+    /// # Errors
+    /// The CA could not be reached or refused.
+    pub async fn written_on_site(
+        &self,
+        number: &str,
+        attempt: u32,
+    ) -> Result<kiosk_sync_wire::order::OrderRecordV1, CallError> {
+        let response = self
+            .http
+            .post(self.url(&paths::written(number)))
+            .json(&kiosk_sync_wire::renewal::InstalledV1 { attempt })
+            .send()
+            .await;
+        Self::answer(response).await.map(|(_, record)| record)
+    }
+}

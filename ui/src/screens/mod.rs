@@ -21,6 +21,7 @@ pub mod identity;
 pub mod install;
 pub mod lookup;
 pub mod payment;
+pub mod pickup;
 pub mod pin;
 pub mod recovery;
 pub mod renewal;
@@ -44,6 +45,7 @@ pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
     recovery::connect(window, shared);
     done::connect(window, shared);
     lookup::connect(window, shared);
+    pickup::connect(window, shared);
     apply::connect(window, shared);
     crate::keyboard::connect(window);
 }

@@ -36,7 +36,7 @@ pub fn lifecycle_status(lifecycle: Lifecycle, status: OrderStatus) -> StatusLabe
     }
 }
 
-fn status_of(status: OrderStatus) -> StatusLabel {
+pub(crate) fn status_of(status: OrderStatus) -> StatusLabel {
     match status {
         OrderStatus::PendingReview => StatusLabel::PendingReview,
         OrderStatus::AwaitingPayment => StatusLabel::AwaitingPayment,

@@ -12,6 +12,7 @@ use kiosk_domain::fixtures;
 use kiosk_domain::flow::SessionId;
 use kiosk_domain::flow::application::{ApplicationState, CaptureRef, Draft, Page};
 use kiosk_domain::flow::lookup::{Found, LookupState, Pay, Scan, ScanFailure};
+use kiosk_domain::flow::pickup::{Job, KeyCheck, NotNow, PickupState};
 use kiosk_domain::flow::renewal::{
     Candidate, EnvironmentProblem, HolderLookup, InstallFailure, PaymentQr, PinOutcome, PinPurpose,
     RenewalState,
@@ -23,6 +24,7 @@ use kiosk_domain::order::attachment::{AttachmentKind, MediaType};
 use kiosk_domain::order::identity::{IdentityCheck, IdentityOutcome};
 use kiosk_domain::order::renewal::{CertificateSummary, Contact, InstallStep, InvoiceInfo};
 use kiosk_domain::order::status::OrderStatus;
+use kiosk_domain::ports::ca::PickupAtCa;
 use kiosk_domain::ports::printer::PrintOutcome;
 use kiosk_ui::Screen;
 use kiosk_ui::view_model::{Device, StatusView, ViewContext};
@@ -88,6 +90,8 @@ pub enum Scene {
     Idle(RenewalState),
     /// 申请证书及印章 as its flow stands.
     Application(ApplicationState),
+    /// 现场领取 as its flow stands.
+    Pickup(PickupState),
     /// 确认信息 (nothing on file) with the keyboard open on a field, after
     /// its keys were tapped; `layout` shows another layout on that field.
     Keyboard {
@@ -324,6 +328,94 @@ fn application_scenes() -> Vec<(&'static str, Scene)> {
                 },
                 Pay::Idle,
             ),
+        ),
+    ]
+}
+
+/// 现场领取: an order picked up at the hall, ready, at `step` of its write.
+fn pickup_job(step: InstallStep) -> Box<Job> {
+    Box::new(Job {
+        order: PickupAtCa {
+            number: fixtures::order_number(3),
+            status: OrderStatus::CertificateMade,
+            on_site: true,
+            unit_name: "山西示例煤业有限公司".parse().unwrap(),
+            uscc: fixtures::USCC.parse().unwrap(),
+            seals: 2,
+            issued_attempt: None,
+        },
+        mobile: fixtures::MOBILE.parse().unwrap(),
+        progress: kiosk_domain::order::renewal::InstallProgress { attempt: 1, step },
+        issued: None,
+    })
+}
+
+/// 现场领取's screens, and 查询订单 offering it.
+fn pickup_scenes() -> Vec<(&'static str, Scene)> {
+    let mut ready = at_ca_rejected();
+    ready.lifecycle = kiosk_domain::order::status::Lifecycle::ApplicationOnSite;
+    ready.status = OrderStatus::CertificateMade;
+    ready.reason = None;
+    vec![
+        (
+            "49-lookup-pickup-ready",
+            Scene::Lookup(
+                Scan::Idle,
+                Found::AtCa {
+                    order: Box::new(ready),
+                    mobile: fixtures::MOBILE.parse().unwrap(),
+                },
+                Pay::Idle,
+            ),
+        ),
+        (
+            "50-pickup-insert-key",
+            Scene::Pickup(PickupState::WaitingForKey {
+                session: S,
+                job: pickup_job(InstallStep::NotStarted),
+                checking: false,
+                last: Some(KeyCheck::NotBlank),
+            }),
+        ),
+        (
+            "55-pickup-pin",
+            Scene::Pickup(PickupState::EnteringPin {
+                session: S,
+                job: pickup_job(InstallStep::NotStarted),
+                last: None,
+            }),
+        ),
+        (
+            "51-pickup-writing",
+            Scene::Pickup(PickupState::Writing {
+                session: S,
+                job: pickup_job(InstallStep::RequestSent),
+            }),
+        ),
+        (
+            "52-pickup-pending",
+            Scene::Pickup(PickupState::Pending {
+                session: S,
+                job: pickup_job(InstallStep::KeyPairGenerated),
+                failure: InstallFailure::Offline,
+            }),
+        ),
+        (
+            "53-pickup-done",
+            Scene::Pickup(PickupState::Done {
+                session: S,
+                number: fixtures::order_number(3),
+            }),
+        ),
+        (
+            "54-pickup-not-yet",
+            Scene::Pickup(PickupState::NotNow {
+                session: S,
+                number: fixtures::order_number(3),
+                why: NotNow::Pickup(kiosk_domain::ports::ca::Pickup::NotYet(
+                    OrderStatus::InProgress,
+                )),
+            }),
         ),
     ]
 }
@@ -570,6 +662,7 @@ pub fn all() -> Vec<(&'static str, Scene)> {
     ]
     .into_iter()
     .chain(application_scenes())
+    .chain(pickup_scenes())
     .collect()
 }
 
@@ -591,6 +684,7 @@ pub fn show(ui: &kiosk_ui::KioskUi, scene: &Scene) {
                 pay: pay.clone(),
             });
         }
+        Scene::Pickup(state) => ui.show_pickup(state),
         Scene::Help => {
             ui.set_downloads_url("https://ca.example.cn/downloads");
             ui.show_screen(Screen::Help);

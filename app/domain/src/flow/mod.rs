@@ -21,6 +21,7 @@ pub mod application;
 pub mod driver;
 pub mod idle;
 pub mod lookup;
+pub mod pickup;
 pub mod renewal;
 
 use crate::clock::ClockFloor;

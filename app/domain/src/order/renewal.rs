@@ -71,6 +71,25 @@ pub struct InstallProgress {
     pub step: InstallStep,
 }
 
+impl InstallProgress {
+    /// Where an install continues on a kiosk that did not start it, from
+    /// the latest attempt the CA issued for (`None`: none). If the CA
+    /// issued, that attempt's key pair was made on the key: its certificate
+    /// is asked for again and checked against it (if the key pair is gone,
+    /// 异常恢复 starts a new attempt). Otherwise it starts at the key pair,
+    /// taken as it is if the first kiosk made it.
+    #[must_use]
+    pub fn resumed(issued_attempt: Option<u32>) -> Self {
+        match issued_attempt {
+            Some(attempt) if attempt > 0 => Self {
+                attempt,
+                step: InstallStep::KeyPairGenerated,
+            },
+            _ => Self::default(),
+        }
+    }
+}
+
 impl Default for InstallProgress {
     fn default() -> Self {
         Self {

@@ -8,15 +8,15 @@
 //! answers come back to the flow thread as events, so a slow CA never stops
 //! the screen, the idle timer or the key watch.
 
-use crate::ids::{MobileNumber, ResidentId};
+use crate::ids::{MobileNumber, ResidentId, Uscc};
 use crate::money::Fen;
 use crate::order::application::Catalogue;
 use crate::order::payment::{Payment, PaymentMethod};
 use crate::order::renewal::{
-    CertificateSummary, Contact, InstallProgress, InstallStep, InvoiceInfo, RenewalDetails,
+    CertificateSummary, Contact, InstallProgress, InvoiceInfo, RenewalDetails,
 };
 use crate::order::status::{Lifecycle, OrderStatus};
-use crate::order::text::{PersonName, Reference};
+use crate::order::text::{PersonName, Reference, UnitName};
 use crate::order::{Order, OrderDetails, OrderError};
 use crate::order_number::OrderNumber;
 use std::future::Future;
@@ -258,6 +258,14 @@ impl OrderAtCa {
     pub fn payable(&self) -> bool {
         self.status == OrderStatus::AwaitingPayment && self.lifecycle != Lifecycle::Renewal
     }
+
+    /// Whether 现场领取 can write it now: picked up at the hall and made
+    /// ready by the CA (已制证).
+    #[must_use]
+    pub fn ready_for_pickup(&self) -> bool {
+        self.lifecycle == Lifecycle::ApplicationOnSite
+            && self.status == OrderStatus::CertificateMade
+    }
 }
 
 /// A renewal paid at the CA whose install the CA has not heard finished,
@@ -295,12 +303,7 @@ impl OpenRenewal {
     /// The same paid order, to finish installing on the key that holds
     /// `certificate` (never a second order, never a second payment).
     ///
-    /// Where the install goes on: if the CA issued for an attempt, the key
-    /// pair of that attempt was made on the key; the install asks the CA
-    /// for that certificate again and checks it against that key pair (if
-    /// the key pair is gone, 异常恢复 starts a new attempt, as on the kiosk
-    /// that began it). Otherwise it starts at the key pair, which is taken
-    /// as it is if the first kiosk made it.
+    /// Where the install goes on: [`InstallProgress::resumed`].
     ///
     /// # Errors
     /// The order renews another certificate, or its payment is not one a
@@ -319,13 +322,7 @@ impl OpenRenewal {
         let payment = self
             .payment
             .confirmed_payment(self.number, self.amount, now)?;
-        let install = match self.issued_attempt {
-            Some(attempt) if attempt > 0 => InstallProgress {
-                attempt,
-                step: InstallStep::KeyPairGenerated,
-            },
-            _ => InstallProgress::default(),
-        };
+        let install = InstallProgress::resumed(self.issued_attempt);
         let mut order = Order::new(
             self.number,
             self.created_at,
@@ -341,6 +338,68 @@ impl OpenRenewal {
         order.record_payment(payment)?;
         Ok(order)
     }
+}
+
+/// An application as the CA has it for 现场领取 (found by its number and
+/// mobile): what the kiosk writes onto the blank key is for this unit.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PickupAtCa {
+    pub number: OrderNumber,
+    pub status: OrderStatus,
+    /// Picked up at the hall (else it is mailed).
+    pub on_site: bool,
+    pub unit_name: UnitName,
+    pub uscc: Uscc,
+    /// How many e-seals come with the certificate.
+    pub seals: u32,
+    /// The latest attempt the CA issued a certificate for.
+    pub issued_attempt: Option<u32>,
+}
+
+/// Whether an application can be written onto a blank key now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Pickup {
+    /// Picked up here, made ready by the CA (已制证).
+    Ready,
+    /// Mailed, not picked up at the hall.
+    Mailed,
+    /// Not ready yet (or cancelled): its status says why.
+    NotYet(OrderStatus),
+    /// Written already (已完成, 已开票).
+    Written,
+}
+
+impl PickupAtCa {
+    /// Whether it can be written now, and if not why.
+    #[must_use]
+    pub fn pickup(&self) -> Pickup {
+        if !self.on_site {
+            return Pickup::Mailed;
+        }
+        match self.status {
+            OrderStatus::CertificateMade => Pickup::Ready,
+            OrderStatus::Completed | OrderStatus::Invoiced => Pickup::Written,
+            other => Pickup::NotYet(other),
+        }
+    }
+}
+
+/// An e-seal as the CA delivers it, written onto the key as a data object.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SealObject {
+    pub label: String,
+    pub value: Vec<u8>,
+}
+
+/// What the CA issued for an application picked up at the hall, for one
+/// attempt: the unit's certificate and its e-seals.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OnSiteIssued {
+    pub order: OrderNumber,
+    pub attempt: u32,
+    /// DER.
+    pub certificate_der: Vec<u8>,
+    pub seals: Vec<SealObject>,
 }
 
 /// The identity service's answer (实人认证, 检验).
@@ -440,6 +499,39 @@ pub trait CaPort: Clone + Send + Sync + 'static {
         serial_hex: &str,
     ) -> impl Future<Output = Result<Vec<OpenRenewal>, CaError>> + Send;
 
+    /// The application with this number followed with this mobile, for
+    /// 现场领取; `None` when the CA has no such application.
+    fn pickup(
+        &self,
+        number: OrderNumber,
+        mobile: &MobileNumber,
+    ) -> impl Future<Output = Result<Option<PickupAtCa>, CaError>> + Send;
+
+    /// Sends the unit's request made on the blank key (`attempt` from 1);
+    /// the same attempt and request get the same answer.
+    fn issue_on_site(
+        &self,
+        order: OrderNumber,
+        mobile: &MobileNumber,
+        attempt: u32,
+        csr_der: Vec<u8>,
+    ) -> impl Future<Output = Result<OnSiteIssued, CaError>> + Send;
+
+    /// What the CA issued on site for this attempt already, if anything.
+    fn issued_on_site(
+        &self,
+        order: OrderNumber,
+        attempt: u32,
+    ) -> impl Future<Output = Result<Option<OnSiteIssued>, CaError>> + Send;
+
+    /// Tells the CA the certificate and e-seals of this attempt are on the
+    /// key (已完成).
+    fn written_on_site(
+        &self,
+        order: OrderNumber,
+        attempt: u32,
+    ) -> impl Future<Output = Result<(), CaError>> + Send;
+
     /// Tells the CA that the certificate of this attempt is on the key and
     /// the old one retired (已完成): no kiosk offers the order again.
     fn renewal_installed(
@@ -515,6 +607,8 @@ mod tests {
             issued_attempt,
         }
     }
+
+    use crate::order::renewal::InstallStep;
 
     fn progress(order: &Order) -> InstallProgress {
         match &order.details {

@@ -195,6 +195,72 @@ impl Ca {
         });
     }
 
+    /// An application picked up at the hall as another kiosk sent it,
+    /// reviewed, paid at the counter and made ready (已制证) in the back
+    /// office: its number (the fixtures' handler mobile follows it).
+    pub fn seed_on_site_ready(&self, seq: u32) -> String {
+        let number = kiosk_domain::fixtures::order_number(seq).to_string();
+        let d = kiosk_domain::fixtures::application_details();
+        let document = serde_json::json!({
+            "number": number,
+            "created_at": "2026-11-23T10:00:00Z",
+            "amount_fen": 50_000,
+            "details": {
+                "kind": "application",
+                "agreement_version": d.agreement_version,
+                "project_code": d.project.code.as_str(),
+                "unit_name": d.unit.name.as_str(),
+                "unit_uscc": d.unit.uscc.as_str(),
+                "unit_address": d.unit.address.as_str(),
+                "handler_name": d.handler.name.as_str(),
+                "handler_resident_id": d.handler.resident_id.as_str(),
+                "handler_mobile": d.handler.mobile.as_str(),
+                "seal_holders": [
+                    {"role": "trader", "name": "王五", "enterprise_number": null, "user_number": "U1001"},
+                    {"role": "settler", "name": "赵六", "enterprise_number": "E2002", "user_number": null}
+                ],
+                "invoice": {
+                    "title": d.invoice.title.as_str(),
+                    "taxpayer_id": d.invoice.taxpayer_id.as_str(),
+                    "email": d.invoice.email.as_str()
+                },
+                "pickup": {"method": "on_site"}
+            },
+            "attachments": []
+        });
+        let base = self.url.clone();
+        let n = number.clone();
+        self.runtime.block_on(async move {
+            let http = reqwest::Client::new();
+            let put = http
+                .put(format!("{base}/v1/orders/{n}"))
+                .header("idempotency-key", format!("{seq:032x}"))
+                .json(&document)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(put.status().as_u16(), 201, "{}", put.text().await.unwrap());
+            for path in [
+                format!("/v1/orders/{n}/submit"),
+                format!("/v1/admin/orders/{n}/approve"),
+            ] {
+                let r = http.post(format!("{base}{path}")).send().await.unwrap();
+                assert!(r.status().is_success(), "{path}: {}", r.status());
+            }
+        });
+        self.record_counter_payment(&number, 50_000);
+        assert_eq!(
+            self.post_form(
+                &format!("{}/admin/orders/{number}/status", self.url),
+                &[("to", "certificate_made")],
+            ),
+            303
+        );
+        let at_ca = self.service.storage().order(&number).unwrap().unwrap();
+        assert_eq!(at_ca.status.as_str(), "certificate_made");
+        number
+    }
+
     /// The CA issues the invoice of a paid order; its invoice number.
     pub fn issue_invoice(&self, number: &str) -> String {
         let url = format!("{}/v1/orders/{number}/invoice", self.url);
@@ -532,6 +598,25 @@ pub fn up_to_payment(kiosk: &Kiosk) {
     up_to_confirm(kiosk);
     kiosk.touch("确认并提交");
     kiosk.wait_for(Screen::Payment);
+}
+
+/// The blank key's PIN, as staff set it (the test token's).
+pub const PIN_FOR_TESTS: &str = PIN;
+
+/// `pkcs11-tool`'s listing of the token's objects of `kind` (`cert`, `data`).
+pub fn objects_on_token(kind: &str) -> String {
+    let out = Command::new("pkcs11-tool")
+        .args([
+            "--module",
+            kiosk_tests::softhsm::MODULE,
+            "--login",
+            "--pin",
+            PIN,
+        ])
+        .args(["--list-objects", "--type", kind])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 pub fn labels_on_token() -> String {

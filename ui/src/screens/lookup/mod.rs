@@ -3,18 +3,33 @@
 
 pub mod view;
 
-use crate::events::{LookupInput, UiEvent};
+use crate::events::{LookupInput, PickupInput, UiEvent};
 use crate::kiosk::Shared;
 use crate::{
     AppAdapter, AppWindow, LookupAdapter, LookupPayAdapter, LookupPayNote, LookupProblem,
     LookupRemitAdapter, OrderSummary, RemitProblem, Screen,
 };
-use kiosk_domain::flow::lookup::LookupState;
+use kiosk_domain::flow::lookup::{Found, LookupState};
 use slint::ComponentHandle;
 use std::rc::Rc;
 use view::{FormProblem, PayingView, TransferView, lookup_view, parse_lookup, parse_transfer};
 
 pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
+    // 现场领取: the order the CA answered with, and the mobile it was
+    // asked with, go to the pickup flow.
+    let s = Rc::clone(shared);
+    window.global::<LookupAdapter>().on_pick_up(move || {
+        let asked = match &s.shown.borrow().lookup {
+            Some(LookupState::Open {
+                found: Found::AtCa { order, mobile },
+                ..
+            }) if order.ready_for_pickup() => Some((order.number, mobile.clone())),
+            _ => None,
+        };
+        if let Some((number, mobile)) = asked {
+            s.emit(UiEvent::Pickup(PickupInput::Start { number, mobile }));
+        }
+    });
     let s = Rc::clone(shared);
     window
         .global::<LookupAdapter>()
@@ -112,6 +127,7 @@ pub(crate) fn show(window: &AppWindow, state: &LookupState, before: Option<&Look
     let a = window.global::<LookupAdapter>();
     show_invoice(&a, view.invoice_url.as_deref());
     a.set_payable(view.payable);
+    a.set_pickup_ready(view.pickup_ready);
     a.set_pay_note(view.pay_note);
     a.set_scanning(view.scanning);
     a.set_searching(view.searching);
@@ -183,6 +199,7 @@ pub(crate) fn clear(window: &AppWindow) {
     show_transfer(window, None);
     let a = window.global::<LookupAdapter>();
     a.set_payable(false);
+    a.set_pickup_ready(false);
     a.set_pay_note(LookupPayNote::None);
     a.set_has_invoice(false);
     a.set_order_number("".into());

@@ -24,6 +24,8 @@ pub struct LookupView {
     pub result: Option<OrderSummary>,
     /// 扫码支付 is offered on the order shown.
     pub payable: bool,
+    /// Picked up here and ready: 现场领取 is offered.
+    pub pickup_ready: bool,
     pub pay_note: LookupPayNote,
     /// Paying: the payment screen in place of the lookup.
     pub paying: Option<PayingView>,
@@ -183,7 +185,9 @@ pub fn lookup_view(state: &LookupState, before: Option<&LookupState>) -> Option<
         _ => None,
     };
     let invoice_url = at_ca.and_then(|o| o.invoice_url.clone());
+    let pickup_ready = at_ca.is_some_and(|o| o.ready_for_pickup());
     Some(LookupView {
+        pickup_ready,
         transfer,
         invoice_url,
         payable,

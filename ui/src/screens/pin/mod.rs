@@ -5,7 +5,7 @@
 pub mod entry;
 pub mod view;
 
-use crate::events::{RenewalInput, UiEvent};
+use crate::events::UiEvent;
 use crate::kiosk::Shared;
 use crate::screens::vocabulary::int;
 use crate::{AppWindow, PinAdapter};
@@ -41,7 +41,7 @@ pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
             if let Some(w) = weak.upgrade() {
                 show_entered(&w, 0);
             }
-            s.emit(UiEvent::Renewal(RenewalInput::Pin(pin)));
+            s.emit(UiEvent::Pin(pin));
         }
     });
 }

@@ -12,18 +12,24 @@ pub struct RecoveryView {
     pub can_reinstall: bool,
 }
 
+/// Why an install (a renewal's, or a pickup's) stopped, in the screens' words.
+#[must_use]
+pub fn reason(failure: InstallFailure) -> RecoveryReason {
+    match failure {
+        InstallFailure::KeyRemoved => RecoveryReason::KeyRemoved,
+        InstallFailure::Offline => RecoveryReason::Offline,
+        InstallFailure::TokenError => RecoveryReason::TokenError,
+        InstallFailure::CertificateRejected => RecoveryReason::CertificateRejected,
+        InstallFailure::KeyPairMissing => RecoveryReason::KeyPairMissing,
+        InstallFailure::Interrupted => RecoveryReason::Interrupted,
+    }
+}
+
 #[must_use]
 pub fn recovery_view(order: &Order, failure: InstallFailure) -> RecoveryView {
     RecoveryView {
         order_number: order.number.to_string(),
-        reason: match failure {
-            InstallFailure::KeyRemoved => RecoveryReason::KeyRemoved,
-            InstallFailure::Offline => RecoveryReason::Offline,
-            InstallFailure::TokenError => RecoveryReason::TokenError,
-            InstallFailure::CertificateRejected => RecoveryReason::CertificateRejected,
-            InstallFailure::KeyPairMissing => RecoveryReason::KeyPairMissing,
-            InstallFailure::Interrupted => RecoveryReason::Interrupted,
-        },
+        reason: reason(failure),
         // Every failure resumes from the recorded step.
         can_reinstall: true,
     }
