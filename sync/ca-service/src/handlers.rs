@@ -651,9 +651,7 @@ async fn renew(
         ));
     }
     if request.attempt == 0 {
-        let mut p = Problem::new(ProblemCode::InvalidField).with_detail("attempts start at 1");
-        p.field = Some("attempt".to_owned());
-        return Err(Box::new(p).into());
+        return Err(ApiError::field("attempt", "attempts start at 1"));
     }
     let csr = unhex("request_der_hex", &request.request_der_hex)?;
     let proof = kiosk_x509::ProofOfPossession {

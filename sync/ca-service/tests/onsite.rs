@@ -18,7 +18,6 @@ use kiosk_domain::order::application::Pickup;
 use kiosk_sync_wire::feed::StatusV1;
 use kiosk_sync_wire::hex;
 use kiosk_sync_wire::onsite::{OnSiteIssuedV1, PickupV1};
-use kiosk_sync_wire::order::OrderV1;
 use kiosk_sync_wire::problem::ProblemCode;
 use kiosk_x509::RemoteSigner;
 use kiosk_x509::test_ca::SoftSigner;
@@ -31,23 +30,14 @@ async fn seed_on_site(ca: &Running, seq: u32) -> String {
     if let OrderDetails::Application(a) = &mut order.details {
         a.pickup = Pickup::OnSite;
     }
-    let doc = OrderV1::from_domain(&order, &[]);
-    let number = doc.number.clone();
-    let r = ca
-        .http
-        .put(ca.url(&format!("/v1/orders/{number}")))
-        .header("idempotency-key", format!("{seq:032x}"))
-        .json(&doc)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    for path in [
-        format!("/v1/orders/{number}/submit"),
-        format!("/v1/admin/orders/{number}/approve"),
-    ] {
-        assert!(ca.post_json(&path, &json!({})).await.status().is_success());
-    }
+    let number = seed_order(ca, seq, &order).await;
+    let approve = format!("/v1/admin/orders/{number}/approve");
+    assert!(
+        ca.post_json(&approve, &json!({}))
+            .await
+            .status()
+            .is_success()
+    );
     let paid = ca
         .post_json(
             &format!("/v1/admin/orders/{number}/payments"),

@@ -29,7 +29,7 @@ use kiosk_sync_wire::hex;
 use kiosk_sync_wire::lookup::LookupV1;
 use kiosk_sync_wire::onsite::{OnSiteIssuedV1, OnSiteRequestV1, PickupV1, SealObjectV1};
 use kiosk_sync_wire::order::{ApplicationV1, DetailsV1, OrderRecordV1, OrderV1};
-use kiosk_sync_wire::problem::{Problem, ProblemCode};
+use kiosk_sync_wire::problem::ProblemCode;
 use kiosk_sync_wire::renewal::InstalledV1;
 use kiosk_x509::test_ca::Profile;
 use sha2::{Digest, Sha256};
@@ -118,12 +118,6 @@ fn answer(
     }
 }
 
-fn invalid(field: &str, detail: &str) -> ApiError {
-    let mut p = Problem::new(ProblemCode::InvalidField).with_detail(detail);
-    p.field = Some(field.to_owned());
-    Box::new(p).into()
-}
-
 /// `POST /v1/orders/{number}/issuance`.
 pub(crate) async fn issue(
     State(service): State<Service>,
@@ -146,7 +140,7 @@ pub(crate) async fn issue(
         ));
     }
     if request.attempt == 0 {
-        return Err(invalid("attempt", "attempts start at 1"));
+        return Err(ApiError::field("attempt", "attempts start at 1"));
     }
     let csr = unhex("request_der_hex", &request.request_der_hex)?;
     let request_sha256 = hex::encode(&Sha256::digest(&csr));
@@ -252,6 +246,9 @@ pub(crate) async fn written(
             Ok(Json(record))
         }
         InstallOutcome::Unknown => Err(miss()),
-        InstallOutcome::NotIssued => Err(invalid("attempt", "nothing was issued for this attempt")),
+        InstallOutcome::NotIssued => Err(ApiError::field(
+            "attempt",
+            "nothing was issued for this attempt",
+        )),
     }
 }

@@ -22,7 +22,7 @@ use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use kiosk_sync_wire::order::{DetailsV1, OrderRecordV1, OrderV1};
-use kiosk_sync_wire::problem::{Problem, ProblemCode};
+use kiosk_sync_wire::problem::ProblemCode;
 use kiosk_sync_wire::renewal::{InstalledV1, OpenRenewalV1, OpenRenewalsAnswerV1, OpenRenewalsV1};
 
 /// `POST /v1/renewals/open`.
@@ -34,10 +34,7 @@ pub(crate) async fn open(
     let asked = json_body(body)?;
     let serial = kiosk_sync_wire::holder::normalise_serial(&asked.certificate_serial_hex)
         .ok_or_else(|| {
-            let mut p = Problem::new(ProblemCode::InvalidField)
-                .with_detail("not a certificate serial number");
-            p.field = Some("certificate_serial_hex".to_owned());
-            ApiError::from(Box::new(p))
+            ApiError::field("certificate_serial_hex", "not a certificate serial number")
         })?;
     let base = public_base(&service, &request_headers)?;
     let at = now();
@@ -87,11 +84,9 @@ pub(crate) async fn installed(
             Ok(Json(record))
         }
         InstallOutcome::Unknown => Err(ApiError::new(ProblemCode::NotFound)),
-        InstallOutcome::NotIssued => {
-            let mut p = Problem::new(ProblemCode::InvalidField)
-                .with_detail("nothing was issued for this attempt");
-            p.field = Some("attempt".to_owned());
-            Err(Box::new(p).into())
-        }
+        InstallOutcome::NotIssued => Err(ApiError::field(
+            "attempt",
+            "nothing was issued for this attempt",
+        )),
     }
 }

@@ -104,8 +104,12 @@ pub fn number(seq: u32) -> String {
 
 /// Creates and submits an application `seq` (it awaits review).
 pub async fn seed_application(ca: &Running, seq: u32) -> String {
-    let order = fixtures::application_order(seq);
-    let doc = OrderV1::from_domain(&order, &[]);
+    seed_order(ca, seq, &fixtures::application_order(seq)).await
+}
+
+/// Creates and submits `order` as a kiosk would (`seq` makes its key).
+pub async fn seed_order(ca: &Running, seq: u32, order: &kiosk_domain::order::Order) -> String {
+    let doc = OrderV1::from_domain(order, &[]);
     let number = doc.number.clone();
     let r = ca
         .http

@@ -22,7 +22,7 @@ const STAGES: [InstallStage; 5] = [
 ];
 
 /// How many actions the recorded step says are done.
-fn done(step: InstallStep) -> usize {
+pub(crate) fn done(step: InstallStep) -> usize {
     match step {
         InstallStep::NotStarted => 0,
         InstallStep::KeyPairGenerated => 1,
@@ -39,7 +39,18 @@ pub fn install_view(order: &Order) -> InstallView {
         OrderDetails::Renewal(d) => done(d.install.step),
         OrderDetails::Application(_) => 0,
     };
-    let steps = STAGES
+    let (steps, percent) = rows(&STAGES, done);
+    InstallView {
+        order_number: order.number.to_string(),
+        steps,
+        percent,
+    }
+}
+
+/// `stages` with the first `done` of them done and the next running, and
+/// how far along that is in percent.
+pub(crate) fn rows(stages: &[InstallStage], done: usize) -> (Vec<InstallRow>, i32) {
+    let steps = stages
         .iter()
         .enumerate()
         .map(|(i, stage)| InstallRow {
@@ -51,11 +62,8 @@ pub fn install_view(order: &Order) -> InstallView {
             },
         })
         .collect();
-    InstallView {
-        order_number: order.number.to_string(),
-        steps,
-        percent: i32::try_from(done * 100 / STAGES.len()).unwrap_or(100),
-    }
+    let percent = i32::try_from(done.min(stages.len()) * 100 / stages.len().max(1)).unwrap_or(100);
+    (steps, percent)
 }
 
 #[cfg(test)]

@@ -1,15 +1,15 @@
 //! 现场领取: where the pickup stands, in the screens' vocabulary.
 #![forbid(unsafe_code)]
 
+use crate::screens::install::view::{done, rows};
 use crate::screens::pin::view::{PinView, pin_warning};
 use crate::screens::recovery::view::reason;
 use crate::screens::vocabulary::status_of;
 use crate::{
     BlankKeyProblem, InstallRow, InstallStage, PickupPhase, PickupWhy, PinReason, RecoveryReason,
-    StageState, StatusLabel,
+    StatusLabel,
 };
 use kiosk_domain::flow::pickup::{Job, KeyCheck, NotNow, PickupState};
-use kiosk_domain::order::renewal::InstallStep;
 use kiosk_domain::ports::ca::Pickup;
 
 /// The pickup screen's values.
@@ -45,16 +45,6 @@ const STAGES: [InstallStage; 4] = [
     InstallStage::WriteCertificate,
 ];
 
-fn done(step: InstallStep) -> usize {
-    match step {
-        InstallStep::NotStarted => 0,
-        InstallStep::KeyPairGenerated => 1,
-        InstallStep::RequestSent => 2,
-        InstallStep::CertificateVerified => 3,
-        InstallStep::CertificateWritten | InstallStep::OldCertificateRetired => 4,
-    }
-}
-
 fn blank(phase: PickupPhase, order_number: String) -> PickupView {
     PickupView {
         phase,
@@ -71,24 +61,13 @@ fn blank(phase: PickupPhase, order_number: String) -> PickupView {
 }
 
 fn with_job(phase: PickupPhase, job: &Job) -> PickupView {
-    let done = done(job.progress.step);
-    let steps = STAGES
-        .iter()
-        .enumerate()
-        .map(|(i, stage)| InstallRow {
-            stage: *stage,
-            state: match i.cmp(&done) {
-                std::cmp::Ordering::Less => StageState::Done,
-                std::cmp::Ordering::Equal => StageState::Running,
-                std::cmp::Ordering::Greater => StageState::Pending,
-            },
-        })
-        .collect();
+    // The same steps as a renewal's install, without the retirement.
+    let (steps, percent) = rows(&STAGES, done(job.progress.step).min(STAGES.len()));
     PickupView {
         unit_name: job.order.unit_name.as_str().to_owned(),
         seals: i32::try_from(job.order.seals).unwrap_or(i32::MAX),
         steps,
-        percent: i32::try_from(done * 100 / STAGES.len()).unwrap_or(100),
+        percent,
         ..blank(phase, job.order.number.to_string())
     }
 }
@@ -165,10 +144,11 @@ pub fn pickup_view(state: &PickupState) -> PickupScreen {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::StageState;
     use kiosk_domain::fixtures;
     use kiosk_domain::flow::SessionId;
     use kiosk_domain::flow::renewal::InstallFailure;
-    use kiosk_domain::order::renewal::InstallProgress;
+    use kiosk_domain::order::renewal::{InstallProgress, InstallStep};
     use kiosk_domain::order::status::OrderStatus;
     use kiosk_domain::ports::ca::PickupAtCa;
 
