@@ -4,7 +4,7 @@
 //! journal: what the CA issued is kept in it before the write starts.
 
 use crate::devices::SharedWriter;
-use crate::renewal::{logout_all, random_u64};
+use crate::renewal::{ca_failure, logout_all, random_u64};
 use crate::runtime::{Answers, Cx};
 use crate::slot::{Binding, FlowExecutor, Notice, save_journal};
 use crate::ui_port::UiUpdate;
@@ -15,7 +15,7 @@ use kiosk_domain::flow::pickup::{
 };
 use kiosk_domain::flow::renewal::{InstallAction, InstallFailure, PinOutcome};
 use kiosk_domain::ports::DeviceError;
-use kiosk_domain::ports::ca::{CaError, CaPort, Refusal};
+use kiosk_domain::ports::ca::CaPort;
 use kiosk_domain::ports::key_writer::{KeyRef, KeyTag, KeyWriter, Pin};
 use kiosk_domain::ports::store::OrderStore;
 use kiosk_token::onsite::{self, EsealObject};
@@ -156,16 +156,6 @@ fn check_key<K: KeyWriter>(
 fn failed<E: DeviceError + 'static>(action: InstallAction, e: &RenewError<E>) -> PickupEvent {
     tracing::warn!(?action, error = %e, "on-site write failed");
     PickupEvent::Failed(e.failure())
-}
-
-/// What a refused or failed call means for the customer.
-fn ca_failure(e: &CaError) -> InstallFailure {
-    match e {
-        CaError::Refused {
-            reason: Refusal::RequestRejected | Refusal::UnknownCertificate | Refusal::ProofRejected,
-        } => InstallFailure::CertificateRejected,
-        _ => InstallFailure::Offline,
-    }
 }
 
 impl<K, C, S> PickupExecutor<K, C, S>

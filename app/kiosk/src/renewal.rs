@@ -456,8 +456,9 @@ where
     }
 }
 
-/// What a refused or failed renewal call means for the customer.
-fn renewal_failure(e: &CaError) -> InstallFailure {
+/// What a refused or failed call for an install (a renewal's, a pickup's)
+/// means for the customer.
+pub(crate) fn ca_failure(e: &CaError) -> InstallFailure {
     match e {
         CaError::Refused {
             reason: Refusal::ProofRejected | Refusal::UnknownCertificate | Refusal::RequestRejected,
@@ -497,7 +498,7 @@ where
         Ok(None) => {}
         Err(e) => {
             tracing::warn!(order = %order, error = %e, "CA not asked for an earlier answer");
-            return fail(renewal_failure(&e));
+            return fail(ca_failure(&e));
         }
     }
     let signed = tokio::task::spawn_blocking(move || {
@@ -553,7 +554,7 @@ where
             }
             Err(e) => {
                 tracing::warn!(order = %order, error = %e, "renewal not issued");
-                return fail(renewal_failure(&e));
+                return fail(ca_failure(&e));
             }
         }
     }
