@@ -217,6 +217,8 @@ impl PickupState {
         )
     }
 
+    /// Whether the key may still be in the writer (the one written, or one
+    /// put in to be checked): leaving then reminds the customer to take it.
     fn key_may_be_in(&self) -> bool {
         matches!(
             self,
@@ -226,6 +228,7 @@ impl PickupState {
                 | Self::Writing { .. }
                 | Self::Pending { .. }
                 | Self::WaitingForKey { .. }
+                | Self::Done { .. }
         )
     }
 }

@@ -145,6 +145,12 @@ fn a_ready_order_is_written_step_by_step_and_the_ca_told() {
         }]
     );
     assert!(!next.state.holds_personal_data());
+    // 完成 leaves with the written key most likely still in: the reminder.
+    let home = run(next.state, PickupEvent::GoHome);
+    assert_eq!(
+        home.effects,
+        vec![PickupEffect::WipeSession, PickupEffect::RemindToTakeKey]
+    );
 }
 
 #[test]
