@@ -665,52 +665,75 @@ async fn renew(
             KeyAlgorithmV1::Rsa { bits } => KeyAlgorithm::Rsa { bits },
         },
     };
-    let request_sha256 = hex::encode(&Sha256::digest(&csr));
-    let answer = |stored: StoredRenewal| RenewalIssuedV1 {
-        number: number.clone(),
-        attempt: request.attempt,
+    let attempt = request.attempt;
+    let (stored, fresh) = issue_once(&service, &number, attempt, &csr, || {
+        kiosk_x509::verify_request(&csr)
+            .map_err(|e| ApiError::detail(ProblemCode::InvalidRequest, &e.to_string()))?;
+        kiosk_x509::verify_proof(&csr, &proof)
+            .map_err(|e| ApiError::detail(ProblemCode::ProofRejected, &e.to_string()))?;
+        let old = kiosk_x509::details(&proof.old_certificate_der)
+            .map_err(|e| ApiError::detail(ProblemCode::UnknownCertificate, &e.to_string()))?;
+        kiosk_x509::verify_issued(
+            &proof.old_certificate_der,
+            &old.spki_der,
+            &[],
+            &[service.ca().root_der()],
+            now(),
+        )
+        .map_err(|e| ApiError::detail(ProblemCode::UnknownCertificate, &e.to_string()))?;
+        service
+            .ca()
+            .issue(&csr, service.inner.options.validity_days, Profile::Customer)
+            .map_err(|e| ApiError::detail(ProblemCode::InvalidRequest, &e.to_string()))
+    })
+    .await?;
+    if fresh {
+        tracing::info!(order = %number, attempt, "renewal issued");
+        carry_holder(
+            &service,
+            &proof.old_certificate_der,
+            &stored.certificate_der,
+        );
+    }
+    Ok(Json(RenewalIssuedV1 {
+        number,
+        attempt,
         certificate_der_hex: hex::encode(&stored.certificate_der),
         intermediates_der_hex: Vec::new(),
-    };
+    }))
+}
 
-    // One issuance at a time: (order, attempt) is checked and kept atomically.
+/// One issuance per (order, attempt), checked and kept atomically: the
+/// certificate kept for it when this very request (by SHA-256) was answered
+/// before, `renewal_conflict` for another request, else what `issue` makes
+/// (after its checks), kept (the first one kept wins). With whether it was
+/// issued now. A renewal's and an on-site pickup's.
+pub(crate) async fn issue_once(
+    service: &Service,
+    number: &str,
+    attempt: u32,
+    csr: &[u8],
+    issue: impl FnOnce() -> ApiResult<Vec<u8>>,
+) -> ApiResult<(StoredRenewal, bool)> {
+    let request_sha256 = hex::encode(&Sha256::digest(csr));
     let _one = service.inner.renewals.lock().await;
-    if let Some(stored) = service.storage().renewal(&number, request.attempt)? {
+    if let Some(stored) = service.storage().renewal(number, attempt)? {
         return if stored.request_sha256 == request_sha256 {
-            Ok(Json(answer(stored)))
+            Ok((stored, false))
         } else {
             Err(ApiError::new(ProblemCode::RenewalConflict))
         };
     }
-    kiosk_x509::verify_request(&csr)
-        .map_err(|e| ApiError::detail(ProblemCode::InvalidRequest, &e.to_string()))?;
-    kiosk_x509::verify_proof(&csr, &proof)
-        .map_err(|e| ApiError::detail(ProblemCode::ProofRejected, &e.to_string()))?;
-    let old = kiosk_x509::details(&proof.old_certificate_der)
-        .map_err(|e| ApiError::detail(ProblemCode::UnknownCertificate, &e.to_string()))?;
-    kiosk_x509::verify_issued(
-        &proof.old_certificate_der,
-        &old.spki_der,
-        &[],
-        &[service.ca().root_der()],
-        now(),
-    )
-    .map_err(|e| ApiError::detail(ProblemCode::UnknownCertificate, &e.to_string()))?;
-    let der = service
-        .ca()
-        .issue(&csr, service.inner.options.validity_days, Profile::Customer)
-        .map_err(|e| ApiError::detail(ProblemCode::InvalidRequest, &e.to_string()))?;
+    let der = issue()?;
     service.inner.issued.fetch_add(1, Ordering::SeqCst);
     let kept = service.storage().insert_renewal(
-        &number,
-        request.attempt,
+        number,
+        attempt,
         &StoredRenewal {
             request_sha256,
             certificate_der: der,
         },
         now(),
     )?;
-    tracing::info!(order = %number, attempt = request.attempt, "renewal issued");
-    carry_holder(&service, &proof.old_certificate_der, &kept.certificate_der);
-    Ok(Json(answer(kept)))
+    Ok((kept, true))
 }

@@ -14,10 +14,11 @@
 //! Who may call them: the CA's kiosks, for a customer who gave the order's
 //! number and mobile at the kiosk.
 
+use super::resume::recorded;
 use super::track::matching;
-use super::{ApiError, ApiResult, json_body, now, path, unhex};
+use super::{ApiError, ApiResult, issue_once, json_body, path, unhex};
 use crate::Service;
-use crate::storage::{InstallOutcome, StorageError, StoredRenewal};
+use crate::storage::{StorageError, StoredRenewal};
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
@@ -32,8 +33,6 @@ use kiosk_sync_wire::order::{ApplicationV1, DetailsV1, OrderRecordV1, OrderV1};
 use kiosk_sync_wire::problem::ProblemCode;
 use kiosk_sync_wire::renewal::InstalledV1;
 use kiosk_x509::test_ca::Profile;
-use sha2::{Digest, Sha256};
-use std::sync::atomic::Ordering;
 
 fn miss() -> ApiError {
     ApiError::new(ProblemCode::NotFound)
@@ -143,65 +142,48 @@ pub(crate) async fn issue(
         return Err(ApiError::field("attempt", "attempts start at 1"));
     }
     let csr = unhex("request_der_hex", &request.request_der_hex)?;
-    let request_sha256 = hex::encode(&Sha256::digest(&csr));
-    let _one = service.inner.renewals.lock().await;
-    if let Some(stored) = storage.renewal(number.as_str(), request.attempt)? {
-        return if stored.request_sha256 == request_sha256 {
-            Ok(Json(answer(
-                number.as_str(),
-                request.attempt,
-                &application,
-                &stored,
-            )))
-        } else {
-            Err(ApiError::new(ProblemCode::RenewalConflict))
-        };
+    let attempt = request.attempt;
+    let (stored, fresh) = issue_once(&service, number.as_str(), attempt, &csr, || {
+        // Issued only once the CA made it ready (已制证), never after it was
+        // written (已完成 and on).
+        if record.status != StatusV1::CertificateMade {
+            return Err(ApiError::detail(
+                ProblemCode::IllegalTransition,
+                "the order is not ready to be written",
+            ));
+        }
+        let uscc: Uscc = application
+            .unit_uscc
+            .parse()
+            .map_err(|_| StorageError::Corrupt(format!("order {number}'s USCC")))?;
+        let subject = kiosk_x509::unit_subject(&application.unit_name, &uscc);
+        kiosk_x509::verify_request(&csr)
+            .map_err(|e| ApiError::detail(ProblemCode::InvalidRequest, &e.to_string()))?;
+        let der = service
+            .ca()
+            .issue(&csr, service.inner.options.validity_days, Profile::Customer)
+            .map_err(|e| ApiError::detail(ProblemCode::InvalidRequest, &e.to_string()))?;
+        // The certificate is for the unit that was reviewed, nobody else.
+        let issued_subject = kiosk_x509::details(&der)
+            .map_err(|e| ApiError::detail(ProblemCode::InvalidRequest, &e.to_string()))?
+            .subject_der;
+        if issued_subject != subject {
+            return Err(ApiError::detail(
+                ProblemCode::InvalidRequest,
+                "the request's subject is not the reviewed unit",
+            ));
+        }
+        Ok(der)
+    })
+    .await?;
+    if fresh {
+        tracing::info!(order = %number, attempt, "issued for on-site pickup");
     }
-    // Issued only once the CA made it ready (已制证), never after it was
-    // written (已完成 and on).
-    if record.status != StatusV1::CertificateMade {
-        return Err(ApiError::detail(
-            ProblemCode::IllegalTransition,
-            "the order is not ready to be written",
-        ));
-    }
-    let uscc: Uscc = application
-        .unit_uscc
-        .parse()
-        .map_err(|_| StorageError::Corrupt(format!("order {number}'s USCC")))?;
-    let subject = kiosk_x509::unit_subject(&application.unit_name, &uscc);
-    kiosk_x509::verify_request(&csr)
-        .map_err(|e| ApiError::detail(ProblemCode::InvalidRequest, &e.to_string()))?;
-    let der = service
-        .ca()
-        .issue(&csr, service.inner.options.validity_days, Profile::Customer)
-        .map_err(|e| ApiError::detail(ProblemCode::InvalidRequest, &e.to_string()))?;
-    // The certificate is for the unit that was reviewed, nobody else.
-    let issued_subject = kiosk_x509::details(&der)
-        .map_err(|e| ApiError::detail(ProblemCode::InvalidRequest, &e.to_string()))?
-        .subject_der;
-    if issued_subject != subject {
-        return Err(ApiError::detail(
-            ProblemCode::InvalidRequest,
-            "the request's subject is not the reviewed unit",
-        ));
-    }
-    service.inner.issued.fetch_add(1, Ordering::SeqCst);
-    let kept = storage.insert_renewal(
-        number.as_str(),
-        request.attempt,
-        &StoredRenewal {
-            request_sha256,
-            certificate_der: der,
-        },
-        now(),
-    )?;
-    tracing::info!(order = %number, attempt = request.attempt, "issued for on-site pickup");
     Ok(Json(answer(
         number.as_str(),
-        request.attempt,
+        attempt,
         &application,
-        &kept,
+        &stored,
     )))
 }
 
@@ -237,18 +219,5 @@ pub(crate) async fn written(
     if service.storage().lifecycle(&number)? != Some(Lifecycle::ApplicationOnSite) {
         return Err(miss());
     }
-    match service
-        .storage()
-        .installed_on_key(&number, report.attempt, now())?
-    {
-        InstallOutcome::Recorded(record) => {
-            tracing::info!(order = %number, attempt = report.attempt, "written on site");
-            Ok(Json(record))
-        }
-        InstallOutcome::Unknown => Err(miss()),
-        InstallOutcome::NotIssued => Err(ApiError::field(
-            "attempt",
-            "nothing was issued for this attempt",
-        )),
-    }
+    recorded(&service, &number, report.attempt, "written on site")
 }

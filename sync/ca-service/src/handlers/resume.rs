@@ -75,12 +75,25 @@ pub(crate) async fn installed(
 ) -> ApiResult<Json<OrderRecordV1>> {
     let number = path(number)?;
     let report = json_body(body)?;
-    match service
-        .storage()
-        .installed_on_key(&number, report.attempt, now())?
-    {
+    recorded(
+        &service,
+        &number,
+        report.attempt,
+        "renewal installed on the key",
+    )
+}
+
+/// A kiosk's report that the certificate of `attempt` is on the key (a
+/// renewal's, or an on-site pickup's), kept; the order as it is now.
+pub(crate) fn recorded(
+    service: &Service,
+    number: &str,
+    attempt: u32,
+    what: &'static str,
+) -> ApiResult<Json<OrderRecordV1>> {
+    match service.storage().installed_on_key(number, attempt, now())? {
         InstallOutcome::Recorded(record) => {
-            tracing::info!(order = %number, attempt = report.attempt, "renewal installed on the key");
+            tracing::info!(order = %number, attempt, "{what}");
             Ok(Json(record))
         }
         InstallOutcome::Unknown => Err(ApiError::new(ProblemCode::NotFound)),
