@@ -2,6 +2,7 @@
 //! the two customer flows (renewal, application) move from step to step.
 //!
 //! Layout:
+//! - [`account`]: enterprise accounts: the password rules, the unit.
 //! - [`lang`]: the two languages every customer-facing message exists in.
 //! - [`ids`]: inputs parsed into types that cannot hold invalid values
 //!   (USCC, resident ID, mobile, taxpayer ID, e-mail).
@@ -19,6 +20,7 @@
 //! depends on no other workspace crate, and on no device, database, network or
 //! UI crate. Adapters run the [`flow::Effect`]s and feed results back as events.
 
+pub mod account;
 pub mod clock;
 pub mod flow;
 pub mod ids;

@@ -6,8 +6,9 @@
 //! purpose `change_mobile`), a request for review by the CA when the old
 //! number is lost, and the unit's information.
 //!
-//! The password rules ([`check_password`]) live here so that the kiosk
-//! checks them before sending and the CA applies the very same function.
+//! The password rules ([`check_password`]) are the domain's, so that the
+//! kiosk checks them as the customer types and the CA applies the very same
+//! function.
 //! Passwords travel as [`Password`], whose `Debug` never shows them.
 //!
 //! A route that needs a session takes `Authorization: Bearer <token>`.
@@ -21,105 +22,9 @@ use kiosk_domain::lang::{Lang, Localized};
 use kiosk_domain::order::text::UnitName;
 use serde::{Deserialize, Serialize};
 
-/// The shortest password accepted, in characters.
-pub const PASSWORD_MIN_CHARS: usize = 8;
-/// The longest: enough for any passphrase typed at a kiosk, and a bound on
-/// the work a request can cause the CA's password hash.
-pub const PASSWORD_MAX_CHARS: usize = 64;
-
-/// Why a password is refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum PasswordError {
-    #[error("the password is shorter than {PASSWORD_MIN_CHARS} characters")]
-    TooShort,
-    #[error("the password is longer than {PASSWORD_MAX_CHARS} characters")]
-    TooLong,
-    #[error("the password needs both letters and digits")]
-    LettersAndDigits,
-    /// Spaces, control characters or characters the kiosk's keyboard
-    /// cannot type (only printable ASCII is allowed).
-    #[error("the password holds characters that are not allowed")]
-    Characters,
-    #[error("the password is the USCC")]
-    SameAsUscc,
-    /// The two entries at registration (or for a new password) differ.
-    #[error("the two passwords differ")]
-    Mismatch,
-}
-
-impl Localized for PasswordError {
-    fn message(&self, lang: Lang) -> String {
-        let (zh, en) = match self {
-            Self::TooShort => (
-                "密码至少8位，须同时包含字母和数字",
-                "The password needs at least 8 characters, with letters and digits.",
-            ),
-            Self::TooLong => (
-                "密码不能超过64位",
-                "The password may have at most 64 characters.",
-            ),
-            Self::LettersAndDigits => (
-                "密码须同时包含字母和数字",
-                "The password needs both letters and digits.",
-            ),
-            Self::Characters => (
-                "密码只能包含字母、数字和英文符号，不能有空格",
-                "The password may only hold letters, digits and symbols, without spaces.",
-            ),
-            Self::SameAsUscc => (
-                "密码不能与统一社会信用代码相同",
-                "The password must not be the unified social credit code.",
-            ),
-            Self::Mismatch => (
-                "两次输入的密码不一致，请重新输入",
-                "The two passwords are not the same. Please enter them again.",
-            ),
-        };
-        match lang {
-            Lang::ZhCn => zh.to_owned(),
-            Lang::En => en.to_owned(),
-        }
-    }
-}
-
-/// The password rules, the same on the kiosk and at the CA: 8 to 64
-/// printable ASCII characters without spaces, letters and digits both, and
-/// not the account's USCC (in any case).
-///
-/// # Errors
-/// The first rule the password breaks.
-pub fn check_password(password: &str, uscc: &str) -> Result<(), PasswordError> {
-    let chars = password.chars().count();
-    if chars < PASSWORD_MIN_CHARS {
-        return Err(PasswordError::TooShort);
-    }
-    if chars > PASSWORD_MAX_CHARS {
-        return Err(PasswordError::TooLong);
-    }
-    if !password.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(PasswordError::Characters);
-    }
-    let letters = password.bytes().any(|b| b.is_ascii_alphabetic());
-    let digits = password.bytes().any(|b| b.is_ascii_digit());
-    if !(letters && digits) {
-        return Err(PasswordError::LettersAndDigits);
-    }
-    if password.eq_ignore_ascii_case(uscc.trim()) {
-        return Err(PasswordError::SameAsUscc);
-    }
-    Ok(())
-}
-
-/// The kiosk's check of a password typed twice, then the rules.
-///
-/// # Errors
-/// [`PasswordError::Mismatch`], or the first rule broken.
-pub fn check_new_password(password: &str, again: &str, uscc: &str) -> Result<(), PasswordError> {
-    if password != again {
-        return Err(PasswordError::Mismatch);
-    }
-    check_password(password, uscc)
-}
+pub use kiosk_domain::account::{
+    PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, PasswordError, check_new_password, check_password,
+};
 
 /// A password as it travels: serialised as a plain string, but `Debug`
 /// prints `Password(****)`, so `tracing::debug!(?request)` is safe.
@@ -167,7 +72,7 @@ fn bounded(field: &str, password: &Password) -> Result<(), Box<Problem>> {
 /// A 6-digit SMS code (the same rule as `/v1/sms/verify`).
 fn sms_code<'a>(field: &str, code: &'a str) -> Result<&'a str, Box<Problem>> {
     let code = code.trim();
-    if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
+    if kiosk_domain::account::is_sms_code(code) {
         Ok(code)
     } else {
         Err(Box::new(Problem::invalid_field(

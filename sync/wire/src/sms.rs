@@ -56,7 +56,7 @@ impl SmsVerifyV1 {
         let mobile = parse("mobile", &self.mobile)?;
         let purpose = purpose(&self.purpose)?;
         let code = self.code.trim();
-        if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        if !kiosk_domain::account::is_sms_code(code) {
             return Err(Box::new(Problem::invalid_field(
                 "code",
                 &SmsFieldError::Code,

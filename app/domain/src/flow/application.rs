@@ -15,6 +15,7 @@
 
 use super::driver::{Flow, Signal, Timer};
 use super::{SessionId, Step, StepContext};
+use crate::account::AccountUnit;
 use crate::ids::ResidentId;
 use crate::money::Fen;
 use crate::order::application::{
@@ -114,6 +115,10 @@ pub struct Draft {
     /// printer said (`None`: not asked for).
     #[serde(default)]
     pub form_print: Option<Option<PrintOutcome>>,
+    /// The signed-in enterprise account's unit: the unit page starts with
+    /// its name and USCC (the customer may change them).
+    #[serde(default)]
+    pub account: Option<AccountUnit>,
 }
 
 impl Draft {
@@ -277,6 +282,9 @@ pub enum ApplicationEvent {
     Start {
         session: SessionId,
         agreement_version: String,
+        /// The enterprise account the customer signed in with, if any.
+        #[serde(default)]
+        account: Option<AccountUnit>,
     },
     AgreementScrolledToEnd,
     AgreementAccepted,
@@ -448,12 +456,14 @@ pub fn step(
             E::Start {
                 session,
                 agreement_version,
+                account,
             },
         ) => Step::to(filling(
             session,
             Page::Agreement,
             Box::new(Draft {
                 agreement_version,
+                account,
                 ..Draft::default()
             }),
         )),

@@ -17,6 +17,7 @@
 //! own timer. [`driver::Driver`] runs any of them; [`idle::IdleTimer`] is
 //! the kiosk-wide idle rule.
 
+pub mod account;
 pub mod application;
 pub mod driver;
 pub mod idle;

@@ -6,6 +6,7 @@
 //! Every driver keeps its own rich error type and maps it to a
 //! [`DeviceErrorKind`], which is what the flows and screens act on.
 
+pub mod account;
 pub mod ca;
 pub mod camera;
 pub mod key_model;

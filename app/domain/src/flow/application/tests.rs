@@ -24,6 +24,7 @@ fn full_script() -> Vec<ApplicationEvent> {
         ApplicationEvent::Start {
             session: SESSION,
             agreement_version: "2026-01".to_owned(),
+            account: None,
         },
         ApplicationEvent::AgreementScrolledToEnd,
         ApplicationEvent::AgreementAccepted,
@@ -97,6 +98,7 @@ fn the_agreement_must_be_scrolled_before_it_is_accepted() {
         ApplicationEvent::Start {
             session: SESSION,
             agreement_version: "v".to_owned(),
+            account: None,
         },
         ApplicationEvent::AgreementAccepted,
     ]);

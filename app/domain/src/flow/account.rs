@@ -1,0 +1,396 @@
+//! 企业账户 (spec §3.4): sign in, register, forgot password, and, signed in,
+//! the unit's information, change password and change mobile. Offered and
+//! never required: every page offers to go on without an account, and
+//! while the CA cannot be reached the screen says so at once (the CA is
+//! probed when the page opens).
+//!
+//! Passwords, SMS codes and the session token never enter this flow: the
+//! screen hands them to the adapter with the request ([`Request`] holds
+//! only what may be kept), so no state, event or effect can store or log
+//! them. A restart therefore ends the account session (the token was in
+//! memory only); leaving (返回首页) or the idle timer signs out at the CA.
+
+use super::driver::{Flow, Signal, Timer};
+use super::{SessionId, Step, StepContext};
+use crate::account::{AccountInfo, AccountUnit};
+use crate::ids::{MobileNumber, Uscc};
+use crate::order::text::UnitName;
+use crate::ports::account::{AccountRefusal, CodePurpose};
+use serde::{Deserialize, Serialize};
+
+/// The account screen's pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Page {
+    /// 登录 (where the screen opens).
+    SignIn,
+    /// 企业注册.
+    Register,
+    /// 忘记密码.
+    Forgot,
+    /// 单位主体信息 (signed in).
+    Unit,
+    /// 修改密码 (signed in).
+    ChangePassword,
+    /// 手机号变更 (signed in).
+    ChangeMobile,
+}
+
+impl Page {
+    /// Whether the page needs a signed-in account.
+    #[must_use]
+    pub fn signed_in(self) -> bool {
+        matches!(self, Self::Unit | Self::ChangePassword | Self::ChangeMobile)
+    }
+}
+
+/// What the customer asks the CA, without the secrets typed with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Request {
+    /// 获取验证码.
+    SendCode {
+        mobile: MobileNumber,
+        purpose: CodePurpose,
+    },
+    /// 登录 (with the password).
+    SignIn { uscc: Uscc },
+    /// 注册 (with the password and the code).
+    Register {
+        unit_name: UnitName,
+        uscc: Uscc,
+        mobile: MobileNumber,
+    },
+    /// 重置密码 (with the code and the new password).
+    ResetPassword { uscc: Uscc, mobile: MobileNumber },
+    /// 确认修改 (with the current and the new password).
+    ChangePassword,
+    /// 提交 (with the code sent to the new number).
+    ChangeMobile { new_mobile: MobileNumber },
+}
+
+impl Request {
+    /// The page the request is made on.
+    #[must_use]
+    pub fn page(&self) -> Page {
+        match self {
+            Self::SendCode { purpose, .. } => match purpose {
+                CodePurpose::Register => Page::Register,
+                CodePurpose::ResetPassword => Page::Forgot,
+                CodePurpose::ChangeMobile => Page::ChangeMobile,
+            },
+            Self::SignIn { .. } => Page::SignIn,
+            Self::Register { .. } => Page::Register,
+            Self::ResetPassword { .. } => Page::Forgot,
+            Self::ChangePassword => Page::ChangePassword,
+            Self::ChangeMobile { .. } => Page::ChangeMobile,
+        }
+    }
+}
+
+/// What the CA did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Reply {
+    CodeSent { resend_after_secs: u32 },
+    SignedIn(AccountInfo),
+    Registered,
+    PasswordReset,
+    PasswordChanged,
+    MobileChanged(AccountInfo),
+}
+
+impl Reply {
+    /// Whether this is an answer to `request`.
+    fn answers(&self, request: &Request) -> bool {
+        matches!(
+            (self, request),
+            (Self::CodeSent { .. }, Request::SendCode { .. })
+                | (Self::SignedIn(_), Request::SignIn { .. })
+                | (Self::Registered, Request::Register { .. })
+                | (Self::PasswordReset, Request::ResetPassword { .. })
+                | (Self::PasswordChanged, Request::ChangePassword)
+                | (Self::MobileChanged(_), Request::ChangeMobile { .. })
+        )
+    }
+}
+
+/// Why a request did nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Failure {
+    Refused(AccountRefusal),
+    /// The CA could not be reached.
+    Unreachable,
+    /// The kiosk no longer held what was typed with it (it restarted):
+    /// the customer types it again.
+    Retype,
+}
+
+/// What the screen tells the customer about the last request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Said {
+    /// The code is on its way; another after this many seconds.
+    CodeSent {
+        resend_after_secs: u32,
+    },
+    /// 注册成功: sign in now.
+    Registered,
+    /// 密码已重置: sign in with the new password.
+    PasswordReset,
+    PasswordChanged,
+    MobileChanged,
+    SignedOut,
+    Failed(Failure),
+}
+
+/// The account screen while open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Desk {
+    pub session: SessionId,
+    pub page: Page,
+    /// The signed-in account (`None`: signed out).
+    pub account: Option<AccountInfo>,
+    /// The request the CA is answering now (one at a time).
+    pub asking: Option<Request>,
+    pub said: Option<Said>,
+    /// Whether the CA answers (`None`: not known yet).
+    pub reachable: Option<bool>,
+}
+
+impl Desk {
+    /// The unit an application started from here is pre-filled with.
+    #[must_use]
+    pub fn unit(&self) -> Option<&AccountUnit> {
+        self.account.as_ref().map(|a| &a.unit)
+    }
+}
+
+/// Where 企业账户 stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AccountState {
+    Home,
+    Open(Box<Desk>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AccountEvent {
+    /// 企业账户 was opened; the adapter made a session id.
+    Open(SessionId),
+    /// The customer went to another page of the screen.
+    Show(Page),
+    /// The customer asked the CA (the adapter holds what was typed with it).
+    Ask(Request),
+    /// The CA's answer to the request.
+    Answered(Result<Reply, Failure>),
+    /// Whether the CA answers (the probe when the screen opened, or the
+    /// kiosk's link).
+    Reachable(bool),
+    /// 退出登录.
+    SignOut,
+    GoHome,
+    IdleTimeout,
+    Restarted,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AccountEffect {
+    /// Ask whether the CA answers.
+    Probe,
+    /// Send the request, with what the customer typed for it.
+    Ask {
+        session: SessionId,
+        request: Request,
+    },
+    /// End the session at the CA and forget its token.
+    SignOut { session: SessionId },
+    /// Forget what was typed and shown.
+    WipeSession { session: SessionId },
+}
+
+type AccountStep = Step<AccountState, AccountEffect>;
+
+/// The account flow, for the driver.
+#[derive(Debug)]
+pub struct Account;
+
+impl Flow for Account {
+    type State = AccountState;
+    type Event = AccountEvent;
+    type Effect = AccountEffect;
+    const NAME: &'static str = "account";
+    const FORMAT: u32 = 1;
+
+    fn home() -> AccountState {
+        AccountState::Home
+    }
+
+    fn step(state: AccountState, event: AccountEvent, _: &StepContext) -> AccountStep {
+        step(state, event)
+    }
+
+    fn session(state: &AccountState) -> Option<SessionId> {
+        match state {
+            AccountState::Home => None,
+            AccountState::Open(desk) => Some(desk.session),
+        }
+    }
+
+    fn signal(signal: Signal) -> Option<AccountEvent> {
+        match signal {
+            Signal::GoHome => Some(AccountEvent::GoHome),
+            Signal::IdleTimeout => Some(AccountEvent::IdleTimeout),
+            Signal::Restarted => Some(AccountEvent::Restarted),
+            Signal::Network { online } => Some(AccountEvent::Reachable(online)),
+            Signal::KeyInserted | Signal::KeyRemoved => None,
+        }
+    }
+
+    fn timer(_: &AccountState, _: &StepContext) -> Option<Timer<AccountEvent>> {
+        None
+    }
+}
+
+/// One step of 企业账户.
+#[must_use]
+pub fn step(state: AccountState, event: AccountEvent) -> AccountStep {
+    use AccountEvent as E;
+    match (state, event) {
+        (AccountState::Home, E::Open(session)) => Step::with(
+            AccountState::Open(Box::new(Desk {
+                session,
+                page: Page::SignIn,
+                account: None,
+                asking: None,
+                said: None,
+                reachable: None,
+            })),
+            vec![AccountEffect::Probe],
+        ),
+        (AccountState::Home, _) => Step::to(AccountState::Home),
+        (AccountState::Open(desk), E::GoHome | E::IdleTimeout) => {
+            let session = desk.session;
+            let mut effects = Vec::new();
+            if desk.account.is_some() {
+                effects.push(AccountEffect::SignOut { session });
+            }
+            effects.push(AccountEffect::WipeSession { session });
+            Step::with(AccountState::Home, effects)
+        }
+        // The token was in memory only: nothing to sign out with.
+        (AccountState::Open(desk), E::Restarted) => Step::with(
+            AccountState::Home,
+            vec![AccountEffect::WipeSession {
+                session: desk.session,
+            }],
+        ),
+        (AccountState::Open(desk), event) => on_desk(desk, event),
+    }
+}
+
+fn stay(desk: Box<Desk>) -> AccountStep {
+    Step::to(AccountState::Open(desk))
+}
+
+fn on_desk(mut desk: Box<Desk>, event: AccountEvent) -> AccountStep {
+    use AccountEvent as E;
+    match event {
+        E::Show(page) => {
+            if desk.asking.is_none() && page.signed_in() == desk.account.is_some() {
+                desk.page = page;
+                desk.said = None;
+            }
+            stay(desk)
+        }
+        E::Ask(request) => {
+            let allowed = desk.asking.is_none()
+                && request.page() == desk.page
+                && desk.page.signed_in() == desk.account.is_some();
+            if !allowed {
+                return stay(desk);
+            }
+            desk.asking = Some(request.clone());
+            desk.said = None;
+            let session = desk.session;
+            Step::with(
+                AccountState::Open(desk),
+                vec![AccountEffect::Ask { session, request }],
+            )
+        }
+        E::Answered(answer) => {
+            let Some(request) = desk.asking.take() else {
+                return stay(desk);
+            };
+            answered(desk, &request, answer)
+        }
+        E::Reachable(online) => {
+            desk.reachable = Some(online);
+            stay(desk)
+        }
+        E::SignOut => {
+            if desk.account.take().is_none() {
+                return stay(desk);
+            }
+            desk.page = Page::SignIn;
+            desk.asking = None;
+            desk.said = Some(Said::SignedOut);
+            let session = desk.session;
+            Step::with(
+                AccountState::Open(desk),
+                vec![AccountEffect::SignOut { session }],
+            )
+        }
+        E::Open(_) | E::GoHome | E::IdleTimeout | E::Restarted => stay(desk),
+    }
+}
+
+fn answered(mut desk: Box<Desk>, request: &Request, answer: Result<Reply, Failure>) -> AccountStep {
+    match answer {
+        Ok(reply) if !reply.answers(request) => stay(desk),
+        Ok(reply) => {
+            desk.reachable = Some(true);
+            let (page, said) = match reply {
+                Reply::CodeSent { resend_after_secs } => {
+                    (desk.page, Some(Said::CodeSent { resend_after_secs }))
+                }
+                Reply::SignedIn(info) => {
+                    desk.account = Some(info);
+                    (Page::Unit, None)
+                }
+                Reply::Registered => (Page::SignIn, Some(Said::Registered)),
+                Reply::PasswordReset => (Page::SignIn, Some(Said::PasswordReset)),
+                Reply::PasswordChanged => (Page::Unit, Some(Said::PasswordChanged)),
+                Reply::MobileChanged(info) => {
+                    desk.account = Some(info);
+                    (Page::Unit, Some(Said::MobileChanged))
+                }
+            };
+            // An answer for a page the customer is no longer signed in for
+            // (signed out meanwhile) changes nothing.
+            if page.signed_in() != desk.account.is_some() {
+                return stay(desk);
+            }
+            desk.page = page;
+            desk.said = said;
+            stay(desk)
+        }
+        Err(Failure::Refused(AccountRefusal::SessionEnded)) if desk.account.is_some() => {
+            desk.account = None;
+            desk.page = Page::SignIn;
+            desk.said = Some(Said::Failed(Failure::Refused(AccountRefusal::SessionEnded)));
+            let session = desk.session;
+            Step::with(
+                AccountState::Open(desk),
+                vec![AccountEffect::SignOut { session }],
+            )
+        }
+        Err(failure) => {
+            match failure {
+                Failure::Unreachable => desk.reachable = Some(false),
+                Failure::Refused(_) => desk.reachable = Some(true),
+                Failure::Retype => {}
+            }
+            desk.said = Some(Said::Failed(failure));
+            stay(desk)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
