@@ -13,16 +13,20 @@
 //! - [`FaultyPrinter`]: a printer that reports a fault instead of printing.
 
 use kiosk::clock::Clock;
+use kiosk_domain::account::AccountInfo;
 use kiosk_domain::flow::SessionId;
 use kiosk_domain::flow::application::CaptureRef;
 use kiosk_domain::flow::renewal::PinOutcome;
-use kiosk_domain::ids::MobileNumber;
+use kiosk_domain::ids::{MobileNumber, Uscc};
 use kiosk_domain::money::Fen;
 use kiosk_domain::order::Order;
 use kiosk_domain::order::application::{ApplicationDetails, Catalogue};
 use kiosk_domain::order::attachment::{Attachment, AttachmentKind};
 use kiosk_domain::order::renewal::RenewalDetails;
 use kiosk_domain::order_number::{KioskCode, OrderNumber};
+use kiosk_domain::ports::account::{
+    AccountError, AccountPort, AccountSession, CodePurpose, Registration, Secret,
+};
 use kiosk_domain::ports::ca::{
     CaError, CaPort, FaceVerdict, IssuedCertificate, OnFile, OnSiteIssued, OpenRenewal, OrderAtCa,
     PaymentInfo, PickupAtCa, RenewalRequest,
@@ -682,5 +686,69 @@ impl<P: ReceiptPrinter> ReceiptPrinter for FaultyPrinter<P> {
 
     fn installed(&self) -> bool {
         self.inner.installed()
+    }
+}
+
+/// The account service as it is: no faults of its own.
+impl<C: AccountPort> AccountPort for FaultyCa<C> {
+    async fn send_code(
+        &self,
+        mobile: &MobileNumber,
+        purpose: CodePurpose,
+    ) -> Result<u32, AccountError> {
+        self.inner.send_code(mobile, purpose).await
+    }
+
+    async fn register(&self, registration: Registration<'_>) -> Result<AccountInfo, AccountError> {
+        self.inner.register(registration).await
+    }
+
+    async fn sign_in(
+        &self,
+        uscc: &Uscc,
+        password: &Secret,
+    ) -> Result<AccountSession, AccountError> {
+        self.inner.sign_in(uscc, password).await
+    }
+
+    async fn sign_out(&self, session: &AccountSession) -> Result<(), AccountError> {
+        self.inner.sign_out(session).await
+    }
+
+    async fn reset_password(
+        &self,
+        uscc: &Uscc,
+        mobile: &MobileNumber,
+        code: &Secret,
+        new_password: &Secret,
+    ) -> Result<(), AccountError> {
+        self.inner
+            .reset_password(uscc, mobile, code, new_password)
+            .await
+    }
+
+    async fn change_password(
+        &self,
+        session: &AccountSession,
+        uscc: &Uscc,
+        old_password: &Secret,
+        new_password: &Secret,
+    ) -> Result<(), AccountError> {
+        self.inner
+            .change_password(session, uscc, old_password, new_password)
+            .await
+    }
+
+    async fn change_mobile(
+        &self,
+        session: &AccountSession,
+        new_mobile: &MobileNumber,
+        code: &Secret,
+    ) -> Result<AccountInfo, AccountError> {
+        self.inner.change_mobile(session, new_mobile, code).await
+    }
+
+    async fn unit_info(&self, session: &AccountSession) -> Result<AccountInfo, AccountError> {
+        self.inner.unit_info(session).await
     }
 }

@@ -20,6 +20,7 @@ use kiosk_domain::flow::lookup::LookupState;
 use kiosk_domain::flow::renewal::{HolderLookup, RenewalState};
 use kiosk_domain::order::renewal::{Contact, InvoiceInfo};
 use kiosk_domain::order_number::OrderNumber;
+use kiosk_domain::ports::account::AccountPort;
 use kiosk_domain::ports::ca::CaPort;
 use kiosk_domain::ports::key_writer::{KeyWriter, Pin};
 use kiosk_domain::ports::printer::ReceiptPrinter;
@@ -38,6 +39,7 @@ pub struct Shown {
     pub application: Option<ApplicationState>,
     pub lookup: Option<LookupState>,
     pub pickup: Option<kiosk_domain::flow::pickup::PickupState>,
+    pub account: Option<kiosk_domain::flow::account::AccountState>,
     pub status: Option<StatusView>,
     /// The idle warning's seconds left, while it shows.
     pub idle_warning: Option<u32>,
@@ -59,6 +61,7 @@ impl Shown {
             UiUpdate::Application { state, .. } => self.application = Some((**state).clone()),
             UiUpdate::Lookup(state) => self.lookup = Some((**state).clone()),
             UiUpdate::Pickup(state) => self.pickup = Some((**state).clone()),
+            UiUpdate::Account(state) => self.account = Some((**state).clone()),
             UiUpdate::Status(status) => self.status = Some(status.clone()),
             UiUpdate::IdleWarning(secs) => self.idle_warning = *secs,
             UiUpdate::Wipe => {
@@ -92,6 +95,7 @@ pub fn update_name(update: &UiUpdate) -> String {
         }
         UiUpdate::Lookup(state) => format!("lookup {}", variant(format!("{state:?}"))),
         UiUpdate::Pickup(state) => format!("pickup {}", variant(format!("{state:?}"))),
+        UiUpdate::Account(state) => format!("account {}", variant(format!("{state:?}"))),
         other => variant(format!("{other:?}")),
     }
 }
@@ -127,7 +131,7 @@ impl Headless {
     where
         K: KeyWriter + Send + 'static,
         K::Error: Send + 'static,
-        C: CaPort,
+        C: CaPort + AccountPort,
         S: OrderStore + Send + 'static,
         P: ReceiptPrinter + Clone + Send + 'static,
     {

@@ -9,6 +9,7 @@ use crate::runtime::{Answers, Cx};
 use crate::slot::{Binding, FlowExecutor, Notice, save_journal};
 use crate::ui_port::UiUpdate;
 use kiosk_config::CameraSource;
+use kiosk_domain::account::AccountUnit;
 use kiosk_domain::flow::SessionId;
 use kiosk_domain::flow::application::{
     Application, ApplicationEffect, ApplicationEvent, ApplicationState,
@@ -335,6 +336,28 @@ pub struct ApplicationBinding {
     pub catalogue: Arc<Catalogue>,
 }
 
+impl ApplicationBinding {
+    /// A new session on the CA's latest terms when the kiosk has them,
+    /// else the configured ones (the same for the whole session), with the
+    /// signed-in account's unit if any.
+    fn start<S: OrderStore>(
+        &mut self,
+        store: &S,
+        account: Option<AccountUnit>,
+    ) -> ApplicationEvent {
+        match store.load_catalogue() {
+            Ok(Some(fetched)) => self.catalogue = Arc::new(fetched),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "the kept catalogue is not readable"),
+        }
+        ApplicationEvent::Start {
+            session: SessionId(crate::renewal::random_u64()),
+            agreement_version: self.catalogue.agreement.version.clone(),
+            account,
+        }
+    }
+}
+
 impl<S, P, C> Binding<Application, ApplicationExecutor<S, P, C>> for ApplicationBinding
 where
     S: OrderStore + Send,
@@ -351,19 +374,8 @@ where
             return Err(ui);
         };
         match input {
-            ApplicationInput::Start => {
-                // The CA's latest terms when the kiosk has them, else the
-                // configured ones; the same for the whole session.
-                match exec.store.load_catalogue() {
-                    Ok(Some(fetched)) => self.catalogue = Arc::new(fetched),
-                    Ok(None) => {}
-                    Err(e) => tracing::warn!(error = %e, "the kept catalogue is not readable"),
-                }
-                Ok(ApplicationEvent::Start {
-                    session: SessionId(crate::renewal::random_u64()),
-                    agreement_version: self.catalogue.agreement.version.clone(),
-                })
-            }
+            ApplicationInput::Start => Ok(self.start(&exec.store, None)),
+            ApplicationInput::StartFor(unit) => Ok(self.start(&exec.store, Some(unit))),
             // Only what a customer does: what devices, the store, the CA or
             // staff answer never comes from a screen.
             ApplicationInput::Step(event) if customer_event(&event) => Ok(*event),

@@ -10,6 +10,7 @@
 //! builds it all from the configuration; `main.rs` starts it; [`demo`]
 //! builds a whole demonstration world on one machine.
 
+pub mod account;
 pub mod application;
 pub mod clock;
 pub mod demo;

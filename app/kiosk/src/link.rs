@@ -7,11 +7,15 @@
 
 use crate::clock::Clock;
 use crate::runtime::Answers;
-use kiosk_domain::ids::{MobileNumber, ResidentId};
+use kiosk_domain::account::AccountInfo;
+use kiosk_domain::ids::{MobileNumber, ResidentId, Uscc};
 use kiosk_domain::money::Fen;
 use kiosk_domain::order::application::Catalogue;
 use kiosk_domain::order::text::PersonName;
 use kiosk_domain::order_number::OrderNumber;
+use kiosk_domain::ports::account::{
+    AccountError, AccountPort, AccountSession, CodePurpose, Registration, Secret,
+};
 use kiosk_domain::ports::ca::{
     CaError, CaPort, FaceVerdict, IssuedCertificate, OnFile, OnSiteIssued, OpenRenewal, OrderAtCa,
     PaymentInfo, PickupAtCa, RenewalRequest,
@@ -280,6 +284,93 @@ impl<C: CaPort> CaPort for Observed<C> {
     async fn written_on_site(&self, order: OrderNumber, attempt: u32) -> Result<(), CaError> {
         let outcome = self.inner.written_on_site(order, attempt).await;
         self.link.observe_outcome(&outcome);
+        outcome
+    }
+}
+
+impl Link {
+    fn observe_account<T>(&self, outcome: &Result<T, AccountError>) {
+        self.record(!matches!(outcome, Err(AccountError::Unreachable(_))));
+    }
+}
+
+impl<C: AccountPort> AccountPort for Observed<C> {
+    async fn send_code(
+        &self,
+        mobile: &MobileNumber,
+        purpose: CodePurpose,
+    ) -> Result<u32, AccountError> {
+        let outcome = self.inner.send_code(mobile, purpose).await;
+        self.link.observe_account(&outcome);
+        outcome
+    }
+
+    async fn register(&self, registration: Registration<'_>) -> Result<AccountInfo, AccountError> {
+        let outcome = self.inner.register(registration).await;
+        self.link.observe_account(&outcome);
+        outcome
+    }
+
+    async fn sign_in(
+        &self,
+        uscc: &Uscc,
+        password: &Secret,
+    ) -> Result<AccountSession, AccountError> {
+        let outcome = self.inner.sign_in(uscc, password).await;
+        self.link.observe_account(&outcome);
+        outcome
+    }
+
+    async fn sign_out(&self, session: &AccountSession) -> Result<(), AccountError> {
+        let outcome = self.inner.sign_out(session).await;
+        self.link.observe_account(&outcome);
+        outcome
+    }
+
+    async fn reset_password(
+        &self,
+        uscc: &Uscc,
+        mobile: &MobileNumber,
+        code: &Secret,
+        new_password: &Secret,
+    ) -> Result<(), AccountError> {
+        let outcome = self
+            .inner
+            .reset_password(uscc, mobile, code, new_password)
+            .await;
+        self.link.observe_account(&outcome);
+        outcome
+    }
+
+    async fn change_password(
+        &self,
+        session: &AccountSession,
+        uscc: &Uscc,
+        old_password: &Secret,
+        new_password: &Secret,
+    ) -> Result<(), AccountError> {
+        let outcome = self
+            .inner
+            .change_password(session, uscc, old_password, new_password)
+            .await;
+        self.link.observe_account(&outcome);
+        outcome
+    }
+
+    async fn change_mobile(
+        &self,
+        session: &AccountSession,
+        new_mobile: &MobileNumber,
+        code: &Secret,
+    ) -> Result<AccountInfo, AccountError> {
+        let outcome = self.inner.change_mobile(session, new_mobile, code).await;
+        self.link.observe_account(&outcome);
+        outcome
+    }
+
+    async fn unit_info(&self, session: &AccountSession) -> Result<AccountInfo, AccountError> {
+        let outcome = self.inner.unit_info(session).await;
+        self.link.observe_account(&outcome);
         outcome
     }
 }

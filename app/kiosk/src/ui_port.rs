@@ -5,6 +5,7 @@
 //! update; tests without an event loop call [`UiPort::pump`] themselves.
 
 use kiosk_domain::flow::StepContext;
+use kiosk_domain::flow::account::AccountState;
 use kiosk_domain::flow::application::ApplicationState;
 use kiosk_domain::flow::lookup::LookupState;
 use kiosk_domain::flow::pickup::PickupState;
@@ -37,6 +38,7 @@ pub enum UiUpdate {
     },
     Lookup(Box<LookupState>),
     Pickup(Box<PickupState>),
+    Account(Box<AccountState>),
     Status(StatusView),
     IdleWarning(Option<u32>),
     Wipe,
@@ -192,6 +194,7 @@ impl UiPort {
             ),
             UiUpdate::Lookup(state) => ui.show_lookup(&state),
             UiUpdate::Pickup(state) => ui.show_pickup(&state),
+            UiUpdate::Account(state) => ui.show_account(&state),
             UiUpdate::Status(status) => ui.set_status(&status),
             UiUpdate::IdleWarning(secs) => ui.show_idle_warning(secs),
             UiUpdate::Wipe => {

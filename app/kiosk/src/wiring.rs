@@ -6,6 +6,7 @@
 //! [`ports`] opens the real ports; [`assemble`] takes any ports, so a test
 //! wraps one (to inject a fault) and runs the production runtime on it.
 
+use crate::account::{AccountBinding, AccountExecutor};
 use crate::application::{ApplicationBinding, ApplicationExecutor, ApplicationSettings};
 use crate::clock::Clock;
 use crate::devices::{CameraCheck, PrinterCheck, SharedWriter};
@@ -21,11 +22,13 @@ use crate::sync_task::{self, SyncTask};
 use crate::ui_port::UiSender;
 use anyhow::{Context, Result};
 use kiosk_config::{CaSettings, Config};
+use kiosk_domain::flow::account::Account;
 use kiosk_domain::flow::application::Application;
 use kiosk_domain::flow::idle::IdleTimer;
 use kiosk_domain::flow::lookup::Lookup;
 use kiosk_domain::flow::pickup::PickupFlow;
 use kiosk_domain::flow::renewal::Renewal;
+use kiosk_domain::ports::account::AccountPort;
 use kiosk_domain::ports::ca::CaPort;
 use kiosk_domain::ports::key_writer::KeyWriter;
 use kiosk_domain::ports::printer::ReceiptPrinter;
@@ -161,7 +164,7 @@ pub fn assemble<K, C, S, P>(
 where
     K: KeyWriter + Send + 'static,
     K::Error: Send + 'static,
-    C: CaPort,
+    C: CaPort + AccountPort,
     S: OrderStore + Send + 'static,
     P: ReceiptPrinter + Clone + Send + 'static,
 {
@@ -284,6 +287,11 @@ where
         pickup,
         PickupBinding,
     );
+    let account = Slot::new(
+        load_journal::<Account, _>(&store).context("the account's journal")?,
+        AccountExecutor::new(store.clone(), ca.clone(), answers.clone()),
+        AccountBinding,
+    );
     let lookup = LookupExecutor::new(
         store.clone(),
         ca,
@@ -313,6 +321,7 @@ where
         .with_flow(Box::new(application))
         .with_flow(Box::new(lookup))
         .with_flow(Box::new(pickup))
+        .with_flow(Box::new(account))
         .with_answers(answers)
         .with_key_watch(Box::new(writer));
     if ports.printer.installed() {

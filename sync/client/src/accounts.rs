@@ -14,6 +14,7 @@ use kiosk_sync_wire::account::{
 };
 use kiosk_sync_wire::paths;
 use kiosk_sync_wire::problem::Problem;
+use kiosk_sync_wire::sms::{SmsCodeRequestV1, SmsCodeSentV1};
 
 /// A refusal of the kiosk's own check, shaped like the CA's.
 fn refused(problem: Box<Problem>) -> CallError {
@@ -26,8 +27,7 @@ fn refused(problem: Box<Problem>) -> CallError {
 }
 
 /// A token that is safe to put in a header (the CA's are 64 hex digits).
-fn bearer(session: &SessionV1) -> Result<String, CallError> {
-    let t = session.token.as_str();
+fn bearer(t: &str) -> Result<String, CallError> {
     if t.is_empty() || !t.bytes().all(|c| c.is_ascii_alphanumeric()) {
         return Err(CallError::Invalid("not a session token".to_owned()));
     }
@@ -43,6 +43,26 @@ impl CaClient {
             Ok(r) if r.status().is_success() => Ok(()),
             other => Self::answer::<serde_json::Value>(other).await.map(|_| ()),
         }
+    }
+
+    /// `POST /v1/sms/codes`: sends a 6-digit code to `mobile` for
+    /// `purpose`. Too soon after the last one: `too_many_requests` (429,
+    /// with `retry_after`).
+    ///
+    /// # Errors
+    /// The input breaks a rule, the CA could not be reached, or refused.
+    pub async fn send_sms_code(
+        &self,
+        request: &SmsCodeRequestV1,
+    ) -> Result<SmsCodeSentV1, CallError> {
+        request.validate().map_err(refused)?;
+        let response = self
+            .http
+            .post(self.url(paths::SMS_CODES))
+            .json(request)
+            .send()
+            .await;
+        Ok(Self::answer(response).await?.1)
     }
 
     /// `POST /v1/accounts`: registers the unit. `password_again` is the
@@ -99,11 +119,11 @@ impl CaClient {
     ///
     /// # Errors
     /// The CA could not be reached or refused.
-    pub async fn sign_out(&self, session: &SessionV1) -> Result<(), CallError> {
+    pub async fn sign_out(&self, token: &str) -> Result<(), CallError> {
         let response = self
             .http
             .delete(self.url(paths::SESSION))
-            .header(reqwest::header::AUTHORIZATION, bearer(session)?)
+            .header(reqwest::header::AUTHORIZATION, bearer(token)?)
             .send()
             .await;
         Self::no_content(response).await
@@ -134,7 +154,7 @@ impl CaClient {
     /// reached, or refused.
     pub async fn change_password(
         &self,
-        session: &SessionV1,
+        token: &str,
         uscc: &kiosk_domain::ids::Uscc,
         request: &ChangePasswordV1,
     ) -> Result<(), CallError> {
@@ -142,7 +162,7 @@ impl CaClient {
         let response = self
             .http
             .post(self.url(paths::MY_PASSWORD))
-            .header(reqwest::header::AUTHORIZATION, bearer(session)?)
+            .header(reqwest::header::AUTHORIZATION, bearer(token)?)
             .json(request)
             .send()
             .await;
@@ -157,14 +177,14 @@ impl CaClient {
     /// reached, or refused.
     pub async fn change_mobile(
         &self,
-        session: &SessionV1,
+        token: &str,
         request: &ChangeMobileV1,
     ) -> Result<AccountV1, CallError> {
         request.validate().map_err(refused)?;
         let response = self
             .http
             .post(self.url(paths::MY_MOBILE))
-            .header(reqwest::header::AUTHORIZATION, bearer(session)?)
+            .header(reqwest::header::AUTHORIZATION, bearer(token)?)
             .json(request)
             .send()
             .await;
@@ -196,11 +216,11 @@ impl CaClient {
     /// # Errors
     /// The session ended (`session_invalid`), the CA could not be reached,
     /// or refused.
-    pub async fn unit_info(&self, session: &SessionV1) -> Result<AccountV1, CallError> {
+    pub async fn unit_info(&self, token: &str) -> Result<AccountV1, CallError> {
         let response = self
             .http
             .get(self.url(paths::ME))
-            .header(reqwest::header::AUTHORIZATION, bearer(session)?)
+            .header(reqwest::header::AUTHORIZATION, bearer(token)?)
             .send()
             .await;
         Ok(Self::answer(response).await?.1)
@@ -306,13 +326,13 @@ mod tests {
             .unwrap_err();
         assert_eq!(e.code(), Some(ProblemCode::SignInFailed));
         let session = client.sign_in(uscc, &password).await.unwrap();
-        assert_eq!(client.unit_info(&session).await.unwrap(), account);
+        assert_eq!(client.unit_info(&session.token).await.unwrap(), account);
 
         let parsed: kiosk_domain::ids::Uscc = uscc.parse().unwrap();
         let second = Password::new("second1234");
         client
             .change_password(
-                &session,
+                &session.token,
                 &parsed,
                 &ChangePasswordV1 {
                     old_password: password.clone(),
@@ -323,7 +343,7 @@ mod tests {
             .unwrap();
         let changed = client
             .change_mobile(
-                &session,
+                &session.token,
                 &ChangeMobileV1 {
                     new_mobile: NEW_MOBILE.to_owned(),
                     sms_code: code(&url, NEW_MOBILE, "change_mobile").await,
@@ -333,8 +353,8 @@ mod tests {
             .unwrap();
         assert_eq!(changed.mobile, NEW_MOBILE);
 
-        client.sign_out(&session).await.unwrap();
-        let e = client.unit_info(&session).await.unwrap_err();
+        client.sign_out(&session.token).await.unwrap();
+        let e = client.unit_info(&session.token).await.unwrap_err();
         assert_eq!(e.code(), Some(ProblemCode::SessionInvalid));
 
         client
@@ -350,7 +370,7 @@ mod tests {
             .sign_in(uscc, &Password::new("third1234"))
             .await
             .unwrap();
-        client.sign_out(&session).await.unwrap();
+        client.sign_out(&session.token).await.unwrap();
 
         let review = client
             .request_mobile_review(&MobileReviewRequestV1 {

@@ -28,6 +28,7 @@
 //! certificate presented. Plain HTTP ([`CaClient::new`]) is for tests and
 //! loopback development.
 
+mod account_port;
 mod accounts;
 mod backoff;
 mod body;
