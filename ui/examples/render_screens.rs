@@ -54,6 +54,8 @@ const LARGE: &[&str] = &[
     "39-apply-review",
     "51-pickup-writing",
     "52-pickup-pending",
+    "57-account-register",
+    "59-account-unit",
 ];
 const ENGLISH: &[&str] = &[
     "01-home",
@@ -72,6 +74,10 @@ const ENGLISH: &[&str] = &[
     "39-apply-review",
     "50-pickup-insert-key",
     "52-pickup-pending",
+    "56-account-sign-in",
+    "57-account-register",
+    "59-account-unit",
+    "63-keyboard-password",
 ];
 
 fn main() {

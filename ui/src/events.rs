@@ -1,11 +1,14 @@
 //! What the customer did, as the composition root receives it.
 #![forbid(unsafe_code)]
 
+use kiosk_domain::account::AccountUnit;
+use kiosk_domain::flow::account::{Page as AccountPage, Request as AccountRequest};
 use kiosk_domain::flow::application::ApplicationEvent;
 use kiosk_domain::ids::MobileNumber;
 use kiosk_domain::lang::Lang;
 use kiosk_domain::order::renewal::{Contact, InvoiceInfo};
 use kiosk_domain::order_number::OrderNumber;
+use kiosk_domain::ports::account::Secret;
 use kiosk_domain::ports::key_writer::Pin;
 
 /// What the customer did, for the composition root: kiosk-wide actions,
@@ -33,6 +36,34 @@ pub enum UiEvent {
     Lookup(LookupInput),
     Application(ApplicationInput),
     Pickup(PickupInput),
+    Account(AccountInput),
+}
+
+/// 企业账户's screen.
+#[derive(Debug)]
+pub enum AccountInput {
+    /// 企业账户 on the home screen.
+    Open,
+    /// Another page of the screen.
+    Show(AccountPage),
+    /// A request to the CA, checked on the screen, with what was typed for
+    /// it that the flow must never hold.
+    Ask {
+        request: AccountRequest,
+        secrets: AccountSecrets,
+    },
+    /// 退出登录.
+    SignOut,
+}
+
+/// What a request carries besides itself: the password (sign in,
+/// register; the current one to change it), the new password (forgot,
+/// change), the SMS code (register, forgot, change mobile).
+#[derive(Debug, Default)]
+pub struct AccountSecrets {
+    pub password: Option<Secret>,
+    pub new_password: Option<Secret>,
+    pub code: Option<Secret>,
 }
 
 /// 现场领取's screens.
@@ -95,6 +126,9 @@ pub enum LookupInput {
 pub enum ApplicationInput {
     /// 申请证书及印章 on the home screen.
     Start,
+    /// 使用本单位信息申请 on 企业账户: the application starts with the
+    /// signed-in account's unit.
+    StartFor(AccountUnit),
     /// A customer's step (the runtime refuses anything a device, the store
     /// or the CA must say).
     Step(Box<ApplicationEvent>),

@@ -7,6 +7,7 @@ use crate::screens::pin::entry::PinEntry;
 use crate::screens::renewal::view::ViewContext;
 use crate::screens::{app, apply, help, lookup, payment, pin, renewal};
 use crate::{AppAdapter, AppWindow, Screen, Theme};
+use kiosk_domain::flow::account::AccountState;
 use kiosk_domain::flow::application::ApplicationState;
 use kiosk_domain::flow::lookup::LookupState;
 use kiosk_domain::flow::pickup::PickupState;
@@ -40,6 +41,7 @@ pub(crate) struct Shared {
 pub(crate) struct Shown {
     pub(crate) renewal: Option<RenewalState>,
     pub(crate) lookup: Option<LookupState>,
+    pub(crate) account: Option<AccountState>,
 }
 
 impl Shared {
@@ -148,6 +150,17 @@ impl KioskUi {
         crate::screens::pickup::show(&self.window, &self.shared, state);
     }
 
+    /// Shows 企业账户 as its flow stands.
+    pub fn show_account(&self, state: &AccountState) {
+        let before = self
+            .shared
+            .shown
+            .borrow_mut()
+            .account
+            .replace(state.clone());
+        crate::screens::account::show(&self.window, state, before.as_ref());
+    }
+
     /// Shows 查询订单 as its flow stands.
     pub fn show_lookup(&self, state: &LookupState) {
         let before = self.shared.shown.borrow_mut().lookup.replace(state.clone());
@@ -195,6 +208,7 @@ pub(crate) fn wipe(window: &AppWindow, shared: &Shared) {
     window.invoke_drop_focus();
     pin::clear(window, shared);
     lookup::clear(window);
+    crate::screens::account::clear(window);
     crate::screens::confirm::clear(window, shared);
     crate::keyboard::clear(window);
     payment::clear(window);

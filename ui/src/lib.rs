@@ -51,5 +51,7 @@ pub mod view_model;
 /// The PIN pad's digits (kept in Rust, never in a Slint property).
 pub use screens::pin::entry as pin_entry;
 
-pub use events::{ApplicationInput, LookupInput, PickupInput, RenewalInput, UiEvent};
+pub use events::{
+    AccountInput, AccountSecrets, ApplicationInput, LookupInput, PickupInput, RenewalInput, UiEvent,
+};
 pub use kiosk::KioskUi;

@@ -612,6 +612,63 @@ fn every_enum_value_says_something_in_both_languages() {
             }));
         }
         out.push(group);
+        // 企业账户: its pages, what the CA said, what the form lacks.
+        use kiosk_ui::{AccountPage as AP, AccountProblem as AQ, AccountSaid as AS};
+        out.push(
+            [
+                AP::SignIn,
+                AP::Register,
+                AP::Forgot,
+                AP::Unit,
+                AP::ChangePassword,
+                AP::ChangeMobile,
+            ]
+            .map(|p| t.invoke_account_page(p))
+            .to_vec(),
+        );
+        let mut said: Vec<_> = [
+            AS::CodeSent,
+            AS::Registered,
+            AS::PasswordReset,
+            AS::PasswordChanged,
+            AS::MobileChanged,
+            AS::SignedOut,
+            AS::SignInFailed,
+            AS::Locked,
+            AS::AccountExists,
+            AS::CodeWrong,
+            AS::CodeExpired,
+            AS::TooSoon,
+            AS::MobileNotOnFile,
+            AS::PasswordWrong,
+            AS::SessionEnded,
+            AS::Invalid,
+            AS::Refused,
+            AS::Offline,
+            AS::Retype,
+        ]
+        .map(|s| t.invoke_account_said(s, 0))
+        .to_vec();
+        said.push(t.invoke_account_said(AS::Locked, 600));
+        said.push(t.invoke_account_said(AS::TooSoon, 42));
+        out.push(said);
+        out.push(
+            [
+                AQ::UnitName,
+                AQ::Uscc,
+                AQ::Mobile,
+                AQ::Code,
+                AQ::PasswordEmpty,
+                AQ::PasswordTooShort,
+                AQ::PasswordTooLong,
+                AQ::PasswordLettersDigits,
+                AQ::PasswordCharacters,
+                AQ::PasswordSameAsUscc,
+                AQ::PasswordMismatch,
+            ]
+            .map(|p| t.invoke_account_problem(p))
+            .to_vec(),
+        );
         out
     };
     let zh_groups = groups(&t);
@@ -1484,4 +1541,76 @@ fn every_button_of_every_screen_is_wholly_in_view_or_scrolled_away() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// 企业账户: a code sent leaves what was typed; an answered request that
+/// used the passwords and the code takes them off the screen; the
+/// application starts with the signed-in unit.
+#[test]
+fn account_secrets_leave_the_screen_once_used_and_the_unit_starts_an_application() {
+    use kiosk_domain::account::{AccountInfo, AccountUnit};
+    use kiosk_domain::flow::account::{AccountState, Desk, Page, Request, Said};
+    use kiosk_domain::ports::account::CodePurpose;
+    let (ui, events) = setup();
+    let desk = |page, asking, said, signed_in: bool| {
+        AccountState::Open(Box::new(Desk {
+            session: SessionId(3),
+            page,
+            account: signed_in.then(|| AccountInfo {
+                unit: AccountUnit {
+                    name: "山西示例煤业有限公司".parse().unwrap(),
+                    uscc: fixtures::USCC.parse().unwrap(),
+                },
+                mobile: fixtures::MOBILE.parse().unwrap(),
+                registered_at: time::macros::datetime!(2026-11-02 09:00 +08:00),
+            }),
+            asking,
+            said,
+            reachable: Some(true),
+        }))
+    };
+    ui.show_account(&desk(Page::Register, None, None, false));
+    let a = ui.window().global::<kiosk_ui::AccountAdapter>();
+    a.set_password("abc12345".into());
+    a.set_password_again("abc12345".into());
+    a.set_code("123456".into());
+    let code = Request::SendCode {
+        mobile: fixtures::MOBILE.parse().unwrap(),
+        purpose: CodePurpose::Register,
+    };
+    ui.show_account(&desk(Page::Register, Some(code), None, false));
+    ui.show_account(&desk(
+        Page::Register,
+        None,
+        Some(Said::CodeSent {
+            resend_after_secs: 60,
+        }),
+        false,
+    ));
+    assert_eq!(a.get_password(), "abc12345", "a code sent keeps the form");
+    assert_eq!(a.get_code(), "123456");
+    let register = Request::Register {
+        unit_name: "山西示例煤业有限公司".parse().unwrap(),
+        uscc: fixtures::USCC.parse().unwrap(),
+        mobile: fixtures::MOBILE.parse().unwrap(),
+    };
+    ui.show_account(&desk(Page::Register, Some(register), None, false));
+    ui.show_account(&desk(Page::SignIn, None, Some(Said::Registered), false));
+    assert_eq!(a.get_password(), "");
+    assert_eq!(a.get_password_again(), "");
+    assert_eq!(a.get_code(), "");
+
+    ui.show_account(&desk(Page::Unit, None, None, true));
+    assert_eq!(a.get_mobile(), "138****8000");
+    events.borrow_mut().clear();
+    a.invoke_apply();
+    assert!(
+        matches!(
+            events.borrow().as_slice(),
+            [UiEvent::Application(kiosk_ui::ApplicationInput::StartFor(unit))]
+                if unit.uscc.as_str() == fixtures::USCC
+        ),
+        "{:?}",
+        events.borrow()
+    );
 }

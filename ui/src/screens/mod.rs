@@ -5,6 +5,7 @@
 //! Screens without domain values (home, help) have no view model.
 #![forbid(unsafe_code)]
 
+pub mod account;
 pub mod app;
 pub mod apply;
 pub mod apply_form;
@@ -47,5 +48,6 @@ pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
     lookup::connect(window, shared);
     pickup::connect(window, shared);
     apply::connect(window, shared);
+    account::connect(window, shared);
     crate::keyboard::connect(window);
 }

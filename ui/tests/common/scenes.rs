@@ -10,6 +10,7 @@
 
 use kiosk_domain::fixtures;
 use kiosk_domain::flow::SessionId;
+use kiosk_domain::flow::account::AccountState;
 use kiosk_domain::flow::application::{ApplicationState, CaptureRef, Draft, Page};
 use kiosk_domain::flow::lookup::{Found, LookupState, Pay, Scan, ScanFailure};
 use kiosk_domain::flow::pickup::{Job, KeyCheck, NotNow, PickupState};
@@ -92,6 +93,8 @@ pub enum Scene {
     Application(ApplicationState),
     /// 现场领取 as its flow stands.
     Pickup(PickupState),
+    /// 企业账户 as its flow stands, its form filled in as a customer would.
+    Account(AccountState),
     /// 确认信息 (nothing on file) with the keyboard open on a field, after
     /// its keys were tapped; `layout` shows another layout on that field.
     Keyboard {
@@ -184,6 +187,7 @@ fn application_scenes() -> Vec<(&'static str, Scene)> {
         capture_failed: None,
         interrupted: false,
         form_print: None,
+        account: None,
     };
     let page = |page: Page, draft: Draft| {
         Scene::Application(ApplicationState::Filling {
@@ -416,6 +420,86 @@ fn pickup_scenes() -> Vec<(&'static str, Scene)> {
                     OrderStatus::InProgress,
                 )),
             }),
+        ),
+    ]
+}
+
+/// 企业账户's pages: signed out (and offline), then signed in.
+fn account_scenes() -> Vec<(&'static str, Scene)> {
+    use kiosk_domain::account::{AccountInfo, AccountUnit};
+    use kiosk_domain::flow::account::{Desk, Failure, Page, Said};
+    use kiosk_domain::ports::account::AccountRefusal;
+    let info = AccountInfo {
+        unit: AccountUnit {
+            name: "山西示例煤业有限公司".parse().unwrap(),
+            uscc: fixtures::USCC.parse().unwrap(),
+        },
+        mobile: fixtures::MOBILE.parse().unwrap(),
+        registered_at: datetime!(2026-11-02 09:00 +08:00),
+    };
+    let desk = |page: Page, signed_in: bool, said: Option<Said>, reachable: bool| {
+        Scene::Account(AccountState::Open(Box::new(Desk {
+            session: S,
+            page,
+            account: signed_in.then(|| info.clone()),
+            asking: None,
+            said,
+            reachable: Some(reachable),
+        })))
+    };
+    vec![
+        ("56-account-sign-in", desk(Page::SignIn, false, None, true)),
+        (
+            "57-account-register",
+            desk(
+                Page::Register,
+                false,
+                Some(Said::CodeSent {
+                    resend_after_secs: 60,
+                }),
+                true,
+            ),
+        ),
+        (
+            "58-account-forgot",
+            desk(
+                Page::Forgot,
+                false,
+                Some(Said::Failed(Failure::Refused(AccountRefusal::CodeWrong))),
+                true,
+            ),
+        ),
+        ("59-account-unit", desk(Page::Unit, true, None, true)),
+        (
+            "60-account-change-password",
+            desk(
+                Page::ChangePassword,
+                true,
+                Some(Said::Failed(Failure::Refused(
+                    AccountRefusal::PasswordWrong,
+                ))),
+                true,
+            ),
+        ),
+        (
+            "61-account-change-mobile",
+            desk(
+                Page::ChangeMobile,
+                true,
+                Some(Said::CodeSent {
+                    resend_after_secs: 60,
+                }),
+                true,
+            ),
+        ),
+        ("62-account-offline", desk(Page::SignIn, false, None, false)),
+        (
+            "63-keyboard-password",
+            Scene::Keyboard {
+                field: "联系电话",
+                keys: "",
+                layout: Some(kiosk_ui::FieldKind::Password),
+            },
         ),
     ]
 }
@@ -663,6 +747,7 @@ pub fn all() -> Vec<(&'static str, Scene)> {
     .into_iter()
     .chain(application_scenes())
     .chain(pickup_scenes())
+    .chain(account_scenes())
     .collect()
 }
 
@@ -685,6 +770,17 @@ pub fn show(ui: &kiosk_ui::KioskUi, scene: &Scene) {
             });
         }
         Scene::Pickup(state) => ui.show_pickup(state),
+        Scene::Account(state) => {
+            ui.show_account(state);
+            let a = ui.window().global::<kiosk_ui::AccountAdapter>();
+            a.set_typed_unit_name("山西示例煤业有限公司".into());
+            a.set_typed_uscc(fixtures::USCC.into());
+            a.set_typed_mobile(fixtures::MOBILE.into());
+            a.set_password("Shanxi2026".into());
+            a.set_password_again("Shanxi2026".into());
+            a.set_old_password("Old12345".into());
+            a.set_code("123456".into());
+        }
         Scene::Help => {
             ui.set_downloads_url("https://ca.example.cn/downloads");
             ui.show_screen(Screen::Help);

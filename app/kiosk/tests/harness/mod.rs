@@ -63,6 +63,11 @@ pub struct Ca {
 
 impl Ca {
     pub fn start(data: &Path, port: u16) -> Self {
+        Self::start_with(data, port, ca_service::Options::default())
+    }
+
+    /// The same with `options` (demo issuance on).
+    pub fn start_with(data: &Path, port: u16, options: ca_service::Options) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -70,7 +75,7 @@ impl Ca {
             .unwrap();
         let options = ca_service::Options {
             demo: true,
-            ..ca_service::Options::default()
+            ..options
         };
         let service = ca_service::Service::open(data, options).unwrap();
         let served = service.clone();
@@ -101,6 +106,21 @@ impl Ca {
             assert!(shown.status().is_success(), "{url}: {}", shown.status());
             shown.text().await.unwrap()
         })
+    }
+
+    /// The last SMS code the gateway simulator sent to `mobile` for
+    /// `purpose`.
+    pub fn sms_code(&self, mobile: &str, purpose: &str) -> String {
+        let (_, _, body) = self.fetch(&format!("{}/v1/admin/sms", self.url));
+        let sent: Vec<serde_json::Value> = serde_json::from_slice(&body).unwrap();
+        let text = sent
+            .iter()
+            .find(|m| m["mobile"] == mobile && m["purpose"] == purpose)
+            .unwrap_or_else(|| panic!("no {purpose} code for {mobile}"))["text"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        text.chars().filter(char::is_ascii_digit).take(6).collect()
     }
 
     /// A resource of the service: its status, content type and bytes.
@@ -418,6 +438,9 @@ impl Kiosk {
     /// Touches the field labelled `label` (the keyboard opens for it).
     pub fn focus(&self, label: &str) {
         self.port.pump();
+        // Laid out as shown: a part that appeared with the last update (a
+        // page's instructions above its form) is only placed when drawn.
+        let _ = self.ui.window().window().take_snapshot();
         let field = ElementHandle::find_by_accessible_label(self.ui.window(), label)
             .find(|e| {
                 e.accessible_role() == Some(i_slint_backend_testing::AccessibleRole::TextInput)

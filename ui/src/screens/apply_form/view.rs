@@ -272,8 +272,15 @@ fn draft_text(draft: &Draft, field: ApplyField, holder: usize) -> Option<String>
     };
     let invoice = draft.invoice.as_ref();
     Some(match field {
-        F::UnitName => unit?.name.as_str().to_owned(),
-        F::Uscc => unit?.uscc.as_str().to_owned(),
+        // Until the unit page is done, the signed-in account's unit.
+        F::UnitName => unit.map_or_else(
+            || draft.account.as_ref().map(|a| a.name.as_str().to_owned()),
+            |u| Some(u.name.as_str().to_owned()),
+        )?,
+        F::Uscc => unit.map_or_else(
+            || draft.account.as_ref().map(|a| a.uscc.as_str().to_owned()),
+            |u| Some(u.uscc.as_str().to_owned()),
+        )?,
         F::UnitAddress => unit?.address.as_str().to_owned(),
         F::HandlerName => handler?.name.as_str().to_owned(),
         F::HandlerId => handler?.resident_id.as_str().to_owned(),

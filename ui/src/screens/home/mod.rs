@@ -1,7 +1,7 @@
-//! 首页: the four services.
+//! 首页: the four services, and 企业账户.
 #![forbid(unsafe_code)]
 
-use crate::events::{ApplicationInput, LookupInput, RenewalInput, UiEvent};
+use crate::events::{AccountInput, ApplicationInput, LookupInput, RenewalInput, UiEvent};
 use crate::kiosk::Shared;
 use crate::{AppAdapter, AppWindow, HomeAdapter, Screen};
 use slint::ComponentHandle;
@@ -19,6 +19,13 @@ pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
             w.global::<AppAdapter>().set_screen(Screen::Lookup);
         }
         s.emit(UiEvent::Lookup(LookupInput::Open));
+    });
+    let (s, weak) = (Rc::clone(shared), window.as_weak());
+    home.on_account(move || {
+        if let Some(w) = weak.upgrade() {
+            w.global::<AppAdapter>().set_screen(Screen::Account);
+        }
+        s.emit(UiEvent::Account(AccountInput::Open));
     });
     let (s, weak) = (Rc::clone(shared), window.as_weak());
     home.on_help(move || {

@@ -216,3 +216,40 @@ fn the_only_project_is_chosen_and_several_ask_for_a_choice() {
         matches!(chosen.event, Some(ApplicationEvent::ProjectChosen(ref p)) if p.code.as_str() == "P1")
     );
 }
+
+#[test]
+fn a_signed_in_accounts_unit_starts_the_unit_page_and_the_customer_may_change_it() {
+    let d = fixtures::application_details();
+    let draft = Draft {
+        account: Some(kiosk_domain::account::AccountUnit {
+            name: d.unit.name.clone(),
+            uscc: d.unit.uscc.clone(),
+        }),
+        ..Draft::default()
+    };
+    let mut memory = FormMemory::default();
+    let unit = form_view(ApplyPage::Unit, &draft, &catalogue(1), &memory, false);
+    assert_eq!(
+        texts(&unit),
+        [d.unit.name.as_str(), fixtures::USCC, ""].map(str::to_owned)
+    );
+    memory.set_typed(ApplyField::UnitName, 0, "另一家公司");
+    let unit = form_view(ApplyPage::Unit, &draft, &catalogue(1), &memory, false);
+    assert_eq!(texts(&unit)[0], "另一家公司");
+    // Once the unit page is done, the draft's own unit.
+    let done = Draft {
+        unit: Some(kiosk_domain::order::application::UnitInfo {
+            name: "第二家公司".parse().unwrap(),
+            ..d.unit.clone()
+        }),
+        ..draft
+    };
+    let unit = form_view(
+        ApplyPage::Unit,
+        &done,
+        &catalogue(1),
+        &FormMemory::default(),
+        false,
+    );
+    assert_eq!(texts(&unit)[0], "第二家公司");
+}

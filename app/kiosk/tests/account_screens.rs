@@ -1,0 +1,202 @@
+//! 企业账户 through the kiosk's real screens on Slint's testing backend,
+//! against the reference CA over HTTP: a unit registers with an SMS code
+//! (the gateway simulator's), signs in, changes its password and its
+//! mobile, starts an application pre-filled with its unit, forgets the
+//! password and sets a new one of its own choosing; leaving signs out.
+//! With the CA gone the screen says so at once and offers to go on
+//! without an account.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests: a failed unwrap is a failed test, with its location"
+)]
+
+mod harness;
+
+use harness::{Ca, Kiosk, config, in_child_with_token};
+use kiosk_domain::fixtures;
+use kiosk_ui::Screen;
+use std::time::Duration;
+
+const MOBILE: &str = "13800138000";
+const NEW_MOBILE: &str = "13900139000";
+
+fn password(kiosk: &Kiosk, label: &str, password: &str) {
+    kiosk.focus(label);
+    // The password layout: letters in both cases (⇧), digits, symbols.
+    for c in password.chars() {
+        if c.is_ascii_uppercase() {
+            kiosk.touch("大写");
+            kiosk.touch(&c.to_string());
+            kiosk.touch("大写");
+        } else {
+            kiosk.touch(&c.to_string());
+        }
+    }
+}
+
+#[test]
+fn a_unit_registers_signs_in_changes_its_details_and_applies_with_them() {
+    in_child_with_token(
+        "a_unit_registers_signs_in_changes_its_details_and_applies_with_them",
+        |dir| {
+            // Codes may follow each other at once here (the interval is the
+            // CA's own test's business).
+            let ca = Ca::start_with(
+                &dir.join("ca"),
+                0,
+                ca_service::Options {
+                    sms_interval: Duration::ZERO,
+                    ..ca_service::Options::default()
+                },
+            );
+            let config = config(dir, &ca.url);
+            kiosk::demo::provision_key(&config, kiosk_tests::softhsm::PIN).unwrap();
+            let kiosk = Kiosk::start(&config);
+            kiosk.wait_for(Screen::Home);
+            kiosk.touch("企业账户");
+            kiosk.wait_for(Screen::Account);
+            kiosk.wait_text("企业账户登录");
+
+            // 企业注册: every field checked before anything is sent.
+            kiosk.touch("企业注册");
+            kiosk.wait_text("确认密码");
+            kiosk.focus("单位名称");
+            kiosk.pinyin("shanxijiaomeijituan", "山西焦煤集团");
+            kiosk.pinyin("youxianzerengongsi", "有限责任公司");
+            kiosk.focus("统一社会信用代码（登录账户）");
+            kiosk.keys(fixtures::USCC);
+            password(&kiosk, "用户密码", "abc12345");
+            password(&kiosk, "确认密码", "abc12346");
+            kiosk.touch("注册");
+            kiosk.wait_text("两次输入的密码不一致，请重新输入");
+            kiosk.focus("确认密码");
+            kiosk.touch("删除");
+            kiosk.keys("5");
+            kiosk.touch("注册");
+            kiosk.wait_text("请输入11位手机号码");
+            kiosk.focus("手机号码");
+            kiosk.keys(MOBILE);
+            kiosk.touch("获取验证码");
+            kiosk.wait_text("验证码已发送");
+            // A wrong code: the CA says so, nothing is registered.
+            kiosk.focus("短信验证码");
+            kiosk.keys("000000");
+            password(&kiosk, "用户密码", "abc12345");
+            password(&kiosk, "确认密码", "abc12345");
+            kiosk.touch("注册");
+            kiosk.wait_text("验证码不正确");
+            // The passwords and the code left the screen with the answer.
+            kiosk.focus("短信验证码");
+            kiosk.keys(&ca.sms_code(MOBILE, "register"));
+            password(&kiosk, "用户密码", "abc12345");
+            password(&kiosk, "确认密码", "abc12345");
+            kiosk.touch("注册");
+            kiosk.wait_text("注册成功，请登录");
+
+            // 登录: a wrong password, then the right one.
+            password(&kiosk, "密码", "abc99999");
+            kiosk.touch("登录");
+            kiosk.wait_text("登录账户或密码不正确");
+            password(&kiosk, "密码", "abc12345");
+            kiosk.touch("登录");
+            kiosk.wait_text("单位主体信息");
+            assert!(kiosk.shows("山西焦煤集团有限责任公司"));
+            assert!(kiosk.shows("138****8000"), "the mobile masked");
+            assert!(!kiosk.shows(MOBILE));
+
+            // 修改密码.
+            kiosk.touch("修改密码");
+            kiosk.wait_text("确认新密码");
+            password(&kiosk, "当前密码", "abc00000");
+            password(&kiosk, "新密码", "Xyz#2026");
+            password(&kiosk, "确认新密码", "Xyz#2026");
+            kiosk.touch("确认修改");
+            kiosk.wait_text("当前密码不正确");
+            password(&kiosk, "当前密码", "abc12345");
+            password(&kiosk, "新密码", "Xyz#2026");
+            password(&kiosk, "确认新密码", "Xyz#2026");
+            kiosk.touch("确认修改");
+            kiosk.wait_text("密码修改成功");
+
+            // 手机号变更: the code goes to the new number.
+            kiosk.touch("手机号变更");
+            kiosk.wait_text("新手机号");
+            kiosk.focus("新手机号");
+            kiosk.keys(NEW_MOBILE);
+            kiosk.touch("获取验证码");
+            kiosk.wait_text("验证码已发送");
+            kiosk.focus("短信验证码");
+            kiosk.keys(&ca.sms_code(NEW_MOBILE, "change_mobile"));
+            kiosk.touch("提交");
+            kiosk.wait_text("手机号变更成功");
+            assert!(kiosk.shows("139****9000"));
+
+            // The application starts with the unit; the customer may
+            // still change it.
+            kiosk.touch("使用本单位信息申请证书及印章");
+            kiosk.wait_for(Screen::ApplyAgreement);
+            kiosk.touch("同意并继续");
+            kiosk.wait_text("煤炭交易中心证书应用");
+            kiosk.touch("下一步");
+            kiosk.wait_text("单位地址");
+            assert!(kiosk.shows("山西焦煤集团有限责任公司"), "the unit's name");
+            assert!(kiosk.shows(fixtures::USCC), "the unit's USCC");
+
+            // Leaving ends the application and signs out.
+            kiosk.touch("返回首页");
+            kiosk.wait_for(Screen::Home);
+            kiosk.touch("企业账户");
+            kiosk.wait_for(Screen::Account);
+            kiosk.wait_text("企业账户登录");
+            assert!(!kiosk.shows("山西焦煤集团有限责任公司"), "nothing kept");
+
+            // 忘记密码: a code to the mobile on file, then the customer's
+            // own new password (never a fixed one).
+            kiosk.touch("忘记密码");
+            kiosk.wait_text("确认新密码");
+            kiosk.focus("登录账户（统一社会信用代码）");
+            kiosk.keys(fixtures::USCC);
+            kiosk.focus("注册手机");
+            kiosk.keys(MOBILE);
+            kiosk.touch("获取验证码");
+            kiosk.wait_text("验证码已发送");
+            kiosk.focus("短信验证码");
+            kiosk.keys(&ca.sms_code(MOBILE, "reset_password"));
+            password(&kiosk, "新密码", "Reset2026");
+            password(&kiosk, "确认新密码", "Reset2026");
+            kiosk.touch("重置密码");
+            kiosk.wait_text("手机号与注册时登记的不一致");
+            kiosk.focus("注册手机");
+            for _ in 0..MOBILE.len() {
+                kiosk.touch("删除");
+            }
+            kiosk.keys(NEW_MOBILE);
+            kiosk.touch("获取验证码");
+            kiosk.wait_text("验证码已发送");
+            kiosk.focus("短信验证码");
+            kiosk.keys(&ca.sms_code(NEW_MOBILE, "reset_password"));
+            password(&kiosk, "新密码", "Reset2026");
+            password(&kiosk, "确认新密码", "Reset2026");
+            kiosk.touch("重置密码");
+            kiosk.wait_text("密码已重置，请用新密码登录");
+            // The login name stays from 忘记密码.
+            password(&kiosk, "密码", "Reset2026");
+            kiosk.touch("登录");
+            kiosk.wait_text("单位主体信息");
+            kiosk.touch("退出登录");
+            kiosk.wait_text("已退出登录");
+
+            // The CA goes away: the screen says so as it opens, and the
+            // customer goes on without an account.
+            kiosk.touch("返回首页");
+            kiosk.wait_for(Screen::Home);
+            drop(ca);
+            kiosk.touch("企业账户");
+            kiosk.wait_for(Screen::Account);
+            kiosk.wait_text("暂时无法连接CA，企业账户暂不可用");
+            kiosk.touch("不登录，直接申请证书及印章");
+            kiosk.wait_for(Screen::ApplyAgreement);
+        },
+    );
+}
