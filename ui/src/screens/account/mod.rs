@@ -141,12 +141,8 @@ pub(crate) fn show(window: &AppWindow, state: &AccountState, before: Option<&Acc
     a.set_offline(view.offline);
     a.set_said(view.said);
     a.set_said_secs(view.said_secs);
-    let unit = view.unit.unwrap_or(view::UnitView {
-        unit_name: String::new(),
-        uscc: String::new(),
-        mobile: String::new(),
-        registered: String::new(),
-    });
+    a.set_signed_in(view.unit.is_some());
+    let unit = view.unit.unwrap_or_default();
     a.set_unit_name(unit.unit_name.into());
     a.set_uscc(unit.uscc.into());
     a.set_mobile(unit.mobile.into());
@@ -172,6 +168,7 @@ pub(crate) fn clear(window: &AppWindow) {
         set(&a, "".into());
     }
     a.set_page(AccountPage::SignIn);
+    a.set_signed_in(false);
     a.set_busy(false);
     a.set_offline(false);
     a.set_said(AccountSaid::None);

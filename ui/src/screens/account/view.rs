@@ -12,7 +12,7 @@ use kiosk_domain::ids::{MobileNumber, Uscc};
 use kiosk_domain::ports::account::{AccountRefusal, CodePurpose, Secret};
 
 /// The signed-in unit as shown.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UnitView {
     pub unit_name: String,
     pub uscc: String,
