@@ -239,6 +239,18 @@ impl ApiError {
 
 pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
+/// The simulators of what a real CA has elsewhere (the payment provider's
+/// page, the SMS gateway's outbox, the identity service) and demonstration
+/// issuance: 404 unless the service runs with `--demo`, so that a CA
+/// started without it has no way to pay, read a code or issue for free.
+pub(crate) fn demo_only(service: &Service) -> ApiResult<()> {
+    if service.options().demo {
+        Ok(())
+    } else {
+        Err(ApiError::new(ProblemCode::NotFound))
+    }
+}
+
 pub(crate) fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
     // The rejection's text may quote the body: keep it out of the answer.
     body.map(|Json(v)| v).map_err(|r| {

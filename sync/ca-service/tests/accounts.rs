@@ -29,6 +29,7 @@ const OTHER_USCC: &str = "91110108123456788E";
 /// Cheap hashes (still Argon2id) and codes without the resend wait.
 fn options() -> Options {
     Options {
+        demo: true,
         sms_interval: Duration::ZERO,
         accounts: AccountOptions {
             hash_cost: HashCost {

@@ -157,7 +157,7 @@ impl Drop for Cdp {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_back_office_lists_orders_and_a_person_approves_and_rejects_in_chromium() {
     require_chromium();
-    let ca = start(Options::default()).await;
+    let ca = start(demo()).await;
     let approve = seed_application(&ca, 1).await;
     let reject = seed_application(&ca, 2).await;
     // Some payment state and an SMS to show.

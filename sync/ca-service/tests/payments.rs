@@ -36,7 +36,7 @@ async fn show(ca: &Running, id: &str) -> PaymentV1 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_qr_payment_is_opened_once_paid_on_the_simulator_and_found_again() {
-    let ca = start(Options::default()).await;
+    let ca = start(demo()).await;
     let n = number(1);
     let (status, first) = open(&ca, &n, 30_000).await;
     assert_eq!(status, 201);
@@ -106,7 +106,7 @@ async fn a_qr_payment_is_opened_once_paid_on_the_simulator_and_found_again() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_order_the_ca_holds_is_paid_at_its_own_amount() {
-    let ca = start(Options::default()).await;
+    let ca = start(demo()).await;
     let n = seed_application(&ca, 9).await;
     let due = kiosk_domain::fixtures::application_order(9).amount.0;
     let r = ca
@@ -123,6 +123,7 @@ async fn an_order_the_ca_holds_is_paid_at_its_own_amount() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_payment_cannot_be_paid_and_a_new_one_is_opened() {
     let ca = start(Options {
+        demo: true,
         payment_ttl: Duration::from_millis(300),
         ..Options::default()
     })
@@ -148,6 +149,7 @@ async fn an_expired_payment_cannot_be_paid_and_a_new_one_is_opened() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_qr_payload_uses_the_public_url_and_payments_survive_a_restart() {
     let ca = start(Options {
+        demo: true,
         public_url: Some("https://pay.example.cn/".to_owned()),
         ..Options::default()
     })
@@ -155,14 +157,14 @@ async fn the_qr_payload_uses_the_public_url_and_payments_survive_a_restart() {
     let (_, p) = open(&ca, &number(3), 100).await;
     assert_eq!(p.qr_payload, format!("https://pay.example.cn/pay/{}", p.id));
     let Running { dir, .. } = ca;
-    let again = start_in(dir, Options::default()).await;
+    let again = start_in(dir, demo()).await;
     let found = show(&again, &p.id).await;
     assert_eq!((found.id, found.amount_fen), (p.id, 100));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_payment_requests_are_4xx_problems() {
-    let ca = start(Options::default()).await;
+    let ca = start(demo()).await;
     let n = number(4);
     let cases: Vec<(serde_json::Value, u16, ProblemCode, Option<&str>)> = vec![
         (
@@ -237,7 +239,7 @@ async fn bad_payment_requests_are_4xx_problems() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn counter_payments_are_idempotent_per_reference_and_pay_once() {
-    let ca = start(Options::default()).await;
+    let ca = start(demo()).await;
     let n = number(5);
     let path = format!("/v1/admin/orders/{n}/payments");
     let body = json!({"method": "counter", "amount_fen": 30_000, "reference": "TILL-0001"});
@@ -314,7 +316,7 @@ async fn counter_payments_are_idempotent_per_reference_and_pay_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_remittance_note_is_kept_once_and_confirmed_into_a_payment() {
-    let ca = start(Options::default()).await;
+    let ca = start(demo()).await;
     let n = number(7);
     let path = format!("/v1/orders/{n}/remittance");
     let body =
@@ -409,7 +411,7 @@ async fn status_of(ca: &Running, number: &str) -> kiosk_sync_wire::feed::StatusV
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_approved_application_is_taken_in_hand_when_its_payment_arrives() {
     use kiosk_sync_wire::feed::StatusV1;
-    let ca = start(Options::default()).await;
+    let ca = start(demo()).await;
     let amount = kiosk_domain::fixtures::application_order(1).amount.0;
 
     // Approved, then paid by QR: 正在受理 at once, on the feed.

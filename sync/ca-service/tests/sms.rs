@@ -25,7 +25,7 @@ async fn last_code(ca: &Running, mobile: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_code_is_sent_rate_limited_and_verified_once() {
-    let ca = start(Options::default()).await;
+    let ca = start(demo()).await;
     let ask = json!({"mobile": MOBILE, "purpose": "register"});
     let r = ca.post_json("/v1/sms/codes", &ask).await;
     assert_eq!(r.status(), 200);
@@ -76,6 +76,7 @@ async fn a_code_is_sent_rate_limited_and_verified_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn too_many_wrong_tries_void_the_code() {
     let ca = start(Options {
+        demo: true,
         sms_tries: 2,
         sms_interval: Duration::ZERO,
         ..Options::default()
@@ -113,7 +114,7 @@ async fn too_many_wrong_tries_void_the_code() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_sms_input_is_a_4xx_problem() {
-    let ca = start(Options::default()).await;
+    let ca = start(demo()).await;
     let cases = [
         (
             "/v1/sms/codes",

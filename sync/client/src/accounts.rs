@@ -240,6 +240,7 @@ mod tests {
     async fn serve() -> (ca_service::Service, String, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let options = ca_service::Options {
+            demo: true,
             sms_interval: Duration::ZERO,
             accounts: ca_service::AccountOptions {
                 hash_cost: ca_service::HashCost {

@@ -309,7 +309,14 @@ fn renewal_request(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_renewal_is_issued_once_per_order_and_attempt_and_verifies() {
     let dir = tempfile::tempdir().unwrap();
-    let ca = start_service(&dir.path().join("ca"), Options::default()).await;
+    let ca = start_service(
+        &dir.path().join("ca"),
+        Options {
+            demo: true,
+            ..Options::default()
+        },
+    )
+    .await;
     let old_key = SoftSigner::generate_p256();
     let old_cert = ca
         .service
@@ -434,7 +441,14 @@ fn conflicting_attempt(mut request: RenewalRequestV1) -> RenewalRequestV1 {
 async fn a_paid_renewal_is_found_by_its_certificate_until_it_is_installed() {
     use kiosk_domain::ports::ca::CaPort;
     let dir = tempfile::tempdir().unwrap();
-    let ca = start_service(&dir.path().join("ca"), Options::default()).await;
+    let ca = start_service(
+        &dir.path().join("ca"),
+        Options {
+            demo: true,
+            ..Options::default()
+        },
+    )
+    .await;
     let old_key = SoftSigner::generate_p256();
     let old_cert = ca
         .service

@@ -18,15 +18,7 @@ use kiosk_domain::ids::ResidentId;
 use kiosk_sync_wire::identity::{
     IdentityAnswerV1, IdentityCheckV1, IdentityResultV1, MAX_PHOTO_BYTES,
 };
-use kiosk_sync_wire::problem::{Problem, ProblemCode};
-
-fn demo_only(service: &Service) -> ApiResult<()> {
-    if service.options().demo {
-        Ok(())
-    } else {
-        Err(ApiError::new(ProblemCode::NotFound))
-    }
-}
+use kiosk_sync_wire::problem::Problem;
 
 fn unreadable(field: &str) -> ApiError {
     ApiError::field(field, "not a readable PNG or JPEG image")
@@ -37,7 +29,7 @@ pub(super) async fn check(
     State(service): State<Service>,
     body: Result<Json<IdentityCheckV1>, JsonRejection>,
 ) -> ApiResult<Json<IdentityAnswerV1>> {
-    demo_only(&service)?;
+    super::demo_only(&service)?;
     let check = json_body(body)?.validate()?;
     let result = match service
         .storage()
@@ -60,7 +52,7 @@ pub(super) async fn put_reference(
     resident_id: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    demo_only(&service)?;
+    super::demo_only(&service)?;
     let resident_id: ResidentId = path(resident_id)?
         .parse()
         .map_err(|e| Box::new(Problem::invalid_field("resident_id", &e)))?;

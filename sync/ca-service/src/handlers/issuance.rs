@@ -25,9 +25,7 @@ pub(crate) async fn demo_issue(
     State(service): State<Service>,
     body: Result<Json<DemoIssueV1>, JsonRejection>,
 ) -> ApiResult<Json<DemoIssuedV1>> {
-    if !service.options().demo {
-        return Err(ApiError::new(ProblemCode::NotFound));
-    }
+    super::demo_only(&service)?;
     let request = json_body(body)?;
     if !(1..=MAX_DEMO_VALIDITY_DAYS).contains(&request.validity_days) {
         return Err(ApiError::field(

@@ -88,6 +88,7 @@ pub(crate) async fn show(
     State(service): State<Service>,
     id: Result<Path<String>, PathRejection>,
 ) -> ApiResult<Response> {
+    super::demo_only(&service)?;
     let id = path(id)?;
     page_of(&service, &id)
 }
@@ -97,6 +98,7 @@ pub(crate) async fn pay(
     State(service): State<Service>,
     id: Result<Path<String>, PathRejection>,
 ) -> ApiResult<Response> {
+    super::demo_only(&service)?;
     let id = path(id)?;
     if !is_payment_id(&id) {
         return Ok(not_found());

@@ -79,6 +79,7 @@ pub(crate) async fn verify(
 
 /// `GET /v1/admin/sms`: the latest messages, newest first.
 pub(crate) async fn messages(State(service): State<Service>) -> ApiResult<Json<Vec<SmsMessageV1>>> {
+    super::demo_only(&service)?;
     let stored = service.storage().sms_messages(200)?;
     let mut out = Vec::with_capacity(stored.len());
     for m in stored {

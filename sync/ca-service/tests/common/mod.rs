@@ -37,6 +37,15 @@ impl Running {
     }
 }
 
+/// With the simulators of `--demo`: the payment page, the SMS outbox, the
+/// identity service, demonstration issuance.
+pub fn demo() -> Options {
+    Options {
+        demo: true,
+        ..Options::default()
+    }
+}
+
 pub async fn start(options: Options) -> Running {
     let dir = tempfile::tempdir().unwrap();
     start_in(dir, options).await
