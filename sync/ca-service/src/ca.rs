@@ -21,7 +21,7 @@ pub enum CaError {
 
 /// The CA of `dir`, created there if it holds none.
 pub fn load_or_create(dir: &Path) -> Result<TestCa, CaError> {
-    std::fs::create_dir_all(dir)?;
+    private_dir(dir)?;
     let key_path = dir.join("key.p256");
     let cert_path = dir.join("cert.der");
     match (key_path.exists(), cert_path.exists()) {
@@ -45,6 +45,34 @@ pub fn load_or_create(dir: &Path) -> Result<TestCa, CaError> {
         }
         _ => Err(CaError::HalfWritten),
     }
+}
+
+/// Creates `dir` if need be and makes it its owner's only (0700).
+///
+/// # Errors
+/// It cannot be created or its mode set.
+pub fn private_dir(dir: &Path) -> Result<(), CaError> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    Ok(())
+}
+
+/// Creates `path` empty if it does not exist, and makes it its owner's
+/// only (0600).
+///
+/// # Errors
+/// It cannot be created or its mode set.
+pub fn private_file(path: &Path) -> Result<(), CaError> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    Ok(())
 }
 
 fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), CaError> {

@@ -200,9 +200,14 @@ struct Inner {
 impl Service {
     /// Opens the service's data directory: `ca.sqlite` and the CA key under
     /// `ca/` (created on first start, restored afterwards).
+    /// The directory is the service's alone (0700) and the database file
+    /// its owner's (0600, and so are SQLite's journal files, which take the
+    /// database's mode), whatever the umask.
     pub fn open(dir: &Path, options: Options) -> Result<Self, ServiceError> {
-        std::fs::create_dir_all(dir).map_err(ca::CaError::Io)?;
-        let storage = sqlite::SqliteStorage::open(&dir.join("ca.sqlite"))?;
+        ca::private_dir(dir)?;
+        let db = dir.join("ca.sqlite");
+        ca::private_file(&db)?;
+        let storage = sqlite::SqliteStorage::open(&db)?;
         let ca = ca::load_or_create(&dir.join("ca"))?;
         Ok(Self::with_storage(Box::new(storage), ca, options))
     }

@@ -1,7 +1,7 @@
 //! `ca-service --listen 127.0.0.1:PORT --data DIR [--tls-cert PEM --tls-key
 //! PEM --client-ca PEM] [--public-url URL] [--payment-minutes N] [--demo]`:
 //! the reference CA service, over mutual TLS when the three TLS options are
-//! given, plain HTTP otherwise.
+//! given, plain HTTP otherwise (then only on a loopback address).
 
 use anyhow::Context;
 use clap::Parser;
@@ -55,6 +55,14 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let args = Args::parse();
+    // Orders, payments and customers' details never cross a network in
+    // the clear: plain HTTP only on this machine.
+    anyhow::ensure!(
+        args.tls_cert.is_some() || args.listen.ip().is_loopback(),
+        "--listen {}: plain HTTP is only for a loopback address (127.0.0.1, ::1); \
+         anywhere else give --tls-cert, --tls-key and --client-ca",
+        args.listen
+    );
     if let Some(url) = &args.public_url {
         anyhow::ensure!(
             (url.starts_with("http://") || url.starts_with("https://"))
