@@ -173,3 +173,32 @@ async fn bad_sms_input_is_a_4xx_problem() {
     let none: Vec<SmsMessageV1> = ca.get("/v1/admin/sms").await.json().await.unwrap();
     assert!(none.is_empty());
 }
+
+/// A mobile gets at most `sms_daily_cap` codes a day, whatever the
+/// purpose, so its codes can be guessed at most cap × tries times a day
+/// (not thousands); another mobile is not held up by it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mobile_gets_only_so_many_codes_a_day() {
+    let ca = start(Options {
+        demo: true,
+        sms_interval: Duration::ZERO,
+        sms_daily_cap: 3,
+        ..Options::default()
+    })
+    .await;
+    for purpose in ["register", "reset_password", "change_mobile"] {
+        let ask = json!({"mobile": MOBILE, "purpose": purpose});
+        assert_eq!(ca.post_json("/v1/sms/codes", &ask).await.status(), 200);
+    }
+    let ask = json!({"mobile": MOBILE, "purpose": "order_lookup"});
+    let r = ca.post_json("/v1/sms/codes", &ask).await;
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(wait > 86_000 && wait <= 86_400, "{wait}");
+    expect_problem(r, 429, ProblemCode::TooManyRequests).await;
+    let other = json!({"mobile": "13900139000", "purpose": "register"});
+    assert_eq!(ca.post_json("/v1/sms/codes", &other).await.status(), 200);
+}

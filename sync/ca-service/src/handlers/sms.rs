@@ -39,6 +39,7 @@ pub(crate) async fn send(
         expires_at,
         tries: options.sms_tries,
         min_interval: duration(options.sms_interval)?,
+        daily_cap: options.sms_daily_cap,
     })?;
     match outcome {
         SendOutcome::Sent => {
@@ -52,6 +53,11 @@ pub(crate) async fn send(
         SendOutcome::TooSoon { wait_secs } => Err(ApiError::detail(
             ProblemCode::TooManyRequests,
             "a code was sent to this mobile a moment ago",
+        )
+        .retry_after(wait_secs)),
+        SendOutcome::DailyCapReached { wait_secs } => Err(ApiError::detail(
+            ProblemCode::TooManyRequests,
+            "this mobile had all the codes it may have in a day",
         )
         .retry_after(wait_secs)),
     }

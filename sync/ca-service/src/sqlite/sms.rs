@@ -72,6 +72,19 @@ impl SmsStorage for SqliteStorage {
                 });
             }
         }
+        let day_ago = new.now - time::Duration::DAY;
+        let (today, oldest): (u32, Option<i64>) = tx.query_row(
+            "SELECT count(*), min(sent_at) FROM sms_codes WHERE mobile = ?1 AND sent_at > ?2",
+            params![new.mobile, nanos(day_ago)?],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
+        if today >= new.daily_cap {
+            let free = oldest.map_or(Ok(new.now), time_of)? + time::Duration::DAY;
+            let wait = (free - new.now).whole_seconds().max(1);
+            return Ok(SendOutcome::DailyCapReached {
+                wait_secs: u32::try_from(wait).unwrap_or(u32::MAX),
+            });
+        }
         tx.execute(
             "INSERT INTO sms_codes (mobile, purpose, code, text, sent_at, expires_at, tries_left)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

@@ -17,6 +17,8 @@ pub struct NewSmsCode<'a> {
     pub tries: u32,
     /// No second code for the same mobile (any purpose) before this.
     pub min_interval: time::Duration,
+    /// At most this many codes to the same mobile in 24 hours.
+    pub daily_cap: u32,
 }
 
 /// What became of sending a code.
@@ -25,6 +27,11 @@ pub enum SendOutcome {
     Sent,
     /// The last code went out too recently: wait this many seconds.
     TooSoon {
+        wait_secs: u32,
+    },
+    /// The mobile had its day's codes: the oldest of them leaves the 24
+    /// hours in this many seconds.
+    DailyCapReached {
         wait_secs: u32,
     },
 }
