@@ -39,6 +39,7 @@ use kiosk_sync_wire::attachment::{AttachmentStatusV1, OffsetQuery};
 use kiosk_sync_wire::feed::{FeedPageV1, FeedQuery, RejectV1, StatusV1};
 use kiosk_sync_wire::headers;
 use kiosk_sync_wire::hex;
+use kiosk_sync_wire::holder::normalise_serial;
 use kiosk_sync_wire::order::OrderV1;
 use kiosk_sync_wire::problem::{Problem, ProblemCode};
 use kiosk_sync_wire::renewal::{KeyAlgorithmV1, RenewalIssuedV1, RenewalRequestV1};
@@ -46,7 +47,6 @@ use kiosk_x509::KeyAlgorithm;
 use kiosk_x509::test_ca::Profile;
 use sha2::{Digest, Sha256};
 use std::sync::atomic::Ordering;
-use std::time::Instant;
 use time::OffsetDateTime;
 
 pub use accounts::AccountOptions;
@@ -278,10 +278,7 @@ pub(crate) fn now() -> OffsetDateTime {
 /// Logs each request's arrival (method and path: no personal data beyond
 /// order numbers) and answers injected faults.
 async fn gate(State(service): State<Service>, request: Request, next: Next) -> Response {
-    let line = format!("{} {}", request.method(), request.uri().path());
-    if let Ok(mut log) = service.inner.requests.lock() {
-        log.push((Instant::now(), line));
-    }
+    service.note_request(format!("{} {}", request.method(), request.uri().path()));
     if request.uri().path().starts_with("/v1/") {
         let path = request.uri().path();
         let method = request.method().as_str();
@@ -654,14 +651,28 @@ async fn renew(
             ));
         }
     }
-    // The CA issues only for a paid order: the kiosk pays first (QR), or
-    // staff recorded a counter payment.
-    if service.storage().paid_payment(&number)?.is_none() {
+    // The CA issues only for a paid order (the kiosk pays first by QR, or
+    // staff recorded a counter payment), paid at the CA's own price: the
+    // amount of a payment opened before the order arrived was the
+    // kiosk's word.
+    let Some(paid) = service.storage().paid_payment(&number)? else {
         return Err(ApiError::detail(
             ProblemCode::PaymentRequired,
             "the order has no paid payment",
         ));
+    };
+    let price = service.options().catalogue.renewal_price_fen;
+    if paid.amount_fen < price {
+        return Err(ApiError::detail(
+            ProblemCode::PaymentRequired,
+            &format!(
+                "the order is paid {} fen; a renewal costs {price} fen",
+                paid.amount_fen
+            ),
+        ));
     }
+    // The certificate the order renews, and only it, proves possession.
+    let renews = renewed_serial(&service, &number)?;
     if request.attempt == 0 {
         return Err(ApiError::field("attempt", "attempts start at 1"));
     }
@@ -685,7 +696,7 @@ async fn renew(
             .map_err(|e| ApiError::detail(ProblemCode::ProofRejected, &e.to_string()))?;
         let old = kiosk_x509::details(&proof.old_certificate_der)
             .map_err(|e| ApiError::detail(ProblemCode::UnknownCertificate, &e.to_string()))?;
-        kiosk_x509::verify_issued(
+        let verified = kiosk_x509::verify_issued(
             &proof.old_certificate_der,
             &old.spki_der,
             &[],
@@ -693,6 +704,12 @@ async fn renew(
             now(),
         )
         .map_err(|e| ApiError::detail(ProblemCode::UnknownCertificate, &e.to_string()))?;
+        if normalise_serial(&verified.serial_hex).as_deref() != Some(renews.as_str()) {
+            return Err(ApiError::detail(
+                ProblemCode::ProofRejected,
+                "the proof is made with another certificate than the one the order renews",
+            ));
+        }
         service
             .ca()
             .issue(&csr, service.inner.options.validity_days, Profile::Customer)
@@ -713,6 +730,25 @@ async fn renew(
         certificate_der_hex: hex::encode(&stored.certificate_der),
         intermediates_der_hex: Vec::new(),
     }))
+}
+
+/// The serial (normalised) of the certificate renewal order `number`
+/// renews, from the order's document.
+fn renewed_serial(service: &Service, number: &str) -> ApiResult<String> {
+    let document = service
+        .storage()
+        .order_document(number)?
+        .ok_or_else(|| ApiError::new(ProblemCode::NotFound))?;
+    let serial = match serde_json::from_str::<OrderV1>(&document) {
+        Ok(OrderV1 {
+            details: kiosk_sync_wire::order::DetailsV1::Renewal(d),
+            ..
+        }) => normalise_serial(&d.certificate_serial_hex),
+        _ => None,
+    };
+    serial.ok_or_else(|| {
+        StorageError::Corrupt(format!("renewal order {number}: its certificate serial")).into()
+    })
 }
 
 /// One issuance per (order, attempt), checked and kept atomically: the

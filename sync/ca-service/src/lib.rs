@@ -101,6 +101,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/track"),
 ];
 
+/// How many of the latest requests [`Service::requests`] keeps.
+pub const REQUEST_LOG: usize = 4096;
+
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -134,6 +137,10 @@ pub struct Options {
     pub sms_ttl: Duration,
     /// SMS: wrong tries before a code is void.
     pub sms_tries: u32,
+    /// SMS: at most this many codes to one mobile in 24 hours (so that,
+    /// with `sms_tries`, a mobile's codes can be guessed only so often a
+    /// day).
+    pub sms_daily_cap: u32,
     /// Prices and the agreement (`GET /v1/config`).
     pub catalogue: catalogue::Catalogue,
     /// Enterprise accounts: sessions, lockout, password hash cost.
@@ -152,6 +159,7 @@ impl Default for Options {
             sms_interval: Duration::from_secs(60),
             sms_ttl: Duration::from_secs(5 * 60),
             sms_tries: 5,
+            sms_daily_cap: 10,
             catalogue: catalogue::Catalogue::default(),
             accounts: AccountOptions::default(),
         }
@@ -192,7 +200,9 @@ struct Inner {
     options: Options,
     in_flight: Mutex<HashSet<String>>,
     injection: Mutex<Injection>,
-    requests: Mutex<Vec<(Instant, String)>>,
+    /// The latest [`REQUEST_LOG`] requests (a ring: a busy CA's memory
+    /// does not grow with its traffic).
+    requests: Mutex<std::collections::VecDeque<(Instant, String)>>,
     renewals: tokio::sync::Mutex<()>,
     issued: AtomicU64,
 }
@@ -222,7 +232,7 @@ impl Service {
                 options,
                 in_flight: Mutex::new(HashSet::new()),
                 injection: Mutex::new(Injection::default()),
-                requests: Mutex::new(Vec::new()),
+                requests: Mutex::new(std::collections::VecDeque::new()),
                 renewals: tokio::sync::Mutex::new(()),
                 issued: AtomicU64::new(0),
             }),
@@ -297,13 +307,24 @@ impl Service {
         }
     }
 
-    /// When each API request arrived, with its method and path.
+    /// When each of the latest [`REQUEST_LOG`] requests arrived, with its
+    /// method and path, oldest first.
     pub fn requests(&self) -> Vec<(Instant, String)> {
         self.inner
             .requests
             .lock()
-            .map(|r| r.clone())
+            .map(|r| r.iter().cloned().collect())
             .unwrap_or_default()
+    }
+
+    /// Notes a request in the ring of the latest ones.
+    fn note_request(&self, line: String) {
+        if let Ok(mut log) = self.inner.requests.lock() {
+            if log.len() >= REQUEST_LOG {
+                log.pop_front();
+            }
+            log.push_back((Instant::now(), line));
+        }
     }
 }
 
@@ -317,4 +338,26 @@ pub async fn run(
     axum::serve(listener, service.router())
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "tests")]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_request_log_keeps_only_the_latest() {
+        let dir = tempfile::tempdir().unwrap();
+        let service = Service::open(dir.path(), Options::default()).unwrap();
+        for i in 0..REQUEST_LOG + 10 {
+            service.note_request(format!("GET /v1/feed?{i}"));
+        }
+        let log = service.requests();
+        assert_eq!(log.len(), REQUEST_LOG);
+        assert_eq!(log[0].1, "GET /v1/feed?10", "the oldest went first");
+        assert_eq!(
+            log[REQUEST_LOG - 1].1,
+            format!("GET /v1/feed?{}", REQUEST_LOG + 9)
+        );
+    }
 }

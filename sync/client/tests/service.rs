@@ -342,6 +342,7 @@ async fn a_renewal_is_issued_once_per_order_and_attempt_and_verifies() {
                 ..details.contact.clone()
             },
             install: InstallProgress::default(),
+            old_certificate: kiosk_x509::summarize(&old_cert, "").unwrap(),
             ..details
         },
     );
@@ -418,7 +419,12 @@ async fn a_renewal_is_issued_once_per_order_and_attempt_and_verifies() {
 /// Opens the order's QR payment and presses 确认支付 on the page its QR
 /// code encodes, as the customer's phone would.
 async fn pay_through_simulator(client: &CaClient, number: &str) {
-    let payment = client.create_payment(number, 30_000).await.unwrap();
+    pay_amount(client, number, 30_000).await;
+}
+
+/// The same for `amount_fen`.
+async fn pay_amount(client: &CaClient, number: &str, amount_fen: i64) {
+    let payment = client.create_payment(number, amount_fen).await.unwrap();
     let page = reqwest::Client::new()
         .post(&payment.qr_payload)
         .send()
@@ -465,6 +471,10 @@ async fn a_paid_renewal_is_found_by_its_certificate_until_it_is_installed() {
     let mut store = open_store(&dir.path().join("kiosk"));
     let OrderDetails::Renewal(details) = fixtures::renewal_order(1).details else {
         unreachable!()
+    };
+    let details = RenewalDetails {
+        old_certificate: kiosk_x509::summarize(&old_cert, "").unwrap(),
+        ..details
     };
     let serial = details.old_certificate.serial_hex.clone();
     let q = queue_renewal(&mut store, "renewal-1", details.clone());
@@ -581,4 +591,87 @@ async fn a_paid_renewal_is_found_by_its_certificate_until_it_is_installed() {
         .await
         .unwrap_err();
     assert!(e.reached_ca(), "{e:?}");
+}
+
+/// No free certificates: a renewal order is issued only against the
+/// certificate it names (another valid certificate of the same CA proves
+/// nothing), and only once paid at the CA's price (a payment opened before
+/// the order arrived was for whatever the client said).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renewal_is_issued_only_for_its_own_certificate_paid_at_the_cas_price() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = start_service(
+        &dir.path().join("ca"),
+        Options {
+            demo: true,
+            ..Options::default()
+        },
+    )
+    .await;
+    let subject = CustomerSubject {
+        unit_name: "山西示例煤业有限公司".to_owned(),
+        uscc: fixtures::USCC.to_owned(),
+    };
+    let (key_a, key_b) = (SoftSigner::generate_p256(), SoftSigner::generate_p256());
+    let cert_a = ca
+        .service
+        .ca()
+        .issue_for_subject(&subject, &key_a, 30)
+        .unwrap();
+    let cert_b = ca
+        .service
+        .ca()
+        .issue_for_subject(&subject, &key_b, 30)
+        .unwrap();
+    let mut store = open_store(&dir.path().join("kiosk"));
+    let OrderDetails::Renewal(details) = fixtures::renewal_order(1).details else {
+        unreachable!()
+    };
+    let for_a = |session: &str, store: &mut _| {
+        queue_renewal(
+            store,
+            session,
+            RenewalDetails {
+                old_certificate: kiosk_x509::summarize(&cert_a, "").unwrap(),
+                install: InstallProgress::default(),
+                ..details.clone()
+            },
+        )
+    };
+    let paid = for_a("renewal-paid", &mut store);
+    let cheap = for_a("renewal-cheap", &mut store);
+    let (mut worker, _) = Worker::new(store, test_config(&ca.url())).unwrap();
+    let client = worker.client().clone();
+    // Paid 1 fen before the order reached the CA (taken at its word then).
+    pay_amount(&client, cheap.number.as_str(), 1).await;
+    assert_eq!(worker.drain_once().await.unwrap().acknowledged, 2);
+    pay_through_simulator(&client, paid.number.as_str()).await;
+
+    let new_key = SoftSigner::generate_p256();
+    let e = client
+        .renew(
+            cheap.number.as_str(),
+            &renewal_request(&cert_a, &key_a, &new_key, 1),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some(ProblemCode::PaymentRequired), "{e}");
+    // B is valid and its proof is sound, but the order renews A.
+    let e = client
+        .renew(
+            paid.number.as_str(),
+            &renewal_request(&cert_b, &key_b, &new_key, 1),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some(ProblemCode::ProofRejected), "{e}");
+    assert_eq!(ca.service.issued_count(), 0);
+    client
+        .renew(
+            paid.number.as_str(),
+            &renewal_request(&cert_a, &key_a, &new_key, 1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ca.service.issued_count(), 1);
 }
