@@ -58,6 +58,10 @@ pub enum VerifyError {
     },
     #[error("intermediate \"{subject}\" is not a CA certificate (basicConstraints)")]
     NotACa { subject: String },
+    /// The certificate for the customer's key is itself a CA certificate:
+    /// a key that could issue certificates is never written as theirs.
+    #[error("the issued certificate \"{subject}\" is a CA certificate (basicConstraints)")]
+    LeafIsCa { subject: String },
     #[error("the chain has more than {MAX_INTERMEDIATES} intermediates")]
     ChainTooLong,
 }
@@ -99,6 +103,11 @@ pub fn verify_issued(
     let intermediates = parse_all(intermediates, "intermediate")?;
 
     check_key(&leaf, expected_spki_der)?;
+    if leaf.is_ca() {
+        return Err(VerifyError::LeafIsCa {
+            subject: display(leaf.subject()),
+        });
+    }
     let (not_before, not_after) = validity(&leaf);
     if now < not_before {
         return Err(VerifyError::NotYetValid { not_before, now });

@@ -116,6 +116,20 @@ fn refuses_a_certificate_for_another_key() {
     );
 }
 
+/// A CA that answers a customer's request with a CA certificate (CA:true)
+/// for the customer's key is refused: such a key could issue certificates.
+#[test]
+fn refuses_a_ca_certificate_for_the_customers_key() {
+    let r = renew(&SoftSigner::generate_p256(), SoftSigner::generate_p256());
+    let as_ca = r.ca.issue(&r.csr, 365, Profile::SubordinateCa).unwrap();
+    let spki = r.new_key.public_key_spki_der();
+    assert!(matches!(
+        verify_issued(&as_ca, &spki, &[], &[r.ca.root_der()], now()),
+        Err(VerifyError::LeafIsCa { .. })
+    ));
+    assert!(verify_issued(&r.issued, &spki, &[], &[r.ca.root_der()], now()).is_ok());
+}
+
 #[test]
 fn refuses_a_certificate_from_another_root() {
     let r = renew(&SoftSigner::generate_p256(), SoftSigner::generate_p256());
