@@ -11,7 +11,9 @@ use crate::feed::StatusV1;
 use crate::problem::Problem;
 use kiosk_domain::ids::{Email, MobileNumber, ResidentId, TaxpayerId, Uscc};
 use kiosk_domain::lang::Localized;
-use kiosk_domain::order::application::{ApplicationDetails, Pickup, SealRole};
+use kiosk_domain::order::application::{
+    ApplicationDetails, MAX_ATTACHMENTS, MAX_SEAL_HOLDERS, Pickup, SealRole,
+};
 use kiosk_domain::order::attachment::MAX_ATTACHMENT_BYTES;
 use kiosk_domain::order::renewal::{Contact, InvoiceInfo, RenewalDetails};
 use kiosk_domain::order::status::Lifecycle;
@@ -164,6 +166,10 @@ impl OrderV1 {
                 parse::<MobileNumber>("details.handler_mobile", &a.handler_mobile)?;
                 parse::<Reference>("details.project_code", &a.project_code)?;
                 parse::<Reference>("details.agreement_version", &a.agreement_version)?;
+                // At least one e-seal (the kiosk's flow asks for one).
+                if a.seal_holders.is_empty() || a.seal_holders.len() > MAX_SEAL_HOLDERS {
+                    return Err(plain_invalid("details.seal_holders"));
+                }
                 for holder in &a.seal_holders {
                     if holder.role != "trader" && holder.role != "settler" {
                         return Err(plain_invalid("details.seal_holders.role"));
@@ -197,6 +203,10 @@ impl OrderV1 {
                 (lifecycle, Some(a.project_code.clone()))
             }
         };
+        // Bounded: what the CA keeps for one order cannot grow at will.
+        if self.attachments.len() > MAX_ATTACHMENTS {
+            return Err(plain_invalid("attachments"));
+        }
         let mut positions = Vec::new();
         for meta in &self.attachments {
             meta.validate()?;
@@ -386,5 +396,36 @@ mod tests {
             Some("details.handler_resident_id")
         );
         assert!(!problem.message_zh_cn.is_empty());
+    }
+
+    /// What the CA keeps for one order is bounded: so many seal holders,
+    /// so many attachments.
+    #[test]
+    fn holders_and_attachments_are_bounded() {
+        let mut doc = OrderV1::from_domain(&fixtures::application_order(1), &[]);
+        let meta = |position: u32| crate::attachment::AttachmentMetaV1 {
+            position,
+            kind: "business_licence".to_owned(),
+            media_type: "image/jpeg".to_owned(),
+            size: 1000,
+            sha256: "ab".repeat(32),
+        };
+        doc.attachments = (0..u32::try_from(MAX_ATTACHMENTS).unwrap_or(0))
+            .map(meta)
+            .collect();
+        let field = |doc: &OrderV1| doc.validate().err().and_then(|p| p.field);
+        assert_eq!(field(&doc), None, "at the bound: accepted");
+        doc.attachments.push(meta(99));
+        assert_eq!(field(&doc).as_deref(), Some("attachments"));
+        doc.attachments.clear();
+        if let DetailsV1::Application(a) = &mut doc.details {
+            let holder = a.seal_holders[0].clone();
+            a.seal_holders = vec![holder; MAX_SEAL_HOLDERS + 1];
+        }
+        assert_eq!(field(&doc).as_deref(), Some("details.seal_holders"));
+        if let DetailsV1::Application(a) = &mut doc.details {
+            a.seal_holders.clear();
+        }
+        assert_eq!(field(&doc).as_deref(), Some("details.seal_holders"));
     }
 }

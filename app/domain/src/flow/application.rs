@@ -19,7 +19,7 @@ use crate::account::AccountUnit;
 use crate::ids::ResidentId;
 use crate::money::Fen;
 use crate::order::application::{
-    ApplicationDetails, Handler, Pickup, Project, SealHolder, UnitInfo,
+    ApplicationDetails, Handler, MAX_SEAL_HOLDERS, Pickup, Project, SealHolder, UnitInfo,
 };
 use crate::order::attachment::{AttachmentKind, MediaType};
 use crate::order::identity::{IdentityCheck, IdentityOutcome};
@@ -550,7 +550,7 @@ fn fill(
             advance(draft)
         }
         (Page::SealHolders, E::SealHoldersEntered(holders))
-            if !holders.is_empty() && holders.len() <= 8 =>
+            if !holders.is_empty() && holders.len() <= MAX_SEAL_HOLDERS =>
         {
             draft.seal_holders = holders;
             // Holders may have changed: drop ID captures of holders that no longer exist.

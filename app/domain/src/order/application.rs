@@ -27,6 +27,13 @@ pub struct UnitInfo {
     pub address: Address,
 }
 
+/// The most seal holders (e-seals) one application may have.
+pub const MAX_SEAL_HOLDERS: usize = 8;
+
+/// The most attachments one order may carry: the 申请表, the business
+/// licence, the handler's ID and face, and one ID per seal holder.
+pub const MAX_ATTACHMENTS: usize = 4 + MAX_SEAL_HOLDERS;
+
 /// 经办人: the person at the kiosk acting for the unit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Handler {

@@ -18,7 +18,7 @@ use kiosk_domain::order::application::{
 use kiosk_domain::order::renewal::InvoiceInfo;
 
 /// At most this many seal holders on one application (the flow's limit).
-pub const MAX_HOLDERS: usize = 8;
+pub const MAX_HOLDERS: usize = kiosk_domain::order::application::MAX_SEAL_HOLDERS;
 
 /// What the customer typed or chose on the form pages in this session and
 /// has not necessarily handed to the flow yet (a page left with 上一步
