@@ -710,6 +710,14 @@ async fn renew(
                 "the proof is made with another certificate than the one the order renews",
             ));
         }
+        // One renewal per certificate: once another order renewed it, it
+        // is superseded (its holder renews the new one).
+        if service.storage().renewed_by_another(&renews, &number)? {
+            return Err(ApiError::detail(
+                ProblemCode::RenewalConflict,
+                "this certificate has been renewed already",
+            ));
+        }
         service
             .ca()
             .issue(&csr, service.inner.options.validity_days, Profile::Customer)

@@ -657,6 +657,18 @@ impl Storage for SqliteStorage {
         )?)
     }
 
+    fn renewed_by_another(&self, serial_hex: &str, number: &str) -> StorageResult<bool> {
+        let conn = self.lock()?;
+        Ok(conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM orders o
+                 WHERE o.lifecycle = 'renewal' AND o.number != ?2
+                   AND ltrim(upper(json_extract(o.document, '$.details.certificate_serial_hex')), '0') = ?1
+                   AND EXISTS (SELECT 1 FROM renewals r WHERE r.number = o.number))",
+            params![serial_hex, number],
+            |row| row.get(0),
+        )?)
+    }
+
     fn open_renewals(&self, serial_hex: &str) -> StorageResult<Vec<String>> {
         let conn = self.lock()?;
         let mut select = conn.prepare_cached(

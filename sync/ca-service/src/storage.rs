@@ -192,6 +192,10 @@ pub trait Storage:
     /// it) that are paid and not reported installed (正在受理 or 已制证),
     /// newest first.
     fn open_renewals(&self, serial_hex: &str) -> StorageResult<Vec<String>>;
+    /// Whether a renewal order other than `number` renewing the certificate
+    /// with this serial (normalised as for [`Self::open_renewals`]) had a
+    /// certificate issued: the old one is superseded then.
+    fn renewed_by_another(&self, serial_hex: &str, number: &str) -> StorageResult<bool>;
     /// The kiosk's report that the certificate of `attempt` is on the key
     /// (a renewal's, or an application's written on site): kept once, and
     /// the order moves to 已完成.

@@ -640,12 +640,14 @@ async fn a_renewal_is_issued_only_for_its_own_certificate_paid_at_the_cas_price(
     };
     let paid = for_a("renewal-paid", &mut store);
     let cheap = for_a("renewal-cheap", &mut store);
+    let twice = for_a("renewal-twice", &mut store);
     let (mut worker, _) = Worker::new(store, test_config(&ca.url())).unwrap();
     let client = worker.client().clone();
     // Paid 1 fen before the order reached the CA (taken at its word then).
     pay_amount(&client, cheap.number.as_str(), 1).await;
-    assert_eq!(worker.drain_once().await.unwrap().acknowledged, 2);
+    assert_eq!(worker.drain_once().await.unwrap().acknowledged, 3);
     pay_through_simulator(&client, paid.number.as_str()).await;
+    pay_through_simulator(&client, twice.number.as_str()).await;
 
     let new_key = SoftSigner::generate_p256();
     let e = client
@@ -673,5 +675,15 @@ async fn a_renewal_is_issued_only_for_its_own_certificate_paid_at_the_cas_price(
         )
         .await
         .unwrap();
+    assert_eq!(ca.service.issued_count(), 1);
+    // A is superseded: another paid order cannot renew it again.
+    let e = client
+        .renew(
+            twice.number.as_str(),
+            &renewal_request(&cert_a, &key_a, &SoftSigner::generate_p256(), 1),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some(ProblemCode::RenewalConflict), "{e}");
     assert_eq!(ca.service.issued_count(), 1);
 }
