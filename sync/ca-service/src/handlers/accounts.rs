@@ -185,8 +185,11 @@ async fn register(
     if service.storage().account(valid.uscc.as_str())?.is_some() {
         return Err(ApiError::new(ProblemCode::AccountExists));
     }
+    // A slot to hash in before the code is used up.
+    let slot = accounts_hash::permit()?;
     check_sms_code(&service, valid.mobile.as_str(), "register", valid.sms_code)?;
     let password_hash = accounts_hash::hash(
+        slot,
         request.password.expose().to_owned(),
         options(&service).hash_cost,
     )
@@ -214,10 +217,13 @@ async fn sign_in(
 ) -> ApiResult<Json<SessionV1>> {
     let request = json_body(body)?;
     let uscc = request.validate()?;
+    // A slot to hash in before the attempt is counted.
+    let slot = accounts_hash::permit()?;
     attempt(&service, &uscc)?;
     let o = options(&service);
     let account = service.storage().account(uscc.as_str())?;
     let right = accounts_hash::verify(
+        slot,
         request.password.expose().to_owned(),
         account.map(|a| a.password_hash),
         o.hash_cost,
@@ -266,12 +272,14 @@ async fn reset_password(
 ) -> ApiResult<StatusCode> {
     let request = json_body(body)?;
     let (uscc, mobile, code) = request.validate()?;
+    let slot = accounts_hash::permit()?;
     check_sms_code(&service, mobile.as_str(), "reset_password", code)?;
     let on_file = service.storage().account(uscc.as_str())?;
     if on_file.is_none_or(|a| a.mobile != mobile.as_str()) {
         return Err(ApiError::new(ProblemCode::AccountMismatch));
     }
     let password_hash = accounts_hash::hash(
+        slot,
         request.new_password.expose().to_owned(),
         options(&service).hash_cost,
     )
@@ -293,11 +301,14 @@ async fn change_password(
     let (uscc, session) = signed_in(&service, &request_headers)?;
     let request = json_body(body)?;
     request.validate(&uscc)?;
+    // Slots for the check and the new hash, before the attempt counts.
+    let (check, new) = (accounts_hash::permit()?, accounts_hash::permit()?);
     // A session left open must not become a way to guess the password.
     attempt(&service, &uscc)?;
     let o = options(&service);
     let account = service.storage().account(uscc.as_str())?;
     let right = accounts_hash::verify(
+        check,
         request.old_password.expose().to_owned(),
         account.map(|a| a.password_hash),
         o.hash_cost,
@@ -308,7 +319,7 @@ async fn change_password(
         return Err(ApiError::new(ProblemCode::PasswordWrong));
     }
     let password_hash =
-        accounts_hash::hash(request.new_password.expose().to_owned(), o.hash_cost).await?;
+        accounts_hash::hash(new, request.new_password.expose().to_owned(), o.hash_cost).await?;
     // Other sessions end; this one goes on.
     service
         .storage()

@@ -1,14 +1,45 @@
 //! Account passwords: Argon2id with a random 128-bit salt per hash, kept as
 //! the PHC string (which carries its own parameters, so stronger settings
 //! later still verify older hashes). Hashing is slow on purpose, so it runs
-//! on tokio's blocking pool. Neither the password nor the hash is ever
-//! logged.
+//! on tokio's blocking pool, at most [`MAX_HASHING`] at a time in the
+//! process (each takes its memory cost): a request that finds them all
+//! busy is told to come back in a second (503) rather than queued, so a
+//! flood of sign-ins cannot exhaust the CA's memory or threads. Neither the
+//! password nor the hash is ever logged.
 
 use super::{ApiError, ApiResult};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use kiosk_sync_wire::problem::ProblemCode;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// Password hashes computed at once, at most.
+pub const MAX_HASHING: usize = 4;
+
+/// The right to compute one hash now.
+#[derive(Debug)]
+pub(crate) struct Permit(#[allow(dead_code, reason = "held while hashing")] OwnedSemaphorePermit);
+
+fn hashing() -> &'static Arc<Semaphore> {
+    static HASHING: OnceLock<Arc<Semaphore>> = OnceLock::new();
+    HASHING.get_or_init(|| Arc::new(Semaphore::new(MAX_HASHING)))
+}
+
+/// A hashing slot, taken before anything about the request is recorded (a
+/// busy answer must not count as a failed sign-in).
+///
+/// # Errors
+/// Every slot is busy: `unavailable`, again in a second.
+pub(crate) fn permit() -> ApiResult<Permit> {
+    Arc::clone(hashing())
+        .try_acquire_owned()
+        .map(Permit)
+        .map_err(|_| {
+            tracing::warn!("password hashing busy: asked to come back");
+            ApiError::new(ProblemCode::Unavailable).retry_after(1)
+        })
+}
 
 /// The cost of a new hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,20 +85,28 @@ fn verify_now(password: &str, phc: &str) -> bool {
 }
 
 /// The PHC string of `password` with a fresh salt.
-pub(crate) async fn hash(password: String, cost: HashCost) -> ApiResult<String> {
-    tokio::task::spawn_blocking(move || hash_now(&password, cost))
-        .await
-        .map_err(|_| hash_failed("task"))?
+pub(crate) async fn hash(permit: Permit, password: String, cost: HashCost) -> ApiResult<String> {
+    tokio::task::spawn_blocking(move || {
+        let _held = permit;
+        hash_now(&password, cost)
+    })
+    .await
+    .map_err(|_| hash_failed("task"))?
 }
 
 /// Whether `password` matches `phc`. With `None` (no such account) it
 /// still spends the time of a verification, so the answer's delay does not
 /// tell which USCCs are registered, and answers `false`.
-pub(crate) async fn verify(password: String, phc: Option<String>, cost: HashCost) -> bool {
+pub(crate) async fn verify(
+    permit: Permit,
+    password: String,
+    phc: Option<String>,
+    cost: HashCost,
+) -> bool {
     static DECOY: OnceLock<Option<String>> = OnceLock::new();
-    tokio::task::spawn_blocking(move || match phc {
-        Some(phc) => verify_now(&password, &phc),
-        None => {
+    tokio::task::spawn_blocking(move || match (permit, phc) {
+        (_held, Some(phc)) => verify_now(&password, &phc),
+        (_held, None) => {
             let decoy = DECOY.get_or_init(|| hash_now("decoy-password-0", cost).ok());
             if let Some(decoy) = decoy {
                 let _ = verify_now(&password, decoy);
@@ -99,5 +138,18 @@ mod tests {
         assert!(verify_now("abc12345", &a));
         assert!(!verify_now("abc12346", &a));
         assert!(!verify_now("abc12345", "not a hash"));
+    }
+
+    #[tokio::test]
+    async fn at_most_so_many_hashes_at_once_and_a_busy_request_is_told_to_come_back() {
+        let held: Vec<Permit> = (0..MAX_HASHING).map(|_| permit().unwrap()).collect();
+        let busy = permit().unwrap_err();
+        assert_eq!(busy.problem.code, ProblemCode::Unavailable);
+        assert_eq!(busy.retry_after, Some(1));
+        drop(held);
+        let phc = hash(permit().unwrap(), "abc12345".to_owned(), CHEAP)
+            .await
+            .unwrap();
+        assert!(verify(permit().unwrap(), "abc12345".to_owned(), Some(phc), CHEAP).await);
     }
 }
