@@ -740,19 +740,30 @@ async fn renew(
     }))
 }
 
+/// The document of order `number` as the CA stored it (`None`: no such
+/// order); one it cannot read back is a fault of its storage.
+pub(crate) fn stored_document(service: &Service, number: &str) -> ApiResult<Option<OrderV1>> {
+    service
+        .storage()
+        .order_document(number)?
+        .map(|d| {
+            serde_json::from_str(&d).map_err(|e| {
+                StorageError::Corrupt(format!("order {number}'s document: {e}")).into()
+            })
+        })
+        .transpose()
+}
+
 /// The serial (normalised) of the certificate renewal order `number`
 /// renews, from the order's document.
 fn renewed_serial(service: &Service, number: &str) -> ApiResult<String> {
-    let document = service
-        .storage()
-        .order_document(number)?
-        .ok_or_else(|| ApiError::new(ProblemCode::NotFound))?;
-    let serial = match serde_json::from_str::<OrderV1>(&document) {
-        Ok(OrderV1 {
-            details: kiosk_sync_wire::order::DetailsV1::Renewal(d),
-            ..
-        }) => normalise_serial(&d.certificate_serial_hex),
-        _ => None,
+    let document =
+        stored_document(service, number)?.ok_or_else(|| ApiError::new(ProblemCode::NotFound))?;
+    let serial = match document.details {
+        kiosk_sync_wire::order::DetailsV1::Renewal(d) => {
+            normalise_serial(&d.certificate_serial_hex)
+        }
+        kiosk_sync_wire::order::DetailsV1::Application(_) => None,
     };
     serial.ok_or_else(|| {
         StorageError::Corrupt(format!("renewal order {number}: its certificate serial")).into()

@@ -21,7 +21,7 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use kiosk_sync_wire::order::{DetailsV1, OrderRecordV1, OrderV1};
+use kiosk_sync_wire::order::{DetailsV1, OrderRecordV1};
 use kiosk_sync_wire::problem::ProblemCode;
 use kiosk_sync_wire::renewal::{InstalledV1, OpenRenewalV1, OpenRenewalsAnswerV1, OpenRenewalsV1};
 
@@ -44,12 +44,9 @@ pub(crate) async fn open(
         let Some(payment) = storage.paid_payment(&number)? else {
             continue;
         };
-        let Some(document) = storage.order_document(&number)? else {
+        let Some(document) = super::stored_document(&service, &number)? else {
             continue;
         };
-        let document: OrderV1 = serde_json::from_str(&document).map_err(|e| {
-            crate::storage::StorageError::Corrupt(format!("order {number}'s document: {e}"))
-        })?;
         let DetailsV1::Renewal(details) = document.details else {
             continue;
         };
