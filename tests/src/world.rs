@@ -56,7 +56,7 @@ impl ReferenceCa {
             ..ca_service::Options::default()
         };
         let service = ca_service::Service::open(data, options)?;
-        let served = service.clone();
+        let served = service.router(ca_service::Listener::Kiosk);
         let listener = runtime.block_on(tokio::net::TcpListener::bind(addr))?;
         let url = format!("http://{}", listener.local_addr()?);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -71,8 +71,8 @@ fn a_kiosk_offline_for_45_days_drains_exactly_once_with_clock_free_keys() {
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let s = service.clone();
-    runtime.spawn(async move { ca_service::run(listener, s, std::future::pending()).await });
+    let router = service.router(ca_service::Listener::Kiosk);
+    runtime.spawn(async move { ca_service::run(listener, router, std::future::pending()).await });
 
     // Two kiosks queue the same sessions at the same frozen instant T.
     let t = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();

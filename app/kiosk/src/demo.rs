@@ -93,26 +93,36 @@ fn free_port() -> Result<u16> {
 #[derive(Debug)]
 pub struct CaProcess {
     child: Child,
+    /// The kiosk listener: the kiosk's CA, and the payment page.
     pub url: String,
+    /// The staff listener: the back office.
+    pub staff_url: String,
 }
 
 impl CaProcess {
-    /// Starts `ca-service --demo` on a free loopback port and waits until
-    /// it answers.
+    /// Starts `ca-service --demo` on free loopback ports (the kiosks' and
+    /// the staff's) and waits until it answers.
     ///
     /// # Errors
     /// The binary is missing or the service did not come up in 20 s.
     pub fn start(data: &Path) -> Result<Self> {
         std::fs::create_dir_all(data)?;
-        let port = free_port()?;
+        let (port, staff_port) = (free_port()?, free_port()?);
         let url = format!("http://127.0.0.1:{port}");
+        let staff_url = format!("http://127.0.0.1:{staff_port}");
         let child = Command::new(sibling("ca-service")?)
-            .args(["--listen", &format!("127.0.0.1:{port}"), "--data"])
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .args(["--staff-listen", &format!("127.0.0.1:{staff_port}")])
+            .arg("--data")
             .arg(data)
             .arg("--demo")
             .spawn()
             .context("cannot start ca-service")?;
-        let mut ca = Self { child, url };
+        let mut ca = Self {
+            child,
+            url,
+            staff_url,
+        };
         ca.wait_ready(Duration::from_secs(20))?;
         Ok(ca)
     }
@@ -229,12 +239,13 @@ modules = ["{SOFTHSM_MODULE}"]
 }
 
 /// Puts a certificate for the demo unit, expiring in 20 days, on the demo
-/// key if it holds none, issued by the CA service (`--demo` issuance), and
-/// keeps the CA's root for the kiosk. Runs with `SOFTHSM2_CONF` set.
+/// key if it holds none, issued by the CA service (`--demo` issuance, on
+/// its staff listener at `staff_url`), and keeps the CA's root for the
+/// kiosk. Runs with `SOFTHSM2_CONF` set.
 ///
 /// # Errors
 /// The token or the CA failed.
-pub fn provision_key(config: &Config, pin: &str) -> Result<()> {
+pub fn provision_key(config: &Config, staff_url: &str, pin: &str) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -242,6 +253,7 @@ pub fn provision_key(config: &Config, pin: &str) -> Result<()> {
         bail!("the demo's configuration names no CA");
     };
     let client = CaClient::new(&ca.url, Duration::from_secs(10))?;
+    let staff = CaClient::new(staff_url, Duration::from_secs(10))?;
     let roots = runtime
         .block_on(client.ca_roots())
         .context("the CA's roots")?;
@@ -284,7 +296,7 @@ pub fn provision_key(config: &Config, pin: &str) -> Result<()> {
     )
     .map_err(|e| anyhow::anyhow!("demo key request: {e}"))?;
     let issued = runtime
-        .block_on(client.demo_issue(&request, DAYS_LEFT))
+        .block_on(staff.demo_issue(&request, DAYS_LEFT))
         .context("the CA service refused the demo certificate (is it running with --demo?)")?;
     let trust = Trust {
         intermediates: &[],
@@ -297,7 +309,7 @@ pub fn provision_key(config: &Config, pin: &str) -> Result<()> {
     let serial = kiosk_x509::summarize(&issued, "")?.serial_hex;
     let (contact, invoice) = demo_holder()?;
     runtime
-        .block_on(client.put_holder(&serial, &contact, &invoice))
+        .block_on(staff.put_holder(&serial, &contact, &invoice))
         .context("the CA service refused the demo holder's details")?;
     writer.logout(&key)?;
     println!("demo key: certificate for {UNIT_NAME} written, {DAYS_LEFT} days left");
@@ -336,16 +348,17 @@ pub fn run(root: &Path, fresh: bool, kiosk_args: &[String]) -> Result<i32> {
     let me = std::env::current_exe()?;
     let status = Command::new(&me)
         .env("SOFTHSM2_CONF", layout.softhsm_conf())
-        .args(["demo-key", "--config"])
+        .args(["demo-key", "--staff-url", &ca.staff_url, "--config"])
         .arg(layout.config())
         .status()?;
     if !status.success() {
         bail!("provisioning the demo key failed ({status})");
     }
     println!(
-        "kiosk demo: CA service {url} (back office {url}/admin); USB key PIN {USER_PIN}; \
+        "kiosk demo: CA service {url} (back office {staff}/admin); USB key PIN {USER_PIN}; \
          receipts in {receipts}. Pay by opening the QR code's address.",
         url = ca.url,
+        staff = ca.staff_url,
         receipts = layout.receipts().display()
     );
     let status = Command::new(&me)

@@ -58,7 +58,11 @@ enum Cmd {
     },
     /// Puts the demo certificate on the SoftHSM2 key (run by `demo`).
     #[command(hide = true)]
-    DemoKey,
+    DemoKey {
+        /// The CA service's staff listener (demo issuance).
+        #[arg(long)]
+        staff_url: String,
+    },
 }
 
 fn main() -> Result<()> {
@@ -81,9 +85,11 @@ fn main() -> Result<()> {
             let code = demo::run(&dir, fresh, &kiosk_args)?;
             std::process::exit(code);
         }
-        Some(Cmd::DemoKey) => {
-            demo::provision_key(&Config::load(cli.config.as_deref())?, demo::USER_PIN)
-        }
+        Some(Cmd::DemoKey { staff_url }) => demo::provision_key(
+            &Config::load(cli.config.as_deref())?,
+            &staff_url,
+            demo::USER_PIN,
+        ),
         None => run(
             &Config::load(cli.config.as_deref())?,
             cli.windowed,

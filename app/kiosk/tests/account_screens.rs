@@ -51,7 +51,7 @@ fn a_unit_registers_signs_in_changes_its_details_and_applies_with_them() {
                 },
             );
             let config = config(dir, &ca.url);
-            kiosk::demo::provision_key(&config, kiosk_tests::softhsm::PIN).unwrap();
+            kiosk::demo::provision_key(&config, &ca.staff_url, kiosk_tests::softhsm::PIN).unwrap();
             let kiosk = Kiosk::start(&config);
             kiosk.wait_for(Screen::Home);
             kiosk.touch("企业账户");

@@ -200,7 +200,7 @@ fn a_customer_applies_through_the_screens_offline_and_the_order_reaches_the_ca_o
 
             // The back office shows a reviewer everything submitted, each
             // attachment as the image it is.
-            let order_page = format!("{}/admin/orders/{number}", ca.url);
+            let order_page = format!("{}/admin/orders/{number}", ca.staff_url);
             let (status, _, html) = ca.fetch(&order_page);
             let html = String::from_utf8(html).unwrap();
             assert_eq!(status, 200, "{html}");
@@ -219,10 +219,10 @@ fn a_customer_applies_through_the_screens_offline_and_the_order_reaches_the_ca_o
 
             // Reviewed, paid at the counter, then taken through its
             // lifecycle by staff; a step out of order is refused.
-            let approve = format!("{}/admin/orders/{number}/approve", ca.url);
+            let approve = format!("{}/admin/orders/{number}/approve", ca.staff_url);
             assert_eq!(ca.post_form(&approve, &[]), 303);
             // The handler hears of it by SMS (the CA's gateway simulator).
-            let (_, _, sms) = ca.fetch(&format!("{}/v1/admin/sms", ca.url));
+            let (_, _, sms) = ca.fetch(&format!("{}/v1/admin/sms", ca.staff_url));
             let sms = String::from_utf8(sms).unwrap();
             assert!(
                 sms.contains("13912345678") && sms.contains(&number) && sms.contains("审核通过"),

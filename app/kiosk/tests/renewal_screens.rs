@@ -229,7 +229,7 @@ fn paid_here_finished_there(dir: &std::path::Path, cut: Cut) {
     // The customer brings the key to another kiosk: it asks the CA, which
     // has the paid order, and offers to finish it.
     let other_config = config_as(&dir.join("other"), &ca.url, "TYB", "");
-    kiosk::demo::provision_key(&other_config, PIN).unwrap();
+    kiosk::demo::provision_key(&other_config, &ca.staff_url, PIN).unwrap();
     let other = Kiosk::start(&other_config);
     other.wait_for(Screen::Home);
     other.touch("更新证书");

@@ -47,7 +47,8 @@ fn a_reachable_ca_is_reported_with_the_clock_skew() {
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    runtime.spawn(async move { ca_service::run(listener, service, std::future::pending()).await });
+    let router = service.router(ca_service::Listener::Kiosk);
+    runtime.spawn(async move { ca_service::run(listener, router, std::future::pending()).await });
 
     let report = doctor_with_ca(dir.path(), &url);
     let link = ca_link(&report);

@@ -63,5 +63,5 @@ pub use public_key::PublicKeyError;
 pub use request::{RequestError, build_request, verify_request};
 pub use signer::{RemoteSigner, SignatureError, SignerError, digest_info_sha256};
 pub use subject::unit_subject;
-pub use summary::{CertDetails, CertError, details, summarize};
+pub use summary::{CertDetails, CertError, details, subject_common_name, summarize};
 pub use verify::{VerifiedCertificate, VerifyError, verify_issued};

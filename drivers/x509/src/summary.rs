@@ -93,6 +93,13 @@ pub fn details(der: &[u8]) -> Result<CertDetails, CertError> {
     })
 }
 
+/// The subject's common name (its first non-empty CN), if it has one: a
+/// kiosk's device certificate names the kiosk code there, a member of
+/// staff's certificate the person.
+pub fn subject_common_name(der: &[u8]) -> Result<Option<String>, CertError> {
+    Ok(first_text(parse(der)?.subject(), OID_CN))
+}
+
 fn key_usage_names(ku: &x509_parser::extensions::KeyUsage) -> Vec<String> {
     [
         (ku.digital_signature(), "digitalSignature"),

@@ -18,9 +18,11 @@ mod payments;
 mod resume;
 mod simulator;
 mod sms;
+mod staff_guard;
 mod track;
 
 use crate::Service;
+use crate::access::{self, Caller, Listener};
 use crate::storage::{
     AppendOutcome, CreateOutcome, NewOrder, StorageError, StoredRenewal, SubmitOutcome,
     TransitionOutcome,
@@ -28,7 +30,7 @@ use crate::storage::{
 use axum::Json;
 use axum::body::Body;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Extension, MatchedPath, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -51,8 +53,27 @@ use time::OffsetDateTime;
 
 pub use accounts::AccountOptions;
 pub use accounts_hash::HashCost;
+pub(crate) use accounts_hash::Hashing;
+pub(crate) use staff_guard::{CSRF_FIELD, token as csrf_token};
 
-pub(crate) fn router(service: Service) -> axum::Router {
+/// The service's routes as served on `listener`: every route is in the
+/// router, and [`authorize`] refuses those that are not this listener's or
+/// this caller's before any handler runs.
+pub(crate) fn router(service: Service, listener: Listener) -> axum::Router {
+    let router = routes(&service, listener);
+    let router = match listener {
+        Listener::Staff => router.layer(middleware::from_fn_with_state(
+            service.clone(),
+            staff_guard::guard,
+        )),
+        Listener::Kiosk => router,
+    };
+    router
+        .layer(middleware::from_fn_with_state(service.clone(), gate))
+        .with_state(service)
+}
+
+fn routes(service: &Service, listener: Listener) -> axum::Router<Service> {
     axum::Router::new()
         .route("/v1/orders/lookup", post(track::lookup))
         .route("/v1/orders/pickup", post(onsite::find))
@@ -119,9 +140,11 @@ pub(crate) fn router(service: Service) -> axum::Router {
         .route("/invoices/{invoice_number}", get(invoices::page))
         .route("/openapi.json", get(openapi))
         .merge(accounts::routes())
+        .route_layer(middleware::from_fn_with_state(
+            (service.clone(), listener),
+            authorize,
+        ))
         .fallback(fallback)
-        .layer(middleware::from_fn_with_state(service.clone(), gate))
-        .with_state(service)
 }
 
 /// `GET /v1/renewals/{number}/attempts/{attempt}`: what was issued for this
@@ -313,9 +336,50 @@ async fn gate(State(service): State<Service>, request: Request, next: Next) -> R
     next.run(request).await
 }
 
-async fn fallback() -> ApiError {
-    ApiError::new(ProblemCode::NotFound)
+/// Checks the matched route against [`crate::access::ROUTES`] for the
+/// connection's caller (no caller recorded: anonymous), and hands the
+/// caller on to the handler.
+async fn authorize(
+    State((service, listener)): State<(Service, Listener)>,
+    matched: Option<MatchedPath>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let caller = request
+        .extensions()
+        .get::<Caller>()
+        .cloned()
+        .unwrap_or(Caller::Anonymous);
+    let template = matched.as_ref().map_or("", MatchedPath::as_str);
+    let route = access::find(request.method().as_str(), template);
+    let order = access::parameter(template, request.uri().path(), "number");
+    if let Err(refusal) = access::check(route, listener, &caller, order, service.options().demo) {
+        if route.is_none() {
+            tracing::error!(
+                route = template,
+                "a served route is missing from the access table"
+            );
+        }
+        if refusal != access::Refusal::NotHere {
+            tracing::info!(caller = %caller.label(), route = template, ?refusal, "request refused");
+        }
+        return match refusal {
+            access::Refusal::NotHere => fallback().await.into_response(),
+            _ => ApiError::new(refusal.code()).into_response(),
+        };
+    }
+    request.extensions_mut().insert(caller);
+    next.run(request).await
 }
+
+/// No such route, here: the same answer whether the path exists nowhere,
+/// belongs to the other listener, or needs `--demo`.
+async fn fallback() -> ApiError {
+    ApiError::detail(ProblemCode::NotFound, NO_SUCH_ROUTE)
+}
+
+/// The `detail` of [`fallback`]'s answer.
+pub const NO_SUCH_ROUTE: &str = "no such route";
 
 async fn openapi() -> Response {
     (
@@ -531,13 +595,20 @@ async fn submit(
     }
 }
 
+/// `GET /v1/feed`: the entries of the calling kiosk's orders (all of them
+/// for [`Caller::Local`], a development machine).
 async fn feed(
     State(service): State<Service>,
+    Extension(caller): Extension<Caller>,
     q: Result<Query<FeedQuery>, QueryRejection>,
 ) -> ApiResult<Json<FeedPageV1>> {
     let q = query(q)?;
     let limit = q.limit.unwrap_or(100).clamp(1, 500);
-    let entries = service.storage().feed(q.cursor, limit)?;
+    let kiosk = match &caller {
+        Caller::Kiosk(code) => Some(code.to_string()),
+        _ => None,
+    };
+    let entries = service.storage().feed(q.cursor, limit, kiosk.as_deref())?;
     let next_cursor = entries.last().map_or(q.cursor, |e| e.seq);
     Ok(Json(FeedPageV1 {
         entries,

@@ -2,11 +2,15 @@
 //! (`kiosk-sync-wire`), real and persistent, for development and tests.
 //!
 //! - [`Service`]: the state (storage, the CA key, in-flight idempotency keys,
-//!   fault injection for tests) and its axum [`Router`](axum::Router);
-//! - [`run`]: serves it over plain HTTP on a bound listener until `shutdown`
-//!   resolves (tests bind port 0; loopback development only);
+//!   fault injection for tests) and its axum [`Router`](axum::Router) for
+//!   each [`Listener`]: the kiosks' and the staff's;
+//! - [`access`]: who may call which route ([`ROUTES`]), checked before any
+//!   handler runs;
+//! - [`run`]: serves a router over plain HTTP on a bound listener until
+//!   `shutdown` resolves (tests bind port 0; loopback development only);
 //! - [`run_tls`]: the same over mutual TLS ([`tls`]: the rustls server
-//!   configuration, which demands a device certificate from the kiosk);
+//!   configuration, which asks the kiosks for their device certificates and
+//!   demands staff certificates from staff);
 //! - [`storage`]: the storage trait; [`sqlite`]: its SQLite implementation;
 //! - [`ca`]: the CA key in the data directory.
 //!
@@ -14,6 +18,7 @@
 //! the payment provider (`/pay/{id}`, the page the QR code opens), the SMS
 //! gateway (messages at `GET /v1/admin/sms`), and the back office (`/admin`).
 
+pub mod access;
 pub mod ca;
 pub mod catalogue;
 mod handlers;
@@ -23,7 +28,8 @@ pub mod sqlite;
 pub mod storage;
 pub mod tls;
 
-pub use handlers::{AccountOptions, HashCost};
+pub use access::{Caller, Listener, ROUTES};
+pub use handlers::{AccountOptions, HashCost, NO_SUCH_ROUTE};
 pub use tls::run_tls;
 
 use kiosk_x509::test_ca::TestCa;
@@ -34,72 +40,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use storage::Storage;
-
-/// Every route the service implements, as (method, OpenAPI path). The
-/// router is built from the same paths and a test checks each one is in the
-/// served OpenAPI document.
-pub const ROUTES: &[(&str, &str)] = &[
-    ("put", "/v1/orders/{number}"),
-    ("get", "/v1/orders/{number}"),
-    ("get", "/v1/orders/{number}/attachments/{position}"),
-    ("head", "/v1/orders/{number}/attachments/{position}"),
-    ("put", "/v1/orders/{number}/attachments/{position}"),
-    ("post", "/v1/orders/{number}/submit"),
-    ("get", "/v1/feed"),
-    ("post", "/v1/renewals/{number}"),
-    ("get", "/v1/renewals/{number}/attempts/{attempt}"),
-    ("post", "/v1/renewals/open"),
-    ("post", "/v1/orders/pickup"),
-    ("post", "/v1/orders/{number}/issuance"),
-    ("get", "/v1/orders/{number}/issuance/{attempt}"),
-    ("post", "/v1/orders/{number}/written"),
-    ("post", "/v1/renewals/{number}/installed"),
-    ("post", "/v1/admin/orders/{number}/approve"),
-    ("post", "/v1/admin/orders/{number}/reject"),
-    ("post", "/v1/payments"),
-    ("get", "/v1/payments/{id}"),
-    ("get", "/pay/{id}"),
-    ("post", "/pay/{id}"),
-    ("post", "/v1/admin/orders/{number}/payments"),
-    ("post", "/v1/orders/{number}/remittance"),
-    ("get", "/v1/admin/remittances"),
-    ("post", "/v1/admin/remittances/{id}/confirm"),
-    ("get", "/v1/ca/roots"),
-    ("post", "/v1/admin/demo/issue"),
-    ("post", "/v1/sms/codes"),
-    ("post", "/v1/sms/verify"),
-    ("get", "/v1/admin/sms"),
-    ("get", "/admin"),
-    ("get", "/admin/orders/{number}"),
-    ("post", "/admin/orders/{number}/status"),
-    ("get", "/admin/orders/{number}/attachments/{position}"),
-    ("post", "/admin/orders/{number}/approve"),
-    ("post", "/admin/orders/{number}/reject"),
-    ("post", "/admin/remittances/{id}/confirm"),
-    ("get", "/v1/config"),
-    ("get", "/v1/certificates/{serial}/holder"),
-    ("put", "/v1/admin/certificates/{serial}/holder"),
-    ("post", "/v1/orders/{number}/invoice"),
-    ("get", "/v1/orders/{number}/invoice"),
-    ("get", "/openapi.json"),
-    ("post", "/v1/accounts"),
-    ("post", "/v1/accounts/session"),
-    ("delete", "/v1/accounts/session"),
-    ("post", "/v1/accounts/password-reset"),
-    ("get", "/v1/accounts/me"),
-    ("post", "/v1/accounts/me/password"),
-    ("post", "/v1/accounts/me/mobile"),
-    ("post", "/v1/accounts/mobile-reviews"),
-    ("get", "/v1/admin/mobile-reviews"),
-    ("post", "/admin/mobile-reviews/{id}/approve"),
-    ("post", "/admin/mobile-reviews/{id}/reject"),
-    ("post", "/v1/orders/lookup"),
-    ("post", "/v1/identity/checks"),
-    ("put", "/v1/admin/identity/{resident_id}"),
-    ("get", "/invoices/{invoice_number}"),
-    ("get", "/track"),
-    ("post", "/track"),
-];
 
 /// How many of the latest requests [`Service::requests`] keeps.
 pub const REQUEST_LOG: usize = 4096;
@@ -145,6 +85,9 @@ pub struct Options {
     pub catalogue: catalogue::Catalogue,
     /// Enterprise accounts: sessions, lockout, password hash cost.
     pub accounts: AccountOptions,
+    /// Host names the staff listener answers to besides IP literals and
+    /// `localhost` (`--staff-host`).
+    pub staff_hosts: Vec<String>,
 }
 
 impl Default for Options {
@@ -162,6 +105,7 @@ impl Default for Options {
             sms_daily_cap: 10,
             catalogue: catalogue::Catalogue::default(),
             accounts: AccountOptions::default(),
+            staff_hosts: Vec::new(),
         }
     }
 }
@@ -205,6 +149,10 @@ struct Inner {
     requests: Mutex<std::collections::VecDeque<(Instant, String)>>,
     renewals: tokio::sync::Mutex<()>,
     issued: AtomicU64,
+    /// Password hashing slots.
+    hashing: handlers::Hashing,
+    /// The key of the back office's CSRF tokens, drawn when first needed.
+    csrf_key: Mutex<Option<[u8; 32]>>,
 }
 
 impl Service {
@@ -235,13 +183,18 @@ impl Service {
                 requests: Mutex::new(std::collections::VecDeque::new()),
                 renewals: tokio::sync::Mutex::new(()),
                 issued: AtomicU64::new(0),
+                hashing: handlers::Hashing::new(),
+                csrf_key: Mutex::new(None),
             }),
         }
     }
 
-    /// The axum router of every route in [`ROUTES`].
-    pub fn router(&self) -> axum::Router {
-        handlers::router(self.clone())
+    /// The axum router of the routes in [`ROUTES`] that `listener` serves
+    /// (the others answer 404). Serve it with [`run`] or [`run_tls`], which
+    /// tell each request who is calling; a request without a caller is
+    /// anonymous.
+    pub fn router(&self, listener: Listener) -> axum::Router {
+        handlers::router(self.clone(), listener)
     }
 
     /// The settings it runs with.
@@ -317,6 +270,27 @@ impl Service {
             .unwrap_or_default()
     }
 
+    /// The CSRF token the back office's forms carry for `caller` (the
+    /// staff listener writes it into its pages and checks it on every form
+    /// posted; see `handlers/staff_guard.rs`). `None`: no randomness for
+    /// its key (logged).
+    pub fn csrf_token(&self, caller: &Caller) -> Option<String> {
+        let mut key = self.inner.csrf_key.lock().ok()?;
+        let key = match *key {
+            Some(k) => k,
+            None => {
+                let mut fresh = [0_u8; 32];
+                if let Err(e) = getrandom::fill(&mut fresh) {
+                    tracing::error!(error = %e, "no randomness for the CSRF key");
+                    return None;
+                }
+                *key = Some(fresh);
+                fresh
+            }
+        };
+        handlers::csrf_token(&key, caller)
+    }
+
     /// Notes a request in the ring of the latest ones.
     fn note_request(&self, line: String) {
         if let Ok(mut log) = self.inner.requests.lock() {
@@ -328,16 +302,23 @@ impl Service {
     }
 }
 
-/// Serves `service` over plain HTTP on `listener` until `shutdown` resolves
-/// (tests and loopback development; the kiosk talks to [`run_tls`]).
+/// Serves `router` over plain HTTP on `listener` until `shutdown` resolves:
+/// loopback development, demonstration and tests only, where every caller
+/// is [`Caller::Local`] (the kiosk talks to [`run_tls`]).
 pub async fn run(
     listener: tokio::net::TcpListener,
-    service: Service,
+    router: axum::Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, service.router())
+    axum::serve(listener, local(router))
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+/// `router` as plain HTTP on loopback serves it: every request from
+/// [`Caller::Local`].
+pub fn local(router: axum::Router) -> axum::Router {
+    router.layer(axum::Extension(Caller::Local))
 }
 
 #[cfg(test)]

@@ -1,9 +1,12 @@
-//! `ca-service --listen 127.0.0.1:PORT --data DIR [--tls-cert PEM --tls-key
-//! PEM --client-ca PEM] [--public-url URL] [--payment-minutes N] [--demo]`:
-//! the reference CA service, over mutual TLS when the three TLS options are
-//! given, plain HTTP otherwise (then only on a loopback address).
+//! `ca-service --listen ADDR [--staff-listen ADDR] --data DIR [--tls-cert PEM
+//! --tls-key PEM --client-ca PEM --staff-client-ca PEM] [--public-url URL]
+//! [--payment-minutes N] [--demo]`: the reference CA service, the kiosks'
+//! protocol on `--listen` and the back office on `--staff-listen`, over
+//! mutual TLS when the TLS options are given, plain HTTP otherwise (then
+//! only on loopback addresses).
 
 use anyhow::Context;
+use ca_service::Listener;
 use clap::Parser;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -12,9 +15,17 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
-    /// Address to listen on.
+    /// Address the kiosks' protocol and the public pages listen on.
     #[arg(long, default_value = "127.0.0.1:8443")]
     listen: SocketAddr,
+    /// Address the back office and the staff API listen on (none: not
+    /// served).
+    #[arg(long)]
+    staff_listen: Option<SocketAddr>,
+    /// A host name the staff listener answers to (repeat the option);
+    /// IP addresses and `localhost` always.
+    #[arg(long = "staff-host")]
+    staff_hosts: Vec<String>,
     /// Data directory: the SQLite file and the CA key.
     #[arg(long)]
     data: PathBuf,
@@ -32,6 +43,10 @@ struct Args {
     /// client must present a certificate chaining to it.
     #[arg(long, requires_all = ["tls_cert", "tls_key"])]
     client_ca: Option<PathBuf>,
+    /// Mutual TLS: the CA that signs staff certificates (PEM); every client
+    /// of the staff listener must present one. Another CA than the kiosks'.
+    #[arg(long, requires_all = ["tls_cert", "tls_key", "staff_listen"])]
+    staff_client_ca: Option<PathBuf>,
     /// The address customers' phones open the payment page at (the QR
     /// code's URL), e.g. `http://192.168.1.10:8443`. Default: the `Host`
     /// the kiosk's request came to.
@@ -57,11 +72,21 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     // Orders, payments and customers' details never cross a network in
     // the clear: plain HTTP only on this machine.
+    for (option, addr) in [
+        ("--listen", Some(args.listen)),
+        ("--staff-listen", args.staff_listen),
+    ] {
+        if let Some(addr) = addr {
+            anyhow::ensure!(
+                args.tls_cert.is_some() || addr.ip().is_loopback(),
+                "{option} {addr}: plain HTTP is only for a loopback address (127.0.0.1, ::1); \
+                 anywhere else give --tls-cert, --tls-key, --client-ca and --staff-client-ca",
+            );
+        }
+    }
     anyhow::ensure!(
-        args.tls_cert.is_some() || args.listen.ip().is_loopback(),
-        "--listen {}: plain HTTP is only for a loopback address (127.0.0.1, ::1); \
-         anywhere else give --tls-cert, --tls-key and --client-ca",
-        args.listen
+        args.tls_cert.is_none() || args.staff_listen.is_none() || args.staff_client_ca.is_some(),
+        "--staff-listen over TLS needs --staff-client-ca (the CA of the staff certificates)"
     );
     if let Some(url) = &args.public_url {
         anyhow::ensure!(
@@ -79,6 +104,7 @@ async fn main() -> anyhow::Result<()> {
             payment_ttl: std::time::Duration::from_secs(args.payment_minutes * 60),
             public_url: args.public_url,
             demo: args.demo,
+            staff_hosts: args.staff_hosts,
             ..ca_service::Options::default()
         },
     )
@@ -86,26 +112,82 @@ async fn main() -> anyhow::Result<()> {
     if args.demo {
         tracing::warn!("demonstration issuance is ON (--demo)");
     }
-    let listener = tokio::net::TcpListener::bind(args.listen)
+    let kiosk_listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
+    let staff_listener = match args.staff_listen {
+        Some(addr) => Some(
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("listening on {addr}"))?,
+        ),
+        None => {
+            tracing::info!("no --staff-listen: the back office is not served");
+            None
+        }
     };
-    if let (Some(cert), Some(key), Some(client_ca)) =
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
+        let _ = stop.send(true);
+    });
+    let shutdown = move || {
+        let mut stopped = stopped.clone();
+        async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        }
+    };
+    let kiosk_router = service.router(Listener::Kiosk);
+    let staff_router = service.router(Listener::Staff);
+    let (kiosk, staff) = if let (Some(cert), Some(key), Some(client_ca)) =
         (&args.tls_cert, &args.tls_key, &args.client_ca)
     {
-        let tls = ca_service::tls::server_config_from_files(cert, key, client_ca)
-            .context("loading the TLS settings")?;
-        tracing::info!(listen = %args.listen, "ca-service ready (mutual TLS)");
-        ca_service::run_tls(listener, service, tls, shutdown)
-            .await
-            .context("serving")?;
+        let tls = |ca: &std::path::Path, listener| {
+            ca_service::tls::server_config_from_files(cert, key, ca, listener)
+                .context("loading the TLS settings")
+        };
+        let kiosk_tls = tls(client_ca, Listener::Kiosk)?;
+        let staff_tls = match &args.staff_client_ca {
+            Some(ca) => Some(tls(ca, Listener::Staff)?),
+            None => None,
+        };
+        tracing::info!(listen = %args.listen, staff_listen = ?args.staff_listen, "ca-service ready (mutual TLS)");
+        let kiosk = ca_service::run_tls(
+            kiosk_listener,
+            kiosk_router,
+            kiosk_tls,
+            Listener::Kiosk,
+            shutdown(),
+        );
+        let staff = async {
+            match (staff_listener, staff_tls) {
+                (Some(l), Some(t)) => {
+                    ca_service::run_tls(l, staff_router, t, Listener::Staff, shutdown()).await
+                }
+                _ => Ok(()),
+            }
+        };
+        futures_join(kiosk, staff).await
     } else {
-        tracing::warn!(listen = %args.listen, "ca-service ready over PLAIN HTTP (development only)");
-        ca_service::run(listener, service, shutdown)
-            .await
-            .context("serving")?;
-    }
+        tracing::warn!(listen = %args.listen, staff_listen = ?args.staff_listen, "ca-service ready over PLAIN HTTP (development only)");
+        let kiosk = ca_service::run(kiosk_listener, kiosk_router, shutdown());
+        let staff = async {
+            match staff_listener {
+                Some(l) => ca_service::run(l, staff_router, shutdown()).await,
+                None => Ok(()),
+            }
+        };
+        futures_join(kiosk, staff).await
+    };
+    kiosk.context("serving the kiosks")?;
+    staff.context("serving staff")?;
     Ok(())
+}
+
+/// Runs both listeners to their end.
+async fn futures_join<A, B>(
+    a: impl std::future::Future<Output = A>,
+    b: impl std::future::Future<Output = B>,
+) -> (A, B) {
+    tokio::join!(a, b)
 }

@@ -88,6 +88,9 @@ CREATE TABLE IF NOT EXISTS feed (
     reason TEXT,
     at INTEGER NOT NULL
 );
+-- Each kiosk reads the entries of its own orders (the number's first three
+-- symbols are its kiosk code).
+CREATE INDEX IF NOT EXISTS feed_by_kiosk ON feed (substr(number, 1, 3), seq);
 CREATE TABLE IF NOT EXISTS renewals (
     number TEXT NOT NULL,
     attempt INTEGER NOT NULL,
@@ -569,12 +572,19 @@ impl Storage for SqliteStorage {
         Ok(Some(TransitionOutcome::Done(done)))
     }
 
-    fn feed(&self, cursor: u64, limit: u32) -> StorageResult<Vec<FeedEntryV1>> {
+    fn feed(
+        &self,
+        cursor: u64,
+        limit: u32,
+        kiosk: Option<&str>,
+    ) -> StorageResult<Vec<FeedEntryV1>> {
         let conn = self.lock()?;
         let mut select = conn.prepare_cached(
-            "SELECT seq, number, status, reason, at FROM feed WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            "SELECT seq, number, status, reason, at FROM feed \
+             WHERE seq > ?1 AND (?3 IS NULL OR substr(number, 1, 3) = ?3) \
+             ORDER BY seq LIMIT ?2",
         )?;
-        let rows = select.query_map(params![to_i64(cursor)?, limit], |row| {
+        let rows = select.query_map(params![to_i64(cursor)?, limit, kiosk], |row| {
             Ok((
                 row.get::<_, i64>(0)?,
                 row.get::<_, String>(1)?,

@@ -172,7 +172,10 @@ pub trait Storage:
         reason: Option<&str>,
         now: OffsetDateTime,
     ) -> StorageResult<Option<TransitionOutcome>>;
-    fn feed(&self, cursor: u64, limit: u32) -> StorageResult<Vec<FeedEntryV1>>;
+    /// Feed entries after `cursor`, oldest first; with `kiosk`, only those
+    /// of orders whose number starts with that kiosk code.
+    fn feed(&self, cursor: u64, limit: u32, kiosk: Option<&str>)
+    -> StorageResult<Vec<FeedEntryV1>>;
     /// The certificate issued for (order, attempt): a renewal's, or an
     /// application's written on site.
     fn renewal(&self, number: &str, attempt: u32) -> StorageResult<Option<StoredRenewal>>;

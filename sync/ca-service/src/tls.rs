@@ -1,13 +1,15 @@
 //! Mutual TLS: the server's configuration (its certificate and key, and the
-//! CA whose device certificates it accepts) and the accept loop that serves
-//! the router over tokio-rustls.
+//! CA whose client certificates it accepts) and the accept loop that serves
+//! a router over tokio-rustls, telling each request who is calling.
 //!
-//! Every connection must present a client certificate that chains to the
-//! configured client CA and is valid now (rustls' `WebPkiClientVerifier`);
-//! a connection without one, or with an expired one or one from another CA,
-//! is refused during the handshake and never reaches a handler.
+//! A client certificate must chain to the listener's client CA and be
+//! valid now (rustls' `WebPkiClientVerifier`): one that is expired or from
+//! another CA ends the handshake, and the connection never reaches a
+//! handler. The staff listener demands one; the kiosk listener asks for
+//! one, and a connection without is anonymous (the public pages).
+//! [`crate::access`] says what each caller may do.
 
-use crate::Service;
+use crate::access::{Caller, Listener};
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
@@ -57,15 +59,18 @@ fn certificates(what: &'static str, pem: &[u8]) -> Result<Vec<CertificateDer<'st
 }
 
 /// The server's rustls configuration for mutual TLS (`ring` provider, TLS 1.2
-/// and 1.3, HTTP/1.1 by ALPN).
+/// and 1.3, HTTP/1.1 by ALPN) on `listener`.
 ///
 /// - `cert_chain_pem`: the server's certificate, then any intermediates;
 /// - `key_pem`: its private key (PKCS#8, PKCS#1 or SEC1);
-/// - `client_ca_pem`: the CA(s) that sign the kiosks' device certificates.
+/// - `client_ca_pem`: the CA(s) that sign the clients' certificates: the
+///   kiosks' device certificates on the kiosk listener (asked for), the
+///   staff certificates on the staff listener (required).
 pub fn server_config(
     cert_chain_pem: &[u8],
     key_pem: &[u8],
     client_ca_pem: &[u8],
+    listener: Listener,
 ) -> Result<Arc<rustls::ServerConfig>, TlsError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let chain = certificates("the server certificate", cert_chain_pem)?;
@@ -77,7 +82,12 @@ pub fn server_config(
     for ca in certificates("the client CA", client_ca_pem)? {
         roots.add(ca)?;
     }
-    let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+    let builder = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone());
+    let builder = match listener {
+        Listener::Kiosk => builder.allow_unauthenticated(),
+        Listener::Staff => builder,
+    };
+    let verifier = builder
         .build()
         .map_err(|e| TlsError::Verifier(e.to_string()))?;
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
@@ -93,6 +103,7 @@ pub fn server_config_from_files(
     cert: &std::path::Path,
     key: &std::path::Path,
     client_ca: &std::path::Path,
+    listener: Listener,
 ) -> Result<Arc<rustls::ServerConfig>, TlsError> {
     let read = |what: &'static str, path: &std::path::Path| {
         std::fs::read(path).map_err(|e| TlsError::Pem {
@@ -104,20 +115,41 @@ pub fn server_config_from_files(
         &read("the server certificate", cert)?,
         &read("the server key", key)?,
         &read("the client CA", client_ca)?,
+        listener,
     )
 }
 
-/// Serves `service` over mutual TLS on `listener` until `shutdown`
-/// resolves; then stops accepting and gives open connections a few seconds
-/// to finish.
+/// Who the client of a finished handshake on `listener` is: the kiosk or
+/// member of staff its certificate names, else anonymous.
+fn caller(peer: Option<&[CertificateDer<'_>]>, listener: Listener) -> Caller {
+    let Some(leaf) = peer.and_then(<[_]>::first) else {
+        return Caller::Anonymous;
+    };
+    let named = match listener {
+        Listener::Kiosk => Caller::kiosk_from_certificate(leaf),
+        Listener::Staff => Caller::staff_from_certificate(leaf),
+    };
+    named.unwrap_or_else(|| {
+        tracing::warn!(
+            ?listener,
+            "a verified client certificate names no kiosk or person"
+        );
+        Caller::Anonymous
+    })
+}
+
+/// Serves `router` (the service's routes for `kind`) over mutual TLS on
+/// `listener` until `shutdown` resolves; then stops accepting and gives
+/// open connections a few seconds to finish. Each request carries its
+/// connection's [`Caller`].
 pub async fn run_tls(
     listener: tokio::net::TcpListener,
-    service: Service,
+    router: axum::Router,
     tls: Arc<rustls::ServerConfig>,
+    kind: Listener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let acceptor = tokio_rustls::TlsAcceptor::from(tls);
-    let router = service.router();
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -134,7 +166,7 @@ pub async fn run_tls(
             },
         };
         let acceptor = acceptor.clone();
-        let hyper_service = TowerToHyperService::new(router.clone());
+        let router = router.clone();
         let watcher = graceful.watcher();
         tokio::spawn(async move {
             let stream =
@@ -149,6 +181,14 @@ pub async fn run_tls(
                         return;
                     }
                 };
+            let caller = caller(stream.get_ref().1.peer_certificates(), kind);
+            let hyper_service = TowerToHyperService::new(tower::ServiceExt::map_request(
+                router,
+                move |mut request: hyper::Request<hyper::body::Incoming>| {
+                    request.extensions_mut().insert(caller.clone());
+                    request
+                },
+            ));
             let connection = hyper::server::conn::http1::Builder::new()
                 .timer(hyper_util::rt::TokioTimer::new())
                 .serve_connection(TokioIo::new(stream), hyper_service);

@@ -711,11 +711,8 @@ async fn change_password_and_mobile_when_signed_in() {
 /// A back-office form button pressed (with the reason field, if any): the
 /// answer's status.
 async fn decide(ca: &Running, path: &str, reason: Option<&str>) -> u16 {
-    let mut request = ca.http.post(ca.url(path));
-    if let Some(reason) = reason {
-        request = request.form(&[("reason", reason)]);
-    }
-    request.send().await.unwrap().status().as_u16()
+    let fields: Vec<(&str, &str)> = reason.map(|r| ("reason", r)).into_iter().collect();
+    ca.post_form(path, &fields).await.status().as_u16()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -15,6 +15,7 @@ mod common;
 use ca_service::Options;
 use common::*;
 use kiosk_sync_wire::feed::StatusV1;
+use kiosk_sync_wire::problem::ProblemCode;
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -257,7 +258,7 @@ async fn the_back_office_lists_orders_and_a_person_approves_and_rejects_in_chrom
     .unwrap();
 
     // The decisions reached the feed the kiosks read.
-    let feed = ca.service.storage().feed(0, 100).unwrap();
+    let feed = ca.service.storage().feed(0, 100, None).unwrap();
     let last = |n: &str| feed.iter().rev().find(|e| e.number == n).unwrap().clone();
     assert_eq!(last(&approve).status, StatusV1::AwaitingPayment);
     let rejected = last(&reject);
@@ -278,36 +279,24 @@ async fn back_office_forms_refuse_bad_input_with_a_page() {
     let ca = start(Options::default()).await;
     let number = seed_application(&ca, 3).await;
     let empty = ca
-        .http
-        .post(ca.url(&format!("/admin/orders/{number}/reject")))
-        .form(&[("reason", "  ")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &format!("/admin/orders/{number}/reject"),
+            &[("reason", "  ")],
+        )
+        .await;
     assert_eq!(empty.status(), 422);
     assert!(empty.text().await.unwrap().contains("操作未完成"));
     let approved = ca
-        .http
-        .post(ca.url(&format!("/admin/orders/{number}/approve")))
-        .send()
-        .await
-        .unwrap();
+        .post_form(&format!("/admin/orders/{number}/approve"), &[])
+        .await;
     assert_eq!(approved.status(), 303);
     assert_eq!(approved.headers()["location"], "/admin");
     // Twice: the status table refuses.
     let again = ca
-        .http
-        .post(ca.url(&format!("/admin/orders/{number}/approve")))
-        .send()
-        .await
-        .unwrap();
+        .post_form(&format!("/admin/orders/{number}/approve"), &[])
+        .await;
     assert_eq!(again.status(), 409);
-    let unknown = ca
-        .http
-        .post(ca.url("/admin/remittances/rem_x/confirm"))
-        .send()
-        .await
-        .unwrap();
+    let unknown = ca.post_form("/admin/remittances/rem_x/confirm", &[]).await;
     assert_eq!(unknown.status(), 404);
     // Markup typed by a customer is shown as text.
     ca.post_json(
@@ -318,4 +307,76 @@ async fn back_office_forms_refuse_bad_input_with_a_page() {
     let html = ca.get("/admin").await.text().await.unwrap();
     assert!(html.contains("&lt;b&gt;张三&lt;/b&gt;"));
     assert!(!html.contains("<b>张三"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn back_office_forms_need_their_token_and_the_staff_listener_its_host() {
+    let ca = start(Options {
+        staff_hosts: vec!["ca-office.example.cn".to_owned()],
+        ..Options::default()
+    })
+    .await;
+    let number = seed_application(&ca, 4).await;
+    let approve = ca.staff_url(&format!("/admin/orders/{number}/approve"));
+    // A page on another site makes the clerk's browser post the form: it
+    // cannot read the token, so it sends none, or a guess.
+    let none = ca.http.post(&approve).send().await.unwrap();
+    expect_problem(none, 403, ProblemCode::Forbidden).await;
+    let guessed = ca
+        .http
+        .post(&approve)
+        .form(&[("csrf", "0".repeat(64))])
+        .send()
+        .await
+        .unwrap();
+    expect_problem(guessed, 403, ProblemCode::Forbidden).await;
+    // Another member of staff's token is not this one's either.
+    let other = ca
+        .service
+        .csrf_token(&ca_service::Caller::Staff("王芳".to_owned()))
+        .unwrap();
+    let theirs = ca
+        .http
+        .post(&approve)
+        .form(&[("csrf", other.as_str())])
+        .send()
+        .await
+        .unwrap();
+    expect_problem(theirs, 403, ProblemCode::Forbidden).await;
+    let record = ca.service.storage().order(&number).unwrap().unwrap();
+    assert_eq!(
+        record.status.as_str(),
+        "pending_review",
+        "nothing was decided"
+    );
+
+    // The page writes this clerk's token into every form it shows.
+    let token = ca.service.csrf_token(&ca_service::Caller::Local).unwrap();
+    let html = ca.get("/admin").await.text().await.unwrap();
+    assert!(
+        html.contains(&format!("name=\"csrf\" value=\"{token}\"")),
+        "{html}"
+    );
+    assert!(!html.contains("@csrf@"));
+    assert_eq!(
+        ca.post_form(&format!("/admin/orders/{number}/approve"), &[])
+            .await
+            .status(),
+        303
+    );
+
+    // DNS rebinding: a name that is not the back office's is refused; IP
+    // addresses, localhost and the configured name are served.
+    let as_host = |host: &'static str| {
+        let (http, url) = (ca.http.clone(), ca.staff_url("/admin"));
+        async move { http.get(url).header("host", host).send().await.unwrap() }
+    };
+    expect_problem(as_host("evil.example").await, 403, ProblemCode::Forbidden).await;
+    for host in [
+        "ca-office.example.cn:8444",
+        "localhost:8444",
+        "127.0.0.1:8444",
+    ] {
+        assert_eq!(as_host(host).await.status(), 200, "{host}");
+    }
 }

@@ -92,12 +92,11 @@ async fn an_application_is_issued_on_site_once_ready_for_its_unit_only_and_once(
 
     // Made ready in the back office (已制证).
     let r = ca
-        .http
-        .post(ca.url(&format!("/admin/orders/{number}/status")))
-        .form(&[("to", "certificate_made")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &format!("/admin/orders/{number}/status"),
+            &[("to", "certificate_made")],
+        )
+        .await;
     assert!(r.status().is_redirection() || r.status().is_success());
 
     // Someone else's mobile, or another unit's subject: refused.

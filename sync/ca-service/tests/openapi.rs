@@ -9,6 +9,7 @@
 
 mod common;
 
+use ca_service::access::Who;
 use ca_service::{Options, ROUTES};
 use common::*;
 use kiosk_sync_wire::problem::ProblemCode;
@@ -35,11 +36,46 @@ async fn the_document_and_the_router_agree() {
     let ca = start(Options::default()).await;
     let doc: Value = ca.get("/openapi.json").await.json().await.unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
-    for (method, path) in ROUTES {
-        assert!(
-            doc["paths"][path][method].is_object(),
-            "{method} {path} is not documented"
+    for ca_service::access::Route {
+        method,
+        path,
+        who,
+        demo,
+    } in ROUTES
+    {
+        let op = &doc["paths"][path][method];
+        assert!(op.is_object(), "{method} {path} is not documented");
+        // Who may call it, as the service checks it.
+        let (access, scheme) = match who {
+            Who::Anyone => ("anyone", None),
+            Who::AnyKiosk => ("any-kiosk", Some("kioskDevice")),
+            Who::OwnOrder => ("own-order", Some("kioskDevice")),
+            Who::Staff => ("staff", Some("staffCertificate")),
+        };
+        assert_eq!(op["x-kiosk-ca-access"], access, "{method} {path}");
+        assert_eq!(
+            op["x-kiosk-ca-demo-only"].as_bool().unwrap_or(false),
+            *demo,
+            "{method} {path}"
         );
+        let security = op["security"].as_array().unwrap();
+        match scheme {
+            None => assert!(security.is_empty(), "{method} {path}"),
+            Some(scheme) => {
+                assert_eq!(security.len(), 1, "{method} {path}");
+                assert!(security[0][scheme].is_array(), "{method} {path}");
+                assert_eq!(
+                    doc["components"]["securitySchemes"][scheme]["type"],
+                    "mutualTLS"
+                );
+            }
+        }
+        if scheme == Some("kioskDevice") {
+            assert!(op["responses"]["401"].is_object(), "{method} {path}");
+        }
+        if *who == Who::OwnOrder {
+            assert!(op["responses"]["403"].is_object(), "{method} {path}");
+        }
     }
     for (path, item) in doc["paths"].as_object().unwrap() {
         for method in item
@@ -49,7 +85,9 @@ async fn the_document_and_the_router_agree() {
             .filter(|k| *k != "parameters")
         {
             assert!(
-                ROUTES.contains(&(method.as_str(), path.as_str())),
+                ROUTES
+                    .iter()
+                    .any(|r| (r.method, r.path) == (method.as_str(), path.as_str())),
                 "{method} {path} is documented but not served"
             );
         }

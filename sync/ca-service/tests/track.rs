@@ -154,11 +154,12 @@ async fn an_invoiced_order_is_found_with_its_invoices_page() {
         .await;
     assert_eq!(r.status(), 201);
     let r = ca
-        .post_json(
-            &format!("/v1/orders/{number}/invoice"),
-            &serde_json::json!({}),
-        )
-        .await;
+        .http
+        .post(ca.staff_url(&format!("/v1/orders/{number}/invoice")))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 201);
     let invoice: kiosk_sync_wire::invoice::IssuedInvoiceV1 = r.json().await.unwrap();
     let url = lookup().await.invoice_url.unwrap();

@@ -237,8 +237,7 @@ mod tests {
     const MOBILE: &str = "13800138000";
     const NEW_MOBILE: &str = "13900139000";
 
-    async fn serve() -> (ca_service::Service, String, tempfile::TempDir) {
-        let dir = tempfile::tempdir().unwrap();
+    async fn serve() -> crate::served::Served {
         let options = ca_service::Options {
             demo: true,
             sms_interval: Duration::ZERO,
@@ -251,26 +250,22 @@ mod tests {
             },
             ..ca_service::Options::default()
         };
-        let service = ca_service::Service::open(dir.path(), options).unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let s = service.clone();
-        tokio::spawn(async move { ca_service::run(listener, s, std::future::pending()).await });
-        (service, url, dir)
+        crate::served::serve(options).await
     }
 
-    /// Sends a code through the CA's simulator and reads it back.
-    async fn code(url: &str, mobile: &str, purpose: &str) -> String {
+    /// Sends a code through the CA's simulator and reads it back (from its
+    /// outbox on the staff listener).
+    async fn code(ca: &crate::served::Served, mobile: &str, purpose: &str) -> String {
         let http = reqwest::Client::new();
         let r = http
-            .post(format!("{url}{}", paths::SMS_CODES))
+            .post(format!("{}{}", ca.url, paths::SMS_CODES))
             .json(&serde_json::json!({"mobile": mobile, "purpose": purpose}))
             .send()
             .await
             .unwrap();
         assert!(r.status().is_success());
         let messages: Vec<serde_json::Value> = http
-            .get(format!("{url}/v1/admin/sms"))
+            .get(format!("{}/v1/admin/sms", ca.staff_url))
             .send()
             .await
             .unwrap()
@@ -286,8 +281,9 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_account_through_the_client() {
-        let (service, url, _dir) = serve().await;
-        let client = CaClient::new(&url, Duration::from_secs(10)).unwrap();
+        let ca = serve().await;
+        let service = &ca.service;
+        let client = CaClient::new(&ca.url, Duration::from_secs(10)).unwrap();
         let uscc = kiosk_domain::fixtures::USCC;
         let password = Password::new("first1234");
         let mut request = RegisterV1 {
@@ -312,7 +308,7 @@ mod tests {
         assert_eq!(e.code(), Some(ProblemCode::InvalidField));
         assert!(service.requests().is_empty());
 
-        request.sms_code = code(&url, MOBILE, "register").await;
+        request.sms_code = code(&ca, MOBILE, "register").await;
         let account = client.register(&request, &password).await.unwrap();
         assert_eq!(
             (account.uscc.as_str(), account.mobile.as_str()),
@@ -347,7 +343,7 @@ mod tests {
                 &session.token,
                 &ChangeMobileV1 {
                     new_mobile: NEW_MOBILE.to_owned(),
-                    sms_code: code(&url, NEW_MOBILE, "change_mobile").await,
+                    sms_code: code(&ca, NEW_MOBILE, "change_mobile").await,
                 },
             )
             .await
@@ -362,7 +358,7 @@ mod tests {
             .reset_password(&ResetPasswordV1 {
                 uscc: uscc.to_owned(),
                 mobile: NEW_MOBILE.to_owned(),
-                sms_code: code(&url, NEW_MOBILE, "reset_password").await,
+                sms_code: code(&ca, NEW_MOBILE, "reset_password").await,
                 new_password: Password::new("third1234"),
             })
             .await
@@ -377,7 +373,7 @@ mod tests {
             .request_mobile_review(&MobileReviewRequestV1 {
                 uscc: uscc.to_owned(),
                 new_mobile: MOBILE.to_owned(),
-                sms_code: code(&url, MOBILE, "change_mobile").await,
+                sms_code: code(&ca, MOBILE, "change_mobile").await,
                 licence_capture: "capture-licence-1".to_owned(),
                 id_capture: "capture-id-1".to_owned(),
             })

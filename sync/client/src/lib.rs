@@ -36,6 +36,8 @@ mod ca_port;
 mod holders;
 mod http;
 mod payments;
+#[cfg(test)]
+mod served;
 mod worker;
 
 pub use backoff::{Backoff, Jitter};

@@ -120,26 +120,16 @@ mod tests {
     use kiosk_x509::test_ca::{CustomerSubject, SoftSigner};
     use std::time::Duration;
 
-    async fn serve(
-        options: ca_service::Options,
-    ) -> (ca_service::Service, String, tempfile::TempDir) {
-        let dir = tempfile::tempdir().unwrap();
-        let service = ca_service::Service::open(dir.path(), options).unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let s = service.clone();
-        tokio::spawn(async move { ca_service::run(listener, s, std::future::pending()).await });
-        (service, url, dir)
-    }
-
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn roots_demo_issuance_and_payments_through_the_client() {
-        let (service, url, _dir) = serve(ca_service::Options {
+        let ca = crate::served::serve(ca_service::Options {
             demo: true,
             ..ca_service::Options::default()
         })
         .await;
-        let client = CaClient::new(&url, Duration::from_secs(5)).unwrap();
+        let service = &ca.service;
+        let client = CaClient::new(&ca.url, Duration::from_secs(5)).unwrap();
+        let staff = CaClient::new(&ca.staff_url, Duration::from_secs(5)).unwrap();
         assert_eq!(
             client.ca_roots().await.unwrap(),
             vec![service.ca().root_der()]
@@ -159,7 +149,7 @@ mod tests {
             .unwrap();
         let subject = kiosk_x509::details(&template).unwrap().subject_der;
         let csr = kiosk_x509::build_request(&subject, &key).unwrap();
-        let der = client.demo_issue(&csr, 20).await.unwrap();
+        let der = staff.demo_issue(&csr, 20).await.unwrap();
         let issued = kiosk_x509::details(&der).unwrap();
         assert_eq!(issued.subject_der, subject);
         assert_eq!(issued.spki_der, key.public_key_spki_der());
@@ -184,9 +174,9 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn demo_issuance_is_not_found_without_demo() {
-        let (_, url, _dir) = serve(ca_service::Options::default()).await;
-        let client = CaClient::new(&url, Duration::from_secs(5)).unwrap();
-        let e = client.demo_issue(&[0x30, 0x00], 20).await.unwrap_err();
+        let ca = crate::served::serve(ca_service::Options::default()).await;
+        let staff = CaClient::new(&ca.staff_url, Duration::from_secs(5)).unwrap();
+        let e = staff.demo_issue(&[0x30, 0x00], 20).await.unwrap_err();
         assert_eq!(
             e.code(),
             Some(kiosk_sync_wire::problem::ProblemCode::NotFound)

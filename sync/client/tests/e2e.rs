@@ -283,13 +283,13 @@ async fn review_decisions_come_back_through_the_feed_once() {
     let http = reqwest::Client::new();
     let (a, b) = (queued[0].number, queued[1].number);
     let approved = http
-        .post(format!("{}/v1/admin/orders/{a}/approve", ca.url()))
+        .post(format!("{}/v1/admin/orders/{a}/approve", ca.staff_url()))
         .send()
         .await
         .unwrap();
     assert_eq!(approved.status(), 200);
     let rejected = http
-        .post(format!("{}/v1/admin/orders/{b}/reject", ca.url()))
+        .post(format!("{}/v1/admin/orders/{b}/reject", ca.staff_url()))
         .json(&serde_json::json!({"reason": "营业执照不清晰"}))
         .send()
         .await

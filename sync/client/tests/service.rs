@@ -40,7 +40,7 @@ async fn the_served_openapi_document_parses_and_lists_every_route() {
         .unwrap();
     let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
-    for (method, path) in ca_service::ROUTES {
+    for ca_service::access::Route { method, path, .. } in ca_service::ROUTES {
         assert!(
             doc["paths"][path][method].is_object(),
             "{method} {path} is not documented"
@@ -240,13 +240,13 @@ async fn review_decisions_reach_the_feed_in_order_with_a_cursor() {
     let http = reqwest::Client::new();
     let (a, b) = (queued[0].number.as_str(), queued[1].number.as_str());
     let ok = http
-        .post(format!("{}/v1/admin/orders/{a}/approve", ca.url()))
+        .post(format!("{}/v1/admin/orders/{a}/approve", ca.staff_url()))
         .send()
         .await
         .unwrap();
     assert_eq!(ok.status(), 200);
     let ok = http
-        .post(format!("{}/v1/admin/orders/{b}/reject", ca.url()))
+        .post(format!("{}/v1/admin/orders/{b}/reject", ca.staff_url()))
         .json(&serde_json::json!({"reason": "营业执照不清晰"}))
         .send()
         .await
@@ -254,7 +254,7 @@ async fn review_decisions_reach_the_feed_in_order_with_a_cursor() {
     assert_eq!(ok.status(), 200);
     // Approving a rejected order is not in the status table.
     let (status, p) = problem(
-        http.post(format!("{}/v1/admin/orders/{b}/approve", ca.url()))
+        http.post(format!("{}/v1/admin/orders/{b}/approve", ca.staff_url()))
             .send()
             .await
             .unwrap(),
@@ -554,7 +554,7 @@ async fn a_paid_renewal_is_found_by_its_certificate_until_it_is_installed() {
     let statuses: Vec<StatusV1> = ca
         .service
         .storage()
-        .feed(0, 100)
+        .feed(0, 100, None)
         .unwrap()
         .into_iter()
         .filter(|e| e.number == number)

@@ -38,25 +38,27 @@ type Log = Arc<Mutex<Vec<Seen>>>;
 async fn start_logged_service(service: &Service) -> (SocketAddr, Log, oneshot::Sender<()>) {
     let log: Log = Arc::default();
     let l = log.clone();
-    let router = service.router().layer(axum::middleware::from_fn(
-        move |ConnectInfo(peer): ConnectInfo<SocketAddr>, request: Request, next: Next| {
-            let log = l.clone();
-            async move {
-                let arrived = Instant::now();
-                let api = request.uri().path().starts_with("/v1/");
-                let response: Response = next.run(request).await;
-                if api {
-                    log.lock().unwrap().push(Seen {
-                        arrived,
-                        answered: Instant::now(),
-                        status: response.status().as_u16(),
-                        port: peer.port(),
-                    });
+    let router = ca_service::local(service.router(ca_service::Listener::Kiosk)).layer(
+        axum::middleware::from_fn(
+            move |ConnectInfo(peer): ConnectInfo<SocketAddr>, request: Request, next: Next| {
+                let log = l.clone();
+                async move {
+                    let arrived = Instant::now();
+                    let api = request.uri().path().starts_with("/v1/");
+                    let response: Response = next.run(request).await;
+                    if api {
+                        log.lock().unwrap().push(Seen {
+                            arrived,
+                            answered: Instant::now(),
+                            status: response.status().as_u16(),
+                            port: peer.port(),
+                        });
+                    }
+                    response
                 }
-                response
-            }
-        },
-    ));
+            },
+        ),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();

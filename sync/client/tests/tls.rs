@@ -64,8 +64,7 @@ async fn a_kiosk_with_a_valid_device_certificate_drains_over_tls_exactly_once() 
     let mut store = open_store(&dir.path().join("kiosk"));
     let queued = queue_applications(&mut store, "tls", 3, 50_000, |_| {});
 
-    let config =
-        test_config(&ca.url()).with_tls(settings(&server_ca, &device_ca.device("kiosk-1")));
+    let config = test_config(&ca.url()).with_tls(settings(&server_ca, &device_ca.device("TYA")));
     let (mut worker, state) = Worker::new(store, config).unwrap();
     let report = worker.drain_once().await.unwrap();
     assert_eq!(report.acknowledged, 3, "{report:?}");
@@ -93,7 +92,7 @@ async fn the_tls_client_probes_and_refuses_plain_http_urls() {
         &device_ca.cert_pem,
     )
     .await;
-    let tls = settings(&server_ca, &device_ca.device("kiosk-1"));
+    let tls = settings(&server_ca, &device_ca.device("TYA"));
     let client = CaClient::with_tls(&ca.url(), Duration::from_secs(5), &tls).unwrap();
     assert!(client.probe().await.unwrap().server_time.is_some());
 
@@ -109,7 +108,7 @@ async fn the_tls_client_probes_and_refuses_plain_http_urls() {
     };
     assert!(CaClient::with_tls(&ca.url(), Duration::from_secs(5), &no_roots).is_err());
     let no_key = TlsSettings {
-        identity_pem: device_ca.device("kiosk-1").cert_pem.into_bytes(),
+        identity_pem: device_ca.device("TYA").cert_pem.into_bytes(),
         ..tls
     };
     assert!(CaClient::with_tls(&ca.url(), Duration::from_secs(5), &no_key).is_err());
@@ -137,13 +136,13 @@ async fn device_certificate_is_refused(device: impl FnOnce(&Authority) -> Leaf) 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_device_certificate_is_refused_and_the_order_stays_queued() {
-    device_certificate_is_refused(|device_ca| device_ca.expired_device("kiosk-1")).await;
+    device_certificate_is_refused(|device_ca| device_ca.expired_device("TYA")).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_device_certificate_from_another_ca_is_refused_and_the_order_stays_queued() {
     // Same name as the accepted CA, another key.
-    device_certificate_is_refused(|_| Authority::new("Kiosk device CA").device("kiosk-1")).await;
+    device_certificate_is_refused(|_| Authority::new("Kiosk device CA").device("TYA")).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -160,7 +159,7 @@ async fn a_server_certificate_from_an_untrusted_ca_is_refused_by_the_kiosk() {
     )
     .await;
     // The kiosk trusts only `server_ca`; its device certificate is good.
-    let tls = settings(&server_ca, &device_ca.device("kiosk-1"));
+    let tls = settings(&server_ca, &device_ca.device("TYA"));
     let mut store =
         refused_pass_keeps_the_order(&ca.url(), tls.clone(), &dir.path().join("kiosk")).await;
     assert!(ca.service.requests().is_empty());

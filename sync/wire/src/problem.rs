@@ -77,6 +77,11 @@ pub enum ProblemCode {
     PasswordWrong,
     /// No account has this USCC with this mobile number on file.
     AccountMismatch,
+    /// The route needs a client certificate the connection did not
+    /// present (a kiosk's device certificate).
+    Unauthenticated,
+    /// The caller may not do this: another kiosk's order.
+    Forbidden,
 }
 
 impl ProblemCode {
@@ -85,8 +90,8 @@ impl ProblemCode {
     pub fn status(self) -> u16 {
         match self {
             Self::MalformedBody | Self::IdempotencyKeyMissing => 400,
-            Self::SignInFailed | Self::SessionInvalid => 401,
-            Self::PasswordWrong => 403,
+            Self::SignInFailed | Self::SessionInvalid | Self::Unauthenticated => 401,
+            Self::PasswordWrong | Self::Forbidden => 403,
             Self::PaymentRequired => 402,
             Self::NotFound => 404,
             Self::RequestInFlight
@@ -116,8 +121,9 @@ impl ProblemCode {
         }
     }
 
-    /// Whether the same request may succeed later without anyone changing
-    /// anything: the kiosk retries these and sets the others aside.
+    /// Whether the same request may succeed later (by itself, or once a
+    /// technician fixed the kiosk's certificate): the kiosk keeps the order
+    /// and retries these, and sets the others aside.
     #[must_use]
     pub fn is_transient(self) -> bool {
         matches!(
@@ -128,6 +134,10 @@ impl ProblemCode {
                 | Self::DigestMismatch
                 | Self::TooManyRequests
                 | Self::Unavailable
+                // The kiosk's certificate does not match its configuration:
+                // a technician's fix, and the orders wait for it.
+                | Self::Unauthenticated
+                | Self::Forbidden
         )
     }
 
@@ -167,11 +177,13 @@ impl ProblemCode {
             Self::SessionInvalid => "session_invalid",
             Self::PasswordWrong => "password_wrong",
             Self::AccountMismatch => "account_mismatch",
+            Self::Unauthenticated => "unauthenticated",
+            Self::Forbidden => "forbidden",
         }
     }
 
     /// Every code, for documentation and tests.
-    pub const ALL: [ProblemCode; 32] = [
+    pub const ALL: [ProblemCode; 34] = [
         Self::MalformedBody,
         Self::InvalidField,
         Self::IdempotencyKeyMissing,
@@ -204,6 +216,8 @@ impl ProblemCode {
         Self::SessionInvalid,
         Self::PasswordWrong,
         Self::AccountMismatch,
+        Self::Unauthenticated,
+        Self::Forbidden,
     ];
 }
 
@@ -305,6 +319,10 @@ impl Localized for ProblemCode {
             Self::AccountMismatch => (
                 "统一社会信用代码与预留手机号不匹配，请核对或联系工作人员",
                 "The unified social credit code and the mobile number on file do not match. Please check them or ask staff.",
+            ),
+            Self::Unauthenticated | Self::Forbidden => (
+                "本终端暂时无法办理该业务，请联系工作人员",
+                "This kiosk cannot do this at the moment. Please ask staff.",
             ),
         };
         match lang {

@@ -55,10 +55,13 @@ pub fn in_child_with_token(name: &str, test: impl FnOnce(&Path)) {
 /// The reference CA service in this process (demo issuance on).
 pub struct Ca {
     runtime: tokio::runtime::Runtime,
+    /// The kiosk listener (the kiosk's CA URL, and the public pages).
     pub url: String,
+    /// The staff listener (the back office and the staff API).
+    pub staff_url: String,
     /// The service itself, for fault injection.
     pub service: ca_service::Service,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    stop: Vec<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl Ca {
@@ -78,23 +81,34 @@ impl Ca {
             ..options
         };
         let service = ca_service::Service::open(data, options).unwrap();
-        let served = service.clone();
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind(("127.0.0.1", port)))
-            .unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        runtime.spawn(async move {
-            ca_service::run(listener, served, async {
-                let _ = stopped.await;
-            })
-            .await
-        });
+        let mut urls = Vec::new();
+        let mut stop = Vec::new();
+        for (kind, port) in [
+            (ca_service::Listener::Kiosk, port),
+            (ca_service::Listener::Staff, 0),
+        ] {
+            let listener = runtime
+                .block_on(tokio::net::TcpListener::bind(("127.0.0.1", port)))
+                .unwrap();
+            urls.push(format!("http://{}", listener.local_addr().unwrap()));
+            let (stopper, stopped) = tokio::sync::oneshot::channel::<()>();
+            stop.push(stopper);
+            let router = service.router(kind);
+            runtime.spawn(async move {
+                ca_service::run(listener, router, async {
+                    let _ = stopped.await;
+                })
+                .await
+            });
+        }
+        let staff_url = urls.pop().unwrap();
+        let url = urls.pop().unwrap();
         Self {
             runtime,
             url,
+            staff_url,
             service,
-            stop: Some(stop),
+            stop,
         }
     }
 
@@ -111,7 +125,7 @@ impl Ca {
     /// The last SMS code the gateway simulator sent to `mobile` for
     /// `purpose`.
     pub fn sms_code(&self, mobile: &str, purpose: &str) -> String {
-        let (_, _, body) = self.fetch(&format!("{}/v1/admin/sms", self.url));
+        let (_, _, body) = self.fetch(&format!("{}/v1/admin/sms", self.staff_url));
         let sent: Vec<serde_json::Value> = serde_json::from_slice(&body).unwrap();
         let text = sent
             .iter()
@@ -139,13 +153,16 @@ impl Ca {
         })
     }
 
-    /// Submits a back office form as a member of staff's browser would
-    /// (redirects not followed): the status of the answer.
+    /// Submits a back office form as a member of staff's browser would,
+    /// with the CSRF token its page carries (redirects not followed): the
+    /// status of the answer.
     pub fn post_form(&self, url: &str, form: &[(&str, &str)]) -> u16 {
         let url = url.to_owned();
+        let token = self.service.csrf_token(&ca_service::Caller::Local).unwrap();
         let form: Vec<(String, String)> = form
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .chain([("csrf".to_owned(), token)])
             .collect();
         self.runtime.block_on(async move {
             let client = reqwest::Client::builder()
@@ -194,7 +211,7 @@ impl Ca {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-        let url = format!("{}/v1/admin/orders/{number}/payments", self.url);
+        let url = format!("{}/v1/admin/orders/{number}/payments", self.staff_url);
         self.runtime.block_on(async move {
             let body = serde_json::json!({
                 "method": "counter",
@@ -249,6 +266,7 @@ impl Ca {
             "attachments": []
         });
         let base = self.url.clone();
+        let staff = self.staff_url.clone();
         let n = number.clone();
         self.runtime.block_on(async move {
             let http = reqwest::Client::new();
@@ -260,18 +278,18 @@ impl Ca {
                 .await
                 .unwrap();
             assert_eq!(put.status().as_u16(), 201, "{}", put.text().await.unwrap());
-            for path in [
-                format!("/v1/orders/{n}/submit"),
-                format!("/v1/admin/orders/{n}/approve"),
+            for url in [
+                format!("{base}/v1/orders/{n}/submit"),
+                format!("{staff}/v1/admin/orders/{n}/approve"),
             ] {
-                let r = http.post(format!("{base}{path}")).send().await.unwrap();
-                assert!(r.status().is_success(), "{path}: {}", r.status());
+                let r = http.post(&url).send().await.unwrap();
+                assert!(r.status().is_success(), "{url}: {}", r.status());
             }
         });
         self.record_counter_payment(&number, 50_000);
         assert_eq!(
             self.post_form(
-                &format!("{}/admin/orders/{number}/status", self.url),
+                &format!("{}/admin/orders/{number}/status", self.staff_url),
                 &[("to", "certificate_made")],
             ),
             303
@@ -283,7 +301,7 @@ impl Ca {
 
     /// The CA issues the invoice of a paid order; its invoice number.
     pub fn issue_invoice(&self, number: &str) -> String {
-        let url = format!("{}/v1/orders/{number}/invoice", self.url);
+        let url = format!("{}/v1/orders/{number}/invoice", self.staff_url);
         self.runtime.block_on(async move {
             let issued = reqwest::Client::new().post(&url).send().await.unwrap();
             assert!(issued.status().is_success(), "invoice: {}", issued.status());
@@ -295,7 +313,7 @@ impl Ca {
 
 impl Drop for Ca {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
+        for stop in self.stop.drain(..) {
             let _ = stop.send(());
         }
     }
@@ -600,7 +618,7 @@ pub fn config_as(dir: &Path, ca_url: &str, kiosk_code: &str, extra: &str) -> Con
 pub fn world(dir: &Path, extra: &str) -> (Ca, Config) {
     let ca = Ca::start(&dir.join("ca"), 0);
     let config = config_with(dir, &ca.url, extra);
-    kiosk::demo::provision_key(&config, PIN).unwrap();
+    kiosk::demo::provision_key(&config, &ca.staff_url, PIN).unwrap();
     (ca, config)
 }
 

@@ -186,7 +186,7 @@ async fn register(
         return Err(ApiError::new(ProblemCode::AccountExists));
     }
     // A slot to hash in before the code is used up.
-    let slot = accounts_hash::permit()?;
+    let slot = service.inner.hashing.permit()?;
     check_sms_code(&service, valid.mobile.as_str(), "register", valid.sms_code)?;
     let password_hash = accounts_hash::hash(
         slot,
@@ -218,7 +218,7 @@ async fn sign_in(
     let request = json_body(body)?;
     let uscc = request.validate()?;
     // A slot to hash in before the attempt is counted.
-    let slot = accounts_hash::permit()?;
+    let slot = service.inner.hashing.permit()?;
     attempt(&service, &uscc)?;
     let o = options(&service);
     let account = service.storage().account(uscc.as_str())?;
@@ -272,7 +272,7 @@ async fn reset_password(
 ) -> ApiResult<StatusCode> {
     let request = json_body(body)?;
     let (uscc, mobile, code) = request.validate()?;
-    let slot = accounts_hash::permit()?;
+    let slot = service.inner.hashing.permit()?;
     check_sms_code(&service, mobile.as_str(), "reset_password", code)?;
     let on_file = service.storage().account(uscc.as_str())?;
     if on_file.is_none_or(|a| a.mobile != mobile.as_str()) {
@@ -302,7 +302,10 @@ async fn change_password(
     let request = json_body(body)?;
     request.validate(&uscc)?;
     // Slots for the check and the new hash, before the attempt counts.
-    let (check, new) = (accounts_hash::permit()?, accounts_hash::permit()?);
+    let (check, new) = (
+        service.inner.hashing.permit()?,
+        service.inner.hashing.permit()?,
+    );
     // A session left open must not become a way to guess the password.
     attempt(&service, &uscc)?;
     let o = options(&service);

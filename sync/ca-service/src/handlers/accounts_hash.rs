@@ -2,7 +2,7 @@
 //! the PHC string (which carries its own parameters, so stronger settings
 //! later still verify older hashes). Hashing is slow on purpose, so it runs
 //! on tokio's blocking pool, at most [`MAX_HASHING`] at a time in the
-//! process (each takes its memory cost): a request that finds them all
+//! service (each takes its memory cost): a request that finds them all
 //! busy is told to come back in a second (503) rather than queued, so a
 //! flood of sign-ins cannot exhaust the CA's memory or threads. Neither the
 //! password nor the hash is ever logged.
@@ -21,24 +21,29 @@ pub const MAX_HASHING: usize = 4;
 #[derive(Debug)]
 pub(crate) struct Permit(#[allow(dead_code, reason = "held while hashing")] OwnedSemaphorePermit);
 
-fn hashing() -> &'static Arc<Semaphore> {
-    static HASHING: OnceLock<Arc<Semaphore>> = OnceLock::new();
-    HASHING.get_or_init(|| Arc::new(Semaphore::new(MAX_HASHING)))
-}
+/// The service's hashing slots.
+#[derive(Debug)]
+pub(crate) struct Hashing(Arc<Semaphore>);
 
-/// A hashing slot, taken before anything about the request is recorded (a
-/// busy answer must not count as a failed sign-in).
-///
-/// # Errors
-/// Every slot is busy: `unavailable`, again in a second.
-pub(crate) fn permit() -> ApiResult<Permit> {
-    Arc::clone(hashing())
-        .try_acquire_owned()
-        .map(Permit)
-        .map_err(|_| {
-            tracing::warn!("password hashing busy: asked to come back");
-            ApiError::new(ProblemCode::Unavailable).retry_after(1)
-        })
+impl Hashing {
+    pub(crate) fn new() -> Self {
+        Self(Arc::new(Semaphore::new(MAX_HASHING)))
+    }
+
+    /// A hashing slot, taken before anything about the request is recorded
+    /// (a busy answer must not count as a failed sign-in).
+    ///
+    /// # Errors
+    /// Every slot is busy: `unavailable`, again in a second.
+    pub(crate) fn permit(&self) -> ApiResult<Permit> {
+        Arc::clone(&self.0)
+            .try_acquire_owned()
+            .map(Permit)
+            .map_err(|_| {
+                tracing::warn!("password hashing busy: asked to come back");
+                ApiError::new(ProblemCode::Unavailable).retry_after(1)
+            })
+    }
 }
 
 /// The cost of a new hash.
@@ -142,6 +147,8 @@ mod tests {
 
     #[tokio::test]
     async fn at_most_so_many_hashes_at_once_and_a_busy_request_is_told_to_come_back() {
+        let slots = Hashing::new();
+        let permit = || slots.permit();
         let held: Vec<Permit> = (0..MAX_HASHING).map(|_| permit().unwrap()).collect();
         let busy = permit().unwrap_err();
         assert_eq!(busy.problem.code, ProblemCode::Unavailable);

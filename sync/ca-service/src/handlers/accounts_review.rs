@@ -4,6 +4,7 @@
 //! reject it on the back office page, and approving sets the mobile on
 //! file. Logs never carry the USCC or the numbers.
 
+use super::CSRF_FIELD;
 use super::accounts::check_sms_code;
 use super::admin_page::{done, local};
 use super::html::escape;
@@ -138,9 +139,9 @@ pub(super) fn section(service: &Service, out: &mut String) -> ApiResult<()> {
         let id = escape(&r.id);
         let action = if r.status == "pending" {
             format!(
-                "<form method=\"post\" action=\"/admin/mobile-reviews/{id}/approve\">\
+                "<form method=\"post\" action=\"/admin/mobile-reviews/{id}/approve\">{CSRF_FIELD}\
                  <button type=\"submit\" id=\"approve-review-{id}\">通过</button></form>\
-                 <form method=\"post\" action=\"/admin/mobile-reviews/{id}/reject\">\
+                 <form method=\"post\" action=\"/admin/mobile-reviews/{id}/reject\">{CSRF_FIELD}\
                  <input name=\"reason\" id=\"reason-review-{id}\" required maxlength=\"200\" placeholder=\"不通过原因\">\
                  <button type=\"submit\" id=\"reject-review-{id}\">不通过</button></form>"
             )

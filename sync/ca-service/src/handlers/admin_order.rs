@@ -6,6 +6,7 @@
 //! lifecycle (正在受理 once paid, 已制证, 已邮寄, 已完成) as the domain's
 //! transition table allows them. Staff only, like the rest of `/admin`.
 
+use super::CSRF_FIELD;
 use super::admin_page::{done_at, local, status};
 use super::html::{escape, page};
 use super::{ApiError, ApiResult, path};
@@ -179,7 +180,7 @@ pub(crate) async fn show(
         for to in steps {
             let _ = write!(
                 body,
-                "<form method=\"post\" action=\"/admin/orders/{n}/status\" style=\"display:inline\">\
+                "<form method=\"post\" action=\"/admin/orders/{n}/status\" style=\"display:inline\">{CSRF_FIELD}\
                  <input type=\"hidden\" name=\"to\" value=\"{}\">\
                  <button type=\"submit\" id=\"to-{}\">标记为：{}</button></form> ",
                 to.as_str(),

@@ -8,6 +8,7 @@
 //! Like the `/v1/admin` API, it has no login of its own: the reference
 //! service is reached on loopback or behind mutual TLS.
 
+use super::CSRF_FIELD;
 use super::html::{escape, page};
 use super::{ApiError, ApiResult, checked_reason, now, path, payments, review};
 use crate::Service;
@@ -92,9 +93,9 @@ fn orders_section(service: &Service, at: OffsetDateTime, out: &mut String) -> Ap
         let number = escape(&o.number);
         let actions = if o.submitted && o.status == StatusV1::PendingReview {
             format!(
-                "<form method=\"post\" action=\"/admin/orders/{number}/approve\">\
+                "<form method=\"post\" action=\"/admin/orders/{number}/approve\">{CSRF_FIELD}\
                  <button type=\"submit\" name=\"approve\" id=\"approve-{number}\">通过</button></form>\
-                 <form method=\"post\" action=\"/admin/orders/{number}/reject\">\
+                 <form method=\"post\" action=\"/admin/orders/{number}/reject\">{CSRF_FIELD}\
                  <input name=\"reason\" id=\"reason-{number}\" required maxlength=\"200\" placeholder=\"不通过原因\">\
                  <button type=\"submit\" id=\"reject-{number}\">不通过</button></form>"
             )
@@ -129,7 +130,7 @@ fn remittances_section(service: &Service, out: &mut String) -> ApiResult<()> {
         let action = match &r.payment_id {
             Some(_) => "已确认".to_owned(),
             None => format!(
-                "<form method=\"post\" action=\"/admin/remittances/{id}/confirm\">\
+                "<form method=\"post\" action=\"/admin/remittances/{id}/confirm\">{CSRF_FIELD}\
                  <button type=\"submit\" id=\"confirm-{id}\">确认到账</button></form>",
                 id = escape(&r.id)
             ),

@@ -2,31 +2,59 @@
 //! call it over HTTP and read its problem documents.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use ca_service::{Options, Service};
+use ca_service::{Listener, Options, Service};
 use kiosk_domain::fixtures;
 use kiosk_sync_wire::order::OrderV1;
 use kiosk_sync_wire::problem::{Problem, ProblemCode};
 use std::net::SocketAddr;
 use tokio::sync::oneshot;
 
-/// A running service; dropping it stops the server.
+/// A running service (its kiosk and staff listeners, plain HTTP on
+/// loopback); dropping it stops the servers.
 pub struct Running {
     pub service: Service,
+    /// The kiosk listener.
     pub addr: SocketAddr,
+    /// The staff listener.
+    pub staff_addr: SocketAddr,
     pub http: reqwest::Client,
     pub dir: tempfile::TempDir,
-    _stop: oneshot::Sender<()>,
+    _stop: Vec<oneshot::Sender<()>>,
 }
 
 impl Running {
+    /// `path` on the listener that serves it (the service's own access
+    /// table says which; the staff listener for staff-only paths).
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
+        match ca_service::access::listener_of(path) {
+            Listener::Kiosk => format!("http://{}{path}", self.addr),
+            Listener::Staff => self.staff_url(path),
+        }
+    }
+
+    /// `path` on the staff listener.
+    pub fn staff_url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.staff_addr)
     }
 
     pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
         self.http
             .post(self.url(path))
             .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A back-office form sent as a clerk's browser sends it: `fields` and
+    /// the CSRF token the page carries (this machine's, plain HTTP).
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.service.csrf_token(&ca_service::Caller::Local).unwrap();
+        let mut fields = fields.to_vec();
+        fields.push(("csrf", &token));
+        self.http
+            .post(self.staff_url(path))
+            .form(&fields)
             .send()
             .await
             .unwrap()
@@ -51,29 +79,38 @@ pub async fn start(options: Options) -> Running {
     start_in(dir, options).await
 }
 
-/// Serves the data directory `dir` (reopened if it holds data already).
-pub async fn start_in(dir: tempfile::TempDir, options: Options) -> Running {
-    let service = Service::open(dir.path(), options).unwrap();
+/// Serves `service`'s routes for `kind` on a new loopback port: its
+/// address, and what stops it.
+pub async fn serve(service: &Service, kind: Listener) -> (SocketAddr, oneshot::Sender<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
-    let s = service.clone();
+    let router = service.router(kind);
     tokio::spawn(async move {
-        ca_service::run(listener, s, async {
+        ca_service::run(listener, router, async {
             let _ = stopped.await;
         })
         .await
         .unwrap();
     });
+    (addr, stop)
+}
+
+/// Serves the data directory `dir` (reopened if it holds data already).
+pub async fn start_in(dir: tempfile::TempDir, options: Options) -> Running {
+    let service = Service::open(dir.path(), options).unwrap();
+    let (addr, kiosk_stop) = serve(&service, Listener::Kiosk).await;
+    let (staff_addr, staff_stop) = serve(&service, Listener::Staff).await;
     Running {
         service,
         addr,
+        staff_addr,
         http: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap(),
         dir,
-        _stop: stop,
+        _stop: vec![kiosk_stop, staff_stop],
     }
 }
 

@@ -6,7 +6,7 @@
 pub mod pki;
 pub mod proxy;
 
-use ca_service::{Options, Service};
+use ca_service::{Listener, Options, Service};
 use kiosk_domain::fixtures;
 use kiosk_domain::money::Fen;
 use kiosk_domain::order::attachment::{Attachment, AttachmentKind};
@@ -20,16 +20,25 @@ use std::path::Path;
 use time::macros::{date, datetime};
 use tokio::sync::oneshot;
 
-/// A running service; dropping `stop` shuts it down.
+/// A running service (plain HTTP on loopback, its kiosk and staff
+/// listeners); dropping `stop` shuts both down.
 pub struct RunningService {
     pub service: Service,
     pub addr: SocketAddr,
+    pub staff_addr: SocketAddr,
     pub stop: Option<oneshot::Sender<()>>,
+    pub staff_stop: Option<oneshot::Sender<()>>,
 }
 
 impl RunningService {
+    /// The kiosk listener.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The staff listener (the back office and the staff API).
+    pub fn staff_url(&self) -> String {
+        format!("http://{}", self.staff_addr)
     }
 }
 
@@ -59,6 +68,7 @@ pub async fn start_tls_service(
         server.cert_pem.as_bytes(),
         server.key_pem.as_bytes(),
         client_ca_pem.as_bytes(),
+        Listener::Kiosk,
     )
     .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -66,9 +76,15 @@ pub async fn start_tls_service(
     let (stop, stopped) = oneshot::channel::<()>();
     let s = service.clone();
     tokio::spawn(async move {
-        ca_service::run_tls(listener, s, tls, async {
-            let _ = stopped.await;
-        })
+        ca_service::run_tls(
+            listener,
+            s.router(Listener::Kiosk),
+            tls,
+            Listener::Kiosk,
+            async {
+                let _ = stopped.await;
+            },
+        )
         .await
         .unwrap();
     });
@@ -79,23 +95,33 @@ pub async fn start_tls_service(
     }
 }
 
-pub async fn start_service(dir: &Path, options: Options) -> RunningService {
-    let service = Service::open(dir, options).unwrap();
+/// Serves `service`'s routes for `kind` over plain HTTP on a new loopback
+/// port: its address, and what stops it.
+pub async fn serve_plain(service: &Service, kind: Listener) -> (SocketAddr, oneshot::Sender<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
-    let s = service.clone();
+    let router = service.router(kind);
     tokio::spawn(async move {
-        ca_service::run(listener, s, async {
+        ca_service::run(listener, router, async {
             let _ = stopped.await;
         })
         .await
         .unwrap();
     });
+    (addr, stop)
+}
+
+pub async fn start_service(dir: &Path, options: Options) -> RunningService {
+    let service = Service::open(dir, options).unwrap();
+    let (addr, stop) = serve_plain(&service, Listener::Kiosk).await;
+    let (staff_addr, staff_stop) = serve_plain(&service, Listener::Staff).await;
     RunningService {
         service,
         addr,
+        staff_addr,
         stop: Some(stop),
+        staff_stop: Some(staff_stop),
     }
 }
 

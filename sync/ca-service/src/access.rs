@@ -1,0 +1,452 @@
+//! Who may call what: the callers a connection establishes, the two
+//! listeners, and every route with who may call it ([`ROUTES`]).
+//!
+//! - The **kiosk listener** (`--listen`) serves the kiosks' protocol and the
+//!   public pages a customer's phone opens. Over TLS a client certificate
+//!   is asked for: one that chains to the kiosk device CA makes the caller
+//!   that kiosk (its kiosk code is the certificate's subject common name);
+//!   a connection without one is anonymous and reaches the public pages
+//!   only. A certificate that does not verify ends the handshake.
+//! - The **staff listener** (`--staff-listen`) serves the back office and
+//!   the staff API only, to connections with a certificate from the staff
+//!   CA (`--staff-client-ca`; none: no handshake); the caller is the member
+//!   of staff it names.
+//! - Plain HTTP exists only on loopback (development, demonstration, tests):
+//!   the caller is [`Caller::Local`], this machine, which counts as any
+//!   kiosk on the kiosk listener and as staff on the staff listener.
+//!
+//! A route's [`Who`] is checked for every request before its handler runs
+//! ([`check`]). A route served but missing from [`ROUTES`] is refused to
+//! everyone, so a new route cannot slip past the table.
+
+use kiosk_domain::order_number::{KioskCode, OrderNumber};
+use kiosk_sync_wire::problem::ProblemCode;
+
+/// Who is calling, as the connection established it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    /// A kiosk, by the kiosk code of its device certificate.
+    Kiosk(KioskCode),
+    /// A member of staff, by the common name of their staff certificate.
+    Staff(String),
+    /// No client certificate (a customer's phone, or anyone).
+    Anonymous,
+    /// Plain HTTP on loopback: this machine (development only).
+    Local,
+}
+
+impl Caller {
+    /// A kiosk's device certificate: its subject common name must be a
+    /// kiosk code (`None`: it names no kiosk, the caller is refused).
+    #[must_use]
+    pub fn kiosk_from_certificate(der: &[u8]) -> Option<Self> {
+        let name = kiosk_x509::subject_common_name(der).ok().flatten()?;
+        name.parse::<KioskCode>().ok().map(Self::Kiosk)
+    }
+
+    /// A staff certificate: the person it names (its common name, else
+    /// its whole subject).
+    #[must_use]
+    pub fn staff_from_certificate(der: &[u8]) -> Option<Self> {
+        let name = kiosk_x509::subject_common_name(der).ok().flatten()?;
+        Some(Self::Staff(name))
+    }
+
+    /// For logs: the kiosk code, `staff`, `anonymous` or `local` (a staff
+    /// member's name stays out of the request log).
+    #[must_use]
+    pub fn label(&self) -> String {
+        match self {
+            Self::Kiosk(code) => code.to_string(),
+            Self::Staff(_) => "staff".to_owned(),
+            Self::Anonymous => "anonymous".to_owned(),
+            Self::Local => "local".to_owned(),
+        }
+    }
+}
+
+/// Which listener serves a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listener {
+    Kiosk,
+    Staff,
+}
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Who {
+    /// Anyone who reaches the kiosk listener, certificate or not: the
+    /// public pages (a customer's phone) and public data.
+    Anyone,
+    /// Any of the CA's kiosks: routes where the customer proves who they
+    /// are at whichever kiosk they stand (order number and mobile, an SMS
+    /// code, the renewal's proof made by their own key, a session).
+    AnyKiosk,
+    /// Only the kiosk whose code the order number in the path carries.
+    OwnOrder,
+    /// Staff, on the staff listener.
+    Staff,
+}
+
+impl Who {
+    /// The listener that serves routes of this kind.
+    #[must_use]
+    pub fn listener(self) -> Listener {
+        match self {
+            Self::Staff => Listener::Staff,
+            Self::Anyone | Self::AnyKiosk | Self::OwnOrder => Listener::Kiosk,
+        }
+    }
+}
+
+/// A route and who may call it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    /// Lower case, as in the OpenAPI document.
+    pub method: &'static str,
+    /// The OpenAPI path (`{name}` for a parameter).
+    pub path: &'static str,
+    pub who: Who,
+    /// Only with `--demo` (the simulators, demonstration issuance);
+    /// otherwise the route answers 404.
+    pub demo: bool,
+}
+
+const fn route(method: &'static str, path: &'static str, who: Who) -> Route {
+    Route {
+        method,
+        path,
+        who,
+        demo: false,
+    }
+}
+
+const fn demo(method: &'static str, path: &'static str, who: Who) -> Route {
+    Route {
+        method,
+        path,
+        who,
+        demo: true,
+    }
+}
+
+/// Every route the service implements, with who may call it. The routers
+/// serve exactly these (a test checks each is in the served OpenAPI
+/// document, and the authorisation matrix is generated from this table).
+pub const ROUTES: &[Route] = &[
+    // The kiosk's own orders: created, uploaded and submitted by it.
+    route("put", "/v1/orders/{number}", Who::OwnOrder),
+    route("get", "/v1/orders/{number}", Who::OwnOrder),
+    route(
+        "get",
+        "/v1/orders/{number}/attachments/{position}",
+        Who::OwnOrder,
+    ),
+    route(
+        "head",
+        "/v1/orders/{number}/attachments/{position}",
+        Who::OwnOrder,
+    ),
+    route(
+        "put",
+        "/v1/orders/{number}/attachments/{position}",
+        Who::OwnOrder,
+    ),
+    route("post", "/v1/orders/{number}/submit", Who::OwnOrder),
+    // The feed: each kiosk reads its own orders' entries.
+    route("get", "/v1/feed", Who::AnyKiosk),
+    // Renewals: the customer's key proves the certificate, at any kiosk
+    // (an install recovered elsewhere).
+    route("post", "/v1/renewals/{number}", Who::AnyKiosk),
+    route(
+        "get",
+        "/v1/renewals/{number}/attempts/{attempt}",
+        Who::AnyKiosk,
+    ),
+    route("post", "/v1/renewals/open", Who::AnyKiosk),
+    route("post", "/v1/renewals/{number}/installed", Who::AnyKiosk),
+    // On-site pickup and 查询订单: the order number with its mobile.
+    route("post", "/v1/orders/pickup", Who::AnyKiosk),
+    route("post", "/v1/orders/{number}/issuance", Who::AnyKiosk),
+    route(
+        "get",
+        "/v1/orders/{number}/issuance/{attempt}",
+        Who::AnyKiosk,
+    ),
+    route("post", "/v1/orders/{number}/written", Who::AnyKiosk),
+    route("post", "/v1/orders/lookup", Who::AnyKiosk),
+    route("post", "/v1/orders/{number}/remittance", Who::AnyKiosk),
+    route("get", "/v1/orders/{number}/invoice", Who::AnyKiosk),
+    // Payments: a customer pays at any kiosk (the CA sets the amount).
+    route("post", "/v1/payments", Who::AnyKiosk),
+    route("get", "/v1/payments/{id}", Who::AnyKiosk),
+    route("post", "/v1/sms/codes", Who::AnyKiosk),
+    route("post", "/v1/sms/verify", Who::AnyKiosk),
+    route("get", "/v1/config", Who::AnyKiosk),
+    route("get", "/v1/certificates/{serial}/holder", Who::AnyKiosk),
+    route("post", "/v1/identity/checks", Who::AnyKiosk),
+    route("post", "/v1/accounts", Who::AnyKiosk),
+    route("post", "/v1/accounts/session", Who::AnyKiosk),
+    route("delete", "/v1/accounts/session", Who::AnyKiosk),
+    route("post", "/v1/accounts/password-reset", Who::AnyKiosk),
+    route("get", "/v1/accounts/me", Who::AnyKiosk),
+    route("post", "/v1/accounts/me/password", Who::AnyKiosk),
+    route("post", "/v1/accounts/me/mobile", Who::AnyKiosk),
+    route("post", "/v1/accounts/mobile-reviews", Who::AnyKiosk),
+    // Public: what anyone may read, and the pages a phone opens.
+    route("get", "/v1/ca/roots", Who::Anyone),
+    route("get", "/openapi.json", Who::Anyone),
+    route("get", "/invoices/{invoice_number}", Who::Anyone),
+    route("get", "/track", Who::Anyone),
+    route("post", "/track", Who::Anyone),
+    demo("get", "/pay/{id}", Who::Anyone),
+    demo("post", "/pay/{id}", Who::Anyone),
+    // Staff: the back office and its API.
+    route("post", "/v1/admin/orders/{number}/approve", Who::Staff),
+    route("post", "/v1/admin/orders/{number}/reject", Who::Staff),
+    route("post", "/v1/admin/orders/{number}/payments", Who::Staff),
+    route("get", "/v1/admin/remittances", Who::Staff),
+    route("post", "/v1/admin/remittances/{id}/confirm", Who::Staff),
+    route("put", "/v1/admin/certificates/{serial}/holder", Who::Staff),
+    route("post", "/v1/orders/{number}/invoice", Who::Staff),
+    route("get", "/v1/admin/mobile-reviews", Who::Staff),
+    route("get", "/admin", Who::Staff),
+    route("get", "/admin/orders/{number}", Who::Staff),
+    route("post", "/admin/orders/{number}/status", Who::Staff),
+    route(
+        "get",
+        "/admin/orders/{number}/attachments/{position}",
+        Who::Staff,
+    ),
+    route("post", "/admin/orders/{number}/approve", Who::Staff),
+    route("post", "/admin/orders/{number}/reject", Who::Staff),
+    route("post", "/admin/remittances/{id}/confirm", Who::Staff),
+    route("post", "/admin/mobile-reviews/{id}/approve", Who::Staff),
+    route("post", "/admin/mobile-reviews/{id}/reject", Who::Staff),
+    // Staff, simulators of what a real CA has elsewhere: demo only.
+    demo("get", "/v1/admin/sms", Who::Staff),
+    demo("post", "/v1/admin/demo/issue", Who::Staff),
+    demo("put", "/v1/admin/identity/{resident_id}", Who::Staff),
+];
+
+/// The route of `method` (any case) at the OpenAPI path `path`; a `HEAD`
+/// without a route of its own is its `GET`'s.
+#[must_use]
+pub fn find(method: &str, path: &str) -> Option<&'static Route> {
+    let method = method.to_ascii_lowercase();
+    let exact = ROUTES.iter().find(|r| r.method == method && r.path == path);
+    exact.or_else(|| {
+        (method == "head")
+            .then(|| ROUTES.iter().find(|r| r.method == "get" && r.path == path))
+            .flatten()
+    })
+}
+
+/// The listener that serves the concrete `path` (a query is ignored): the
+/// staff listener when every route at its template is staff's, else the
+/// kiosk listener (also for a path no route has).
+#[must_use]
+pub fn listener_of(path: &str) -> Listener {
+    let path = path.split('?').next().unwrap_or_default();
+    let matches = |template: &str| {
+        let (t, p): (Vec<_>, Vec<_>) = (template.split('/').collect(), path.split('/').collect());
+        t.len() == p.len()
+            && t.iter().zip(&p).all(|(t, p)| {
+                if t.starts_with('{') {
+                    !p.is_empty()
+                } else {
+                    t == p
+                }
+            })
+    };
+    let mut at = ROUTES.iter().filter(|r| matches(r.path)).peekable();
+    if at.peek().is_some() && at.all(|r| r.who == Who::Staff) {
+        Listener::Staff
+    } else {
+        Listener::Kiosk
+    }
+}
+
+/// Why a request is refused before its handler runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Not served here (another listener's route, a demo route without
+    /// `--demo`, a route missing from the table): 404, as if it did not
+    /// exist.
+    NotHere,
+    /// No certificate where one is needed: 401.
+    Unauthenticated,
+    /// Not this caller's: 403.
+    Forbidden,
+}
+
+impl Refusal {
+    #[must_use]
+    pub fn code(self) -> ProblemCode {
+        match self {
+            Self::NotHere => ProblemCode::NotFound,
+            Self::Unauthenticated => ProblemCode::Unauthenticated,
+            Self::Forbidden => ProblemCode::Forbidden,
+        }
+    }
+}
+
+/// Whether `caller` on `listener` may call `route` (`None`: a route not in
+/// the table). `order` is the path's order number, when it has one; `demo`
+/// whether the service runs with `--demo`.
+pub fn check(
+    route: Option<&Route>,
+    listener: Listener,
+    caller: &Caller,
+    order: Option<&str>,
+    demo: bool,
+) -> Result<(), Refusal> {
+    let route = route.ok_or(Refusal::NotHere)?;
+    if route.who.listener() != listener || (route.demo && !demo) {
+        return Err(Refusal::NotHere);
+    }
+    match (route.who, caller) {
+        (Who::Anyone, _) | (_, Caller::Local) => Ok(()),
+        (Who::Staff, Caller::Staff(_)) => Ok(()),
+        (Who::AnyKiosk, Caller::Kiosk(_)) => Ok(()),
+        (Who::OwnOrder, Caller::Kiosk(code)) => {
+            // A number that does not parse is the handler's 404 (or 422);
+            // one that does must be this kiosk's.
+            match order.and_then(|n| n.parse::<OrderNumber>().ok()) {
+                Some(number) if number.kiosk() != *code => Err(Refusal::Forbidden),
+                _ => Ok(()),
+            }
+        }
+        (Who::AnyKiosk | Who::OwnOrder, Caller::Staff(_)) => Err(Refusal::Forbidden),
+        (Who::Staff, Caller::Kiosk(_)) => Err(Refusal::Forbidden),
+        (_, Caller::Anonymous) => Err(Refusal::Unauthenticated),
+    }
+}
+
+/// The value of the `{name}` parameter in `path`, matched against the
+/// OpenAPI path `template`.
+#[must_use]
+pub fn parameter<'a>(template: &str, path: &'a str, name: &str) -> Option<&'a str> {
+    let wanted = format!("{{{name}}}");
+    template
+        .split('/')
+        .zip(path.split('/'))
+        .find(|(t, _)| *t == wanted)
+        .map(|(_, value)| value)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "tests")]
+mod tests {
+    use super::*;
+
+    fn kiosk(code: &str) -> Caller {
+        Caller::Kiosk(code.parse().unwrap())
+    }
+
+    #[test]
+    fn every_route_is_listed_once() {
+        for (i, a) in ROUTES.iter().enumerate() {
+            for b in &ROUTES[i + 1..] {
+                assert!(
+                    (a.method, a.path) != (b.method, b.path),
+                    "{} {} twice",
+                    a.method,
+                    a.path
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_kiosk_reaches_its_own_orders_only() {
+        let route = find("PUT", "/v1/orders/{number}");
+        let mine = kiosk_domain::fixtures::order_number(1).to_string();
+        assert_eq!(mine[..3], *"TYA");
+        let ok = |caller: &Caller| check(route, Listener::Kiosk, caller, Some(&mine), false);
+        assert_eq!(ok(&kiosk("TYA")), Ok(()));
+        assert_eq!(ok(&kiosk("KAB")), Err(Refusal::Forbidden));
+        assert_eq!(ok(&Caller::Anonymous), Err(Refusal::Unauthenticated));
+        assert_eq!(ok(&Caller::Staff("x".into())), Err(Refusal::Forbidden));
+        assert_eq!(ok(&Caller::Local), Ok(()));
+        // Never on the staff listener.
+        assert_eq!(
+            check(route, Listener::Staff, &Caller::Local, Some(&mine), false),
+            Err(Refusal::NotHere)
+        );
+    }
+
+    #[test]
+    fn staff_routes_need_staff_on_the_staff_listener() {
+        let route = find("post", "/v1/admin/orders/{number}/payments");
+        assert_eq!(
+            check(route, Listener::Kiosk, &kiosk("TYA"), None, true),
+            Err(Refusal::NotHere)
+        );
+        assert_eq!(
+            check(route, Listener::Staff, &kiosk("TYA"), None, true),
+            Err(Refusal::Forbidden)
+        );
+        assert_eq!(
+            check(
+                route,
+                Listener::Staff,
+                &Caller::Staff("王".into()),
+                None,
+                false
+            ),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn simulators_exist_only_in_demo_mode_and_unknown_routes_nowhere() {
+        let sms = find("get", "/v1/admin/sms");
+        let staff = Caller::Staff("x".into());
+        assert_eq!(
+            check(sms, Listener::Staff, &staff, None, false),
+            Err(Refusal::NotHere)
+        );
+        assert_eq!(check(sms, Listener::Staff, &staff, None, true), Ok(()));
+        assert_eq!(
+            check(None, Listener::Kiosk, &Caller::Local, None, true),
+            Err(Refusal::NotHere)
+        );
+    }
+
+    #[test]
+    fn head_is_its_get_unless_it_has_its_own_route() {
+        assert_eq!(find("HEAD", "/v1/config").unwrap().method, "get");
+        assert_eq!(
+            find("HEAD", "/v1/orders/{number}/attachments/{position}")
+                .unwrap()
+                .method,
+            "head"
+        );
+        assert!(find("HEAD", "/v1/renewals/open").is_none());
+    }
+
+    #[test]
+    fn a_path_is_served_by_the_listener_of_its_routes() {
+        assert_eq!(listener_of("/admin"), Listener::Staff);
+        assert_eq!(listener_of("/admin/orders/TYA1/status"), Listener::Staff);
+        assert_eq!(listener_of("/v1/admin/sms?x=1"), Listener::Staff);
+        assert_eq!(listener_of("/v1/orders/TYA1"), Listener::Kiosk);
+        // GET is a kiosk's, POST staff's: the kiosk listener's by default.
+        assert_eq!(listener_of("/v1/orders/TYA1/invoice"), Listener::Kiosk);
+        assert_eq!(listener_of("/nowhere"), Listener::Kiosk);
+    }
+
+    #[test]
+    fn parameters_are_read_from_the_path() {
+        assert_eq!(
+            parameter(
+                "/v1/orders/{number}/attachments/{position}",
+                "/v1/orders/TYA1/attachments/2",
+                "number"
+            ),
+            Some("TYA1")
+        );
+        assert_eq!(parameter("/v1/feed", "/v1/feed", "number"), None);
+    }
+}

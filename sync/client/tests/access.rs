@@ -1,0 +1,400 @@
+//! The CA service's authorisation, over real mutual TLS on 127.0.0.1 with
+//! certificates made here: a matrix generated from the service's own route
+//! table (every route × no certificate, kiosk A, kiosk B, staff, and demo
+//! off), and the abuses it closes (another kiosk's order number, another
+//! kiosk's feed, staff routes from a kiosk).
+//!
+//! An allowed caller reaches the route's handler (whatever it answers to
+//! the matrix's empty bodies); a refused one gets 401 `unauthenticated`,
+//! 403 `forbidden`, 404 "no such route" (not served on this listener, or a
+//! demo route without `--demo`) or no TLS handshake at all.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test, with its location"
+)]
+
+mod common;
+
+use ca_service::access::{Route, Who};
+use ca_service::{Listener, Options, ROUTES, Service};
+use common::pki::{Authority, Leaf};
+use common::serve_plain;
+use kiosk_domain::fixtures;
+use kiosk_sync_client::{CaClient, TlsSettings, Worker};
+use kiosk_sync_wire::order::OrderV1;
+use std::net::SocketAddr;
+use tokio::sync::oneshot;
+
+/// The service on three listeners: kiosk and staff over mutual TLS, and
+/// the kiosk's over plain HTTP on loopback (to seed data).
+struct Served {
+    service: Service,
+    kiosk: SocketAddr,
+    staff: SocketAddr,
+    plain_kiosk: SocketAddr,
+    _stop: Vec<oneshot::Sender<()>>,
+}
+
+/// The certificates of one test: the server's, the kiosks', staff's.
+struct Pki {
+    server_ca: Authority,
+    server: Leaf,
+    device_ca: Authority,
+    staff_ca: Authority,
+}
+
+impl Pki {
+    fn new() -> Self {
+        let server_ca = Authority::new("CA service root");
+        let server = server_ca.server();
+        Self {
+            server_ca,
+            server,
+            device_ca: Authority::new("Kiosk device CA"),
+            staff_ca: Authority::new("CA staff CA"),
+        }
+    }
+}
+
+async fn serve_tls(
+    service: &Service,
+    pki: &Pki,
+    kind: Listener,
+) -> (SocketAddr, oneshot::Sender<()>) {
+    let client_ca = match kind {
+        Listener::Kiosk => &pki.device_ca,
+        Listener::Staff => &pki.staff_ca,
+    };
+    let tls = ca_service::tls::server_config(
+        pki.server.cert_pem.as_bytes(),
+        pki.server.key_pem.as_bytes(),
+        client_ca.cert_pem.as_bytes(),
+        kind,
+    )
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let router = service.router(kind);
+    tokio::spawn(async move {
+        ca_service::run_tls(listener, router, tls, kind, async {
+            let _ = stopped.await;
+        })
+        .await
+        .unwrap();
+    });
+    (addr, stop)
+}
+
+async fn start(dir: &std::path::Path, options: Options, pki: &Pki) -> Served {
+    let service = Service::open(dir, options).unwrap();
+    let (kiosk, a) = serve_tls(&service, pki, Listener::Kiosk).await;
+    let (staff, b) = serve_tls(&service, pki, Listener::Staff).await;
+    let (plain_kiosk, c) = serve_plain(&service, Listener::Kiosk).await;
+    Served {
+        service,
+        kiosk,
+        staff,
+        plain_kiosk,
+        _stop: vec![a, b, c],
+    }
+}
+
+/// An HTTPS client trusting the test's server CA, presenting `identity`.
+fn https(pki: &Pki, identity: Option<&Leaf>) -> reqwest::Client {
+    let mut b = reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(pki.server_ca.cert_pem.as_bytes()).unwrap(),
+        )
+        .redirect(reqwest::redirect::Policy::none());
+    if let Some(leaf) = identity {
+        b = b.identity(reqwest::Identity::from_pem(&leaf.identity_pem()).unwrap());
+    }
+    b.build().unwrap()
+}
+
+/// `route`'s path with every parameter filled: kiosk A's order.
+fn concrete(route: &Route) -> String {
+    let number = fixtures::order_number(1).to_string();
+    route
+        .path
+        .replace("{number}", &number)
+        .replace("{position}", "0")
+        .replace("{attempt}", "1")
+        .replace("{id}", "pay_0000")
+        .replace("{serial}", "01")
+        .replace("{resident_id}", fixtures::RESIDENT_ID)
+        .replace("{invoice_number}", "INV1")
+}
+
+/// What a caller got.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Got {
+    /// No TLS session was made.
+    NoHandshake,
+    /// 404 `not_found`, "no such route": not served on this listener.
+    NotHere,
+    /// 401 `unauthenticated`.
+    Unauthenticated,
+    /// 403 `forbidden`.
+    Forbidden,
+    /// The handler's own answer.
+    Served(u16, String),
+}
+
+/// The answer to `route` at `base`; a back-office form carries `csrf`.
+async fn call(http: &reqwest::Client, base: &str, route: &Route, csrf: &str) -> Got {
+    let url = format!("{base}{}", concrete(route));
+    let method = reqwest::Method::from_bytes(route.method.to_uppercase().as_bytes()).unwrap();
+    let mut request = http.request(method, &url);
+    if route.method == "post" && route.path.starts_with("/admin/") {
+        request = request.form(&[("csrf", csrf)]);
+    } else if matches!(route.method, "post" | "put") {
+        request = request.json(&serde_json::json!({}));
+    }
+    let response = match request.send().await {
+        Ok(r) => r,
+        Err(e) if e.is_connect() || e.is_request() => return Got::NoHandshake,
+        Err(e) => panic!("{url}: {e}"),
+    };
+    let status = response.status().as_u16();
+    let head = route.method == "head";
+    let body: serde_json::Value =
+        serde_json::from_slice(&response.bytes().await.unwrap_or_default()).unwrap_or_default();
+    let code = body["code"].as_str().unwrap_or_default().to_owned();
+    let detail = body["detail"].as_str().unwrap_or_default();
+    // A HEAD answer has no body: its status tells.
+    match (status, code.as_str()) {
+        (404, "not_found") if detail == ca_service::NO_SUCH_ROUTE => Got::NotHere,
+        (401, "unauthenticated") => Got::Unauthenticated,
+        (403, "forbidden") => Got::Forbidden,
+        (404, "") if head => Got::NotHere,
+        (401, "") if head => Got::Unauthenticated,
+        (403, "") if head => Got::Forbidden,
+        _ => Got::Served(status, code),
+    }
+}
+
+/// Kiosk A's order with its one attachment, as A created it: the
+/// matrix's routes find something to answer about.
+async fn seed_kiosk_a_order(served: &Served) {
+    use sha2::Digest;
+    let order = fixtures::application_order(1);
+    let bytes = b"%PDF-1.7 licence".to_vec();
+    let attachment = kiosk_domain::ports::outbox::UploadAttachment {
+        position: 0,
+        kind: kiosk_domain::order::attachment::AttachmentKind::BusinessLicence,
+        media_type: kiosk_domain::order::attachment::MediaType::Pdf,
+        sha256_hex: kiosk_sync_wire::hex::encode(&sha2::Sha256::digest(&bytes)),
+        bytes,
+    };
+    let doc = OrderV1::from_domain(&order, std::slice::from_ref(&attachment));
+    let http = reqwest::Client::new();
+    let base = format!("http://{}", served.plain_kiosk);
+    let r = http
+        .put(format!("{base}/v1/orders/{}", doc.number))
+        .header("idempotency-key", format!("{:032x}", 1))
+        .json(&doc)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum As {
+    Nobody,
+    KioskA,
+    KioskB,
+    Staff,
+}
+
+/// What `caller` must get on `listener` for `route` (demo on): `None`
+/// for the handler's own answer, whatever it is.
+fn refusal(route: &Route, listener: Listener, caller: As) -> Option<Got> {
+    // Each listener shakes hands with its own CA's certificates only (and
+    // the kiosk listener with no certificate too).
+    match (listener, caller) {
+        (Listener::Staff, As::Nobody | As::KioskA | As::KioskB) | (Listener::Kiosk, As::Staff) => {
+            return Some(Got::NoHandshake);
+        }
+        _ => {}
+    }
+    if route.who.listener() != listener {
+        return Some(Got::NotHere);
+    }
+    match (route.who, caller) {
+        (Who::OwnOrder, As::KioskB) => Some(Got::Forbidden),
+        (Who::AnyKiosk | Who::OwnOrder, As::Nobody) => Some(Got::Unauthenticated),
+        _ => None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_answers_only_whom_the_table_allows() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::new();
+    let served = start(
+        dir.path(),
+        Options {
+            demo: true,
+            ..Options::default()
+        },
+        &pki,
+    )
+    .await;
+    seed_kiosk_a_order(&served).await;
+    let kiosk_a = pki.device_ca.device("TYA");
+    let kiosk_b = pki.device_ca.device("KAB");
+    let staff = pki.staff_ca.device("王芳");
+    // The token staff's pages carry (the others have none to send).
+    let csrf = served
+        .service
+        .csrf_token(&ca_service::Caller::Staff("王芳".to_owned()))
+        .unwrap();
+    let callers = [
+        (As::Nobody, https(&pki, None)),
+        (As::KioskA, https(&pki, Some(&kiosk_a))),
+        (As::KioskB, https(&pki, Some(&kiosk_b))),
+        (As::Staff, https(&pki, Some(&staff))),
+    ];
+    let mut checked = 0;
+    for route in ROUTES {
+        for listener in [Listener::Kiosk, Listener::Staff] {
+            let port = match listener {
+                Listener::Kiosk => served.kiosk.port(),
+                Listener::Staff => served.staff.port(),
+            };
+            for (who, http) in &callers {
+                let got = call(http, &format!("https://localhost:{port}"), route, &csrf).await;
+                let at = format!(
+                    "{} {} on the {listener:?} listener as {who:?}: {got:?}",
+                    route.method, route.path
+                );
+                match refusal(route, listener, *who) {
+                    Some(refused) => assert_eq!(got, refused, "{at}"),
+                    None => assert!(matches!(got, Got::Served(..)), "{at}"),
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, ROUTES.len() * 2 * callers.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_demo_the_simulators_exist_for_nobody() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::new();
+    let served = start(dir.path(), Options::default(), &pki).await;
+    let kiosk = https(&pki, Some(&pki.device_ca.device("TYA")));
+    let staff = https(&pki, Some(&pki.staff_ca.device("王芳")));
+    let demo_routes: Vec<&Route> = ROUTES.iter().filter(|r| r.demo).collect();
+    assert!(demo_routes.len() >= 5);
+    for route in demo_routes {
+        for (http, addr) in [(&kiosk, served.kiosk), (&staff, served.staff)] {
+            let got = call(
+                http,
+                &format!("https://localhost:{}", addr.port()),
+                route,
+                "",
+            )
+            .await;
+            assert_eq!(got, Got::NotHere, "{} {}", route.method, route.path);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kiosk_cannot_take_another_kiosks_order_number_or_read_its_feed() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::new();
+    let served = start(dir.path(), Options::default(), &pki).await;
+    seed_kiosk_a_order(&served).await;
+    let base = format!("https://localhost:{}", served.kiosk.port());
+    let settings = |leaf: &Leaf| TlsSettings {
+        roots_pem: pki.server_ca.cert_pem.clone().into_bytes(),
+        identity_pem: leaf.identity_pem(),
+    };
+    let a = CaClient::with_tls(
+        &base,
+        std::time::Duration::from_secs(10),
+        &settings(&pki.device_ca.device("TYA")),
+    )
+    .unwrap();
+    let b = CaClient::with_tls(
+        &base,
+        std::time::Duration::from_secs(10),
+        &settings(&pki.device_ca.device("KAB")),
+    )
+    .unwrap();
+
+    // Kiosk B sends an order numbered as kiosk A's next one: refused, and
+    // the number stays free for A.
+    let taken = fixtures::application_order(2);
+    let e = b
+        .put_order(&format!("{:032x}", 2), &OrderV1::from_domain(&taken, &[]))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.code(),
+        Some(kiosk_sync_wire::problem::ProblemCode::Forbidden)
+    );
+    assert!(
+        served
+            .service
+            .storage()
+            .order(taken.number.as_str())
+            .unwrap()
+            .is_none()
+    );
+    a.put_order(&format!("{:032x}", 2), &OrderV1::from_domain(&taken, &[]))
+        .await
+        .unwrap();
+
+    a.submit(taken.number.as_str()).await.unwrap();
+
+    // Each kiosk's feed holds its own orders only.
+    let a_feed = a.feed(0, 100).await.unwrap();
+    assert!(!a_feed.entries.is_empty());
+    assert!(a_feed.entries.iter().all(|e| e.number.starts_with("TYA")));
+    let b_feed = b.feed(0, 100).await.unwrap();
+    assert!(b_feed.entries.is_empty(), "{b_feed:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kiosk_whose_certificate_names_another_kiosk_keeps_its_orders_queued() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::new();
+    let served = start(dir.path(), Options::default(), &pki).await;
+    let mut store = common::open_store(&dir.path().join("kiosk"));
+    let queued = common::queue_applications(&mut store, "wrong-cert", 1, 10_000, |_| {});
+    assert!(queued[0].number.as_str().starts_with("TYA"));
+    let config = common::test_config(&format!("https://localhost:{}", served.kiosk.port()))
+        .with_tls(TlsSettings {
+            roots_pem: pki.server_ca.cert_pem.clone().into_bytes(),
+            identity_pem: pki.device_ca.device("KAB").identity_pem(),
+        });
+    let (mut worker, _) = Worker::new(store, config).unwrap();
+    let report = worker.drain_once().await.unwrap();
+    assert_eq!(
+        (report.acknowledged, report.set_aside, report.retried),
+        (0, 0, 1),
+        "{report:?}"
+    );
+    let store = worker.into_outbox();
+    let waiting = store.queue(10).unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].last_error.as_deref(), Some("forbidden"));
+    assert!(
+        served
+            .service
+            .storage()
+            .order(queued[0].number.as_str())
+            .unwrap()
+            .is_none()
+    );
+}
