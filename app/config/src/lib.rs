@@ -492,6 +492,7 @@ fn application(raw: RawApplication) -> Result<ApplicationSettings> {
                 .map_err(wrong)?,
             projects,
             fetched: None,
+            renewal: None,
         },
     })
 }

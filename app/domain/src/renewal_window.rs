@@ -37,6 +37,15 @@ impl Default for RenewalWindow {
     }
 }
 
+/// What a renewal costs and when a certificate may be renewed, as the CA
+/// publishes them (`GET /v1/config`): the kiosk decides with the CA's own
+/// terms, so that no one pays for a renewal the CA would then refuse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenewalTerms {
+    pub price: crate::money::Fen,
+    pub window: RenewalWindow,
+}
+
 /// The answer for one certificate at one instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RenewalVerdict {

@@ -21,7 +21,7 @@ use kiosk_domain::flow::StepContext;
 use kiosk_domain::flow::driver::{Signal, Ticket};
 use kiosk_domain::flow::idle::{IdleAction, IdleTimer};
 use kiosk_domain::money::Fen;
-use kiosk_domain::renewal_window::RenewalWindow;
+use kiosk_domain::renewal_window::{RenewalTerms, RenewalWindow};
 use kiosk_sync_client::SyncState;
 use kiosk_ui::UiEvent;
 use kiosk_ui::view_model::{Device, StatusView};
@@ -219,6 +219,9 @@ pub struct FlowRuntime {
     online: Option<bool>,
     next_link_check: Instant,
     sync: Option<watch::Receiver<SyncState>>,
+    /// The CA's renewal price and window, when it published them: they
+    /// stand in for the configured ones in [`Rules`].
+    terms: Option<watch::Receiver<Option<RenewalTerms>>>,
     queue: u32,
     checks: Vec<Box<dyn DeviceCheck>>,
     devices: Vec<(Device, Option<bool>)>,
@@ -262,6 +265,7 @@ impl FlowRuntime {
             online: None,
             next_link_check: now,
             sync: None,
+            terms: None,
             queue: 0,
             checks: Vec::new(),
             devices: Vec::new(),
@@ -308,6 +312,14 @@ impl FlowRuntime {
         self
     }
 
+    /// The CA's renewal terms as the kiosk last had them (the catalogue's
+    /// refresh updates them).
+    #[must_use]
+    pub fn with_terms(mut self, terms: watch::Receiver<Option<RenewalTerms>>) -> Self {
+        self.terms = Some(terms);
+        self
+    }
+
     /// A device checked for the status strip.
     #[must_use]
     pub fn with_device_check(mut self, check: Box<dyn DeviceCheck>) -> Self {
@@ -316,12 +328,15 @@ impl FlowRuntime {
         self
     }
 
+    /// The rules of this step: the CA's renewal terms when the kiosk has
+    /// them, so that it never takes money for a renewal the CA refuses.
     fn step_context(&self) -> StepContext {
+        let terms = self.terms.as_ref().and_then(|t| *t.borrow());
         StepContext {
             now: self.clock.wall(),
             floor: self.rules.floor,
-            window: self.rules.window,
-            renewal_price: self.rules.renewal_price,
+            window: terms.map_or(self.rules.window, |t| t.window),
+            renewal_price: terms.map_or(self.rules.renewal_price, |t| t.price),
             payment_poll: self.rules.payment_poll,
         }
     }

@@ -8,6 +8,7 @@
 use crate::clock::Clock;
 use kiosk_domain::ports::ca::CaPort;
 use kiosk_domain::ports::outbox::Outbox;
+use kiosk_domain::renewal_window::RenewalTerms;
 use kiosk_store::Store;
 use kiosk_sync_client::{SyncState, Worker, WorkerConfig};
 use std::sync::Arc;
@@ -107,20 +108,26 @@ const CATALOGUE_EVERY: Duration = Duration::from_secs(3600);
 /// How soon after a failed fetch (the CA not reachable) it is tried again.
 const CATALOGUE_RETRY: Duration = Duration::from_secs(60);
 
-/// Fetches the CA's catalogue (projects, prices, agreement) now and then
-/// every hour, keeping it in the store, so that an application started
-/// offline offers the CA's latest terms. A failure keeps what is kept.
+/// Fetches the CA's catalogue (projects, prices, agreement, the renewal's
+/// price and window) now and then every hour, keeping it in the store, so
+/// that an application started offline offers the CA's latest terms, and
+/// handing the renewal's terms to the flows (`terms`). A failure keeps what
+/// is kept.
 pub fn start_catalogue_refresh<C: CaPort>(
     runtime: &Handle,
     store: Store,
     ca: C,
     clock: Arc<dyn Clock>,
+    terms: watch::Sender<Option<RenewalTerms>>,
 ) {
     let store = Arc::new(std::sync::Mutex::new(store));
     runtime.spawn(async move {
         loop {
             let wait = match ca.catalogue(clock.wall()).await {
                 Ok(catalogue) => {
+                    if catalogue.renewal.is_some() {
+                        terms.send_replace(catalogue.renewal);
+                    }
                     let store = Arc::clone(&store);
                     let kept = tokio::task::spawn_blocking(move || {
                         store

@@ -216,12 +216,23 @@ where
         }
         None => (None, None),
     };
+    // The CA's renewal terms: those of the kept catalogue until the CA
+    // sends newer ones.
+    let kept_terms = match open_store(config)?.load_catalogue() {
+        Ok(kept) => kept.and_then(|c| c.renewal),
+        Err(e) => {
+            tracing::warn!(error = %e, "the kept catalogue is not readable");
+            None
+        }
+    };
+    let (terms_tx, terms) = tokio::sync::watch::channel(kept_terms);
     if let Some(ca) = &ca {
         sync_task::start_catalogue_refresh(
             io.handle(),
             open_store(config)?,
             ca.clone(),
             Arc::clone(&clock),
+            terms_tx,
         );
     }
 
@@ -323,7 +334,8 @@ where
         .with_flow(Box::new(pickup))
         .with_flow(Box::new(account))
         .with_answers(answers)
-        .with_key_watch(Box::new(writer));
+        .with_key_watch(Box::new(writer))
+        .with_terms(terms);
     if ports.printer.installed() {
         flow = flow.with_device_check(Box::new(PrinterCheck(ports.printer)));
     }

@@ -271,6 +271,50 @@ fn paid_here_finished_there(dir: &std::path::Path, cut: Cut) {
     other.cut_power();
 }
 
+/// The kiosk decides with the CA's renewal window, not its own: a CA that
+/// opens renewal 10 days before expiry (the kiosk's configuration says 30)
+/// has the demo certificate, 20 days from expiry, come back later; nothing
+/// is offered to pay for.
+#[test]
+fn the_cas_window_decides_what_may_be_renewed() {
+    in_child_with_token("the_cas_window_decides_what_may_be_renewed", |dir| {
+        let ca = harness::Ca::start_with(
+            &dir.join("ca"),
+            0,
+            ca_service::Options {
+                catalogue: ca_service::catalogue::Catalogue {
+                    renewal_window: kiosk_domain::renewal_window::RenewalWindow {
+                        opens_before_expiry: time::Duration::days(10),
+                        closes_after_expiry: time::Duration::days(365),
+                    },
+                    ..ca_service::catalogue::Catalogue::default()
+                },
+                ..ca_service::Options::default()
+            },
+        );
+        let config = harness::config(dir, &ca.url);
+        kiosk::demo::provision_key(&config, &ca.staff_url, PIN).unwrap();
+        let kiosk = Kiosk::start(&config);
+        kiosk.wait_for(Screen::Home);
+        // The kiosk fetches the CA's terms when it starts.
+        let start = std::time::Instant::now();
+        while kiosk::wiring::open_store(&config)
+            .unwrap()
+            .load_catalogue()
+            .unwrap()
+            .is_none()
+        {
+            assert!(start.elapsed() < std::time::Duration::from_secs(20));
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        kiosk.touch("更新证书");
+        kiosk.wait_for(Screen::Certificates);
+        kiosk.wait_text("该证书尚未到更新时间");
+        assert!(!kiosk.shows("更新此证书"), "nothing to renew, nothing to pay");
+        kiosk.cut_power();
+    });
+}
+
 #[test]
 fn an_idle_customer_is_warned_then_their_session_is_wiped() {
     in_child_with_token(

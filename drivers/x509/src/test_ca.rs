@@ -76,13 +76,14 @@ pub struct TestCa {
 }
 
 impl TestCa {
-    /// A new self-signed P-256 root named `name` (CN and O), valid for ten
-    /// years from an hour ago.
+    /// A new self-signed P-256 root named `name` (CN and O), valid from
+    /// five years ago (as a CA's root is when its customers come to renew:
+    /// it issued their expiring certificates) for fifteen years.
     pub fn new(name: &str) -> Result<Self, TestCaError> {
         let key = SoftSigner::generate_p256();
         let mut params = ca_params(name, &key.public_key_spki_der());
-        params.not_before = OffsetDateTime::now_utc() - Duration::hours(1);
-        params.not_after = params.not_before + Duration::days(3650);
+        params.not_before = OffsetDateTime::now_utc() - Duration::days(5 * 365);
+        params.not_after = params.not_before + Duration::days(15 * 365);
         params.serial_number = Some(random_serial());
         let certificate_der = params.self_signed(&RcgenKey::new(&key)?)?.der().to_vec();
         Ok(Self {
@@ -191,6 +192,24 @@ impl TestCa {
         key: &dyn RemoteSigner,
         validity_days: i64,
     ) -> Result<Vec<u8>, TestCaError> {
+        let not_before = OffsetDateTime::now_utc() - Duration::hours(1);
+        self.issue_for_subject_between(
+            subject,
+            key,
+            not_before,
+            not_before + Duration::days(validity_days),
+        )
+    }
+
+    /// The same, valid from `not_before` to `not_after` (a certificate that
+    /// expired long ago, or is not valid yet).
+    pub fn issue_for_subject_between(
+        &self,
+        subject: &CustomerSubject,
+        key: &dyn RemoteSigner,
+        not_before: OffsetDateTime,
+        not_after: OffsetDateTime,
+    ) -> Result<Vec<u8>, TestCaError> {
         let mut dn = DistinguishedName::new();
         dn.push(DnType::CountryName, printable("CN")?);
         dn.push(DnType::OrganizationName, subject.unit_name.as_str());
@@ -199,12 +218,11 @@ impl TestCa {
             DnType::CustomDnType(vec![2, 5, 4, 5]),
             printable(&subject.uscc)?,
         );
-        let not_before = OffsetDateTime::now_utc() - Duration::hours(1);
         self.sign(
             dn,
             &key.public_key_spki_der(),
             not_before,
-            not_before + Duration::days(validity_days),
+            not_after,
             Profile::Customer,
         )
     }

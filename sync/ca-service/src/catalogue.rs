@@ -1,5 +1,5 @@
-//! What the CA sells and on which terms: the renewal price, the projects
-//! (证书用途) with their prices, and the application agreement. The
+//! What the CA sells and on which terms: the renewal price and window, the
+//! projects (证书用途) with their prices, and the application agreement. The
 //! reference service's defaults match the kiosk's fixtures; a deployment
 //! sets its own through [`Options`](crate::Options).
 
@@ -16,6 +16,9 @@ pub struct ProjectOffer {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Catalogue {
     pub renewal_price_fen: i64,
+    /// When a certificate may be renewed: published to the kiosks, which
+    /// decide with it before anyone pays, and held to at issuance.
+    pub renewal_window: kiosk_domain::renewal_window::RenewalWindow,
     /// Listed by `GET /v1/config` when their code is in `Options::projects`.
     pub projects: Vec<ProjectOffer>,
     pub agreement_version: String,
@@ -26,6 +29,7 @@ impl Default for Catalogue {
     fn default() -> Self {
         Self {
             renewal_price_fen: 30_000,
+            renewal_window: kiosk_domain::renewal_window::RenewalWindow::default(),
             projects: vec![ProjectOffer {
                 code: "COAL".to_owned(),
                 name: "煤炭交易中心证书应用".to_owned(),

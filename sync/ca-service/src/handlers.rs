@@ -36,6 +36,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use http_body_util::BodyExt;
+use kiosk_domain::clock::ClockFloor;
 use kiosk_domain::order::status::Lifecycle;
 use kiosk_sync_wire::attachment::{AttachmentStatusV1, OffsetQuery};
 use kiosk_sync_wire::feed::{FeedPageV1, FeedQuery, RejectV1, StatusV1};
@@ -767,12 +768,29 @@ async fn renew(
             .map_err(|e| ApiError::detail(ProblemCode::ProofRejected, &e.to_string()))?;
         let old = kiosk_x509::details(&proof.old_certificate_der)
             .map_err(|e| ApiError::detail(ProblemCode::UnknownCertificate, &e.to_string()))?;
+        let old_summary = kiosk_x509::summarize(&proof.old_certificate_der, "")
+            .map_err(|e| ApiError::detail(ProblemCode::UnknownCertificate, &e.to_string()))?;
+        // The CA's renewal window, the one it publishes to the kiosks: an
+        // expired certificate inside it is renewed, so its chain is checked
+        // at an instant inside its validity.
+        let at = now();
+        let verdict = service.options().catalogue.renewal_window.verdict(
+            old_summary.not_after,
+            at,
+            ClockFloor::new(OffsetDateTime::UNIX_EPOCH),
+        );
+        if !verdict.is_renewable() {
+            return Err(ApiError::detail(
+                ProblemCode::NotRenewable,
+                &format!("{verdict:?}"),
+            ));
+        }
         let verified = kiosk_x509::verify_issued(
             &proof.old_certificate_der,
             &old.spki_der,
             &[],
             &[service.ca().root_der()],
-            now(),
+            at.min(old_summary.not_after),
         )
         .map_err(|e| ApiError::detail(ProblemCode::UnknownCertificate, &e.to_string()))?;
         if normalise_serial(&verified.serial_hex).as_deref() != Some(renews.as_str()) {

@@ -7,7 +7,11 @@
 //!   (another `BENCH_N` orders' attachments, raw, one `curl` process and
 //!   connection for all of them) to the same attachment route;
 //! - `BENCH_SMALL` (default 1,000) orders without attachments (renewals)
-//!   drained, in orders/s.
+//!   drained, in orders/s, over plain HTTP and then over mutual TLS (a
+//!   device certificate, the service's access checks on);
+//! - the access check alone (the route table looked up and the caller
+//!   checked, as the service does for every request), in ns per request,
+//!   beside the time a request over mutual TLS takes in the same run.
 //!
 //! Run with `cargo bench -p kiosk-sync-client --bench drain` (needs `curl`).
 #![allow(
@@ -179,11 +183,65 @@ fn main() {
             client.submit(q.number.as_str()).await.unwrap();
             store.mark_acknowledged(&q.number, time::OffsetDateTime::now_utc()).unwrap();
         }
-        let (mut worker, _) = Worker::new(store, config).unwrap();
+        let (mut worker, _) = Worker::new(store, config.clone()).unwrap();
         let elapsed = drain(&mut worker, small).await;
         println!(
             "worker: drained {small} orders without attachments in {elapsed:.2?}: {:.1} orders/s",
             f64::from(small) / elapsed.as_secs_f64()
+        );
+
+        // The same over mutual TLS, to a service on the same data.
+        let mut store = worker.into_outbox();
+        for i in 0..small {
+            common::queue_renewal(&mut store, &format!("tls-{i}"), details.clone());
+        }
+        let server_ca = common::pki::Authority::new("CA service root");
+        let device_ca = common::pki::Authority::new("Kiosk device CA");
+        let tls_ca = common::start_tls_service(
+            &dir.path().join("ca-tls"),
+            ca_service::Options::default(),
+            &server_ca.server(),
+            &device_ca.cert_pem,
+        )
+        .await;
+        let tls_config = common::test_config(&format!("https://localhost:{}", tls_ca.addr.port()))
+            .with_tls(kiosk_sync_client::TlsSettings {
+                roots_pem: server_ca.cert_pem.clone().into_bytes(),
+                identity_pem: device_ca.device(fixtures::kiosk().as_str()).identity_pem(),
+            });
+        let (mut worker, _) = Worker::new(store, tls_config).unwrap();
+        let tls_elapsed = drain(&mut worker, small).await;
+        // Two requests an order (create, submit).
+        let per_request = tls_elapsed / (2 * small);
+        println!(
+            "worker: drained {small} orders without attachments over mutual TLS in {tls_elapsed:.2?}: {:.1} orders/s, {per_request:.2?} a request",
+            f64::from(small) / tls_elapsed.as_secs_f64()
+        );
+
+        // The access check alone, as the service makes it per request:
+        // the route found in the table, the order number read from the
+        // path, the caller checked.
+        let caller = ca_service::Caller::Kiosk(fixtures::kiosk());
+        let path = format!("/v1/orders/{}", fixtures::order_number(1));
+        let rounds = 1_000_000_u32;
+        let start = Instant::now();
+        for _ in 0..rounds {
+            let template = std::hint::black_box("/v1/orders/{number}");
+            let route = ca_service::access::find(std::hint::black_box("PUT"), template);
+            let order = ca_service::access::parameter(template, std::hint::black_box(&path), "number");
+            let checked = ca_service::access::check(
+                route,
+                ca_service::Listener::Kiosk,
+                std::hint::black_box(&caller),
+                order,
+                false,
+            );
+            assert!(checked.is_ok());
+        }
+        let check = start.elapsed() / rounds;
+        println!(
+            "access check: {check:.2?} a request = {:.3} % of a request over mutual TLS",
+            check.as_secs_f64() / per_request.as_secs_f64() * 100.0
         );
     });
 }

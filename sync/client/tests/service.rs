@@ -687,3 +687,95 @@ async fn a_renewal_is_issued_only_for_its_own_certificate_paid_at_the_cas_price(
     assert_eq!(e.code(), Some(ProblemCode::RenewalConflict), "{e}");
     assert_eq!(ca.service.issued_count(), 1);
 }
+
+/// The CA's renewal window, published in `/v1/config` and held to at
+/// issuance: a certificate expired inside it is renewed (its chain checked
+/// while it was valid), one expired longer ago or not yet due is refused
+/// with `not_renewable` before anything is signed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renewals_follow_the_window_the_ca_publishes() {
+    let dir = tempfile::tempdir().unwrap();
+    let window = kiosk_domain::renewal_window::RenewalWindow {
+        opens_before_expiry: time::Duration::days(30),
+        closes_after_expiry: time::Duration::days(100),
+    };
+    let ca = start_service(
+        &dir.path().join("ca"),
+        Options {
+            demo: true,
+            catalogue: ca_service::catalogue::Catalogue {
+                renewal_window: window,
+                ..ca_service::catalogue::Catalogue::default()
+            },
+            ..Options::default()
+        },
+    )
+    .await;
+    let mut store = open_store(&dir.path().join("kiosk"));
+    let client = CaClient::new(&ca.url(), Duration::from_secs(10)).unwrap();
+    let published = client
+        .config()
+        .await
+        .unwrap()
+        .catalogue(OffsetDateTime::now_utc())
+        .unwrap()
+        .renewal
+        .unwrap();
+    assert_eq!(published.window, window);
+    assert_eq!(published.price.0, 30_000);
+
+    let subject = CustomerSubject {
+        unit_name: "山西示例煤业有限公司".to_owned(),
+        uscc: fixtures::USCC.to_owned(),
+    };
+    let OrderDetails::Renewal(details) = fixtures::renewal_order(1).details else {
+        unreachable!()
+    };
+    let now = OffsetDateTime::now_utc();
+    let days = time::Duration::days;
+    let mut cases = Vec::new();
+    for (session, not_after) in [
+        ("expired-50-days", now - days(50)),
+        ("expired-200-days", now - days(200)),
+        ("expires-in-60-days", now + days(60)),
+    ] {
+        let key = SoftSigner::generate_p256();
+        let cert = ca
+            .service
+            .ca()
+            .issue_for_subject_between(&subject, &key, not_after - days(365), not_after)
+            .unwrap();
+        let queued = queue_renewal(
+            &mut store,
+            session,
+            RenewalDetails {
+                old_certificate: kiosk_x509::summarize(&cert, "").unwrap(),
+                install: InstallProgress::default(),
+                ..details.clone()
+            },
+        );
+        cases.push((session, queued, cert, key));
+    }
+    let (mut worker, _) = Worker::new(store, test_config(&ca.url())).unwrap();
+    assert_eq!(worker.drain_once().await.unwrap().acknowledged, 3);
+    for (session, queued, cert, key) in &cases {
+        pay_through_simulator(&client, queued.number.as_str()).await;
+        let answer = client
+            .renew(
+                queued.number.as_str(),
+                &renewal_request(cert, key, &SoftSigner::generate_p256(), 1),
+            )
+            .await;
+        match *session {
+            "expired-50-days" => {
+                answer.unwrap();
+            }
+            _ => assert_eq!(
+                answer.unwrap_err().code(),
+                Some(ProblemCode::NotRenewable),
+                "{session}"
+            ),
+        }
+    }
+    assert_eq!(ca.service.issued_count(), 1);
+}

@@ -82,6 +82,9 @@ pub enum ProblemCode {
     Unauthenticated,
     /// The caller may not do this: another kiosk's order.
     Forbidden,
+    /// The certificate is outside the CA's renewal window (too early, or
+    /// expired too long ago): a new application is needed.
+    NotRenewable,
 }
 
 impl ProblemCode {
@@ -115,7 +118,8 @@ impl ProblemCode {
             | Self::AmountMismatch
             | Self::SmsCodeWrong
             | Self::SmsCodeExpired
-            | Self::AccountMismatch => 422,
+            | Self::AccountMismatch
+            | Self::NotRenewable => 422,
             Self::TooManyRequests | Self::AccountLocked => 429,
             Self::Unavailable => 503,
         }
@@ -179,11 +183,12 @@ impl ProblemCode {
             Self::AccountMismatch => "account_mismatch",
             Self::Unauthenticated => "unauthenticated",
             Self::Forbidden => "forbidden",
+            Self::NotRenewable => "not_renewable",
         }
     }
 
     /// Every code, for documentation and tests.
-    pub const ALL: [ProblemCode; 34] = [
+    pub const ALL: [ProblemCode; 35] = [
         Self::MalformedBody,
         Self::InvalidField,
         Self::IdempotencyKeyMissing,
@@ -218,6 +223,7 @@ impl ProblemCode {
         Self::AccountMismatch,
         Self::Unauthenticated,
         Self::Forbidden,
+        Self::NotRenewable,
     ];
 }
 
@@ -319,6 +325,10 @@ impl Localized for ProblemCode {
             Self::AccountMismatch => (
                 "统一社会信用代码与预留手机号不匹配，请核对或联系工作人员",
                 "The unified social credit code and the mobile number on file do not match. Please check them or ask staff.",
+            ),
+            Self::NotRenewable => (
+                "该证书不在可更新期限内，无法在线更新，请到柜台办理",
+                "This certificate cannot be renewed now. Please ask at the counter.",
             ),
             Self::Unauthenticated | Self::Forbidden => (
                 "本终端暂时无法办理该业务，请联系工作人员",

@@ -128,6 +128,7 @@ pub fn catalogue() -> Catalogue {
             },
         ],
         fetched: Some(datetime!(2026-11-30 09:00 UTC)),
+        renewal: None,
     }
 }
 

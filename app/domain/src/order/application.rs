@@ -168,4 +168,9 @@ pub struct Catalogue {
     /// When the CA sent it (`None`: the kiosk's configured list, not yet
     /// confirmed by the CA).
     pub fetched: Option<time::OffsetDateTime>,
+    /// The CA's renewal price and window (`None`: a CA that does not
+    /// publish them, or a catalogue kept before it did; the kiosk's
+    /// configured ones apply).
+    #[serde(default)]
+    pub renewal: Option<crate::renewal_window::RenewalTerms>,
 }

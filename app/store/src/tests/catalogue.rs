@@ -11,6 +11,7 @@ fn catalogue(version: &str) -> Catalogue {
         },
         projects: vec![fixtures::application_details().project],
         fetched: Some(datetime!(2026-12-05 09:00 UTC)),
+        renewal: None,
     }
 }
 

@@ -1,9 +1,10 @@
-//! `GET /v1/config`: prices, projects and the agreement for the kiosk.
+//! `GET /v1/config`: prices, the renewal window, projects and the
+//! agreement for the kiosk.
 
 use crate::Service;
 use axum::Json;
 use axum::extract::State;
-use kiosk_sync_wire::config::{AgreementV1, ConfigV1, ProjectV1};
+use kiosk_sync_wire::config::{AgreementV1, ConfigV1, ProjectV1, RenewalWindowV1};
 
 pub(crate) async fn config(State(service): State<Service>) -> Json<ConfigV1> {
     let options = service.options();
@@ -27,5 +28,6 @@ pub(crate) async fn config(State(service): State<Service>) -> Json<ConfigV1> {
             text: catalogue.agreement_text.clone(),
         },
         payment_expiry_secs: options.payment_ttl.as_secs(),
+        renewal_window: Some(RenewalWindowV1::of(&catalogue.renewal_window)),
     })
 }

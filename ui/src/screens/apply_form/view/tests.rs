@@ -18,6 +18,7 @@ fn catalogue(projects: usize) -> Catalogue {
             })
             .collect(),
         fetched: None,
+        renewal: None,
     }
 }
 
