@@ -218,7 +218,7 @@ where
                         now,
                     };
                     let done = if action == InstallAction::VerifyCertificate {
-                        renew::verify(&mut *w, &key, &tag, &issued.certificate_der, &trust)
+                        renew::verify(&mut *w, &key, &tag, &issued.certificate_der, &trust, None)
                             .map(|_| ())
                     } else {
                         let seals: Vec<EsealObject> = issued

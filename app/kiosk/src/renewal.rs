@@ -334,19 +334,30 @@ where
                             InstallFailure::KeyRemoved,
                         )));
                     };
-                    let done = if action == InstallAction::VerifyCertificate {
-                        renew::verify(&mut *w, &key, &tag, &der, &trust).map(|_| ())
-                    } else {
-                        renew::verify_and_write(
-                            &mut *w,
-                            &key,
-                            &tag,
-                            &der,
-                            &trust,
-                            &format!("cert:{order}"),
-                        )
-                        .map(|_| ())
-                    };
+                    // The new certificate must name the holder the old
+                    // one names (on the key until it is retired, last).
+                    let subject = old_certificate(&mut *w, &key, &old_key_id).and_then(|old| {
+                        kiosk_x509::details(&old.der)
+                            .map(|d| d.subject_der)
+                            .map_err(|e| RenewError::OldCertificate(e.to_string()))
+                    });
+                    let done = subject.and_then(|subject| {
+                        if action == InstallAction::VerifyCertificate {
+                            renew::verify(&mut *w, &key, &tag, &der, &trust, Some(&subject))
+                                .map(|_| ())
+                        } else {
+                            renew::verify_and_write(
+                                &mut *w,
+                                &key,
+                                &tag,
+                                &der,
+                                &trust,
+                                Some(&subject),
+                                &format!("cert:{order}"),
+                            )
+                            .map(|_| ())
+                        }
+                    });
                     Answer::Event(Some(match done {
                         Err(e) => failed(action, &e),
                         Ok(()) if action == InstallAction::VerifyCertificate => {

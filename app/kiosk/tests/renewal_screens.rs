@@ -310,7 +310,10 @@ fn the_cas_window_decides_what_may_be_renewed() {
         kiosk.touch("更新证书");
         kiosk.wait_for(Screen::Certificates);
         kiosk.wait_text("该证书尚未到更新时间");
-        assert!(!kiosk.shows("更新此证书"), "nothing to renew, nothing to pay");
+        assert!(
+            !kiosk.shows("更新此证书"),
+            "nothing to renew, nothing to pay"
+        );
         kiosk.cut_power();
     });
 }

@@ -73,7 +73,8 @@ pub fn install<W: KeyWriter>(
     label: &str,
     eseals: &[EsealObject],
 ) -> Result<VerifiedCertificate, RenewError<W::Error>> {
-    let verified = crate::renew::verify_and_write(writer, key, tag, issued_der, trust, label)?;
+    let verified =
+        crate::renew::verify_and_write(writer, key, tag, issued_der, trust, None, label)?;
     for eseal in eseals {
         writer
             .write_data_object(key, &eseal.label, &eseal.value)

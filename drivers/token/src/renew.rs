@@ -46,6 +46,10 @@ pub enum RenewError<E: DeviceError + 'static> {
     /// after the PIN.
     #[error("the old certificate's key pair can only be confirmed after the PIN")]
     OldKeyUnconfirmed,
+    /// The CA's certificate names another holder than the certificate it
+    /// renews: it is not written.
+    #[error("the issued certificate's subject is not the renewed certificate's")]
+    SubjectChanged,
 }
 
 impl<E: DeviceError + 'static> RenewError<E> {
@@ -61,7 +65,7 @@ impl<E: DeviceError + 'static> RenewError<E> {
                 InstallFailure::Interrupted
             }
             Self::KeyPairMissing(_) => InstallFailure::KeyPairMissing,
-            Self::Rejected(_) => InstallFailure::CertificateRejected,
+            Self::Rejected(_) | Self::SubjectChanged => InstallFailure::CertificateRejected,
             Self::OldKeyUnconfirmed => InstallFailure::Interrupted,
             Self::Token(_)
             | Self::OldCertificate(_)
@@ -253,25 +257,37 @@ pub struct Trust<'a> {
 }
 
 /// `VerifyCertificate`: checks the CA's certificate against the new key on
-/// the token and the roots. Nothing is written.
+/// the token and the roots, and, for a renewal, that it names the very
+/// subject of the certificate it renews (`subject_der`, byte for byte: the
+/// request copied it so). Nothing is written.
 ///
 /// # Errors
-/// Key pair missing, or the certificate was rejected.
+/// The new key pair is missing, or the certificate failed a check.
 pub fn verify<W: KeyWriter>(
     writer: &mut W,
     key: &KeyRef,
     tag: &KeyTag,
     issued_der: &[u8],
     trust: &Trust<'_>,
+    subject_der: Option<&[u8]>,
 ) -> Result<VerifiedCertificate, RenewError<W::Error>> {
     let public = key_pair(writer, key, tag)?;
-    Ok(kiosk_x509::verify_issued(
+    let verified = kiosk_x509::verify_issued(
         issued_der,
         &public.spki_der,
         trust.intermediates,
         trust.roots,
         trust.now,
-    )?)
+    )?;
+    if let Some(expected) = subject_der {
+        let issued = kiosk_x509::details(issued_der)
+            .map_err(|e| RenewError::OldCertificate(e.to_string()))?;
+        if issued.subject_der != expected {
+            tracing::warn!(tag = %tag.label(), "the CA's certificate names another subject");
+            return Err(RenewError::SubjectChanged);
+        }
+    }
+    Ok(verified)
 }
 
 /// `WriteCertificate`: verifies again (the write must never take an
@@ -285,9 +301,10 @@ pub fn verify_and_write<W: KeyWriter>(
     tag: &KeyTag,
     issued_der: &[u8],
     trust: &Trust<'_>,
+    subject_der: Option<&[u8]>,
     label: &str,
 ) -> Result<VerifiedCertificate, RenewError<W::Error>> {
-    let verified = verify(writer, key, tag, issued_der, trust)?;
+    let verified = verify(writer, key, tag, issued_der, trust, subject_der)?;
     writer
         .write_certificate(key, &tag.key_id(), issued_der, label)
         .map_err(RenewError::Token)?;

@@ -271,8 +271,8 @@ fn rsa_keys_are_made_sign_and_get_their_certificate() {
             roots: &roots,
             now: OffsetDateTime::now_utc(),
         };
-        renew::verify_and_write(&mut w, &key, &tag, &issued, &trust, "cert:new").unwrap();
-        renew::verify_and_write(&mut w, &key, &tag, &issued, &trust, "cert:new").unwrap();
+        renew::verify_and_write(&mut w, &key, &tag, &issued, &trust, None, "cert:new").unwrap();
+        renew::verify_and_write(&mut w, &key, &tag, &issued, &trust, None, "cert:new").unwrap();
         renew::retire(&mut w, &key, &old.key_id, RetirePolicy::Keep).unwrap();
         let listed = w.certificates(&key).unwrap().certificates;
         assert_eq!(listed.len(), 1, "{listed:?}");

@@ -65,7 +65,7 @@ fn renewal_install_actions() {
         };
         // A certificate for another key is rejected and not written.
         let wrong =
-            renew::verify_and_write(&mut w, &key, &tag, &old_der, &trust, "new").unwrap_err();
+            renew::verify_and_write(&mut w, &key, &tag, &old_der, &trust, None, "new").unwrap_err();
         assert_eq!(wrong.failure(), InstallFailure::CertificateRejected);
         // One from an unknown CA too.
         let stranger = TestCa::new("Someone Else").unwrap();
@@ -75,17 +75,64 @@ fn renewal_install_actions() {
             ..trust.clone()
         };
         assert_eq!(
-            renew::verify(&mut w, &key, &tag, &issued, &other_trust)
+            renew::verify(&mut w, &key, &tag, &issued, &other_trust, None)
                 .unwrap_err()
                 .failure(),
             InstallFailure::CertificateRejected
         );
         assert_eq!(w.certificates(&key).unwrap().certificates.len(), 1);
 
-        renew::verify(&mut w, &key, &tag, &issued, &trust).unwrap();
-        renew::verify_and_write(&mut w, &key, &tag, &issued, &trust, "customer cert").unwrap();
+        // One for the new key from the right CA that names another holder
+        // is rejected as well, and not written.
+        let old_subject = kiosk_x509::details(&old_der).unwrap().subject_der;
+        let someone_else = {
+            let signer = TokenSigner::new(&mut w, key.clone(), public.clone());
+            let other = CustomerSubject {
+                unit_name: "别的公司".to_owned(),
+                uscc: "91110108551385082Q".to_owned(),
+            };
+            ca.issue_for_subject(&other, &signer, 365).unwrap()
+        };
+        renew::verify(&mut w, &key, &tag, &someone_else, &trust, None).unwrap();
+        let changed = renew::verify_and_write(
+            &mut w,
+            &key,
+            &tag,
+            &someone_else,
+            &trust,
+            Some(&old_subject),
+            "new",
+        )
+        .unwrap_err();
+        assert!(
+            matches!(changed, renew::RenewError::SubjectChanged),
+            "{changed}"
+        );
+        assert_eq!(changed.failure(), InstallFailure::CertificateRejected);
+        assert_eq!(w.certificates(&key).unwrap().certificates.len(), 1);
+
+        renew::verify(&mut w, &key, &tag, &issued, &trust, Some(&old_subject)).unwrap();
+        renew::verify_and_write(
+            &mut w,
+            &key,
+            &tag,
+            &issued,
+            &trust,
+            Some(&old_subject),
+            "customer cert",
+        )
+        .unwrap();
         // Re-run after a crash: nothing new.
-        renew::verify_and_write(&mut w, &key, &tag, &issued, &trust, "customer cert").unwrap();
+        renew::verify_and_write(
+            &mut w,
+            &key,
+            &tag,
+            &issued,
+            &trust,
+            Some(&old_subject),
+            "customer cert",
+        )
+        .unwrap();
         let both = w.certificates(&key).unwrap().certificates;
         assert_eq!(both.len(), 2, "the old certificate stays until retired");
 
