@@ -44,6 +44,7 @@
 //!   and for the reference CA service.
 
 mod algorithm;
+mod crl;
 mod name;
 mod pem;
 mod possession;
@@ -57,6 +58,7 @@ pub mod test_ca;
 mod verify;
 
 pub use algorithm::KeyAlgorithm;
+pub use crl::revoked_serials;
 pub use pem::certificates_from_pem;
 pub use possession::{PossessionError, ProofOfPossession, prove, verify_proof};
 pub use public_key::PublicKeyError;

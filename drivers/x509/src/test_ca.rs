@@ -268,6 +268,42 @@ impl TestCa {
     }
 }
 
+impl TestCa {
+    /// A revocation list of this CA, signed by it: `revoked` are the
+    /// certificates withdrawn (DER) with when; valid from `now` for a day;
+    /// `number` must grow from one list to the next.
+    pub fn crl(
+        &self,
+        revoked: &[(Vec<u8>, OffsetDateTime)],
+        now: OffsetDateTime,
+        number: u64,
+    ) -> Result<Vec<u8>, TestCaError> {
+        use rcgen::{CertificateRevocationListParams, RevocationReason, RevokedCertParams};
+        let mut revoked_certs = Vec::new();
+        for (der, at) in revoked {
+            let cert = crate::summary::parse(der).map_err(|e| TestCaError::Rcgen(e.to_string()))?;
+            revoked_certs.push(RevokedCertParams {
+                serial_number: SerialNumber::from_slice(cert.raw_serial()),
+                revocation_time: *at,
+                reason_code: Some(RevocationReason::Superseded),
+                invalidity_date: None,
+            });
+        }
+        let params = CertificateRevocationListParams {
+            this_update: now,
+            next_update: now + Duration::days(1),
+            crl_number: SerialNumber::from_slice(&number.to_be_bytes()),
+            issuing_distribution_point: None,
+            revoked_certs,
+            key_identifier_method: KeyIdMethod::PreSpecified(key_id(
+                &self.key.public_key_spki_der(),
+            )),
+        };
+        let issuer = Issuer::from_params(&self.params, RcgenKey::new(&self.key)?);
+        Ok(params.signed_by(&issuer)?.der().to_vec())
+    }
+}
+
 /// Parameters of a CA certificate (subject CN + O = `name`).
 fn ca_params(name: &str, spki_der: &[u8]) -> CertificateParams {
     let mut params = CertificateParams::default();

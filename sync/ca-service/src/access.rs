@@ -195,6 +195,7 @@ pub const ROUTES: &[Route] = &[
     route("post", "/v1/accounts/mobile-reviews", Who::AnyKiosk),
     // Public: what anyone may read, and the pages a phone opens.
     route("get", "/v1/ca/roots", Who::Anyone),
+    route("get", "/v1/ca/crl", Who::Anyone),
     route("get", "/openapi.json", Who::Anyone),
     route("get", "/invoices/{invoice_number}", Who::Anyone),
     route("get", "/track", Who::Anyone),

@@ -110,6 +110,7 @@ fn routes(service: &Service, listener: Listener) -> axum::Router<Service> {
             post(payments::confirm_remittance),
         )
         .route("/v1/ca/roots", get(issuance::roots))
+        .route("/v1/ca/crl", get(issuance::crl))
         .route("/v1/admin/demo/issue", post(issuance::demo_issue))
         .route("/v1/sms/codes", post(sms::send))
         .route("/v1/sms/verify", post(sms::verify))

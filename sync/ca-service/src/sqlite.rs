@@ -667,6 +667,28 @@ impl Storage for SqliteStorage {
         )?)
     }
 
+    fn superseded_certificates(&self) -> StorageResult<Vec<(Vec<u8>, OffsetDateTime)>> {
+        let conn = self.lock()?;
+        let mut select = conn.prepare_cached(
+            "SELECT r.certificate,
+                    (SELECT MAX(l.issued_at) FROM renewals l WHERE l.number = r.number)
+             FROM renewals r
+             WHERE r.attempt != COALESCE(
+                 (SELECT i.attempt FROM renewal_installs i WHERE i.number = r.number),
+                 (SELECT MAX(l.attempt) FROM renewals l WHERE l.number = r.number))
+             ORDER BY r.number, r.attempt",
+        )?;
+        let rows = select.query_map([], |row| {
+            Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, i64>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (der, at) = row?;
+            out.push((der, time_of(at)?));
+        }
+        Ok(out)
+    }
+
     fn renewed_by_another(&self, serial_hex: &str, number: &str) -> StorageResult<bool> {
         let conn = self.lock()?;
         Ok(conn.query_row(

@@ -190,6 +190,11 @@ pub trait Storage:
     ) -> StorageResult<StoredRenewal>;
     /// The latest attempt a certificate was issued for.
     fn issued_attempt(&self, number: &str) -> StorageResult<Option<u32>>;
+    /// The certificates a later attempt of their order superseded (DER),
+    /// with when that attempt was issued: every attempt's but the one the
+    /// kiosk reported on the key, or else the latest. One paid order keeps
+    /// one valid certificate.
+    fn superseded_certificates(&self) -> StorageResult<Vec<(Vec<u8>, OffsetDateTime)>>;
     /// The numbers of the renewals of the certificate with this serial
     /// (upper-case hex without leading zeros, as `normalise_serial` gives
     /// it) that are paid and not reported installed (正在受理 or 已制证),

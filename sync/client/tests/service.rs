@@ -384,6 +384,31 @@ async fn a_renewal_is_issued_once_per_order_and_attempt_and_verifies() {
         .unwrap();
     assert_ne!(second.certificate_der_hex, first.certificate_der_hex);
     assert_eq!(ca.service.issued_count(), 2);
+    // One paid order, one valid certificate: the CA's revocation list now
+    // withdraws the first attempt's (superseded), not the second's.
+    let serial = |hex_der: &str| {
+        kiosk_x509::summarize(&hex::decode(hex_der).unwrap(), "")
+            .unwrap()
+            .serial_hex
+    };
+    let crl = reqwest::get(format!("{}/v1/ca/crl", ca.url()))
+        .await
+        .unwrap();
+    assert_eq!(crl.headers()["content-type"], "application/pkix-crl");
+    let revoked =
+        kiosk_x509::revoked_serials(&crl.bytes().await.unwrap(), &ca.service.ca().root_der())
+            .unwrap();
+    assert_eq!(revoked, vec![serial(&first.certificate_der_hex)]);
+    assert!(!revoked.contains(&serial(&second.certificate_der_hex)));
+    // Signed by this CA only: another CA's key does not verify it.
+    let other = kiosk_x509::test_ca::TestCa::new("Other CA").unwrap();
+    let crl = reqwest::get(format!("{}/v1/ca/crl", ca.url()))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(kiosk_x509::revoked_serials(&crl, &other.root_der()).is_err());
 
     // A proof by another key is refused, and so is a certificate from another CA.
     let stranger = SoftSigner::generate_p256();

@@ -1,4 +1,4 @@
-//! The CA's roots, and demonstration issuance (`--demo` only): a customer
+//! The CA's roots and revocation list, and demonstration issuance (`--demo` only): a customer
 //! certificate for a PKCS #10 request whose signature verifies, so that a
 //! demonstration token can start with a certificate inside its renewal
 //! window.
@@ -8,6 +8,8 @@ use crate::Service;
 use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use kiosk_sync_wire::hex;
 use kiosk_sync_wire::issuance::{CaRootsV1, DemoIssueV1, DemoIssuedV1, MAX_DEMO_VALIDITY_DAYS};
 use kiosk_sync_wire::problem::ProblemCode;
@@ -18,6 +20,20 @@ pub(crate) async fn roots(State(service): State<Service>) -> Json<CaRootsV1> {
     Json(CaRootsV1 {
         roots_der_hex: vec![hex::encode(&service.ca().root_der())],
     })
+}
+
+/// `GET /v1/ca/crl`: the CA's revocation list (DER,
+/// `application/pkix-crl`), signed by it, valid for a day: the
+/// certificates a later attempt of their order superseded.
+pub(crate) async fn crl(State(service): State<Service>) -> ApiResult<Response> {
+    let revoked = service.storage().superseded_certificates()?;
+    let at = super::now();
+    let number = u64::try_from(at.unix_timestamp()).unwrap_or_default();
+    let der = service.ca().crl(&revoked, at, number).map_err(|e| {
+        tracing::error!(error = %e, "the revocation list could not be signed");
+        ApiError::new(ProblemCode::Unavailable)
+    })?;
+    Ok(([(header::CONTENT_TYPE, "application/pkix-crl")], der).into_response())
 }
 
 /// `POST /v1/admin/demo/issue`: 404 unless the service runs with `--demo`.
