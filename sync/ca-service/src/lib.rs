@@ -173,6 +173,7 @@ impl Service {
     /// A service over any storage.
     #[must_use]
     pub fn with_storage(storage: Box<dyn Storage>, ca: TestCa, options: Options) -> Self {
+        let hashes_per_minute = options.accounts.hashes_per_minute;
         Self {
             inner: Arc::new(Inner {
                 storage,
@@ -183,7 +184,7 @@ impl Service {
                 requests: Mutex::new(std::collections::VecDeque::new()),
                 renewals: tokio::sync::Mutex::new(()),
                 issued: AtomicU64::new(0),
-                hashing: handlers::Hashing::new(),
+                hashing: handlers::Hashing::new(hashes_per_minute),
                 csrf_key: Mutex::new(None),
             }),
         }

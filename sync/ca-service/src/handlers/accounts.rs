@@ -44,6 +44,10 @@ pub struct AccountOptions {
     pub lockout_window: Duration,
     /// The cost of new password hashes.
     pub hash_cost: HashCost,
+    /// Password hashes begun in any minute, at most, over the whole
+    /// service (besides at most 4 at once): a flood of sign-ins from many
+    /// kiosks cannot take the CA's processors.
+    pub hashes_per_minute: u32,
 }
 
 impl Default for AccountOptions {
@@ -54,6 +58,7 @@ impl Default for AccountOptions {
             lockout_failures: 5,
             lockout_window: Duration::from_secs(15 * 60),
             hash_cost: HashCost::default(),
+            hashes_per_minute: 600,
         }
     }
 }

@@ -2,10 +2,12 @@
 //! the PHC string (which carries its own parameters, so stronger settings
 //! later still verify older hashes). Hashing is slow on purpose, so it runs
 //! on tokio's blocking pool, at most [`MAX_HASHING`] at a time in the
-//! service (each takes its memory cost): a request that finds them all
-//! busy is told to come back in a second (503) rather than queued, so a
-//! flood of sign-ins cannot exhaust the CA's memory or threads. Neither the
-//! password nor the hash is ever logged.
+//! service (each takes its memory cost) and at most so many begun a minute
+//! (`AccountOptions::hashes_per_minute`): a request that finds them all
+//! busy, or the minute's all used, is told when to come back (503,
+//! `Retry-After`) rather than queued, so a flood of sign-ins cannot
+//! exhaust the CA's memory, threads or processors. Neither the password
+//! nor the hash is ever logged.
 
 use super::{ApiError, ApiResult};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -21,28 +23,58 @@ pub const MAX_HASHING: usize = 4;
 #[derive(Debug)]
 pub(crate) struct Permit(#[allow(dead_code, reason = "held while hashing")] OwnedSemaphorePermit);
 
-/// The service's hashing slots.
+/// The service's hashing slots, and the hashes begun this minute.
 #[derive(Debug)]
-pub(crate) struct Hashing(Arc<Semaphore>);
+pub(crate) struct Hashing {
+    slots: Arc<Semaphore>,
+    per_minute: u32,
+    /// When the current minute began, and the hashes begun in it.
+    minute: std::sync::Mutex<(std::time::Instant, u32)>,
+}
+
+/// The length of the rate limit's window.
+const MINUTE: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl Hashing {
-    pub(crate) fn new() -> Self {
-        Self(Arc::new(Semaphore::new(MAX_HASHING)))
+    pub(crate) fn new(per_minute: u32) -> Self {
+        Self {
+            slots: Arc::new(Semaphore::new(MAX_HASHING)),
+            per_minute,
+            minute: std::sync::Mutex::new((std::time::Instant::now(), 0)),
+        }
     }
 
     /// A hashing slot, taken before anything about the request is recorded
     /// (a busy answer must not count as a failed sign-in).
     ///
     /// # Errors
-    /// Every slot is busy: `unavailable`, again in a second.
+    /// Every slot is busy: `unavailable`, again in a second; the minute's
+    /// hashes are all begun: `unavailable`, again when it ends.
     pub(crate) fn permit(&self) -> ApiResult<Permit> {
-        Arc::clone(&self.0)
+        let permit = Arc::clone(&self.slots)
             .try_acquire_owned()
             .map(Permit)
             .map_err(|_| {
                 tracing::warn!("password hashing busy: asked to come back");
                 ApiError::new(ProblemCode::Unavailable).retry_after(1)
-            })
+            })?;
+        let mut minute = self
+            .minute
+            .lock()
+            .map_err(|_| crate::storage::StorageError::Poisoned)?;
+        let (began, count) = &mut *minute;
+        let now = std::time::Instant::now();
+        if now.duration_since(*began) >= MINUTE {
+            (*began, *count) = (now, 0);
+        }
+        if *count >= self.per_minute {
+            let left = MINUTE.saturating_sub(now.duration_since(*began));
+            let secs = u32::try_from(left.as_secs()).unwrap_or(60).max(1);
+            tracing::warn!("password hashing: this minute's hashes are all begun");
+            return Err(ApiError::new(ProblemCode::Unavailable).retry_after(secs));
+        }
+        *count += 1;
+        Ok(permit)
     }
 }
 
@@ -146,8 +178,20 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn at_most_so_many_hashes_a_minute_then_come_back_when_it_ends() {
+        let slots = Hashing::new(3);
+        for _ in 0..3 {
+            drop(slots.permit().unwrap());
+        }
+        let spent = slots.permit().unwrap_err();
+        assert_eq!(spent.problem.code, ProblemCode::Unavailable);
+        let wait = spent.retry_after.unwrap();
+        assert!((55..=60).contains(&wait), "{wait}");
+    }
+
+    #[tokio::test]
     async fn at_most_so_many_hashes_at_once_and_a_busy_request_is_told_to_come_back() {
-        let slots = Hashing::new();
+        let slots = Hashing::new(600);
         let permit = || slots.permit();
         let held: Vec<Permit> = (0..MAX_HASHING).map(|_| permit().unwrap()).collect();
         let busy = permit().unwrap_err();
