@@ -114,17 +114,19 @@ pub(crate) fn parse(der: &[u8]) -> Option<X509CertificationRequest<'_>> {
 
 /// The CA's first check of a request: it parses, and its signature verifies
 /// with the public key it carries (the new key is on the customer's token).
-pub fn verify_request(request_der: &[u8]) -> Result<(), RequestError> {
+/// The key's algorithm and size, for the CA's key policy.
+pub fn verify_request(request_der: &[u8]) -> Result<KeyAlgorithm, RequestError> {
     let csr = parse(request_der).ok_or(RequestError::MalformedRequest)?;
     let info = &csr.certification_request_info;
-    PublicKey::from_spki_der(info.subject_pki.raw)?
-        .verify_sha256(
-            &csr.signature_algorithm.algorithm.to_id_string(),
-            info.raw,
-            &csr.signature_value.data,
-        )
-        .map_err(|e| match e {
-            PublicKeyError::BadSignature => RequestError::BadRequestSignature,
-            other => RequestError::PublicKey(other),
-        })
+    let key = PublicKey::from_spki_der(info.subject_pki.raw)?;
+    key.verify_sha256(
+        &csr.signature_algorithm.algorithm.to_id_string(),
+        info.raw,
+        &csr.signature_value.data,
+    )
+    .map_err(|e| match e {
+        PublicKeyError::BadSignature => RequestError::BadRequestSignature,
+        other => RequestError::PublicKey(other),
+    })?;
+    Ok(key.algorithm())
 }

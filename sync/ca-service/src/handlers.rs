@@ -698,6 +698,21 @@ pub(crate) fn checked_reason(reason: &str) -> ApiResult<&str> {
     Ok(reason)
 }
 
+/// A request the CA may sign: it parses, its signature verifies, and its
+/// key is one the CA's key policy allows.
+pub(crate) fn checked_request(service: &Service, csr: &[u8]) -> ApiResult<()> {
+    let key = kiosk_x509::verify_request(csr)
+        .map_err(|e| ApiError::detail(ProblemCode::InvalidRequest, &e.to_string()))?;
+    if service.options().key_policy.contains(&key) {
+        Ok(())
+    } else {
+        Err(ApiError::detail(
+            ProblemCode::InvalidRequest,
+            &format!("the CA does not certify {key} keys"),
+        ))
+    }
+}
+
 pub(crate) fn unhex(field: &str, text: &str) -> ApiResult<Vec<u8>> {
     hex::decode(text).filter(|b| !b.is_empty()).ok_or_else(|| {
         let mut p =
@@ -763,8 +778,7 @@ async fn renew(
     };
     let attempt = request.attempt;
     let (stored, fresh) = issue_once(&service, &number, attempt, &csr, || {
-        kiosk_x509::verify_request(&csr)
-            .map_err(|e| ApiError::detail(ProblemCode::InvalidRequest, &e.to_string()))?;
+        checked_request(&service, &csr)?;
         kiosk_x509::verify_proof(&csr, &proof)
             .map_err(|e| ApiError::detail(ProblemCode::ProofRejected, &e.to_string()))?;
         let old = kiosk_x509::details(&proof.old_certificate_der)

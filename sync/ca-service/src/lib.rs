@@ -88,6 +88,21 @@ pub struct Options {
     /// Host names the staff listener answers to besides IP literals and
     /// `localhost` (`--staff-host`).
     pub staff_hosts: Vec<String>,
+    /// The keys the CA certifies: a request for any other is refused.
+    pub key_policy: Vec<kiosk_x509::KeyAlgorithm>,
+}
+
+/// The keys the reference CA certifies by default: ECDSA P-256 and RSA of
+/// 2048, 3072 or 4096 bits (what customers' keys make; never RSA-1024).
+#[must_use]
+pub fn default_key_policy() -> Vec<kiosk_x509::KeyAlgorithm> {
+    use kiosk_x509::KeyAlgorithm::{EcP256, Rsa};
+    vec![
+        EcP256,
+        Rsa { bits: 2048 },
+        Rsa { bits: 3072 },
+        Rsa { bits: 4096 },
+    ]
 }
 
 impl Default for Options {
@@ -106,6 +121,7 @@ impl Default for Options {
             catalogue: catalogue::Catalogue::default(),
             accounts: AccountOptions::default(),
             staff_hosts: Vec::new(),
+            key_policy: default_key_policy(),
         }
     }
 }

@@ -142,3 +142,48 @@ async fn demo_issuance_gives_a_certificate_inside_the_renewal_window() {
         .await;
     }
 }
+
+/// The CA's key policy: a request for a key it does not certify (RSA-1024)
+/// is refused whatever else is right; P-256 and RSA-2048 and up are signed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_keys_the_policy_allows_are_certified() {
+    let ca = start(Options {
+        demo: true,
+        ..Options::default()
+    })
+    .await;
+    let weak = SoftSigner::generate_rsa(1024).unwrap();
+    let body = json!({"request_der_hex": hex::encode(&request(&ca, &weak)), "validity_days": 20});
+    let p = expect_problem(
+        ca.post_json("/v1/admin/demo/issue", &body).await,
+        422,
+        ProblemCode::InvalidRequest,
+    )
+    .await;
+    assert!(p.detail.unwrap().contains("RSA-1024"));
+    // A CA that allows P-256 only refuses RSA-2048 too.
+    let strict = start(Options {
+        demo: true,
+        key_policy: vec![kiosk_x509::KeyAlgorithm::EcP256],
+        ..Options::default()
+    })
+    .await;
+    let rsa = SoftSigner::generate_rsa(2048).unwrap();
+    let body =
+        json!({"request_der_hex": hex::encode(&request(&strict, &rsa)), "validity_days": 20});
+    expect_problem(
+        strict.post_json("/v1/admin/demo/issue", &body).await,
+        422,
+        ProblemCode::InvalidRequest,
+    )
+    .await;
+    let ec = SoftSigner::generate_p256();
+    let body = json!({"request_der_hex": hex::encode(&request(&strict, &ec)), "validity_days": 20});
+    assert_eq!(
+        strict
+            .post_json("/v1/admin/demo/issue", &body)
+            .await
+            .status(),
+        200
+    );
+}

@@ -50,6 +50,14 @@ impl SoftSigner {
         }
     }
 
+    /// A fresh random RSA key of `bits` bits (slow in a debug build for
+    /// large sizes: tests use it for small, refused ones).
+    pub fn generate_rsa(bits: usize) -> Result<Self, TestCaError> {
+        rsa::RsaPrivateKey::new(&mut rand_core::OsRng, bits)
+            .map(|key| Self::Rsa(Box::new(key)))
+            .map_err(|e| TestCaError::Key(e.to_string()))
+    }
+
     /// An RSA key from PKCS #8 DER. (Generating RSA keys in a debug build
     /// takes seconds, so tests load fixed keys.)
     pub fn rsa_from_pkcs8_der(der: &[u8]) -> Result<Self, TestCaError> {

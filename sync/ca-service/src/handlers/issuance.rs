@@ -50,8 +50,7 @@ pub(crate) async fn demo_issue(
         ));
     }
     let csr = unhex("request_der_hex", &request.request_der_hex)?;
-    kiosk_x509::verify_request(&csr)
-        .map_err(|e| ApiError::detail(ProblemCode::InvalidRequest, &e.to_string()))?;
+    super::checked_request(&service, &csr)?;
     let der = service
         .ca()
         .issue(&csr, i64::from(request.validity_days), Profile::Customer)

@@ -157,8 +157,7 @@ pub(crate) async fn issue(
             .parse()
             .map_err(|_| StorageError::Corrupt(format!("order {number}'s USCC")))?;
         let subject = kiosk_x509::unit_subject(&application.unit_name, &uscc);
-        kiosk_x509::verify_request(&csr)
-            .map_err(|e| ApiError::detail(ProblemCode::InvalidRequest, &e.to_string()))?;
+        super::checked_request(&service, &csr)?;
         let der = service
             .ca()
             .issue(&csr, service.inner.options.validity_days, Profile::Customer)
