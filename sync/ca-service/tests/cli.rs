@@ -52,3 +52,45 @@ fn the_data_directory_and_its_files_are_the_owners_only() {
     assert_eq!(mode(&data), 0o700);
     assert_eq!(mode(&data.join("ca.sqlite")), 0o600);
 }
+
+/// The back office is no more exposed than the kiosks' side: plain HTTP on
+/// loopback only, and over TLS only with the staff CA to check its clients.
+#[test]
+fn the_staff_listener_needs_loopback_or_its_own_client_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ca-service"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--staff-listen",
+            "0.0.0.0:0",
+            "--data",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("--staff-listen 0.0.0.0:0: plain HTTP is only for a loopback address"),
+        "{said}"
+    );
+    let pem = dir.path().join("x.pem");
+    std::fs::write(&pem, "").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ca-service"))
+        .args(["--listen", "127.0.0.1:0", "--staff-listen", "127.0.0.1:0"])
+        .arg("--tls-cert")
+        .arg(&pem)
+        .arg("--tls-key")
+        .arg(&pem)
+        .arg("--client-ca")
+        .arg(&pem)
+        .arg("--data")
+        .arg(dir.path().join("data"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("needs --staff-client-ca"), "{said}");
+    assert!(!dir.path().join("data").exists(), "nothing made for it");
+}
