@@ -240,6 +240,21 @@ impl<S: OrderStore + Send, C: CaPort + AccountPort> FlowExecutor<Account>
     fn take_notices(&mut self) -> Vec<Notice> {
         std::mem::take(&mut self.notices)
     }
+
+    /// A sign-in answered after the customer left: its session is ended at
+    /// the CA at once rather than left open until its idle time.
+    fn discard(&mut self, answer: Box<dyn Any + Send>) {
+        let Ok(answer) = answer.downcast::<Answer>() else {
+            return;
+        };
+        if let (Some((session, _)), Some(ca)) = (answer.opened, self.ca.clone()) {
+            self.answers.detach(async move {
+                if let Err(e) = ca.sign_out(&session).await {
+                    tracing::info!(error = %e, "the CA did not hear the sign-out of a session opened after the customer left; it ends by its idle time");
+                }
+            });
+        }
+    }
 }
 
 /// 企业账户's screens.

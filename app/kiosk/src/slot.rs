@@ -47,6 +47,11 @@ pub trait FlowExecutor<F: Flow>:
 
     /// What the screens must learn since the last call.
     fn take_notices(&mut self) -> Vec<Notice>;
+
+    /// An answer that came after its session ended (the customer left):
+    /// nothing of it reaches the flow, but what it opened elsewhere may
+    /// need closing (a sign-in's session at the CA).
+    fn discard(&mut self, _answer: Box<dyn Any + Send>) {}
 }
 
 /// A flow's screens: which customer actions are its events, and what its
@@ -282,7 +287,9 @@ where
 
     fn on_answer(&mut self, ticket: Ticket, answer: Box<dyn Any + Send>, cx: &Cx) {
         if !self.driver.running(ticket) {
-            return; // Its session ended: the answer no longer matters.
+            // Its session ended: the answer no longer matters.
+            self.exec.discard(answer);
+            return;
         }
         let event = match self.exec.finish(answer) {
             Ok(event) => event,

@@ -125,9 +125,9 @@ pub fn start_catalogue_refresh<C: CaPort>(
         loop {
             let wait = match ca.catalogue(clock.wall()).await {
                 Ok(catalogue) => {
-                    if catalogue.renewal.is_some() {
-                        terms.send_replace(catalogue.renewal);
-                    }
+                    // A CA that stopped publishing them: the configured
+                    // ones apply again.
+                    terms.send_replace(catalogue.renewal);
                     let store = Arc::clone(&store);
                     let kept = tokio::task::spawn_blocking(move || {
                         store

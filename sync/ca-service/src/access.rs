@@ -44,8 +44,8 @@ impl Caller {
         name.parse::<KioskCode>().ok().map(Self::Kiosk)
     }
 
-    /// A staff certificate: the person it names (its common name, else
-    /// its whole subject).
+    /// A staff certificate: the person it names (its common name; `None`
+    /// without one, and the caller is then anonymous).
     #[must_use]
     pub fn staff_from_certificate(der: &[u8]) -> Option<Self> {
         let name = kiosk_x509::subject_common_name(der).ok().flatten()?;
@@ -243,24 +243,37 @@ pub fn find(method: &str, path: &str) -> Option<&'static Route> {
     })
 }
 
+/// Whether the concrete `path` (no query) fits the OpenAPI `template`.
+fn fits(template: &str, path: &str) -> bool {
+    let (t, p): (Vec<_>, Vec<_>) = (template.split('/').collect(), path.split('/').collect());
+    t.len() == p.len()
+        && t.iter().zip(&p).all(|(t, p)| {
+            if t.starts_with('{') {
+                !p.is_empty()
+            } else {
+                t == p
+            }
+        })
+}
+
+/// The route of `method` at the concrete `path` (a query is ignored), as
+/// [`find`] finds it by its template.
+#[must_use]
+pub fn route_for(method: &str, path: &str) -> Option<&'static Route> {
+    let path = path.split('?').next().unwrap_or_default();
+    ROUTES
+        .iter()
+        .filter(|r| fits(r.path, path))
+        .find_map(|r| find(method, r.path))
+}
+
 /// The listener that serves the concrete `path` (a query is ignored): the
 /// staff listener when every route at its template is staff's, else the
 /// kiosk listener (also for a path no route has).
 #[must_use]
 pub fn listener_of(path: &str) -> Listener {
     let path = path.split('?').next().unwrap_or_default();
-    let matches = |template: &str| {
-        let (t, p): (Vec<_>, Vec<_>) = (template.split('/').collect(), path.split('/').collect());
-        t.len() == p.len()
-            && t.iter().zip(&p).all(|(t, p)| {
-                if t.starts_with('{') {
-                    !p.is_empty()
-                } else {
-                    t == p
-                }
-            })
-    };
-    let mut at = ROUTES.iter().filter(|r| matches(r.path)).peekable();
+    let mut at = ROUTES.iter().filter(|r| fits(r.path, path)).peekable();
     if at.peek().is_some() && at.all(|r| r.who == Who::Staff) {
         Listener::Staff
     } else {
@@ -311,11 +324,11 @@ pub fn check(
         (Who::Staff, Caller::Staff(_)) => Ok(()),
         (Who::AnyKiosk, Caller::Kiosk(_)) => Ok(()),
         (Who::OwnOrder, Caller::Kiosk(code)) => {
-            // A number that does not parse is the handler's 404 (or 422);
-            // one that does must be this kiosk's.
+            // The number must be one, and this kiosk's: a kiosk only ever
+            // sends its own, well-formed numbers.
             match order.and_then(|n| n.parse::<OrderNumber>().ok()) {
-                Some(number) if number.kiosk() != *code => Err(Refusal::Forbidden),
-                _ => Ok(()),
+                Some(number) if number.kiosk() == *code => Ok(()),
+                _ => Err(Refusal::Forbidden),
             }
         }
         (Who::AnyKiosk | Who::OwnOrder, Caller::Staff(_)) => Err(Refusal::Forbidden),
@@ -325,15 +338,22 @@ pub fn check(
 }
 
 /// The value of the `{name}` parameter in `path`, matched against the
-/// OpenAPI path `template`.
+/// OpenAPI path `template`, percent-decoded as the handlers' `Path`
+/// extractor decodes it (so that `%54YA…` is checked as the `TYA…` the
+/// handler would act on). `None` when it is absent or not UTF-8.
 #[must_use]
-pub fn parameter<'a>(template: &str, path: &'a str, name: &str) -> Option<&'a str> {
+pub fn parameter(template: &str, path: &str, name: &str) -> Option<String> {
     let wanted = format!("{{{name}}}");
     template
         .split('/')
         .zip(path.split('/'))
         .find(|(t, _)| *t == wanted)
-        .map(|(_, value)| value)
+        .and_then(|(_, value)| {
+            percent_encoding::percent_decode_str(value)
+                .decode_utf8()
+                .ok()
+                .map(std::borrow::Cow::into_owned)
+        })
 }
 
 #[cfg(test)]
@@ -367,6 +387,12 @@ mod tests {
         let ok = |caller: &Caller| check(route, Listener::Kiosk, caller, Some(&mine), false);
         assert_eq!(ok(&kiosk("TYA")), Ok(()));
         assert_eq!(ok(&kiosk("KAB")), Err(Refusal::Forbidden));
+        // A number that is none, for a kiosk: refused (a kiosk sends only
+        // its own well-formed numbers).
+        assert_eq!(
+            check(route, Listener::Kiosk, &kiosk("TYA"), Some("NOPE"), false),
+            Err(Refusal::Forbidden)
+        );
         assert_eq!(ok(&Caller::Anonymous), Err(Refusal::Unauthenticated));
         assert_eq!(ok(&Caller::Staff("x".into())), Err(Refusal::Forbidden));
         assert_eq!(ok(&Caller::Local), Ok(()));
@@ -436,6 +462,15 @@ mod tests {
         // GET is a kiosk's, POST staff's: the kiosk listener's by default.
         assert_eq!(listener_of("/v1/orders/TYA1/invoice"), Listener::Kiosk);
         assert_eq!(listener_of("/nowhere"), Listener::Kiosk);
+        assert_eq!(
+            route_for("POST", "/v1/orders/TYA1/invoice").map(|r| r.who),
+            Some(Who::Staff)
+        );
+        assert_eq!(
+            route_for("GET", "/v1/orders/TYA1/invoice").map(|r| r.who),
+            Some(Who::AnyKiosk)
+        );
+        assert!(route_for("DELETE", "/v1/orders/TYA1/invoice").is_none());
     }
 
     #[test]
@@ -446,7 +481,12 @@ mod tests {
                 "/v1/orders/TYA1/attachments/2",
                 "number"
             ),
-            Some("TYA1")
+            Some("TYA1".to_owned())
+        );
+        assert_eq!(
+            parameter("/v1/orders/{number}", "/v1/orders/%54YA1", "number"),
+            Some("TYA1".to_owned()),
+            "decoded as the handler decodes it"
         );
         assert_eq!(parameter("/v1/feed", "/v1/feed", "number"), None);
     }

@@ -355,7 +355,13 @@ async fn authorize(
     let template = matched.as_ref().map_or("", MatchedPath::as_str);
     let route = access::find(request.method().as_str(), template);
     let order = access::parameter(template, request.uri().path(), "number");
-    if let Err(refusal) = access::check(route, listener, &caller, order, service.options().demo) {
+    if let Err(refusal) = access::check(
+        route,
+        listener,
+        &caller,
+        order.as_deref(),
+        service.options().demo,
+    ) {
         if route.is_none() {
             tracing::error!(
                 route = template,
@@ -759,6 +765,7 @@ async fn renew(
             ),
         ));
     }
+    let paid_at = paid.paid_at.unwrap_or_else(now);
     // The certificate the order renews, and only it, proves possession.
     let renews = renewed_serial(&service, &number)?;
     if request.attempt == 0 {
@@ -785,13 +792,28 @@ async fn renew(
             .map_err(|e| ApiError::detail(ProblemCode::UnknownCertificate, &e.to_string()))?;
         let old_summary = kiosk_x509::summarize(&proof.old_certificate_der, "")
             .map_err(|e| ApiError::detail(ProblemCode::UnknownCertificate, &e.to_string()))?;
-        // The CA's renewal window, the one it publishes to the kiosks: an
-        // expired certificate inside it is renewed, so its chain is checked
-        // at an instant inside its validity.
+        // A certificate a later attempt superseded (on the CA's revocation
+        // list) proves nothing.
+        for (superseded, _) in service.storage().superseded_certificates()? {
+            let serial = kiosk_x509::summarize(&superseded, "")
+                .ok()
+                .and_then(|s| normalise_serial(&s.serial_hex));
+            if serial.as_deref() == Some(renews.as_str()) {
+                return Err(ApiError::detail(
+                    ProblemCode::ProofRejected,
+                    "the certificate was superseded (revoked)",
+                ));
+            }
+        }
+        // The CA's renewal window, the one it publishes to the kiosks, as
+        // it stood when the customer paid (a paid renewal finished later,
+        // at this kiosk or another, is not refused for the time it took):
+        // an expired certificate inside it is renewed, so its chain is
+        // checked at an instant inside its validity.
         let at = now();
         let verdict = service.options().catalogue.renewal_window.verdict(
             old_summary.not_after,
-            at,
+            paid_at.min(at),
             ClockFloor::new(OffsetDateTime::UNIX_EPOCH),
         );
         if !verdict.is_renewable() {

@@ -169,6 +169,8 @@ struct Inner {
     hashing: handlers::Hashing,
     /// The key of the back office's CSRF tokens, drawn when first needed.
     csrf_key: Mutex<Option<[u8; 32]>>,
+    /// The last revocation list's number (each one's is greater).
+    crl_number: AtomicU64,
 }
 
 impl Service {
@@ -202,6 +204,7 @@ impl Service {
                 issued: AtomicU64::new(0),
                 hashing: handlers::Hashing::new(hashes_per_minute),
                 csrf_key: Mutex::new(None),
+                crl_number: AtomicU64::new(0),
             }),
         }
     }
@@ -285,6 +288,21 @@ impl Service {
             .lock()
             .map(|r| r.iter().cloned().collect())
             .unwrap_or_default()
+    }
+
+    /// The number of a new revocation list: the time in nanoseconds, or
+    /// one more than the last one's, whichever is greater (it never goes
+    /// back, even when the clock does).
+    fn next_crl_number(&self, now: time::OffsetDateTime) -> u64 {
+        let wanted = u64::try_from(now.unix_timestamp_nanos()).unwrap_or(0);
+        let previous = self
+            .inner
+            .crl_number
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |last| {
+                Some(wanted.max(last.saturating_add(1)))
+            })
+            .unwrap_or(0);
+        wanted.max(previous.saturating_add(1))
     }
 
     /// The CSRF token the back office's forms carry for `caller` (the

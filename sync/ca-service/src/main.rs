@@ -88,6 +88,16 @@ async fn main() -> anyhow::Result<()> {
         args.tls_cert.is_none() || args.staff_listen.is_none() || args.staff_client_ca.is_some(),
         "--staff-listen over TLS needs --staff-client-ca (the CA of the staff certificates)"
     );
+    if let (Some(kiosks), Some(staff)) = (&args.client_ca, &args.staff_client_ca) {
+        let read =
+            |p: &PathBuf| std::fs::read(p).with_context(|| format!("reading {}", p.display()));
+        // Otherwise every kiosk's device certificate would open the back
+        // office.
+        anyhow::ensure!(
+            read(kiosks)? != read(staff)?,
+            "--staff-client-ca must be another CA than --client-ca"
+        );
+    }
     if let Some(url) = &args.public_url {
         anyhow::ensure!(
             (url.starts_with("http://") || url.starts_with("https://"))

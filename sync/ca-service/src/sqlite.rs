@@ -35,7 +35,19 @@ const MIGRATIONS: &[&str] = &[
     sms::NOTICES,
     identity::SCHEMA,
     INSTALLS,
+    REVOCATIONS,
 ];
+
+/// Migration 10: the certificates a later attempt of their order
+/// superseded, for good (the CA's revocation list).
+const REVOCATIONS: &str = "
+CREATE TABLE revocations (
+    number TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    revoked_at INTEGER NOT NULL,
+    PRIMARY KEY (number, attempt)
+);
+";
 
 /// Migration 9: the orders whose kiosk said the certificate is on the key
 /// (a renewal's, or an application's written on site).
@@ -643,6 +655,15 @@ impl Storage for SqliteStorage {
                 nanos(now)?
             ],
         )?;
+        if tx.changes() == 1 {
+            // A new attempt supersedes the order's others, for good: one
+            // paid order, one valid certificate.
+            tx.execute(
+                "INSERT OR IGNORE INTO revocations (number, attempt, revoked_at)
+                 SELECT number, attempt, ?3 FROM renewals WHERE number = ?1 AND attempt != ?2",
+                params![number, attempt, nanos(now)?],
+            )?;
+        }
         let kept = tx.query_row(
             "SELECT request_sha256, certificate FROM renewals WHERE number = ?1 AND attempt = ?2",
             params![number, attempt],
@@ -670,13 +691,9 @@ impl Storage for SqliteStorage {
     fn superseded_certificates(&self) -> StorageResult<Vec<(Vec<u8>, OffsetDateTime)>> {
         let conn = self.lock()?;
         let mut select = conn.prepare_cached(
-            "SELECT r.certificate,
-                    (SELECT MAX(l.issued_at) FROM renewals l WHERE l.number = r.number)
-             FROM renewals r
-             WHERE r.attempt != COALESCE(
-                 (SELECT i.attempt FROM renewal_installs i WHERE i.number = r.number),
-                 (SELECT MAX(l.attempt) FROM renewals l WHERE l.number = r.number))
-             ORDER BY r.number, r.attempt",
+            "SELECT r.certificate, v.revoked_at
+             FROM revocations v JOIN renewals r ON r.number = v.number AND r.attempt = v.attempt
+             ORDER BY v.revoked_at, v.number, v.attempt",
         )?;
         let rows = select.query_map([], |row| {
             Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, i64>(1)?))

@@ -180,7 +180,9 @@ pub trait Storage:
     /// application's written on site.
     fn renewal(&self, number: &str, attempt: u32) -> StorageResult<Option<StoredRenewal>>;
     /// Keeps the first certificate for (order, attempt) and returns it (a
-    /// renewal's, or an application's written on site).
+    /// renewal's, or an application's written on site); a new one
+    /// supersedes the order's other attempts' certificates, in the same
+    /// transaction.
     fn insert_renewal(
         &self,
         number: &str,
@@ -191,9 +193,9 @@ pub trait Storage:
     /// The latest attempt a certificate was issued for.
     fn issued_attempt(&self, number: &str) -> StorageResult<Option<u32>>;
     /// The certificates a later attempt of their order superseded (DER),
-    /// with when that attempt was issued: every attempt's but the one the
-    /// kiosk reported on the key, or else the latest. One paid order keeps
-    /// one valid certificate.
+    /// with when: when an attempt is issued, every other attempt of its
+    /// order is superseded, for good. One paid order keeps one valid
+    /// certificate.
     fn superseded_certificates(&self) -> StorageResult<Vec<(Vec<u8>, OffsetDateTime)>>;
     /// The numbers of the renewals of the certificate with this serial
     /// (upper-case hex without leading zeros, as `normalise_serial` gives

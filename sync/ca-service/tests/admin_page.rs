@@ -365,6 +365,33 @@ async fn back_office_forms_need_their_token_and_the_staff_listener_its_host() {
         303
     );
 
+    // The staff API is no easier: a cross-site form (urlencoded, or no
+    // body at all) cannot approve an application; only JSON, which a page
+    // cannot send to another site without a preflight, is heard.
+    let other = seed_application(&ca, 5).await;
+    let api = ca.staff_url(&format!("/v1/admin/orders/{other}/approve"));
+    let forged = ca.http.post(&api).form(&[("x", "1")]).send().await.unwrap();
+    expect_problem(forged, 403, ProblemCode::Forbidden).await;
+    let bare = ca.http.post(&api).send().await.unwrap();
+    expect_problem(bare, 403, ProblemCode::Forbidden).await;
+    let plain = ca
+        .http
+        .post(&api)
+        .header("content-type", "text/plain")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    expect_problem(plain, 403, ProblemCode::Forbidden).await;
+    let record = ca.service.storage().order(&other).unwrap().unwrap();
+    assert_eq!(record.status.as_str(), "pending_review");
+    assert_eq!(
+        ca.post_json(&format!("/v1/admin/orders/{other}/approve"), &json!({}))
+            .await
+            .status(),
+        200
+    );
+
     // DNS rebinding: a name that is not the back office's is refused; IP
     // addresses, localhost and the configured name are served.
     let as_host = |host: &'static str| {

@@ -93,4 +93,23 @@ fn the_staff_listener_needs_loopback_or_its_own_client_ca() {
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("needs --staff-client-ca"), "{said}");
     assert!(!dir.path().join("data").exists(), "nothing made for it");
+    // One CA for both would let every kiosk into the back office.
+    let out = Command::new(env!("CARGO_BIN_EXE_ca-service"))
+        .args(["--listen", "127.0.0.1:0", "--staff-listen", "127.0.0.1:0"])
+        .arg("--tls-cert")
+        .arg(&pem)
+        .arg("--tls-key")
+        .arg(&pem)
+        .arg("--client-ca")
+        .arg(&pem)
+        .arg("--staff-client-ca")
+        .arg(&pem)
+        .arg("--data")
+        .arg(dir.path().join("data"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("must be another CA"), "{said}");
+    assert!(!dir.path().join("data").exists(), "nothing made for it");
 }

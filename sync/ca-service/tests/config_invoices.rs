@@ -45,7 +45,8 @@ async fn a_paid_order_gets_one_invoice() {
     let number = seed_application(&ca, 1).await;
     let path = format!("/v1/orders/{number}/invoice");
     expect_problem(ca.get(&path).await, 404, ProblemCode::NotFound).await;
-    let unpaid = ca.http.post(ca.staff_url(&path)).send().await.unwrap();
+    let issue = || ca.http.post(ca.staff_url(&path)).json(&json!({})).send();
+    let unpaid = issue().await.unwrap();
     expect_problem(unpaid, 402, ProblemCode::PaymentRequired).await;
 
     let due = fixtures::application_order(1).amount.0;
@@ -56,13 +57,13 @@ async fn a_paid_order_gets_one_invoice() {
         )
         .await;
     assert_eq!(r.status(), 201);
-    let r = ca.http.post(ca.staff_url(&path)).send().await.unwrap();
+    let r = issue().await.unwrap();
     assert_eq!(r.status(), 201);
     let invoice: IssuedInvoiceV1 = r.json().await.unwrap();
     assert_eq!(invoice.amount_fen, due);
     assert_eq!(invoice.title, "山西示例煤业有限公司");
     assert!(invoice.invoice_number.starts_with("INV"));
-    let r = ca.http.post(ca.staff_url(&path)).send().await.unwrap();
+    let r = issue().await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.json::<IssuedInvoiceV1>().await.unwrap(), invoice);
     let shown: IssuedInvoiceV1 = ca.get(&path).await.json().await.unwrap();
@@ -71,6 +72,7 @@ async fn a_paid_order_gets_one_invoice() {
     let unknown = ca
         .http
         .post(ca.staff_url(&format!("/v1/orders/{}/invoice", common::number(7))))
+        .json(&json!({}))
         .send()
         .await
         .unwrap();
@@ -78,6 +80,7 @@ async fn a_paid_order_gets_one_invoice() {
     let bad = ca
         .http
         .post(ca.staff_url("/v1/orders/NOPE/invoice"))
+        .json(&json!({}))
         .send()
         .await
         .unwrap();

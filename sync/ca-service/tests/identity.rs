@@ -35,6 +35,7 @@ fn picture(cx: i64, cy: i64, format: ImageFormat) -> Vec<u8> {
 async fn put_reference(ca: &Running, resident_id: &str, photo: Vec<u8>) -> u16 {
     ca.http
         .put(ca.url(&format!("/v1/admin/identity/{resident_id}")))
+        .header("content-type", "application/octet-stream")
         .body(photo)
         .send()
         .await

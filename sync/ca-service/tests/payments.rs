@@ -365,7 +365,7 @@ async fn a_remittance_note_is_kept_once_and_confirmed_into_a_payment() {
         ca.get("/v1/admin/remittances").await.json().await.unwrap();
     assert_eq!(listed, vec![note.clone()]);
     let confirm = format!("/v1/admin/remittances/{}/confirm", note.id);
-    let r = ca.http.post(ca.url(&confirm)).send().await.unwrap();
+    let r = ca.post_json(&confirm, &json!({})).await;
     assert_eq!(r.status(), 201);
     let payment: PaymentV1 = r.json().await.unwrap();
     assert_eq!(
@@ -377,7 +377,7 @@ async fn a_remittance_note_is_kept_once_and_confirmed_into_a_payment() {
         ("paid", "bank_transfer", 50_000)
     );
     assert_eq!(payment.reference.as_deref(), Some("BK20261123001"));
-    let r = ca.http.post(ca.url(&confirm)).send().await.unwrap();
+    let r = ca.post_json(&confirm, &json!({})).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.json::<PaymentV1>().await.unwrap().id, payment.id);
     let listed: Vec<RemittanceRecordV1> =
@@ -387,6 +387,7 @@ async fn a_remittance_note_is_kept_once_and_confirmed_into_a_payment() {
     let unknown = ca
         .http
         .post(ca.url("/v1/admin/remittances/rem_00000000000000000000000000000000/confirm"))
+        .json(&json!({}))
         .send()
         .await
         .unwrap();

@@ -233,7 +233,7 @@ fn main() {
                 route,
                 ca_service::Listener::Kiosk,
                 std::hint::black_box(&caller),
-                order,
+                order.as_deref(),
                 false,
             );
             assert!(checked.is_ok());

@@ -351,6 +351,35 @@ async fn a_kiosk_cannot_take_another_kiosks_order_number_or_read_its_feed() {
             .unwrap()
             .is_none()
     );
+    // Nor through the same number percent-encoded (`%54` is `T`): the
+    // check reads the number as the handler would.
+    let https_b = https(&pki, Some(&pki.device_ca.device("KAB")));
+    let encoded = format!("%54{}", &taken.number.as_str()[1..]);
+    for method in [reqwest::Method::PUT, reqwest::Method::GET] {
+        let r = https_b
+            .request(method.clone(), format!("{base}/v1/orders/{encoded}"))
+            .header("idempotency-key", format!("{:032x}", 3))
+            .json(&OrderV1::from_domain(&taken, &[]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{method} {encoded}");
+    }
+    let seeded = format!("%54{}", &fixtures::order_number(1).as_str()[1..]);
+    let r = https_b
+        .get(format!("{base}/v1/orders/{seeded}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "kiosk A's order, encoded");
+    assert!(
+        served
+            .service
+            .storage()
+            .order(taken.number.as_str())
+            .unwrap()
+            .is_none()
+    );
     a.put_order(&format!("{:032x}", 2), &OrderV1::from_domain(&taken, &[]))
         .await
         .unwrap();

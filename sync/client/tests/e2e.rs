@@ -284,6 +284,7 @@ async fn review_decisions_come_back_through_the_feed_once() {
     let (a, b) = (queued[0].number, queued[1].number);
     let approved = http
         .post(format!("{}/v1/admin/orders/{a}/approve", ca.staff_url()))
+        .json(&serde_json::json!({}))
         .send()
         .await
         .unwrap();

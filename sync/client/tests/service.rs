@@ -241,6 +241,7 @@ async fn review_decisions_reach_the_feed_in_order_with_a_cursor() {
     let (a, b) = (queued[0].number.as_str(), queued[1].number.as_str());
     let ok = http
         .post(format!("{}/v1/admin/orders/{a}/approve", ca.staff_url()))
+        .json(&serde_json::json!({}))
         .send()
         .await
         .unwrap();
@@ -255,6 +256,7 @@ async fn review_decisions_reach_the_feed_in_order_with_a_cursor() {
     // Approving a rejected order is not in the status table.
     let (status, p) = problem(
         http.post(format!("{}/v1/admin/orders/{b}/approve", ca.staff_url()))
+            .json(&serde_json::json!({}))
             .send()
             .await
             .unwrap(),
@@ -409,6 +411,34 @@ async fn a_renewal_is_issued_once_per_order_and_attempt_and_verifies() {
         .await
         .unwrap();
     assert!(kiosk_x509::revoked_serials(&crl, &other.root_der()).is_err());
+    // And a superseded certificate renews nothing: an order naming the
+    // first attempt's, paid, with a sound proof by its key, is refused.
+    let first_der = hex::decode(&first.certificate_der_hex).unwrap();
+    let mut store = worker.into_outbox();
+    let OrderDetails::Renewal(details) = fixtures::renewal_order(1).details else {
+        unreachable!()
+    };
+    let of_superseded = queue_renewal(
+        &mut store,
+        "renewal-of-superseded",
+        RenewalDetails {
+            old_certificate: kiosk_x509::summarize(&first_der, "").unwrap(),
+            install: InstallProgress::default(),
+            ..details
+        },
+    );
+    let (mut worker, _) = Worker::new(store, test_config(&ca.url())).unwrap();
+    assert_eq!(worker.drain_once().await.unwrap().acknowledged, 1);
+    pay_through_simulator(&client, of_superseded.number.as_str()).await;
+    let e = client
+        .renew(
+            of_superseded.number.as_str(),
+            &renewal_request(&first_der, &new_key, &SoftSigner::generate_p256(), 1),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some(ProblemCode::ProofRejected), "{e}");
+    assert_eq!(ca.service.issued_count(), 2);
 
     // A proof by another key is refused, and so is a certificate from another CA.
     let stranger = SoftSigner::generate_p256();

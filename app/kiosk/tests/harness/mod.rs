@@ -282,7 +282,12 @@ impl Ca {
                 format!("{base}/v1/orders/{n}/submit"),
                 format!("{staff}/v1/admin/orders/{n}/approve"),
             ] {
-                let r = http.post(&url).send().await.unwrap();
+                let r = http
+                    .post(&url)
+                    .json(&serde_json::json!({}))
+                    .send()
+                    .await
+                    .unwrap();
                 assert!(r.status().is_success(), "{url}: {}", r.status());
             }
         });
@@ -303,7 +308,12 @@ impl Ca {
     pub fn issue_invoice(&self, number: &str) -> String {
         let url = format!("{}/v1/orders/{number}/invoice", self.staff_url);
         self.runtime.block_on(async move {
-            let issued = reqwest::Client::new().post(&url).send().await.unwrap();
+            let issued = reqwest::Client::new()
+                .post(&url)
+                .json(&serde_json::json!({}))
+                .send()
+                .await
+                .unwrap();
             assert!(issued.status().is_success(), "invoice: {}", issued.status());
             let invoice: serde_json::Value = issued.json().await.unwrap();
             invoice["invoice_number"].as_str().unwrap().to_owned()

@@ -19,9 +19,29 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 /// Password hashes computed at once, at most.
 pub const MAX_HASHING: usize = 4;
 
-/// The right to compute one hash now.
+/// The right to compute one hash now; counted against the minute's budget
+/// only when the hash begins (a request refused before, for a wrong SMS
+/// code or a lockout, spends nothing of it).
 #[derive(Debug)]
-pub(crate) struct Permit(#[allow(dead_code, reason = "held while hashing")] OwnedSemaphorePermit);
+pub(crate) struct Permit {
+    #[allow(dead_code, reason = "held while hashing")]
+    slot: OwnedSemaphorePermit,
+    minute: Arc<std::sync::Mutex<(std::time::Instant, u32)>>,
+}
+
+impl Permit {
+    /// Counts the hash that begins now.
+    fn begin(&self) {
+        if let Ok(mut minute) = self.minute.lock() {
+            let (began, count) = &mut *minute;
+            let now = std::time::Instant::now();
+            if now.duration_since(*began) >= MINUTE {
+                (*began, *count) = (now, 0);
+            }
+            *count = count.saturating_add(1);
+        }
+    }
+}
 
 /// The service's hashing slots, and the hashes begun this minute.
 #[derive(Debug)]
@@ -29,7 +49,7 @@ pub(crate) struct Hashing {
     slots: Arc<Semaphore>,
     per_minute: u32,
     /// When the current minute began, and the hashes begun in it.
-    minute: std::sync::Mutex<(std::time::Instant, u32)>,
+    minute: Arc<std::sync::Mutex<(std::time::Instant, u32)>>,
 }
 
 /// The length of the rate limit's window.
@@ -40,7 +60,7 @@ impl Hashing {
         Self {
             slots: Arc::new(Semaphore::new(MAX_HASHING)),
             per_minute,
-            minute: std::sync::Mutex::new((std::time::Instant::now(), 0)),
+            minute: Arc::new(std::sync::Mutex::new((std::time::Instant::now(), 0))),
         }
     }
 
@@ -51,30 +71,30 @@ impl Hashing {
     /// Every slot is busy: `unavailable`, again in a second; the minute's
     /// hashes are all begun: `unavailable`, again when it ends.
     pub(crate) fn permit(&self) -> ApiResult<Permit> {
-        let permit = Arc::clone(&self.slots)
-            .try_acquire_owned()
-            .map(Permit)
-            .map_err(|_| {
-                tracing::warn!("password hashing busy: asked to come back");
-                ApiError::new(ProblemCode::Unavailable).retry_after(1)
-            })?;
-        let mut minute = self
-            .minute
-            .lock()
-            .map_err(|_| crate::storage::StorageError::Poisoned)?;
-        let (began, count) = &mut *minute;
-        let now = std::time::Instant::now();
-        if now.duration_since(*began) >= MINUTE {
-            (*began, *count) = (now, 0);
+        let slot = Arc::clone(&self.slots).try_acquire_owned().map_err(|_| {
+            tracing::warn!("password hashing busy: asked to come back");
+            ApiError::new(ProblemCode::Unavailable).retry_after(1)
+        })?;
+        {
+            let minute = self
+                .minute
+                .lock()
+                .map_err(|_| crate::storage::StorageError::Poisoned)?;
+            let (began, count) = *minute;
+            let since = std::time::Instant::now().duration_since(began);
+            if since < MINUTE && count >= self.per_minute {
+                // Rounded up: back when the minute has ended, not before.
+                let left = MINUTE.saturating_sub(since);
+                let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
+                let secs = u32::try_from(secs).unwrap_or(60).max(1);
+                tracing::warn!("password hashing: this minute's hashes are all begun");
+                return Err(ApiError::new(ProblemCode::Unavailable).retry_after(secs));
+            }
         }
-        if *count >= self.per_minute {
-            let left = MINUTE.saturating_sub(now.duration_since(*began));
-            let secs = u32::try_from(left.as_secs()).unwrap_or(60).max(1);
-            tracing::warn!("password hashing: this minute's hashes are all begun");
-            return Err(ApiError::new(ProblemCode::Unavailable).retry_after(secs));
-        }
-        *count += 1;
-        Ok(permit)
+        Ok(Permit {
+            slot,
+            minute: Arc::clone(&self.minute),
+        })
     }
 }
 
@@ -124,6 +144,7 @@ fn verify_now(password: &str, phc: &str) -> bool {
 /// The PHC string of `password` with a fresh salt.
 pub(crate) async fn hash(permit: Permit, password: String, cost: HashCost) -> ApiResult<String> {
     tokio::task::spawn_blocking(move || {
+        permit.begin();
         let _held = permit;
         hash_now(&password, cost)
     })
@@ -141,6 +162,7 @@ pub(crate) async fn verify(
     cost: HashCost,
 ) -> bool {
     static DECOY: OnceLock<Option<String>> = OnceLock::new();
+    permit.begin();
     tokio::task::spawn_blocking(move || match (permit, phc) {
         (_held, Some(phc)) => verify_now(&password, &phc),
         (_held, None) => {
@@ -180,8 +202,13 @@ mod tests {
     #[tokio::test]
     async fn at_most_so_many_hashes_a_minute_then_come_back_when_it_ends() {
         let slots = Hashing::new(3);
-        for _ in 0..3 {
+        // Permits taken and not used (a request refused before hashing)
+        // spend nothing.
+        for _ in 0..5 {
             drop(slots.permit().unwrap());
+        }
+        for _ in 0..3 {
+            slots.permit().unwrap().begin();
         }
         let spent = slots.permit().unwrap_err();
         assert_eq!(spent.problem.code, ProblemCode::Unavailable);

@@ -28,7 +28,7 @@ pub(crate) async fn roots(State(service): State<Service>) -> Json<CaRootsV1> {
 pub(crate) async fn crl(State(service): State<Service>) -> ApiResult<Response> {
     let revoked = service.storage().superseded_certificates()?;
     let at = super::now();
-    let number = u64::try_from(at.unix_timestamp()).unwrap_or_default();
+    let number = service.next_crl_number(at);
     let der = service.ca().crl(&revoked, at, number).map_err(|e| {
         tracing::error!(error = %e, "the revocation list could not be signed");
         ApiError::new(ProblemCode::Unavailable)

@@ -11,9 +11,12 @@
 //!   token is useless to another, and all are void after a restart (reload
 //!   the page). Pages carry it where they wrote [`CSRF_FIELD`]; every `POST`
 //!   to `/admin/…` must send it back as the form field `csrf`, else 403
-//!   `forbidden`. The JSON staff API (`/v1/admin/…`) needs none: a browser
-//!   sends `application/json` to another site only after a CORS preflight,
-//!   which the service never grants.
+//!   `forbidden`.
+//! - Every other write to the staff listener (the staff API) must be sent
+//!   as `application/json` or `application/octet-stream`, even one without
+//!   a body: a web page can make a browser send those to another site only
+//!   after a CORS preflight, which the service never grants, while a plain
+//!   cross-site form (urlencoded, multipart, text) is refused.
 
 use super::ApiError;
 use crate::Service;
@@ -61,6 +64,22 @@ pub(crate) async fn guard(
     let Some(token) = service.csrf_token(&caller) else {
         return ApiError::new(ProblemCode::Unavailable).into_response();
     };
+    let write = !matches!(*request.method(), Method::GET | Method::HEAD);
+    let staff_api = write
+        && !request.uri().path().starts_with("/admin/")
+        && crate::access::route_for(request.method().as_str(), request.uri().path())
+            .is_some_and(|r| r.who == crate::access::Who::Staff);
+    if staff_api && !api_media(&request) {
+        tracing::warn!(
+            path = request.uri().path(),
+            "a staff API write not sent as JSON"
+        );
+        return ApiError::detail(
+            ProblemCode::Forbidden,
+            "a staff API request must be sent as application/json or application/octet-stream",
+        )
+        .into_response();
+    }
     let request = if request.method() == Method::POST && request.uri().path().starts_with("/admin/")
     {
         let (parts, body) = request.into_parts();
@@ -95,9 +114,27 @@ pub(crate) async fn guard(
     let Ok(bytes) = to_bytes(body, PAGE_LIMIT).await else {
         return ApiError::new(ProblemCode::Unavailable).into_response();
     };
-    let page = String::from_utf8_lossy(&bytes).replace(PLACEHOLDER, &token);
+    // The whole field is replaced, never the bare placeholder: text a
+    // customer typed is escaped (no `<`, no `"`), so it cannot match.
+    let page = String::from_utf8_lossy(&bytes)
+        .replace(CSRF_FIELD, &CSRF_FIELD.replace(PLACEHOLDER, &token));
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(page))
+}
+
+/// Whether a staff API write says it is JSON or raw bytes (media types a
+/// cross-site page cannot send without a preflight).
+fn api_media(request: &Request) -> bool {
+    request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|t| t.split(';').next())
+        .map(str::trim)
+        .is_some_and(|t| {
+            t.eq_ignore_ascii_case("application/json")
+                || t.eq_ignore_ascii_case("application/octet-stream")
+        })
 }
 
 /// `Host` (with or without a port) is an IP literal, `localhost`, or one
