@@ -4,7 +4,8 @@
 //! mobile, starts an application pre-filled with its unit, forgets the
 //! password and sets a new one of its own choosing; leaving signs out.
 //! With the CA gone the screen says so at once and offers to go on
-//! without an account.
+//! without an account. A sign-in the CA answers after the customer left is
+//! signed out at once.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -197,6 +198,75 @@ fn a_unit_registers_signs_in_changes_its_details_and_applies_with_them() {
             kiosk.wait_text("暂时无法连接CA，企业账户暂不可用");
             kiosk.touch("不登录，直接申请证书及印章");
             kiosk.wait_for(Screen::ApplyAgreement);
+        },
+    );
+}
+
+/// The customer presses 登录 and walks away before the CA answers: the
+/// session the CA then opens is ended at once, not left until its idle
+/// time with nobody at the kiosk.
+#[test]
+fn a_sign_in_answered_after_the_customer_left_is_signed_out() {
+    in_child_with_token(
+        "a_sign_in_answered_after_the_customer_left_is_signed_out",
+        |dir| {
+            let ca = Ca::start(&dir.join("ca"), 0);
+            // The unit's account, registered at the CA.
+            let codes = format!("{}/v1/sms/codes", ca.url);
+            let sent = ca.post_json(
+                &codes,
+                &serde_json::json!({"mobile": MOBILE, "purpose": "register"}),
+            );
+            assert_eq!(sent, 200);
+            let registered = ca.post_json(
+                &format!("{}/v1/accounts", ca.url),
+                &serde_json::json!({
+                    "unit_name": "山西焦煤集团有限责任公司",
+                    "uscc": fixtures::USCC,
+                    "password": "abc12345",
+                    "mobile": MOBILE,
+                    "sms_code": ca.sms_code(MOBILE, "register"),
+                }),
+            );
+            assert_eq!(registered, 201);
+            let config = config(dir, &ca.url);
+            kiosk::demo::provision_key(&config, &ca.staff_url, kiosk_tests::softhsm::PIN).unwrap();
+            let kiosk = Kiosk::start(&config);
+            kiosk.wait_for(Screen::Home);
+            kiosk.touch("企业账户");
+            kiosk.wait_for(Screen::Account);
+            kiosk.wait_text("企业账户登录");
+            kiosk.focus("登录账户（统一社会信用代码）");
+            kiosk.keys(fixtures::USCC);
+            password(&kiosk, "密码", "abc12345");
+            // The password's hash takes the CA a moment: the customer is
+            // gone before it answers.
+            kiosk.touch("登录");
+            kiosk.touch("返回首页");
+            kiosk.wait_for(Screen::Home);
+            let signed_out = |requests: &[(std::time::Instant, String)]| {
+                let signed_in = requests
+                    .iter()
+                    .position(|(_, r)| r == "POST /v1/accounts/session");
+                let ended = requests
+                    .iter()
+                    .rposition(|(_, r)| r == "DELETE /v1/accounts/session");
+                matches!((signed_in, ended), (Some(a), Some(b)) if a < b)
+            };
+            let start = std::time::Instant::now();
+            while !signed_out(&ca.service.requests()) {
+                assert!(
+                    start.elapsed() < Duration::from_secs(60),
+                    "the late session was never signed out: {:?}",
+                    ca.service.requests()
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            assert!(
+                !kiosk.shows("单位主体信息"),
+                "nothing of it reached the screen"
+            );
+            kiosk.cut_power();
         },
     );
 }

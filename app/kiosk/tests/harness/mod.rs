@@ -180,6 +180,21 @@ impl Ca {
         })
     }
 
+    /// Sends `body` as JSON to `url`: the answer's status.
+    pub fn post_json(&self, url: &str, body: &serde_json::Value) -> u16 {
+        let (url, body) = (url.to_owned(), body.clone());
+        self.runtime.block_on(async move {
+            reqwest::Client::new()
+                .post(&url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        })
+    }
+
     /// Pays through the simulator page, as the customer's phone would.
     pub fn pay(&self, page: &str) {
         let page = page.to_owned();
