@@ -53,63 +53,55 @@ fn the_data_directory_and_its_files_are_the_owners_only() {
     assert_eq!(mode(&data.join("ca.sqlite")), 0o600);
 }
 
-/// The back office is no more exposed than the kiosks' side: plain HTTP on
-/// loopback only, and over TLS only with the staff CA to check its clients.
-#[test]
-fn the_staff_listener_needs_loopback_or_its_own_client_ca() {
-    let dir = tempfile::tempdir().unwrap();
+/// Runs the binary with `args`: it must refuse to start; what it said.
+fn refused(args: &[&std::ffi::OsStr]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_ca-service"))
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--staff-listen",
-            "0.0.0.0:0",
-            "--data",
-        ])
-        .arg(dir.path())
+        .args(args)
         .output()
         .unwrap();
     assert!(!out.status.success());
-    let said = String::from_utf8_lossy(&out.stderr);
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The back office is no more exposed than the kiosks' side: plain HTTP on
+/// loopback only, and over TLS only with the staff CA to check its clients
+/// (another CA than the kiosks': else every kiosk would open it).
+#[test]
+fn the_staff_listener_needs_loopback_or_its_own_client_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let os = |s: &'static str| std::ffi::OsStr::new(s);
+    let said = refused(&[
+        os("--listen"),
+        os("127.0.0.1:0"),
+        os("--staff-listen"),
+        os("0.0.0.0:0"),
+        os("--data"),
+        dir.path().as_os_str(),
+    ]);
     assert!(
         said.contains("--staff-listen 0.0.0.0:0: plain HTTP is only for a loopback address"),
         "{said}"
     );
     let pem = dir.path().join("x.pem");
     std::fs::write(&pem, "").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_ca-service"))
-        .args(["--listen", "127.0.0.1:0", "--staff-listen", "127.0.0.1:0"])
-        .arg("--tls-cert")
-        .arg(&pem)
-        .arg("--tls-key")
-        .arg(&pem)
-        .arg("--client-ca")
-        .arg(&pem)
-        .arg("--data")
-        .arg(dir.path().join("data"))
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let said = String::from_utf8_lossy(&out.stderr);
+    let data = dir.path().join("data");
+    let tls = [
+        os("--listen"),
+        os("127.0.0.1:0"),
+        os("--staff-listen"),
+        os("127.0.0.1:0"),
+        os("--data"),
+        data.as_os_str(),
+        os("--tls-cert"),
+        pem.as_os_str(),
+        os("--tls-key"),
+        pem.as_os_str(),
+        os("--client-ca"),
+        pem.as_os_str(),
+    ];
+    let said = refused(&tls);
     assert!(said.contains("needs --staff-client-ca"), "{said}");
-    assert!(!dir.path().join("data").exists(), "nothing made for it");
-    // One CA for both would let every kiosk into the back office.
-    let out = Command::new(env!("CARGO_BIN_EXE_ca-service"))
-        .args(["--listen", "127.0.0.1:0", "--staff-listen", "127.0.0.1:0"])
-        .arg("--tls-cert")
-        .arg(&pem)
-        .arg("--tls-key")
-        .arg(&pem)
-        .arg("--client-ca")
-        .arg(&pem)
-        .arg("--staff-client-ca")
-        .arg(&pem)
-        .arg("--data")
-        .arg(dir.path().join("data"))
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let said = String::from_utf8_lossy(&out.stderr);
+    let said = refused(&[&tls[..], &[os("--staff-client-ca"), pem.as_os_str()]].concat());
     assert!(said.contains("must be another CA"), "{said}");
-    assert!(!dir.path().join("data").exists(), "nothing made for it");
+    assert!(!data.exists(), "nothing made for them");
 }

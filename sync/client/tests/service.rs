@@ -13,7 +13,7 @@ use ca_service::Options;
 use common::*;
 use kiosk_domain::fixtures;
 use kiosk_domain::order::OrderDetails;
-use kiosk_domain::order::renewal::{Contact, InstallProgress, RenewalDetails};
+use kiosk_domain::order::renewal::{InstallProgress, RenewalDetails};
 use kiosk_domain::ports::outbox::Outbox;
 use kiosk_sync_client::{CaClient, Worker};
 use kiosk_sync_wire::feed::StatusV1;
@@ -333,21 +333,7 @@ async fn a_renewal_is_issued_once_per_order_and_attempt_and_verifies() {
         )
         .unwrap();
     let mut store = open_store(&dir.path().join("kiosk"));
-    let OrderDetails::Renewal(details) = fixtures::renewal_order(1).details else {
-        unreachable!()
-    };
-    let q = queue_renewal(
-        &mut store,
-        "renewal-1",
-        RenewalDetails {
-            contact: Contact {
-                ..details.contact.clone()
-            },
-            install: InstallProgress::default(),
-            old_certificate: kiosk_x509::summarize(&old_cert, "").unwrap(),
-            ..details
-        },
-    );
+    let q = queue_renewal_of(&mut store, "renewal-1", &old_cert);
     let (mut worker, _) = Worker::new(store, test_config(&ca.url())).unwrap();
     assert_eq!(worker.drain_once().await.unwrap().acknowledged, 1);
     let client = worker.client().clone();
@@ -415,18 +401,7 @@ async fn a_renewal_is_issued_once_per_order_and_attempt_and_verifies() {
     // first attempt's, paid, with a sound proof by its key, is refused.
     let first_der = hex::decode(&first.certificate_der_hex).unwrap();
     let mut store = worker.into_outbox();
-    let OrderDetails::Renewal(details) = fixtures::renewal_order(1).details else {
-        unreachable!()
-    };
-    let of_superseded = queue_renewal(
-        &mut store,
-        "renewal-of-superseded",
-        RenewalDetails {
-            old_certificate: kiosk_x509::summarize(&first_der, "").unwrap(),
-            install: InstallProgress::default(),
-            ..details
-        },
-    );
+    let of_superseded = queue_renewal_of(&mut store, "renewal-of-superseded", &first_der);
     let (mut worker, _) = Worker::new(store, test_config(&ca.url())).unwrap();
     assert_eq!(worker.drain_once().await.unwrap().acknowledged, 1);
     pay_through_simulator(&client, of_superseded.number.as_str()).await;
@@ -469,6 +444,23 @@ async fn a_renewal_is_issued_once_per_order_and_attempt_and_verifies() {
     assert_eq!(e.code(), Some(ProblemCode::UnknownCertificate));
     assert_eq!(ca.service.issued_count(), 2);
     assert!(!verified.serial_hex.is_empty());
+}
+
+/// Queues, as the kiosk would, a renewal order (session `session`) of the
+/// certificate `der`, with the fixtures' contact and invoice details.
+fn queue_renewal_of(store: &mut kiosk_store::Store, session: &str, der: &[u8]) -> Queued {
+    let OrderDetails::Renewal(details) = fixtures::renewal_order(1).details else {
+        unreachable!()
+    };
+    queue_renewal(
+        store,
+        session,
+        RenewalDetails {
+            old_certificate: kiosk_x509::summarize(der, "").unwrap(),
+            install: InstallProgress::default(),
+            ..details
+        },
+    )
 }
 
 /// Opens the order's QR payment and presses 确认支付 on the page its QR
@@ -679,23 +671,9 @@ async fn a_renewal_is_issued_only_for_its_own_certificate_paid_at_the_cas_price(
         .issue_for_subject(&subject, &key_b, 30)
         .unwrap();
     let mut store = open_store(&dir.path().join("kiosk"));
-    let OrderDetails::Renewal(details) = fixtures::renewal_order(1).details else {
-        unreachable!()
-    };
-    let for_a = |session: &str, store: &mut _| {
-        queue_renewal(
-            store,
-            session,
-            RenewalDetails {
-                old_certificate: kiosk_x509::summarize(&cert_a, "").unwrap(),
-                install: InstallProgress::default(),
-                ..details.clone()
-            },
-        )
-    };
-    let paid = for_a("renewal-paid", &mut store);
-    let cheap = for_a("renewal-cheap", &mut store);
-    let twice = for_a("renewal-twice", &mut store);
+    let paid = queue_renewal_of(&mut store, "renewal-paid", &cert_a);
+    let cheap = queue_renewal_of(&mut store, "renewal-cheap", &cert_a);
+    let twice = queue_renewal_of(&mut store, "renewal-twice", &cert_a);
     let (mut worker, _) = Worker::new(store, test_config(&ca.url())).unwrap();
     let client = worker.client().clone();
     // Paid 1 fen before the order reached the CA (taken at its word then).
@@ -783,9 +761,6 @@ async fn renewals_follow_the_window_the_ca_publishes() {
         unit_name: "山西示例煤业有限公司".to_owned(),
         uscc: fixtures::USCC.to_owned(),
     };
-    let OrderDetails::Renewal(details) = fixtures::renewal_order(1).details else {
-        unreachable!()
-    };
     let now = OffsetDateTime::now_utc();
     let days = time::Duration::days;
     let mut cases = Vec::new();
@@ -800,15 +775,7 @@ async fn renewals_follow_the_window_the_ca_publishes() {
             .ca()
             .issue_for_subject_between(&subject, &key, not_after - days(365), not_after)
             .unwrap();
-        let queued = queue_renewal(
-            &mut store,
-            session,
-            RenewalDetails {
-                old_certificate: kiosk_x509::summarize(&cert, "").unwrap(),
-                install: InstallProgress::default(),
-                ..details.clone()
-            },
-        );
+        let queued = queue_renewal_of(&mut store, session, &cert);
         cases.push((session, queued, cert, key));
     }
     let (mut worker, _) = Worker::new(store, test_config(&ca.url())).unwrap();
