@@ -147,6 +147,10 @@ fn routes(service: &Service, listener: Listener) -> axum::Router<Service> {
             authorize,
         ))
         .fallback(fallback)
+        // A path served with another method: the same "no such route" (a
+        // 405 would tell that the route exists, maybe on the other
+        // listener).
+        .method_not_allowed_fallback(fallback)
 }
 
 /// `GET /v1/renewals/{number}/attempts/{attempt}`: what was issued for this

@@ -285,6 +285,44 @@ async fn every_route_answers_only_whom_the_table_allows() {
     assert_eq!(checked, ROUTES.len() * 2 * callers.len());
 }
 
+/// A route's path with a method it does not have answers as a path that
+/// does not exist: nothing tells that the route exists, here or on the
+/// other listener.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_method_is_no_such_route() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::new();
+    let served = start(dir.path(), Options::default(), &pki).await;
+    let kiosk = https(&pki, Some(&pki.device_ca.device("TYA")));
+    let staff = https(&pki, Some(&pki.staff_ca.device("王芳")));
+    let number = fixtures::order_number(1);
+    for (http, port, path) in [
+        (&kiosk, served.kiosk.port(), "/v1/config".to_owned()),
+        (
+            &kiosk,
+            served.kiosk.port(),
+            format!("/v1/orders/{number}/submit"),
+        ),
+        (&kiosk, served.kiosk.port(), "/admin".to_owned()),
+        (&staff, served.staff.port(), "/admin".to_owned()),
+        (
+            &staff,
+            served.staff.port(),
+            "/v1/admin/remittances".to_owned(),
+        ),
+    ] {
+        let r = http
+            .delete(format!("https://localhost:{port}{path}"))
+            .header("content-type", "application/json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "DELETE {path}");
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["detail"], ca_service::NO_SUCH_ROUTE, "DELETE {path}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_demo_the_simulators_exist_for_nobody() {
     let dir = tempfile::tempdir().unwrap();
