@@ -48,8 +48,16 @@ APT_PACKAGES=(
     # screen and its taps on the kiosk's window.
     x11-apps
     xdotool
-    # The reference CA's back-office page is tested in headless Chromium.
+    # The reference CA's back-office page is tested in headless Chromium,
+    # as a clerk's browser with a staff certificate in its NSS store
+    # (certutil, pk12util); unshare (util-linux) gives it its own policy.
     chromium
+    libnss3-tools
+    # schemathesis (from PyPI, below) tests the CA service against its
+    # OpenAPI document: Python with venv and pip.
+    python3
+    python3-venv
+    python3-pip
     # Exactly-once proofs: fsync failures injected by libfiu, a kiosk 45
     # days ahead under libfaketime, curl beside the drain benchmark.
     fiu-utils
@@ -143,3 +151,15 @@ for entry in "${CARGO_TOOLS[@]}"; do
         cargo install --locked "$crate"
     fi
 done
+
+# --- schemathesis ------------------------------------------------------------
+# Pinned, in its own virtual environment under the user's cache; the test
+# (sync/client/tests/schemathesis.rs) looks for it there. Bump both together.
+SCHEMATHESIS_VERSION=4.32.5
+st_venv="${XDG_CACHE_HOME:-$HOME/.cache}/kiosk/schemathesis-$SCHEMATHESIS_VERSION"
+if [[ ! -x $st_venv/bin/schemathesis ]]; then
+    log "installing schemathesis $SCHEMATHESIS_VERSION from PyPI into $st_venv"
+    rm -rf "$st_venv"
+    python3 -m venv "$st_venv"
+    "$st_venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+fi

@@ -209,7 +209,7 @@ pub const ROUTES: &[Route] = &[
     route("get", "/v1/admin/remittances", Who::Staff),
     route("post", "/v1/admin/remittances/{id}/confirm", Who::Staff),
     route("put", "/v1/admin/certificates/{serial}/holder", Who::Staff),
-    route("post", "/v1/orders/{number}/invoice", Who::Staff),
+    route("post", "/v1/admin/orders/{number}/invoice", Who::Staff),
     route("get", "/v1/admin/mobile-reviews", Who::Staff),
     route("get", "/admin", Who::Staff),
     route("get", "/admin/orders/{number}", Who::Staff),
@@ -279,6 +279,24 @@ pub fn listener_of(path: &str) -> Listener {
     } else {
         Listener::Kiosk
     }
+}
+
+/// The methods served at the OpenAPI path `template` on `listener` (with
+/// `demo`, the demo routes too), upper case, `HEAD` beside each `GET`: the
+/// `Allow` of a 405. Empty when nothing is served there, here.
+#[must_use]
+pub fn allowed(template: &str, listener: Listener, demo: bool) -> Vec<String> {
+    let mut methods: Vec<String> = ROUTES
+        .iter()
+        .filter(|r| r.path == template && r.who.listener() == listener && (demo || !r.demo))
+        .flat_map(|r| {
+            let head = (r.method == "get").then(|| "HEAD".to_owned());
+            std::iter::once(r.method.to_ascii_uppercase()).chain(head)
+        })
+        .collect();
+    methods.sort();
+    methods.dedup();
+    methods
 }
 
 /// Why a request is refused before its handler runs.
@@ -442,6 +460,26 @@ mod tests {
     }
 
     #[test]
+    fn a_405_allows_the_methods_served_here_only() {
+        assert_eq!(
+            allowed("/v1/orders/{number}/invoice", Listener::Kiosk, false),
+            ["GET", "HEAD"]
+        );
+        assert!(allowed("/v1/orders/{number}/invoice", Listener::Staff, false).is_empty());
+        assert_eq!(
+            allowed("/v1/admin/orders/{number}/invoice", Listener::Staff, false),
+            ["POST"]
+        );
+        assert_eq!(
+            allowed("/pay/{id}", Listener::Kiosk, true),
+            ["GET", "HEAD", "POST"]
+        );
+        assert!(allowed("/pay/{id}", Listener::Kiosk, false).is_empty());
+        assert!(allowed("/admin", Listener::Kiosk, true).is_empty());
+        assert!(allowed("/nowhere", Listener::Kiosk, true).is_empty());
+    }
+
+    #[test]
     fn head_is_its_get_unless_it_has_its_own_route() {
         assert_eq!(find("HEAD", "/v1/config").unwrap().method, "get");
         assert_eq!(
@@ -459,11 +497,14 @@ mod tests {
         assert_eq!(listener_of("/admin/orders/TYA1/status"), Listener::Staff);
         assert_eq!(listener_of("/v1/admin/sms?x=1"), Listener::Staff);
         assert_eq!(listener_of("/v1/orders/TYA1"), Listener::Kiosk);
-        // GET is a kiosk's, POST staff's: the kiosk listener's by default.
         assert_eq!(listener_of("/v1/orders/TYA1/invoice"), Listener::Kiosk);
+        assert_eq!(
+            listener_of("/v1/admin/orders/TYA1/invoice"),
+            Listener::Staff
+        );
         assert_eq!(listener_of("/nowhere"), Listener::Kiosk);
         assert_eq!(
-            route_for("POST", "/v1/orders/TYA1/invoice").map(|r| r.who),
+            route_for("POST", "/v1/admin/orders/TYA1/invoice").map(|r| r.who),
             Some(Who::Staff)
         );
         assert_eq!(

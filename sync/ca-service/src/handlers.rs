@@ -13,6 +13,7 @@ mod html;
 mod identity;
 mod invoices;
 mod issuance;
+mod json;
 mod onsite;
 mod payments;
 mod resume;
@@ -29,15 +30,17 @@ use crate::storage::{
 };
 use axum::Json;
 use axum::body::Body;
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Extension, MatchedPath, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use http_body_util::BodyExt;
+pub(crate) use json::{JsonBody, NoFields};
 use kiosk_domain::clock::ClockFloor;
 use kiosk_domain::order::status::Lifecycle;
+use kiosk_domain::order_number::OrderNumber;
 use kiosk_sync_wire::attachment::{AttachmentStatusV1, OffsetQuery};
 use kiosk_sync_wire::feed::{FeedPageV1, FeedQuery, RejectV1, StatusV1};
 use kiosk_sync_wire::headers;
@@ -69,9 +72,22 @@ pub(crate) fn router(service: Service, listener: Listener) -> axum::Router {
         )),
         Listener::Kiosk => router,
     };
-    router
+    let inner = router
         .layer(middleware::from_fn_with_state(service.clone(), gate))
-        .with_state(service)
+        .with_state(service);
+    // axum adds `Allow` to whatever the method fallback answers, outside
+    // every layer of the router; only a 405 names methods (a 404 must not
+    // tell what the other listener has).
+    axum::Router::new()
+        .fallback_service(inner)
+        .layer(middleware::map_response(
+            |mut response: Response| async move {
+                if response.status() != StatusCode::METHOD_NOT_ALLOWED {
+                    response.headers_mut().remove(header::ALLOW);
+                }
+                response
+            },
+        ))
 }
 
 fn routes(service: &Service, listener: Listener) -> axum::Router<Service> {
@@ -134,10 +150,8 @@ fn routes(service: &Service, listener: Listener) -> axum::Router<Service> {
         .route("/v1/config", get(config::config))
         .route("/v1/certificates/{serial}/holder", get(holders::show))
         .route("/v1/admin/certificates/{serial}/holder", put(holders::put))
-        .route(
-            "/v1/orders/{number}/invoice",
-            post(invoices::issue).get(invoices::show),
-        )
+        .route("/v1/orders/{number}/invoice", get(invoices::show))
+        .route("/v1/admin/orders/{number}/invoice", post(invoices::issue))
         .route("/track", get(track::show).post(track::find))
         .route("/invoices/{invoice_number}", get(invoices::page))
         .route("/openapi.json", get(openapi))
@@ -147,10 +161,28 @@ fn routes(service: &Service, listener: Listener) -> axum::Router<Service> {
             authorize,
         ))
         .fallback(fallback)
-        // A path served with another method: the same "no such route" (a
-        // 405 would tell that the route exists, maybe on the other
-        // listener).
-        .method_not_allowed_fallback(fallback)
+        .method_not_allowed_fallback(move |state, matched| not_allowed(state, matched, listener))
+}
+
+/// A path served with another method: 405 with the methods this listener
+/// serves there (the OpenAPI document lists them for anyone); a path only
+/// the other listener serves, or only `--demo`, is "no such route" here,
+/// as [`authorize`] answers it.
+async fn not_allowed(
+    State(service): State<Service>,
+    matched: Option<MatchedPath>,
+    listener: Listener,
+) -> Response {
+    let template = matched.as_ref().map_or("", MatchedPath::as_str);
+    let methods = access::allowed(template, listener, service.options().demo);
+    if methods.is_empty() {
+        return fallback().await.into_response();
+    }
+    let mut response = ApiError::new(ProblemCode::MethodNotAllowed).into_response();
+    if let Ok(allow) = HeaderValue::from_str(&methods.join(", ")) {
+        response.headers_mut().insert(header::ALLOW, allow);
+    }
+    response
 }
 
 /// `GET /v1/renewals/{number}/attempts/{attempt}`: what was issued for this
@@ -280,14 +312,18 @@ pub(crate) fn demo_only(service: &Service) -> ApiResult<()> {
     }
 }
 
-pub(crate) fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
-    // The rejection's text may quote the body: keep it out of the answer.
-    body.map(|Json(v)| v).map_err(|r| {
-        ApiError::detail(
-            ProblemCode::MalformedBody,
-            &format!("the body is not the expected JSON (HTTP {})", r.status()),
-        )
-    })
+pub(crate) fn json_body<T>(body: Result<JsonBody<T>, ApiError>) -> ApiResult<T> {
+    body.map(|JsonBody(v)| v)
+}
+
+/// The order number in the path, exactly as the kiosk writes it: any
+/// other text names no order (404, as an unknown number).
+pub(crate) fn path_order(p: Result<Path<String>, PathRejection>) -> ApiResult<OrderNumber> {
+    let text = path(p)?;
+    text.parse::<OrderNumber>()
+        .ok()
+        .filter(|n| n.as_str() == text)
+        .ok_or_else(|| ApiError::new(ProblemCode::NotFound))
 }
 
 pub(crate) fn path<T>(p: Result<Path<T>, PathRejection>) -> ApiResult<T> {
@@ -307,6 +343,25 @@ pub(crate) fn now() -> OffsetDateTime {
 /// Logs each request's arrival (method and path: no personal data beyond
 /// order numbers) and answers injected faults.
 async fn gate(State(service): State<Service>, request: Request, next: Next) -> Response {
+    // A refusal may come before the body is read (wrong media type, no
+    // access, a fault injected); hyper then closes the connection, and a
+    // client that sends its next request on it at that moment loses it.
+    // Told `Connection: close` with the answer, it opens a new one.
+    let has_body = request.headers().contains_key(header::TRANSFER_ENCODING)
+        || request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0");
+    let mut response = gate_inner(&service, request, next).await;
+    if has_body && (response.status().is_client_error() || response.status().is_server_error()) {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
+}
+
+async fn gate_inner(service: &Service, request: Request, next: Next) -> Response {
     service.note_request(format!("{} {}", request.method(), request.uri().path()));
     if request.uri().path().starts_with("/v1/") {
         let path = request.uri().path();
@@ -424,7 +479,7 @@ async fn create_order(
     State(service): State<Service>,
     number: Result<Path<String>, PathRejection>,
     request_headers: HeaderMap,
-    body: Result<Json<OrderV1>, JsonRejection>,
+    body: Result<JsonBody<OrderV1>, ApiError>,
 ) -> ApiResult<Response> {
     let number = path(number)?;
     let key = request_headers
@@ -607,6 +662,9 @@ async fn submit(
     }
 }
 
+/// The most entries one feed page holds.
+const FEED_LIMIT_MAX: u32 = 500;
+
 /// `GET /v1/feed`: the entries of the calling kiosk's orders (all of them
 /// for [`Caller::Local`], a development machine).
 async fn feed(
@@ -615,7 +673,13 @@ async fn feed(
     q: Result<Query<FeedQuery>, QueryRejection>,
 ) -> ApiResult<Json<FeedPageV1>> {
     let q = query(q)?;
-    let limit = q.limit.unwrap_or(100).clamp(1, 500);
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=FEED_LIMIT_MAX).contains(&limit) {
+        return Err(ApiError::field("limit", "limit is 1 to 500"));
+    }
+    if i64::try_from(q.cursor).is_err() {
+        return Err(ApiError::field("cursor", "cursor is beyond any entry"));
+    }
     let kiosk = match &caller {
         Caller::Kiosk(code) => Some(code.to_string()),
         _ => None,
@@ -680,7 +744,9 @@ fn tell_the_handler(
 async fn approve(
     State(service): State<Service>,
     number: Result<Path<String>, PathRejection>,
+    body: Result<JsonBody<NoFields>, ApiError>,
 ) -> ApiResult<Response> {
+    json_body(body)?;
     let number = path(number)?;
     review(&service, &number, StatusV1::AwaitingPayment, None).await
 }
@@ -688,7 +754,7 @@ async fn approve(
 async fn reject(
     State(service): State<Service>,
     number: Result<Path<String>, PathRejection>,
-    body: Result<Json<RejectV1>, JsonRejection>,
+    body: Result<JsonBody<RejectV1>, ApiError>,
 ) -> ApiResult<Response> {
     let number = path(number)?;
     let RejectV1 { reason } = json_body(body)?;
@@ -735,7 +801,7 @@ pub(crate) fn unhex(field: &str, text: &str) -> ApiResult<Vec<u8>> {
 async fn renew(
     State(service): State<Service>,
     number: Result<Path<String>, PathRejection>,
-    body: Result<Json<RenewalRequestV1>, JsonRejection>,
+    body: Result<JsonBody<RenewalRequestV1>, ApiError>,
 ) -> ApiResult<Json<RenewalIssuedV1>> {
     let number = path(number)?;
     let request = json_body(body)?;

@@ -4,6 +4,14 @@
 //! browser is driven over the Chrome DevTools Protocol on a pipe
 //! (`--remote-debugging-pipe`: fd 3 in, fd 4 out, NUL-separated JSON), so no
 //! WebSocket client or driver binary is needed.
+//!
+//! The browser is a clerk's: it reaches the staff listener over mutual TLS
+//! with a staff certificate in its own certificate store (an NSS database
+//! in its home, made with `certutil` and `pk12util`), chosen by the
+//! `AutoSelectCertificateForUrls` policy as a managed Chromium would be;
+//! the policy directory is bound over `/etc/chromium` in a mount namespace
+//! of the browser's own (`unshare`), so the machine's is never touched.
+//! Without the certificate the same page does not load.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -12,14 +20,16 @@
 
 mod common;
 
-use ca_service::Options;
+use ca_service::{Listener, Options};
 use common::*;
 use kiosk_sync_wire::feed::StatusV1;
 use kiosk_sync_wire::problem::ProblemCode;
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
+use tokio::sync::oneshot;
 
 const CHROMIUM: &str = "chromium";
 
@@ -49,6 +59,202 @@ fn require_chromium() {
     );
 }
 
+/// Runs `program` with `args` in `dir`, expecting success.
+fn run(dir: &Path, program: &str, args: &[&str]) {
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{program}: {e} (bash scripts/bootstrap.sh installs it)"));
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A clerk's browser: the CAs and certificates of one test (made with
+/// `openssl`), the clerk's certificate in an NSS store in the browser's
+/// home, and the policy that presents it to the staff listener.
+struct Clerk {
+    dir: tempfile::TempDir,
+}
+
+impl Clerk {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(
+            d.join("ext.cnf"),
+            "[server]\nsubjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n\
+             [client]\nextendedKeyUsage=clientAuth\n",
+        )
+        .unwrap();
+        let key = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ];
+        for (name, cn) in [
+            ("server-ca", "CA service root"),
+            ("staff-ca", "CA staff CA"),
+        ] {
+            let (k, c, subj) = (
+                format!("{name}.key"),
+                format!("{name}.pem"),
+                format!("/CN={cn}"),
+            );
+            let mut args = vec!["req", "-x509"];
+            args.extend(key);
+            args.extend(["-keyout", &k, "-out", &c, "-subj", &subj, "-days", "2"]);
+            run(d, "openssl", &args);
+        }
+        for (name, cn, ca, ext) in [
+            ("server", "127.0.0.1", "server-ca", "server"),
+            ("clerk", "clerk-01", "staff-ca", "client"),
+        ] {
+            let (k, r, c) = (
+                format!("{name}.key"),
+                format!("{name}.csr"),
+                format!("{name}.pem"),
+            );
+            let subj = format!("/CN={cn}");
+            let mut args = vec!["req"];
+            args.extend(key);
+            args.extend(["-keyout", &k, "-out", &r, "-subj", &subj]);
+            run(d, "openssl", &args);
+            let (ca_pem, ca_key) = (format!("{ca}.pem"), format!("{ca}.key"));
+            run(
+                d,
+                "openssl",
+                &[
+                    "x509",
+                    "-req",
+                    "-in",
+                    &r,
+                    "-CA",
+                    &ca_pem,
+                    "-CAkey",
+                    &ca_key,
+                    "-CAcreateserial",
+                    "-out",
+                    &c,
+                    "-days",
+                    "1",
+                    "-extfile",
+                    "ext.cnf",
+                    "-extensions",
+                    ext,
+                ],
+            );
+        }
+        run(
+            d,
+            "openssl",
+            &[
+                "pkcs12",
+                "-export",
+                "-in",
+                "clerk.pem",
+                "-inkey",
+                "clerk.key",
+                "-out",
+                "clerk.p12",
+                "-passout",
+                "pass:",
+            ],
+        );
+        let nss = d.join("home/.pki/nssdb");
+        std::fs::create_dir_all(&nss).unwrap();
+        let db = format!("sql:{}", nss.display());
+        run(d, "certutil", &["-N", "-d", &db, "--empty-password"]);
+        run(
+            d,
+            "certutil",
+            &[
+                "-A",
+                "-d",
+                &db,
+                "-n",
+                "CA service root",
+                "-t",
+                "C,,",
+                "-i",
+                "server-ca.pem",
+            ],
+        );
+        run(d, "pk12util", &["-i", "clerk.p12", "-d", &db, "-W", ""]);
+        Self { dir }
+    }
+
+    fn read(&self, name: &str) -> Vec<u8> {
+        std::fs::read(self.dir.path().join(name)).unwrap()
+    }
+
+    /// Chromium's managed policy for the staff listener at `origin`, in a
+    /// directory that stands for `/etc/chromium`.
+    fn policy(&self, origin: &str) -> PathBuf {
+        let etc = self.dir.path().join("etc-chromium");
+        std::fs::create_dir_all(etc.join("policies/managed")).unwrap();
+        let pattern = json!({"pattern": origin, "filter": {"ISSUER": {"CN": "CA staff CA"}}});
+        let policy = json!({"AutoSelectCertificateForUrls": [pattern.to_string()]});
+        std::fs::write(
+            etc.join("policies/managed/kiosk-ca-staff.json"),
+            policy.to_string(),
+        )
+        .unwrap();
+        etc
+    }
+
+    /// A shell command line that runs `chromium_args` as this clerk: the
+    /// clerk's home, the policy bound over `/etc/chromium` in a private
+    /// mount namespace (a user namespace too when not root).
+    fn command(&self, origin: &str, chromium_args: &str) -> String {
+        let etc = self.policy(origin);
+        // Root binds over /etc/chromium in a mount namespace; anyone else
+        // in a user namespace of their own first.
+        let root = Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+        let unshare = if root {
+            "unshare --mount --propagation private"
+        } else {
+            "unshare --user --map-root-user --mount --propagation private"
+        };
+        format!(
+            "env HOME={home} {unshare} sh -c 'mount --bind {etc} /etc/chromium && exec {CHROMIUM} {chromium_args}'",
+            home = self.dir.path().join("home").display(),
+            etc = etc.display(),
+        )
+    }
+}
+
+/// Serves `ca`'s staff listener over mutual TLS with the clerk's CAs.
+async fn staff_tls(ca: &Running, clerk: &Clerk) -> (std::net::SocketAddr, oneshot::Sender<()>) {
+    let tls = ca_service::tls::server_config(
+        &clerk.read("server.pem"),
+        &clerk.read("server.key"),
+        &clerk.read("staff-ca.pem"),
+        Listener::Staff,
+    )
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let router = ca.service.router(Listener::Staff);
+    tokio::spawn(async move {
+        ca_service::run_tls(listener, router, tls, Listener::Staff, async {
+            let _ = stopped.await;
+        })
+        .await
+        .unwrap();
+    });
+    (addr, stop)
+}
+
 /// The Chrome DevTools Protocol over the browser's pipe.
 struct Cdp {
     child: Child,
@@ -58,14 +264,20 @@ struct Cdp {
 }
 
 impl Cdp {
-    fn launch(profile: &std::path::Path) -> Self {
+    fn launch(clerk: &Clerk, origin: &str, profile: &std::path::Path) -> Self {
         // The shell moves the pipes to the descriptors Chromium expects;
         // `timeout` bounds a hung browser.
+        let chromium = clerk.command(
+            origin,
+            &format!(
+                "{} --remote-debugging-pipe about:blank",
+                flags(profile).join(" ")
+            ),
+        );
         let mut child = Command::new("bash")
             .arg("-c")
             .arg(format!(
-                "exec 3<&0 4>&1 </dev/null >/dev/null; exec timeout 30 {CHROMIUM} {} --remote-debugging-pipe about:blank",
-                flags(profile).join(" ")
+                "exec 3<&0 4>&1 </dev/null >/dev/null; exec timeout 30 {chromium}"
             ))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -175,28 +387,35 @@ async fn the_back_office_lists_orders_and_a_person_approves_and_rejects_in_chrom
         &json!({"mobile": "13800138000", "purpose": "register"}),
     )
     .await;
-    let url = ca.url("/admin");
+    let clerk = std::sync::Arc::new(Clerk::new());
+    let (staff, _stop) = staff_tls(&ca, &clerk).await;
+    let origin = format!("https://127.0.0.1:{}", staff.port());
+    let url = format!("{origin}/admin");
     let profile = tempfile::tempdir().unwrap();
 
-    // 1. The rendered DOM, as `chromium --headless --dump-dom` sees it.
-    let dump_profile = profile.path().join("dump");
-    let dom = tokio::task::spawn_blocking({
-        let url = url.clone();
-        move || {
-            Command::new("timeout")
-                .arg("30")
-                .arg(CHROMIUM)
-                .args(flags(&dump_profile))
-                .arg("--dump-dom")
-                .arg(&url)
+    // 1. The rendered DOM, as `chromium --headless --dump-dom` sees it:
+    //    with the clerk's certificate, and without (no page at all).
+    let dump = |with_certificate: bool, profile: PathBuf| {
+        let (clerk, origin, url) = (clerk.clone(), origin.clone(), url.clone());
+        tokio::task::spawn_blocking(move || {
+            let args = format!("{} --dump-dom {url}", flags(&profile).join(" "));
+            let line = if with_certificate {
+                clerk.command(&origin, &args)
+            } else {
+                format!("{CHROMIUM} {args}")
+            };
+            let out = Command::new("timeout")
+                .args(["30", "bash", "-c", &line])
                 .stderr(Stdio::null())
                 .output()
-                .unwrap()
-        }
-    })
-    .await
-    .unwrap();
-    let dom = String::from_utf8(dom.stdout).unwrap();
+                .unwrap();
+            String::from_utf8(out.stdout).unwrap()
+        })
+    };
+    let stranger = dump(false, profile.path().join("stranger")).await.unwrap();
+    assert!(!stranger.contains("CA后台"), "{stranger}");
+    let dom = dump(true, profile.path().join("dump")).await.unwrap();
+    assert!(dom.contains("CA后台"), "{dom}");
     assert!(
         dom.contains(&format!("<tr id=\"order-{approve}\">")),
         "{dom}"
@@ -210,7 +429,7 @@ async fn the_back_office_lists_orders_and_a_person_approves_and_rejects_in_chrom
     let cdp_profile = profile.path().join("cdp");
     let (a, r) = (approve.clone(), reject.clone());
     tokio::task::spawn_blocking(move || {
-        let mut cdp = Cdp::launch(&cdp_profile);
+        let mut cdp = Cdp::launch(&clerk, &origin, &cdp_profile);
         let target = cdp.call(None, "Target.createTarget", json!({"url": url}));
         let attached = cdp.call(
             None,
@@ -371,9 +590,9 @@ async fn back_office_forms_need_their_token_and_the_staff_listener_its_host() {
     let other = seed_application(&ca, 5).await;
     let api = ca.staff_url(&format!("/v1/admin/orders/{other}/approve"));
     let forged = ca.http.post(&api).form(&[("x", "1")]).send().await.unwrap();
-    expect_problem(forged, 403, ProblemCode::Forbidden).await;
+    expect_problem(forged, 415, ProblemCode::UnsupportedMediaType).await;
     let bare = ca.http.post(&api).send().await.unwrap();
-    expect_problem(bare, 403, ProblemCode::Forbidden).await;
+    expect_problem(bare, 415, ProblemCode::UnsupportedMediaType).await;
     let plain = ca
         .http
         .post(&api)
@@ -382,7 +601,7 @@ async fn back_office_forms_need_their_token_and_the_staff_listener_its_host() {
         .send()
         .await
         .unwrap();
-    expect_problem(plain, 403, ProblemCode::Forbidden).await;
+    expect_problem(plain, 415, ProblemCode::UnsupportedMediaType).await;
     let record = ca.service.storage().order(&other).unwrap().unwrap();
     assert_eq!(record.status.as_str(), "pending_review");
     assert_eq!(

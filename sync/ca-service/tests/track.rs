@@ -155,7 +155,7 @@ async fn an_invoiced_order_is_found_with_its_invoices_page() {
     assert_eq!(r.status(), 201);
     let r = ca
         .http
-        .post(ca.staff_url(&format!("/v1/orders/{number}/invoice")))
+        .post(ca.staff_url(&format!("/v1/admin/orders/{number}/invoice")))
         .json(&serde_json::json!({}))
         .send()
         .await

@@ -18,8 +18,8 @@ mod common;
 
 use ca_service::access::{Route, Who};
 use ca_service::{Listener, Options, ROUTES, Service};
-use common::pki::{Authority, Leaf};
-use common::serve_plain;
+use common::pki::{Leaf, Pki};
+use common::{serve_plain, serve_tls};
 use kiosk_domain::fixtures;
 use kiosk_sync_client::{CaClient, TlsSettings, Worker};
 use kiosk_sync_wire::order::OrderV1;
@@ -34,57 +34,6 @@ struct Served {
     staff: SocketAddr,
     plain_kiosk: SocketAddr,
     _stop: Vec<oneshot::Sender<()>>,
-}
-
-/// The certificates of one test: the server's, the kiosks', staff's.
-struct Pki {
-    server_ca: Authority,
-    server: Leaf,
-    device_ca: Authority,
-    staff_ca: Authority,
-}
-
-impl Pki {
-    fn new() -> Self {
-        let server_ca = Authority::new("CA service root");
-        let server = server_ca.server();
-        Self {
-            server_ca,
-            server,
-            device_ca: Authority::new("Kiosk device CA"),
-            staff_ca: Authority::new("CA staff CA"),
-        }
-    }
-}
-
-async fn serve_tls(
-    service: &Service,
-    pki: &Pki,
-    kind: Listener,
-) -> (SocketAddr, oneshot::Sender<()>) {
-    let client_ca = match kind {
-        Listener::Kiosk => &pki.device_ca,
-        Listener::Staff => &pki.staff_ca,
-    };
-    let tls = ca_service::tls::server_config(
-        pki.server.cert_pem.as_bytes(),
-        pki.server.key_pem.as_bytes(),
-        client_ca.cert_pem.as_bytes(),
-        kind,
-    )
-    .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let router = service.router(kind);
-    tokio::spawn(async move {
-        ca_service::run_tls(listener, router, tls, kind, async {
-            let _ = stopped.await;
-        })
-        .await
-        .unwrap();
-    });
-    (addr, stop)
 }
 
 async fn start(dir: &std::path::Path, options: Options, pki: &Pki) -> Served {
@@ -285,31 +234,51 @@ async fn every_route_answers_only_whom_the_table_allows() {
     assert_eq!(checked, ROUTES.len() * 2 * callers.len());
 }
 
-/// A route's path with a method it does not have answers as a path that
-/// does not exist: nothing tells that the route exists, here or on the
-/// other listener.
+/// A route's path with a method it does not have: 405 with the methods
+/// this listener serves there (the public OpenAPI document lists them
+/// anyway); a path only the other listener serves answers as a path that
+/// does not exist, so nothing tells that it exists there.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn another_method_is_no_such_route() {
+async fn another_method_is_405_here_and_no_such_route_elsewhere() {
     let dir = tempfile::tempdir().unwrap();
     let pki = Pki::new();
     let served = start(dir.path(), Options::default(), &pki).await;
     let kiosk = https(&pki, Some(&pki.device_ca.device("TYA")));
     let staff = https(&pki, Some(&pki.staff_ca.device("王芳")));
     let number = fixtures::order_number(1);
-    for (http, port, path) in [
-        (&kiosk, served.kiosk.port(), "/v1/config".to_owned()),
+    let (k, s) = (served.kiosk.port(), served.staff.port());
+    for (http, port, path, allow) in [
+        (&kiosk, k, "/v1/config".to_owned(), Some("GET, HEAD")),
         (
             &kiosk,
-            served.kiosk.port(),
+            k,
             format!("/v1/orders/{number}/submit"),
+            Some("POST"),
         ),
-        (&kiosk, served.kiosk.port(), "/admin".to_owned()),
-        (&staff, served.staff.port(), "/admin".to_owned()),
+        (
+            &kiosk,
+            k,
+            format!("/v1/orders/{number}/invoice"),
+            Some("GET, HEAD"),
+        ),
         (
             &staff,
-            served.staff.port(),
-            "/v1/admin/remittances".to_owned(),
+            s,
+            format!("/v1/admin/orders/{number}/invoice"),
+            Some("POST"),
         ),
+        (&staff, s, "/admin".to_owned(), Some("GET, HEAD")),
+        (
+            &staff,
+            s,
+            "/v1/admin/remittances".to_owned(),
+            Some("GET, HEAD"),
+        ),
+        // The other listener's paths: no such route.
+        (&kiosk, k, "/admin".to_owned(), None),
+        (&kiosk, k, "/v1/admin/remittances".to_owned(), None),
+        (&staff, s, "/v1/config".to_owned(), None),
+        (&staff, s, format!("/v1/orders/{number}/invoice"), None),
     ] {
         let r = http
             .delete(format!("https://localhost:{port}{path}"))
@@ -317,9 +286,24 @@ async fn another_method_is_no_such_route() {
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), 404, "DELETE {path}");
+        let status = r.status().as_u16();
+        let allowed = r
+            .headers()
+            .get("allow")
+            .map(|v| v.to_str().unwrap().to_owned());
         let body: serde_json::Value = r.json().await.unwrap();
-        assert_eq!(body["detail"], ca_service::NO_SUCH_ROUTE, "DELETE {path}");
+        match allow {
+            Some(methods) => {
+                assert_eq!(status, 405, "DELETE {path}");
+                assert_eq!(allowed.as_deref(), Some(methods), "DELETE {path}");
+                assert_eq!(body["code"], "method_not_allowed", "DELETE {path}");
+            }
+            None => {
+                assert_eq!(status, 404, "DELETE {path}");
+                assert_eq!(allowed, None, "DELETE {path}");
+                assert_eq!(body["detail"], ca_service::NO_SUCH_ROUTE, "DELETE {path}");
+            }
+        }
     }
 }
 

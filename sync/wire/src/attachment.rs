@@ -13,6 +13,7 @@
 //!    drops what it had (`digest_mismatch`, send again from 0).
 
 use crate::problem::Problem;
+use kiosk_domain::order::application::MAX_SEAL_HOLDERS;
 use kiosk_domain::ports::outbox::UploadAttachment;
 use serde::{Deserialize, Serialize};
 
@@ -74,10 +75,13 @@ impl AttachmentMetaV1 {
         let kind_ok = matches!(
             self.kind.as_str(),
             "application_form" | "business_licence" | "handler_id" | "face"
-        ) || self
-            .kind
-            .strip_prefix("seal_holder_id:")
-            .is_some_and(|n| n.parse::<u8>().is_ok());
+        ) || self.kind.strip_prefix("seal_holder_id:").is_some_and(|n| {
+            // One of the application's holders, written as the kiosk
+            // writes it: digits only, no sign or leading zero.
+            n.bytes().all(|b| b.is_ascii_digit())
+                && !(n.len() > 1 && n.starts_with('0'))
+                && n.parse::<usize>().is_ok_and(|i| i < MAX_SEAL_HOLDERS)
+        });
         let checks = [
             ("attachments.kind", kind_ok),
             (

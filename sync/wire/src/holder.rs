@@ -50,7 +50,7 @@ impl HolderV1 {
 /// (RFC 5280 allows 20 octets), upper case.
 #[must_use]
 pub fn normalise_serial(serial: &str) -> Option<String> {
-    let s = serial.trim().trim_start_matches('0');
+    let s = serial.trim_start_matches('0');
     let ok = !s.is_empty() && s.len() <= 40 && s.chars().all(|c| c.is_ascii_hexdigit());
     ok.then(|| s.to_ascii_uppercase())
 }

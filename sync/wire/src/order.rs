@@ -305,14 +305,57 @@ fn application(a: &ApplicationDetails) -> ApplicationV1 {
     }
 }
 
+/// A value as the protocol carries it: exactly the form the domain keeps
+/// (no spaces around, no separators, no full-width or lower-case variants
+/// of a code). People's ways of typing are undone on the kiosk, where they
+/// type; between kiosk and CA one spelling, which the OpenAPI document can
+/// state as a pattern.
+pub(crate) trait Canonical {
+    fn canonical(&self) -> &str;
+}
+
+macro_rules! canonical {
+    ($($t:ty),*) => {$(
+        impl Canonical for $t {
+            fn canonical(&self) -> &str {
+                self.as_str()
+            }
+        }
+    )*};
+}
+
+canonical!(
+    Address,
+    Email,
+    MobileNumber,
+    OrderNumber,
+    PersonName,
+    Reference,
+    ResidentId,
+    TaxpayerId,
+    UnitName,
+    Uscc
+);
+
+/// `value` read with the domain's rules, and only in its canonical form
+/// ([`Canonical`]).
 pub(crate) fn parse<T>(field: &str, value: &str) -> Result<T, Box<Problem>>
 where
-    T: FromStr,
+    T: FromStr + Canonical,
     T::Err: Localized,
 {
-    value
+    let parsed: T = value
         .parse()
-        .map_err(|e: T::Err| Box::new(Problem::invalid_field(field, &e)))
+        .map_err(|e: T::Err| Box::new(Problem::invalid_field(field, &e)))?;
+    if parsed.canonical() == value {
+        Ok(parsed)
+    } else {
+        let mut p = plain_invalid(field);
+        p.detail = Some(format!(
+            "{field} is not in its canonical form (no spaces around it, no separators, upper case)"
+        ));
+        Err(p)
+    }
 }
 
 fn plain_invalid(field: &str) -> Box<Problem> {

@@ -85,6 +85,11 @@ pub enum ProblemCode {
     /// The certificate is outside the CA's renewal window (too early, or
     /// expired too long ago): a new application is needed.
     NotRenewable,
+    /// The route exists with other methods (see `Allow`).
+    MethodNotAllowed,
+    /// The body is not in a media type the route takes (JSON; raw bytes
+    /// for uploads).
+    UnsupportedMediaType,
 }
 
 impl ProblemCode {
@@ -97,6 +102,7 @@ impl ProblemCode {
             Self::PasswordWrong | Self::Forbidden => 403,
             Self::PaymentRequired => 402,
             Self::NotFound => 404,
+            Self::MethodNotAllowed => 405,
             Self::RequestInFlight
             | Self::OffsetMismatch
             | Self::AttachmentsIncomplete
@@ -105,6 +111,7 @@ impl ProblemCode {
             | Self::PaymentExpired
             | Self::AccountExists => 409,
             Self::AttachmentTooLarge => 413,
+            Self::UnsupportedMediaType => 415,
             Self::InvalidField
             | Self::IdempotencyKeyReused
             | Self::NumberMismatch
@@ -184,11 +191,13 @@ impl ProblemCode {
             Self::Unauthenticated => "unauthenticated",
             Self::Forbidden => "forbidden",
             Self::NotRenewable => "not_renewable",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::UnsupportedMediaType => "unsupported_media_type",
         }
     }
 
     /// Every code, for documentation and tests.
-    pub const ALL: [ProblemCode; 35] = [
+    pub const ALL: [ProblemCode; 37] = [
         Self::MalformedBody,
         Self::InvalidField,
         Self::IdempotencyKeyMissing,
@@ -224,6 +233,8 @@ impl ProblemCode {
         Self::Unauthenticated,
         Self::Forbidden,
         Self::NotRenewable,
+        Self::MethodNotAllowed,
+        Self::UnsupportedMediaType,
     ];
 }
 
@@ -231,6 +242,8 @@ impl Localized for ProblemCode {
     fn message(&self, lang: Lang) -> String {
         let (zh, en) = match self {
             Self::MalformedBody
+            | Self::MethodNotAllowed
+            | Self::UnsupportedMediaType
             | Self::IdempotencyKeyMissing
             | Self::NumberMismatch
             | Self::OffsetMismatch

@@ -321,7 +321,7 @@ impl Ca {
 
     /// The CA issues the invoice of a paid order; its invoice number.
     pub fn issue_invoice(&self, number: &str) -> String {
-        let url = format!("{}/v1/orders/{number}/invoice", self.staff_url);
+        let url = format!("{}/v1/admin/orders/{number}/invoice", self.staff_url);
         self.runtime.block_on(async move {
             let issued = reqwest::Client::new()
                 .post(&url)

@@ -7,6 +7,7 @@
 //! not) and lock it out for a while, so a kiosk in a public hall cannot be
 //! used to guess passwords.
 
+use super::JsonBody;
 use super::accounts_hash::{self, HashCost};
 use super::accounts_review;
 use super::payments::rfc3339;
@@ -18,7 +19,6 @@ use crate::storage::{
 };
 use axum::Json;
 use axum::extract::State;
-use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -182,7 +182,7 @@ fn attempt(service: &Service, uscc: &Uscc) -> ApiResult<()> {
 /// `POST /v1/accounts`: register.
 async fn register(
     State(service): State<Service>,
-    body: Result<Json<RegisterV1>, JsonRejection>,
+    body: Result<JsonBody<RegisterV1>, ApiError>,
 ) -> ApiResult<Response> {
     let request = json_body(body)?;
     let valid = request.validate()?;
@@ -218,7 +218,7 @@ async fn register(
 /// `POST /v1/accounts/session`: sign in.
 async fn sign_in(
     State(service): State<Service>,
-    body: Result<Json<SignInV1>, JsonRejection>,
+    body: Result<JsonBody<SignInV1>, ApiError>,
 ) -> ApiResult<Json<SessionV1>> {
     let request = json_body(body)?;
     let uscc = request.validate()?;
@@ -273,7 +273,7 @@ async fn sign_out(
 /// on file; the new password is the customer's own.
 async fn reset_password(
     State(service): State<Service>,
-    body: Result<Json<ResetPasswordV1>, JsonRejection>,
+    body: Result<JsonBody<ResetPasswordV1>, ApiError>,
 ) -> ApiResult<StatusCode> {
     let request = json_body(body)?;
     let (uscc, mobile, code) = request.validate()?;
@@ -301,7 +301,7 @@ async fn reset_password(
 async fn change_password(
     State(service): State<Service>,
     request_headers: HeaderMap,
-    body: Result<Json<ChangePasswordV1>, JsonRejection>,
+    body: Result<JsonBody<ChangePasswordV1>, ApiError>,
 ) -> ApiResult<StatusCode> {
     let (uscc, session) = signed_in(&service, &request_headers)?;
     let request = json_body(body)?;
@@ -341,7 +341,7 @@ async fn change_password(
 async fn change_mobile(
     State(service): State<Service>,
     request_headers: HeaderMap,
-    body: Result<Json<ChangeMobileV1>, JsonRejection>,
+    body: Result<JsonBody<ChangeMobileV1>, ApiError>,
 ) -> ApiResult<Json<AccountV1>> {
     let (uscc, _) = signed_in(&service, &request_headers)?;
     let request = json_body(body)?;

@@ -5,6 +5,7 @@
 //! file. Logs never carry the USCC or the numbers.
 
 use super::CSRF_FIELD;
+use super::JsonBody;
 use super::accounts::check_sms_code;
 use super::admin_page::{done, local};
 use super::html::escape;
@@ -12,7 +13,7 @@ use super::payments::rfc3339;
 use super::{ApiError, ApiResult, checked_reason, json_body, now, path};
 use crate::Service;
 use crate::storage::{DecideOutcome, StoredMobileReview};
-use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection};
+use axum::extract::rejection::{FormRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -38,7 +39,7 @@ fn review_v1(r: StoredMobileReview) -> ApiResult<MobileReviewV1> {
 /// `POST /v1/accounts/mobile-reviews`: 202, the request awaits staff.
 pub(super) async fn request(
     State(service): State<Service>,
-    body: Result<Json<MobileReviewRequestV1>, JsonRejection>,
+    body: Result<JsonBody<MobileReviewRequestV1>, ApiError>,
 ) -> ApiResult<Response> {
     let request = json_body(body)?;
     let valid = request.validate()?;

@@ -1,10 +1,11 @@
 //! Certificate holders' contact and invoice details on file: read by the
 //! kiosk for 确认信息, set by staff (and by the demo when it issues).
 
+use super::JsonBody;
 use super::{ApiError, ApiResult, json_body, now, path};
 use crate::Service;
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use kiosk_sync_wire::holder::{HolderV1, normalise_serial};
 use kiosk_sync_wire::problem::{Problem, ProblemCode};
@@ -36,7 +37,7 @@ pub(crate) async fn show(
 pub(crate) async fn put(
     State(service): State<Service>,
     serial_path: Result<Path<String>, PathRejection>,
-    body: Result<Json<HolderV1>, JsonRejection>,
+    body: Result<JsonBody<HolderV1>, ApiError>,
 ) -> ApiResult<Json<HolderV1>> {
     let serial = serial(serial_path)?;
     let holder = json_body(body)?;

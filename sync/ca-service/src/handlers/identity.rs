@@ -7,12 +7,13 @@
 //! setting up a demonstration (the reference photo the simulator holds).
 //! Nothing personal reaches the log: only the verdict.
 
+use super::JsonBody;
 use super::{ApiError, ApiResult, json_body, now, path};
 use crate::Service;
 use crate::identity::same_picture;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection};
+use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, State};
 use kiosk_domain::ids::ResidentId;
 use kiosk_sync_wire::identity::{
@@ -27,7 +28,7 @@ fn unreadable(field: &str) -> ApiError {
 /// `POST /v1/identity/checks`.
 pub(super) async fn check(
     State(service): State<Service>,
-    body: Result<Json<IdentityCheckV1>, JsonRejection>,
+    body: Result<JsonBody<IdentityCheckV1>, ApiError>,
 ) -> ApiResult<Json<IdentityAnswerV1>> {
     super::demo_only(&service)?;
     let check = json_body(body)?.validate()?;

@@ -4,7 +4,7 @@
 //! (`GET /invoices/{invoice_number}`), the link 查询订单 shows as a QR code.
 
 use super::payments::rfc3339;
-use super::{ApiError, ApiResult, now, path};
+use super::{ApiError, ApiResult, JsonBody, NoFields, json_body, now, path_order};
 use crate::Service;
 use crate::storage::{InvoiceOutcome, StoredInvoice, TransitionOutcome};
 use axum::Json;
@@ -12,10 +12,9 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use kiosk_domain::order_number::OrderNumber;
 use kiosk_sync_wire::feed::StatusV1;
 use kiosk_sync_wire::invoice::IssuedInvoiceV1;
-use kiosk_sync_wire::problem::{Problem, ProblemCode};
+use kiosk_sync_wire::problem::ProblemCode;
 
 fn invoice_v1(i: &StoredInvoice) -> ApiResult<IssuedInvoiceV1> {
     Ok(IssuedInvoiceV1 {
@@ -28,18 +27,14 @@ fn invoice_v1(i: &StoredInvoice) -> ApiResult<IssuedInvoiceV1> {
     })
 }
 
-fn order_number(number: Result<Path<String>, PathRejection>) -> ApiResult<OrderNumber> {
-    path(number)?
-        .parse::<OrderNumber>()
-        .map_err(|e| Box::new(Problem::invalid_field("number", &e)).into())
-}
-
-/// `POST /v1/orders/{number}/invoice`.
+/// `POST /v1/admin/orders/{number}/invoice`.
 pub(crate) async fn issue(
     State(service): State<Service>,
     number: Result<Path<String>, PathRejection>,
+    body: Result<JsonBody<NoFields>, ApiError>,
 ) -> ApiResult<Response> {
-    let number = order_number(number)?;
+    json_body(body)?;
+    let number = path_order(number)?;
     let at = now();
     let candidate = format!(
         "INV{:04}{:02}{:02}{}",
@@ -81,7 +76,7 @@ pub(crate) async fn show(
     State(service): State<Service>,
     number: Result<Path<String>, PathRejection>,
 ) -> ApiResult<Json<IssuedInvoiceV1>> {
-    let number = order_number(number)?;
+    let number = path_order(number)?;
     let invoice = service
         .storage()
         .invoice(number.as_str())?

@@ -3,11 +3,11 @@
 //! demonstration token can start with a certificate inside its renewal
 //! window.
 
+use super::JsonBody;
 use super::{ApiError, ApiResult, json_body, unhex};
 use crate::Service;
 use axum::Json;
 use axum::extract::State;
-use axum::extract::rejection::JsonRejection;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use kiosk_sync_wire::hex;
@@ -39,7 +39,7 @@ pub(crate) async fn crl(State(service): State<Service>) -> ApiResult<Response> {
 /// `POST /v1/admin/demo/issue`: 404 unless the service runs with `--demo`.
 pub(crate) async fn demo_issue(
     State(service): State<Service>,
-    body: Result<Json<DemoIssueV1>, JsonRejection>,
+    body: Result<JsonBody<DemoIssueV1>, ApiError>,
 ) -> ApiResult<Json<DemoIssuedV1>> {
     super::demo_only(&service)?;
     let request = json_body(body)?;

@@ -14,13 +14,14 @@
 //! Who may call them: the CA's kiosks, for a customer who gave the order's
 //! number and mobile at the kiosk.
 
+use super::JsonBody;
 use super::resume::recorded;
 use super::track::matching;
 use super::{ApiError, ApiResult, issue_once, json_body, path, unhex};
 use crate::Service;
 use crate::storage::{StorageError, StoredRenewal};
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use kiosk_domain::ids::{MobileNumber, Uscc};
 use kiosk_domain::order::status::Lifecycle;
@@ -55,7 +56,7 @@ fn application(
 /// `POST /v1/orders/pickup`.
 pub(crate) async fn find(
     State(service): State<Service>,
-    body: Result<Json<LookupV1>, JsonRejection>,
+    body: Result<JsonBody<LookupV1>, ApiError>,
 ) -> ApiResult<Json<PickupV1>> {
     let (number, mobile) = json_body(body)?.validate()?;
     let (application, record) = application(&service, &number, &mobile)?;
@@ -121,7 +122,7 @@ fn answer(
 pub(crate) async fn issue(
     State(service): State<Service>,
     number: Result<Path<String>, PathRejection>,
-    body: Result<Json<OnSiteRequestV1>, JsonRejection>,
+    body: Result<JsonBody<OnSiteRequestV1>, ApiError>,
 ) -> ApiResult<Json<OnSiteIssuedV1>> {
     let number = path(number)?;
     let request = json_body(body)?;
@@ -211,7 +212,7 @@ pub(crate) async fn again(
 pub(crate) async fn written(
     State(service): State<Service>,
     number: Result<Path<String>, PathRejection>,
-    body: Result<Json<InstalledV1>, JsonRejection>,
+    body: Result<JsonBody<InstalledV1>, ApiError>,
 ) -> ApiResult<Json<OrderRecordV1>> {
     let number = path(number)?;
     let report = json_body(body)?;

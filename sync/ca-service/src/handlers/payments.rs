@@ -3,13 +3,14 @@
 //! its confirmation by finance.
 
 use super::{ApiError, ApiResult, json_body, now, path};
+use super::{JsonBody, NoFields, path_order};
 use crate::Service;
 use crate::storage::{
     NewPayment, OpenOutcome, RecordOutcome, RecordedPayment, RemittanceOutcome, StorageError,
     StoredPayment, StoredRemittance,
 };
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -18,7 +19,7 @@ use kiosk_sync_wire::payment::{
     METHOD_QR, PaymentRequestV1, PaymentV1, REMITTANCE_CONFIRMED, REMITTANCE_PENDING,
     RecordPaymentV1, RemittanceRecordV1, RemittanceV1, STATUS_EXPIRED, STATUS_PAID, STATUS_PENDING,
 };
-use kiosk_sync_wire::problem::{Problem, ProblemCode};
+use kiosk_sync_wire::problem::ProblemCode;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -113,7 +114,7 @@ fn amount_mismatch(held: &StoredPayment) -> ApiError {
 pub(crate) async fn create(
     State(service): State<Service>,
     request_headers: HeaderMap,
-    body: Result<Json<PaymentRequestV1>, JsonRejection>,
+    body: Result<JsonBody<PaymentRequestV1>, ApiError>,
 ) -> ApiResult<Response> {
     let request = json_body(body)?;
     let (number, amount) = request.validate()?;
@@ -165,20 +166,15 @@ pub(crate) async fn show(
     Ok(Json(payment_v1(&p, &base, now())?))
 }
 
-fn order_number(text: &str) -> ApiResult<OrderNumber> {
-    text.parse::<OrderNumber>()
-        .map_err(|e| Box::new(Problem::invalid_field("number", &e)).into())
-}
-
 /// `POST /v1/admin/orders/{number}/payments`: staff record a counter or
 /// bank-transfer payment; the same reference again finds the first.
 pub(crate) async fn record(
     State(service): State<Service>,
     number: Result<Path<String>, PathRejection>,
     request_headers: HeaderMap,
-    body: Result<Json<RecordPaymentV1>, JsonRejection>,
+    body: Result<JsonBody<RecordPaymentV1>, ApiError>,
 ) -> ApiResult<Response> {
-    let number = order_number(&path(number)?)?;
+    let number = path_order(number)?;
     let valid = json_body(body)?.validate()?;
     let base = public_base(&service, &request_headers)?;
     check_due(&service, &number, valid.amount.0)?;
@@ -236,9 +232,9 @@ pub(crate) fn remittance_v1(r: &StoredRemittance) -> ApiResult<RemittanceRecordV
 pub(crate) async fn remittance(
     State(service): State<Service>,
     number: Result<Path<String>, PathRejection>,
-    body: Result<Json<RemittanceV1>, JsonRejection>,
+    body: Result<JsonBody<RemittanceV1>, ApiError>,
 ) -> ApiResult<Response> {
-    let number = order_number(&path(number)?)?;
+    let number = path_order(number)?;
     let valid = json_body(body)?.validate()?;
     let outcome = service.storage().add_remittance(&StoredRemittance {
         id: format!("rem_{}", crate::random::hex(16)?),
@@ -289,7 +285,9 @@ pub(crate) async fn confirm_remittance(
     State(service): State<Service>,
     id: Result<Path<String>, PathRejection>,
     request_headers: HeaderMap,
+    body: Result<JsonBody<NoFields>, ApiError>,
 ) -> ApiResult<Response> {
+    json_body(body)?;
     let id = path(id)?;
     let base = public_base(&service, &request_headers)?;
     let outcome = confirm(&service, &id)?;

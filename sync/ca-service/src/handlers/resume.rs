@@ -13,12 +13,13 @@
 //! customer's key; the answer carries their contact and invoice details,
 //! which the kiosk shows only after the key's PIN was verified).
 
+use super::JsonBody;
 use super::payments::{payment_v1, public_base};
 use super::{ApiError, ApiResult, json_body, now, path};
 use crate::Service;
 use crate::storage::InstallOutcome;
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use kiosk_sync_wire::order::{DetailsV1, OrderRecordV1};
@@ -29,7 +30,7 @@ use kiosk_sync_wire::renewal::{InstalledV1, OpenRenewalV1, OpenRenewalsAnswerV1,
 pub(crate) async fn open(
     State(service): State<Service>,
     request_headers: HeaderMap,
-    body: Result<Json<OpenRenewalsV1>, JsonRejection>,
+    body: Result<JsonBody<OpenRenewalsV1>, ApiError>,
 ) -> ApiResult<Json<OpenRenewalsAnswerV1>> {
     let asked = json_body(body)?;
     let serial = kiosk_sync_wire::holder::normalise_serial(&asked.certificate_serial_hex)
@@ -68,7 +69,7 @@ pub(crate) async fn open(
 pub(crate) async fn installed(
     State(service): State<Service>,
     number: Result<Path<String>, PathRejection>,
-    body: Result<Json<InstalledV1>, JsonRejection>,
+    body: Result<JsonBody<InstalledV1>, ApiError>,
 ) -> ApiResult<Json<OrderRecordV1>> {
     let number = path(number)?;
     let report = json_body(body)?;

@@ -2,13 +2,13 @@
 //! with a limited number of tries, and the messages listed for tests and
 //! the back office. Logs never carry the mobile number or the code.
 
+use super::JsonBody;
 use super::payments::rfc3339;
 use super::{ApiError, ApiResult, json_body, now};
 use crate::Service;
 use crate::storage::{NewSmsCode, SendOutcome, StorageError, VerifyOutcome};
 use axum::Json;
 use axum::extract::State;
-use axum::extract::rejection::JsonRejection;
 use kiosk_sync_wire::problem::ProblemCode;
 use kiosk_sync_wire::sms::{
     SmsCodeRequestV1, SmsCodeSentV1, SmsMessageV1, SmsVerifiedV1, SmsVerifyV1,
@@ -21,7 +21,7 @@ fn duration(d: std::time::Duration) -> ApiResult<time::Duration> {
 /// `POST /v1/sms/codes`.
 pub(crate) async fn send(
     State(service): State<Service>,
-    body: Result<Json<SmsCodeRequestV1>, JsonRejection>,
+    body: Result<JsonBody<SmsCodeRequestV1>, ApiError>,
 ) -> ApiResult<Json<SmsCodeSentV1>> {
     let request = json_body(body)?;
     let (mobile, purpose) = request.validate()?;
@@ -66,7 +66,7 @@ pub(crate) async fn send(
 /// `POST /v1/sms/verify`.
 pub(crate) async fn verify(
     State(service): State<Service>,
-    body: Result<Json<SmsVerifyV1>, JsonRejection>,
+    body: Result<JsonBody<SmsVerifyV1>, ApiError>,
 ) -> ApiResult<Json<SmsVerifiedV1>> {
     let request = json_body(body)?;
     let (mobile, purpose, code) = request.validate()?;

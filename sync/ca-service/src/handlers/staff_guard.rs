@@ -75,7 +75,7 @@ pub(crate) async fn guard(
             "a staff API write not sent as JSON"
         );
         return ApiError::detail(
-            ProblemCode::Forbidden,
+            ProblemCode::UnsupportedMediaType,
             "a staff API request must be sent as application/json or application/octet-stream",
         )
         .into_response();

@@ -11,12 +11,13 @@
 //! kiosk of the CA: a customer follows an order wherever they are), answered
 //! as JSON: the status, the amount and the dates, nothing personal.
 
+use super::JsonBody;
 use super::admin_page::status;
 use super::html::{escape, page};
 use super::{ApiError, ApiResult, json_body};
 use crate::Service;
 use crate::storage::Storage;
-use axum::extract::rejection::{FormRejection, JsonRejection, QueryRejection};
+use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -89,7 +90,7 @@ pub(super) fn matching(
 pub(super) async fn lookup(
     State(service): State<Service>,
     request_headers: axum::http::HeaderMap,
-    body: Result<Json<LookupV1>, JsonRejection>,
+    body: Result<JsonBody<LookupV1>, ApiError>,
 ) -> ApiResult<Json<OrderSummaryV1>> {
     let (number, mobile) = json_body(body)?.validate()?;
     let storage = service.storage();

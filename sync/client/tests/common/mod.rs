@@ -292,3 +292,35 @@ pub fn test_config(url: &str) -> kiosk_sync_client::WorkerConfig {
     c.request_timeout = std::time::Duration::from_secs(5);
     c
 }
+
+/// `service`'s `kind` listener over mutual TLS on 127.0.0.1:0, with
+/// `pki`'s server certificate, trusting its device or staff CA.
+pub async fn serve_tls(
+    service: &Service,
+    pki: &pki::Pki,
+    kind: Listener,
+) -> (SocketAddr, oneshot::Sender<()>) {
+    let client_ca = match kind {
+        Listener::Kiosk => &pki.device_ca,
+        Listener::Staff => &pki.staff_ca,
+    };
+    let tls = ca_service::tls::server_config(
+        pki.server.cert_pem.as_bytes(),
+        pki.server.key_pem.as_bytes(),
+        client_ca.cert_pem.as_bytes(),
+        kind,
+    )
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let router = service.router(kind);
+    tokio::spawn(async move {
+        ca_service::run_tls(listener, router, tls, kind, async {
+            let _ = stopped.await;
+        })
+        .await
+        .unwrap();
+    });
+    (addr, stop)
+}

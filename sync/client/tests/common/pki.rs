@@ -111,3 +111,24 @@ impl Authority {
         )
     }
 }
+
+/// The certificates of one test: the server's, the kiosks', staff's.
+pub struct Pki {
+    pub server_ca: Authority,
+    pub server: Leaf,
+    pub device_ca: Authority,
+    pub staff_ca: Authority,
+}
+
+impl Pki {
+    pub fn new() -> Self {
+        let server_ca = Authority::new("CA service root");
+        let server = server_ca.server();
+        Self {
+            server_ca,
+            server,
+            device_ca: Authority::new("Kiosk device CA"),
+            staff_ca: Authority::new("CA staff CA"),
+        }
+    }
+}
