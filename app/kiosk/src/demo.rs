@@ -214,7 +214,9 @@ data_dir = "{data}"
 
 [ca]
 url = "{ca_url}"
-certificate_roots = ["ca-root.der"]
+# The CA's root, and the root of its demonstration CA (`--demo`), which
+# issued the demonstration key's certificate and alone renews it.
+certificate_roots = ["ca-root.der", "ca-demo-root.der"]
 payment_poll_seconds = 1
 
 [printer]
@@ -257,12 +259,13 @@ pub fn provision_key(config: &Config, staff_url: &str, pin: &str) -> Result<()> 
     let roots = runtime
         .block_on(client.ca_roots())
         .context("the CA's roots")?;
-    let root_path = config.in_data_dir(Path::new("ca-root.der"));
-    let Some(root) = roots.first() else {
-        bail!("the CA service published no root");
+    // The CA's root first, then its demonstration CA's.
+    let [root, demo_root] = roots.as_slice() else {
+        bail!("the CA service published no demonstration root (is it running with --demo?)");
     };
     std::fs::create_dir_all(config.data_dir.clone())?;
-    std::fs::write(&root_path, root)?;
+    std::fs::write(config.in_data_dir(Path::new("ca-root.der")), root)?;
+    std::fs::write(config.in_data_dir(Path::new("ca-demo-root.der")), demo_root)?;
 
     let mut writer = Pkcs11KeyWriter::open(WriterConfig {
         modules: config.key_writer.modules.clone(),
@@ -300,7 +303,7 @@ pub fn provision_key(config: &Config, staff_url: &str, pin: &str) -> Result<()> 
         .context("the CA service refused the demo certificate (is it running with --demo?)")?;
     let trust = Trust {
         intermediates: &[],
-        roots: std::slice::from_ref(root),
+        roots: std::slice::from_ref(demo_root),
         now: time::OffsetDateTime::now_utc(),
     };
     kiosk_token::onsite::install(&mut writer, &key, &tag, &issued, &trust, "demo-cert", &[])

@@ -14,7 +14,7 @@
 
 mod harness;
 
-use harness::{Ca, Kiosk, config, in_child_with_token};
+use harness::{Ca, Kiosk, demo_config, in_child_with_token};
 use kiosk_domain::fixtures;
 use kiosk_ui::Screen;
 use std::time::Duration;
@@ -51,7 +51,7 @@ fn a_unit_registers_signs_in_changes_its_details_and_applies_with_them() {
                     ..ca_service::Options::default()
                 },
             );
-            let config = config(dir, &ca.url);
+            let config = demo_config(dir, &ca.url, "TYA", "");
             kiosk::demo::provision_key(&config, &ca.staff_url, kiosk_tests::softhsm::PIN).unwrap();
             let kiosk = Kiosk::start(&config);
             kiosk.wait_for(Screen::Home);
@@ -229,7 +229,7 @@ fn a_sign_in_answered_after_the_customer_left_is_signed_out() {
                 }),
             );
             assert_eq!(registered, 201);
-            let config = config(dir, &ca.url);
+            let config = demo_config(dir, &ca.url, "TYA", "");
             kiosk::demo::provision_key(&config, &ca.staff_url, kiosk_tests::softhsm::PIN).unwrap();
             let kiosk = Kiosk::start(&config);
             kiosk.wait_for(Screen::Home);

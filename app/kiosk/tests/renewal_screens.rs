@@ -22,7 +22,7 @@
 mod harness;
 
 use harness::{
-    Kiosk, config_as, in_child_with_token, labels_on_token, up_to_confirm, up_to_payment, world,
+    Kiosk, demo_config, in_child_with_token, labels_on_token, up_to_confirm, up_to_payment, world,
 };
 use kiosk_tests::softhsm::PIN;
 use kiosk_ui::Screen;
@@ -228,7 +228,7 @@ fn paid_here_finished_there(dir: &std::path::Path, cut: Cut) {
 
     // The customer brings the key to another kiosk: it asks the CA, which
     // has the paid order, and offers to finish it.
-    let other_config = config_as(&dir.join("other"), &ca.url, "TYB", "");
+    let other_config = demo_config(&dir.join("other"), &ca.url, "TYB", "");
     kiosk::demo::provision_key(&other_config, &ca.staff_url, PIN).unwrap();
     let other = Kiosk::start(&other_config);
     other.wait_for(Screen::Home);
@@ -292,7 +292,7 @@ fn the_cas_window_decides_what_may_be_renewed() {
                 ..ca_service::Options::default()
             },
         );
-        let config = harness::config(dir, &ca.url);
+        let config = harness::demo_config(dir, &ca.url, "TYA", "");
         kiosk::demo::provision_key(&config, &ca.staff_url, PIN).unwrap();
         let kiosk = Kiosk::start(&config);
         kiosk.wait_for(Screen::Home);

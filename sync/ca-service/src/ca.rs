@@ -8,6 +8,9 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 const NAME: &str = "Kiosk Reference CA";
+/// The demonstration CA's name: never the real CA's, so nobody takes a
+/// demonstration certificate for one of its.
+pub const DEMO_NAME: &str = "Kiosk Reference CA - demonstrations only";
 
 #[derive(Debug, thiserror::Error)]
 pub enum CaError {
@@ -21,6 +24,14 @@ pub enum CaError {
 
 /// The CA of `dir`, created there if it holds none.
 pub fn load_or_create(dir: &Path) -> Result<TestCa, CaError> {
+    load_or_create_named(dir, NAME)
+}
+
+/// The CA of `dir`, created there as `name` if it holds none.
+///
+/// # Errors
+/// As [`load_or_create`].
+pub fn load_or_create_named(dir: &Path, name: &str) -> Result<TestCa, CaError> {
     private_dir(dir)?;
     let key_path = dir.join("key.p256");
     let cert_path = dir.join("cert.der");
@@ -32,11 +43,11 @@ pub fn load_or_create(dir: &Path) -> Result<TestCa, CaError> {
             // place by a technician or a test may be named otherwise).
             let name = kiosk_x509::summarize(&cert, "")
                 .map(|s| s.holder)
-                .unwrap_or_else(|_| NAME.to_owned());
+                .unwrap_or_else(|_| name.to_owned());
             Ok(TestCa::restore(&name, &key, cert)?)
         }
         (false, false) => {
-            let ca = TestCa::new(NAME)?;
+            let ca = TestCa::new(name)?;
             let (key, cert) = ca.export()?;
             write_atomic(&cert_path, &cert, 0o644)?;
             write_atomic(&key_path, &key, 0o600)?;

@@ -892,14 +892,30 @@ async fn renew(
                 &format!("{verdict:?}"),
             ));
         }
-        let verified = kiosk_x509::verify_issued(
-            &proof.old_certificate_der,
-            &old.spki_der,
-            &[],
-            &[service.ca().root_der()],
-            at.min(old_summary.not_after),
-        )
-        .map_err(|e| ApiError::detail(ProblemCode::UnknownCertificate, &e.to_string()))?;
+        // The certificate is the CA's, or (with `--demo`) the
+        // demonstration CA's; whichever issued it renews it, so a
+        // demonstration certificate never becomes one of the CA's.
+        let verify = |issuer: &kiosk_x509::test_ca::TestCa| {
+            kiosk_x509::verify_issued(
+                &proof.old_certificate_der,
+                &old.spki_der,
+                &[],
+                &[issuer.root_der()],
+                at.min(old_summary.not_after),
+            )
+        };
+        let (verified, issuer) = match verify(service.ca()) {
+            Ok(v) => (v, service.ca()),
+            Err(e) => match service.demo_ca().map(|demo| (verify(demo), demo)) {
+                Some((Ok(v), demo)) => (v, demo),
+                _ => {
+                    return Err(ApiError::detail(
+                        ProblemCode::UnknownCertificate,
+                        &e.to_string(),
+                    ));
+                }
+            },
+        };
         if normalise_serial(&verified.serial_hex).as_deref() != Some(renews.as_str()) {
             return Err(ApiError::detail(
                 ProblemCode::ProofRejected,
@@ -914,8 +930,7 @@ async fn renew(
                 "this certificate has been renewed already",
             ));
         }
-        service
-            .ca()
+        issuer
             .issue(&csr, service.inner.options.validity_days, Profile::Customer)
             .map_err(|e| ApiError::detail(ProblemCode::InvalidRequest, &e.to_string()))
     })

@@ -157,6 +157,10 @@ impl std::fmt::Debug for Service {
 struct Inner {
     storage: Box<dyn Storage>,
     ca: TestCa,
+    /// With `--demo`: the CA of demonstration certificates, another key
+    /// and name than the CA's; a certificate it issued is renewed only by
+    /// it, never by the CA.
+    demo_ca: Option<TestCa>,
     options: Options,
     in_flight: Mutex<HashSet<String>>,
     injection: Mutex<Injection>,
@@ -185,17 +189,44 @@ impl Service {
         ca::private_file(&db)?;
         let storage = sqlite::SqliteStorage::open(&db)?;
         let ca = ca::load_or_create(&dir.join("ca"))?;
-        Ok(Self::with_storage(Box::new(storage), ca, options))
+        let demo_ca = if options.demo {
+            Some(ca::load_or_create_named(
+                &dir.join("demo-ca"),
+                ca::DEMO_NAME,
+            )?)
+        } else {
+            None
+        };
+        Ok(Self::with_parts(Box::new(storage), ca, demo_ca, options))
     }
 
     /// A service over any storage.
     #[must_use]
     pub fn with_storage(storage: Box<dyn Storage>, ca: TestCa, options: Options) -> Self {
+        // A demonstration CA for this run only (none is kept without a
+        // data directory); without it demonstration issuance answers 503.
+        let demo_ca = if options.demo {
+            TestCa::new(ca::DEMO_NAME)
+                .inspect_err(|e| tracing::error!(error = %e, "no demonstration CA"))
+                .ok()
+        } else {
+            None
+        };
+        Self::with_parts(storage, ca, demo_ca, options)
+    }
+
+    fn with_parts(
+        storage: Box<dyn Storage>,
+        ca: TestCa,
+        demo_ca: Option<TestCa>,
+        options: Options,
+    ) -> Self {
         let hashes_per_minute = options.accounts.hashes_per_minute;
         Self {
             inner: Arc::new(Inner {
                 storage,
                 ca,
+                demo_ca,
                 options,
                 in_flight: Mutex::new(HashSet::new()),
                 injection: Mutex::new(Injection::default()),
@@ -229,6 +260,12 @@ impl Service {
     /// The CA (tests issue the "old" certificates of renewals with it).
     pub fn ca(&self) -> &TestCa {
         &self.inner.ca
+    }
+
+    /// The demonstration CA, with `--demo` only: demonstration issuance
+    /// signs with it, and it alone renews what it issued.
+    pub fn demo_ca(&self) -> Option<&TestCa> {
+        self.inner.demo_ca.as_ref()
     }
 
     /// How many certificates the CA has signed for renewals.

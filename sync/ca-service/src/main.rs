@@ -55,8 +55,10 @@ struct Args {
     /// Minutes a QR payment may be paid before it expires.
     #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=1440))]
     payment_minutes: u64,
-    /// Enables demonstration issuance (`POST /v1/admin/demo/issue`): never
-    /// on a CA that issues real certificates.
+    /// Enables the simulators and demonstration issuance (`POST
+    /// /v1/admin/demo/issue`), signed by a demonstration CA of its own
+    /// (`DATA/demo-ca`) that alone renews what it issued: never on a CA
+    /// that issues real certificates.
     #[arg(long)]
     demo: bool,
 }

@@ -48,6 +48,22 @@ async fn the_roots_are_the_ca_that_issues_customer_certificates() {
         .map(|h| hex::decode(h).unwrap())
         .collect();
     assert_eq!(roots, vec![ca.service.ca().root_der()]);
+    // With --demo the demonstration CA's root follows, another one.
+    let ca = start(Options {
+        demo: true,
+        ..Options::default()
+    })
+    .await;
+    let roots: CaRootsV1 = ca.get("/v1/ca/roots").await.json().await.unwrap();
+    let demo_root = ca.service.demo_ca().unwrap().root_der();
+    assert_ne!(demo_root, ca.service.ca().root_der());
+    assert_eq!(
+        roots.roots_der_hex,
+        vec![
+            hex::encode(&ca.service.ca().root_der()),
+            hex::encode(&demo_root)
+        ]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -73,14 +89,25 @@ async fn demo_issuance_gives_a_certificate_inside_the_renewal_window() {
     assert_eq!(r.status(), 200);
     let issued: DemoIssuedV1 = r.json().await.unwrap();
     let der = hex::decode(&issued.certificate_der_hex).unwrap();
+    // The demonstration CA's, never the CA's own.
     let verified = kiosk_x509::verify_issued(
         &der,
         &key.public_key_spki_der(),
         &[],
-        &[ca.service.ca().root_der()],
+        &[ca.service.demo_ca().unwrap().root_der()],
         OffsetDateTime::now_utc(),
     )
     .unwrap();
+    assert!(
+        kiosk_x509::verify_issued(
+            &der,
+            &key.public_key_spki_der(),
+            &[],
+            &[ca.service.ca().root_der()],
+            OffsetDateTime::now_utc(),
+        )
+        .is_err()
+    );
     let left = verified.not_after - OffsetDateTime::now_utc();
     assert!(
         left > time::Duration::days(19) && left <= time::Duration::days(20),

@@ -721,6 +721,79 @@ async fn a_renewal_is_issued_only_for_its_own_certificate_paid_at_the_cas_price(
     assert_eq!(ca.service.issued_count(), 1);
 }
 
+/// A demonstration certificate (`--demo`) is the demonstration CA's: the
+/// CA publishes that root after its own, and renewing such a certificate
+/// gives another of the demonstration CA's, never one the CA's own root
+/// vouches for. Without `--demo` it renews nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_demonstration_certificate_is_renewed_by_the_demonstration_ca_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Options {
+        demo: true,
+        ..Options::default()
+    };
+    let ca = start_service(&dir.path().join("ca"), demo).await;
+    let demo_ca = ca.service.demo_ca().unwrap();
+    assert_ne!(demo_ca.root_der(), ca.service.ca().root_der());
+    let subject = CustomerSubject {
+        unit_name: "山西示例煤业有限公司".to_owned(),
+        uscc: fixtures::USCC.to_owned(),
+    };
+    let old_key = SoftSigner::generate_p256();
+    let old = demo_ca.issue_for_subject(&subject, &old_key, 30).unwrap();
+    let mut store = open_store(&dir.path().join("kiosk"));
+    let queued = queue_renewal_of(&mut store, "renewal-demo", &old);
+    let later = queue_renewal_of(&mut store, "renewal-demo-off", &old);
+    let (mut worker, _) = Worker::new(store, test_config(&ca.url())).unwrap();
+    let client = worker.client().clone();
+    assert_eq!(
+        client.ca_roots().await.unwrap(),
+        vec![ca.service.ca().root_der(), demo_ca.root_der()]
+    );
+    assert_eq!(worker.drain_once().await.unwrap().acknowledged, 2);
+    pay_through_simulator(&client, queued.number.as_str()).await;
+    let new_key = SoftSigner::generate_p256();
+    let issued = client
+        .renew(
+            queued.number.as_str(),
+            &renewal_request(&old, &old_key, &new_key, 1),
+        )
+        .await
+        .unwrap();
+    let der = hex::decode(&issued.certificate_der_hex).unwrap();
+    let spki = new_key.public_key_spki_der();
+    let now = OffsetDateTime::now_utc();
+    kiosk_x509::verify_issued(&der, &spki, &[], &[demo_ca.root_der()], now).unwrap();
+    assert!(
+        kiosk_x509::verify_issued(&der, &spki, &[], &[ca.service.ca().root_der()], now).is_err(),
+        "the CA's own root must not vouch for a renewed demonstration certificate"
+    );
+    drop((worker, client, ca));
+
+    // The same CA without --demo: the demonstration CA is not loaded, and
+    // its certificates renew nothing.
+    let ca = start_service(&dir.path().join("ca"), Options::default()).await;
+    assert!(ca.service.demo_ca().is_none());
+    let client = CaClient::new(&ca.url(), Duration::from_secs(10)).unwrap();
+    let due = fixtures::renewal_order(1).amount.0;
+    let r = reqwest::Client::new()
+        .post(ca.staff_url() + &format!("/v1/admin/orders/{}/payments", later.number))
+        .json(&serde_json::json!({"method": "counter", "amount_fen": due, "reference": "TILL-1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let e = client
+        .renew(
+            later.number.as_str(),
+            &renewal_request(&old, &old_key, &SoftSigner::generate_p256(), 1),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some(ProblemCode::UnknownCertificate), "{e}");
+    assert_eq!(ca.service.issued_count(), 0);
+}
+
 /// The CA's renewal window, published in `/v1/config` and held to at
 /// issuance: a certificate expired inside it is renewed (its chain checked
 /// while it was valid), one expired longer ago or not yet due is refused

@@ -412,6 +412,28 @@ mod tests {
     use kiosk_domain::fixtures;
 
     #[test]
+    fn only_the_canonical_spelling_travels() {
+        assert!(parse::<MobileNumber>("mobile", fixtures::MOBILE).is_ok());
+        assert!(parse::<Uscc>("uscc", fixtures::USCC).is_ok());
+        assert!(parse::<PersonName>("name", "张三").is_ok());
+        // What a person may type at the kiosk, and the kiosk undoes.
+        for (field, refused) in [
+            ("mobile", "+86 138-0013-8000"),
+            ("mobile", " 13800138000"),
+            ("uscc", "91110108551385082q"),
+            ("name", " 张三 "),
+        ] {
+            let problem = match field {
+                "mobile" => parse::<MobileNumber>(field, refused).err(),
+                "uscc" => parse::<Uscc>(field, refused).err(),
+                _ => parse::<PersonName>(field, refused).err(),
+            }
+            .unwrap_or_else(|| panic!("{refused:?} accepted"));
+            assert_eq!(problem.field.as_deref(), Some(field));
+        }
+    }
+
+    #[test]
     fn fixture_orders_make_valid_documents() {
         for order in [fixtures::renewal_order(1), fixtures::application_order(2)] {
             let doc = OrderV1::from_domain(&order, &[]);

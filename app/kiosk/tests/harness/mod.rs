@@ -618,31 +618,53 @@ pub fn config_with(dir: &Path, ca_url: &str, extra: &str) -> Config {
     config_as(dir, ca_url, "TYA", extra)
 }
 
-/// The configuration of the kiosk with this code, its files in `dir`.
+/// The configuration of the kiosk with this code, its files in `dir`,
+/// trusting the CA's root (`ca-root.der` in its data directory).
 pub fn config_as(dir: &Path, ca_url: &str, kiosk_code: &str, extra: &str) -> Config {
+    config_trusting(dir, ca_url, kiosk_code, extra, &["ca-root.der"])
+}
+
+/// The same, trusting the root files `roots`.
+pub fn config_trusting(
+    dir: &Path,
+    ca_url: &str,
+    kiosk_code: &str,
+    extra: &str,
+    roots: &[&str],
+) -> Config {
     std::fs::create_dir_all(dir).unwrap();
     let path = dir.join("kiosk.toml");
     std::fs::write(
         &path,
         format!(
             "kiosk_code = \"{kiosk_code}\"\ndata_dir = \"{data}\"\n\
-             [ca]\nurl = \"{ca_url}\"\ncertificate_roots = [\"ca-root.der\"]\npayment_poll_seconds = 1\n\
+             [ca]\nurl = \"{ca_url}\"\ncertificate_roots = {roots:?}\npayment_poll_seconds = 1\n\
              [printer]\nuri = \"file:{data}/receipts.escpos\"\npreview_dir = \"receipts\"\nfollow_url_base = \"{ca_url}/track?order=\"\n\
              [camera]\nsource = \"files:receipts\"\n\
              [key_writer]\nmodules = [\"{module}\"]\n",
             data = dir.join("kiosk").display(),
             module = kiosk_tests::softhsm::MODULE,
+            roots = roots,
         ) + extra,
     )
     .unwrap();
     Config::load(Some(&path)).unwrap()
 }
 
+/// The configuration of a kiosk that serves the demonstration key: its
+/// certificate is the demonstration CA's, and so is every renewal of it,
+/// so the kiosk trusts that root too (`kiosk::demo::provision_key` writes
+/// both).
+pub fn demo_config(dir: &Path, ca_url: &str, kiosk_code: &str, extra: &str) -> Config {
+    let roots = ["ca-root.der", "ca-demo-root.der"];
+    config_trusting(dir, ca_url, kiosk_code, extra, &roots)
+}
+
 /// The CA service in `dir/ca` and the kiosk's configuration (with `extra`
 /// TOML), the token holding the demo certificate: a world ready to renew.
 pub fn world(dir: &Path, extra: &str) -> (Ca, Config) {
     let ca = Ca::start(&dir.join("ca"), 0);
-    let config = config_with(dir, &ca.url, extra);
+    let config = demo_config(dir, &ca.url, "TYA", extra);
     kiosk::demo::provision_key(&config, &ca.staff_url, PIN).unwrap();
     (ca, config)
 }

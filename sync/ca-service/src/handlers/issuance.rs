@@ -18,7 +18,10 @@ use kiosk_x509::test_ca::Profile;
 /// `GET /v1/ca/roots`.
 pub(crate) async fn roots(State(service): State<Service>) -> Json<CaRootsV1> {
     Json(CaRootsV1 {
-        roots_der_hex: vec![hex::encode(&service.ca().root_der())],
+        roots_der_hex: std::iter::once(service.ca())
+            .chain(service.demo_ca())
+            .map(|ca| hex::encode(&ca.root_der()))
+            .collect(),
     })
 }
 
@@ -51,8 +54,12 @@ pub(crate) async fn demo_issue(
     }
     let csr = unhex("request_der_hex", &request.request_der_hex)?;
     super::checked_request(&service, &csr)?;
-    let der = service
-        .ca()
+    // Never the CA's own key: a demonstration certificate is the
+    // demonstration CA's, and only it renews one.
+    let demo_ca = service
+        .demo_ca()
+        .ok_or_else(|| ApiError::new(ProblemCode::Unavailable))?;
+    let der = demo_ca
         .issue(&csr, i64::from(request.validity_days), Profile::Customer)
         .map_err(|e| ApiError::detail(ProblemCode::InvalidRequest, &e.to_string()))?;
     tracing::info!(
