@@ -221,7 +221,10 @@ impl Service {
         demo_ca: Option<TestCa>,
         options: Options,
     ) -> Self {
-        let hashes_per_minute = options.accounts.hashes_per_minute;
+        let (hashes_per_minute, hashes_per_caller) = (
+            options.accounts.hashes_per_minute,
+            options.accounts.hashes_per_caller_minute,
+        );
         Self {
             inner: Arc::new(Inner {
                 storage,
@@ -233,7 +236,7 @@ impl Service {
                 requests: Mutex::new(std::collections::VecDeque::new()),
                 renewals: tokio::sync::Mutex::new(()),
                 issued: AtomicU64::new(0),
-                hashing: handlers::Hashing::new(hashes_per_minute),
+                hashing: handlers::Hashing::new(hashes_per_minute, hashes_per_caller),
                 csrf_key: Mutex::new(None),
                 crl_number: AtomicU64::new(0),
             }),

@@ -13,12 +13,13 @@ use super::accounts_review;
 use super::payments::rfc3339;
 use super::{ApiError, ApiResult, json_body, now};
 use crate::Service;
+use crate::access::Caller;
 use crate::storage::{
     AttemptOutcome, Lockout, RegisterOutcome, SessionLimits, StorageError, StoredAccount,
     VerifyOutcome,
 };
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -48,6 +49,9 @@ pub struct AccountOptions {
     /// service (besides at most 4 at once): a flood of sign-ins from many
     /// kiosks cannot take the CA's processors.
     pub hashes_per_minute: u32,
+    /// Of which one caller (a kiosk, by its code) begins at most this many:
+    /// one kiosk's flood cannot spend the others' minute.
+    pub hashes_per_caller_minute: u32,
 }
 
 impl Default for AccountOptions {
@@ -59,6 +63,7 @@ impl Default for AccountOptions {
             lockout_window: Duration::from_secs(15 * 60),
             hash_cost: HashCost::default(),
             hashes_per_minute: 600,
+            hashes_per_caller_minute: 120,
         }
     }
 }
@@ -182,6 +187,7 @@ fn attempt(service: &Service, uscc: &Uscc) -> ApiResult<()> {
 /// `POST /v1/accounts`: register.
 async fn register(
     State(service): State<Service>,
+    Extension(caller): Extension<Caller>,
     body: Result<JsonBody<RegisterV1>, ApiError>,
 ) -> ApiResult<Response> {
     let request = json_body(body)?;
@@ -191,7 +197,7 @@ async fn register(
         return Err(ApiError::new(ProblemCode::AccountExists));
     }
     // A slot to hash in before the code is used up.
-    let slot = service.inner.hashing.permit()?;
+    let slot = service.inner.hashing.permit(&caller.label())?;
     check_sms_code(&service, valid.mobile.as_str(), "register", valid.sms_code)?;
     let password_hash = accounts_hash::hash(
         slot,
@@ -218,12 +224,13 @@ async fn register(
 /// `POST /v1/accounts/session`: sign in.
 async fn sign_in(
     State(service): State<Service>,
+    Extension(caller): Extension<Caller>,
     body: Result<JsonBody<SignInV1>, ApiError>,
 ) -> ApiResult<Json<SessionV1>> {
     let request = json_body(body)?;
     let uscc = request.validate()?;
     // A slot to hash in before the attempt is counted.
-    let slot = service.inner.hashing.permit()?;
+    let slot = service.inner.hashing.permit(&caller.label())?;
     attempt(&service, &uscc)?;
     let o = options(&service);
     let account = service.storage().account(uscc.as_str())?;
@@ -273,11 +280,12 @@ async fn sign_out(
 /// on file; the new password is the customer's own.
 async fn reset_password(
     State(service): State<Service>,
+    Extension(caller): Extension<Caller>,
     body: Result<JsonBody<ResetPasswordV1>, ApiError>,
 ) -> ApiResult<StatusCode> {
     let request = json_body(body)?;
     let (uscc, mobile, code) = request.validate()?;
-    let slot = service.inner.hashing.permit()?;
+    let slot = service.inner.hashing.permit(&caller.label())?;
     check_sms_code(&service, mobile.as_str(), "reset_password", code)?;
     let on_file = service.storage().account(uscc.as_str())?;
     if on_file.is_none_or(|a| a.mobile != mobile.as_str()) {
@@ -300,6 +308,7 @@ async fn reset_password(
 /// `POST /v1/accounts/me/password`: change password (signed in).
 async fn change_password(
     State(service): State<Service>,
+    Extension(caller): Extension<Caller>,
     request_headers: HeaderMap,
     body: Result<JsonBody<ChangePasswordV1>, ApiError>,
 ) -> ApiResult<StatusCode> {
@@ -308,8 +317,8 @@ async fn change_password(
     request.validate(&uscc)?;
     // Slots for the check and the new hash, before the attempt counts.
     let (check, new) = (
-        service.inner.hashing.permit()?,
-        service.inner.hashing.permit()?,
+        service.inner.hashing.permit(&caller.label())?,
+        service.inner.hashing.permit(&caller.label())?,
     );
     // A session left open must not become a way to guess the password.
     attempt(&service, &uscc)?;

@@ -3,17 +3,21 @@
 //! later still verify older hashes). Hashing is slow on purpose, so it runs
 //! on tokio's blocking pool, at most [`MAX_HASHING`] at a time in the
 //! service (each takes its memory cost) and at most so many begun a minute
-//! (`AccountOptions::hashes_per_minute`): a request that finds them all
-//! busy, or the minute's all used, is told when to come back (503,
-//! `Retry-After`) rather than queued, so a flood of sign-ins cannot
-//! exhaust the CA's memory, threads or processors. Neither the password
-//! nor the hash is ever logged.
+//! (`AccountOptions::hashes_per_minute`), of which one caller (a kiosk,
+//! by its code) begins at most its share (`hashes_per_caller_minute`): a
+//! request that finds them all busy, or the minute's all used, is told
+//! when to come back (503, `Retry-After`) rather than queued, so a flood of
+//! sign-ins cannot exhaust the CA's memory, threads or processors, and one
+//! kiosk's flood cannot spend the others' minute. Neither the password nor
+//! the hash is ever logged.
 
 use super::{ApiError, ApiResult};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use kiosk_sync_wire::problem::ProblemCode;
-use std::sync::{Arc, OnceLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Password hashes computed at once, at most.
@@ -26,19 +30,37 @@ pub const MAX_HASHING: usize = 4;
 pub(crate) struct Permit {
     #[allow(dead_code, reason = "held while hashing")]
     slot: OwnedSemaphorePermit,
-    minute: Arc<std::sync::Mutex<(std::time::Instant, u32)>>,
+    minute: Arc<Mutex<Minute>>,
+    caller: String,
 }
 
 impl Permit {
-    /// Counts the hash that begins now.
+    /// Counts the hash that begins now, for the service and its caller.
     fn begin(&self) {
         if let Ok(mut minute) = self.minute.lock() {
-            let (began, count) = &mut *minute;
-            let now = std::time::Instant::now();
-            if now.duration_since(*began) >= MINUTE {
-                (*began, *count) = (now, 0);
-            }
-            *count = count.saturating_add(1);
+            minute.roll(Instant::now());
+            minute.count = minute.count.saturating_add(1);
+            let mine = minute.by_caller.entry(self.caller.clone()).or_insert(0);
+            *mine = mine.saturating_add(1);
+        }
+    }
+}
+
+/// The current minute: when it began, the hashes begun in it, and by whom.
+#[derive(Debug)]
+struct Minute {
+    began: Instant,
+    count: u32,
+    by_caller: HashMap<String, u32>,
+}
+
+impl Minute {
+    /// A new minute once this one has ended.
+    fn roll(&mut self, now: Instant) {
+        if now.duration_since(self.began) >= MINUTE {
+            self.began = now;
+            self.count = 0;
+            self.by_caller.clear();
         }
     }
 }
@@ -48,19 +70,26 @@ impl Permit {
 pub(crate) struct Hashing {
     slots: Arc<Semaphore>,
     per_minute: u32,
-    /// When the current minute began, and the hashes begun in it.
-    minute: Arc<std::sync::Mutex<(std::time::Instant, u32)>>,
+    per_caller: u32,
+    minute: Arc<Mutex<Minute>>,
 }
 
 /// The length of the rate limit's window.
 const MINUTE: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl Hashing {
-    pub(crate) fn new(per_minute: u32) -> Self {
+    /// At most `per_minute` hashes begun a minute in all, `per_caller` of
+    /// them by any one caller.
+    pub(crate) fn new(per_minute: u32, per_caller: u32) -> Self {
         Self {
             slots: Arc::new(Semaphore::new(MAX_HASHING)),
             per_minute,
-            minute: Arc::new(std::sync::Mutex::new((std::time::Instant::now(), 0))),
+            per_caller,
+            minute: Arc::new(Mutex::new(Minute {
+                began: Instant::now(),
+                count: 0,
+                by_caller: HashMap::new(),
+            })),
         }
     }
 
@@ -69,31 +98,38 @@ impl Hashing {
     ///
     /// # Errors
     /// Every slot is busy: `unavailable`, again in a second; the minute's
-    /// hashes are all begun: `unavailable`, again when it ends.
-    pub(crate) fn permit(&self) -> ApiResult<Permit> {
+    /// hashes, or `caller`'s share of them, are all begun: `unavailable`,
+    /// again when it ends.
+    pub(crate) fn permit(&self, caller: &str) -> ApiResult<Permit> {
         let slot = Arc::clone(&self.slots).try_acquire_owned().map_err(|_| {
             tracing::warn!("password hashing busy: asked to come back");
             ApiError::new(ProblemCode::Unavailable).retry_after(1)
         })?;
         {
-            let minute = self
+            let mut minute = self
                 .minute
                 .lock()
                 .map_err(|_| crate::storage::StorageError::Poisoned)?;
-            let (began, count) = *minute;
-            let since = std::time::Instant::now().duration_since(began);
-            if since < MINUTE && count >= self.per_minute {
+            let now = Instant::now();
+            minute.roll(now);
+            let since = now.duration_since(minute.began);
+            let mine = minute.by_caller.get(caller).copied().unwrap_or(0);
+            if minute.count >= self.per_minute || mine >= self.per_caller {
                 // Rounded up: back when the minute has ended, not before.
                 let left = MINUTE.saturating_sub(since);
                 let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
                 let secs = u32::try_from(secs).unwrap_or(60).max(1);
-                tracing::warn!("password hashing: this minute's hashes are all begun");
+                tracing::warn!(
+                    caller,
+                    "password hashing: this minute's hashes (or this caller's share) are all begun"
+                );
                 return Err(ApiError::new(ProblemCode::Unavailable).retry_after(secs));
             }
         }
         Ok(Permit {
             slot,
             minute: Arc::clone(&self.minute),
+            caller: caller.to_owned(),
         })
     }
 }
@@ -201,25 +237,44 @@ mod tests {
 
     #[tokio::test]
     async fn at_most_so_many_hashes_a_minute_then_come_back_when_it_ends() {
-        let slots = Hashing::new(3);
+        let slots = Hashing::new(3, 3);
         // Permits taken and not used (a request refused before hashing)
         // spend nothing.
         for _ in 0..5 {
-            drop(slots.permit().unwrap());
+            drop(slots.permit("TYA").unwrap());
         }
         for _ in 0..3 {
-            slots.permit().unwrap().begin();
+            slots.permit("TYA").unwrap().begin();
         }
-        let spent = slots.permit().unwrap_err();
+        let spent = slots.permit("TYB").unwrap_err();
         assert_eq!(spent.problem.code, ProblemCode::Unavailable);
         let wait = spent.retry_after.unwrap();
         assert!((55..=60).contains(&wait), "{wait}");
     }
 
     #[tokio::test]
+    async fn one_caller_begins_at_most_its_share_and_the_others_go_on() {
+        let slots = Hashing::new(10, 4);
+        for _ in 0..4 {
+            slots.permit("TYA").unwrap().begin();
+        }
+        let spent = slots.permit("TYA").unwrap_err();
+        assert_eq!(spent.problem.code, ProblemCode::Unavailable);
+        assert!((55..=60).contains(&spent.retry_after.unwrap()));
+        // Another kiosk still has its share, and the service its minute.
+        for _ in 0..4 {
+            slots.permit("TYB").unwrap().begin();
+        }
+        slots.permit("TYC").unwrap().begin();
+        slots.permit("TYC").unwrap().begin();
+        // Ten begun: the service's minute is spent for everyone.
+        assert!(slots.permit("TYD").is_err());
+    }
+
+    #[tokio::test]
     async fn at_most_so_many_hashes_at_once_and_a_busy_request_is_told_to_come_back() {
-        let slots = Hashing::new(600);
-        let permit = || slots.permit();
+        let slots = Hashing::new(600, 600);
+        let permit = || slots.permit("TYA");
         let held: Vec<Permit> = (0..MAX_HASHING).map(|_| permit().unwrap()).collect();
         let busy = permit().unwrap_err();
         assert_eq!(busy.problem.code, ProblemCode::Unavailable);
