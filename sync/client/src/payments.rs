@@ -130,9 +130,13 @@ mod tests {
         let service = &ca.service;
         let client = CaClient::new(&ca.url, Duration::from_secs(5)).unwrap();
         let staff = CaClient::new(&ca.staff_url, Duration::from_secs(5)).unwrap();
+        // The CA's root, then its demonstration CA's (`--demo`).
         assert_eq!(
             client.ca_roots().await.unwrap(),
-            vec![service.ca().root_der()]
+            vec![
+                service.ca().root_der(),
+                service.demo_ca().unwrap().root_der()
+            ]
         );
 
         let key = SoftSigner::generate_p256();
