@@ -4,6 +4,7 @@
 //! journal: what the CA issued is kept in it before the write starts.
 
 use crate::devices::SharedWriter;
+use crate::receipts::ReceiptSettings;
 use crate::renewal::{ca_failure, logout_all, random_u64};
 use crate::runtime::{Answers, Cx};
 use crate::slot::{Binding, FlowExecutor, Notice, save_journal};
@@ -17,6 +18,7 @@ use kiosk_domain::flow::renewal::{InstallAction, InstallFailure, PinOutcome};
 use kiosk_domain::ports::DeviceError;
 use kiosk_domain::ports::ca::CaPort;
 use kiosk_domain::ports::key_writer::{KeyRef, KeyTag, KeyWriter, Pin};
+use kiosk_domain::ports::printer::{PickupSlip, PrintOutcome, Receipt, pickup_receipt};
 use kiosk_domain::ports::store::OrderStore;
 use kiosk_token::onsite::{self, EsealObject};
 use kiosk_token::renew::{self, RenewError, Trust};
@@ -36,6 +38,27 @@ pub struct PickupExecutor<K, C, S> {
     /// The pad's PIN, for the `VerifyPin` that follows (never stored).
     pin: Option<Pin>,
     notices: Vec<Notice>,
+    receipts: PickupReceipts,
+}
+
+/// Prints a receipt and says what became of it (printed only when the
+/// printer took it all: `receipts::print`).
+pub type PrintReceipt = Arc<dyn Fn(&Receipt) -> PrintOutcome + Send + Sync>;
+
+/// How the pickup prints its receipt.
+#[derive(Clone)]
+pub struct PickupReceipts {
+    pub print: PrintReceipt,
+    /// What every receipt says besides its content.
+    pub settings: ReceiptSettings,
+}
+
+impl std::fmt::Debug for PickupReceipts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PickupReceipts")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<K, C, S> std::fmt::Debug for PickupExecutor<K, C, S> {
@@ -59,6 +82,7 @@ where
         roots: Vec<Vec<u8>>,
         clock: Arc<dyn crate::clock::Clock>,
         answers: Answers,
+        receipts: PickupReceipts,
     ) -> Self {
         Self {
             store,
@@ -69,6 +93,7 @@ where
             answers,
             pin: None,
             notices: Vec::new(),
+            receipts,
         }
     }
 
@@ -408,6 +433,31 @@ where
                     None::<PickupEvent>
                 });
                 Ran::Started
+            }
+            PickupEffect::PrintReceipt { job } => {
+                // What the slip says of the certificate is read from the
+                // certificate written, never from the order.
+                let Some(summary) = job.issued.as_ref().and_then(|issued| {
+                    kiosk_x509::summarize(&issued.certificate_der, "")
+                        .inspect_err(
+                            |e| tracing::warn!(error = %e, "the written certificate is unreadable"),
+                        )
+                        .ok()
+                }) else {
+                    return Ok(Ran::Answered(Some(PickupEvent::ReceiptPrinted(
+                        PrintOutcome::Failed,
+                    ))));
+                };
+                let slip = PickupSlip {
+                    number: job.order.number,
+                    unit_name: job.order.unit_name.as_str().to_owned(),
+                    seals: job.order.seals,
+                    certificate: summary,
+                };
+                let receipt =
+                    pickup_receipt(&slip, &self.receipts.settings.context(self.clock.wall()));
+                let print = Arc::clone(&self.receipts.print);
+                self.later(ticket, move || PickupEvent::ReceiptPrinted(print(&receipt)))
             }
             PickupEffect::RemindToTakeKey => {
                 self.notices.push(Notice::TakeYourKey);

@@ -12,7 +12,7 @@ use crate::clock::Clock;
 use crate::devices::{CameraCheck, PrinterCheck, SharedWriter};
 use crate::link::Link;
 use crate::lookup::{LookupBinding, LookupExecutor};
-use crate::pickup::{PickupBinding, PickupExecutor};
+use crate::pickup::{PickupBinding, PickupExecutor, PickupReceipts};
 use crate::receipts::{ConfiguredPrinter, ReceiptSettings};
 use crate::renewal::{RenewalBinding, RenewalExecutor, RenewalPorts, RenewalSettings};
 use crate::runtime::{Answers, Command, FlowRuntime, Rules};
@@ -269,7 +269,7 @@ where
         ApplicationSettings {
             kiosk,
             camera: camera.clone(),
-            receipt,
+            receipt: receipt.clone(),
         },
     );
     let application = Slot::new(
@@ -285,6 +285,7 @@ where
             ),
         },
     );
+    let pickup_printer = Arc::new(std::sync::Mutex::new(ports.printer.clone()));
     let pickup = PickupExecutor::new(
         store.clone(),
         writer.clone(),
@@ -292,6 +293,15 @@ where
         certificate_roots(config)?,
         Arc::clone(&clock),
         answers.clone(),
+        PickupReceipts {
+            print: Arc::new(move |receipt| {
+                let mut printer = pickup_printer
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                crate::receipts::print(&mut *printer, receipt)
+            }),
+            settings: receipt,
+        },
     );
     let pickup = Slot::new(
         load_journal::<PickupFlow, _>(&store).context("the pickup's journal")?,

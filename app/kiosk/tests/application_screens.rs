@@ -458,6 +458,33 @@ fn picked_up(dir: &std::path::Path, answer_lost: bool) {
     let summary = kiosk_x509::summarize(&issued.certificate_der, "").unwrap();
     assert_eq!(summary.holder, "山西示例煤业有限公司");
 
+    // The receipt: said printed only once the printer took it, and it
+    // names the certificate now on the key and its e-seals.
+    kiosk.wait_text("凭条已打印，请收好。");
+    let printed = std::fs::read(dir.join("kiosk/receipts.escpos")).unwrap();
+    let texts = kiosk_printer::decode::decode(&printed)
+        .unwrap()
+        .texts()
+        .join("\n");
+    assert!(texts.contains("数字证书领取回执"), "{texts}");
+    assert!(texts.contains(number.as_str()), "{texts}");
+    assert!(
+        texts.contains(&summary.serial_hex),
+        "the serial written: {texts}"
+    );
+    assert!(
+        texts.contains(&summary.not_after.date().to_string()),
+        "its expiry: {texts}"
+    );
+    assert!(texts.contains("2枚"), "the e-seals: {texts}");
+    // Nothing of the handler's on it (mobile, ID number).
+    assert!(!texts.contains(fixtures::MOBILE), "{texts}");
+    assert!(!texts.contains(fixtures::RESIDENT_ID), "{texts}");
+    assert!(
+        dir.join(format!("kiosk/receipts/{number}.png")).exists(),
+        "its preview"
+    );
+
     // Finished: home, and 查询订单 no longer offers to write it.
     kiosk.touch("完成");
     kiosk.wait_for(Screen::Home);

@@ -410,6 +410,7 @@ fn pickup_scenes() -> Vec<(&'static str, Scene)> {
             Scene::Pickup(PickupState::Done {
                 session: S,
                 number: fixtures::order_number(3),
+                receipt: Some(kiosk_domain::ports::printer::PrintOutcome::Printed),
             }),
         ),
         (

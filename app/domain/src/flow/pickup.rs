@@ -20,6 +20,7 @@ use crate::ids::MobileNumber;
 use crate::order::renewal::{InstallProgress, InstallStep};
 use crate::order_number::OrderNumber;
 use crate::ports::ca::{OnSiteIssued, Pickup, PickupAtCa};
+use crate::ports::printer::PrintOutcome;
 use serde::{Deserialize, Serialize};
 
 /// Why the order cannot be written now.
@@ -112,6 +113,9 @@ pub enum PickupState {
     Done {
         session: SessionId,
         number: OrderNumber,
+        /// What became of the receipt (`None`: printing).
+        #[serde(default)]
+        receipt: Option<PrintOutcome>,
     },
 }
 
@@ -138,6 +142,8 @@ pub enum PickupEvent {
     Issued(Box<OnSiteIssued>),
     /// The adapter completed this action (stale ones are ignored).
     ActionDone(InstallAction),
+    /// What became of the receipt.
+    ReceiptPrinted(PrintOutcome),
     Failed(InstallFailure),
     /// 重新写入 on 异常恢复.
     Retry,
@@ -173,6 +179,9 @@ pub enum PickupEffect {
     },
     /// Tell the CA the certificate and e-seals are on the key (已完成).
     ReportWritten { order: OrderNumber, attempt: u32 },
+    /// Print the receipt of the write: the certificate now on the key (the
+    /// job holds what was issued) and its e-seals.
+    PrintReceipt { job: Box<Job> },
     /// "请取走您的USB Key".
     RemindToTakeKey,
     /// Forget everything of this session.
@@ -284,6 +293,10 @@ impl Flow for PickupFlow {
             F::RemoveAbandonedKeys { order, .. } => {
                 matches!(state, S::Writing { job: j, .. } if j.order.number == *order)
             }
+            // Its outcome is shown on 完成.
+            F::PrintReceipt { job } => {
+                matches!(state, S::Done { number, .. } if *number == job.order.number)
+            }
             F::ReportWritten { .. } | F::RemindToTakeKey | F::WipeSession => true,
         }
     }
@@ -340,11 +353,18 @@ fn install(session: SessionId, job: Box<Job>) -> PickupStep {
         None => {
             let number = job.order.number;
             Step::with(
-                PickupState::Done { session, number },
-                vec![PickupEffect::ReportWritten {
-                    order: number,
-                    attempt: progress.attempt,
-                }],
+                PickupState::Done {
+                    session,
+                    number,
+                    receipt: None,
+                },
+                vec![
+                    PickupEffect::ReportWritten {
+                        order: number,
+                        attempt: progress.attempt,
+                    },
+                    PickupEffect::PrintReceipt { job },
+                ],
             )
         }
     }
@@ -489,6 +509,18 @@ pub fn step(state: PickupState, event: PickupEvent, _ctx: &StepContext) -> Picku
             }
             action_done(session, job, action)
         }
+        (
+            S::Done {
+                session,
+                number,
+                receipt: None,
+            },
+            E::ReceiptPrinted(outcome),
+        ) => Step::to(S::Done {
+            session,
+            number,
+            receipt: Some(outcome),
+        }),
         (S::Writing { session, job }, E::Failed(failure)) => Step::to(S::Pending {
             session,
             job,

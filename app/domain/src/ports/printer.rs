@@ -13,8 +13,9 @@ use crate::lang::Lang;
 use crate::order::application::{
     ApplicationDetails, Handler, Pickup, Project, SealHolder, SealRole, UnitInfo,
 };
-use crate::order::renewal::{InstallStep, RenewalDetails};
+use crate::order::renewal::{CertificateSummary, InstallStep, RenewalDetails};
 use crate::order::{Order, OrderDetails};
+use crate::order_number::OrderNumber;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -142,7 +143,11 @@ pub struct ReceiptContext {
 /// The URL the receipt's QR code holds for `order`.
 #[must_use]
 pub fn follow_url(ctx: &ReceiptContext, order: &Order) -> String {
-    format!("{}{}", ctx.follow_url_base, order.number)
+    follow_url_of(ctx, &order.number)
+}
+
+fn follow_url_of(ctx: &ReceiptContext, number: &OrderNumber) -> String {
+    format!("{}{number}", ctx.follow_url_base)
 }
 
 /// The receipt for `order`, in `ctx.lang`, with every personal detail masked.
@@ -197,20 +202,104 @@ pub fn receipt_for(order: &Order, ctx: &ReceiptContext) -> Receipt {
         OrderDetails::Renewal(renewal) => renewal_blocks(&mut blocks, renewal, lang),
         OrderDetails::Application(app) => application_blocks(&mut blocks, app, lang),
     }
+    follow_and_footer(&mut blocks, ctx, &order.number);
+    Receipt {
+        blocks,
+        order: Some(order.number),
+    }
+}
+
+/// What a 现场领取 receipt says: the application written onto the blank
+/// key, and the certificate now on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PickupSlip {
+    pub number: OrderNumber,
+    /// The unit: public, printed in full (as on the certificate).
+    pub unit_name: String,
+    /// The e-seals written with the certificate.
+    pub seals: u32,
+    /// The certificate written, as read from it.
+    pub certificate: CertificateSummary,
+}
+
+/// The receipt of an application picked up at the hall: the certificate
+/// the customer now holds (its serial and expiry, read from the
+/// certificate written), the e-seals, and where to follow the order.
+#[must_use]
+pub fn pickup_receipt(slip: &PickupSlip, ctx: &ReceiptContext) -> Receipt {
+    let t = |zh: &str, en: &str| -> String {
+        match ctx.lang {
+            Lang::ZhCn => zh.to_owned(),
+            Lang::En => en.to_owned(),
+        }
+    };
+    let mut blocks = vec![
+        Block::Title(t("数字证书领取回执", "Certificate pickup receipt")),
+        Block::Separator,
+        Block::Text {
+            text: t("订单号", "Order number"),
+            style: TextStyle::CENTERED,
+        },
+        Block::Text {
+            text: slip.number.to_string(),
+            style: TextStyle::LARGE,
+        },
+        Block::Separator,
+    ];
+    let mut kv = |key: String, value: String| blocks.push(Block::KeyValue { key, value });
+    kv(
+        t("订单状态", "Status"),
+        t(
+            "已完成：证书已写入USB Key",
+            "Done: written onto the USB key",
+        ),
+    );
+    kv(t("持有单位", "Holder"), slip.unit_name.clone());
+    kv(
+        t("证书序列号", "Certificate serial"),
+        slip.certificate.serial_hex.clone(),
+    );
+    kv(
+        t("证书有效期至", "Valid until"),
+        format_date(slip.certificate.not_after),
+    );
+    kv(
+        t("电子印章", "E-seals"),
+        match ctx.lang {
+            Lang::ZhCn => format!("{}枚", slip.seals),
+            Lang::En => slip.seals.to_string(),
+        },
+    );
+    follow_and_footer(&mut blocks, ctx, &slip.number);
+    Receipt {
+        blocks,
+        order: Some(slip.number),
+    }
+}
+
+/// The QR code that follows the order, and who printed the slip, when, and
+/// the hotline: the end of every receipt.
+fn follow_and_footer(blocks: &mut Vec<Block>, ctx: &ReceiptContext, number: &OrderNumber) {
+    let t = |zh: &str, en: &str| -> String {
+        match ctx.lang {
+            Lang::ZhCn => zh.to_owned(),
+            Lang::En => en.to_owned(),
+        }
+    };
     blocks.push(Block::Separator);
-    blocks.push(Block::Qr(follow_url(ctx, order)));
+    blocks.push(Block::Qr(follow_url_of(ctx, number)));
     blocks.push(Block::Text {
         text: t("请扫码查询订单进度", "Scan to follow your order"),
         style: TextStyle::CENTERED,
     });
     blocks.push(Block::Separator);
-    kv(&mut blocks, t("终端编号", "Kiosk"), ctx.kiosk_id.clone());
-    kv(
-        &mut blocks,
-        t("打印时间", "Printed at"),
-        format_time(ctx.printed_at),
-    );
-    kv(&mut blocks, t("服务热线", "Hotline"), ctx.hotline.clone());
+    for (key, value) in [
+        (t("终端编号", "Kiosk"), ctx.kiosk_id.clone()),
+        (t("打印时间", "Printed at"), format_time(ctx.printed_at)),
+        (t("服务热线", "Hotline"), ctx.hotline.clone()),
+    ] {
+        blocks.push(Block::KeyValue { key, value });
+    }
     blocks.push(Block::Text {
         text: t(
             "请妥善保管此回执，凭订单号查询办理进度",
@@ -219,10 +308,6 @@ pub fn receipt_for(order: &Order, ctx: &ReceiptContext) -> Receipt {
         style: TextStyle::PLAIN,
     });
     blocks.push(Block::Cut);
-    Receipt {
-        blocks,
-        order: Some(order.number),
-    }
 }
 
 /// What the pre-filled 申请表 holds: the application as far as it is

@@ -42,6 +42,7 @@ pub(crate) fn show(window: &AppWindow, shared: &Shared, state: &PickupState) {
             a.set_steps(ModelRc::new(VecModel::from(v.steps)));
             a.set_percent(v.percent);
             a.set_failure(v.failure);
+            a.set_receipt(v.receipt);
             Screen::Pickup
         }
     };

@@ -4,10 +4,10 @@
 use crate::screens::install::view::{done, rows};
 use crate::screens::pin::view::{PinView, pin_warning};
 use crate::screens::recovery::view::reason;
-use crate::screens::vocabulary::status_of;
+use crate::screens::vocabulary::{receipt_state, status_of};
 use crate::{
-    BlankKeyProblem, InstallRow, InstallStage, PickupPhase, PickupWhy, PinReason, RecoveryReason,
-    StatusLabel,
+    BlankKeyProblem, InstallRow, InstallStage, PickupPhase, PickupWhy, PinReason, ReceiptState,
+    RecoveryReason, StatusLabel,
 };
 use kiosk_domain::flow::pickup::{Job, KeyCheck, NotNow, PickupState};
 use kiosk_domain::ports::ca::Pickup;
@@ -25,6 +25,8 @@ pub struct PickupView {
     pub steps: Vec<InstallRow>,
     pub percent: i32,
     pub failure: RecoveryReason,
+    /// On 完成: what became of the receipt.
+    pub receipt: ReceiptState,
 }
 
 /// What a pickup state shows: its own screen, the PIN pad, or nothing
@@ -57,6 +59,7 @@ fn blank(phase: PickupPhase, order_number: String) -> PickupView {
         steps: Vec::new(),
         percent: 0,
         failure: RecoveryReason::Interrupted,
+        receipt: ReceiptState::Printing,
     }
 }
 
@@ -133,9 +136,12 @@ pub fn pickup_view(state: &PickupState) -> PickupScreen {
             v.failure = reason(*failure);
             v
         }
-        PickupState::Done { number, .. } => {
+        PickupState::Done {
+            number, receipt, ..
+        } => {
             let mut v = blank(PickupPhase::Done, number.to_string());
             v.percent = 100;
+            v.receipt = receipt_state(*receipt);
             v
         }
     })

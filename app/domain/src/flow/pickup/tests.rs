@@ -126,6 +126,9 @@ fn a_ready_order_is_written_step_by_step_and_the_ca_told() {
         PickupEvent::ActionDone(InstallAction::VerifyCertificate),
     );
     assert_eq!(install_actions(&next), [InstallAction::WriteCertificate]);
+    let PickupState::Writing { job: written, .. } = next.state.clone() else {
+        panic!("{:?}", next.state)
+    };
     next = run(
         next.state,
         PickupEvent::ActionDone(InstallAction::WriteCertificate),
@@ -134,17 +137,46 @@ fn a_ready_order_is_written_step_by_step_and_the_ca_told() {
         next.state,
         PickupState::Done {
             session: S,
-            number: fixtures::order_number(3)
+            number: fixtures::order_number(3),
+            receipt: None,
         }
     );
+    // The CA is told, and the receipt printed with what was written.
+    let PickupEffect::PrintReceipt { job: printed } = &next.effects[1] else {
+        panic!("{:?}", next.effects)
+    };
+    assert_eq!(printed.issued, written.issued);
     assert_eq!(
-        next.effects,
-        vec![PickupEffect::ReportWritten {
+        next.effects[0],
+        PickupEffect::ReportWritten {
             order: fixtures::order_number(3),
             attempt: 1
-        }]
+        }
     );
+    assert_eq!(next.effects.len(), 2);
+    assert!(PickupFlow::keeps_running(&next.effects[1], &next.state));
     assert!(!next.state.holds_personal_data());
+    // 完成 says what became of the receipt, once.
+    next = run(
+        next.state,
+        PickupEvent::ReceiptPrinted(PrintOutcome::PaperOut),
+    );
+    assert_eq!(
+        next.state,
+        PickupState::Done {
+            session: S,
+            number: fixtures::order_number(3),
+            receipt: Some(PrintOutcome::PaperOut),
+        }
+    );
+    let again = run(
+        next.state.clone(),
+        PickupEvent::ReceiptPrinted(PrintOutcome::Printed),
+    );
+    assert_eq!(
+        again.state, next.state,
+        "a late second answer changes nothing"
+    );
     // 完成 leaves with the written key most likely still in: the reminder.
     let home = run(next.state, PickupEvent::GoHome);
     assert_eq!(
@@ -312,6 +344,7 @@ fn any_event() -> impl Strategy<Value = PickupEvent> {
         Just(PickupEvent::ActionDone(InstallAction::VerifyCertificate)),
         Just(PickupEvent::ActionDone(InstallAction::WriteCertificate)),
         Just(PickupEvent::Failed(InstallFailure::Offline)),
+        Just(PickupEvent::ReceiptPrinted(PrintOutcome::Printed)),
         Just(PickupEvent::Failed(InstallFailure::KeyPairMissing)),
         Just(PickupEvent::Retry),
         Just(PickupEvent::Restarted),
@@ -338,10 +371,10 @@ proptest! {
             let next = run(state, event.clone());
             let write_done = event == PickupEvent::ActionDone(InstallAction::WriteCertificate);
             for effect in &next.effects {
-                if let PickupEffect::ReportWritten { .. } = effect {
-                    prop_assert!(write_done, "reported without the write");
+                if let PickupEffect::ReportWritten { .. } | PickupEffect::PrintReceipt { .. } = effect {
+                    prop_assert!(write_done, "reported or printed without the write");
                     let done = matches!(next.state, PickupState::Done { .. });
-                    prop_assert!(done, "reported from another state");
+                    prop_assert!(done, "reported or printed from another state");
                 }
             }
             state = next.state;
