@@ -340,6 +340,13 @@ fn demo_holder() -> Result<(Contact, InvoiceInfo)> {
 /// # Errors
 /// A part could not be started.
 pub fn run(root: &Path, fresh: bool, kiosk_args: &[String]) -> Result<i32> {
+    // Asked to stop (SIGTERM from a service manager or `kill`, SIGINT,
+    // SIGHUP), the demo stops its kiosk and its CA service with it, never
+    // leaving them running: the signals are taken before anything starts.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let mut stop = runtime.block_on(async { Stop::listen() })?;
     let layout = DemoLayout::new(root);
     if fresh && layout.root.exists() {
         std::fs::remove_dir_all(&layout.root)
@@ -364,12 +371,55 @@ pub fn run(root: &Path, fresh: bool, kiosk_args: &[String]) -> Result<i32> {
         staff = ca.staff_url,
         receipts = layout.receipts().display()
     );
-    let status = Command::new(&me)
+    let mut kiosk = Command::new(&me);
+    kiosk
         .env("SOFTHSM2_CONF", layout.softhsm_conf())
         .arg("--config")
         .arg(layout.config())
-        .args(kiosk_args)
-        .status()?;
+        .args(kiosk_args);
+    let code = runtime.block_on(stop.run(kiosk))?;
+    // Dropping the CA stops it, whichever way the kiosk ended.
     drop(ca);
-    Ok(status.code().unwrap_or(1))
+    Ok(code)
+}
+
+/// The signals that stop the demo.
+struct Stop {
+    terminate: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+    hangup: tokio::signal::unix::Signal,
+}
+
+impl Stop {
+    fn listen() -> std::io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            terminate: signal(SignalKind::terminate())?,
+            interrupt: signal(SignalKind::interrupt())?,
+            hangup: signal(SignalKind::hangup())?,
+        })
+    }
+
+    /// Runs `command` until it exits (its exit code), or until a signal
+    /// asks the demo to stop: then the child is stopped and waited for,
+    /// and the code is the shell's for that signal (128 + its number).
+    async fn run(&mut self, command: Command) -> Result<i32> {
+        let mut child = tokio::process::Command::from(command)
+            .kill_on_drop(true)
+            .spawn()
+            .context("cannot start the kiosk")?;
+        let signalled = tokio::select! {
+            status = child.wait() => return Ok(status?.code().unwrap_or(1)),
+            _ = self.terminate.recv() => 15,
+            _ = self.interrupt.recv() => 2,
+            _ = self.hangup.recv() => 1,
+        };
+        tracing::info!(
+            signal = signalled,
+            "kiosk demo asked to stop: stopping the kiosk"
+        );
+        child.start_kill()?;
+        child.wait().await?;
+        Ok(128 + signalled)
+    }
 }
