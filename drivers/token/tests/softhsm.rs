@@ -13,12 +13,13 @@ use kiosk_domain::ports::key_writer::{
 };
 use kiosk_domain::ports::{DeviceError, DeviceErrorKind};
 use kiosk_token::discovery::{TokenEvent, Watcher};
-use kiosk_token::renew::{self, OldCertificate};
+use kiosk_token::renew::{self, OldCertificate, Trust};
 use kiosk_token::x509::{TokenSigner, X509Reader};
 use kiosk_token::{TokenError, der};
-use kiosk_x509::test_ca::{CustomerSubject, TestCa};
+use kiosk_x509::test_ca::{CustomerSubject, Profile, TestCa};
 use sha2::{Digest, Sha256};
 use std::process::Command;
+use time::OffsetDateTime;
 
 fn pin(s: &str) -> Pin {
     Pin::new(s).unwrap()
@@ -360,7 +361,9 @@ fn a_key_that_is_not_inserted_is_absent() {
 }
 
 /// The renewal's new key pair is like the old certificate's key: its
-/// algorithm and size, as far as the token offers them.
+/// algorithm and size, as far as the token offers them; for each, the
+/// request verifies, the CA issues for it, and the certificate is checked
+/// and written next to the new key pair.
 #[test]
 fn new_key_pair_is_like_the_old_one() {
     with_token("new_key_pair_is_like_the_old_one", |t| {
@@ -386,9 +389,14 @@ fn new_key_pair_is_like_the_old_one() {
             unit_name: "测试单位有限公司".to_owned(),
             uscc: "91350100M000100Y43".to_owned(),
         };
-        for (n, old_alg) in [KeyAlgorithm::EcP256, KeyAlgorithm::Rsa3072]
-            .into_iter()
-            .enumerate()
+        let roots = vec![ca.root_der()];
+        for (n, old_alg) in [
+            KeyAlgorithm::EcP256,
+            KeyAlgorithm::Rsa3072,
+            KeyAlgorithm::Rsa4096,
+        ]
+        .into_iter()
+        .enumerate()
         {
             let n = u32::try_from(n).unwrap();
             let old_tag = KeyTag::new(order_number(10 + n), 1);
@@ -414,10 +422,44 @@ fn new_key_pair_is_like_the_old_one() {
             let request = renew::request(&mut w, &key, &tag, &old).unwrap();
             kiosk_x509::verify_proof(&request.csr_der, &request.proof).unwrap();
             let text = spki_text(&new.spki_der);
+            let requested = kiosk_x509::verify_request(&request.csr_der).unwrap();
             match old_alg {
-                KeyAlgorithm::EcP256 => assert!(text.contains("prime256v1"), "{text}"),
-                _ => assert!(text.contains("3072 bit"), "{text}"),
+                KeyAlgorithm::EcP256 => {
+                    assert!(text.contains("prime256v1"), "{text}");
+                    assert_eq!(requested, kiosk_x509::KeyAlgorithm::EcP256);
+                }
+                KeyAlgorithm::Rsa3072 => {
+                    assert!(text.contains("3072 bit"), "{text}");
+                    assert_eq!(requested, kiosk_x509::KeyAlgorithm::Rsa { bits: 3072 });
+                }
+                _ => {
+                    assert!(text.contains("4096 bit"), "{text}");
+                    assert_eq!(requested, kiosk_x509::KeyAlgorithm::Rsa { bits: 4096 });
+                }
             }
+            // Issued for it, checked against the old subject, written.
+            let issued = ca.issue(&request.csr_der, 365, Profile::Customer).unwrap();
+            let trust = Trust {
+                intermediates: &[],
+                roots: &roots,
+                now: OffsetDateTime::now_utc(),
+            };
+            let subject_der = kiosk_x509::details(&old.der).unwrap().subject_der;
+            renew::verify_and_write(
+                &mut w,
+                &key,
+                &tag,
+                &issued,
+                &trust,
+                Some(&subject_der),
+                "new",
+            )
+            .unwrap();
+            let written = w.certificates(&key).unwrap();
+            assert!(
+                written.certificates.iter().any(|c| c.der == issued),
+                "{old_alg:?}: the new certificate is on the key"
+            );
         }
     });
 }
