@@ -21,6 +21,7 @@
 //! UI crate. Adapters run the [`flow::Effect`]s and feed results back as events.
 
 pub mod account;
+pub mod audit;
 pub mod clock;
 pub mod flow;
 pub mod ids;

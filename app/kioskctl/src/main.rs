@@ -3,6 +3,7 @@
 //! data.
 
 use kiosk_config as config;
+mod audit;
 mod doctor;
 mod printer;
 mod queue;
@@ -61,6 +62,11 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// The audit log: what staff and technicians did on this kiosk.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// System updates (A/B root slots, through RAUC).
     Update {
         #[command(subcommand)]
@@ -81,6 +87,17 @@ enum UpdateCommand {
         /// stick) or an http(s):// URL, downloaded onto the data partition.
         source: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Every entry, oldest first.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Checks the hash chain; exit status 1 naming the first broken entry.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]
@@ -173,10 +190,40 @@ fn main() -> Result<ExitCode> {
                     }
                 }
                 QueueCommand::Retry { order } => {
-                    print!("{}", queue::retry(&mut store, &order, now)?)
+                    let (text, number) = queue::retry(&mut store, &order, now)?;
+                    audit::record(
+                        &mut store,
+                        kiosk_domain::audit::AuditAction::QueueRetry,
+                        Some(number),
+                        now,
+                    )?;
+                    print!("{text}");
                 }
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit { command } => {
+            let store = kiosk_store::Store::open(&config.store.database, &config.store.key_file)?;
+            match command {
+                AuditCommand::List { json } => {
+                    let lines = audit::list(&store)?;
+                    if json {
+                        println!("{}", serde_json::to_string_pretty(&lines)?);
+                    } else {
+                        print!("{}", audit::render(&lines));
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                AuditCommand::Verify => {
+                    let (text, intact) = audit::verify(&store)?;
+                    print!("{text}");
+                    Ok(if intact {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::FAILURE
+                    })
+                }
+            }
         }
         Command::Token {
             command: TokenCommand::List { json },

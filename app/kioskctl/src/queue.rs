@@ -82,16 +82,22 @@ pub fn show(store: &Store, number: &str, now: OffsetDateTime) -> Result<QueueEnt
     entry(store, found, now)
 }
 
-/// Makes the upload due now (after staff fixed what the CA refused).
-pub fn retry(store: &mut Store, number: &str, now: OffsetDateTime) -> Result<String> {
+/// Makes the upload due now (after staff fixed what the CA refused): what
+/// to tell the technician, and the order.
+pub fn retry(
+    store: &mut Store,
+    number: &str,
+    now: OffsetDateTime,
+) -> Result<(String, OrderNumber)> {
     let number: OrderNumber = number
         .parse()
         .map_err(|e| anyhow::anyhow!("{number:?} is not an order number: {e}"))?;
-    Ok(if store.retry_now(&number, now)? {
+    let text = if store.retry_now(&number, now)? {
         format!("order {number} will be sent at the next attempt\n")
     } else {
         format!("order {number} has already reached the CA\n")
-    })
+    };
+    Ok((text, number))
 }
 
 /// The list as a technician reads it.

@@ -24,6 +24,8 @@
 //!   `Outbox` ports; the certificates issued for renewals, kept until they
 //!   are on the key.
 //! - `purge.rs`: removing personal data after acknowledgement or retention.
+//! - `audit.rs`: the audit log of staff and technicians' actions, a hash
+//!   chain that shows where an entry was changed or removed.
 //!
 //! # Encryption at rest
 //!
@@ -50,6 +52,7 @@
 //! The store never reads a clock: every instant is an argument.
 
 mod attachments;
+mod audit;
 mod captures;
 mod catalogue;
 mod codec;
@@ -71,6 +74,7 @@ mod schema;
 mod tests;
 
 pub use attachments::StoredAttachment;
+pub use audit::{AuditCheck, AuditRecord, BrokenLink};
 pub use error::StoreError;
 pub use orders::{OrderKind, OrderSummary};
 pub use outbox::{OutboxEntry, QueueStats};

@@ -136,10 +136,25 @@ const MIGRATIONS: &[&str] = &[
     "
     ALTER TABLE feed_cursor ADD COLUMN heard_at INTEGER;
     ",
+    // 6: the audit log, a hash chain of what staff and technicians did
+    // (no personal data: in clear). Append-only for the software; an entry
+    // changed or removed by other means breaks the chain (`audit.rs`).
+    "
+    CREATE TABLE audit_log (
+        seq   INTEGER PRIMARY KEY CHECK (seq >= 1),
+        entry TEXT NOT NULL,
+        prev  BLOB NOT NULL CHECK (length(prev) = 32),
+        hash  BLOB NOT NULL CHECK (length(hash) = 32)
+    ) STRICT;
+    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    ",
 ];
 
 /// The schema version this software writes and reads: the number of steps.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 // Adding a step without raising the version (or the reverse) fails the build.
 const _: () = assert!(MIGRATIONS.len() == SCHEMA_VERSION as usize);

@@ -1,0 +1,70 @@
+//! What the kiosk's audit log records: every action staff or a technician
+//! takes on the kiosk (who, what, which order, when), nothing personal
+//! beyond an order number. The store keeps the entries as a hash chain
+//! (`kiosk_store`'s `audit_log`), so that changing or removing one breaks
+//! the chain at that entry.
+
+use crate::order_number::OrderNumber;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// Who acted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Actor {
+    /// A technician at the kiosk's console (`kioskctl`), by the system
+    /// account they are logged in as.
+    Technician { account: String },
+    /// A member of staff, by their staff certificate.
+    Staff {
+        /// The certificate's serial, hex.
+        certificate_serial: String,
+        /// Its subject's common name.
+        name: String,
+    },
+}
+
+/// What was done.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AuditAction {
+    /// An order the CA refused (or still waiting) sent again
+    /// (`kioskctl queue retry`).
+    QueueRetry,
+}
+
+/// One entry of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub actor: Actor,
+    pub action: AuditAction,
+    /// The order it concerns, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<OrderNumber>,
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "tests")]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_reads_back_as_written() {
+        let entry = AuditEntry {
+            at: time::macros::datetime!(2026-12-05 16:30 UTC),
+            actor: Actor::Technician {
+                account: "tech".to_owned(),
+            },
+            action: AuditAction::QueueRetry,
+            order: Some(crate::fixtures::order_number(1)),
+        };
+        let json = serde_json::to_string(&entry).unwrap();
+        assert!(
+            json.contains(r#""action":{"kind":"queue_retry"}"#),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<AuditEntry>(&json).unwrap(), entry);
+    }
+}

@@ -1,0 +1,127 @@
+//! `kioskctl audit list|verify`: the kiosk's audit log (what staff and
+//! technicians did), and whether its hash chain still holds. Technicians'
+//! own actions through `kioskctl` are appended to it here.
+
+use anyhow::Result;
+use kiosk_domain::audit::{Actor, AuditAction, AuditEntry};
+use kiosk_domain::order_number::OrderNumber;
+use kiosk_store::{AuditCheck, AuditRecord, BrokenLink, Store};
+use serde::Serialize;
+use std::fmt::Write as _;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// The technician at the console: the account they are logged in as (the
+/// one that ran `sudo`, if it was used).
+pub fn technician() -> Actor {
+    let account = ["SUDO_USER", "USER", "LOGNAME"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| "unknown".to_owned());
+    Actor::Technician { account }
+}
+
+/// Appends what the technician did.
+///
+/// # Errors
+/// The store could not append it.
+pub fn record(
+    store: &mut Store,
+    action: AuditAction,
+    order: Option<OrderNumber>,
+    now: OffsetDateTime,
+) -> Result<()> {
+    store.append_audit(&AuditEntry {
+        at: now,
+        actor: technician(),
+        action,
+        order,
+    })?;
+    Ok(())
+}
+
+/// One entry as `list` shows it.
+#[derive(Debug, Serialize)]
+pub struct AuditLine {
+    pub seq: u64,
+    pub at: String,
+    pub actor: Actor,
+    pub action: AuditAction,
+    pub order: Option<String>,
+    /// The entry's link in the chain, hex.
+    pub hash: String,
+}
+
+fn line(r: AuditRecord) -> AuditLine {
+    AuditLine {
+        seq: r.seq,
+        at: r.entry.at.format(&Rfc3339).unwrap_or_default(),
+        actor: r.entry.actor,
+        action: r.entry.action,
+        order: r.entry.order.map(|n| n.to_string()),
+        hash: r.hash.iter().fold(String::new(), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        }),
+    }
+}
+
+/// Every entry, oldest first.
+///
+/// # Errors
+/// The store could not be read.
+pub fn list(store: &Store) -> Result<Vec<AuditLine>> {
+    Ok(store.audit_log()?.into_iter().map(line).collect())
+}
+
+/// The list as a technician reads it.
+#[must_use]
+pub fn render(lines: &[AuditLine]) -> String {
+    let mut out = String::new();
+    if lines.is_empty() {
+        out.push_str("audit log empty\n");
+    }
+    for l in lines {
+        let who = match &l.actor {
+            Actor::Technician { account } => format!("technician {account}"),
+            Actor::Staff { name, .. } => format!("staff {name}"),
+        };
+        let what = match l.action {
+            AuditAction::QueueRetry => "queue retry",
+        };
+        let _ = writeln!(
+            out,
+            "{:>5} {} {:<24} {:<12} {} {}",
+            l.seq,
+            l.at,
+            who,
+            what,
+            l.order.as_deref().unwrap_or("-"),
+            l.hash.get(..16).unwrap_or_default()
+        );
+    }
+    out
+}
+
+/// Whether the chain holds: the report, and `true` when it does.
+///
+/// # Errors
+/// The store could not be read.
+pub fn verify(store: &Store) -> Result<(String, bool)> {
+    Ok(match store.verify_audit()? {
+        AuditCheck::Intact { entries } => (
+            format!("audit log intact: {entries} entries, every link holds\n"),
+            true,
+        ),
+        AuditCheck::Broken { seq, why } => {
+            let how = match why {
+                BrokenLink::Changed => "its text or its hash was changed",
+                BrokenLink::OutOfChain => {
+                    "it does not follow the entry before it (an entry removed or put in between)"
+                }
+                BrokenLink::Unreadable => "its text is no longer an audit entry",
+            };
+            (format!("audit log BROKEN at entry {seq}: {how}\n"), false)
+        }
+    })
+}

@@ -1,0 +1,115 @@
+//! `kioskctl audit`: a technician's action through `kioskctl` is appended
+//! to the audit log with who did it; `audit verify` says the chain holds,
+//! and once one byte of an entry is changed in the database (as someone
+//! with the file would, around the table's append-only triggers) it exits
+//! 1 naming that entry.
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers: a failed unwrap is a failed test, with its location"
+)]
+
+use kiosk_domain::fixtures;
+use kiosk_store::Store;
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn kioskctl(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kioskctl"))
+        .args(["--config", "/dev/null", "--data-dir"])
+        .arg(dir)
+        .args(args)
+        .env("USER", "tech-li")
+        .env_remove("SUDO_USER")
+        .output()
+        .unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+#[test]
+fn retries_are_audited_and_a_changed_byte_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store/kiosk.db");
+    let numbers: Vec<String> = {
+        let mut store = Store::open(&db, &dir.path().join("keys/store.key")).unwrap();
+        (1..=2)
+            .map(|seq| {
+                let order = fixtures::application_order(seq);
+                store
+                    .create_order(
+                        &format!("s-{seq}"),
+                        &fixtures::kiosk(),
+                        order.number.date(),
+                        |n| {
+                            let mut o = order.clone();
+                            o.number = n;
+                            o
+                        },
+                        &[],
+                    )
+                    .unwrap()
+                    .number
+                    .to_string()
+            })
+            .collect()
+    };
+    let empty = kioskctl(dir.path(), &["audit", "verify"]);
+    assert!(empty.status.success());
+    assert!(stdout(&empty).contains("0 entries"), "{}", stdout(&empty));
+
+    for number in &numbers {
+        assert!(
+            kioskctl(dir.path(), &["queue", "retry", number])
+                .status
+                .success()
+        );
+    }
+    let listed = kioskctl(dir.path(), &["audit", "list", "--json"]);
+    assert!(listed.status.success());
+    let list: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    for (entry, number) in list.iter().zip(&numbers) {
+        assert_eq!(entry["actor"]["kind"], "technician");
+        assert_eq!(entry["actor"]["account"], "tech-li");
+        assert_eq!(entry["action"]["kind"], "queue_retry");
+        assert_eq!(entry["order"], number.as_str());
+    }
+    let text = stdout(&kioskctl(dir.path(), &["audit", "list"]));
+    assert!(
+        text.contains("technician tech-li") && text.contains("queue retry"),
+        "{text}"
+    );
+    let intact = kioskctl(dir.path(), &["audit", "verify"]);
+    assert!(intact.status.success());
+    assert!(
+        stdout(&intact).contains("intact: 2 entries"),
+        "{}",
+        stdout(&intact)
+    );
+
+    // One byte of the first entry: who did it, `tech-li` made `tech-lj`.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch("DROP TRIGGER audit_log_no_update")
+        .unwrap();
+    let entry: String = conn
+        .query_row("SELECT entry FROM audit_log WHERE seq = 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let forged = entry.replacen("tech-li", "tech-lj", 1);
+    assert_ne!(forged, entry);
+    conn.execute("UPDATE audit_log SET entry = ?1 WHERE seq = 1", [forged])
+        .unwrap();
+    drop(conn);
+    let broken = kioskctl(dir.path(), &["audit", "verify"]);
+    assert_eq!(broken.status.code(), Some(1));
+    assert!(
+        stdout(&broken).contains("BROKEN at entry 1"),
+        "{}",
+        stdout(&broken)
+    );
+}

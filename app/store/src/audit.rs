@@ -1,0 +1,315 @@
+//! The audit log: what staff and technicians did on the kiosk, as a hash
+//! chain in `audit_log`. Entry `n` is kept as its JSON text with
+//!
+//! ```text
+//! hash(n) = SHA-256( "kiosk-audit-v1" || prev || n as 8 bytes big-endian || entry )
+//! prev    = hash(n - 1), or 32 zero bytes for the first entry
+//! ```
+//!
+//! so changing an entry's text, removing an entry, or putting one in
+//! between breaks the chain at that entry, and [`Store::verify_audit`]
+//! names the first one that does not hold. The software only appends (the
+//! table's triggers refuse updates and deletes); the chain is what shows a
+//! change made by other means. No personal data: an order number at most.
+
+use crate::error::StoreError;
+use crate::{Result, Store};
+use kiosk_domain::audit::AuditEntry;
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use sha2::{Digest, Sha256};
+
+/// The first entry's `prev`.
+const GENESIS: [u8; 32] = [0; 32];
+
+/// Domain separation of the chain's hashes.
+const LABEL: &[u8] = b"kiosk-audit-v1";
+
+/// One entry as kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    /// 1, 2, … in the order appended.
+    pub seq: u64,
+    pub entry: AuditEntry,
+    /// This entry's link in the chain.
+    pub hash: [u8; 32],
+}
+
+/// What [`Store::verify_audit`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditCheck {
+    /// Every link holds.
+    Intact { entries: u64 },
+    /// The first entry where the chain breaks, and how.
+    Broken { seq: u64, why: BrokenLink },
+}
+
+/// How a link is broken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BrokenLink {
+    /// Its text (or its hash) was changed.
+    Changed,
+    /// It does not follow the entry before it: one was removed or put in
+    /// between (or its `prev` was changed).
+    OutOfChain,
+    /// Its text is not an audit entry any more.
+    Unreadable,
+}
+
+fn link(prev: &[u8; 32], seq: u64, entry: &str) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(LABEL);
+    h.update(prev);
+    h.update(seq.to_be_bytes());
+    h.update(entry.as_bytes());
+    h.finalize().into()
+}
+
+fn hash_of(bytes: Vec<u8>) -> Result<[u8; 32]> {
+    bytes
+        .try_into()
+        .map_err(|_| StoreError::corrupt("an audit hash is not 32 bytes"))
+}
+
+fn seq_of(seq: i64) -> Result<u64> {
+    u64::try_from(seq).map_err(|_| StoreError::corrupt(format!("audit seq {seq}")))
+}
+
+impl Store {
+    /// Appends `entry` to the audit log, linked to the last entry.
+    ///
+    /// # Errors
+    /// It could not be written (nothing is then appended).
+    pub fn append_audit(&mut self, entry: &AuditEntry) -> Result<AuditRecord> {
+        let text = serde_json::to_string(entry).map_err(|source| StoreError::Json {
+            what: "an audit entry",
+            source,
+        })?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let last: Option<(i64, Vec<u8>)> = tx
+            .query_row(
+                "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?;
+        let (seq, prev) = match last {
+            Some((seq, hash)) => (seq_of(seq)? + 1, hash_of(hash)?),
+            None => (1, GENESIS),
+        };
+        let hash = link(&prev, seq, &text);
+        let seq_sql =
+            i64::try_from(seq).map_err(|_| StoreError::corrupt("the audit log is full"))?;
+        tx.execute(
+            "INSERT INTO audit_log (seq, entry, prev, hash) VALUES (?1, ?2, ?3, ?4)",
+            params![seq_sql, text, prev.as_slice(), hash.as_slice()],
+        )?;
+        tx.commit()?;
+        Ok(AuditRecord {
+            seq,
+            entry: entry.clone(),
+            hash,
+        })
+    }
+
+    /// Every entry, oldest first (entries whose text no longer reads are
+    /// left out: [`Store::verify_audit`] names them).
+    ///
+    /// # Errors
+    /// The log could not be read.
+    pub fn audit_log(&self) -> Result<Vec<AuditRecord>> {
+        let mut select = self
+            .conn
+            .prepare("SELECT seq, entry, hash FROM audit_log ORDER BY seq")?;
+        let rows = select.query_map([], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, Vec<u8>>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, text, hash) = row?;
+            if let Ok(entry) = serde_json::from_str::<AuditEntry>(&text) {
+                out.push(AuditRecord {
+                    seq: seq_of(seq)?,
+                    entry,
+                    hash: hash_of(hash)?,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Walks the chain from the first entry: intact, or the first entry
+    /// where it breaks.
+    ///
+    /// # Errors
+    /// The log could not be read.
+    pub fn verify_audit(&self) -> Result<AuditCheck> {
+        let mut select = self
+            .conn
+            .prepare("SELECT seq, entry, prev, hash FROM audit_log ORDER BY seq")?;
+        let rows = select.query_map([], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, Vec<u8>>(2)?,
+                row.get::<_, Vec<u8>>(3)?,
+            ))
+        })?;
+        let (mut expected_seq, mut prev) = (1_u64, GENESIS);
+        for row in rows {
+            let (seq, text, stored_prev, stored_hash) = row?;
+            let seq = seq_of(seq)?;
+            let broken = |why| Ok(AuditCheck::Broken { seq, why });
+            if seq != expected_seq || stored_prev != prev {
+                return broken(BrokenLink::OutOfChain);
+            }
+            if stored_hash != link(&prev, seq, &text) {
+                return broken(BrokenLink::Changed);
+            }
+            if serde_json::from_str::<AuditEntry>(&text).is_err() {
+                return broken(BrokenLink::Unreadable);
+            }
+            prev = hash_of(stored_hash)?;
+            expected_seq = seq + 1;
+        }
+        Ok(AuditCheck::Intact {
+            entries: expected_seq - 1,
+        })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "tests")]
+mod tests {
+    use super::*;
+    use kiosk_domain::audit::{Actor, AuditAction};
+    use kiosk_domain::fixtures;
+
+    fn entry(n: u32) -> AuditEntry {
+        AuditEntry {
+            at: time::macros::datetime!(2026-12-05 16:30 UTC),
+            actor: Actor::Technician {
+                account: "tech".to_owned(),
+            },
+            action: AuditAction::QueueRetry,
+            order: Some(fixtures::order_number(n)),
+        }
+    }
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            Store::open(&dir.path().join("kiosk.db"), &dir.path().join("store.key")).unwrap();
+        (dir, store)
+    }
+
+    /// The way around the triggers someone with the file would take.
+    fn tamper(store: &Store, sql: &str) {
+        store
+            .conn
+            .execute_batch(&format!(
+                "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete; {sql}"
+            ))
+            .unwrap();
+    }
+
+    #[test]
+    fn entries_chain_and_read_back() {
+        let (_dir, mut store) = store();
+        assert_eq!(
+            store.verify_audit().unwrap(),
+            AuditCheck::Intact { entries: 0 }
+        );
+        let first = store.append_audit(&entry(1)).unwrap();
+        let second = store.append_audit(&entry(2)).unwrap();
+        assert_eq!((first.seq, second.seq), (1, 2));
+        assert_eq!(
+            second.hash,
+            link(&first.hash, 2, &serde_json::to_string(&entry(2)).unwrap())
+        );
+        assert_eq!(store.audit_log().unwrap(), vec![first, second]);
+        assert_eq!(
+            store.verify_audit().unwrap(),
+            AuditCheck::Intact { entries: 2 }
+        );
+    }
+
+    #[test]
+    fn the_software_cannot_change_or_remove_an_entry() {
+        let (_dir, mut store) = store();
+        store.append_audit(&entry(1)).unwrap();
+        assert!(
+            store
+                .conn
+                .execute("UPDATE audit_log SET entry = 'x'", [])
+                .is_err()
+        );
+        assert!(store.conn.execute("DELETE FROM audit_log", []).is_err());
+    }
+
+    #[test]
+    fn a_change_a_removal_or_an_insertion_is_named_where_it_is() {
+        for (sql, seq, why) in [
+            // One byte of the second entry's text.
+            (
+                "UPDATE audit_log SET entry = replace(entry, 'queue_retry', 'queue_retrx') WHERE seq = 2",
+                2,
+                BrokenLink::Changed,
+            ),
+            // The second entry removed: the third no longer follows.
+            (
+                "DELETE FROM audit_log WHERE seq = 2",
+                3,
+                BrokenLink::OutOfChain,
+            ),
+            // Its text and its hash rewritten together: the next link breaks.
+            (
+                "UPDATE audit_log SET hash = zeroblob(32) WHERE seq = 2",
+                2,
+                BrokenLink::Changed,
+            ),
+        ] {
+            let (_dir, mut store) = store();
+            for n in 1..=4 {
+                store.append_audit(&entry(n)).unwrap();
+            }
+            tamper(&store, sql);
+            assert_eq!(
+                store.verify_audit().unwrap(),
+                AuditCheck::Broken { seq, why },
+                "{sql}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_rewritten_entry_with_a_recomputed_hash_breaks_the_next_link() {
+        let (_dir, mut store) = store();
+        for n in 1..=3 {
+            store.append_audit(&entry(n)).unwrap();
+        }
+        let forged = serde_json::to_string(&entry(9)).unwrap();
+        let first = store.audit_log().unwrap()[0].hash;
+        let hash = link(&first, 2, &forged);
+        tamper(&store, "");
+        store
+            .conn
+            .execute(
+                "UPDATE audit_log SET entry = ?1, hash = ?2 WHERE seq = 2",
+                params![forged, hash.as_slice()],
+            )
+            .unwrap();
+        assert_eq!(
+            store.verify_audit().unwrap(),
+            AuditCheck::Broken {
+                seq: 3,
+                why: BrokenLink::OutOfChain
+            }
+        );
+    }
+}
