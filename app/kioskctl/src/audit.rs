@@ -11,14 +11,44 @@ use std::fmt::Write as _;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-/// The technician at the console: the account they are logged in as (the
-/// one that ran `sudo`, if it was used).
+/// The technician at the console: the account they logged in as, from the
+/// kernel's login uid (kept across `sudo` and `su`, and not changed by the
+/// environment), else the process's own uid; named from `/etc/passwd`.
 pub fn technician() -> Actor {
-    let account = ["SUDO_USER", "USER", "LOGNAME"]
-        .iter()
-        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
-        .unwrap_or_else(|| "unknown".to_owned());
+    let unset = u32::MAX;
+    let login = std::fs::read_to_string("/proc/self/loginuid")
+        .ok()
+        .and_then(|t| t.trim().parse::<u32>().ok())
+        .filter(|&uid| uid != unset);
+    let uid = login.or_else(|| {
+        // The real uid: the first field of `Uid:` in /proc/self/status.
+        std::fs::read_to_string("/proc/self/status")
+            .ok()?
+            .lines()
+            .find_map(|l| l.strip_prefix("Uid:"))?
+            .split_whitespace()
+            .next()?
+            .parse()
+            .ok()
+    });
+    let account = match uid {
+        Some(uid) => account_name(uid).unwrap_or_else(|| format!("uid {uid}")),
+        None => "unknown".to_owned(),
+    };
     Actor::Technician { account }
+}
+
+/// The name `/etc/passwd` gives `uid`.
+fn account_name(uid: u32) -> Option<String> {
+    std::fs::read_to_string("/etc/passwd")
+        .ok()?
+        .lines()
+        .find_map(|line| {
+            let mut fields = line.split(':');
+            let name = fields.next()?;
+            let id = fields.nth(1)?;
+            (id.parse::<u32>().ok()? == uid).then(|| name.to_owned())
+        })
 }
 
 /// Appends what the technician did.

@@ -190,14 +190,15 @@ fn main() -> Result<ExitCode> {
                     }
                 }
                 QueueCommand::Retry { order } => {
-                    let (text, number) = queue::retry(&mut store, &order, now)?;
+                    // Recorded first: nothing is done that the log misses.
+                    let number = queue::order_number(&order)?;
                     audit::record(
                         &mut store,
                         kiosk_domain::audit::AuditAction::QueueRetry,
                         Some(number),
                         now,
                     )?;
-                    print!("{text}");
+                    print!("{}", queue::retry(&mut store, &number, now)?);
                 }
             }
             Ok(ExitCode::SUCCESS)

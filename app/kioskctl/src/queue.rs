@@ -69,9 +69,7 @@ pub fn list(store: &Store, now: OffsetDateTime) -> Result<Vec<QueueEntry>> {
 
 /// One order's upload (an error if it is not waiting to be sent).
 pub fn show(store: &Store, number: &str, now: OffsetDateTime) -> Result<QueueEntry> {
-    let number: OrderNumber = number
-        .parse()
-        .map_err(|e| anyhow::anyhow!("{number:?} is not an order number: {e}"))?;
+    let number = order_number(number)?;
     let found = store
         .queue(LIST_LIMIT)?
         .into_iter()
@@ -82,22 +80,21 @@ pub fn show(store: &Store, number: &str, now: OffsetDateTime) -> Result<QueueEnt
     entry(store, found, now)
 }
 
-/// Makes the upload due now (after staff fixed what the CA refused): what
-/// to tell the technician, and the order.
-pub fn retry(
-    store: &mut Store,
-    number: &str,
-    now: OffsetDateTime,
-) -> Result<(String, OrderNumber)> {
-    let number: OrderNumber = number
+/// `number` as an order number.
+pub fn order_number(number: &str) -> Result<OrderNumber> {
+    number
         .parse()
-        .map_err(|e| anyhow::anyhow!("{number:?} is not an order number: {e}"))?;
-    let text = if store.retry_now(&number, now)? {
+        .map_err(|e| anyhow::anyhow!("{number:?} is not an order number: {e}"))
+}
+
+/// Makes the upload due now (after staff fixed what the CA refused): what
+/// to tell the technician.
+pub fn retry(store: &mut Store, number: &OrderNumber, now: OffsetDateTime) -> Result<String> {
+    Ok(if store.retry_now(number, now)? {
         format!("order {number} will be sent at the next attempt\n")
     } else {
         format!("order {number} has already reached the CA\n")
-    };
-    Ok((text, number))
+    })
 }
 
 /// The list as a technician reads it.

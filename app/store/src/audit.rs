@@ -1,28 +1,29 @@
-//! The audit log: what staff and technicians did on the kiosk, as a hash
-//! chain in `audit_log`. Entry `n` is kept as its JSON text with
+//! The audit log: what staff and technicians did on the kiosk, as a keyed
+//! hash chain in `audit_log`. Entry `n` is kept as its JSON text with
 //!
 //! ```text
-//! hash(n) = SHA-256( "kiosk-audit-v1" || prev || n as 8 bytes big-endian || entry )
-//! prev    = hash(n - 1), or 32 zero bytes for the first entry
+//! link(n) = HMAC-SHA-256(audit key, "audit" | prev | n as 8 bytes big-endian | entry)
+//! prev    = link(n - 1), or 32 zero bytes for the first entry
 //! ```
 //!
-//! so changing an entry's text, removing an entry, or putting one in
-//! between breaks the chain at that entry, and [`Store::verify_audit`]
-//! names the first one that does not hold. The software only appends (the
-//! table's triggers refuse updates and deletes); the chain is what shows a
-//! change made by other means. No personal data: an order number at most.
+//! (each part length-prefixed, `crypto::audit_link`; the audit key is
+//! derived from the store's master key, which is not in the database). So
+//! changing an entry's text, removing an entry, or putting one in between
+//! breaks the chain at that entry, and [`Store::verify_audit`] names the
+//! first one that does not hold; recomputing the links after a change
+//! needs the master key. The software only appends (the table's triggers
+//! refuse updates and deletes). Not detected here: the last entries cut
+//! off the end, or a rewrite by someone holding the master key too — that
+//! needs a copy of the chain's head outside the kiosk (the CA, once the
+//! log is synced). No personal data: an order number at most.
 
 use crate::error::StoreError;
 use crate::{Result, Store};
 use kiosk_domain::audit::AuditEntry;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
-use sha2::{Digest, Sha256};
 
 /// The first entry's `prev`.
 const GENESIS: [u8; 32] = [0; 32];
-
-/// Domain separation of the chain's hashes.
-const LABEL: &[u8] = b"kiosk-audit-v1";
 
 /// One entry as kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,15 +56,6 @@ pub enum BrokenLink {
     Unreadable,
 }
 
-fn link(prev: &[u8; 32], seq: u64, entry: &str) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(LABEL);
-    h.update(prev);
-    h.update(seq.to_be_bytes());
-    h.update(entry.as_bytes());
-    h.finalize().into()
-}
-
 fn hash_of(bytes: Vec<u8>) -> Result<[u8; 32]> {
     bytes
         .try_into()
@@ -75,6 +67,10 @@ fn seq_of(seq: i64) -> Result<u64> {
 }
 
 impl Store {
+    fn link(&self, prev: &[u8; 32], seq: u64, entry: &str) -> [u8; 32] {
+        crate::crypto::audit_link(&self.keys.audit, prev, seq, entry)
+    }
+
     /// Appends `entry` to the audit log, linked to the last entry.
     ///
     /// # Errors
@@ -98,7 +94,7 @@ impl Store {
             Some((seq, hash)) => (seq_of(seq)? + 1, hash_of(hash)?),
             None => (1, GENESIS),
         };
-        let hash = link(&prev, seq, &text);
+        let hash = crate::crypto::audit_link(&self.keys.audit, &prev, seq, &text);
         let seq_sql =
             i64::try_from(seq).map_err(|_| StoreError::corrupt("the audit log is full"))?;
         tx.execute(
@@ -168,7 +164,7 @@ impl Store {
             if seq != expected_seq || stored_prev != prev {
                 return broken(BrokenLink::OutOfChain);
             }
-            if stored_hash != link(&prev, seq, &text) {
+            if stored_hash != self.link(&prev, seq, &text) {
                 return broken(BrokenLink::Changed);
             }
             if serde_json::from_str::<AuditEntry>(&text).is_err() {
@@ -230,7 +226,7 @@ mod tests {
         assert_eq!((first.seq, second.seq), (1, 2));
         assert_eq!(
             second.hash,
-            link(&first.hash, 2, &serde_json::to_string(&entry(2)).unwrap())
+            store.link(&first.hash, 2, &serde_json::to_string(&entry(2)).unwrap())
         );
         assert_eq!(store.audit_log().unwrap(), vec![first, second]);
         assert_eq!(
@@ -288,22 +284,39 @@ mod tests {
     }
 
     #[test]
-    fn a_rewritten_entry_with_a_recomputed_hash_breaks_the_next_link() {
+    fn a_forged_entry_is_found_without_the_key_and_breaks_the_next_link_with_it() {
         let (_dir, mut store) = store();
         for n in 1..=3 {
             store.append_audit(&entry(n)).unwrap();
         }
         let forged = serde_json::to_string(&entry(9)).unwrap();
         let first = store.audit_log().unwrap()[0].hash;
-        let hash = link(&first, 2, &forged);
+        // Without the master key: a plain SHA-256 link is not the chain's.
+        let unkeyed: [u8; 32] = {
+            use sha2::{Digest, Sha256};
+            Sha256::digest([first.as_slice(), forged.as_bytes()].concat()).into()
+        };
         tamper(&store, "");
-        store
-            .conn
-            .execute(
-                "UPDATE audit_log SET entry = ?1, hash = ?2 WHERE seq = 2",
-                params![forged, hash.as_slice()],
-            )
-            .unwrap();
+        let rewrite = |hash: &[u8; 32]| {
+            store
+                .conn
+                .execute(
+                    "UPDATE audit_log SET entry = ?1, hash = ?2 WHERE seq = 2",
+                    params![forged, hash.as_slice()],
+                )
+                .unwrap();
+        };
+        rewrite(&unkeyed);
+        assert_eq!(
+            store.verify_audit().unwrap(),
+            AuditCheck::Broken {
+                seq: 2,
+                why: BrokenLink::Changed
+            }
+        );
+        // With it (an insider) and only this link recomputed: the next one
+        // no longer follows.
+        rewrite(&store.link(&first, 2, &forged));
         assert_eq!(
             store.verify_audit().unwrap(),
             AuditCheck::Broken {

@@ -89,6 +89,9 @@ pub(crate) struct Keys {
     pub(crate) capture: SecretKey,
     /// Seals the flows' saved states.
     pub(crate) flow: SecretKey,
+    /// Keys the audit log's chain: an entry changed in the database cannot
+    /// be given a matching link without the master key.
+    pub(crate) audit: SecretKey,
     /// A value stored in the database that shows which master key wrote it,
     /// without revealing anything about the key.
     pub(crate) check: [u8; 32],
@@ -101,6 +104,7 @@ impl Keys {
             tag: SecretKey(derive_key(master, b"lookup tags")),
             capture: SecretKey(derive_key(master, b"captures")),
             flow: SecretKey(derive_key(master, b"flow states")),
+            audit: SecretKey(derive_key(master, b"audit chain")),
             check: *derive_key(master, b"key check"),
         }
     }
@@ -225,6 +229,20 @@ pub(crate) fn tag(tag_key: &SecretKey, kind: &str, value: &str) -> Vec<u8> {
     .to_vec()
 }
 
+/// Entry `seq`'s link in the audit chain: HMAC under the audit key of the
+/// previous link, the sequence number and the entry's text.
+pub(crate) fn audit_link(
+    audit_key: &SecretKey,
+    prev: &[u8; 32],
+    seq: u64,
+    entry: &str,
+) -> [u8; 32] {
+    *hmac(
+        audit_key.expose(),
+        &[b"audit", prev, &seq.to_be_bytes(), entry.as_bytes()],
+    )
+}
+
 /// SHA-256 of `bytes`, lower-case hex.
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
@@ -290,6 +308,7 @@ mod tests {
             keys.tag.expose(),
             keys.capture.expose(),
             keys.flow.expose(),
+            keys.audit.expose(),
             &keys.check,
         ];
         for (i, a) in all.iter().enumerate() {
