@@ -434,24 +434,22 @@ where
                 });
                 Ran::Started
             }
-            PickupEffect::PrintReceipt { job } => {
+            PickupEffect::PrintReceipt(print) => {
                 // What the slip says of the certificate is read from the
                 // certificate written, never from the order.
-                let Some(summary) = job.issued.as_ref().and_then(|issued| {
-                    kiosk_x509::summarize(&issued.certificate_der, "")
-                        .inspect_err(
-                            |e| tracing::warn!(error = %e, "the written certificate is unreadable"),
-                        )
-                        .ok()
-                }) else {
-                    return Ok(Ran::Answered(Some(PickupEvent::ReceiptPrinted(
-                        PrintOutcome::Failed,
-                    ))));
+                let summary = match kiosk_x509::summarize(&print.certificate_der, "") {
+                    Ok(summary) => summary,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "the written certificate is unreadable");
+                        return Ok(Ran::Answered(Some(PickupEvent::ReceiptPrinted(
+                            PrintOutcome::Failed,
+                        ))));
+                    }
                 };
                 let slip = PickupSlip {
-                    number: job.order.number,
-                    unit_name: job.order.unit_name.as_str().to_owned(),
-                    seals: job.order.seals,
+                    number: print.number,
+                    unit_name: print.unit_name.as_str().to_owned(),
+                    seals: print.seals,
                     certificate: summary,
                 };
                 let receipt =

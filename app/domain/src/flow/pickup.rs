@@ -18,6 +18,7 @@ use super::renewal::{InstallAction, InstallFailure, PinOutcome};
 use super::{SessionId, Step, StepContext};
 use crate::ids::MobileNumber;
 use crate::order::renewal::{InstallProgress, InstallStep};
+use crate::order::text::UnitName;
 use crate::order_number::OrderNumber;
 use crate::ports::ca::{OnSiteIssued, Pickup, PickupAtCa};
 use crate::ports::printer::PrintOutcome;
@@ -58,6 +59,19 @@ pub struct Job {
     pub mobile: MobileNumber,
     pub progress: InstallProgress,
     pub issued: Option<OnSiteIssued>,
+}
+
+/// What the receipt of a pickup is made from: public data only (the unit,
+/// the certificate written), nothing of the handler's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PickupPrint {
+    pub number: OrderNumber,
+    pub unit_name: UnitName,
+    /// The e-seals written with the certificate.
+    pub seals: u32,
+    /// The certificate written (DER): the receipt reads its serial and
+    /// expiry from it.
+    pub certificate_der: Vec<u8>,
 }
 
 /// Where the pickup flow stands.
@@ -179,9 +193,9 @@ pub enum PickupEffect {
     },
     /// Tell the CA the certificate and e-seals are on the key (已完成).
     ReportWritten { order: OrderNumber, attempt: u32 },
-    /// Print the receipt of the write: the certificate now on the key (the
-    /// job holds what was issued) and its e-seals.
-    PrintReceipt { job: Box<Job> },
+    /// Print the receipt of the write: the certificate now on the key and
+    /// its e-seals.
+    PrintReceipt(PickupPrint),
     /// "请取走您的USB Key".
     RemindToTakeKey,
     /// Forget everything of this session.
@@ -294,8 +308,8 @@ impl Flow for PickupFlow {
                 matches!(state, S::Writing { job: j, .. } if j.order.number == *order)
             }
             // Its outcome is shown on 完成.
-            F::PrintReceipt { job } => {
-                matches!(state, S::Done { number, .. } if *number == job.order.number)
+            F::PrintReceipt(print) => {
+                matches!(state, S::Done { number, .. } if *number == print.number)
             }
             F::ReportWritten { .. } | F::RemindToTakeKey | F::WipeSession => true,
         }
@@ -352,19 +366,28 @@ fn install(session: SessionId, job: Box<Job>) -> PickupStep {
         }
         None => {
             let number = job.order.number;
+            // The receipt first: the customer waits for it, not for the
+            // CA's acknowledgement (which may take a timeout offline).
+            let mut effects = Vec::new();
+            if let Some(issued) = &job.issued {
+                effects.push(PickupEffect::PrintReceipt(PickupPrint {
+                    number,
+                    unit_name: job.order.unit_name.clone(),
+                    seals: job.order.seals,
+                    certificate_der: issued.certificate_der.clone(),
+                }));
+            }
+            effects.push(PickupEffect::ReportWritten {
+                order: number,
+                attempt: progress.attempt,
+            });
             Step::with(
                 PickupState::Done {
                     session,
                     number,
                     receipt: None,
                 },
-                vec![
-                    PickupEffect::ReportWritten {
-                        order: number,
-                        attempt: progress.attempt,
-                    },
-                    PickupEffect::PrintReceipt { job },
-                ],
+                effects,
             )
         }
     }

@@ -141,20 +141,25 @@ fn a_ready_order_is_written_step_by_step_and_the_ca_told() {
             receipt: None,
         }
     );
-    // The CA is told, and the receipt printed with what was written.
-    let PickupEffect::PrintReceipt { job: printed } = &next.effects[1] else {
+    // The receipt printed with what was written (first: the customer
+    // waits for it), and the CA told.
+    let PickupEffect::PrintReceipt(printed) = &next.effects[0] else {
         panic!("{:?}", next.effects)
     };
-    assert_eq!(printed.issued, written.issued);
     assert_eq!(
-        next.effects[0],
+        Some(&printed.certificate_der),
+        written.issued.as_ref().map(|i| &i.certificate_der)
+    );
+    assert_eq!(printed.seals, written.order.seals);
+    assert_eq!(
+        next.effects[1],
         PickupEffect::ReportWritten {
             order: fixtures::order_number(3),
             attempt: 1
         }
     );
     assert_eq!(next.effects.len(), 2);
-    assert!(PickupFlow::keeps_running(&next.effects[1], &next.state));
+    assert!(PickupFlow::keeps_running(&next.effects[0], &next.state));
     assert!(!next.state.holds_personal_data());
     // 完成 says what became of the receipt, once.
     next = run(
