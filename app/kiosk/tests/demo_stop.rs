@@ -8,6 +8,7 @@
 )]
 
 use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt as _;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -18,6 +19,19 @@ struct Killed(Child);
 impl Drop for Killed {
     fn drop(&mut self) {
         let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Kills the demo's whole process group when dropped: its kiosk and CA too,
+/// should the test fail before the demo stops them.
+struct Group(Child);
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.0.id())])
+            .status();
         let _ = self.0.wait();
     }
 }
@@ -85,11 +99,12 @@ fn a_terminated_demo_stops_its_kiosk_and_its_ca() {
         .env("SLINT_BACKEND", "winit-software")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
+        .process_group(0)
         .spawn()
         .unwrap();
     let pid = demo.id();
     let out = BufReader::new(demo.stdout.take().unwrap());
-    let mut demo = Killed(demo);
+    let mut demo = Group(demo);
     let (said, heard) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in out.lines().map_while(Result::ok) {
@@ -97,10 +112,15 @@ fn a_terminated_demo_stops_its_kiosk_and_its_ca() {
         }
     });
     // Up: the CA answered, the key is provisioned, the kiosk started.
-    let up = heard
-        .iter()
-        .find(|line| line.starts_with("kiosk demo: CA service"));
-    assert!(up.is_some(), "kiosk demo did not come up");
+    let start = Instant::now();
+    loop {
+        let left = Duration::from_secs(120).saturating_sub(start.elapsed());
+        match heard.recv_timeout(left) {
+            Ok(line) if line.starts_with("kiosk demo: CA service") => break,
+            Ok(_) => {}
+            Err(e) => panic!("kiosk demo did not come up: {e}"),
+        }
+    }
     let start = Instant::now();
     let mut started = children(pid);
     while started.len() < 2 {

@@ -259,7 +259,7 @@ impl CaPort for CaClient {
     async fn holder(&self, serial_hex: &str) -> Result<Option<OnFile>, CaError> {
         match CaClient::holder(self, serial_hex).await.map_err(ca_error)? {
             None => Ok(None),
-            Some(holder) => holder.validate().map(Some).map_err(|problem| {
+            Some(holder) => holder.read().map(Some).map_err(|problem| {
                 CaError::Invalid(format!(
                     "the holder's details on file: {}",
                     problem.field.as_deref().unwrap_or("?")

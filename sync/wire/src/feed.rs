@@ -86,7 +86,7 @@ pub struct FeedQuery {
     /// The last `seq` the kiosk has applied (0 at first).
     #[serde(default)]
     pub cursor: u64,
-    /// At most this many entries (the CA caps it).
+    /// At most this many entries, 1 to 500 (another value is refused).
     pub limit: Option<u32>,
 }
 

@@ -7,7 +7,7 @@
 //! `serial` is the certificate's serial number in upper-case hex without
 //! leading zeros, as `kiosk-x509` summarises it.
 
-use crate::order::parse;
+use crate::order::parse_with;
 use crate::problem::Problem;
 use kiosk_domain::ids::{Email, MobileNumber, TaxpayerId};
 use kiosk_domain::order::renewal::{Contact, InvoiceInfo};
@@ -31,18 +31,31 @@ pub struct HolderV1 {
 }
 
 impl HolderV1 {
-    /// The details as the domain holds them, each checked with its rules.
+    /// The details as the domain holds them, each checked with its rules
+    /// and in its one spelling (what the CA takes from staff).
     pub fn validate(&self) -> Result<(Contact, InvoiceInfo), Box<Problem>> {
-        let contact = Contact {
-            name: parse::<PersonName>("contact_name", &self.contact_name)?,
-            mobile: parse::<MobileNumber>("mobile", &self.mobile)?,
-        };
-        let invoice = InvoiceInfo {
-            title: parse::<UnitName>("invoice_title", &self.invoice_title)?,
-            taxpayer_id: parse::<TaxpayerId>("taxpayer_id", &self.taxpayer_id)?,
-            email: parse::<Email>("email", &self.email)?,
-        };
-        Ok((contact, invoice))
+        self.details(true)
+    }
+
+    /// The same as the kiosk reads the CA's answer: each value read as a
+    /// person would type it, so details the CA kept before it required one
+    /// spelling still fill 确认信息.
+    pub fn read(&self) -> Result<(Contact, InvoiceInfo), Box<Problem>> {
+        self.details(false)
+    }
+
+    fn details(&self, strict: bool) -> Result<(Contact, InvoiceInfo), Box<Problem>> {
+        Ok((
+            Contact {
+                name: parse_with::<PersonName>(strict, "contact_name", &self.contact_name)?,
+                mobile: parse_with::<MobileNumber>(strict, "mobile", &self.mobile)?,
+            },
+            InvoiceInfo {
+                title: parse_with::<UnitName>(strict, "invoice_title", &self.invoice_title)?,
+                taxpayer_id: parse_with::<TaxpayerId>(strict, "taxpayer_id", &self.taxpayer_id)?,
+                email: parse_with::<Email>(strict, "email", &self.email)?,
+            },
+        ))
     }
 }
 
@@ -81,6 +94,20 @@ mod tests {
         let mut bad = holder();
         bad.email = "no-at-sign".to_owned();
         assert_eq!(bad.validate().unwrap_err().field.as_deref(), Some("email"));
+    }
+
+    #[test]
+    fn the_ca_takes_one_spelling_and_the_kiosk_reads_as_typed() {
+        let typed = HolderV1 {
+            contact_name: " 李明 ".to_owned(),
+            mobile: "+86 138-0013-8000".to_owned(),
+            ..holder()
+        };
+        let problem = typed.validate().unwrap_err();
+        assert_eq!(problem.field.as_deref(), Some("contact_name"));
+        let (contact, _) = typed.read().unwrap();
+        assert_eq!(contact.name.as_str(), "李明");
+        assert_eq!(contact.mobile.as_str(), "13800138000");
     }
 
     #[test]

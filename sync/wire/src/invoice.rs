@@ -1,6 +1,6 @@
 //! The electronic invoice (电子发票) of a paid order: the back office (or
-//! the CA's billing) issues it with `POST /v1/orders/{number}/invoice`, the
-//! kiosk shows it with `GET`. Issuing twice gives the same invoice. The
+//! the CA's billing) issues it with `POST /v1/admin/orders/{number}/invoice`
+//! (staff listener), the kiosk shows it with `GET /v1/orders/{number}/invoice`. Issuing twice gives the same invoice. The
 //! title and taxpayer ID are the ones the customer entered on the order.
 
 use serde::{Deserialize, Serialize};

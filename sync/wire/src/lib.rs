@@ -176,7 +176,8 @@ pub mod paths {
     pub const SMS_VERIFY: &str = "/v1/sms/verify";
     /// `GET`: prices, projects, the agreement.
     pub const CONFIG: &str = "/v1/config";
-    /// `POST`: the CA issues the order's invoice; `GET`: the invoice.
+    /// `GET`: the order's invoice (staff issue it with `POST
+    /// /v1/admin/orders/{number}/invoice`).
     #[must_use]
     pub fn invoice(number: &str) -> String {
         format!("/v1/orders/{number}/invoice")

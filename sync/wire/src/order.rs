@@ -337,6 +337,32 @@ canonical!(
     Uscc
 );
 
+/// `value` read with the domain's rules as a person types it (spaces
+/// around, separators, full-width and lower-case variants undone): for
+/// what the kiosk reads from the CA, which may have kept it so.
+pub(crate) fn parse_as_typed<T>(field: &str, value: &str) -> Result<T, Box<Problem>>
+where
+    T: FromStr,
+    T::Err: Localized,
+{
+    value
+        .parse()
+        .map_err(|e: T::Err| Box::new(Problem::invalid_field(field, &e)))
+}
+
+/// [`parse`] when `strict`, else [`parse_as_typed`].
+pub(crate) fn parse_with<T>(strict: bool, field: &str, value: &str) -> Result<T, Box<Problem>>
+where
+    T: FromStr + Canonical,
+    T::Err: Localized,
+{
+    if strict {
+        parse(field, value)
+    } else {
+        parse_as_typed(field, value)
+    }
+}
+
 /// `value` read with the domain's rules, and only in its canonical form
 /// ([`Canonical`]).
 pub(crate) fn parse<T>(field: &str, value: &str) -> Result<T, Box<Problem>>
@@ -344,9 +370,7 @@ where
     T: FromStr + Canonical,
     T::Err: Localized,
 {
-    let parsed: T = value
-        .parse()
-        .map_err(|e: T::Err| Box::new(Problem::invalid_field(field, &e)))?;
+    let parsed: T = parse_as_typed(field, value)?;
     if parsed.canonical() == value {
         Ok(parsed)
     } else {

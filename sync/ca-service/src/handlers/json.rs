@@ -1,10 +1,11 @@
 //! Request bodies as JSON, read the way the OpenAPI document (3.1, JSON
 //! Schema 2020-12) defines them: an integer is a number without a
 //! fraction, so `2.0` is the integer 2 as much as `2` is. serde reads
-//! `2.0` only into a float; the body is read as a JSON value first and
-//! such numbers made integers before it is read into its type. A number
-//! with a fraction, or beyond what a double holds exactly (2^53), stays a
-//! float and is refused where an integer is expected.
+//! `2.0` only into a float: a body that does not read into its type and
+//! may hold such a number is read as a JSON value, its integral numbers
+//! made integers, and read again. A number with a fraction, or beyond what
+//! a double holds exactly (2^53), stays a float and is refused where an
+//! integer is expected.
 
 use super::ApiError;
 use axum::body::Bytes;
@@ -107,6 +108,21 @@ where
         let bytes = Bytes::from_request(request, state)
             .await
             .map_err(|r| malformed(&format!("HTTP {}", r.status())))?;
+        // Straight into its type, as almost every body is; only a body
+        // that may hold a number written with a fraction or an exponent
+        // is read again through a JSON value (memory: a value per item).
+        let typed = serde_json::from_slice::<T>(&bytes);
+        let maybe_float = || bytes.iter().any(|b| matches!(b, b'.' | b'e' | b'E'));
+        match typed {
+            Ok(body) => return Ok(JsonBody(body)),
+            Err(e) if e.is_syntax() || e.is_eof() => return Err(malformed("not JSON")),
+            Err(_) if !maybe_float() => {
+                return Err(malformed(
+                    "a field is missing, unknown or of the wrong type",
+                ));
+            }
+            Err(_) => {}
+        }
         let mut value: Value = serde_json::from_slice(&bytes).map_err(|_| malformed("not JSON"))?;
         integers(&mut value);
         // serde's message may quote the body: only its category is told.
