@@ -9,16 +9,16 @@
     reason = "test helpers: a failed unwrap is a failed test, with its location"
 )]
 
-use kiosk_domain::fixtures;
-use kiosk_store::Store;
+mod common;
+
+use common::{command, queue_application, store};
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
+/// `kioskctl ARGS` on `dir`, with an environment that claims another user.
 fn kioskctl(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kioskctl"))
-        .args(["--config", "/dev/null", "--data-dir"])
-        .arg(dir)
+    command(dir)
         .args(args)
         .env("USER", "tech-li")
         .env_remove("SUDO_USER")
@@ -35,26 +35,9 @@ fn retries_are_audited_and_a_changed_byte_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("store/kiosk.db");
     let numbers: Vec<String> = {
-        let mut store = Store::open(&db, &dir.path().join("keys/store.key")).unwrap();
+        let mut store = store(dir.path());
         (1..=2)
-            .map(|seq| {
-                let order = fixtures::application_order(seq);
-                store
-                    .create_order(
-                        &format!("s-{seq}"),
-                        &fixtures::kiosk(),
-                        order.number.date(),
-                        |n| {
-                            let mut o = order.clone();
-                            o.number = n;
-                            o
-                        },
-                        &[],
-                    )
-                    .unwrap()
-                    .number
-                    .to_string()
-            })
+            .map(|seq| queue_application(&mut store, seq, &format!("s-{seq}")).to_string())
             .collect()
     };
     let empty = kioskctl(dir.path(), &["audit", "verify"]);

@@ -5,16 +5,9 @@
     reason = "test helpers: a failed unwrap is a failed test, with its location"
 )]
 
-use std::process::{Command, Output};
+mod common;
 
-fn kioskctl(dir: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kioskctl"))
-        .args(["--config", "/dev/null", "--data-dir"])
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap()
-}
+use common::kioskctl;
 
 #[test]
 fn a_test_page_prints_chinese_text_a_qr_code_and_a_cut() {

@@ -4,20 +4,12 @@
     reason = "test helpers: a failed unwrap is a failed test, with its location"
 )]
 
-use kiosk_domain::fixtures;
-use kiosk_store::Store;
-use serde_json::Value;
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn kioskctl(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kioskctl"))
-        .args(["--config", "/dev/null", "--data-dir"])
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap()
-}
+use common::{kioskctl, queue_application, store};
+use kiosk_domain::fixtures;
+use serde_json::Value;
+use std::process::Output;
 
 fn json(out: &Output) -> Value {
     assert!(
@@ -32,35 +24,18 @@ fn json(out: &Output) -> Value {
 fn list_show_and_retry_a_refused_order() {
     let dir = tempfile::tempdir().unwrap();
     let number = {
-        let mut store = Store::open(
-            &dir.path().join("store/kiosk.db"),
-            &dir.path().join("keys/store.key"),
-        )
-        .unwrap();
-        let order = fixtures::application_order(1);
-        let created = store
-            .create_order(
-                "s-1",
-                &fixtures::kiosk(),
-                order.number.date(),
-                |n| {
-                    let mut o = order.clone();
-                    o.number = n;
-                    o
-                },
-                &[],
-            )
-            .unwrap();
+        let mut store = store(dir.path());
+        let created = queue_application(&mut store, 1, "s-1");
         // The CA refused it: set aside far in the future.
         store
             .record_upload_failure(
-                &created.number,
+                &created,
                 time::OffsetDateTime::now_utc(),
                 time::macros::datetime!(2200-01-01 00:00 UTC),
                 "set_aside:unknown_project",
             )
             .unwrap();
-        created.number.to_string()
+        created.to_string()
     };
     let list = json(&kioskctl(dir.path(), &["queue", "list", "--json"]));
     assert_eq!(list.as_array().unwrap().len(), 1);
