@@ -4,11 +4,13 @@
     reason = "test helpers: a failed unwrap is a failed test, with its location"
 )]
 
+mod common;
+
+use common::{command, queue_application, store};
 use kiosk_domain::fixtures;
-use kiosk_store::Store;
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn doctor(data_dir: &Path, json: bool) -> Output {
     // A key writer with a blank SoftHSM2 token directory: ready, no key in it.
@@ -20,13 +22,9 @@ fn doctor(data_dir: &Path, json: bool) -> Output {
         format!("directories.tokendir = {}\n", tokens.display()),
     )
     .unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kioskctl"));
+    let mut cmd = command(data_dir);
     cmd.env("SOFTHSM2_CONF", &conf)
-        .env("KIOSK_PKCS11_MODULES", kiosk_tests::softhsm::MODULE);
-    cmd.arg("--config")
-        .arg("/dev/null")
-        .arg("--data-dir")
-        .arg(data_dir)
+        .env("KIOSK_PKCS11_MODULES", kiosk_tests::softhsm::MODULE)
         .arg("doctor");
     if json {
         cmd.arg("--json");
@@ -76,27 +74,7 @@ fn a_first_run_creates_the_store_and_reports_it() {
 #[test]
 fn the_queue_shows_pending_orders_and_their_age() {
     let dir = tempfile::tempdir().unwrap();
-    {
-        let mut store = Store::open(
-            &dir.path().join("store/kiosk.db"),
-            &dir.path().join("keys/store.key"),
-        )
-        .unwrap();
-        let order = fixtures::application_order(1);
-        store
-            .create_order(
-                "session-1",
-                &fixtures::kiosk(),
-                order.number.date(),
-                |n| {
-                    let mut o = order.clone();
-                    o.number = n;
-                    o
-                },
-                &[],
-            )
-            .unwrap();
-    }
+    queue_application(&mut store(dir.path()), 1, "session-1");
     let r = report(dir.path());
     assert_eq!(r["store"]["queue_depth"], 1);
     // The fixture order was made on 2026-11-23 10:00 UTC.
