@@ -38,6 +38,7 @@ mod http;
 mod payments;
 #[cfg(test)]
 mod served;
+mod staff_calls;
 mod worker;
 
 pub use backoff::{Backoff, Jitter};

@@ -19,6 +19,7 @@
 //! - [`account`]: enterprise accounts (register, sign in, passwords, the
 //!   mobile on file, the unit's information).
 //! - [`sms`]: SMS verification codes (the CA's gateway simulator).
+//! - [`staff_call`]: 呼叫工作人员, a kiosk's call for staff.
 //! - [`problem`]: problem+json errors with stable codes and messages for the
 //!   customer in zh-CN and English.
 //!
@@ -41,6 +42,7 @@ pub mod payment;
 pub mod problem;
 pub mod renewal;
 pub mod sms;
+pub mod staff_call;
 
 /// The protocol version, the first segment of every path.
 pub const VERSION: &str = "v1";
@@ -170,6 +172,23 @@ pub mod paths {
     }
     /// `POST`: demonstration issuance (`ca-service --demo` only).
     pub const DEMO_ISSUE: &str = "/v1/admin/demo/issue";
+    /// `PUT`: 呼叫工作人员, a call from this kiosk; `GET`: how it stands.
+    #[must_use]
+    pub fn staff_call(kiosk: &str, call: &str) -> String {
+        format!("/v1/kiosks/{kiosk}/staff-calls/{call}")
+    }
+    /// `POST`: the customer left, staff need not come.
+    #[must_use]
+    pub fn staff_call_withdraw(kiosk: &str, call: &str) -> String {
+        format!("/v1/kiosks/{kiosk}/staff-calls/{call}/withdraw")
+    }
+    /// `GET` (staff): the open calls, the oldest first.
+    pub const ADMIN_STAFF_CALLS: &str = "/v1/admin/staff-calls";
+    /// `POST` (staff): a member of staff is coming.
+    #[must_use]
+    pub fn staff_call_acknowledge(kiosk: &str, call: &str) -> String {
+        format!("/v1/admin/staff-calls/{kiosk}/{call}/acknowledge")
+    }
     /// `POST`: send an SMS verification code.
     pub const SMS_CODES: &str = "/v1/sms/codes";
     /// `POST`: check an SMS verification code.
