@@ -17,6 +17,7 @@ use kiosk_domain::account::AccountInfo;
 use kiosk_domain::flow::SessionId;
 use kiosk_domain::flow::application::CaptureRef;
 use kiosk_domain::flow::renewal::PinOutcome;
+use kiosk_domain::flow::staff_call::{CallOutcome, StaffCall};
 use kiosk_domain::ids::{MobileNumber, Uscc};
 use kiosk_domain::money::Fen;
 use kiosk_domain::order::Order;
@@ -36,6 +37,7 @@ use kiosk_domain::ports::key_writer::{
     RetirePolicy,
 };
 use kiosk_domain::ports::printer::{PrinterStatus, Receipt, ReceiptPrinter};
+use kiosk_domain::ports::staff_call::StaffCallPort;
 use kiosk_domain::ports::store::{FlowRecord, OrderStore};
 use kiosk_domain::ports::{DeviceError, DeviceErrorKind};
 use serde::Serialize;
@@ -686,6 +688,22 @@ impl<P: ReceiptPrinter> ReceiptPrinter for FaultyPrinter<P> {
 
     fn installed(&self) -> bool {
         self.inner.installed()
+    }
+}
+
+/// Calls for staff as the CA answers them: no faults of their own (the
+/// tests stop the CA service to take it away).
+impl<C: StaffCallPort> StaffCallPort for FaultyCa<C> {
+    async fn call_staff(&self, call: &StaffCall) -> CallOutcome {
+        self.inner.call_staff(call).await
+    }
+
+    async fn staff_call(&self, call: &StaffCall) -> CallOutcome {
+        self.inner.staff_call(call).await
+    }
+
+    async fn withdraw_staff_call(&self, call: &StaffCall) -> CallOutcome {
+        self.inner.withdraw_staff_call(call).await
     }
 }
 

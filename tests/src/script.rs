@@ -51,6 +51,8 @@ pub struct Shown {
     pub log: Vec<String>,
     /// How many times the session was wiped.
     pub wipes: u32,
+    /// How the call for staff stands, as last shown (`None`: never shown).
+    pub staff_call: Option<kiosk_domain::flow::staff_call::CallView>,
 }
 
 impl Shown {
@@ -73,6 +75,7 @@ impl Shown {
             UiUpdate::KeyTaken => self.take_your_key = false,
             UiUpdate::KioskFault => self.fault = true,
             UiUpdate::FaultCleared => self.fault = false,
+            UiUpdate::StaffCall(call) => self.staff_call = Some(*call),
         }
     }
 }
@@ -96,6 +99,7 @@ pub fn update_name(update: &UiUpdate) -> String {
         UiUpdate::Lookup(state) => format!("lookup {}", variant(format!("{state:?}"))),
         UiUpdate::Pickup(state) => format!("pickup {}", variant(format!("{state:?}"))),
         UiUpdate::Account(state) => format!("account {}", variant(format!("{state:?}"))),
+        UiUpdate::StaffCall(call) => format!("staff-call {call:?}"),
         other => variant(format!("{other:?}")),
     }
 }
@@ -131,7 +135,7 @@ impl Headless {
     where
         K: KeyWriter + Send + 'static,
         K::Error: Send + 'static,
-        C: CaPort + AccountPort,
+        C: CaPort + AccountPort + kiosk_domain::ports::staff_call::StaffCallPort,
         S: OrderStore + Send + 'static,
         P: ReceiptPrinter + Clone + Send + 'static,
     {

@@ -11,6 +11,9 @@ use std::time::Duration;
 pub struct ReferenceCa {
     runtime: tokio::runtime::Runtime,
     pub url: String,
+    /// The staff listener (the back office and the staff API; plain HTTP
+    /// on loopback, so the test is staff).
+    pub staff_url: String,
     /// The service itself, for fault injection and to read what it holds.
     pub service: ca_service::Service,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -59,16 +62,28 @@ impl ReferenceCa {
         let served = service.router(ca_service::Listener::Kiosk);
         let listener = runtime.block_on(tokio::net::TcpListener::bind(addr))?;
         let url = format!("http://{}", listener.local_addr()?);
+        let staff = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+        let staff_url = format!("http://{}", staff.local_addr()?);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (stop_staff, staff_stopped) = tokio::sync::oneshot::channel::<()>();
         runtime.spawn(async move {
             let _ = ca_service::run(listener, served, async {
                 let _ = stopped.await;
+                let _ = stop_staff.send(());
+            })
+            .await;
+        });
+        let back_office = service.router(ca_service::Listener::Staff);
+        runtime.spawn(async move {
+            let _ = ca_service::run(staff, back_office, async {
+                let _ = staff_stopped.await;
             })
             .await;
         });
         Ok(Self {
             runtime,
             url,
+            staff_url,
             service,
             stop: Some(stop),
         })

@@ -635,3 +635,113 @@ fn a_whole_application_goes_through_the_runtime_to_a_receipted_order() {
         },
     );
 }
+
+/// 呼叫工作人员 through the production runtime and the reference CA: the
+/// screen says "told" only once the CA has the call; staff see it in the
+/// back office's API and acknowledge it, and the kiosk shows that; the
+/// customer leaves and the call is withdrawn. With the CA down the screen
+/// says the call did not get through, and it does once the CA is back.
+#[test]
+fn a_call_for_staff_reaches_the_ca_and_says_only_what_the_ca_answered() {
+    use kiosk_domain::flow::staff_call::{CallFailure, CallScreen, CallView};
+    use kiosk_sync_client::CaClient;
+    with_token_in_child(
+        "a_call_for_staff_reaches_the_ca_and_says_only_what_the_ca_answered",
+        TOKEN,
+        |token_dir| {
+            let tmp = tempfile::tempdir().unwrap();
+            let (ca, config) = world(tmp.path(), token_dir, "");
+            let clock = ManualClock::new(time::OffsetDateTime::now_utc());
+            let mut kiosk =
+                Headless::start(&config, ports(&config).unwrap(), Arc::new(clock.clone())).unwrap();
+            let staff = CaClient::new(&ca.staff_url, Duration::from_secs(5)).unwrap();
+            let open_calls = || ca.block_on(staff.staff_calls()).unwrap();
+
+            // 帮助中心 → 呼叫工作人员.
+            kiosk.send(UiEvent::AwayFromHome);
+            kiosk.send(UiEvent::CallStaff(CallScreen::Help));
+            kiosk
+                .wait(Duration::from_secs(10), |s| {
+                    s.staff_call == Some(CallView::Delivered)
+                })
+                .unwrap();
+            let calls = open_calls();
+            assert_eq!(calls.len(), 1, "{calls:?}");
+            let call = &calls[0];
+            assert_eq!(
+                (
+                    call.kiosk.as_str(),
+                    call.screen.as_str(),
+                    call.state.as_str()
+                ),
+                (config.kiosk_code.as_str(), "help", "open")
+            );
+            // Pressed again: still one call.
+            kiosk.send(UiEvent::CallStaff(CallScreen::Help));
+            settle(&mut kiosk);
+            assert_eq!(open_calls().len(), 1);
+
+            // A member of staff takes it: the kiosk shows it within a look.
+            ca.block_on(staff.acknowledge_staff_call(&call.kiosk, &call.call))
+                .unwrap();
+            assert_eq!(kiosk.shown.staff_call, Some(CallView::Delivered));
+            advance_until(
+                &mut kiosk,
+                &clock,
+                Duration::from_secs(1),
+                Duration::from_secs(15),
+                |s| s.staff_call == Some(CallView::Acknowledged),
+            );
+
+            // The customer leaves: the notice goes, the call is withdrawn.
+            kiosk.send(UiEvent::GoHome);
+            kiosk
+                .wait(Duration::from_secs(5), |s| {
+                    s.staff_call == Some(CallView::None)
+                })
+                .unwrap();
+            let start = Instant::now();
+            while !open_calls().is_empty() {
+                assert!(start.elapsed() < Duration::from_secs(10), "never withdrawn");
+                kiosk.next(Duration::from_millis(50));
+            }
+
+            // The CA goes down: the next customer's call does not get
+            // through, and the screen says so.
+            let addr = ca.url.trim_start_matches("http://").to_owned();
+            let data = tmp.path().join("ca");
+            drop(ca);
+            let down = kiosk.shown.log.len();
+            kiosk.send(UiEvent::AwayFromHome);
+            kiosk.send(UiEvent::CallStaff(CallScreen::Help));
+            kiosk
+                .wait(Duration::from_secs(15), |s| {
+                    s.staff_call == Some(CallView::NotDelivered(CallFailure::Offline))
+                })
+                .unwrap();
+            let said: Vec<_> = kiosk.shown.log[down..]
+                .iter()
+                .filter(|l| l.starts_with("staff-call") && *l != "staff-call None")
+                .collect();
+            assert_eq!(
+                said,
+                ["staff-call Calling", "staff-call NotDelivered(Offline)"],
+                "calling, then not delivered: never told"
+            );
+            // Back: the call is tried again and gets through.
+            let ca = ReferenceCa::start_at(&data, Some(token_dir), &addr).unwrap();
+            let staff = CaClient::new(&ca.staff_url, Duration::from_secs(5)).unwrap();
+            advance_until(
+                &mut kiosk,
+                &clock,
+                Duration::from_secs(1),
+                Duration::from_secs(40),
+                |s| s.staff_call == Some(CallView::Delivered),
+            );
+            let calls = ca.block_on(staff.staff_calls()).unwrap();
+            assert_eq!(calls.len(), 1, "{calls:?}");
+            assert_eq!(calls[0].state, "open");
+            kiosk.stop();
+        },
+    );
+}

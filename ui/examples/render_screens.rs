@@ -78,6 +78,7 @@ const ENGLISH: &[&str] = &[
     "57-account-register",
     "59-account-unit",
     "63-keyboard-password",
+    "65-help-staff-not-reached",
 ];
 
 fn main() {

@@ -4,6 +4,7 @@
 use kiosk_domain::account::AccountUnit;
 use kiosk_domain::flow::account::{Page as AccountPage, Request as AccountRequest};
 use kiosk_domain::flow::application::ApplicationEvent;
+use kiosk_domain::flow::staff_call::CallScreen;
 use kiosk_domain::ids::MobileNumber;
 use kiosk_domain::lang::Lang;
 use kiosk_domain::order::renewal::{Contact, InvoiceInfo};
@@ -21,9 +22,9 @@ pub enum UiEvent {
     /// A screen outside the flows was opened (帮助中心, 申请 at the counter):
     /// the idle timer runs there too.
     AwayFromHome,
-    /// 呼叫工作人员. The kiosk has no link to staff yet: the composition root
-    /// logs it, and the screen tells the customer to go to the counter.
-    CallStaff,
+    /// 呼叫工作人员, on this screen. The screen says nothing of it until the
+    /// runtime tells how the call stands ([`crate::KioskUi::show_staff_call`]).
+    CallStaff(CallScreen),
     /// The customer answered the idle warning.
     StillHere,
     LanguageChanged(Lang),

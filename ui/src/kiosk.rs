@@ -145,6 +145,19 @@ impl KioskUi {
         app::show_notice(&self.window, notice);
     }
 
+    /// Shows how the call for staff stands (the notice beside 呼叫工作人员).
+    pub fn show_staff_call(&self, call: kiosk_domain::flow::staff_call::CallView) {
+        app::show_staff_call(&self.window, call);
+    }
+
+    /// Where the service counter is, for a call that did not get through
+    /// (`""`: not set).
+    pub fn set_counter_location(&self, place: &str) {
+        self.window
+            .global::<AppAdapter>()
+            .set_counter_location(place.into());
+    }
+
     /// Shows 现场领取 as its flow stands (nothing at home).
     pub fn show_pickup(&self, state: &PickupState) {
         crate::screens::pickup::show(&self.window, &self.shared, state);
@@ -215,7 +228,7 @@ pub(crate) fn wipe(window: &AppWindow, shared: &Shared) {
     apply::clear(window, shared);
     *shared.shown.borrow_mut() = Shown::default();
     let app = window.global::<AppAdapter>();
-    app.set_staff_called(false);
+    app.set_staff_call(crate::StaffCall::None);
     app.set_idle_warning(false);
     app::show_notice(window, None);
     app.set_screen(Screen::Home);

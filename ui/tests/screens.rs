@@ -16,12 +16,13 @@ use kiosk_domain::flow::SessionId;
 use kiosk_domain::flow::lookup::{Found, LookupState, Scan};
 use kiosk_domain::flow::renewal::{EnvironmentProblem, PaymentQr, PinOutcome};
 use kiosk_domain::flow::renewal::{PinPurpose, RenewalState};
+use kiosk_domain::flow::staff_call::{CallFailure, CallScreen, CallView};
 use kiosk_domain::lang::Lang;
 use kiosk_ui::{
     AnswerSource, BlankKeyProblem, BlockedReason, DeviceKind, InstallStage, KioskUi, LookupAdapter,
     LookupDetail, LookupPayNote, LookupProblem, NoticeMessage, OnFileState, OpenOrder, PickupWhy,
     PinAdapter, PinReason, PinWarning, ReceiptState, RecoveryReason, RemitProblem, Screen,
-    ServiceKind, StatusLabel, Texts, Theme, UiEvent, Verdict,
+    ServiceKind, StaffCall, StatusLabel, Texts, Theme, UiEvent, Verdict,
 };
 use slint::{ComponentHandle, LogicalSize, Model};
 use std::cell::RefCell;
@@ -221,7 +222,7 @@ fn the_time_left_to_pay_counts_in_minutes_and_seconds() {
 }
 
 #[test]
-fn calling_staff_says_the_kiosk_cannot_call_them_yet() {
+fn a_call_for_staff_says_only_what_the_ca_answered() {
     let (ui, events) = setup();
     for problem in [
         EnvironmentProblem::UnsupportedKey,
@@ -233,17 +234,25 @@ fn calling_staff_says_the_kiosk_cannot_call_them_yet() {
             problem,
         };
         ui.show_renewal(&blocked, &scenes::ctx(), true);
-        assert!(
-            !shows(&ui, "本机暂时无法呼叫工作人员"),
-            "said before the press"
-        );
         find(&ui, "呼叫工作人员").invoke_accessible_default_action();
-        assert!(matches!(events.borrow().last(), Some(UiEvent::CallStaff)));
-        assert!(shows(
-            &ui,
-            "本机暂时无法呼叫工作人员，请到服务柜台寻求帮助。"
-        ));
-        assert!(!shows(&ui, "已通知"), "no one was told");
+        assert!(
+            matches!(
+                events.borrow().last(),
+                Some(UiEvent::CallStaff(CallScreen::KeyCheck))
+            ),
+            "the call names the screen it was made on"
+        );
+        assert!(
+            !shows(&ui, "工作人员，") && !shows(&ui, "已通知"),
+            "a press alone says nothing"
+        );
+        ui.show_staff_call(CallView::Calling);
+        assert!(shows(&ui, "正在呼叫工作人员……"));
+        assert!(!shows(&ui, "已通知"), "no one was told yet");
+        ui.show_staff_call(CallView::Delivered);
+        assert!(shows(&ui, "已通知工作人员，请在此稍候。"));
+        ui.show_staff_call(CallView::Acknowledged);
+        assert!(shows(&ui, "工作人员已收到呼叫，正在赶来，请在此稍候。"));
     }
     ui.show_renewal(
         &RenewalState::PinLocked {
@@ -252,13 +261,43 @@ fn calling_staff_says_the_kiosk_cannot_call_them_yet() {
         &scenes::ctx(),
         true,
     );
-    assert!(
-        shows(&ui, "本机暂时无法呼叫工作人员"),
-        "until the session ends"
-    );
+    find(&ui, "呼叫工作人员").invoke_accessible_default_action();
+    assert!(matches!(
+        events.borrow().last(),
+        Some(UiEvent::CallStaff(CallScreen::PinLocked))
+    ));
+    ui.show_staff_call(CallView::NotDelivered(CallFailure::Offline));
+    assert!(shows(
+        &ui,
+        "网络中断，未能通知工作人员，本机将继续尝试。您也可以到服务柜台寻求帮助。"
+    ));
+    ui.set_counter_location("一楼大厅 3 号窗口");
+    assert!(shows(
+        &ui,
+        "网络中断，未能通知工作人员，本机将继续尝试。您也可以到服务柜台（一楼大厅 3 号窗口）寻求帮助。"
+    ));
+    ui.show_staff_call(CallView::NotDelivered(CallFailure::Refused));
+    assert!(shows(
+        &ui,
+        "未能通知工作人员，请到服务柜台（一楼大厅 3 号窗口）寻求帮助。"
+    ));
+    ui.set_lang(Lang::En);
+    assert!(shows(
+        &ui,
+        "Staff could not be told. Please ask for help at the service counter (一楼大厅 3 号窗口)."
+    ));
+    ui.set_lang(Lang::ZhCn);
     ui.wipe_session();
     ui.show_screen(Screen::Help);
-    assert!(!shows(&ui, "本机暂时无法呼叫工作人员"));
+    assert!(
+        !shows(&ui, "未能通知工作人员"),
+        "a new session starts without it"
+    );
+    find(&ui, "呼叫工作人员").invoke_accessible_default_action();
+    assert!(matches!(
+        events.borrow().last(),
+        Some(UiEvent::CallStaff(CallScreen::Help))
+    ));
 }
 
 #[test]
@@ -487,7 +526,19 @@ fn every_enum_value_says_something_in_both_languages() {
         ] {
             out.push(t.invoke_remit_problem(p));
         }
-        out.push(t.invoke_staff_unavailable());
+        for c in [
+            StaffCall::Calling,
+            StaffCall::Delivered,
+            StaffCall::Acknowledged,
+            StaffCall::Offline,
+            StaffCall::Refused,
+        ] {
+            out.push(t.invoke_staff_call(c, "".into()));
+        }
+        // Where the counter is, when the call did not get through.
+        for c in [StaffCall::Offline, StaffCall::Refused] {
+            out.push(t.invoke_staff_call(c, "Window 3".into()));
+        }
         out.push(t.invoke_remaining(65));
         out
     };
@@ -700,6 +751,7 @@ fn every_enum_value_says_something_in_both_languages() {
     assert_eq!(distinct.len(), zh.len());
     // The empty values say nothing.
     assert_eq!(t.invoke_notice(NoticeMessage::None), "");
+    assert_eq!(t.invoke_staff_call(StaffCall::None, "Window 3".into()), "");
     assert_eq!(t.invoke_pin_warning(PinWarning::None, 0), "");
     assert_eq!(
         t.invoke_lookup_problem(LookupProblem::None, LookupDetail::default()),

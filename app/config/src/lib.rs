@@ -134,6 +134,9 @@ pub struct UiSettings {
     pub idle: IdleTimes,
     /// 帮助中心's download page, shown as a QR code (`None`: not shown).
     pub downloads_url: Option<String>,
+    /// Where the service counter is, for a customer whose call for staff
+    /// did not get through (`None`: the screen says only "the counter").
+    pub counter_location: Option<String>,
 }
 
 /// The key writer.
@@ -223,6 +226,8 @@ struct RawUi {
     large_mode_idle_seconds: u32,
     idle_warning_seconds: u32,
     downloads_url: String,
+    #[serde(default)]
+    counter_location: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -545,7 +550,20 @@ fn ui(raw: RawUi) -> Result<UiSettings> {
             warning: Duration::from_secs(raw.idle_warning_seconds.into()),
         },
         downloads_url: (!raw.downloads_url.trim().is_empty()).then_some(raw.downloads_url),
+        counter_location: counter_location(&raw.counter_location)?,
     })
+}
+
+/// The counter's place as the screen shows it: one line, at most 40
+/// characters (it sits inside a sentence on the call notice).
+fn counter_location(raw: &str) -> Result<Option<String>> {
+    let place = raw.trim();
+    if place.chars().count() > 40 || place.chars().any(char::is_control) {
+        return Err(invalid(
+            "ui.counter_location must be one line of at most 40 characters",
+        ));
+    }
+    Ok((!place.is_empty()).then(|| place.to_owned()))
 }
 
 fn camera(source: &str, inside: &impl Fn(&Path) -> PathBuf) -> Result<CameraSource> {

@@ -156,3 +156,17 @@ fn camera_sources_and_idle_times_are_checked() {
     assert!(err.to_string().contains("large_mode_idle_seconds"), "{err}");
     assert!(load("[ui]\nlang = \"fr\"\n").is_err());
 }
+
+#[test]
+fn the_counters_place_is_one_short_line_or_nothing() {
+    assert_eq!(load("").unwrap().ui.counter_location, None);
+    let config = load("[ui]\ncounter_location = \" 一楼大厅 3 号窗口 \"\n").unwrap();
+    assert_eq!(
+        config.ui.counter_location.as_deref(),
+        Some("一楼大厅 3 号窗口")
+    );
+    for bad in ["\"一楼\\n二楼\"", &format!("\"{}\"", "窗".repeat(41))] {
+        let err = load(&format!("[ui]\ncounter_location = {bad}\n")).unwrap_err();
+        assert!(err.to_string().contains("counter_location"), "{err}");
+    }
+}

@@ -24,6 +24,7 @@ pub mod renewal;
 pub mod runtime;
 pub mod shared_store;
 pub mod slot;
+pub mod staff_call;
 pub mod sync_task;
 pub mod ui_port;
 pub mod wiring;

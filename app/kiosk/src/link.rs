@@ -8,6 +8,7 @@
 use crate::clock::Clock;
 use crate::runtime::Answers;
 use kiosk_domain::account::AccountInfo;
+use kiosk_domain::flow::staff_call::{CallFailure, CallOutcome, StaffCall};
 use kiosk_domain::ids::{MobileNumber, ResidentId, Uscc};
 use kiosk_domain::money::Fen;
 use kiosk_domain::order::application::Catalogue;
@@ -20,6 +21,7 @@ use kiosk_domain::ports::ca::{
     CaError, CaPort, FaceVerdict, IssuedCertificate, OnFile, OnSiteIssued, OpenRenewal, OrderAtCa,
     PaymentInfo, PickupAtCa, RenewalRequest,
 };
+use kiosk_domain::ports::staff_call::StaffCallPort;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -371,6 +373,32 @@ impl<C: AccountPort> AccountPort for Observed<C> {
     async fn unit_info(&self, session: &AccountSession) -> Result<AccountInfo, AccountError> {
         let outcome = self.inner.unit_info(session).await;
         self.link.observe_account(&outcome);
+        outcome
+    }
+}
+
+impl Link {
+    fn observe_call(&self, outcome: &CallOutcome) {
+        self.record(!matches!(outcome, Err(CallFailure::Offline)));
+    }
+}
+
+impl<C: StaffCallPort> StaffCallPort for Observed<C> {
+    async fn call_staff(&self, call: &StaffCall) -> CallOutcome {
+        let outcome = self.inner.call_staff(call).await;
+        self.link.observe_call(&outcome);
+        outcome
+    }
+
+    async fn staff_call(&self, call: &StaffCall) -> CallOutcome {
+        let outcome = self.inner.staff_call(call).await;
+        self.link.observe_call(&outcome);
+        outcome
+    }
+
+    async fn withdraw_staff_call(&self, call: &StaffCall) -> CallOutcome {
+        let outcome = self.inner.withdraw_staff_call(call).await;
+        self.link.observe_call(&outcome);
         outcome
     }
 }

@@ -105,6 +105,7 @@ fn run(config: &Config, windowed: bool, exit_after_first_frame: bool) -> Result<
         ui.set_lang(Lang::En);
     }
     ui.set_downloads_url(config.ui.downloads_url.as_deref().unwrap_or_default());
+    ui.set_counter_location(config.ui.counter_location.as_deref().unwrap_or_default());
     ui.set_camera(!matches!(config.camera, kiosk_config::CameraSource::None));
     let (width, height) = config.ui.orientation.size();
     let window = ui.window().window();

@@ -15,11 +15,13 @@
 
 use crate::clock::Clock;
 use crate::link::Link;
+use crate::staff_call::{self, StaffDesk};
 use crate::ui_port::{UiSender, UiUpdate};
 use kiosk_domain::clock::ClockFloor;
 use kiosk_domain::flow::StepContext;
 use kiosk_domain::flow::driver::{Signal, Ticket};
 use kiosk_domain::flow::idle::{IdleAction, IdleTimer};
+use kiosk_domain::flow::staff_call::{CallFailure, CallView};
 use kiosk_domain::money::Fen;
 use kiosk_domain::renewal_window::{RenewalTerms, RenewalWindow};
 use kiosk_sync_client::SyncState;
@@ -232,6 +234,10 @@ pub struct FlowRuntime {
     focus: Option<usize>,
     next_redraw: Option<Instant>,
     fault_shown: bool,
+    /// 呼叫工作人员 (none without a CA: a call then reaches nobody).
+    staff: Option<StaffDesk>,
+    /// Whether a customer's session is open (a flow, or 帮助中心).
+    session: bool,
 }
 
 impl std::fmt::Debug for FlowRuntime {
@@ -274,6 +280,8 @@ impl FlowRuntime {
             focus: None,
             next_redraw: None,
             fault_shown: false,
+            staff: None,
+            session: false,
         }
     }
 
@@ -302,6 +310,13 @@ impl FlowRuntime {
     #[must_use]
     pub fn with_link(mut self, link: Link) -> Self {
         self.link = Some(link);
+        self
+    }
+
+    /// Where calls for staff are made.
+    #[must_use]
+    pub fn with_staff_desk(mut self, desk: StaffDesk) -> Self {
+        self.staff = Some(desk);
         self
     }
 
@@ -393,6 +408,7 @@ impl FlowRuntime {
         let mut deadlines = vec![self.next_key_check, self.next_link_check];
         deadlines.extend(self.idle.poll_timeout());
         deadlines.extend(self.next_redraw);
+        deadlines.extend(self.staff.as_ref().and_then(StaffDesk::poll_timeout));
         deadlines.extend(self.slots.iter().filter_map(|s| s.poll_timeout()));
         deadlines.into_iter().min()
     }
@@ -404,6 +420,7 @@ impl FlowRuntime {
             UiEvent::GoHome => {
                 self.away = false;
                 self.signal(Signal::GoHome);
+                self.end_staff_call();
                 return;
             }
             UiEvent::StillHere => {
@@ -419,9 +436,22 @@ impl FlowRuntime {
                 return;
             }
             UiEvent::LanguageChanged(_) => return,
-            UiEvent::CallStaff => {
-                // Without staff mode nobody is told: the screen says so.
-                tracing::info!(focus = ?self.focus.and_then(|i| self.slots.get(i)).map(|s| s.name()), "call for staff (no staff link yet)");
+            UiEvent::CallStaff(screen) => {
+                match (&mut self.staff, &self.answers) {
+                    (Some(desk), Some(answers)) => desk.press(screen, answers),
+                    _ => {
+                        // No CA to call at: the screen sends them to the counter.
+                        tracing::info!(
+                            screen = screen.as_str(),
+                            "call for staff: no CA configured"
+                        );
+                        self.ui.send(UiUpdate::StaffCall(CallView::NotDelivered(
+                            CallFailure::Refused,
+                        )));
+                        return;
+                    }
+                }
+                self.show_staff_call();
                 return;
             }
             other => other,
@@ -449,6 +479,14 @@ impl FlowRuntime {
     }
 
     fn on_answer(&mut self, answer: Answer) {
+        if answer.flow == staff_call::FLOW {
+            let now = self.clock.now();
+            if let (Some(desk), Some(answers)) = (&mut self.staff, &self.answers) {
+                desk.on_answer(answer.event, now, answers);
+            }
+            self.show_staff_call();
+            return;
+        }
         let Some(i) = self.slots.iter().position(|s| s.name() == answer.flow) else {
             tracing::warn!(flow = answer.flow, "an answer for no flow");
             return;
@@ -501,6 +539,7 @@ impl FlowRuntime {
                 self.ui.send(UiUpdate::IdleWarning(None));
                 self.away = false;
                 self.signal(Signal::IdleTimeout);
+                self.end_staff_call();
                 self.ui.send(UiUpdate::Wipe);
             }
         }
@@ -513,6 +552,12 @@ impl FlowRuntime {
                 slot.on_timeout(&cx);
                 self.show(i);
             }
+        }
+        if let (Some(desk), Some(answers)) = (&mut self.staff, &self.answers)
+            && desk.poll_timeout().is_some_and(|at| at <= now)
+        {
+            desk.on_timeout(now, answers);
+            self.show_staff_call();
         }
         if now >= self.next_key_check {
             self.next_key_check = now + KEY_WATCH;
@@ -579,6 +624,9 @@ impl FlowRuntime {
             tracing::info!(online = ?online, "CA link");
             if let Some(online) = online {
                 self.signal(Signal::Network { online });
+                if online && let Some(desk) = &mut self.staff {
+                    desk.back_online(now);
+                }
             }
         }
     }
@@ -623,6 +671,11 @@ impl FlowRuntime {
         }
         let open = self.away || self.slots.iter().any(|s| s.active());
         self.idle.arm(open, now);
+        if self.session && !open {
+            // The customer is done (or gone): staff need not come.
+            self.end_staff_call();
+        }
+        self.session = open;
         let failing = self.slots.iter().any(|s| s.failing());
         if failing != self.fault_shown {
             self.fault_shown = failing;
@@ -654,6 +707,20 @@ impl FlowRuntime {
         if self.status.as_ref() != Some(&status) {
             self.ui.send(UiUpdate::Status(status.clone()));
             self.status = Some(status);
+        }
+    }
+
+    /// The session ended: a call for staff is withdrawn, its notice goes.
+    fn end_staff_call(&mut self) {
+        if let (Some(desk), Some(answers)) = (&mut self.staff, &self.answers) {
+            desk.end_session(answers);
+            self.show_staff_call();
+        }
+    }
+
+    fn show_staff_call(&self) {
+        if let Some(desk) = &self.staff {
+            self.ui.send(UiUpdate::StaffCall(desk.view()));
         }
     }
 

@@ -10,6 +10,7 @@ use kiosk_domain::flow::application::ApplicationState;
 use kiosk_domain::flow::lookup::LookupState;
 use kiosk_domain::flow::pickup::PickupState;
 use kiosk_domain::flow::renewal::RenewalState;
+use kiosk_domain::flow::staff_call::CallView;
 use kiosk_domain::order::application::Catalogue;
 use kiosk_domain::order::attachment::AttachmentKind;
 use kiosk_domain::ports::camera::Frame;
@@ -41,6 +42,8 @@ pub enum UiUpdate {
     Account(Box<AccountState>),
     Status(StatusView),
     IdleWarning(Option<u32>),
+    /// How the call for staff stands.
+    StaffCall(CallView),
     Wipe,
     TakeYourKey,
     KeyTaken,
@@ -197,6 +200,7 @@ impl UiPort {
             UiUpdate::Account(state) => ui.show_account(&state),
             UiUpdate::Status(status) => ui.set_status(&status),
             UiUpdate::IdleWarning(secs) => ui.show_idle_warning(secs),
+            UiUpdate::StaffCall(call) => ui.show_staff_call(call),
             UiUpdate::Wipe => {
                 ui.wipe_session();
                 self.keep_picks();

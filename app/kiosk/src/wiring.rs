@@ -18,6 +18,7 @@ use crate::renewal::{RenewalBinding, RenewalExecutor, RenewalPorts, RenewalSetti
 use crate::runtime::{Answers, Command, FlowRuntime, Rules};
 use crate::shared_store::SharedStore;
 use crate::slot::{Slot, load_journal};
+use crate::staff_call::StaffDesk;
 use crate::sync_task::{self, SyncTask};
 use crate::ui_port::UiSender;
 use anyhow::{Context, Result};
@@ -32,6 +33,7 @@ use kiosk_domain::ports::account::AccountPort;
 use kiosk_domain::ports::ca::CaPort;
 use kiosk_domain::ports::key_writer::KeyWriter;
 use kiosk_domain::ports::printer::ReceiptPrinter;
+use kiosk_domain::ports::staff_call::StaffCallPort;
 use kiosk_domain::ports::store::OrderStore;
 use kiosk_store::Store;
 use kiosk_sync_client::{CaClient, TlsSettings, WorkerConfig};
@@ -164,7 +166,7 @@ pub fn assemble<K, C, S, P>(
 where
     K: KeyWriter + Send + 'static,
     K::Error: Send + 'static,
-    C: CaPort + AccountPort,
+    C: CaPort + AccountPort + StaffCallPort,
     S: OrderStore + Send + 'static,
     P: ReceiptPrinter + Clone + Send + 'static,
 {
@@ -313,6 +315,7 @@ where
         AccountExecutor::new(store.clone(), ca.clone(), answers.clone()),
         AccountBinding,
     );
+    let staff = ca.clone().map(|ca| StaffDesk::new(kiosk, ca));
     let lookup = LookupExecutor::new(
         store.clone(),
         ca,
@@ -354,6 +357,9 @@ where
     }
     if let Some(link) = link {
         flow = flow.with_link(link);
+    }
+    if let Some(staff) = staff {
+        flow = flow.with_staff_desk(staff);
     }
     if let Some(sync) = &sync {
         flow = flow.with_sync(sync.state.clone());

@@ -92,11 +92,10 @@ fn outcome(answer: Result<StaffCallStateV1, CallError>) -> CallOutcome {
             tracing::info!(error = %e, "staff call not answered");
             Err(match e {
                 CallError::Transport(_) => CallFailure::Offline,
-                CallError::Status { status, .. }
-                    if matches!(status, 408 | 425 | 429 | 500..=599) =>
-                {
-                    CallFailure::Offline
-                }
+                CallError::Status {
+                    status: 408 | 425 | 429 | 500..=599,
+                    ..
+                } => CallFailure::Offline,
                 CallError::Status { .. } | CallError::Invalid(_) => CallFailure::Refused,
             })
         }

@@ -18,6 +18,7 @@ use kiosk_domain::flow::renewal::{
     Candidate, EnvironmentProblem, HolderLookup, InstallFailure, PaymentQr, PinOutcome, PinPurpose,
     RenewalState,
 };
+use kiosk_domain::flow::staff_call::{CallFailure, CallView};
 use kiosk_domain::lang::Lang;
 use kiosk_domain::order::OrderDetails;
 use kiosk_domain::order::application::{Agreement, Catalogue, Project, SealRole};
@@ -102,6 +103,9 @@ pub enum Scene {
         keys: &'static str,
         layout: Option<kiosk_ui::FieldKind>,
     },
+    /// A scene after 呼叫工作人员, the call as the CA answered it, with
+    /// the counter's place when it is set.
+    StaffCall(Box<Scene>, CallView, Option<&'static str>),
 }
 
 fn renewal_details() -> (Contact, InvoiceInfo) {
@@ -503,6 +507,22 @@ fn account_scenes() -> Vec<(&'static str, Scene)> {
                 layout: Some(kiosk_ui::FieldKind::Password),
             },
         ),
+        (
+            "64-pin-locked-staff-coming",
+            Scene::StaffCall(
+                Box::new(Scene::Renewal(RenewalState::PinLocked { session: S })),
+                CallView::Acknowledged,
+                None,
+            ),
+        ),
+        (
+            "65-help-staff-not-reached",
+            Scene::StaffCall(
+                Box::new(Scene::Help),
+                CallView::NotDelivered(CallFailure::Offline),
+                Some("一楼大厅 3 号窗口"),
+            ),
+        ),
     ]
 }
 
@@ -788,6 +808,18 @@ pub fn show(ui: &kiosk_ui::KioskUi, scene: &Scene) {
             ui.show_screen(Screen::Help);
         }
         Scene::Screen(screen) => ui.show_screen(*screen),
+        Scene::StaffCall(scene, call, counter) => {
+            show(ui, scene);
+            if *call == CallView::NotDelivered(CallFailure::Offline) {
+                // The strip says what the call found.
+                ui.set_status(&StatusView {
+                    online: false,
+                    ..status()
+                });
+            }
+            ui.set_counter_location(counter.unwrap_or_default());
+            ui.show_staff_call(*call);
+        }
         Scene::Application(state) => {
             // 上传附件 shows the last document taken, as it was kept.
             ui.show_application(

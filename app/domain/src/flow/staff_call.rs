@@ -56,7 +56,9 @@ impl std::str::FromStr for CallId {
         if s.len() != 16 || !s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
             return Err(CallIdError);
         }
-        u64::from_str_radix(s, 16).map(Self).map_err(|_| CallIdError)
+        u64::from_str_radix(s, 16)
+            .map(Self)
+            .map_err(|_| CallIdError)
     }
 }
 
@@ -265,7 +267,12 @@ impl StaffCalls {
     }
 
     /// The answer to [`CallEffect::Send`] for `call`.
-    pub fn sent(&mut self, call: &StaffCall, outcome: CallOutcome, now: Instant) -> Vec<CallEffect> {
+    pub fn sent(
+        &mut self,
+        call: &StaffCall,
+        outcome: CallOutcome,
+        now: Instant,
+    ) -> Vec<CallEffect> {
         if let Some(i) = self.ended.iter().position(|c| c == call) {
             self.ended.swap_remove(i);
             // It may have got through even when the answer was lost.

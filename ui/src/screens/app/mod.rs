@@ -7,6 +7,7 @@ pub mod view;
 use crate::events::UiEvent;
 use crate::kiosk::{Shared, wipe};
 use crate::{AppAdapter, AppWindow};
+use kiosk_domain::flow::staff_call::CallView;
 use kiosk_domain::lang::Lang;
 use slint::{ComponentHandle, ModelRc, VecModel};
 use std::rc::Rc;
@@ -41,15 +42,21 @@ pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
         }
         s.emit(UiEvent::StillHere);
     });
-    // The kiosk has no link to staff yet: the app logs the call, and the
-    // screen says to go to the counter (texts.slint, staff-unavailable).
+    // The call goes to the runtime with the screen it was made on; what the
+    // notice says comes back from it (`show_staff_call`), never from here.
     let (s, weak) = (Rc::clone(shared), window.as_weak());
     app.on_call_staff(move || {
         if let Some(w) = weak.upgrade() {
-            w.global::<AppAdapter>().set_staff_called(true);
+            let screen = view::call_screen(w.global::<AppAdapter>().get_screen());
+            s.emit(UiEvent::CallStaff(screen));
         }
-        s.emit(UiEvent::CallStaff);
     });
+}
+
+pub(crate) fn show_staff_call(window: &AppWindow, call: CallView) {
+    window
+        .global::<AppAdapter>()
+        .set_staff_call(view::staff_call(call));
 }
 
 /// Switches the language. Every text is an `@tr` in the `.slint` files, so

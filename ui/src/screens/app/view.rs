@@ -1,7 +1,8 @@
 //! The window's own parts: the status strip and the notice above it.
 #![forbid(unsafe_code)]
 
-use crate::{DeviceHealth, DeviceKind, DeviceRow, NoticeMessage};
+use crate::{DeviceHealth, DeviceKind, DeviceRow, NoticeMessage, Screen, StaffCall};
+use kiosk_domain::flow::staff_call::{CallFailure, CallScreen, CallView};
 
 /// A device in the status strip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +74,46 @@ pub fn notice_message(notice: Option<Notice>) -> NoticeMessage {
         Some(Notice::TakeYourKey) => NoticeMessage::TakeYourKey,
         Some(Notice::PrinterFailed) => NoticeMessage::PrinterFailed,
         Some(Notice::KioskFault) => NoticeMessage::KioskFault,
+    }
+}
+
+/// The screen a call for staff was made on, as staff read it.
+#[must_use]
+pub fn call_screen(screen: Screen) -> CallScreen {
+    match screen {
+        Screen::Home => CallScreen::Home,
+        Screen::Help => CallScreen::Help,
+        Screen::Checking | Screen::Blocked => CallScreen::KeyCheck,
+        Screen::Certificates | Screen::Confirm => CallScreen::Renewal,
+        Screen::Pin => CallScreen::Pin,
+        Screen::PinLocked => CallScreen::PinLocked,
+        Screen::Payment | Screen::Counter | Screen::LookupPay | Screen::LookupRemit => {
+            CallScreen::Payment
+        }
+        Screen::Installing | Screen::Done | Screen::Recovery => CallScreen::Install,
+        Screen::Lookup => CallScreen::Lookup,
+        Screen::ApplyResume
+        | Screen::ApplyAgreement
+        | Screen::ApplyForm
+        | Screen::ApplyCapture
+        | Screen::ApplyIdentity
+        | Screen::ApplyReview
+        | Screen::ApplySubmitted => CallScreen::Application,
+        Screen::Pickup => CallScreen::Pickup,
+        Screen::Account => CallScreen::Account,
+    }
+}
+
+/// What the call notice says: the domain's view, one value each.
+#[must_use]
+pub fn staff_call(call: CallView) -> StaffCall {
+    match call {
+        CallView::None => StaffCall::None,
+        CallView::Calling => StaffCall::Calling,
+        CallView::Delivered => StaffCall::Delivered,
+        CallView::Acknowledged => StaffCall::Acknowledged,
+        CallView::NotDelivered(CallFailure::Offline) => StaffCall::Offline,
+        CallView::NotDelivered(CallFailure::Refused) => StaffCall::Refused,
     }
 }
 
