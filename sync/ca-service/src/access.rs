@@ -16,8 +16,9 @@
 //!   kiosk on the kiosk listener and as staff on the staff listener.
 //!
 //! A route's [`Who`] is checked for every request before its handler runs
-//! ([`check`]). A route served but missing from [`ROUTES`] is refused to
-//! everyone, so a new route cannot slip past the table.
+//! ([`check`], with the path's parameters the rules read:
+//! [`PathParameters`]). A route served but missing from [`ROUTES`] is
+//! refused to everyone, so a new route cannot slip past the table.
 
 use kiosk_domain::order_number::{KioskCode, OrderNumber};
 use kiosk_sync_wire::problem::ProblemCode;
@@ -84,6 +85,9 @@ pub enum Who {
     AnyKiosk,
     /// Only the kiosk whose code the order number in the path carries.
     OwnOrder,
+    /// Only the kiosk whose code is the path's `{kiosk}` parameter (its
+    /// staff calls).
+    OwnKiosk,
     /// Staff, on the staff listener.
     Staff,
 }
@@ -94,7 +98,7 @@ impl Who {
     pub fn listener(self) -> Listener {
         match self {
             Self::Staff => Listener::Staff,
-            Self::Anyone | Self::AnyKiosk | Self::OwnOrder => Listener::Kiosk,
+            Self::Anyone | Self::AnyKiosk | Self::OwnOrder | Self::OwnKiosk => Listener::Kiosk,
         }
     }
 }
@@ -153,6 +157,22 @@ pub const ROUTES: &[Route] = &[
         Who::OwnOrder,
     ),
     route("post", "/v1/orders/{number}/submit", Who::OwnOrder),
+    // 呼叫工作人员: each kiosk makes, reads and withdraws its own calls.
+    route(
+        "put",
+        "/v1/kiosks/{kiosk}/staff-calls/{call}",
+        Who::OwnKiosk,
+    ),
+    route(
+        "get",
+        "/v1/kiosks/{kiosk}/staff-calls/{call}",
+        Who::OwnKiosk,
+    ),
+    route(
+        "post",
+        "/v1/kiosks/{kiosk}/staff-calls/{call}/withdraw",
+        Who::OwnKiosk,
+    ),
     // The feed: each kiosk reads its own orders' entries.
     route("get", "/v1/feed", Who::AnyKiosk),
     // Renewals: the customer's key proves the certificate, at any kiosk
@@ -211,6 +231,12 @@ pub const ROUTES: &[Route] = &[
     route("put", "/v1/admin/certificates/{serial}/holder", Who::Staff),
     route("post", "/v1/admin/orders/{number}/invoice", Who::Staff),
     route("get", "/v1/admin/mobile-reviews", Who::Staff),
+    route("get", "/v1/admin/staff-calls", Who::Staff),
+    route(
+        "post",
+        "/v1/admin/staff-calls/{kiosk}/{call}/acknowledge",
+        Who::Staff,
+    ),
     route("get", "/admin", Who::Staff),
     route("get", "/admin/orders/{number}", Who::Staff),
     route("post", "/admin/orders/{number}/status", Who::Staff),
@@ -224,6 +250,11 @@ pub const ROUTES: &[Route] = &[
     route("post", "/admin/remittances/{id}/confirm", Who::Staff),
     route("post", "/admin/mobile-reviews/{id}/approve", Who::Staff),
     route("post", "/admin/mobile-reviews/{id}/reject", Who::Staff),
+    route(
+        "post",
+        "/admin/staff-calls/{kiosk}/{call}/acknowledge",
+        Who::Staff,
+    ),
     // Staff, simulators of what a real CA has elsewhere: demo only.
     demo("get", "/v1/admin/sms", Who::Staff),
     demo("post", "/v1/admin/demo/issue", Who::Staff),
@@ -323,14 +354,36 @@ impl Refusal {
     }
 }
 
+/// The path parameters a route's rule reads, percent-decoded as the
+/// handlers read them ([`parameter`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PathParameters {
+    /// `{number}`: an order number ([`Who::OwnOrder`]).
+    pub order: Option<String>,
+    /// `{kiosk}`: a kiosk code ([`Who::OwnKiosk`]).
+    pub kiosk: Option<String>,
+}
+
+impl PathParameters {
+    /// The parameters of the concrete `path` (no query), matched against
+    /// the OpenAPI path `template`.
+    #[must_use]
+    pub fn of(template: &str, path: &str) -> Self {
+        Self {
+            order: parameter(template, path, "number"),
+            kiosk: parameter(template, path, "kiosk"),
+        }
+    }
+}
+
 /// Whether `caller` on `listener` may call `route` (`None`: a route not in
-/// the table). `order` is the path's order number, when it has one; `demo`
+/// the table). `params` are the path's parameters the rules read; `demo`
 /// whether the service runs with `--demo`.
 pub fn check(
     route: Option<&Route>,
     listener: Listener,
     caller: &Caller,
-    order: Option<&str>,
+    params: &PathParameters,
     demo: bool,
 ) -> Result<(), Refusal> {
     let route = route.ok_or(Refusal::NotHere)?;
@@ -344,12 +397,27 @@ pub fn check(
         (Who::OwnOrder, Caller::Kiosk(code)) => {
             // The number must be one, and this kiosk's: a kiosk only ever
             // sends its own, well-formed numbers.
-            match order.and_then(|n| n.parse::<OrderNumber>().ok()) {
+            match params
+                .order
+                .as_deref()
+                .and_then(|n| n.parse::<OrderNumber>().ok())
+            {
                 Some(number) if number.kiosk() == *code => Ok(()),
                 _ => Err(Refusal::Forbidden),
             }
         }
-        (Who::AnyKiosk | Who::OwnOrder, Caller::Staff(_)) => Err(Refusal::Forbidden),
+        (Who::OwnKiosk, Caller::Kiosk(code)) => {
+            // The kiosk's own code, in its one spelling (upper case): a
+            // kiosk only ever sends its own.
+            if params.kiosk.as_deref() == Some(code.as_str()) {
+                Ok(())
+            } else {
+                Err(Refusal::Forbidden)
+            }
+        }
+        (Who::AnyKiosk | Who::OwnOrder | Who::OwnKiosk, Caller::Staff(_)) => {
+            Err(Refusal::Forbidden)
+        }
         (Who::Staff, Caller::Kiosk(_)) => Err(Refusal::Forbidden),
         (_, Caller::Anonymous) => Err(Refusal::Unauthenticated),
     }
@@ -397,18 +465,37 @@ mod tests {
         }
     }
 
+    fn order(number: &str) -> PathParameters {
+        PathParameters {
+            order: Some(number.to_owned()),
+            kiosk: None,
+        }
+    }
+
+    fn kiosk_param(code: &str) -> PathParameters {
+        PathParameters {
+            order: None,
+            kiosk: Some(code.to_owned()),
+        }
+    }
+
+    const NONE: &PathParameters = &PathParameters {
+        order: None,
+        kiosk: None,
+    };
+
     #[test]
     fn a_kiosk_reaches_its_own_orders_only() {
         let route = find("PUT", "/v1/orders/{number}");
         let mine = kiosk_domain::fixtures::order_number(1).to_string();
         assert_eq!(mine[..3], *"TYA");
-        let ok = |caller: &Caller| check(route, Listener::Kiosk, caller, Some(&mine), false);
+        let ok = |caller: &Caller| check(route, Listener::Kiosk, caller, &order(&mine), false);
         assert_eq!(ok(&kiosk("TYA")), Ok(()));
         assert_eq!(ok(&kiosk("KAB")), Err(Refusal::Forbidden));
         // A number that is none, for a kiosk: refused (a kiosk sends only
         // its own well-formed numbers).
         assert_eq!(
-            check(route, Listener::Kiosk, &kiosk("TYA"), Some("NOPE"), false),
+            check(route, Listener::Kiosk, &kiosk("TYA"), &order("NOPE"), false),
             Err(Refusal::Forbidden)
         );
         assert_eq!(ok(&Caller::Anonymous), Err(Refusal::Unauthenticated));
@@ -416,20 +503,129 @@ mod tests {
         assert_eq!(ok(&Caller::Local), Ok(()));
         // Never on the staff listener.
         assert_eq!(
-            check(route, Listener::Staff, &Caller::Local, Some(&mine), false),
+            check(route, Listener::Staff, &Caller::Local, &order(&mine), false),
             Err(Refusal::NotHere)
         );
+    }
+
+    #[test]
+    fn a_kiosk_reaches_its_own_staff_calls_only() {
+        for (method, path) in [
+            ("PUT", "/v1/kiosks/{kiosk}/staff-calls/{call}"),
+            ("GET", "/v1/kiosks/{kiosk}/staff-calls/{call}"),
+            ("HEAD", "/v1/kiosks/{kiosk}/staff-calls/{call}"),
+            ("POST", "/v1/kiosks/{kiosk}/staff-calls/{call}/withdraw"),
+        ] {
+            let route = find(method, path);
+            assert_eq!(route.map(|r| r.who), Some(Who::OwnKiosk), "{method} {path}");
+            let at = |caller: &Caller, code: &str| {
+                check(route, Listener::Kiosk, caller, &kiosk_param(code), false)
+            };
+            assert_eq!(at(&kiosk("TYA"), "TYA"), Ok(()), "{method} {path}");
+            assert_eq!(at(&kiosk("KAB"), "TYA"), Err(Refusal::Forbidden));
+            // Not a kiosk code, or not in its one spelling: refused.
+            for other in ["tya", "TY", "TYAA", "TYO", "", " TYA"] {
+                assert_eq!(
+                    at(&kiosk("TYA"), other),
+                    Err(Refusal::Forbidden),
+                    "{other:?}"
+                );
+            }
+            // No `{kiosk}` read at all: refused.
+            assert_eq!(
+                check(route, Listener::Kiosk, &kiosk("TYA"), NONE, false),
+                Err(Refusal::Forbidden)
+            );
+            assert_eq!(at(&Caller::Anonymous, "TYA"), Err(Refusal::Unauthenticated));
+            assert_eq!(
+                at(&Caller::Staff("王".into()), "TYA"),
+                Err(Refusal::Forbidden)
+            );
+            assert_eq!(at(&Caller::Local, "TYA"), Ok(()));
+            // Never on the staff listener.
+            assert_eq!(
+                check(
+                    route,
+                    Listener::Staff,
+                    &Caller::Local,
+                    &kiosk_param("TYA"),
+                    false
+                ),
+                Err(Refusal::NotHere)
+            );
+        }
+        // Read from the path decoded, as the handler reads it.
+        let template = "/v1/kiosks/{kiosk}/staff-calls/{call}";
+        let params = PathParameters::of(template, "/v1/kiosks/%54YA/staff-calls/0000000000000001");
+        assert_eq!(params.kiosk.as_deref(), Some("TYA"));
+        assert_eq!(params.order, None);
+        assert_eq!(
+            check(
+                find("GET", template),
+                Listener::Kiosk,
+                &kiosk("TYA"),
+                &params,
+                false
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            check(
+                find("GET", template),
+                Listener::Kiosk,
+                &kiosk("KAB"),
+                &params,
+                false
+            ),
+            Err(Refusal::Forbidden)
+        );
+    }
+
+    #[test]
+    fn staff_calls_are_answered_by_staff_on_the_staff_listener() {
+        for (method, path) in [
+            ("GET", "/v1/admin/staff-calls"),
+            ("POST", "/v1/admin/staff-calls/{kiosk}/{call}/acknowledge"),
+            ("POST", "/admin/staff-calls/{kiosk}/{call}/acknowledge"),
+        ] {
+            let route = find(method, path);
+            let params = kiosk_param("TYA");
+            assert_eq!(route.map(|r| r.who), Some(Who::Staff), "{method} {path}");
+            // The kiosk whose call it is may not acknowledge it.
+            assert_eq!(
+                check(route, Listener::Staff, &kiosk("TYA"), &params, false),
+                Err(Refusal::Forbidden)
+            );
+            assert_eq!(
+                check(route, Listener::Kiosk, &kiosk("TYA"), &params, false),
+                Err(Refusal::NotHere)
+            );
+            assert_eq!(
+                check(
+                    route,
+                    Listener::Staff,
+                    &Caller::Staff("王".into()),
+                    &params,
+                    false
+                ),
+                Ok(())
+            );
+            assert_eq!(
+                check(route, Listener::Staff, &Caller::Local, &params, false),
+                Ok(())
+            );
+        }
     }
 
     #[test]
     fn staff_routes_need_staff_on_the_staff_listener() {
         let route = find("post", "/v1/admin/orders/{number}/payments");
         assert_eq!(
-            check(route, Listener::Kiosk, &kiosk("TYA"), None, true),
+            check(route, Listener::Kiosk, &kiosk("TYA"), NONE, true),
             Err(Refusal::NotHere)
         );
         assert_eq!(
-            check(route, Listener::Staff, &kiosk("TYA"), None, true),
+            check(route, Listener::Staff, &kiosk("TYA"), NONE, true),
             Err(Refusal::Forbidden)
         );
         assert_eq!(
@@ -437,7 +633,7 @@ mod tests {
                 route,
                 Listener::Staff,
                 &Caller::Staff("王".into()),
-                None,
+                NONE,
                 false
             ),
             Ok(())
@@ -449,12 +645,12 @@ mod tests {
         let sms = find("get", "/v1/admin/sms");
         let staff = Caller::Staff("x".into());
         assert_eq!(
-            check(sms, Listener::Staff, &staff, None, false),
+            check(sms, Listener::Staff, &staff, NONE, false),
             Err(Refusal::NotHere)
         );
-        assert_eq!(check(sms, Listener::Staff, &staff, None, true), Ok(()));
+        assert_eq!(check(sms, Listener::Staff, &staff, NONE, true), Ok(()));
         assert_eq!(
-            check(None, Listener::Kiosk, &Caller::Local, None, true),
+            check(None, Listener::Kiosk, &Caller::Local, NONE, true),
             Err(Refusal::NotHere)
         );
     }
@@ -503,6 +699,14 @@ mod tests {
             Listener::Staff
         );
         assert_eq!(listener_of("/nowhere"), Listener::Kiosk);
+        assert_eq!(
+            listener_of("/v1/kiosks/TYA/staff-calls/0000000000000001"),
+            Listener::Kiosk
+        );
+        assert_eq!(
+            listener_of("/v1/admin/staff-calls/TYA/0000000000000001/acknowledge"),
+            Listener::Staff
+        );
         assert_eq!(
             route_for("POST", "/v1/admin/orders/TYA1/invoice").map(|r| r.who),
             Some(Who::Staff)

@@ -19,6 +19,7 @@ mod payments;
 mod resume;
 mod simulator;
 mod sms;
+mod staff_calls;
 mod staff_guard;
 mod track;
 
@@ -108,6 +109,23 @@ fn routes(service: &Service, listener: Listener) -> axum::Router<Service> {
             get(attachment_status).put(put_attachment),
         )
         .route("/v1/orders/{number}/submit", post(submit))
+        .route(
+            "/v1/kiosks/{kiosk}/staff-calls/{call}",
+            put(staff_calls::put).get(staff_calls::show),
+        )
+        .route(
+            "/v1/kiosks/{kiosk}/staff-calls/{call}/withdraw",
+            post(staff_calls::withdraw),
+        )
+        .route("/v1/admin/staff-calls", get(staff_calls::list))
+        .route(
+            "/v1/admin/staff-calls/{kiosk}/{call}/acknowledge",
+            post(staff_calls::acknowledge_api),
+        )
+        .route(
+            "/admin/staff-calls/{kiosk}/{call}/acknowledge",
+            post(staff_calls::acknowledge_form),
+        )
         .route("/v1/feed", get(feed))
         .route("/v1/renewals/open", post(resume::open))
         .route("/v1/renewals/{number}", post(renew))
@@ -413,14 +431,8 @@ async fn authorize(
         .unwrap_or(Caller::Anonymous);
     let template = matched.as_ref().map_or("", MatchedPath::as_str);
     let route = access::find(request.method().as_str(), template);
-    let order = access::parameter(template, request.uri().path(), "number");
-    if let Err(refusal) = access::check(
-        route,
-        listener,
-        &caller,
-        order.as_deref(),
-        service.options().demo,
-    ) {
+    let params = access::PathParameters::of(template, request.uri().path());
+    if let Err(refusal) = access::check(route, listener, &caller, &params, service.options().demo) {
         if route.is_none() {
             tracing::error!(
                 route = template,

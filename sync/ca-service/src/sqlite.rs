@@ -7,6 +7,7 @@ mod identity;
 mod invoices;
 mod payments;
 mod sms;
+mod staff_calls;
 
 use crate::storage::{
     AppendOutcome, CreateOutcome, InstallOutcome, NewOrder, OrderSummary, Storage, StorageError,
@@ -36,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     identity::SCHEMA,
     INSTALLS,
     REVOCATIONS,
+    staff_calls::SCHEMA,
 ];
 
 /// Migration 10: the certificates a later attempt of their order

@@ -10,6 +10,7 @@ mod identity;
 mod invoices;
 mod payments;
 mod sms;
+mod staff_calls;
 
 pub use accounts::{
     AccountStorage, AttemptOutcome, DecideOutcome, Lockout, RegisterOutcome, SessionLimits,
@@ -24,6 +25,7 @@ pub use payments::{
     RemittanceOutcome, StoredPayment, StoredRemittance,
 };
 pub use sms::{NewSmsCode, SendOutcome, SmsStorage, StoredSms, VerifyOutcome};
+pub use staff_calls::{NewStaffCall, PutCallOutcome, StaffCallStorage, StoredStaffCall};
 
 use kiosk_domain::order::status::Lifecycle;
 use kiosk_sync_wire::attachment::{AttachmentMetaV1, AttachmentStatusV1};
@@ -127,8 +129,9 @@ pub struct OrderSummary {
 }
 
 /// The service's storage: orders here; payments ([`PaymentStorage`]),
-/// the SMS simulator ([`SmsStorage`]), invoices ([`InvoiceStorage`]) and
-/// accounts ([`AccountStorage`]) in their own traits.
+/// the SMS simulator ([`SmsStorage`]), invoices ([`InvoiceStorage`]),
+/// accounts ([`AccountStorage`]) and staff calls ([`StaffCallStorage`])
+/// in their own traits.
 pub trait Storage:
     PaymentStorage
     + SmsStorage
@@ -136,6 +139,7 @@ pub trait Storage:
     + HolderStorage
     + IdentityStorage
     + AccountStorage
+    + StaffCallStorage
     + Send
     + Sync
     + 'static

@@ -1,6 +1,7 @@
 //! The back office page in headless Chromium (Debian `chromium`): the page
-//! renders the seeded orders, and a person approves one and rejects another
-//! (with a typed reason) by clicking the page's own form buttons. The
+//! renders the seeded orders and a kiosk's call for staff, and a person
+//! approves one order and rejects another (with a typed reason) and goes
+//! to the kiosk (前往处理) by clicking the page's own form buttons. The
 //! browser is driven over the Chrome DevTools Protocol on a pipe
 //! (`--remote-debugging-pipe`: fd 3 in, fd 4 out, NUL-separated JSON), so no
 //! WebSocket client or driver binary is needed.
@@ -387,6 +388,16 @@ async fn the_back_office_lists_orders_and_a_person_approves_and_rejects_in_chrom
         &json!({"mobile": "13800138000", "purpose": "register"}),
     )
     .await;
+    // A customer at kiosk TYA calls for staff from the PIN pad.
+    let call = "00000000000000c1";
+    let r = ca
+        .http
+        .put(ca.url(&format!("/v1/kiosks/TYA/staff-calls/{call}")))
+        .json(&json!({"screen": "pin"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
     let clerk = std::sync::Arc::new(Clerk::new());
     let (staff, _stop) = staff_tls(&ca, &clerk).await;
     let origin = format!("https://127.0.0.1:{}", staff.port());
@@ -423,6 +434,13 @@ async fn the_back_office_lists_orders_and_a_person_approves_and_rejects_in_chrom
     assert!(dom.contains("待审核"));
     assert!(dom.contains(&format!("待支付 {due}")), "{dom}");
     assert!(dom.contains("13800138000"));
+    assert!(dom.contains("呼叫工作人员"), "{dom}");
+    assert!(
+        dom.contains(&format!(
+            "<tr id=\"call-TYA-{call}\"><td>TYA</td><td>输入PIN码</td>"
+        )),
+        "{dom}"
+    );
 
     // 2. A person clicks 通过 on one order, types a reason and clicks 不通过
     //    on the other.
@@ -472,9 +490,31 @@ async fn the_back_office_lists_orders_and_a_person_approves_and_rejects_in_chrom
         assert_eq!(shown, json!("审核通过/待支付"));
         let page = cdp.eval(s, "document.body.innerText");
         assert!(page.as_str().unwrap().contains("营业执照照片不清晰"));
+        // 前往处理: the clerk takes the kiosk's call.
+        cdp.click(s, &format!("ack-call-TYA-{call}"));
+        cdp.wait_for(
+            s,
+            &format!(
+                "document.readyState === 'complete' && !document.getElementById('ack-call-TYA-{call}')"
+            ),
+        );
+        let shown = cdp.eval(
+            s,
+            &format!("document.querySelector('#call-TYA-{call} .status').textContent"),
+        );
+        assert_eq!(shown, json!("已由 clerk-01 前往处理"));
     })
     .await
     .unwrap();
+
+    // The kiosk hears that someone is coming.
+    let state: Value = ca
+        .get(&format!("/v1/kiosks/TYA/staff-calls/{call}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(state["state"], "acknowledged");
 
     // The decisions reached the feed the kiosks read.
     let feed = ca.service.storage().feed(0, 100, None).unwrap();

@@ -50,6 +50,7 @@ async fn the_document_and_the_router_agree() {
             Who::Anyone => ("anyone", None),
             Who::AnyKiosk => ("any-kiosk", Some("kioskDevice")),
             Who::OwnOrder => ("own-order", Some("kioskDevice")),
+            Who::OwnKiosk => ("own-kiosk", Some("kioskDevice")),
             Who::Staff => ("staff", Some("staffCertificate")),
         };
         assert_eq!(op["x-kiosk-ca-access"], access, "{method} {path}");
@@ -73,7 +74,7 @@ async fn the_document_and_the_router_agree() {
         if scheme == Some("kioskDevice") {
             assert!(op["responses"]["401"].is_object(), "{method} {path}");
         }
-        if *who == Who::OwnOrder {
+        if matches!(who, Who::OwnOrder | Who::OwnKiosk) {
             assert!(op["responses"]["403"].is_object(), "{method} {path}");
         }
     }

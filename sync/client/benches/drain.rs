@@ -219,7 +219,7 @@ fn main() {
         );
 
         // The access check alone, as the service makes it per request:
-        // the route found in the table, the order number read from the
+        // the route found in the table, the parameters read from the
         // path, the caller checked.
         let caller = ca_service::Caller::Kiosk(fixtures::kiosk());
         let path = format!("/v1/orders/{}", fixtures::order_number(1));
@@ -228,12 +228,13 @@ fn main() {
         for _ in 0..rounds {
             let template = std::hint::black_box("/v1/orders/{number}");
             let route = ca_service::access::find(std::hint::black_box("PUT"), template);
-            let order = ca_service::access::parameter(template, std::hint::black_box(&path), "number");
+            let params =
+                ca_service::access::PathParameters::of(template, std::hint::black_box(&path));
             let checked = ca_service::access::check(
                 route,
                 ca_service::Listener::Kiosk,
                 std::hint::black_box(&caller),
-                order.as_deref(),
+                &params,
                 false,
             );
             assert!(checked.is_ok());

@@ -2,7 +2,8 @@
 //! certificates made here: a matrix generated from the service's own route
 //! table (every route × no certificate, kiosk A, kiosk B, staff, and demo
 //! off), and the abuses it closes (another kiosk's order number, another
-//! kiosk's feed, staff routes from a kiosk).
+//! kiosk's feed, staff routes from a kiosk; another kiosk's staff calls in
+//! `tests/staff_calls.rs`).
 //!
 //! An allowed caller reaches the route's handler (whatever it answers to
 //! the matrix's empty bodies); a refused one gets 401 `unauthenticated`,
@@ -65,12 +66,18 @@ fn https(pki: &Pki, identity: Option<&Leaf>) -> reqwest::Client {
     b.build().unwrap()
 }
 
-/// `route`'s path with every parameter filled: kiosk A's order.
+/// The staff call kiosk A made ([`seed_kiosk_a_call`]).
+const KIOSK_A_CALL: &str = "00000000000000a1";
+
+/// `route`'s path with every parameter filled: kiosk A's order, kiosk A's
+/// staff call.
 fn concrete(route: &Route) -> String {
     let number = fixtures::order_number(1).to_string();
     route
         .path
         .replace("{number}", &number)
+        .replace("{kiosk}", fixtures::kiosk().as_str())
+        .replace("{call}", KIOSK_A_CALL)
         .replace("{position}", "0")
         .replace("{attempt}", "1")
         .replace("{id}", "pay_0000")
@@ -153,6 +160,22 @@ async fn seed_kiosk_a_order(served: &Served) {
     assert_eq!(r.status(), 201);
 }
 
+/// Kiosk A's staff call (呼叫工作人员), as A made it: the matrix's
+/// staff-call routes find something to answer about.
+async fn seed_kiosk_a_call(served: &Served) {
+    let r = reqwest::Client::new()
+        .put(format!(
+            "http://{}/v1/kiosks/{}/staff-calls/{KIOSK_A_CALL}",
+            served.plain_kiosk,
+            fixtures::kiosk()
+        ))
+        .json(&serde_json::json!({"screen": "pin"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum As {
     Nobody,
@@ -176,8 +199,9 @@ fn refusal(route: &Route, listener: Listener, caller: As) -> Option<Got> {
         return Some(Got::NotHere);
     }
     match (route.who, caller) {
-        (Who::OwnOrder, As::KioskB) => Some(Got::Forbidden),
-        (Who::AnyKiosk | Who::OwnOrder, As::Nobody) => Some(Got::Unauthenticated),
+        // Kiosk A's order, kiosk A's staff call: not B's.
+        (Who::OwnOrder | Who::OwnKiosk, As::KioskB) => Some(Got::Forbidden),
+        (Who::AnyKiosk | Who::OwnOrder | Who::OwnKiosk, As::Nobody) => Some(Got::Unauthenticated),
         _ => None,
     }
 }
@@ -196,6 +220,7 @@ async fn every_route_answers_only_whom_the_table_allows() {
     )
     .await;
     seed_kiosk_a_order(&served).await;
+    seed_kiosk_a_call(&served).await;
     let kiosk_a = pki.device_ca.device("TYA");
     let kiosk_b = pki.device_ca.device("KAB");
     let staff = pki.staff_ca.device("王芳");
@@ -232,6 +257,16 @@ async fn every_route_answers_only_whom_the_table_allows() {
         }
     }
     assert_eq!(checked, ROUTES.len() * 2 * callers.len());
+    // The table's rules were all met, each at least once.
+    for who in [
+        Who::Anyone,
+        Who::AnyKiosk,
+        Who::OwnOrder,
+        Who::OwnKiosk,
+        Who::Staff,
+    ] {
+        assert!(ROUTES.iter().any(|r| r.who == who), "{who:?}");
+    }
 }
 
 /// A route's path with a method it does not have: 405 with the methods
@@ -269,6 +304,18 @@ async fn another_method_is_405_here_and_no_such_route_elsewhere() {
         ),
         (&staff, s, "/admin".to_owned(), Some("GET, HEAD")),
         (
+            &kiosk,
+            k,
+            "/v1/kiosks/TYA/staff-calls/00000000000000a1".to_owned(),
+            Some("GET, HEAD, PUT"),
+        ),
+        (
+            &staff,
+            s,
+            "/v1/admin/staff-calls".to_owned(),
+            Some("GET, HEAD"),
+        ),
+        (
             &staff,
             s,
             "/v1/admin/remittances".to_owned(),
@@ -277,6 +324,13 @@ async fn another_method_is_405_here_and_no_such_route_elsewhere() {
         // The other listener's paths: no such route.
         (&kiosk, k, "/admin".to_owned(), None),
         (&kiosk, k, "/v1/admin/remittances".to_owned(), None),
+        (&kiosk, k, "/v1/admin/staff-calls".to_owned(), None),
+        (
+            &staff,
+            s,
+            "/v1/kiosks/TYA/staff-calls/00000000000000a1".to_owned(),
+            None,
+        ),
         (&staff, s, "/v1/config".to_owned(), None),
         (&staff, s, format!("/v1/orders/{number}/invoice"), None),
     ] {

@@ -110,6 +110,9 @@ fn format_values(dir: &Path) -> PathBuf {
         "kiosk-order-number": (1..=20)
             .map(|seq| fixtures::order_number(seq).to_string())
             .collect::<Vec<_>>(),
+        // The calling kiosk's own code, so that its staff calls are made,
+        // read and withdrawn, and not only refused.
+        "kiosk-code": [fixtures::kiosk().as_str()],
         "uscc": usccs,
         "cn-resident-id": resident_ids(),
         "kiosk-email": ["invoice@example.cn", "a.b-c_d@mail.example.com.cn", "x@yz.io"],

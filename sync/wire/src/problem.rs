@@ -90,6 +90,8 @@ pub enum ProblemCode {
     /// The body is not in a media type the route takes (JSON; raw bytes
     /// for uploads).
     UnsupportedMediaType,
+    /// A staff call's id was used before on this kiosk for another screen.
+    StaffCallConflict,
 }
 
 impl ProblemCode {
@@ -109,7 +111,8 @@ impl ProblemCode {
             | Self::IllegalTransition
             | Self::AlreadyPaid
             | Self::PaymentExpired
-            | Self::AccountExists => 409,
+            | Self::AccountExists
+            | Self::StaffCallConflict => 409,
             Self::AttachmentTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::InvalidField
@@ -193,11 +196,12 @@ impl ProblemCode {
             Self::NotRenewable => "not_renewable",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::StaffCallConflict => "staff_call_conflict",
         }
     }
 
     /// Every code, for documentation and tests.
-    pub const ALL: [ProblemCode; 37] = [
+    pub const ALL: [ProblemCode; 38] = [
         Self::MalformedBody,
         Self::InvalidField,
         Self::IdempotencyKeyMissing,
@@ -235,6 +239,7 @@ impl ProblemCode {
         Self::NotRenewable,
         Self::MethodNotAllowed,
         Self::UnsupportedMediaType,
+        Self::StaffCallConflict,
     ];
 }
 
@@ -346,6 +351,10 @@ impl Localized for ProblemCode {
             Self::Unauthenticated | Self::Forbidden => (
                 "本终端暂时无法办理该业务，请联系工作人员",
                 "This kiosk cannot do this at the moment. Please ask staff.",
+            ),
+            Self::StaffCallConflict => (
+                "呼叫未能送达工作人员，请到服务台咨询",
+                "The call did not reach the staff. Please go to the service counter.",
             ),
         };
         match lang {

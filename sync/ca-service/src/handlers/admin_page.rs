@@ -1,4 +1,5 @@
-//! The back office page (`GET /admin`, zh-CN, no JavaScript): orders with
+//! The back office page (`GET /admin`, zh-CN, no JavaScript): the calls
+//! for staff kiosks made (呼叫工作人员, `staff_calls`) at the top, orders with
 //! their payment state, approve and reject (with a reason), bank-transfer
 //! remittance notes to confirm, requests for a new mobile number to review
 //! (`accounts_review`), and the SMS simulator's messages. Each
@@ -172,6 +173,7 @@ fn sms_section(service: &Service, out: &mut String) -> ApiResult<()> {
 pub(crate) async fn show(State(service): State<Service>) -> ApiResult<Response> {
     let at = now();
     let mut body = String::from("<h1>CA后台（参考服务）</h1>");
+    super::staff_calls::section(&service, at, &mut body)?;
     orders_section(&service, at, &mut body)?;
     remittances_section(&service, &mut body)?;
     super::accounts_review::section(&service, &mut body)?;
