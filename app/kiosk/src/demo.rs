@@ -233,6 +233,10 @@ source = "files:{receipts}"
 
 [key_writer]
 modules = ["{SOFTHSM_MODULE}"]
+
+[ui]
+# Told to a customer whose 呼叫工作人员 did not reach staff.
+counter_location = "服务大厅 1 号柜台"
 "#,
         root = abs(layout.root.clone())?,
         data = abs(layout.kiosk_data())?,

@@ -92,8 +92,18 @@ mod tests {
         for screen in CallScreen::ALL {
             assert_eq!(StaffCallV1::new(screen).validate().unwrap(), screen);
         }
-        assert!(StaffCallV1 { screen: "Pin".into() }.validate().is_err());
-        for status in [CallStatus::Open, CallStatus::Acknowledged, CallStatus::Withdrawn] {
+        assert!(
+            StaffCallV1 {
+                screen: "Pin".into()
+            }
+            .validate()
+            .is_err()
+        );
+        for status in [
+            CallStatus::Open,
+            CallStatus::Acknowledged,
+            CallStatus::Withdrawn,
+        ] {
             let v = StaffCallStateV1 {
                 kiosk: "TYA".into(),
                 call: "0000000000000001".into(),

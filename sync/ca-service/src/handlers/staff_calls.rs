@@ -30,6 +30,9 @@ use time::OffsetDateTime;
 /// At most this many open calls per kiosk: a kiosk in a loop cannot fill
 /// the back office.
 const MAX_OPEN_PER_KIOSK: u32 = 5;
+/// Counted over the calls of this last while (older open calls were left by
+/// a kiosk that lost power: listed for staff, no longer counted).
+const COUNTED_FOR: time::Duration = time::Duration::minutes(30);
 
 /// `Retry-After` of a call over the limit: staff work through the open
 /// ones meanwhile.
@@ -84,12 +87,14 @@ pub(super) async fn put(
     let (kiosk, call) = path_call(params)?;
     let screen = json_body(body)?.validate()?;
     let id = call.to_string();
+    let now = now();
     let new = NewStaffCall {
         kiosk: kiosk.as_str(),
         call: &id,
         screen: screen.as_str(),
-        now: now(),
+        now,
         max_open: MAX_OPEN_PER_KIOSK,
+        counted_since: now - COUNTED_FOR,
     };
     match service.storage().put_staff_call(&new)? {
         PutCallOutcome::Created(made) => {

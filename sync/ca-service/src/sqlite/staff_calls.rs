@@ -100,8 +100,9 @@ impl StaffCallStorage for SqliteStorage {
             });
         }
         let open: u32 = tx.query_row(
-            "SELECT count(*) FROM staff_calls WHERE kiosk = ?1 AND state = ?2",
-            params![new.kiosk, STATE_OPEN],
+            "SELECT count(*) FROM staff_calls
+             WHERE kiosk = ?1 AND state = ?2 AND received_at >= ?3",
+            params![new.kiosk, STATE_OPEN, nanos(new.counted_since)?],
             |row| row.get(0),
         )?;
         if open >= new.max_open {
@@ -216,6 +217,7 @@ mod tests {
             screen,
             now,
             max_open: 2,
+            counted_since: now - Duration::minutes(30),
         }
     }
 
@@ -275,6 +277,19 @@ mod tests {
             s.put_staff_call(&new("a3", "home", t1)).unwrap(),
             PutCallOutcome::Created(_)
         ));
+        assert_eq!(
+            s.put_staff_call(&new("a4", "home", t1)).unwrap(),
+            PutCallOutcome::TooManyOpen
+        );
+        // Open calls nobody withdrew (a power cut) stop counting after a
+        // while: they never block the next customer.
+        assert!(matches!(
+            s.put_staff_call(&new("a4", "home", t1 + Duration::minutes(31)))
+                .unwrap(),
+            PutCallOutcome::Created(_)
+        ));
+        s.withdraw_staff_call("TYA", "a4", t1 + Duration::minutes(31))
+            .unwrap();
 
         let t2 = t1 + Duration::minutes(3);
         let gone = s.withdraw_staff_call("TYA", "a1", t2).unwrap().unwrap();
@@ -320,6 +335,7 @@ mod tests {
                 screen: "home",
                 now: at(m),
                 max_open: 5,
+                counted_since: at(m) - Duration::minutes(30),
             };
             assert!(matches!(
                 s.put_staff_call(&call).unwrap(),

@@ -16,8 +16,12 @@ pub struct NewStaffCall<'a> {
     pub screen: &'a str,
     /// The CA's clock: when it received the call.
     pub now: OffsetDateTime,
-    /// At most this many open calls per kiosk (counted with this one).
+    /// At most this many open calls per kiosk (counted with this one)...
     pub max_open: u32,
+    /// ...among those received since this time: a call left open by a
+    /// kiosk that lost power (it cannot withdraw what it forgot) stops
+    /// counting, so it never blocks the next customer's call.
+    pub counted_since: OffsetDateTime,
 }
 
 /// A call as the CA holds it.
