@@ -13,7 +13,11 @@
 //!   counter, and delivered to the CA once it is back;
 //! - a whole application (数字证书及电子印章申请), documents and face from
 //!   the camera's image files, goes from 申请证书及印章 to a stored, queued,
-//!   receipted order that reaches the CA once.
+//!   receipted order that reaches the CA once;
+//! - 呼叫工作人员: "told" only once the CA has the call, "someone is coming"
+//!   once staff acknowledged it, withdrawn when the customer leaves; a hung
+//!   CA is "not delivered" within the call's deadline, and the call gets
+//!   through once the CA is back.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -706,19 +710,29 @@ fn a_call_for_staff_reaches_the_ca_and_says_only_what_the_ca_answered() {
                 kiosk.next(Duration::from_millis(50));
             }
 
-            // The CA goes down: the next customer's call does not get
-            // through, and the screen says so.
+            // The CA hangs (its address takes connections and never
+            // answers): the next customer's call does not get through, and
+            // the screen says so within the call's own deadline, not the
+            // minute an upload may wait.
             let addr = ca.url.trim_start_matches("http://").to_owned();
             let data = tmp.path().join("ca");
             drop(ca);
+            let hung = Hung::at(&addr);
             let down = kiosk.shown.log.len();
             kiosk.send(UiEvent::AwayFromHome);
+            let called = Instant::now();
             kiosk.send(UiEvent::CallStaff(CallScreen::Help));
             kiosk
-                .wait(Duration::from_secs(15), |s| {
+                .wait(Duration::from_secs(20), |s| {
                     s.staff_call == Some(CallView::NotDelivered(CallFailure::Offline))
                 })
                 .unwrap();
+            assert!(
+                called.elapsed() >= kiosk::staff_call::CALL_TIMEOUT,
+                "the hung CA was not asked"
+            );
+            assert!(hung.accepted() >= 1, "the call never reached the address");
+            drop(hung);
             let said: Vec<_> = kiosk.shown.log[down..]
                 .iter()
                 .filter(|l| l.starts_with("staff-call") && *l != "staff-call None")
@@ -744,4 +758,50 @@ fn a_call_for_staff_reaches_the_ca_and_says_only_what_the_ca_answered() {
             kiosk.stop();
         },
     );
+}
+
+/// An address that takes connections and never answers (a hung CA, or a
+/// proxy in front of a dead one), until dropped.
+struct Hung {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    accepted: Arc<std::sync::atomic::AtomicUsize>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Hung {
+    fn at(addr: &str) -> Self {
+        let listener = std::net::TcpListener::bind(addr).unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (s, a) = (Arc::clone(&stop), Arc::clone(&accepted));
+        let thread = std::thread::spawn(move || {
+            let mut held = Vec::new();
+            while !s.load(Ordering::SeqCst) {
+                if let Ok((socket, _)) = listener.accept() {
+                    held.push(socket);
+                    a.fetch_add(1, Ordering::SeqCst);
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        });
+        Self {
+            stop,
+            accepted,
+            thread: Some(thread),
+        }
+    }
+
+    fn accepted(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Hung {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }

@@ -29,6 +29,10 @@ use std::time::{Duration, Instant};
 
 /// How long the link may stay quiet before a probe asks.
 const QUIET: Duration = Duration::from_secs(10);
+/// How long a probe may wait for its answer: a CA that accepts connections
+/// and never answers is offline, not online for as long as a request's
+/// own timeout (a minute).
+const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Default)]
 struct State {
@@ -117,8 +121,11 @@ impl Link {
         let link = self.clone();
         let call = (self.probe)();
         answers.detach(async move {
-            let outcome = call.await;
-            link.record(outcome.as_ref().is_ok() || outcome.is_err_and(|e| e.reached_ca()));
+            let reached = match tokio::time::timeout(PROBE_TIMEOUT, call).await {
+                Ok(outcome) => outcome.as_ref().is_ok() || outcome.is_err_and(|e| e.reached_ca()),
+                Err(_) => false,
+            };
+            link.record(reached);
             link.lock().probing = false;
         });
     }

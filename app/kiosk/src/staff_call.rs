@@ -6,6 +6,7 @@
 
 use crate::runtime::Answers;
 use kiosk_domain::flow::driver::Ticket;
+use kiosk_domain::flow::staff_call::CallFailure;
 use kiosk_domain::flow::staff_call::{
     CallEffect, CallId, CallOutcome, CallScreen, CallView, StaffCall, StaffCalls,
 };
@@ -15,10 +16,16 @@ use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The name its answers are addressed by.
 pub const FLOW: &str = "staff-call";
+
+/// How long a call (or a look at it) may wait for the CA before the screen
+/// says it did not get through: a customer must not watch "正在呼叫……"
+/// for the minute an upload may take, when a CA that hangs (accepts and
+/// never answers) would keep it there.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(8);
 
 type Run =
     Arc<dyn Fn(CallEffect) -> Pin<Box<dyn Future<Output = CallOutcome> + Send>> + Send + Sync>;
@@ -44,11 +51,16 @@ impl StaffDesk {
         let run: Run = Arc::new(move |effect| {
             let port = port.clone();
             Box::pin(async move {
-                match effect {
-                    CallEffect::Send(call) => port.call_staff(&call).await,
-                    CallEffect::Check(call) => port.staff_call(&call).await,
-                    CallEffect::Withdraw(call) => port.withdraw_staff_call(&call).await,
-                }
+                let answer = async {
+                    match effect {
+                        CallEffect::Send(call) => port.call_staff(&call).await,
+                        CallEffect::Check(call) => port.staff_call(&call).await,
+                        CallEffect::Withdraw(call) => port.withdraw_staff_call(&call).await,
+                    }
+                };
+                tokio::time::timeout(CALL_TIMEOUT, answer)
+                    .await
+                    .unwrap_or(Err(CallFailure::Offline))
             })
         });
         Self {
