@@ -732,6 +732,14 @@ fn a_call_for_staff_reaches_the_ca_and_says_only_what_the_ca_answered() {
                 "the hung CA was not asked"
             );
             assert!(hung.accepted() >= 1, "the call never reached the address");
+            // The strip agrees within the link's next look.
+            advance_until(
+                &mut kiosk,
+                &clock,
+                Duration::from_millis(500),
+                Duration::from_secs(3),
+                |s| s.status.as_ref().is_some_and(|st| !st.online),
+            );
             drop(hung);
             let said: Vec<_> = kiosk.shown.log[down..]
                 .iter()

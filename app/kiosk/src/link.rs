@@ -98,6 +98,11 @@ impl Link {
         self.online() == Some(true)
     }
 
+    /// A call got no answer within its own deadline (the CA hangs): offline.
+    pub fn unanswered(&self) {
+        self.record(false);
+    }
+
     fn record(&self, reached: bool) {
         let now = self.clock.now();
         let mut state = self.lock();

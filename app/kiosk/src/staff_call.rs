@@ -4,6 +4,7 @@
 //! to [`FLOW`]. Kiosk-wide, not a flow of its own: a call is made from the
 //! screens of every flow and from 帮助中心, and ends with the session.
 
+use crate::link::Link;
 use crate::runtime::Answers;
 use kiosk_domain::flow::driver::Ticket;
 use kiosk_domain::flow::staff_call::CallFailure;
@@ -46,10 +47,12 @@ impl std::fmt::Debug for StaffDesk {
 }
 
 impl StaffDesk {
-    /// Calls made by `kiosk` at `port`.
-    pub fn new<P: StaffCallPort>(kiosk: KioskCode, port: P) -> Self {
+    /// Calls made by `kiosk` at `port`; a call left unanswered past
+    /// [`CALL_TIMEOUT`] tells `link` the CA is not answering.
+    pub fn new<P: StaffCallPort>(kiosk: KioskCode, port: P, link: Option<Link>) -> Self {
         let run: Run = Arc::new(move |effect| {
             let port = port.clone();
+            let link = link.clone();
             Box::pin(async move {
                 let answer = async {
                     match effect {
@@ -60,7 +63,12 @@ impl StaffDesk {
                 };
                 tokio::time::timeout(CALL_TIMEOUT, answer)
                     .await
-                    .unwrap_or(Err(CallFailure::Offline))
+                    .unwrap_or_else(|_| {
+                        if let Some(link) = &link {
+                            link.unanswered();
+                        }
+                        Err(CallFailure::Offline)
+                    })
             })
         });
         Self {

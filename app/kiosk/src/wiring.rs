@@ -315,7 +315,7 @@ where
         AccountExecutor::new(store.clone(), ca.clone(), answers.clone()),
         AccountBinding,
     );
-    let staff = ca.clone().map(|ca| StaffDesk::new(kiosk, ca));
+    let staff = ca.clone().map(|ca| StaffDesk::new(kiosk, ca, link.clone()));
     let lookup = LookupExecutor::new(
         store.clone(),
         ca,
