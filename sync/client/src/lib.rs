@@ -30,6 +30,7 @@
 
 mod account_port;
 mod accounts;
+mod audit;
 mod backoff;
 mod body;
 mod ca_port;

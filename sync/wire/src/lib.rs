@@ -20,6 +20,7 @@
 //!   mobile on file, the unit's information).
 //! - [`sms`]: SMS verification codes (the CA's gateway simulator).
 //! - [`staff_call`]: 呼叫工作人员, a kiosk's call for staff.
+//! - [`audit`]: the kiosk's audit log, copied to the CA entry by entry.
 //! - [`problem`]: problem+json errors with stable codes and messages for the
 //!   customer in zh-CN and English.
 //!
@@ -28,6 +29,7 @@
 
 pub mod account;
 pub mod attachment;
+pub mod audit;
 pub mod config;
 pub mod feed;
 pub mod hex;
@@ -181,6 +183,21 @@ pub mod paths {
     #[must_use]
     pub fn staff_call_withdraw(kiosk: &str, call: &str) -> String {
         format!("/v1/kiosks/{kiosk}/staff-calls/{call}/withdraw")
+    }
+    /// `GET`: how far the CA's copy of this kiosk's audit log goes.
+    #[must_use]
+    pub fn audit(kiosk: &str) -> String {
+        format!("/v1/kiosks/{kiosk}/audit")
+    }
+    /// `PUT`: entry `seq` of this kiosk's audit log.
+    #[must_use]
+    pub fn audit_entry(kiosk: &str, seq: u64) -> String {
+        format!("/v1/kiosks/{kiosk}/audit/{seq}")
+    }
+    /// `GET ?after=N&limit=M` (staff): a kiosk's audit log as the CA holds it.
+    #[must_use]
+    pub fn admin_audit(kiosk: &str) -> String {
+        format!("/v1/admin/kiosks/{kiosk}/audit")
     }
     /// `GET` (staff): the open calls, the oldest first.
     pub const ADMIN_STAFF_CALLS: &str = "/v1/admin/staff-calls";

@@ -92,6 +92,11 @@ pub enum ProblemCode {
     UnsupportedMediaType,
     /// A staff call's id was used before on this kiosk for another screen.
     StaffCallConflict,
+    /// An audit entry that does not continue the chain the CA holds for
+    /// this kiosk (another entry at its place, a link that does not follow,
+    /// or a gap): the kiosk's log was changed or cut; the CA keeps what it
+    /// had and records the conflict for staff.
+    AuditConflict,
 }
 
 impl ProblemCode {
@@ -112,7 +117,8 @@ impl ProblemCode {
             | Self::AlreadyPaid
             | Self::PaymentExpired
             | Self::AccountExists
-            | Self::StaffCallConflict => 409,
+            | Self::StaffCallConflict
+            | Self::AuditConflict => 409,
             Self::AttachmentTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::InvalidField
@@ -197,11 +203,12 @@ impl ProblemCode {
             Self::MethodNotAllowed => "method_not_allowed",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::StaffCallConflict => "staff_call_conflict",
+            Self::AuditConflict => "audit_conflict",
         }
     }
 
     /// Every code, for documentation and tests.
-    pub const ALL: [ProblemCode; 38] = [
+    pub const ALL: [ProblemCode; 39] = [
         Self::MalformedBody,
         Self::InvalidField,
         Self::IdempotencyKeyMissing,
@@ -240,6 +247,7 @@ impl ProblemCode {
         Self::MethodNotAllowed,
         Self::UnsupportedMediaType,
         Self::StaffCallConflict,
+        Self::AuditConflict,
     ];
 }
 
@@ -355,6 +363,10 @@ impl Localized for ProblemCode {
             Self::StaffCallConflict => (
                 "呼叫未能送达工作人员，请到服务台咨询",
                 "The call did not reach the staff. Please go to the service counter.",
+            ),
+            Self::AuditConflict => (
+                "本终端的操作记录与中心不一致，请联系技术人员",
+                "This kiosk's audit log does not match the CA's copy. Please call a technician.",
             ),
         };
         match lang {
