@@ -89,6 +89,11 @@ impl ReferenceCa {
         })
     }
 
+    /// Enters the service's runtime (to build a client or worker there).
+    pub fn enter(&self) -> tokio::runtime::EnterGuard<'_> {
+        self.runtime.enter()
+    }
+
     /// Runs `f` on the service's runtime (for async calls of a test).
     pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
         self.runtime.block_on(f)

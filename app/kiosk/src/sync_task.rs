@@ -6,6 +6,7 @@
 //! in turn).
 
 use crate::clock::Clock;
+use kiosk_domain::order_number::KioskCode;
 use kiosk_domain::ports::ca::CaPort;
 use kiosk_domain::ports::outbox::Outbox;
 use kiosk_domain::renewal_window::RenewalTerms;
@@ -24,8 +25,9 @@ pub struct SyncTask {
 }
 
 impl SyncTask {
-    /// Starts draining `outbox` to the CA in `config`, on `runtime`; an idle
-    /// worker also wakes when `wake` is notified (an order was queued).
+    /// Starts draining `outbox` to the CA in `config`, on `runtime`, and
+    /// copying the audit log there as kiosk `kiosk`; an idle worker also
+    /// wakes when `wake` is notified (an order was queued).
     ///
     /// # Errors
     /// The HTTP client could not be built.
@@ -33,6 +35,7 @@ impl SyncTask {
         runtime: &Handle,
         outbox: O,
         config: WorkerConfig,
+        kiosk: KioskCode,
         wake: Arc<tokio::sync::Notify>,
     ) -> Result<Self, kiosk_sync_client::WorkerError>
     where
@@ -42,7 +45,7 @@ impl SyncTask {
             let _entered = runtime.enter();
             Worker::new(outbox, config)?
         };
-        let worker = worker.with_wake(wake);
+        let worker = worker.with_wake(wake).with_audit(kiosk);
         let (stop, stopped) = oneshot::channel::<()>();
         runtime.spawn(async move {
             let _outbox = worker

@@ -190,6 +190,7 @@ where
             io.handle(),
             open_store(config)?,
             worker,
+            kiosk,
             Arc::clone(&outbox),
         )?)
     } else {

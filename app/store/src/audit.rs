@@ -20,6 +20,7 @@
 use crate::error::StoreError;
 use crate::{Result, Store};
 use kiosk_domain::audit::AuditEntry;
+use kiosk_domain::ports::outbox::{AuditTail, AuditUpload};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 /// The first entry's `prev`.
@@ -137,6 +138,76 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// Up to `limit` entries after entry `after`, as kept, each checked:
+    /// its `prev` is the link of the entry before it and its link
+    /// recomputes (what the sync worker copies to the CA).
+    ///
+    /// # Errors
+    /// The log could not be read.
+    pub fn audit_tail(&self, after: u64, limit: usize) -> Result<AuditTail> {
+        let after_sql =
+            i64::try_from(after).map_err(|_| StoreError::corrupt("an audit seq beyond i64"))?;
+        let last: Option<i64> =
+            self.conn
+                .query_row("SELECT max(seq) FROM audit_log", [], |row| row.get(0))?;
+        let last = last.map(seq_of).transpose()?.unwrap_or(0);
+        if after > last {
+            return Ok(AuditTail::EndsBefore { last });
+        }
+        let mut prev = if after == 0 {
+            GENESIS
+        } else {
+            let hash: Option<Vec<u8>> = self
+                .conn
+                .query_row(
+                    "SELECT hash FROM audit_log WHERE seq = ?1",
+                    [after_sql],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            match hash {
+                Some(hash) => hash_of(hash)?,
+                // Entry `after` itself is gone: the chain breaks there.
+                None => return Ok(AuditTail::Broken { seq: after }),
+            }
+        };
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut select = self.conn.prepare(
+            "SELECT seq, entry, prev, hash FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        )?;
+        let rows = select.query_map(params![after_sql, limit], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, Vec<u8>>(2)?,
+                row.get::<_, Vec<u8>>(3)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        let mut expected = after + 1;
+        for row in rows {
+            let (seq, text, stored_prev, stored_hash) = row?;
+            let seq = seq_of(seq)?;
+            if seq != expected
+                || stored_prev != prev
+                || stored_hash != self.link(&prev, seq, &text)
+                || serde_json::from_str::<AuditEntry>(&text).is_err()
+            {
+                return Ok(AuditTail::Broken { seq: expected.min(seq) });
+            }
+            let link = hash_of(stored_hash)?;
+            out.push(AuditUpload {
+                seq,
+                entry: text,
+                prev,
+                link,
+            });
+            prev = link;
+            expected = seq + 1;
+        }
+        Ok(AuditTail::Entries(out))
     }
 
     /// Walks the chain from the first entry: intact, or the first entry
@@ -281,6 +352,80 @@ mod tests {
                 "{sql}"
             );
         }
+    }
+
+    fn seqs(tail: AuditTail) -> Vec<u64> {
+        match tail {
+            AuditTail::Entries(entries) => entries.iter().map(|e| e.seq).collect(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_tail_to_copy_is_the_chain_as_kept_and_stops_where_it_breaks() {
+        let (_dir, mut store) = store();
+        for n in 1..=4 {
+            store.append_audit(&entry(n)).unwrap();
+        }
+        let kept = store.audit_log().unwrap();
+        let AuditTail::Entries(first) = store.audit_tail(0, 2).unwrap() else {
+            panic!("not entries")
+        };
+        assert_eq!(first.len(), 2);
+        assert_eq!(first[0].prev, GENESIS);
+        assert_eq!(first[0].link, kept[0].hash);
+        assert_eq!(first[1].prev, kept[0].hash, "each follows the one before");
+        assert_eq!(
+            serde_json::from_str::<AuditEntry>(&first[1].entry).unwrap(),
+            kept[1].entry,
+            "the text as kept"
+        );
+        assert_eq!(seqs(store.audit_tail(2, 10).unwrap()), [3, 4]);
+        assert_eq!(seqs(store.audit_tail(4, 10).unwrap()), Vec::<u64>::new());
+        assert_eq!(
+            store.audit_tail(6, 10).unwrap(),
+            AuditTail::EndsBefore { last: 4 },
+            "the CA holds more than the kiosk: cut off"
+        );
+        // A changed entry is not copied, nor anything after it; what came
+        // before still is.
+        tamper(
+            &store,
+            "UPDATE audit_log SET entry = replace(entry, 'queue_retry', 'queue_retrx') WHERE seq = 3",
+        );
+        assert_eq!(seqs(store.audit_tail(0, 2).unwrap()), [1, 2]);
+        assert_eq!(
+            store.audit_tail(0, 10).unwrap(),
+            AuditTail::Broken { seq: 3 }
+        );
+        assert_eq!(
+            store.audit_tail(2, 10).unwrap(),
+            AuditTail::Broken { seq: 3 }
+        );
+        // A removed one: the next is not where it should be.
+        store
+            .conn
+            .execute_batch("DELETE FROM audit_log WHERE seq = 2")
+            .unwrap();
+        assert_eq!(
+            store.audit_tail(1, 10).unwrap(),
+            AuditTail::Broken { seq: 2 }
+        );
+        assert_eq!(
+            store.audit_tail(2, 10).unwrap(),
+            AuditTail::Broken { seq: 2 },
+            "the entry the CA holds last is gone"
+        );
+        // The last ones cut off.
+        let (_dir, mut store) = self::store();
+        for n in 1..=3 {
+            store.append_audit(&entry(n)).unwrap();
+        }
+        tamper(&store, "DELETE FROM audit_log WHERE seq = 3");
+        assert_eq!(
+            store.audit_tail(3, 10).unwrap(),
+            AuditTail::EndsBefore { last: 2 }
+        );
     }
 
     #[test]

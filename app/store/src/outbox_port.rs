@@ -11,7 +11,8 @@ use crate::error::StoreError;
 use crate::{Result, Store};
 use kiosk_domain::order_number::OrderNumber;
 use kiosk_domain::ports::outbox::{
-    Outbox, OutboxStats, StatusApplied, StatusUpdate, Upload, UploadAttachment, UploadBody,
+    AuditTail, Outbox, OutboxStats, StatusApplied, StatusUpdate, Upload, UploadAttachment,
+    UploadBody,
 };
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -100,6 +101,10 @@ impl Outbox for Store {
 
     fn feed_read(&mut self, now: OffsetDateTime) -> Result<()> {
         Store::feed_read(self, now)
+    }
+
+    fn audit_after(&mut self, seq: u64, limit: usize) -> Result<AuditTail> {
+        self.audit_tail(seq, limit)
     }
 
     fn apply_status(

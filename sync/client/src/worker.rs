@@ -3,9 +3,13 @@
 
 use crate::backoff::{Backoff, Jitter};
 use crate::http::{CaClient, CallError, Disposition, TlsSettings};
-use kiosk_domain::order_number::OrderNumber;
-use kiosk_domain::ports::outbox::{Outbox, StatusApplied, StatusUpdate, Upload, UploadBody};
+use kiosk_domain::order_number::{KioskCode, OrderNumber};
+use kiosk_domain::ports::outbox::{
+    AuditTail, Outbox, StatusApplied, StatusUpdate, Upload, UploadBody,
+};
+use kiosk_sync_wire::audit::AuditEntryV1;
 use kiosk_sync_wire::order::{OrderV1, sendable};
+use kiosk_sync_wire::problem::ProblemCode;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,7 +32,36 @@ pub struct SyncState {
     /// The last error code (`transport`, `too_many_requests`...), never
     /// personal data.
     pub last_error: Option<String>,
+    /// Why the audit log is no longer copied to the CA (a technician's
+    /// matter: the copy stops where the kiosk's log and the CA's part).
+    pub audit_problem: Option<AuditProblem>,
 }
+
+/// Why the audit log's copy to the CA stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditProblem {
+    /// The kiosk's chain breaks at this entry (changed, removed, put in
+    /// between): it and what follows are not sent.
+    Broken { seq: u64 },
+    /// The kiosk's log ends at `last`, the CA holds entries up to
+    /// `ca_head`: the last ones were cut off here.
+    CutOff { last: u64, ca_head: u64 },
+    /// The CA refused entry `seq`: it does not continue the CA's copy (it
+    /// recorded the conflict for staff).
+    Conflict { seq: u64 },
+}
+
+/// The audit log's copy to the CA: whose, how far the CA's goes.
+#[derive(Debug)]
+struct AuditCopy {
+    kiosk: KioskCode,
+    /// The CA's head, once asked (asked again after a failed send).
+    ca_head: Option<u64>,
+    stopped: Option<AuditProblem>,
+}
+
+/// Audit entries sent per call of [`Worker::copy_audit`].
+const AUDIT_BATCH: usize = 50;
 
 /// Settings of the worker.
 #[derive(Debug, Clone)]
@@ -109,6 +142,8 @@ pub struct Worker<O: Outbox> {
     offline_passes: u32,
     /// Wakes an idle worker at once (an order was just queued).
     wake: Option<Arc<tokio::sync::Notify>>,
+    /// The audit log's copy to the CA, when this worker makes it.
+    audit: Option<AuditCopy>,
 }
 
 impl<O: Outbox> std::fmt::Debug for Worker<O> {
@@ -148,6 +183,7 @@ impl<O: Outbox> Worker<O> {
                 state,
                 offline_passes: 0,
                 wake: None,
+                audit: None,
             },
             receiver,
         ))
@@ -160,6 +196,18 @@ impl<O: Outbox> Worker<O> {
     #[must_use]
     pub fn with_wake(mut self, wake: Arc<tokio::sync::Notify>) -> Self {
         self.wake = Some(wake);
+        self
+    }
+
+    /// Also copies the kiosk's audit log to the CA, entry by entry, in
+    /// order, as kiosk `kiosk` (its device certificate's).
+    #[must_use]
+    pub fn with_audit(mut self, kiosk: KioskCode) -> Self {
+        self.audit = Some(AuditCopy {
+            kiosk,
+            ca_head: None,
+            stopped: None,
+        });
         self
     }
 
@@ -196,6 +244,9 @@ impl<O: Outbox> Worker<O> {
                 // The CA answered: hear what became of earlier orders too.
                 if let Err(e) = self.pull_feed().await {
                     tracing::warn!(error = %e, "status feed not read");
+                }
+                if let Err(e) = self.copy_audit().await {
+                    tracing::warn!(error = %e, "audit log not copied");
                 }
             }
             let (sleep, idle) = match drained {
@@ -278,6 +329,123 @@ impl<O: Outbox> Worker<O> {
                 return Ok(changed);
             }
         }
+    }
+
+    /// Sends the audit entries the CA does not hold yet, in order (a
+    /// network call only when there are some, once the CA's head is
+    /// known); returns how many it took. Stops for good (until restart)
+    /// where the kiosk's log and the CA's copy part: a broken chain here,
+    /// entries cut off here, or an entry the CA refuses.
+    ///
+    /// # Errors
+    /// The store failed, or the CA could not be reached (tried again next
+    /// pass).
+    pub async fn copy_audit(&mut self) -> Result<u32, WorkerError> {
+        let Some(copy) = &mut self.audit else {
+            return Ok(0);
+        };
+        if copy.stopped.is_some() {
+            return Ok(0);
+        }
+        let kiosk = copy.kiosk.to_string();
+        let mut sent = 0;
+        loop {
+            let ca_head = match copy.ca_head {
+                Some(head) => head,
+                None => {
+                    let head = self.client.audit_head(&kiosk).await?;
+                    // The CA's last entry must be this kiosk's, link for
+                    // link: a log cut and written again to the same length
+                    // parts from the CA's copy right there.
+                    if let Some(seq) = head.head.checked_sub(1) {
+                        let here = self.outbox.audit_after(seq, 1).map_err(outbox_error)?;
+                        let problem = match here {
+                            AuditTail::Entries(e) => match e.first() {
+                                Some(e) => (Some(kiosk_sync_wire::hex::encode(&e.link))
+                                    != head.link_hex)
+                                    .then_some(AuditProblem::Conflict { seq: head.head }),
+                                None => Some(AuditProblem::CutOff {
+                                    last: seq,
+                                    ca_head: head.head,
+                                }),
+                            },
+                            AuditTail::Broken { seq } => Some(AuditProblem::Broken { seq }),
+                            AuditTail::EndsBefore { last } => Some(AuditProblem::CutOff {
+                                last,
+                                ca_head: head.head,
+                            }),
+                        };
+                        if let Some(problem) = problem {
+                            return Ok(Self::stop_audit(copy, &self.state, problem, sent));
+                        }
+                    }
+                    copy.ca_head = Some(head.head);
+                    head.head
+                }
+            };
+            let entries = match self
+                .outbox
+                .audit_after(ca_head, AUDIT_BATCH)
+                .map_err(outbox_error)?
+            {
+                AuditTail::Entries(entries) => entries,
+                AuditTail::Broken { seq } => {
+                    return Ok(Self::stop_audit(
+                        copy,
+                        &self.state,
+                        AuditProblem::Broken { seq },
+                        sent,
+                    ));
+                }
+                AuditTail::EndsBefore { last } => {
+                    let problem = AuditProblem::CutOff { last, ca_head };
+                    return Ok(Self::stop_audit(copy, &self.state, problem, sent));
+                }
+            };
+            if entries.is_empty() {
+                return Ok(sent);
+            }
+            for entry in entries {
+                let body = AuditEntryV1::new(&entry.entry, &entry.prev, &entry.link);
+                match self.client.put_audit(&kiosk, entry.seq, &body).await {
+                    Ok(head) if head.head >= entry.seq => {
+                        copy.ca_head = Some(head.head);
+                        sent += 1;
+                    }
+                    Ok(_) => {
+                        // An answer that does not hold the entry: ask again.
+                        copy.ca_head = None;
+                        return Err(CallError::Invalid(
+                            "the CA's audit head is behind the entry it took".to_owned(),
+                        )
+                        .into());
+                    }
+                    Err(e) if e.code() == Some(ProblemCode::AuditConflict) => {
+                        let problem = AuditProblem::Conflict { seq: entry.seq };
+                        return Ok(Self::stop_audit(copy, &self.state, problem, sent));
+                    }
+                    Err(e) => {
+                        copy.ca_head = None;
+                        return Err(e.into());
+                    }
+                }
+            }
+        }
+    }
+
+    fn stop_audit(
+        copy: &mut AuditCopy,
+        state: &watch::Sender<SyncState>,
+        problem: AuditProblem,
+        sent: u32,
+    ) -> u32 {
+        tracing::error!(
+            ?problem,
+            "the audit log is no longer copied to the CA: it and the CA's copy part here"
+        );
+        copy.stopped = Some(problem);
+        state.send_modify(|s| s.audit_problem = Some(problem));
+        sent
     }
 
     /// One pass over the uploads due now.

@@ -106,6 +106,33 @@ pub enum StatusApplied {
     Refused,
 }
 
+/// One entry of the kiosk's audit log, to be copied to the CA exactly as
+/// kept, with its place in the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditUpload {
+    /// 1, 2, … in the order appended.
+    pub seq: u64,
+    /// The entry's JSON text as kept (`crate::audit::AuditEntry`).
+    pub entry: String,
+    /// The link of the entry before it (zeros for the first).
+    pub prev: [u8; 32],
+    /// This entry's link.
+    pub link: [u8; 32],
+}
+
+/// What the audit log holds after a given entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditTail {
+    /// These entries, oldest first, each checked against the chain (its
+    /// link recomputed with the kiosk's key, its `prev` the entry before).
+    Entries(Vec<AuditUpload>),
+    /// The chain does not hold at entry `seq` (changed, removed, put in
+    /// between): nothing from there is copied, staff must look.
+    Broken { seq: u64 },
+    /// The log ends before the given entry: entries were cut off its end.
+    EndsBefore { last: u64 },
+}
+
 /// The outbox, as the sync worker drives it.
 pub trait Outbox {
     type Error: std::error::Error + Send + Sync + 'static;
@@ -152,6 +179,11 @@ pub trait Outbox {
 
     /// The feed was read through at `now` (what the CA had, applied).
     fn feed_read(&mut self, now: OffsetDateTime) -> Result<(), Self::Error>;
+
+    /// Up to `limit` audit entries after entry `seq` (0: from the first),
+    /// oldest first, checked against the chain up to the last one
+    /// returned.
+    fn audit_after(&mut self, seq: u64, limit: usize) -> Result<AuditTail, Self::Error>;
 
     /// Applies one feed entry and moves the cursor to `cursor`, in one
     /// durable step: after a crash an entry is either applied with its
