@@ -155,3 +155,59 @@ pub fn verify(store: &Store) -> Result<(String, bool)> {
         }
     })
 }
+
+/// Whether the CA's copy of the log agrees with this kiosk's: its last
+/// entry must be this kiosk's, link for link, and this kiosk's log must
+/// reach it. The report, and `false` when they part (unreachable is not a
+/// failure: the copy waits, as orders do).
+pub fn verify_against_ca(
+    store: &mut Store,
+    client: &kiosk_sync_client::CaClient,
+    kiosk: kiosk_domain::order_number::KioskCode,
+) -> (String, bool) {
+    let head = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())
+        .and_then(|rt| {
+            rt.block_on(client.audit_head(kiosk.as_str()))
+                .map_err(|e| e.to_string())
+        });
+    let head = match head {
+        Ok(head) => head,
+        Err(e) => {
+            return (
+                format!("the CA's copy not compared: the CA could not be asked ({e})\n"),
+                true,
+            );
+        }
+    };
+    let here = match head.head.checked_sub(1).map(|seq| store.audit_tail(seq, 1)) {
+        None => return ("the CA holds no entry of this kiosk yet\n".to_owned(), true),
+        Some(Ok(here)) => here,
+        Some(Err(e)) => return (format!("the log could not be read: {e}\n"), false),
+    };
+    match kiosk_sync_client::audit_parts(&head, &here) {
+        None => (
+            format!(
+                "the CA's copy agrees: it holds entries 1 to {}, its last is this kiosk's\n",
+                head.head
+            ),
+            true,
+        ),
+        Some(problem) => {
+            let why = match problem {
+                kiosk_sync_client::AuditProblem::CutOff { last, ca_head } => format!(
+                    "the log here ends at entry {last} but the CA holds {ca_head}: entries were cut off here"
+                ),
+                kiosk_sync_client::AuditProblem::Conflict { seq } => format!(
+                    "entry {seq} here is not the one the CA holds: the log was rewritten here"
+                ),
+                kiosk_sync_client::AuditProblem::Broken { seq } => {
+                    format!("the chain here breaks at entry {seq}")
+                }
+            };
+            (format!("the CA's copy DISAGREES: {why}\n"), false)
+        }
+    }
+}

@@ -146,11 +146,7 @@ fn ca_report(config: &Config, now: OffsetDateTime) -> DeviceReport {
         Err(problem) => return report(DeviceState::Fault, problem),
     };
     let expiry_note = tls.as_ref().map_or_else(String::new, |t| t.1.clone());
-    let timeout = std::time::Duration::from_secs(5);
-    let client = match &tls {
-        Some((settings, _)) => kiosk_sync_client::CaClient::with_tls(&ca.url, timeout, settings),
-        None => kiosk_sync_client::CaClient::new(&ca.url, timeout),
-    };
+    let client = client_for(&ca.url, tls.as_ref().map(|t| &t.0));
     // Files that cannot make a TLS client are the kiosk's fault, not the
     // network's: say so rather than "unreachable".
     let client = match client {
@@ -192,6 +188,32 @@ fn ca_report(config: &Config, now: OffsetDateTime) -> DeviceReport {
             ),
         },
     }
+}
+
+fn client_for(
+    url: &str,
+    tls: Option<&kiosk_sync_client::TlsSettings>,
+) -> Result<kiosk_sync_client::CaClient, kiosk_sync_client::CallError> {
+    let timeout = std::time::Duration::from_secs(5);
+    match tls {
+        Some(settings) => kiosk_sync_client::CaClient::with_tls(url, timeout, settings),
+        None => kiosk_sync_client::CaClient::new(url, timeout),
+    }
+}
+
+/// A client of the configured CA as the kiosk calls it (its device
+/// identity), `None` without a CA; why not, when the files cannot make one.
+pub fn ca_client(
+    config: &Config,
+    now: OffsetDateTime,
+) -> Result<Option<kiosk_sync_client::CaClient>, String> {
+    let Some(ca) = &config.ca else {
+        return Ok(None);
+    };
+    let tls = tls_settings(config, now)?;
+    client_for(&ca.url, tls.as_ref().map(|t| &t.0))
+        .map(Some)
+        .map_err(|e| format!("{}: {e}", ca.url))
 }
 
 /// A device certificate this close to its end is reported (a technician

@@ -204,7 +204,8 @@ fn main() -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit { command } => {
-            let store = kiosk_store::Store::open(&config.store.database, &config.store.key_file)?;
+            let mut store =
+                kiosk_store::Store::open(&config.store.database, &config.store.key_file)?;
             match command {
                 AuditCommand::List { json } => {
                     let lines = audit::list(&store)?;
@@ -216,8 +217,22 @@ fn main() -> Result<ExitCode> {
                     Ok(ExitCode::SUCCESS)
                 }
                 AuditCommand::Verify => {
-                    let (text, intact) = audit::verify(&store)?;
+                    let (text, mut intact) = audit::verify(&store)?;
                     print!("{text}");
+                    // The CA's copy: a log cut off its end, or rewritten
+                    // by someone holding the key, shows only against it.
+                    match doctor::ca_client(&config, time::OffsetDateTime::now_utc()) {
+                        Ok(Some(client)) => {
+                            let (text, agrees) =
+                                audit::verify_against_ca(&mut store, &client, config.kiosk_code);
+                            print!("{text}");
+                            intact &= agrees;
+                        }
+                        Ok(None) => println!("no CA configured: the CA's copy not compared"),
+                        Err(problem) => {
+                            println!("the CA's copy not compared: {problem}");
+                        }
+                    }
                     Ok(if intact {
                         ExitCode::SUCCESS
                     } else {

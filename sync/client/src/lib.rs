@@ -44,4 +44,6 @@ mod worker;
 
 pub use backoff::{Backoff, Jitter};
 pub use http::{CaClient, CallError, Disposition, Probe, TlsSettings};
-pub use worker::{AuditProblem, DrainReport, SyncState, Worker, WorkerConfig, WorkerError};
+pub use worker::{
+    AuditProblem, DrainReport, SyncState, Worker, WorkerConfig, WorkerError, audit_parts,
+};

@@ -7,7 +7,7 @@ use kiosk_domain::order_number::{KioskCode, OrderNumber};
 use kiosk_domain::ports::outbox::{
     AuditTail, Outbox, StatusApplied, StatusUpdate, Upload, UploadBody,
 };
-use kiosk_sync_wire::audit::AuditEntryV1;
+use kiosk_sync_wire::audit::{AuditEntryV1, AuditHeadV1};
 use kiosk_sync_wire::order::{OrderV1, sendable};
 use kiosk_sync_wire::problem::ProblemCode;
 use std::future::Future;
@@ -58,6 +58,30 @@ struct AuditCopy {
     /// The CA's head, once asked (asked again after a failed send).
     ca_head: Option<u64>,
     stopped: Option<AuditProblem>,
+}
+
+/// Whether the kiosk's log and the CA's copy part at the CA's head: `here`
+/// is what the kiosk holds after the entry before the CA's last
+/// (`audit_after(head - 1, 1)`); `None` when the CA's last entry is the
+/// kiosk's, link for link (or the CA holds none).
+#[must_use]
+pub fn audit_parts(head: &AuditHeadV1, here: &AuditTail) -> Option<AuditProblem> {
+    if head.head == 0 {
+        return None;
+    }
+    let cut = |last| AuditProblem::CutOff {
+        last,
+        ca_head: head.head,
+    };
+    match here {
+        AuditTail::Entries(entries) => match entries.first() {
+            Some(e) => (Some(kiosk_sync_wire::hex::encode(&e.link)) != head.link_hex)
+                .then_some(AuditProblem::Conflict { seq: head.head }),
+            None => Some(cut(head.head - 1)),
+        },
+        AuditTail::Broken { seq } => Some(AuditProblem::Broken { seq: *seq }),
+        AuditTail::EndsBefore { last } => Some(cut(*last)),
+    }
 }
 
 /// Audit entries sent per call of [`Worker::copy_audit`].
@@ -359,23 +383,7 @@ impl<O: Outbox> Worker<O> {
                     // parts from the CA's copy right there.
                     if let Some(seq) = head.head.checked_sub(1) {
                         let here = self.outbox.audit_after(seq, 1).map_err(outbox_error)?;
-                        let problem = match here {
-                            AuditTail::Entries(e) => match e.first() {
-                                Some(e) => (Some(kiosk_sync_wire::hex::encode(&e.link))
-                                    != head.link_hex)
-                                    .then_some(AuditProblem::Conflict { seq: head.head }),
-                                None => Some(AuditProblem::CutOff {
-                                    last: seq,
-                                    ca_head: head.head,
-                                }),
-                            },
-                            AuditTail::Broken { seq } => Some(AuditProblem::Broken { seq }),
-                            AuditTail::EndsBefore { last } => Some(AuditProblem::CutOff {
-                                last,
-                                ca_head: head.head,
-                            }),
-                        };
-                        if let Some(problem) = problem {
+                        if let Some(problem) = audit_parts(&head, &here) {
                             return Ok(Self::stop_audit(copy, &self.state, problem, sent));
                         }
                     }
