@@ -13,9 +13,10 @@
 //! first one that does not hold; recomputing the links after a change
 //! needs the master key. The software only appends (the table's triggers
 //! refuse updates and deletes). Not detected here: the last entries cut
-//! off the end, or a rewrite by someone holding the master key too — that
-//! needs a copy of the chain's head outside the kiosk (the CA, once the
-//! log is synced). No personal data: an order number at most.
+//! off the end, or a rewrite by someone holding the master key too; the
+//! sync worker copies the log to the CA ([`Store::audit_tail`]), and the
+//! CA's copy shows both (`kiosk_sync_client::audit_parts`). No personal
+//! data: an order number at most.
 
 use crate::error::StoreError;
 use crate::{Result, Store};
