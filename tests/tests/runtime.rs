@@ -697,6 +697,22 @@ fn a_call_for_staff_reaches_the_ca_and_says_only_what_the_ca_answered() {
                 |s| s.staff_call == Some(CallView::Acknowledged),
             );
 
+            // The customer waits as told, without touching the screen, for
+            // longer than the usual idle time: the session (and the call)
+            // stays.
+            let wipes = kiosk.shown.wipes;
+            for _ in 0..15 {
+                clock.advance(Duration::from_secs(10));
+                for _ in 0..5 {
+                    if kiosk.next(Duration::from_millis(5)).is_none() {
+                        break;
+                    }
+                }
+            }
+            assert_eq!(kiosk.shown.wipes, wipes, "sent home while waiting for staff");
+            assert_eq!(kiosk.shown.idle_warning, None);
+            assert_eq!(kiosk.shown.staff_call, Some(CallView::Acknowledged));
+
             // The customer leaves: the notice goes, the call is withdrawn.
             kiosk.send(UiEvent::GoHome);
             kiosk

@@ -718,9 +718,16 @@ impl FlowRuntime {
         }
     }
 
-    fn show_staff_call(&self) {
+    /// Shows how the call stands; while it is under way or delivered the
+    /// customer waits as told, and the idle timer waits with them.
+    fn show_staff_call(&mut self) {
         if let Some(desk) = &self.staff {
-            self.ui.send(UiUpdate::StaffCall(desk.view()));
+            let view = desk.view();
+            self.idle.set_waiting_for_staff(matches!(
+                view,
+                CallView::Calling | CallView::Delivered | CallView::Acknowledged
+            ));
+            self.ui.send(UiUpdate::StaffCall(view));
         }
     }
 

@@ -143,7 +143,8 @@ impl Store {
 
     /// Up to `limit` entries after entry `after`, as kept, each checked:
     /// its `prev` is the link of the entry before it and its link
-    /// recomputes (what the sync worker copies to the CA).
+    /// recomputes (what the sync worker copies to the CA). The entries
+    /// before a break come first; `Broken` once the break is next.
     ///
     /// # Errors
     /// The log could not be read.
@@ -196,7 +197,14 @@ impl Store {
                 || stored_hash != self.link(&prev, seq, &text)
                 || serde_json::from_str::<AuditEntry>(&text).is_err()
             {
-                return Ok(AuditTail::Broken { seq: expected.min(seq) });
+                // What held before the break is still the chain's: copied
+                // first; the next call reports the break.
+                if out.is_empty() {
+                    return Ok(AuditTail::Broken {
+                        seq: expected.min(seq),
+                    });
+                }
+                break;
             }
             let link = hash_of(stored_hash)?;
             out.push(AuditUpload {
@@ -396,8 +404,9 @@ mod tests {
         );
         assert_eq!(seqs(store.audit_tail(0, 2).unwrap()), [1, 2]);
         assert_eq!(
-            store.audit_tail(0, 10).unwrap(),
-            AuditTail::Broken { seq: 3 }
+            seqs(store.audit_tail(0, 10).unwrap()),
+            [1, 2],
+            "what holds before the break is still copied"
         );
         assert_eq!(
             store.audit_tail(2, 10).unwrap(),

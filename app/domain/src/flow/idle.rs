@@ -36,7 +36,13 @@ pub struct IdleTimer {
     armed: bool,
     /// The last second shown, so that a tick shows each second once.
     shown: Option<u32>,
+    /// A call for staff is under way or delivered: the customer waits.
+    waiting_for_staff: bool,
 }
+
+/// The least quiet time before the warning while a customer waits for the
+/// staff they called.
+pub const STAFF_WAIT: Duration = Duration::from_secs(10 * 60);
 
 impl IdleTimer {
     #[must_use]
@@ -47,6 +53,7 @@ impl IdleTimer {
             last_touch: now,
             armed: false,
             shown: None,
+            waiting_for_staff: false,
         }
     }
 
@@ -68,6 +75,14 @@ impl IdleTimer {
         self.large_mode = on;
     }
 
+    /// A customer told to wait for staff here (呼叫工作人员 delivered) is
+    /// not sent home after the usual quiet: the session lasts at least
+    /// [`STAFF_WAIT`] without a touch, so the call is not withdrawn while
+    /// they wait as asked.
+    pub fn set_waiting_for_staff(&mut self, on: bool) {
+        self.waiting_for_staff = on;
+    }
+
     /// Whether the warning is on screen.
     #[must_use]
     pub fn warning(&self) -> bool {
@@ -75,10 +90,15 @@ impl IdleTimer {
     }
 
     fn limit(&self) -> Duration {
-        if self.large_mode {
+        let limit = if self.large_mode {
             self.times.large_mode_idle
         } else {
             self.times.idle
+        };
+        if self.waiting_for_staff {
+            limit.max(STAFF_WAIT)
+        } else {
+            limit
         }
     }
 
@@ -215,5 +235,24 @@ mod tests {
         assert_eq!(timer.tick(at(1180)), IdleAction::Warn(20));
         timer.arm(false, at(1181));
         assert_eq!(timer.tick(at(5000)), IdleAction::Nothing);
+    }
+
+    #[test]
+    fn a_customer_waiting_for_staff_is_not_sent_home_after_the_usual_quiet() {
+        let t0 = Instant::now();
+        let mut idle = IdleTimer::new(times(), t0);
+        idle.arm(true, t0);
+        idle.set_waiting_for_staff(true);
+        assert_eq!(idle.tick(t0 + Duration::from_secs(200)), IdleAction::Nothing);
+        assert_eq!(idle.poll_timeout(), Some(t0 + STAFF_WAIT));
+        assert_eq!(idle.tick(t0 + STAFF_WAIT), IdleAction::Warn(20));
+        // The call is over (acknowledged and gone, or not delivered): the
+        // usual quiet again.
+        idle.set_waiting_for_staff(false);
+        idle.touch(t0 + STAFF_WAIT);
+        assert_eq!(
+            idle.tick(t0 + STAFF_WAIT + Duration::from_secs(90)),
+            IdleAction::Warn(20)
+        );
     }
 }
