@@ -86,7 +86,7 @@ pub enum Who {
     /// Only the kiosk whose code the order number in the path carries.
     OwnOrder,
     /// Only the kiosk whose code is the path's `{kiosk}` parameter (its
-    /// staff calls).
+    /// staff calls, its audit log).
     OwnKiosk,
     /// Staff, on the staff listener.
     Staff,
@@ -173,6 +173,10 @@ pub const ROUTES: &[Route] = &[
         "/v1/kiosks/{kiosk}/staff-calls/{call}/withdraw",
         Who::OwnKiosk,
     ),
+    // The audit log: each kiosk reads how far the CA's copy of its own
+    // log goes and sends its own entries.
+    route("get", "/v1/kiosks/{kiosk}/audit", Who::OwnKiosk),
+    route("put", "/v1/kiosks/{kiosk}/audit/{seq}", Who::OwnKiosk),
     // The feed: each kiosk reads its own orders' entries.
     route("get", "/v1/feed", Who::AnyKiosk),
     // Renewals: the customer's key proves the certificate, at any kiosk
@@ -237,7 +241,9 @@ pub const ROUTES: &[Route] = &[
         "/v1/admin/staff-calls/{kiosk}/{call}/acknowledge",
         Who::Staff,
     ),
+    route("get", "/v1/admin/kiosks/{kiosk}/audit", Who::Staff),
     route("get", "/admin", Who::Staff),
+    route("get", "/admin/kiosks/{kiosk}/audit", Who::Staff),
     route("get", "/admin/orders/{number}", Who::Staff),
     route("post", "/admin/orders/{number}/status", Who::Staff),
     route(
@@ -579,6 +585,114 @@ mod tests {
             ),
             Err(Refusal::Forbidden)
         );
+    }
+
+    #[test]
+    fn a_kiosk_reads_and_writes_its_own_audit_log_only() {
+        for (method, path) in [
+            ("GET", "/v1/kiosks/{kiosk}/audit"),
+            ("HEAD", "/v1/kiosks/{kiosk}/audit"),
+            ("PUT", "/v1/kiosks/{kiosk}/audit/{seq}"),
+        ] {
+            let route = find(method, path);
+            assert_eq!(route.map(|r| r.who), Some(Who::OwnKiosk), "{method} {path}");
+            let at = |caller: &Caller, code: &str| {
+                check(route, Listener::Kiosk, caller, &kiosk_param(code), false)
+            };
+            assert_eq!(at(&kiosk("TYA"), "TYA"), Ok(()), "{method} {path}");
+            assert_eq!(at(&kiosk("KAB"), "TYA"), Err(Refusal::Forbidden));
+            for other in ["tya", "TY", "TYAA", "TYO", "", " TYA"] {
+                assert_eq!(
+                    at(&kiosk("TYA"), other),
+                    Err(Refusal::Forbidden),
+                    "{other:?}"
+                );
+            }
+            assert_eq!(
+                check(route, Listener::Kiosk, &kiosk("TYA"), NONE, false),
+                Err(Refusal::Forbidden)
+            );
+            assert_eq!(at(&Caller::Anonymous, "TYA"), Err(Refusal::Unauthenticated));
+            assert_eq!(
+                at(&Caller::Staff("王".into()), "TYA"),
+                Err(Refusal::Forbidden)
+            );
+            assert_eq!(at(&Caller::Local, "TYA"), Ok(()));
+            assert_eq!(
+                check(
+                    route,
+                    Listener::Staff,
+                    &Caller::Local,
+                    &kiosk_param("TYA"),
+                    false
+                ),
+                Err(Refusal::NotHere)
+            );
+        }
+        // Read from the path decoded, as the handler reads it.
+        let template = "/v1/kiosks/{kiosk}/audit/{seq}";
+        let params = PathParameters::of(template, "/v1/kiosks/%54YA/audit/1");
+        assert_eq!(params.kiosk.as_deref(), Some("TYA"));
+        let put = find("PUT", template);
+        assert_eq!(
+            check(put, Listener::Kiosk, &kiosk("TYA"), &params, false),
+            Ok(())
+        );
+        assert_eq!(
+            check(put, Listener::Kiosk, &kiosk("KAB"), &params, false),
+            Err(Refusal::Forbidden)
+        );
+        assert_eq!(
+            route_for("PUT", "/v1/kiosks/TYA/audit/7").map(|r| r.path),
+            Some(template)
+        );
+        assert_eq!(listener_of("/v1/kiosks/TYA/audit"), Listener::Kiosk);
+        assert_eq!(listener_of("/v1/kiosks/TYA/audit/7"), Listener::Kiosk);
+    }
+
+    #[test]
+    fn staff_read_every_kiosks_audit_log_on_the_staff_listener() {
+        for (method, path) in [
+            ("GET", "/v1/admin/kiosks/{kiosk}/audit"),
+            ("HEAD", "/v1/admin/kiosks/{kiosk}/audit"),
+            ("GET", "/admin/kiosks/{kiosk}/audit"),
+        ] {
+            let route = find(method, path);
+            assert_eq!(route.map(|r| r.who), Some(Who::Staff), "{method} {path}");
+            let params = kiosk_param("TYA");
+            // Not even the kiosk whose log it is.
+            assert_eq!(
+                check(route, Listener::Staff, &kiosk("TYA"), &params, false),
+                Err(Refusal::Forbidden)
+            );
+            assert_eq!(
+                check(route, Listener::Kiosk, &kiosk("TYA"), &params, false),
+                Err(Refusal::NotHere)
+            );
+            assert_eq!(
+                check(route, Listener::Kiosk, &Caller::Local, &params, false),
+                Err(Refusal::NotHere)
+            );
+            // Any kiosk's, for staff.
+            for code in ["TYA", "KAB"] {
+                assert_eq!(
+                    check(
+                        route,
+                        Listener::Staff,
+                        &Caller::Staff("王".into()),
+                        &kiosk_param(code),
+                        false
+                    ),
+                    Ok(())
+                );
+            }
+            assert_eq!(
+                check(route, Listener::Staff, &Caller::Local, &params, false),
+                Ok(())
+            );
+        }
+        assert_eq!(listener_of("/v1/admin/kiosks/TYA/audit"), Listener::Staff);
+        assert_eq!(listener_of("/admin/kiosks/TYA/audit"), Listener::Staff);
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod accounts_hash;
 mod accounts_review;
 mod admin_order;
 mod admin_page;
+mod audit;
 mod config;
 mod holders;
 mod html;
@@ -117,6 +118,10 @@ fn routes(service: &Service, listener: Listener) -> axum::Router<Service> {
             "/v1/kiosks/{kiosk}/staff-calls/{call}/withdraw",
             post(staff_calls::withdraw),
         )
+        .route("/v1/kiosks/{kiosk}/audit", get(audit::head))
+        .route("/v1/kiosks/{kiosk}/audit/{seq}", put(audit::put))
+        .route("/v1/admin/kiosks/{kiosk}/audit", get(audit::page_api))
+        .route("/admin/kiosks/{kiosk}/audit", get(audit::page_html))
         .route("/v1/admin/staff-calls", get(staff_calls::list))
         .route(
             "/v1/admin/staff-calls/{kiosk}/{call}/acknowledge",

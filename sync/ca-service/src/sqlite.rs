@@ -2,6 +2,7 @@
 //! One connection behind a mutex: every call is one short transaction.
 
 mod accounts;
+mod audit;
 mod holders;
 mod identity;
 mod invoices;
@@ -38,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     INSTALLS,
     REVOCATIONS,
     staff_calls::SCHEMA,
+    audit::SCHEMA,
 ];
 
 /// Migration 10: the certificates a later attempt of their order

@@ -5,6 +5,7 @@
 //! one transaction too.
 
 mod accounts;
+mod audit;
 mod holders;
 mod identity;
 mod invoices;
@@ -15,6 +16,10 @@ mod staff_calls;
 pub use accounts::{
     AccountStorage, AttemptOutcome, DecideOutcome, Lockout, RegisterOutcome, SessionLimits,
     StoredAccount, StoredMobileReview,
+};
+pub use audit::{
+    AuditHead, AuditKioskSummary, AuditStorage, NewAuditEntry, PutAuditOutcome,
+    StoredAuditConflict, StoredAuditEntry,
 };
 pub use holders::HolderStorage;
 pub use identity::IdentityStorage;
@@ -130,8 +135,8 @@ pub struct OrderSummary {
 
 /// The service's storage: orders here; payments ([`PaymentStorage`]),
 /// the SMS simulator ([`SmsStorage`]), invoices ([`InvoiceStorage`]),
-/// accounts ([`AccountStorage`]) and staff calls ([`StaffCallStorage`])
-/// in their own traits.
+/// accounts ([`AccountStorage`]), staff calls ([`StaffCallStorage`]) and
+/// the kiosks' audit logs ([`AuditStorage`]) in their own traits.
 pub trait Storage:
     PaymentStorage
     + SmsStorage
@@ -140,6 +145,7 @@ pub trait Storage:
     + IdentityStorage
     + AccountStorage
     + StaffCallStorage
+    + AuditStorage
     + Send
     + Sync
     + 'static

@@ -3,7 +3,7 @@
 //! table (every route × no certificate, kiosk A, kiosk B, staff, and demo
 //! off), and the abuses it closes (another kiosk's order number, another
 //! kiosk's feed, staff routes from a kiosk; another kiosk's staff calls in
-//! `tests/staff_calls.rs`).
+//! `tests/staff_calls.rs`, its audit log in `tests/audit.rs`).
 //!
 //! An allowed caller reaches the route's handler (whatever it answers to
 //! the matrix's empty bodies); a refused one gets 401 `unauthenticated`,
@@ -70,7 +70,7 @@ fn https(pki: &Pki, identity: Option<&Leaf>) -> reqwest::Client {
 const KIOSK_A_CALL: &str = "00000000000000a1";
 
 /// `route`'s path with every parameter filled: kiosk A's order, kiosk A's
-/// staff call.
+/// staff call, kiosk A's first audit entry.
 fn concrete(route: &Route) -> String {
     let number = fixtures::order_number(1).to_string();
     route
@@ -78,6 +78,7 @@ fn concrete(route: &Route) -> String {
         .replace("{number}", &number)
         .replace("{kiosk}", fixtures::kiosk().as_str())
         .replace("{call}", KIOSK_A_CALL)
+        .replace("{seq}", "1")
         .replace("{position}", "0")
         .replace("{attempt}", "1")
         .replace("{id}", "pay_0000")
@@ -176,6 +177,34 @@ async fn seed_kiosk_a_call(served: &Served) {
     assert_eq!(r.status(), 201);
 }
 
+/// Kiosk A's first audit entry, as A sent it: the matrix's audit routes
+/// find a copy to answer about.
+async fn seed_kiosk_a_audit(served: &Served) {
+    use kiosk_domain::audit::{Actor, AuditAction, AuditEntry};
+    let entry = serde_json::to_string(&AuditEntry {
+        at: time::macros::datetime!(2026-12-05 16:30 UTC),
+        actor: Actor::Technician {
+            account: "tech".to_owned(),
+        },
+        action: AuditAction::QueueRetry,
+        order: Some(fixtures::order_number(1)),
+    })
+    .unwrap();
+    let r = reqwest::Client::new()
+        .put(format!(
+            "http://{}/v1/kiosks/{}/audit/1",
+            served.plain_kiosk,
+            fixtures::kiosk()
+        ))
+        .json(&kiosk_sync_wire::audit::AuditEntryV1::new(
+            &entry, &[0; 32], &[1; 32],
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum As {
     Nobody,
@@ -199,7 +228,8 @@ fn refusal(route: &Route, listener: Listener, caller: As) -> Option<Got> {
         return Some(Got::NotHere);
     }
     match (route.who, caller) {
-        // Kiosk A's order, kiosk A's staff call: not B's.
+        // Kiosk A's order, kiosk A's staff call, kiosk A's audit log: not
+        // B's.
         (Who::OwnOrder | Who::OwnKiosk, As::KioskB) => Some(Got::Forbidden),
         (Who::AnyKiosk | Who::OwnOrder | Who::OwnKiosk, As::Nobody) => Some(Got::Unauthenticated),
         _ => None,
@@ -221,6 +251,7 @@ async fn every_route_answers_only_whom_the_table_allows() {
     .await;
     seed_kiosk_a_order(&served).await;
     seed_kiosk_a_call(&served).await;
+    seed_kiosk_a_audit(&served).await;
     let kiosk_a = pki.device_ca.device("TYA");
     let kiosk_b = pki.device_ca.device("KAB");
     let staff = pki.staff_ca.device("王芳");
@@ -321,10 +352,32 @@ async fn another_method_is_405_here_and_no_such_route_elsewhere() {
             "/v1/admin/remittances".to_owned(),
             Some("GET, HEAD"),
         ),
+        (
+            &kiosk,
+            k,
+            "/v1/kiosks/TYA/audit".to_owned(),
+            Some("GET, HEAD"),
+        ),
+        (&kiosk, k, "/v1/kiosks/TYA/audit/1".to_owned(), Some("PUT")),
+        (
+            &staff,
+            s,
+            "/v1/admin/kiosks/TYA/audit".to_owned(),
+            Some("GET, HEAD"),
+        ),
+        (
+            &staff,
+            s,
+            "/admin/kiosks/TYA/audit".to_owned(),
+            Some("GET, HEAD"),
+        ),
         // The other listener's paths: no such route.
         (&kiosk, k, "/admin".to_owned(), None),
         (&kiosk, k, "/v1/admin/remittances".to_owned(), None),
         (&kiosk, k, "/v1/admin/staff-calls".to_owned(), None),
+        (&kiosk, k, "/v1/admin/kiosks/TYA/audit".to_owned(), None),
+        (&kiosk, k, "/admin/kiosks/TYA/audit".to_owned(), None),
+        (&staff, s, "/v1/kiosks/TYA/audit/1".to_owned(), None),
         (
             &staff,
             s,

@@ -99,6 +99,33 @@ fn resident_ids() -> Vec<String> {
         .collect()
 }
 
+/// Audit entries' JSON texts as the kiosk's store keeps them (the
+/// domain's type serialized): each actor, with and without an order.
+fn audit_entries() -> Vec<String> {
+    use kiosk_domain::audit::{Actor, AuditAction, AuditEntry};
+    let technician = Actor::Technician {
+        account: "tech".to_owned(),
+    };
+    let staff = Actor::Staff {
+        certificate_serial: "1a2b3c".to_owned(),
+        name: "王芳".to_owned(),
+    };
+    let mut out = Vec::new();
+    for (minute, actor) in [technician, staff].into_iter().enumerate() {
+        for order in [None, Some(fixtures::order_number(1))] {
+            let entry = AuditEntry {
+                at: time::macros::datetime!(2026-12-05 16:30 UTC)
+                    + time::Duration::minutes(i64::try_from(minute).unwrap()),
+                actor: actor.clone(),
+                action: AuditAction::QueueRetry,
+                order,
+            };
+            out.push(serde_json::to_string(&entry).unwrap());
+        }
+    }
+    out
+}
+
 /// The values of the document's named formats, one file for the hooks.
 fn format_values(dir: &Path) -> PathBuf {
     let usccs = usccs();
@@ -113,6 +140,9 @@ fn format_values(dir: &Path) -> PathBuf {
         // The calling kiosk's own code, so that its staff calls are made,
         // read and withdrawn, and not only refused.
         "kiosk-code": [fixtures::kiosk().as_str()],
+        // Entries of the kiosk's audit log as the kiosk writes them, so
+        // that entries are kept and answered, and not only refused.
+        "kiosk-audit-entry": audit_entries(),
         "uscc": usccs,
         "cn-resident-id": resident_ids(),
         "kiosk-email": ["invoice@example.cn", "a.b-c_d@mail.example.com.cn", "x@yz.io"],

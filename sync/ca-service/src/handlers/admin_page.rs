@@ -2,7 +2,8 @@
 //! for staff kiosks made (呼叫工作人员, `staff_calls`) at the top, orders with
 //! their payment state, approve and reject (with a reason), bank-transfer
 //! remittance notes to confirm, requests for a new mobile number to review
-//! (`accounts_review`), and the SMS simulator's messages. Each
+//! (`accounts_review`), the kiosks' audit logs as the CA holds them
+//! (终端操作记录, `audit`), and the SMS simulator's messages. Each
 //! action is a plain form POST answered with a redirect back to the page
 //! (so reloading does not repeat it), or a page saying why it was refused.
 //!
@@ -177,6 +178,7 @@ pub(crate) async fn show(State(service): State<Service>) -> ApiResult<Response> 
     orders_section(&service, at, &mut body)?;
     remittances_section(&service, &mut body)?;
     super::accounts_review::section(&service, &mut body)?;
+    super::audit::section(&service, &mut body)?;
     // The simulated gateway's outbox: a real gateway's codes are nobody's
     // to read.
     if service.options().demo {

@@ -43,7 +43,7 @@ pub(crate) fn page(status: StatusCode, title: &str, body: &str) -> Response {
 const STYLE: &str = "body{font-family:sans-serif;margin:1.5em;max-width:70em}\
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .5em;text-align:left}\
 .amount{font-size:2em;font-weight:bold}.msg{padding:.5em;background:#eef}\
-.err{padding:.5em;background:#fee}button{padding:.4em 1em}";
+.err{padding:.5em;background:#fee}.alert{color:#c00;font-weight:bold}button{padding:.4em 1em}";
 
 #[cfg(test)]
 mod tests {
