@@ -151,9 +151,11 @@ fn the_audit_log_reaches_the_ca_once_in_order_and_where_it_parts_is_named() {
     other.tamper(
         "UPDATE audit_log SET entry = replace(entry, 'queue_retry', 'queue_retrx') WHERE seq = 3",
     );
+    assert_eq!(other.copy(&ca, kab), (2, None), "what holds goes first");
     assert_eq!(
         other.copy(&ca, kab),
-        (2, Some(AuditProblem::Broken { seq: 3 }))
+        (0, Some(AuditProblem::Broken { seq: 3 })),
+        "then the break is named"
     );
     let held = copy_at_ca("KAB");
     assert_eq!(held.head, 2);

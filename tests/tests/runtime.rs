@@ -709,7 +709,10 @@ fn a_call_for_staff_reaches_the_ca_and_says_only_what_the_ca_answered() {
                     }
                 }
             }
-            assert_eq!(kiosk.shown.wipes, wipes, "sent home while waiting for staff");
+            assert_eq!(
+                kiosk.shown.wipes, wipes,
+                "sent home while waiting for staff"
+            );
             assert_eq!(kiosk.shown.idle_warning, None);
             assert_eq!(kiosk.shown.staff_call, Some(CallView::Acknowledged));
 

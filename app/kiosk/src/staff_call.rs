@@ -103,10 +103,11 @@ impl StaffDesk {
                 self.calls.checked(&call, outcome, now);
                 Vec::new()
             }
-            CallEffect::Withdraw(_) => {
+            CallEffect::Withdraw(call) => {
                 if let Err(why) = outcome {
                     tracing::info!(?why, "a call for staff not withdrawn");
                 }
+                self.calls.withdrawn(&call, outcome, now);
                 Vec::new()
             }
         };

@@ -206,6 +206,9 @@ pub fn verify_against_ca(
                 kiosk_sync_client::AuditProblem::Broken { seq } => {
                     format!("the chain here breaks at entry {seq}")
                 }
+                kiosk_sync_client::AuditProblem::Unsendable { seq } => {
+                    format!("the CA cannot read entry {seq}")
+                }
             };
             (format!("the CA's copy DISAGREES: {why}\n"), false)
         }

@@ -83,8 +83,10 @@ impl CaClient {
     }
 }
 
-/// A call's answer in the domain's words: no answer (or "not now") is
-/// offline, any other refusal or a state the kiosk does not know refused.
+/// A call's answer in the domain's words: no answer (or a gateway's) is
+/// offline; any refusal by the CA, "too many calls" included, or a state
+/// the kiosk does not know is refused (the screen then does not say the
+/// network is down, and the link stays online).
 fn outcome(answer: Result<StaffCallStateV1, CallError>) -> CallOutcome {
     match answer {
         Ok(state) => state.status().ok_or(CallFailure::Refused),
@@ -92,10 +94,14 @@ fn outcome(answer: Result<StaffCallStateV1, CallError>) -> CallOutcome {
             tracing::info!(error = %e, "staff call not answered");
             Err(match e {
                 CallError::Transport(_) => CallFailure::Offline,
+                // No answer from the CA itself (a gateway's timeout, a
+                // CA that cannot serve now).
                 CallError::Status {
-                    status: 408 | 425 | 429 | 500..=599,
+                    status: 408 | 500..=599,
                     ..
                 } => CallFailure::Offline,
+                // It answered and did not take the call (too many open
+                // ones from this kiosk, among others): the counter.
                 CallError::Status { .. } | CallError::Invalid(_) => CallFailure::Refused,
             })
         }

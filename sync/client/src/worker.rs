@@ -49,6 +49,9 @@ pub enum AuditProblem {
     /// The CA refused entry `seq`: it does not continue the CA's copy (it
     /// recorded the conflict for staff).
     Conflict { seq: u64 },
+    /// The CA cannot read entry `seq` (too long, or an action it does not
+    /// know yet): it waits for a CA that can.
+    Unsendable { seq: u64 },
 }
 
 /// The audit log's copy to the CA: whose, how far the CA's goes.
@@ -355,11 +358,13 @@ impl<O: Outbox> Worker<O> {
         }
     }
 
-    /// Sends the audit entries the CA does not hold yet, in order (a
-    /// network call only when there are some, once the CA's head is
-    /// known); returns how many it took. Stops for good (until restart)
-    /// where the kiosk's log and the CA's copy part: a broken chain here,
-    /// entries cut off here, or an entry the CA refuses.
+    /// Sends the audit entries the CA does not hold yet, in order, one
+    /// batch a pass (a network call only when there are some, once the
+    /// CA's head is known); returns how many it took. Stops for good
+    /// (until restart) where the kiosk's log and the CA's copy part: a
+    /// broken chain here, entries cut off here, an entry the CA refuses as
+    /// a conflict even after its head was asked again, or one it cannot
+    /// read.
     ///
     /// # Errors
     /// The store failed, or the CA could not be reached (tried again next
@@ -373,7 +378,8 @@ impl<O: Outbox> Worker<O> {
         }
         let kiosk = copy.kiosk.to_string();
         let mut sent = 0;
-        loop {
+        let mut rechecked = false;
+        'pass: loop {
             let ca_head = match copy.ca_head {
                 Some(head) => head,
                 None => {
@@ -398,21 +404,15 @@ impl<O: Outbox> Worker<O> {
             {
                 AuditTail::Entries(entries) => entries,
                 AuditTail::Broken { seq } => {
-                    return Ok(Self::stop_audit(
-                        copy,
-                        &self.state,
-                        AuditProblem::Broken { seq },
-                        sent,
-                    ));
+                    let problem = AuditProblem::Broken { seq };
+                    return Ok(Self::stop_audit(copy, &self.state, problem, sent));
                 }
                 AuditTail::EndsBefore { last } => {
                     let problem = AuditProblem::CutOff { last, ca_head };
                     return Ok(Self::stop_audit(copy, &self.state, problem, sent));
                 }
             };
-            if entries.is_empty() {
-                return Ok(sent);
-            }
+            // One batch a pass: orders and the feed are not held up.
             for entry in entries {
                 let body = AuditEntryV1::new(&entry.entry, &entry.prev, &entry.link);
                 match self.client.put_audit(&kiosk, entry.seq, &body).await {
@@ -429,7 +429,24 @@ impl<O: Outbox> Worker<O> {
                         .into());
                     }
                     Err(e) if e.code() == Some(ProblemCode::AuditConflict) => {
-                        let problem = AuditProblem::Conflict { seq: entry.seq };
+                        if rechecked {
+                            let problem = AuditProblem::Conflict { seq: entry.seq };
+                            return Ok(Self::stop_audit(copy, &self.state, problem, sent));
+                        }
+                        // The CA's copy may not be where this worker last
+                        // saw it (restored from a backup): ask its head
+                        // again and compare once more before giving up.
+                        rechecked = true;
+                        copy.ca_head = None;
+                        continue 'pass;
+                    }
+                    Err(CallError::Status {
+                        status: 400 | 413 | 415 | 422,
+                        ..
+                    }) => {
+                        // The CA cannot read it (too long, an action it
+                        // does not know): sending it again will not help.
+                        let problem = AuditProblem::Unsendable { seq: entry.seq };
                         return Ok(Self::stop_audit(copy, &self.state, problem, sent));
                     }
                     Err(e) => {
@@ -438,6 +455,7 @@ impl<O: Outbox> Worker<O> {
                     }
                 }
             }
+            return Ok(sent);
         }
     }
 

@@ -459,7 +459,8 @@ async fn the_kiosks_port_says_open_acknowledged_withdrawn_refused_and_offline() 
         ..call
     };
     assert_eq!(kiosk.staff_call(&unknown).await, Err(CallFailure::Refused));
-    // Too many open: "not now", as offline (the flow tries again).
+    // Too many open: the CA answered and did not take it — not "the network
+    // is down" (the customer is sent to the counter).
     for n in 10..15 {
         let open = StaffCall {
             id: CallId::new(n),
@@ -471,7 +472,7 @@ async fn the_kiosks_port_says_open_acknowledged_withdrawn_refused_and_offline() 
         id: CallId::new(15),
         ..call
     };
-    assert_eq!(kiosk.call_staff(&sixth).await, Err(CallFailure::Offline));
+    assert_eq!(kiosk.call_staff(&sixth).await, Err(CallFailure::Refused));
 
     // The CA stops: offline.
     served.stop.clear();

@@ -243,7 +243,10 @@ mod tests {
         let mut idle = IdleTimer::new(times(), t0);
         idle.arm(true, t0);
         idle.set_waiting_for_staff(true);
-        assert_eq!(idle.tick(t0 + Duration::from_secs(200)), IdleAction::Nothing);
+        assert_eq!(
+            idle.tick(t0 + Duration::from_secs(200)),
+            IdleAction::Nothing
+        );
         assert_eq!(idle.poll_timeout(), Some(t0 + STAFF_WAIT));
         assert_eq!(idle.tick(t0 + STAFF_WAIT), IdleAction::Warn(20));
         // The call is over (acknowledged and gone, or not delivered): the

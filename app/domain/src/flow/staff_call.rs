@@ -227,7 +227,13 @@ pub struct StaffCalls {
     /// Calls whose session ended while they were being sent: each is
     /// withdrawn when its send answers (it may have got through).
     ended: Vec<StaffCall>,
+    /// Withdrawals that got no answer, tried again at their time (at most
+    /// [`MAX_PENDING_WITHDRAWALS`]: staff close the rest at the CA).
+    withdrawing: Vec<(StaffCall, Instant)>,
 }
+
+/// Withdrawals kept for another try while the CA does not answer.
+pub const MAX_PENDING_WITHDRAWALS: usize = 8;
 
 impl Default for StaffCalls {
     fn default() -> Self {
@@ -241,6 +247,7 @@ impl StaffCalls {
         Self {
             state: State::Idle,
             ended: Vec::new(),
+            withdrawing: Vec::new(),
         }
     }
 
@@ -329,9 +336,24 @@ impl StaffCalls {
         };
     }
 
+    /// The answer to [`CallEffect::Withdraw`] for `call`: without an
+    /// answer it is tried again later (a call left open at the CA sends
+    /// staff to an empty kiosk).
+    pub fn withdrawn(&mut self, call: &StaffCall, outcome: CallOutcome, now: Instant) {
+        if outcome == Err(CallFailure::Offline)
+            && self.withdrawing.len() < MAX_PENDING_WITHDRAWALS
+            && !self.withdrawing.iter().any(|(c, _)| c == call)
+        {
+            self.withdrawing.push((*call, now + RETRY_AFTER));
+        }
+    }
+
     /// The CA answered again after being unreachable: an undelivered call
-    /// is tried now.
+    /// and the withdrawals left are tried now.
     pub fn back_online(&mut self, now: Instant) {
+        for (_, at) in &mut self.withdrawing {
+            *at = now;
+        }
         if let State::Undelivered {
             why: CallFailure::Offline,
             ref mut retry,
@@ -361,15 +383,30 @@ impl StaffCalls {
     /// When [`StaffCalls::on_timeout`] is next wanted.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        match self.state {
+        let call = match self.state {
             State::Undelivered { retry, .. } => retry,
             State::Delivered { check, .. } => check,
             State::Idle | State::Sending { .. } | State::Acknowledged { .. } => None,
-        }
+        };
+        let withdrawal = self.withdrawing.iter().map(|(_, at)| *at).min();
+        call.into_iter().chain(withdrawal).min()
     }
 
-    /// Time passed: a retry or a look, when due.
+    /// Time passed: a retry, a look or a withdrawal, when due.
     pub fn on_timeout(&mut self, now: Instant) -> Vec<CallEffect> {
+        let mut effects: Vec<CallEffect> = Vec::new();
+        self.withdrawing.retain(|(call, at)| {
+            let due = *at <= now;
+            if due {
+                effects.push(CallEffect::Withdraw(*call));
+            }
+            !due
+        });
+        effects.extend(self.call_timeout(now));
+        effects
+    }
+
+    fn call_timeout(&mut self, now: Instant) -> Vec<CallEffect> {
         match self.state {
             State::Undelivered {
                 call,
@@ -519,6 +556,31 @@ mod tests {
     }
 
     #[test]
+    fn a_withdrawal_without_an_answer_is_tried_again_until_the_ca_answers() {
+        let t0 = Instant::now();
+        let mut calls = StaffCalls::new();
+        calls.press(call(1));
+        calls.sent(&call(1), Ok(CallStatus::Open), t0);
+        assert_eq!(calls.end_session(), [CallEffect::Withdraw(call(1))]);
+        calls.withdrawn(&call(1), Err(CallFailure::Offline), t0);
+        assert_eq!(calls.poll_timeout(), Some(t0 + RETRY_AFTER));
+        let t1 = t0 + RETRY_AFTER;
+        assert_eq!(calls.on_timeout(t1), [CallEffect::Withdraw(call(1))]);
+        calls.withdrawn(&call(1), Err(CallFailure::Offline), t1);
+        // Back online: at once.
+        calls.back_online(t1);
+        assert_eq!(calls.on_timeout(t1), [CallEffect::Withdraw(call(1))]);
+        calls.withdrawn(&call(1), Ok(CallStatus::Withdrawn), t1);
+        assert_eq!(calls.poll_timeout(), None, "done");
+        // Refused (the CA does not know it): nothing more to do either.
+        calls.press(call(2));
+        calls.sent(&call(2), Err(CallFailure::Offline), t1);
+        calls.end_session();
+        calls.withdrawn(&call(2), Err(CallFailure::Refused), t1);
+        assert_eq!(calls.poll_timeout(), None);
+    }
+
+    #[test]
     fn ids_have_one_spelling() {
         let id = CallId::new(0x00ab_cdef_0123_4567);
         assert_eq!(id.to_string(), "00abcdef01234567");
@@ -535,8 +597,9 @@ mod tests {
     #[derive(Debug, Clone)]
     enum Input {
         Press,
-        Sent(u64, Option<bool>),
+        Sent(u64, CallOutcome),
         Checked(u64, Option<bool>),
+        Withdrawn(u64, Option<bool>),
         Online,
         End,
         Tick(u64),
@@ -550,11 +613,22 @@ mod tests {
         }
     }
 
+    /// The rarer answers too: refused, withdrawn.
+    fn any_outcome() -> impl Strategy<Value = CallOutcome> {
+        prop_oneof![
+            proptest::option::of(any::<bool>()).prop_map(outcome),
+            Just(Err(CallFailure::Refused)),
+            Just(Ok(CallStatus::Withdrawn)),
+        ]
+    }
+
     fn input() -> impl Strategy<Value = Input> {
         prop_oneof![
             Just(Input::Press),
-            (0..6u64, proptest::option::of(any::<bool>())).prop_map(|(c, o)| Input::Sent(c, o)),
+            (0..6u64, any_outcome()).prop_map(|(c, o)| Input::Sent(c, o)),
             (0..6u64, proptest::option::of(any::<bool>())).prop_map(|(c, o)| Input::Checked(c, o)),
+            (0..6u64, proptest::option::of(any::<bool>()))
+                .prop_map(|(c, o)| Input::Withdrawn(c, o)),
             Just(Input::Online),
             Just(Input::End),
             (0..30u64).prop_map(Input::Tick),
@@ -583,12 +657,18 @@ mod tests {
                         let was_out = out.contains(&call(c));
                         if !was_out { continue; }
                         out.retain(|x| *x != call(c));
-                        if o.is_some() { confirmed.push(call(c)); }
-                        calls.sent(&call(c), outcome(o), now)
+                        if matches!(o, Ok(CallStatus::Open | CallStatus::Acknowledged)) {
+                            confirmed.push(call(c));
+                        }
+                        calls.sent(&call(c), o, now)
                     }
                     Input::Checked(c, o) => {
                         if o.is_some() { confirmed.push(call(c)); }
                         calls.checked(&call(c), outcome(o), now);
+                        Vec::new()
+                    }
+                    Input::Withdrawn(c, o) => {
+                        calls.withdrawn(&call(c), outcome(o), now);
                         Vec::new()
                     }
                     Input::Online => { calls.back_online(now); Vec::new() }

@@ -88,6 +88,9 @@ fn find(conn: &Connection, kiosk: &str, call: &str) -> StorageResult<Option<Stor
     .transpose()
 }
 
+/// How long a call that is over stays in the table.
+const KEPT_AFTER_CLOSE: time::Duration = time::Duration::days(30);
+
 impl StaffCallStorage for SqliteStorage {
     fn put_staff_call(&self, new: &NewStaffCall<'_>) -> StorageResult<PutCallOutcome> {
         let mut conn = self.lock()?;
@@ -108,6 +111,13 @@ impl StaffCallStorage for SqliteStorage {
         if open >= new.max_open {
             return Ok(PutCallOutcome::TooManyOpen);
         }
+        // Calls that are over (acknowledged or withdrawn) are kept a
+        // while for the back office, then go: the table does not grow
+        // with every call a kiosk ever made.
+        tx.execute(
+            "DELETE FROM staff_calls WHERE kiosk = ?1 AND state != ?2 AND received_at < ?3",
+            params![new.kiosk, STATE_OPEN, nanos(new.now - KEPT_AFTER_CLOSE)?],
+        )?;
         tx.execute(
             "INSERT INTO staff_calls (kiosk, call, screen, state, received_at)
              VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -316,6 +326,20 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+        // A month on, the next call takes the closed ones away (open ones
+        // stay for staff).
+        assert!(matches!(
+            s.put_staff_call(&new("b1", "home", t1 + Duration::days(31)))
+                .unwrap(),
+            PutCallOutcome::Created(_)
+        ));
+        assert!(
+            s.staff_call("TYA", "a4").unwrap().is_none(),
+            "withdrawn, gone"
+        );
+        assert!(s.staff_call("TYA", "a2").unwrap().is_some(), "open, kept");
+        s.withdraw_staff_call("TYA", "b1", t1 + Duration::days(31))
+            .unwrap();
     }
 
     #[test]
