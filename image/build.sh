@@ -15,11 +15,16 @@
 #   kiosk.raw          the disk image to flash (dd, bmaptool, or QEMU)
 #   rootfs.ext4        root slot content, input of image/bundle.sh
 #   kiosk-A.efi, kiosk-B.efi   the per-slot kernel images (also bundled)
+#   kiosk-source-VERSION.tar.gz   its Corresponding Source (GPL-3.0: the
+#                      kiosk links Slint under GPL-3.0-only; deliver it with
+#                      the image; image/source-bundle.sh)
 #   build-info         version, sizes, timings
 #
 # The update keyring: $KIOSK_RAUC_KEYRING (the production update CA
 # certificate, public), else the throwaway dev CA of image/dev-keys.sh
 # ($KIOSK_SIGNING_DIR, default /tmp/kiosk-dev-signing; never in the repo).
+# The provisioning CA (whose signed kiosk-provision/ sets the kiosk takes):
+# $KIOSK_PROVISIONING_CA, else that throwaway dev PKI's.
 #
 # --e2e adds what the QEMU test needs and a production image must not have:
 # a root shell on the serial console.
@@ -84,6 +89,9 @@ for bin in "${packages[@]}"; do
     install -m 0755 --strip "$target_dir/release/$bin" "$extra/usr/bin/$bin"
 done
 cp "$repo/TECHNICIAN.md" "$extra/usr/share/doc/kiosk/" 2>/dev/null || true
+# GPL-3.0 (the Slint crates): the Corresponding Source goes with the image.
+log "source bundle (image/source-bundle.sh)"
+bash "$here/source-bundle.sh" "$out/kiosk-source-$version.tar.gz"
 
 # --- update keyring ----------------------------------------------------------
 if [ -n "${KIOSK_RAUC_KEYRING:-}" ]; then
@@ -93,6 +101,16 @@ else
     bash "$here/dev-keys.sh" "$signing"
     cp "$signing/ca.cert.pem" "$extra/etc/rauc/keyring.pem"
     log "keyring: THROWAWAY dev CA from $signing (set KIOSK_RAUC_KEYRING for production)"
+fi
+# --- provisioning CA: whose signed kiosk-provision/ sets the image accepts ------
+mkdir -p "$extra/usr/lib/kiosk"
+if [ -n "${KIOSK_PROVISIONING_CA:-}" ]; then
+    cp "$KIOSK_PROVISIONING_CA" "$extra/usr/lib/kiosk/provisioning-ca.pem"
+else
+    signing="${KIOSK_SIGNING_DIR:-/tmp/kiosk-dev-signing}"
+    bash "$here/dev-keys.sh" "$signing"
+    cp "$signing/prov-ca.cert.pem" "$extra/usr/lib/kiosk/provisioning-ca.pem"
+    log "provisioning CA: THROWAWAY dev CA from $signing (set KIOSK_PROVISIONING_CA for production)"
 fi
 if grep -rlE -- '-----BEGIN ([A-Z]+ )?PRIVATE KEY-----' "$extra" "$here/rootfs" >/dev/null 2>&1; then
     die "a private key would end up in the image: $(grep -rlE -- '-----BEGIN ([A-Z]+ )?PRIVATE KEY-----' "$extra" "$here/rootfs")"

@@ -17,6 +17,13 @@
 #     is refused by the image's system.conf
 #  8. a bundle signed by bundle.sh through a PKCS#11 URL, with the signer's
 #     key generated inside a SoftHSM2 token standing in for the HSM
+#  9. kernel.sysrq = 0 (a USB keyboard cannot reboot or kill anything)
+# 10. the licence: the Slint crates taken under GPL-3.0-only (deny.toml),
+#     the image's notice, and image/source-bundle.sh's Corresponding Source
+#     complete (cargo resolves it offline from its vendor/ alone)
+# 11. provisioning: only a set signed by the image's provisioning CA, whole
+#     (MANIFEST), on a kiosk not provisioned or unlocked once; never one
+#     carrying data/store or data/keys; never over a file the kiosk has
 #
 # Exit status 0 when all pass. A missing tool fails with the Debian package
 # to install.
@@ -328,6 +335,129 @@ if SOFTHSM2_CONF="$hsm/softhsm2.conf" softhsm2-util --init-token --free --label 
 else
     fail "HSM set-up (SoftHSM2 token, key pair, certificate):"; sed 's/^/     /' "$hsm/log" | tail -n 15
 fi
+
+# --- 9. kernel settings: no SysRq from a stranger's keyboard ------------------------
+sysctl_file="$rootfs/usr/lib/sysctl.d/50-kiosk.conf"
+if grep -Eq '^[[:space:]]*kernel\.sysrq[[:space:]]*=[[:space:]]*0[[:space:]]*$' "$sysctl_file" 2>/dev/null &&
+    ! grep -rEq '^[[:space:]]*kernel\.sysrq[[:space:]]*=[[:space:]]*[1-9]' "$rootfs/usr/lib/sysctl.d" "$rootfs/etc" 2>/dev/null; then
+    pass "kernel.sysrq = 0, and nothing in the image sets it otherwise"
+else
+    fail "kernel.sysrq is not 0 in $sysctl_file (or set otherwise elsewhere)"
+fi
+
+# --- 10. licence: GPL-3.0 build, its notice and its Corresponding Source ------------
+repo=$(dirname "$here")
+if grep -q 'Slint-Royalty-free' <(grep -v '^[[:space:]]*#' "$repo/deny.toml") ||
+    ! grep -q '{ crate = "i-slint-core", allow = \["GPL-3.0-only"\] }' "$repo/deny.toml"; then
+    fail "deny.toml: the Slint crates must be taken under GPL-3.0-only (a kiosk is an embedded system)"
+elif ! grep -q 'GPL-3.0' "$rootfs/usr/share/doc/kiosk/COPYING.md" 2>/dev/null; then
+    fail "the image's licence notice (usr/share/doc/kiosk/COPYING.md) is missing"
+else
+    pass "the Slint crates under GPL-3.0-only only; the image says so"
+fi
+src="$scratch/source"
+mkdir -p "$src"
+if bash "$here/source-bundle.sh" "$src/kiosk-source.tar.gz" >"$src/log" 2>&1 &&
+    tar -xzf "$src/kiosk-source.tar.gz" -C "$src"; then
+    tree="$src/kiosk-source"
+    missing_src=()
+    for f in Cargo.lock SOURCE.md app/kiosk/src/main.rs ui/ui/index.slint deny.toml; do
+        [ -f "$tree/$f" ] || missing_src+=("$f")
+    done
+    for crate in slint i-slint-core i-slint-compiler; do
+        compgen -G "$tree/vendor/$crate-[0-9]*/Cargo.toml" >/dev/null || missing_src+=("vendor/$crate")
+    done
+    [ -d "$tree/target" ] && missing_src+=("(a target/ directory that must not be there)")
+    if [ ${#missing_src[@]} -gt 0 ]; then
+        fail "the source bundle misses: ${missing_src[*]}"
+    # Complete: cargo resolves the whole workspace from vendor/ alone (an
+    # empty CARGO_HOME: nothing from this machine's cache, no network).
+    elif (cd "$tree" && CARGO_HOME="$src/cargo-home" cargo metadata --offline --locked \
+        --format-version 1 >/dev/null 2>"$src/metadata.log"); then
+        pass "the source bundle holds the tree and every crate; cargo resolves it offline from vendor/"
+    else
+        fail "cargo cannot resolve the source bundle from vendor/:"; sed 's/^/     /' "$src/metadata.log" | tail -n 10
+    fi
+else
+    fail "image/source-bundle.sh:"; sed 's/^/     /' "$src/log" | tail -n 10
+fi
+
+# --- 11. provisioning: signed, only when unprovisioned or unlocked, never destroys --
+prov="$scratch/provision"
+bash "$here/dev-keys.sh" "$prov/keys" 2>/dev/null
+bash "$here/dev-keys.sh" "$prov/other-keys" 2>/dev/null
+mkdir -p "$prov/kiosk/provision" "$prov/kiosk/data/store" "$prov/kiosk/data/keys"
+printf 'kiosk_code = "TYA"\n' >"$prov/kiosk/provision/kiosk.toml"
+printf 'the orders' >"$prov/kiosk/data/store/kiosk.db"
+printf 'the key' >"$prov/kiosk/data/keys/store.key"
+printf 'this kiosk' >"$prov/kiosk/data/device.p12"
+snapshot() { (cd "$prov/kiosk" && find . -type f -exec sha256sum {} + | sort); }
+run_provision() {
+    KIOSK_PROVISION_DEST="$prov/kiosk/provision" KIOSK_DATA_DIR="$prov/kiosk/data" \
+        KIOSK_PROVISIONING_CA="$prov/keys/prov-ca.cert.pem" KIOSK_PROVISION_UNLOCK="$prov/unlock" \
+        KIOSK_OWNER="$(id -u):$(id -g)" KIOSKCTL=/nonexistent \
+        sh "$rootfs/usr/lib/kiosk/provision" --from "$1" --install-only >"$prov/log" 2>&1
+}
+# A set for kiosk KAB, signed by `$1` (keys dir; none: unsigned).
+stick() {
+    rm -rf "$prov/stick"
+    mkdir -p "$prov/stick/data"
+    printf 'kiosk_code = "KAB"\n' >"$prov/stick/kiosk.toml"
+    printf 'roots' >"$prov/stick/data/roots.der"
+}
+sign() { KIOSK_SIGNING_DIR="$1" bash "$here/provisioning-sign.sh" "$prov/stick" 2>/dev/null; }
+# Refused, the reason on the console (`$1`), and nothing changed.
+refused() {
+    local why="$1" before
+    before=$(snapshot)
+    if run_provision "$prov/stick" || [ "$(snapshot)" != "$before" ] || ! grep -q "refused .*$why" "$prov/log"; then
+        fail "provisioning not refused ($why expected) or something changed:"; sed 's/^/     /' "$prov/log"
+        return 1
+    fi
+}
+ok_sig=yes
+stick; sign "$prov/keys"
+refused "this kiosk is provisioned" || ok_sig=no
+# Unlocked: the signature is what is checked now.
+touch "$prov/unlock"
+stick
+refused "not signed" || ok_sig=no
+stick; sign "$prov/other-keys"
+refused "does not verify" || ok_sig=no
+stick; sign "$prov/keys"; printf 'kiosk_code = "KAC"\n' >"$prov/stick/kiosk.toml"
+refused "not the ones signed" || ok_sig=no
+stick; sign "$prov/keys"; printf 'extra' >"$prov/stick/data/extra.der"
+refused "not the ones signed" || ok_sig=no
+[ -e "$prov/unlock" ] || { ok_sig=no; fail "a refused set used up the unlock"; }
+[ "$ok_sig" = yes ] &&
+    pass "provisioning refuses an unsigned set, another signer's, a changed or added file, and a provisioned kiosk not unlocked"
+ok_own=yes
+for own in store/kiosk.db keys/store.key; do
+    stick
+    mkdir -p "$prov/stick/data/$(dirname "$own")"
+    printf 'another kiosk' >"$prov/stick/data/$own"
+    sign "$prov/keys"
+    touch "$prov/unlock"
+    refused "data/${own%%/*}" || ok_own=no
+done
+[ "$ok_own" = yes ] && pass "a signed set carrying data/store or data/keys is refused and changes nothing"
+rm -f "$prov/unlock"
+stick
+printf 'another kiosk' >"$prov/stick/data/device.p12"
+sign "$prov/keys"
+touch "$prov/unlock"
+if run_provision "$prov/stick" &&
+    [ "$(cat "$prov/kiosk/data/device.p12")" = "this kiosk" ] &&
+    [ "$(cat "$prov/kiosk/data/roots.der")" = "roots" ] &&
+    [ "$(cat "$prov/kiosk/data/store/kiosk.db")" = "the orders" ] &&
+    grep -q 'kept this kiosk.s own device.p12' "$prov/log" &&
+    grep -q 'KAB' "$prov/kiosk/provision/kiosk.toml" && [ ! -e "$prov/unlock" ]; then
+    pass "unlocked, a signed set installs once; its files never overwrite the kiosk's (kept and named)"
+else
+    fail "a signed set on an unlocked kiosk was not installed as it should be:"; sed 's/^/     /' "$prov/log"
+fi
+stick; printf 'kiosk_code = "KAD"\n' >"$prov/stick/kiosk.toml"; sign "$prov/keys"
+refused "this kiosk is provisioned" && pass "the unlock is used up by the one provisioning"
 
 echo "host-checks: $failures failure(s) in $(( $(date +%s) - t0 ))s"
 [ "$failures" -eq 0 ]

@@ -115,6 +115,8 @@ mv "$work/stick/kiosk-unhealthy.raucb" "$work/web/"
 mkdir -p "$work/stick/kiosk-provision"
 printf '# e2e provisioning\nkiosk_code = "QAT"\n' >"$work/stick/kiosk-provision/kiosk.toml"
 printf 'ROTATE=90\n' >"$work/stick/kiosk-provision/display.conf"
+# Signed by the dev provisioning signer the image's CA (build.sh) trusts.
+bash "$here/provisioning-sign.sh" "$work/stick/kiosk-provision"
 
 # FAT32 stick image, built in user space (no vfat in the host kernel).
 size_kb=$(( $(du -sk "$work/stick" | cut -f1) + 65536 ))
