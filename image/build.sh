@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the kiosk's bootable x86-64 disk image, in one command:
 #
-#   bash image/build.sh [--e2e] [--out DIR] [--version VERSION]
+#   bash image/build.sh [--dev] [--e2e] [--out DIR] [--version VERSION]
 #
 # 1. builds the kiosk and kioskctl with cargo, release profile;
 # 2. runs mkosi (image/mkosi/: Debian bookworm, systemd-boot, partitions ESP /
@@ -24,7 +24,10 @@
 # certificate, public), else the throwaway dev CA of image/dev-keys.sh
 # ($KIOSK_SIGNING_DIR, default /tmp/kiosk-dev-signing; never in the repo).
 # The provisioning CA (whose signed kiosk-provision/ sets the kiosk takes):
-# $KIOSK_PROVISIONING_CA, else that throwaway dev PKI's.
+# $KIOSK_PROVISIONING_CA, else that throwaway dev PKI's. Without both
+# production certificates the build stops, unless --dev asks for the
+# throwaway ones (development, CI, the QEMU test): such an image must never
+# reach a kiosk in a hall.
 #
 # --e2e adds what the QEMU test needs and a production image must not have:
 # a root shell on the serial console.
@@ -35,10 +38,12 @@ repo=$(dirname "$here")
 out="${KIOSK_IMAGE_OUT:-$here/build}"
 version="${KIOSK_IMAGE_VERSION:-$(date -u +%Y.%m.%d.%H%M%S)}"
 e2e=no
+dev=no
 
 while [ $# -gt 0 ]; do
     case "$1" in
         --e2e) e2e=yes ;;
+        --dev) dev=yes ;;
         --out) out="$2"; shift ;;
         --version) version="$2"; shift ;;
         -h | --help) sed -n '2,/^set -euo/p' "$0" | sed 's/^# \{0,1\}//; /^set -euo/d'; exit 0 ;;
@@ -49,6 +54,13 @@ done
 
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
+
+if [ "$dev" = no ] && { [ -z "${KIOSK_RAUC_KEYRING:-}" ] || [ -z "${KIOSK_PROVISIONING_CA:-}" ]; }; then
+    die "a release image needs the production update CA (KIOSK_RAUC_KEYRING) and provisioning CA (KIOSK_PROVISIONING_CA); --dev builds one with THROWAWAY keys, for development only"
+fi
+if [ "$dev" = yes ]; then
+    log "--dev: THROWAWAY update and provisioning keys; this image must never reach a kiosk in a hall"
+fi
 
 # Tools, with the Debian package that brings each (see TECHNICIAN.md).
 UKIFY=/usr/lib/systemd/ukify

@@ -17,7 +17,9 @@
 #     is refused by the image's system.conf
 #  8. a bundle signed by bundle.sh through a PKCS#11 URL, with the signer's
 #     key generated inside a SoftHSM2 token standing in for the HSM
-#  9. kernel.sysrq = 0 (a USB keyboard cannot reboot or kill anything)
+#  9. kernel.sysrq = 0 (a USB keyboard cannot reboot or kill anything); a
+#     release build stops without the production update and provisioning
+#     CAs (--dev for throwaway keys)
 # 10. the licence: the Slint crates taken under GPL-3.0-only (deny.toml),
 #     the image's notice, and image/source-bundle.sh's Corresponding Source
 #     complete (cargo resolves it offline from its vendor/ alone)
@@ -343,6 +345,15 @@ if grep -Eq '^[[:space:]]*kernel\.sysrq[[:space:]]*=[[:space:]]*0[[:space:]]*$' 
     pass "kernel.sysrq = 0, and nothing in the image sets it otherwise"
 else
     fail "kernel.sysrq is not 0 in $sysctl_file (or set otherwise elsewhere)"
+fi
+
+# --- 9b. a release build needs the production CAs ------------------------------------
+if out=$(env -u KIOSK_RAUC_KEYRING -u KIOSK_PROVISIONING_CA bash "$here/build.sh" --out "$scratch/release" 2>&1); then
+    fail "build.sh built an image without production keys and without --dev"
+elif printf '%s' "$out" | grep -q 'needs the production update CA' && [ ! -e "$scratch/release" ]; then
+    pass "build.sh refuses a release image without the production CAs (--dev for throwaway keys)"
+else
+    fail "build.sh without production keys: $out"
 fi
 
 # --- 10. licence: GPL-3.0 build, its notice and its Corresponding Source ------------

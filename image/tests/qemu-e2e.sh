@@ -32,7 +32,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 build="${KIOSK_IMAGE_OUT:-$here/build}"
 work="$build/e2e"
 do_build=yes
-build_args=(--e2e)
+build_args=(--dev --e2e)
 while [ $# -gt 0 ]; do
     case "$1" in
         --no-build) do_build=no ;;
