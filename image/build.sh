@@ -72,6 +72,7 @@ need mcopy mtools
 need mdel mtools
 need sfdisk fdisk
 need objcopy binutils
+need depmod kmod
 need openssl openssl
 need cargo "rustup toolchain"
 need rustc "rustup toolchain"

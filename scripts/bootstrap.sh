@@ -74,16 +74,6 @@ APT_PACKAGES=(
     libengine-pkcs11-openssl
 )
 
-# systemd and udev from bookworm-backports (>= 254): the image's host checks
-# run `udevadm verify`, which bookworm's udev 252 lacks. These packages move
-# together (a partial upgrade lets apt replace systemd with elogind), so they
-# are installed in one call, before anything else.
-BACKPORTS_PACKAGES=(
-    systemd systemd-sysv systemd-timesyncd systemd-container systemd-dev
-    libsystemd0 libsystemd-shared libpam-systemd libnss-systemd
-    udev libudev1 libudev-dev
-)
-
 # Cargo tools: "binary-name crate[@version]". cargo-deny is pinned because
 # deny.toml follows its config schema; bump both together.
 CARGO_TOOLS=(
@@ -106,18 +96,6 @@ as_root() {
     fi
 }
 export DEBIAN_FRONTEND=noninteractive
-
-# --- systemd and udev from backports ----------------------------------------
-if ! udevadm verify --help >/dev/null 2>&1; then
-    log "installing systemd/udev >= 254 from bookworm-backports (for udevadm verify)"
-    sources=/etc/apt/sources.list.d/bookworm-backports.sources
-    if [[ ! -f $sources ]]; then
-        printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' |
-            as_root tee "$sources" >/dev/null
-    fi
-    as_root apt-get update -q
-    as_root apt-get install -y -q --no-install-recommends -t bookworm-backports "${BACKPORTS_PACKAGES[@]}"
-fi
 
 # --- Debian packages -------------------------------------------------------
 missing=()
