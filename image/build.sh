@@ -58,6 +58,13 @@ die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
 if [ "$dev" = no ] && { [ -z "${KIOSK_RAUC_KEYRING:-}" ] || [ -z "${KIOSK_PROVISIONING_CA:-}" ]; }; then
     die "a release image needs the production update CA (KIOSK_RAUC_KEYRING) and provisioning CA (KIOSK_PROVISIONING_CA); --dev builds one with THROWAWAY keys, for development only"
 fi
+if [ "$dev" = no ]; then
+    for cert in "$KIOSK_RAUC_KEYRING" "$KIOSK_PROVISIONING_CA"; do
+        if openssl x509 -noout -subject -in "$cert" 2>/dev/null | grep -q THROWAWAY; then
+            die "$cert is a THROWAWAY development CA (image/dev-keys.sh): not for a release image"
+        fi
+    done
+fi
 if [ "$dev" = yes ]; then
     log "--dev: THROWAWAY update and provisioning keys; this image must never reach a kiosk in a hall"
 fi

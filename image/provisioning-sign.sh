@@ -33,15 +33,22 @@ fi
 engine=()
 case "$key" in pkcs11:*) engine=(-engine pkcs11 -keyform engine) ;; esac
 
-# Links are not part of a set: the kiosk refuses them.
-if [ -n "$(find "$dir" -type l -print -quit)" ]; then
-    echo "provisioning-sign: $dir holds symbolic links; copy the files instead" >&2
+# Only plain files with plain names: the kiosk refuses links, special
+# files and names outside letters, digits and . _ - (no leading dot or dash).
+if [ -n "$(find "$dir" -mindepth 1 ! -type d ! -type f -print -quit)" ]; then
+    echo "provisioning-sign: $dir holds links or special files; copy the files instead" >&2
+    exit 1
+fi
+bad=$(cd "$dir" && find . -mindepth 1 ! -path ./MANIFEST ! -path ./MANIFEST.sig -print0 |
+    tr '\0\n' '\n?' | sed 's#^\./##' | grep -Ev '^[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*$' | head -n 3 || true)
+if [ -n "$bad" ]; then
+    echo "provisioning-sign: names a kiosk refuses (letters, digits and . _ - only): $bad" >&2
     exit 1
 fi
 manifest=$(mktemp)
 (
     cd "$dir"
-    find . -type f ! -name MANIFEST ! -name MANIFEST.sig -print0 |
+    find . -type f ! -path ./MANIFEST ! -path ./MANIFEST.sig -print0 |
         LC_ALL=C sort -z | xargs -0 -r sha256sum | sed 's#  \./#  #'
 ) >"$manifest"
 chmod 0644 "$manifest"

@@ -355,19 +355,32 @@ fi
 # --- 9. kernel settings: no SysRq from a stranger's keyboard ------------------------
 sysctl_file="$rootfs/usr/lib/sysctl.d/50-kiosk.conf"
 if grep -Eq '^[[:space:]]*kernel\.sysrq[[:space:]]*=[[:space:]]*0[[:space:]]*$' "$sysctl_file" 2>/dev/null &&
+    grep -q '^systemctl mask ctrl-alt-del.target' "$here/mkosi/mkosi.postinst.chroot" &&
     ! grep -rEq '^[[:space:]]*kernel\.sysrq[[:space:]]*=[[:space:]]*[1-9]' "$rootfs/usr/lib/sysctl.d" "$rootfs/etc" 2>/dev/null; then
-    pass "kernel.sysrq = 0, and nothing in the image sets it otherwise"
+    pass "kernel.sysrq = 0, nothing in the image sets it otherwise, and Ctrl+Alt+Del is masked"
 else
     fail "kernel.sysrq is not 0 in $sysctl_file (or set otherwise elsewhere)"
 fi
 
 # --- 9b. a release build needs the production CAs ------------------------------------
-if out=$(env -u KIOSK_RAUC_KEYRING -u KIOSK_PROVISIONING_CA bash "$here/build.sh" --out "$scratch/release" 2>&1); then
+# (Without cargo on PATH: were the guard ever gone, the build stops at its
+# tool check instead of starting.)
+if out=$(env -u KIOSK_RAUC_KEYRING -u KIOSK_PROVISIONING_CA PATH=/usr/bin:/bin bash "$here/build.sh" --out "$scratch/release" 2>&1); then
     fail "build.sh built an image without production keys and without --dev"
 elif printf '%s' "$out" | grep -q 'needs the production update CA' && [ ! -e "$scratch/release" ]; then
     pass "build.sh refuses a release image without the production CAs (--dev for throwaway keys)"
 else
     fail "build.sh without production keys: $out"
+fi
+dev_ca="$scratch/dev-ca"
+bash "$here/dev-keys.sh" "$dev_ca" 2>/dev/null
+if out=$(KIOSK_RAUC_KEYRING="$dev_ca/ca.cert.pem" KIOSK_PROVISIONING_CA="$dev_ca/prov-ca.cert.pem" \
+    PATH=/usr/bin:/bin bash "$here/build.sh" --out "$scratch/release" 2>&1); then
+    fail "build.sh built a release image with the THROWAWAY CAs"
+elif printf '%s' "$out" | grep -q 'THROWAWAY development CA'; then
+    pass "build.sh refuses the THROWAWAY CAs for a release image"
+else
+    fail "build.sh with the THROWAWAY CAs: $out"
 fi
 
 # --- 10. licence: GPL-3.0 build, its notice and its Corresponding Source ------------
@@ -453,9 +466,45 @@ stick; sign "$prov/keys"; printf 'kiosk_code = "KAC"\n' >"$prov/stick/kiosk.toml
 refused "not the ones signed" || ok_sig=no
 stick; sign "$prov/keys"; printf 'extra' >"$prov/stick/data/extra.der"
 refused "not the ones signed" || ok_sig=no
+# What a stick (ext4, or one that answers as it likes) may try around the
+# signature: a file not listed (a nested MANIFEST too), a link, a FIFO (it
+# must not hold up the boot), a name with a newline, a file too large.
+stick; sign "$prov/keys"; printf 'unsigned' >"$prov/stick/data/MANIFEST"
+refused "not the ones signed" || ok_sig=no
+stick; sign "$prov/keys"; ln -s "$prov/kiosk/data/keys/store.key" "$prov/stick/display.conf"
+refused "links or special files" || ok_sig=no
+stick; sign "$prov/keys"; mkfifo "$prov/stick/data/pipe"
+started=$(date +%s)
+refused "links or special files" || ok_sig=no
+[ $(( $(date +%s) - started )) -lt 10 ] || { ok_sig=no; fail "a FIFO held provisioning up"; }
+stick; sign "$prov/keys"
+mkdir -p "$prov/stick/data/x
+.."
+printf 'escaped' >"$prov/stick/data/x
+../evil"
+refused "not the ones signed" || ok_sig=no
+[ ! -e "$prov/kiosk/evil" ] || { ok_sig=no; fail "a name with a newline escaped the data directory"; }
+stick; head -c $((17 * 1024 * 1024)) /dev/zero >"$prov/stick/data/big.bin"; sign "$prov/keys"
+refused "larger than" || ok_sig=no
+# A certificate of the provisioning CA that is not a signer's (a TLS
+# server's) is not one.
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=not a signer" \
+    -keyout "$prov/server.key" -out "$prov/server.csr" 2>/dev/null
+printf 'keyUsage = critical, digitalSignature, keyEncipherment\nextendedKeyUsage = serverAuth\n' >"$prov/server.ext"
+openssl x509 -req -in "$prov/server.csr" -CA "$prov/keys/prov-ca.cert.pem" -CAkey "$prov/keys/prov-ca.key.pem" \
+    -CAcreateserial -extfile "$prov/server.ext" -days 30 -out "$prov/server.pem" 2>/dev/null
+stick
+KIOSK_PROVISIONING_CERT="$prov/server.pem" KIOSK_PROVISIONING_KEY="$prov/server.key" \
+    bash "$here/provisioning-sign.sh" "$prov/stick" 2>/dev/null
+refused "does not verify" || ok_sig=no
+# An unlock more than an hour old counts for nothing.
+touch -d '2 hours ago' "$prov/unlock"
+stick; sign "$prov/keys"
+refused "this kiosk is provisioned" || ok_sig=no
+touch "$prov/unlock"
 [ -e "$prov/unlock" ] || { ok_sig=no; fail "a refused set used up the unlock"; }
 [ "$ok_sig" = yes ] &&
-    pass "provisioning refuses an unsigned set, another signer's, a changed or added file, and a provisioned kiosk not unlocked"
+    pass "provisioning refuses an unsigned set, another signer's or a non-signer's, a changed, added or too large file, a nested MANIFEST, a link, a FIFO (at once), a name with a newline, and a provisioned kiosk not unlocked (or unlocked over an hour ago)"
 ok_own=yes
 for own in store/kiosk.db keys/store.key; do
     stick
@@ -483,6 +532,17 @@ else
 fi
 stick; printf 'kiosk_code = "KAD"\n' >"$prov/stick/kiosk.toml"; sign "$prov/keys"
 refused "this kiosk is provisioned" && pass "the unlock is used up by the one provisioning"
+# A provisioning that fails halfway (the set's data/tls/ where the kiosk
+# has a file tls) keeps the settings and the unlock.
+printf 'a file' >"$prov/kiosk/data/tls"
+stick; mkdir -p "$prov/stick/data/tls"; printf 'x' >"$prov/stick/data/tls/new.pem"
+printf 'kiosk_code = "KAE"\n' >"$prov/stick/kiosk.toml"; sign "$prov/keys"
+touch "$prov/unlock"
+if ! run_provision "$prov/stick" && grep -q KAB "$prov/kiosk/provision/kiosk.toml" && [ -e "$prov/unlock" ]; then
+    pass "a provisioning that fails halfway keeps the settings and the unlock"
+else
+    fail "a provisioning that failed halfway changed the settings or used the unlock:"; sed 's/^/     /' "$prov/log"
+fi
 
 echo "host-checks: $failures failure(s) in $(( $(date +%s) - t0 ))s"
 [ "$failures" -eq 0 ]
