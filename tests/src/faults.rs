@@ -34,7 +34,7 @@ use kiosk_domain::ports::ca::{
 };
 use kiosk_domain::ports::key_writer::{
     InsertedKey, KeyAlgorithm, KeyId, KeyPairStatus, KeyRef, KeyTag, KeyWriter, Pin, PublicKeyInfo,
-    RetirePolicy,
+    RetirePolicy, UnblockOutcome,
 };
 use kiosk_domain::ports::printer::{PrinterStatus, Receipt, ReceiptPrinter};
 use kiosk_domain::ports::staff_call::StaffCallPort;
@@ -121,6 +121,18 @@ impl<K: KeyWriter> KeyWriter for FaultyWriter<K> {
     fn verify_pin(&mut self, key: &KeyRef, pin: Pin) -> Result<PinOutcome, Self::Error> {
         self.check("verify_pin")?;
         self.inner.verify_pin(key, pin).map_err(FaultError::Device)
+    }
+
+    fn unblock_pin(
+        &mut self,
+        key: &KeyRef,
+        so_pin: Pin,
+        new_pin: Pin,
+    ) -> Result<UnblockOutcome, Self::Error> {
+        self.check("unblock_pin")?;
+        self.inner
+            .unblock_pin(key, so_pin, new_pin)
+            .map_err(FaultError::Device)
     }
 
     fn logout(&mut self, key: &KeyRef) -> Result<(), Self::Error> {

@@ -10,7 +10,7 @@ use cryptoki::error::RvError;
 use cryptoki::session::{Session, UserType};
 use cryptoki::slot::TokenInfo;
 use kiosk_domain::flow::renewal::PinOutcome;
-use kiosk_domain::ports::key_writer::Pin;
+use kiosk_domain::ports::key_writer::{Pin, UnblockOutcome};
 use secrecy::SecretBox;
 
 /// The user-PIN flags of `CK_TOKEN_INFO`.
@@ -110,6 +110,55 @@ pub fn check(
         session.logout().map_err(TokenError::during("logout"))?;
     }
     Ok(outcome)
+}
+
+/// Sets a new user PIN as the security officer: logs any user out, logs in
+/// as SO, `C_InitPIN`, logs the SO out. The token's own counters decide
+/// when a wrong SO PIN locks.
+///
+/// # Errors
+/// The token is gone or failed otherwise.
+pub fn unblock(session: &Session, so_pin: &Pin, new_pin: &Pin) -> Result<UnblockOutcome> {
+    match session.logout() {
+        Ok(()) => {}
+        Err(e) if rv(&e) == Some(RvError::UserNotLoggedIn) => {}
+        Err(e) => return Err(TokenError::pkcs11("logout", e)),
+    }
+    let so = SecretBox::new(Box::new(so_pin.expose().to_vec()));
+    let login = session.login_with_raw(UserType::So, &so);
+    drop(so);
+    if let Err(e) = login {
+        return match rv(&e) {
+            Some(RvError::PinIncorrect | RvError::PinInvalid | RvError::PinLenRange) => {
+                Ok(UnblockOutcome::SoPinWrong)
+            }
+            Some(RvError::PinLocked) => Ok(UnblockOutcome::SoPinLocked),
+            _ => Err(TokenError::pkcs11("login as SO", e)),
+        };
+    }
+    // A PIN is digits (`Pin` checks it), so always UTF-8.
+    let new = std::str::from_utf8(new_pin.expose())
+        .map(|s| cryptoki::types::AuthPin::new(s.to_owned().into()))
+        .map_err(|_| TokenError::Malformed("a PIN that is not text"));
+    let result = match new {
+        Ok(new) => match session.init_pin(&new) {
+            Ok(()) => Ok(UnblockOutcome::Unblocked),
+            Err(e) => match rv(&e) {
+                Some(RvError::PinLenRange | RvError::PinInvalid) => {
+                    Ok(UnblockOutcome::NewPinRefused)
+                }
+                _ => Err(TokenError::pkcs11("init PIN", e)),
+            },
+        },
+        Err(e) => Err(e),
+    };
+    match session.logout() {
+        Ok(()) => {}
+        Err(e) if rv(&e) == Some(RvError::UserNotLoggedIn) => {}
+        Err(e) if result.is_ok() => return Err(TokenError::pkcs11("logout", e)),
+        Err(_) => {}
+    }
+    result
 }
 
 #[cfg(test)]

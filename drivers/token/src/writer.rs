@@ -20,7 +20,7 @@ use kiosk_domain::flow::renewal::PinOutcome;
 use kiosk_domain::order_number::OrderNumber;
 use kiosk_domain::ports::key_writer::{
     CertificateReader, InsertedKey, KeyAlgorithm, KeyId, KeyPairStatus, KeyRef, KeyTag, KeyWriter,
-    Pin, PublicKeyInfo, RetirePolicy,
+    Pin, PublicKeyInfo, RetirePolicy, UnblockOutcome,
 };
 use std::collections::BTreeMap;
 use std::fmt;
@@ -347,6 +347,17 @@ impl KeyWriter for Pkcs11KeyWriter {
             other => other?,
         };
         tracing::info!(serial = %key.serial, ?outcome, "PIN checked");
+        Ok(outcome)
+    }
+
+    fn unblock_pin(&mut self, key: &KeyRef, so_pin: Pin, new_pin: Pin) -> Result<UnblockOutcome> {
+        let outcome = self.with_session(key, |c| pin::unblock(c.session, &so_pin, &new_pin));
+        drop(so_pin);
+        drop(new_pin);
+        // The session's user login (if any) ended with the SO's.
+        self.held.remove(&key.serial);
+        let outcome = outcome?;
+        tracing::info!(serial = %key.serial, ?outcome, "user PIN unblock");
         Ok(outcome)
     }
 

@@ -23,7 +23,7 @@ use common::{spki_text, verify_with_openssl};
 use kiosk_domain::fixtures::order_number;
 use kiosk_domain::flow::renewal::PinOutcome;
 use kiosk_domain::ports::key_writer::{
-    KeyAlgorithm, KeyPairStatus, KeyRef, KeyTag, KeyWriter, Pin, RetirePolicy,
+    KeyAlgorithm, KeyPairStatus, KeyRef, KeyTag, KeyWriter, Pin, RetirePolicy, UnblockOutcome,
 };
 use kiosk_domain::ports::{DeviceError, DeviceErrorKind};
 use kiosk_token::algorithm::AlgorithmRefusal;
@@ -157,6 +157,56 @@ fn pin_is_verified() {
         assert!(!w.pin_flags(&key).unwrap().count_low);
         w.logout(&key).unwrap();
     });
+}
+
+/// A customer's PIN locked by wrong tries (opencryptoki counts them; SoftHSM2
+/// does not), then unblocked by staff with the SO PIN: the new PIN works
+/// and the key makes a key pair again.
+#[test]
+fn a_pin_locked_by_wrong_tries_is_unblocked_with_the_so_pin() {
+    with_ock(
+        "a_pin_locked_by_wrong_tries_is_unblocked_with_the_so_pin",
+        |t| {
+            let mut w = t.writer();
+            let key = t.key(&w);
+            let mut tries = 0;
+            loop {
+                tries += 1;
+                assert!(tries <= 10, "never locked");
+                match w.verify_pin(&key, pin("11112222")).unwrap() {
+                    PinOutcome::Locked => break,
+                    PinOutcome::Wrong { .. } => {}
+                    other => panic!("{other:?}"),
+                }
+            }
+            assert!(w.pin_flags(&key).unwrap().locked);
+            assert_eq!(
+                w.verify_pin(&key, pin(opencryptoki::PIN)).unwrap(),
+                PinOutcome::Locked,
+                "locked: the right PIN does not open it"
+            );
+            assert_eq!(
+                w.unblock_pin(&key, pin("13572468"), pin("86427531"))
+                    .unwrap(),
+                UnblockOutcome::SoPinWrong
+            );
+            assert!(w.pin_flags(&key).unwrap().locked, "still locked");
+            assert_eq!(
+                w.unblock_pin(&key, pin(opencryptoki::SO_PIN), pin("86427531"))
+                    .unwrap(),
+                UnblockOutcome::Unblocked
+            );
+            assert!(!w.pin_flags(&key).unwrap().locked);
+            assert_eq!(
+                w.verify_pin(&key, pin("86427531")).unwrap(),
+                PinOutcome::Verified
+            );
+            let tag = KeyTag::new(order_number(9), 1);
+            w.generate_key_pair(&key, &tag, KeyAlgorithm::Rsa2048)
+                .unwrap();
+            w.logout(&key).unwrap();
+        },
+    );
 }
 
 #[test]

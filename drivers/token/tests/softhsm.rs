@@ -9,7 +9,7 @@ use common::{USER_PIN, WRONG_PIN, openssl, spki_text, verify_with_openssl, with_
 use kiosk_domain::fixtures::order_number;
 use kiosk_domain::flow::renewal::PinOutcome;
 use kiosk_domain::ports::key_writer::{
-    KeyAlgorithm, KeyPairStatus, KeyTag, KeyWriter, Pin, RetirePolicy,
+    KeyAlgorithm, KeyPairStatus, KeyTag, KeyWriter, Pin, RetirePolicy, UnblockOutcome,
 };
 use kiosk_domain::ports::{DeviceError, DeviceErrorKind};
 use kiosk_token::discovery::{TokenEvent, Watcher};
@@ -77,6 +77,48 @@ fn wrong_pin_then_right_pin() {
             PinOutcome::Wrong { .. }
         ));
         w.logout(&key).unwrap();
+        w.logout(&key).unwrap();
+    });
+}
+
+/// Staff unblock a customer's PIN with the SO PIN (`C_InitPIN` after an SO
+/// login): a wrong SO PIN is said so and changes nothing; the right one
+/// sets the new user PIN, which then works and the old one no longer.
+/// (SoftHSM2 never locks a user PIN: the lock itself is proven on
+/// opencryptoki, `tests/opencryptoki.rs`.)
+#[test]
+fn staff_set_a_new_pin_with_the_so_pin() {
+    with_token("staff_set_a_new_pin_with_the_so_pin", |t| {
+        let mut w = t.writer();
+        let key = t.key(&w);
+        let new = "246813";
+        // Logged in as the customer first: the unblock ends that login.
+        assert_eq!(
+            w.verify_pin(&key, pin(USER_PIN)).unwrap(),
+            PinOutcome::Verified
+        );
+        assert_eq!(
+            w.unblock_pin(&key, pin("11111111"), pin(new)).unwrap(),
+            UnblockOutcome::SoPinWrong
+        );
+        assert_eq!(
+            w.verify_pin(&key, pin(USER_PIN)).unwrap(),
+            PinOutcome::Verified,
+            "a wrong SO PIN changes nothing"
+        );
+        assert_eq!(
+            w.unblock_pin(&key, pin(common::SO_PIN), pin(new)).unwrap(),
+            UnblockOutcome::Unblocked
+        );
+        assert!(matches!(
+            w.verify_pin(&key, pin(USER_PIN)).unwrap(),
+            PinOutcome::Wrong { .. }
+        ));
+        assert_eq!(w.verify_pin(&key, pin(new)).unwrap(), PinOutcome::Verified);
+        // The key works for the customer with it: a key pair is made.
+        let tag = KeyTag::new(order_number(3), 1);
+        w.generate_key_pair(&key, &tag, KeyAlgorithm::EcP256)
+            .unwrap();
         w.logout(&key).unwrap();
     });
 }

@@ -305,6 +305,20 @@ pub trait CertificateReader {
     fn summarize(&self, der: &[u8], key_id: &KeyId) -> Option<CertificateSummary>;
 }
 
+/// What became of unblocking a key's user PIN with its SO PIN (staff, at
+/// the kiosk, where the configuration allows it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnblockOutcome {
+    /// The user PIN is the new one and works again.
+    Unblocked,
+    /// The SO PIN is wrong; the key may lock it after more tries.
+    SoPinWrong,
+    /// The SO PIN is locked too: only the key's vendor can help.
+    SoPinLocked,
+    /// The key refused the new PIN (its length or characters).
+    NewPinRefused,
+}
+
 /// The customer's USB key. Every method is idempotent, so a re-run effect
 /// after a power cut does no harm.
 pub trait KeyWriter {
@@ -323,6 +337,20 @@ pub trait KeyWriter {
     /// # Errors
     /// The key is gone or refused the call.
     fn verify_pin(&mut self, key: &KeyRef, pin: Pin) -> Result<PinOutcome, Self::Error>;
+
+    /// Sets a new user PIN on a key whose PIN is locked (or forgotten),
+    /// as its security officer: `C_Login` as SO with `so_pin`, then
+    /// `C_InitPIN` with `new_pin`. Both PINs are consumed and zeroed. Any
+    /// user login the writer held on this key ends.
+    ///
+    /// # Errors
+    /// The key is gone or refused the call otherwise.
+    fn unblock_pin(
+        &mut self,
+        key: &KeyRef,
+        so_pin: Pin,
+        new_pin: Pin,
+    ) -> Result<UnblockOutcome, Self::Error>;
 
     /// Ends the login of [`Self::verify_pin`] (idempotent).
     ///
