@@ -20,7 +20,7 @@ mod common;
 use ca_service::access::{Route, Who};
 use ca_service::{Listener, Options, ROUTES, Service};
 use common::pki::{Leaf, Pki};
-use common::{serve_plain, serve_tls};
+use common::{https, serve_plain, serve_tls};
 use kiosk_domain::fixtures;
 use kiosk_sync_client::{CaClient, TlsSettings, Worker};
 use kiosk_sync_wire::order::OrderV1;
@@ -49,21 +49,6 @@ async fn start(dir: &std::path::Path, options: Options, pki: &Pki) -> Served {
         plain_kiosk,
         _stop: vec![a, b, c],
     }
-}
-
-/// An HTTPS client trusting the test's server CA, presenting `identity`.
-fn https(pki: &Pki, identity: Option<&Leaf>) -> reqwest::Client {
-    let mut b = reqwest::Client::builder()
-        .use_rustls_tls()
-        .tls_built_in_root_certs(false)
-        .add_root_certificate(
-            reqwest::Certificate::from_pem(pki.server_ca.cert_pem.as_bytes()).unwrap(),
-        )
-        .redirect(reqwest::redirect::Policy::none());
-    if let Some(leaf) = identity {
-        b = b.identity(reqwest::Identity::from_pem(&leaf.identity_pem()).unwrap());
-    }
-    b.build().unwrap()
 }
 
 /// The staff call kiosk A made ([`seed_kiosk_a_call`]).

@@ -14,76 +14,14 @@
 
 mod common;
 
-use ca_service::{Listener, Options, Service};
-use common::pki::{Leaf, Pki};
-use common::serve_tls;
+use common::pki::Pki;
+use common::{ServedTls as Served, https, tls_client as client};
 use kiosk_domain::audit::{Actor, AuditAction, AuditEntry};
 use kiosk_domain::fixtures;
-use kiosk_sync_client::{CaClient, CallError, TlsSettings};
+use kiosk_sync_client::CallError;
 use kiosk_sync_wire::audit::{AuditEntryV1, AuditHeadV1};
 use kiosk_sync_wire::problem::ProblemCode;
 use serde_json::Value;
-use std::net::SocketAddr;
-use std::time::Duration;
-use tokio::sync::oneshot;
-
-/// The service on its two listeners, both over mutual TLS.
-struct Served {
-    _service: Service,
-    kiosk: SocketAddr,
-    staff: SocketAddr,
-    _stop: Vec<oneshot::Sender<()>>,
-}
-
-async fn start(dir: &std::path::Path, pki: &Pki) -> Served {
-    let service = Service::open(dir, Options::default()).unwrap();
-    let (kiosk, a) = serve_tls(&service, pki, Listener::Kiosk).await;
-    let (staff, b) = serve_tls(&service, pki, Listener::Staff).await;
-    Served {
-        _service: service,
-        kiosk,
-        staff,
-        _stop: vec![a, b],
-    }
-}
-
-impl Served {
-    fn kiosk_url(&self, path: &str) -> String {
-        format!("https://localhost:{}{path}", self.kiosk.port())
-    }
-
-    fn staff_url(&self, path: &str) -> String {
-        format!("https://localhost:{}{path}", self.staff.port())
-    }
-}
-
-/// An HTTPS client trusting the test's server CA, presenting `identity`.
-fn https(pki: &Pki, identity: Option<&Leaf>) -> reqwest::Client {
-    let mut b = reqwest::Client::builder()
-        .use_rustls_tls()
-        .tls_built_in_root_certs(false)
-        .add_root_certificate(
-            reqwest::Certificate::from_pem(pki.server_ca.cert_pem.as_bytes()).unwrap(),
-        )
-        .redirect(reqwest::redirect::Policy::none());
-    if let Some(leaf) = identity {
-        b = b.identity(reqwest::Identity::from_pem(&leaf.identity_pem()).unwrap());
-    }
-    b.build().unwrap()
-}
-
-/// The kiosk's (or a clerk's) client to the CA at `base`, as `leaf`.
-fn client(pki: &Pki, base: &str, leaf: &Leaf) -> CaClient {
-    CaClient::with_tls(
-        base,
-        Duration::from_secs(10),
-        &TlsSettings {
-            roots_pem: pki.server_ca.cert_pem.clone().into_bytes(),
-            identity_pem: leaf.identity_pem(),
-        },
-    )
-    .unwrap()
-}
 
 /// Entry `seq`'s text as the kiosk's store keeps it (the domain's type,
 /// serialized): a technician's retry, a minute after the one before.
@@ -145,7 +83,7 @@ async fn answer(r: reqwest::RequestBuilder) -> (u16, Value) {
 async fn a_kiosks_copy_only_grows_and_only_that_kiosk_writes_it() {
     let dir = tempfile::tempdir().unwrap();
     let pki = Pki::new();
-    let served = start(dir.path(), &pki).await;
+    let served = Served::start(dir.path(), &pki).await;
     let tya = pki.device_ca.device("TYA");
     let kab = pki.device_ca.device("KAB");
     let a = client(&pki, &served.kiosk_url(""), &tya);
@@ -322,18 +260,10 @@ async fn a_kiosks_copy_only_grows_and_only_that_kiosk_writes_it() {
     );
     assert_eq!(clerk.admin_audit("TYA", 0, 100).await.unwrap().head, 4);
     // Kiosks have no handshake on the staff listener.
-    let e = CaClient::with_tls(
-        &served.staff_url(""),
-        Duration::from_secs(10),
-        &TlsSettings {
-            roots_pem: pki.server_ca.cert_pem.clone().into_bytes(),
-            identity_pem: tya.identity_pem(),
-        },
-    )
-    .unwrap()
-    .admin_audit("TYA", 0, 100)
-    .await
-    .unwrap_err();
+    let e = client(&pki, &served.staff_url(""), &tya)
+        .admin_audit("TYA", 0, 100)
+        .await
+        .unwrap_err();
     assert!(!e.reached_ca() || refused(&e).0 == 404, "{e:?}");
 
     // A place in another spelling names none: 404, nothing recorded.
@@ -432,7 +362,7 @@ async fn a_kiosks_copy_only_grows_and_only_that_kiosk_writes_it() {
 async fn the_back_office_lists_each_kiosks_copy_and_its_page() {
     let dir = tempfile::tempdir().unwrap();
     let pki = Pki::new();
-    let served = start(dir.path(), &pki).await;
+    let served = Served::start(dir.path(), &pki).await;
     let a = client(&pki, &served.kiosk_url(""), &pki.device_ca.device("TYA"));
     let b = client(&pki, &served.kiosk_url(""), &pki.device_ca.device("KAB"));
     let staff = https(&pki, Some(&pki.staff_ca.device("王芳")));

@@ -13,75 +13,13 @@
 
 mod common;
 
-use ca_service::{Listener, Options, Service};
-use common::pki::{Leaf, Pki};
-use common::serve_tls;
+use common::pki::Pki;
+use common::{ServedTls as Served, https, tls_client as client};
 use kiosk_domain::flow::staff_call::{CallFailure, CallId, CallScreen, CallStatus, StaffCall};
 use kiosk_domain::ports::staff_call::StaffCallPort;
-use kiosk_sync_client::{CaClient, TlsSettings};
 use kiosk_sync_wire::staff_call::StaffCallStateV1;
 use serde_json::{Value, json};
-use std::net::SocketAddr;
 use std::time::Duration;
-use tokio::sync::oneshot;
-
-/// The service on its two listeners, both over mutual TLS.
-struct Served {
-    service: Service,
-    kiosk: SocketAddr,
-    staff: SocketAddr,
-    stop: Vec<oneshot::Sender<()>>,
-}
-
-async fn start(dir: &std::path::Path, pki: &Pki) -> Served {
-    let service = Service::open(dir, Options::default()).unwrap();
-    let (kiosk, a) = serve_tls(&service, pki, Listener::Kiosk).await;
-    let (staff, b) = serve_tls(&service, pki, Listener::Staff).await;
-    Served {
-        service,
-        kiosk,
-        staff,
-        stop: vec![a, b],
-    }
-}
-
-impl Served {
-    fn kiosk_url(&self, path: &str) -> String {
-        format!("https://localhost:{}{path}", self.kiosk.port())
-    }
-
-    fn staff_url(&self, path: &str) -> String {
-        format!("https://localhost:{}{path}", self.staff.port())
-    }
-}
-
-/// An HTTPS client trusting the test's server CA, presenting `identity`.
-fn https(pki: &Pki, identity: Option<&Leaf>) -> reqwest::Client {
-    let mut b = reqwest::Client::builder()
-        .use_rustls_tls()
-        .tls_built_in_root_certs(false)
-        .add_root_certificate(
-            reqwest::Certificate::from_pem(pki.server_ca.cert_pem.as_bytes()).unwrap(),
-        )
-        .redirect(reqwest::redirect::Policy::none());
-    if let Some(leaf) = identity {
-        b = b.identity(reqwest::Identity::from_pem(&leaf.identity_pem()).unwrap());
-    }
-    b.build().unwrap()
-}
-
-/// The kiosk's client to the CA, as `leaf`.
-fn client(pki: &Pki, base: &str, leaf: &Leaf) -> CaClient {
-    CaClient::with_tls(
-        base,
-        Duration::from_secs(10),
-        &TlsSettings {
-            roots_pem: pki.server_ca.cert_pem.clone().into_bytes(),
-            identity_pem: leaf.identity_pem(),
-        },
-    )
-    .unwrap()
-}
 
 fn call_path(kiosk: &str, call: &str) -> String {
     format!("/v1/kiosks/{kiosk}/staff-calls/{call}")
@@ -100,7 +38,7 @@ async fn answer(r: reqwest::RequestBuilder) -> (u16, String, Value) {
 async fn a_call_reaches_staff_and_only_its_kiosk_sees_it() {
     let dir = tempfile::tempdir().unwrap();
     let pki = Pki::new();
-    let served = start(dir.path(), &pki).await;
+    let served = Served::start(dir.path(), &pki).await;
     let a = https(&pki, Some(&pki.device_ca.device("TYA")));
     let b = https(&pki, Some(&pki.device_ca.device("KAB")));
     let nobody = https(&pki, None);
@@ -308,7 +246,7 @@ async fn a_call_reaches_staff_and_only_its_kiosk_sees_it() {
 async fn a_kiosk_has_at_most_five_open_calls() {
     let dir = tempfile::tempdir().unwrap();
     let pki = Pki::new();
-    let served = start(dir.path(), &pki).await;
+    let served = Served::start(dir.path(), &pki).await;
     let a = https(&pki, Some(&pki.device_ca.device("TYA")));
     let b = https(&pki, Some(&pki.device_ca.device("KAB")));
     let staff = https(&pki, Some(&pki.staff_ca.device("王芳")));
@@ -394,7 +332,7 @@ async fn a_kiosk_has_at_most_five_open_calls() {
 async fn the_kiosks_port_says_open_acknowledged_withdrawn_refused_and_offline() {
     let dir = tempfile::tempdir().unwrap();
     let pki = Pki::new();
-    let mut served = start(dir.path(), &pki).await;
+    let mut served = Served::start(dir.path(), &pki).await;
     let kiosk = client(&pki, &served.kiosk_url(""), &pki.device_ca.device("TYA"));
     let clerk = client(&pki, &served.staff_url(""), &pki.staff_ca.device("王芳"));
     let call = StaffCall {
@@ -489,7 +427,7 @@ async fn the_kiosks_port_says_open_acknowledged_withdrawn_refused_and_offline() 
 async fn the_back_office_shows_calls_and_a_clerk_goes_by_its_form() {
     let dir = tempfile::tempdir().unwrap();
     let pki = Pki::new();
-    let served = start(dir.path(), &pki).await;
+    let served = Served::start(dir.path(), &pki).await;
     let a = https(&pki, Some(&pki.device_ca.device("TYA")));
     let clerk = "<i>李四</i>";
     let staff = https(&pki, Some(&pki.staff_ca.device(clerk)));

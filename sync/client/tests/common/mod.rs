@@ -324,3 +324,64 @@ pub async fn serve_tls(
     });
     (addr, stop)
 }
+
+/// The service on its kiosk and staff listeners, both over mutual TLS with
+/// `pki`'s certificates; dropping `stop` (or clearing it) shuts them down.
+pub struct ServedTls {
+    pub service: Service,
+    pub kiosk: SocketAddr,
+    pub staff: SocketAddr,
+    pub stop: Vec<oneshot::Sender<()>>,
+}
+
+impl ServedTls {
+    /// A service on `dir` with the default options.
+    pub async fn start(dir: &Path, pki: &pki::Pki) -> Self {
+        let service = Service::open(dir, Options::default()).unwrap();
+        let (kiosk, a) = serve_tls(&service, pki, Listener::Kiosk).await;
+        let (staff, b) = serve_tls(&service, pki, Listener::Staff).await;
+        Self {
+            service,
+            kiosk,
+            staff,
+            stop: vec![a, b],
+        }
+    }
+
+    pub fn kiosk_url(&self, path: &str) -> String {
+        format!("https://localhost:{}{path}", self.kiosk.port())
+    }
+
+    pub fn staff_url(&self, path: &str) -> String {
+        format!("https://localhost:{}{path}", self.staff.port())
+    }
+}
+
+/// An HTTPS client trusting the test's server CA, presenting `identity`
+/// (none: no certificate), following no redirect.
+pub fn https(pki: &pki::Pki, identity: Option<&pki::Leaf>) -> reqwest::Client {
+    let mut b = reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(pki.server_ca.cert_pem.as_bytes()).unwrap(),
+        )
+        .redirect(reqwest::redirect::Policy::none());
+    if let Some(leaf) = identity {
+        b = b.identity(reqwest::Identity::from_pem(&leaf.identity_pem()).unwrap());
+    }
+    b.build().unwrap()
+}
+
+/// The kiosk's (or a clerk's) `CaClient` to the CA at `base`, as `leaf`.
+pub fn tls_client(pki: &pki::Pki, base: &str, leaf: &pki::Leaf) -> kiosk_sync_client::CaClient {
+    kiosk_sync_client::CaClient::with_tls(
+        base,
+        std::time::Duration::from_secs(10),
+        &kiosk_sync_client::TlsSettings {
+            roots_pem: pki.server_ca.cert_pem.clone().into_bytes(),
+            identity_pem: leaf.identity_pem(),
+        },
+    )
+    .unwrap()
+}
