@@ -227,13 +227,17 @@ pub struct StaffCalls {
     /// Calls whose session ended while they were being sent: each is
     /// withdrawn when its send answers (it may have got through).
     ended: Vec<StaffCall>,
-    /// Withdrawals that got no answer, tried again at their time (at most
-    /// [`MAX_PENDING_WITHDRAWALS`]: staff close the rest at the CA).
-    withdrawing: Vec<(StaffCall, Instant)>,
+    /// Withdrawals that did not take, tried again at their time (`None`:
+    /// one is out now), with the tries so far (at most
+    /// [`MAX_PENDING_WITHDRAWALS`] calls, [`WITHDRAW_TRIES`] tries each:
+    /// staff close the rest at the CA).
+    withdrawing: Vec<(StaffCall, Option<Instant>, u32)>,
 }
 
-/// Withdrawals kept for another try while the CA does not answer.
+/// Withdrawals kept for another try.
 pub const MAX_PENDING_WITHDRAWALS: usize = 8;
+/// How often a withdrawal is tried before it is left to staff.
+pub const WITHDRAW_TRIES: u32 = 6;
 
 impl Default for StaffCalls {
     fn default() -> Self {
@@ -336,23 +340,42 @@ impl StaffCalls {
         };
     }
 
-    /// The answer to [`CallEffect::Withdraw`] for `call`: without an
-    /// answer it is tried again later (a call left open at the CA sends
-    /// staff to an empty kiosk).
+    /// The answer to [`CallEffect::Withdraw`] for `call`. One that did not
+    /// take is tried again later, a few times: without an answer, or when
+    /// the CA did not know the call yet (a send that timed out here may
+    /// still reach it after the withdrawal); a call left open at the CA
+    /// sends staff to an empty kiosk.
     pub fn withdrawn(&mut self, call: &StaffCall, outcome: CallOutcome, now: Instant) {
-        if outcome == Err(CallFailure::Offline)
-            && self.withdrawing.len() < MAX_PENDING_WITHDRAWALS
-            && !self.withdrawing.iter().any(|(c, _)| c == call)
-        {
-            self.withdrawing.push((*call, now + RETRY_AFTER));
+        let held = self.withdrawing.iter().position(|(c, _, _)| c == call);
+        if outcome.is_ok() {
+            if let Some(i) = held {
+                self.withdrawing.swap_remove(i);
+            }
+            return;
+        }
+        match held {
+            Some(i) => {
+                let tries = self.withdrawing.get(i).map_or(WITHDRAW_TRIES, |w| w.2 + 1);
+                if tries >= WITHDRAW_TRIES {
+                    self.withdrawing.swap_remove(i);
+                } else if let Some(w) = self.withdrawing.get_mut(i) {
+                    *w = (*call, Some(now + RETRY_AFTER), tries);
+                }
+            }
+            None if self.withdrawing.len() < MAX_PENDING_WITHDRAWALS => {
+                self.withdrawing.push((*call, Some(now + RETRY_AFTER), 1));
+            }
+            None => {}
         }
     }
 
     /// The CA answered again after being unreachable: an undelivered call
     /// and the withdrawals left are tried now.
     pub fn back_online(&mut self, now: Instant) {
-        for (_, at) in &mut self.withdrawing {
-            *at = now;
+        for (_, at, _) in &mut self.withdrawing {
+            if at.is_some() {
+                *at = Some(now);
+            }
         }
         if let State::Undelivered {
             why: CallFailure::Offline,
@@ -388,20 +411,19 @@ impl StaffCalls {
             State::Delivered { check, .. } => check,
             State::Idle | State::Sending { .. } | State::Acknowledged { .. } => None,
         };
-        let withdrawal = self.withdrawing.iter().map(|(_, at)| *at).min();
+        let withdrawal = self.withdrawing.iter().filter_map(|(_, at, _)| *at).min();
         call.into_iter().chain(withdrawal).min()
     }
 
     /// Time passed: a retry, a look or a withdrawal, when due.
     pub fn on_timeout(&mut self, now: Instant) -> Vec<CallEffect> {
         let mut effects: Vec<CallEffect> = Vec::new();
-        self.withdrawing.retain(|(call, at)| {
-            let due = *at <= now;
-            if due {
+        for (call, at, _) in &mut self.withdrawing {
+            if at.is_some_and(|at| at <= now) {
+                *at = None;
                 effects.push(CallEffect::Withdraw(*call));
             }
-            !due
-        });
+        }
         effects.extend(self.call_timeout(now));
         effects
     }
@@ -572,12 +594,21 @@ mod tests {
         assert_eq!(calls.on_timeout(t1), [CallEffect::Withdraw(call(1))]);
         calls.withdrawn(&call(1), Ok(CallStatus::Withdrawn), t1);
         assert_eq!(calls.poll_timeout(), None, "done");
-        // Refused (the CA does not know it): nothing more to do either.
+        // Not known at the CA (its send timed out here and may still land
+        // there): tried again a few times, then left to staff.
         calls.press(call(2));
         calls.sent(&call(2), Err(CallFailure::Offline), t1);
-        calls.end_session();
-        calls.withdrawn(&call(2), Err(CallFailure::Refused), t1);
-        assert_eq!(calls.poll_timeout(), None);
+        assert_eq!(calls.end_session(), [CallEffect::Withdraw(call(2))]);
+        let mut now = t1;
+        let mut tries = 1;
+        calls.withdrawn(&call(2), Err(CallFailure::Refused), now);
+        while let Some(at) = calls.poll_timeout() {
+            now = at;
+            assert_eq!(calls.on_timeout(now), [CallEffect::Withdraw(call(2))]);
+            tries += 1;
+            calls.withdrawn(&call(2), Err(CallFailure::Refused), now);
+        }
+        assert_eq!(tries, WITHDRAW_TRIES, "then left to staff");
     }
 
     #[test]
