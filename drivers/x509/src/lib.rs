@@ -16,6 +16,10 @@
 //! 5. [`verify_issued`] against the new key and the configured roots, and
 //!    only then write the certificate to the token.
 //!
+//! Staff sign in with their own key: [`verify_staff_certificate`] checks the
+//! certificate against the staff CA and its revocation lists, and
+//! [`verify_token_signature`] the key's signature over a fresh challenge.
+//!
 //! Supported keys: RSA (PKCS #1 v1.5 with SHA-256) and ECDSA P-256 with
 //! SHA-256. [`RemoteSigner`] documents the exact bytes a token must return.
 //!
@@ -51,6 +55,7 @@ mod possession;
 mod public_key;
 mod request;
 mod signer;
+mod staff;
 mod subject;
 mod summary;
 #[cfg(feature = "test-ca")]
@@ -64,6 +69,9 @@ pub use possession::{PossessionError, ProofOfPossession, prove, verify_proof};
 pub use public_key::PublicKeyError;
 pub use request::{RequestError, build_request, verify_request};
 pub use signer::{RemoteSigner, SignatureError, SignerError, digest_info_sha256};
+pub use staff::{
+    StaffCertError, StaffCertificate, StaffRole, verify_staff_certificate, verify_token_signature,
+};
 pub use subject::unit_subject;
 pub use summary::{CertDetails, CertError, details, subject_common_name, summarize};
 pub use verify::{VerifiedCertificate, VerifyError, verify_issued};

@@ -5,7 +5,8 @@
 //!
 //! Limitation: rcgen keeps a subject as a map by attribute type, so requests
 //! with repeated attribute types (two OUs) or multi-valued RDNs are refused
-//! rather than issued with a changed subject.
+//! rather than issued with a changed subject. ([`TestCa::issue_staff`] writes
+//! a second OU under rcgen's custom attribute type with the same OID.)
 
 mod rcgen_key;
 mod soft_signer;
@@ -20,7 +21,7 @@ use time::{Duration, OffsetDateTime};
 use x509_parser::der_parser::asn1_rs::Tag;
 use x509_parser::x509::X509Name;
 
-use crate::RemoteSigner;
+use crate::{RemoteSigner, StaffRole};
 use rcgen_key::{RawPublicKey, RcgenKey};
 pub use soft_signer::SoftSigner;
 
@@ -54,6 +55,12 @@ pub enum Profile {
     Customer,
     /// A CA below this one: CA:true, pathLen 0; keyCertSign + cRLSign.
     SubordinateCa,
+    /// A member of staff's sign-in certificate: CA:false; keyUsage
+    /// digitalSignature; extendedKeyUsage clientAuth.
+    Staff,
+    /// An S/MIME certificate: CA:false; keyUsage digitalSignature;
+    /// extendedKeyUsage emailProtection only.
+    SecureEmail,
 }
 
 /// The subject of a customer certificate made by
@@ -227,6 +234,65 @@ impl TestCa {
         )
     }
 
+    /// A staff certificate for `key`: subject C=CN, O=this CA's O, one OU
+    /// per role, CN=`name`; profile [`Profile::Staff`].
+    pub fn issue_staff(
+        &self,
+        name: &str,
+        roles: &[StaffRole],
+        key: &dyn RemoteSigner,
+        not_before: OffsetDateTime,
+        not_after: OffsetDateTime,
+    ) -> Result<Vec<u8>, TestCaError> {
+        self.issue_staff_as(name, roles, key, not_before, not_after, Profile::Staff)
+    }
+
+    /// [`issue_staff`](Self::issue_staff) with another profile.
+    pub(crate) fn issue_staff_as(
+        &self,
+        name: &str,
+        roles: &[StaffRole],
+        key: &dyn RemoteSigner,
+        not_before: OffsetDateTime,
+        not_after: OffsetDateTime,
+        profile: Profile,
+    ) -> Result<Vec<u8>, TestCaError> {
+        let mut dn = DistinguishedName::new();
+        dn.push(DnType::CountryName, printable("CN")?);
+        let organization = self
+            .params
+            .distinguished_name
+            .get(&DnType::OrganizationName)
+            .cloned()
+            .unwrap_or_else(|| "CA".into());
+        dn.push(DnType::OrganizationName, organization);
+        // rcgen holds one value per type: a second OU goes under the custom
+        // type, which writes the same OID.
+        let mut unit_types = [
+            DnType::OrganizationalUnitName,
+            DnType::CustomDnType(vec![2, 5, 4, 11]),
+        ]
+        .into_iter();
+        let distinct = roles
+            .iter()
+            .enumerate()
+            .filter(|(i, role)| !roles[..*i].contains(role));
+        for (_, role) in distinct {
+            let ty = unit_types
+                .next()
+                .ok_or_else(|| TestCaError::UnsupportedSubject("more than two OUs".to_owned()))?;
+            dn.push(ty, role.organizational_unit());
+        }
+        dn.push(DnType::CommonName, name);
+        self.sign(
+            dn,
+            &key.public_key_spki_der(),
+            not_before,
+            not_after,
+            profile,
+        )
+    }
+
     fn sign(
         &self,
         subject: DistinguishedName,
@@ -261,6 +327,15 @@ impl TestCa {
             Profile::SubordinateCa => {
                 params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
                 params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+            }
+            Profile::Staff | Profile::SecureEmail => {
+                params.is_ca = IsCa::ExplicitNoCa;
+                params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+                params.extended_key_usages = vec![if profile == Profile::Staff {
+                    ExtendedKeyUsagePurpose::ClientAuth
+                } else {
+                    ExtendedKeyUsagePurpose::EmailProtection
+                }];
             }
         }
         let issuer = Issuer::from_params(&self.params, RcgenKey::new(&self.key)?);

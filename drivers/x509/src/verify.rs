@@ -116,20 +116,38 @@ pub fn verify_issued(
         return Err(VerifyError::Expired { not_after, now });
     }
 
-    let mut current = &leaf;
-    for depth in 0..=MAX_INTERMEDIATES {
-        if let Some(root) = signer_among(current, &roots)? {
+    let (used, root) = chain_to_root(&leaf, &intermediates, &roots, now)?;
+    Ok(VerifiedCertificate {
+        der: issued_der.to_vec(),
+        serial_hex: serial_hex(&leaf),
+        not_before,
+        not_after,
+        root_subject_dn: display(root.subject()),
+        intermediates_used: used.len(),
+    })
+}
+
+/// Intermediates used (issuer first) and the root, borrowed from the parsed
+/// candidates.
+pub(crate) type Chain<'c, 'a> = (Vec<&'c X509Certificate<'a>>, &'c X509Certificate<'a>);
+
+/// Walks from `cert` up to one of `roots`, every signature verifying and
+/// every CA certificate valid at `now`: the intermediates used (`cert`'s
+/// issuer first) and the root.
+pub(crate) fn chain_to_root<'c, 'a>(
+    cert: &X509Certificate<'_>,
+    intermediates: &'c [X509Certificate<'a>],
+    roots: &'c [X509Certificate<'a>],
+    now: OffsetDateTime,
+) -> Result<Chain<'c, 'a>, VerifyError> {
+    let mut chain = Vec::new();
+    let mut current: &X509Certificate<'_> = cert;
+    for _ in 0..=MAX_INTERMEDIATES {
+        if let Some(root) = signer_among(current, roots)? {
             check_ca_validity(root, now)?;
-            return Ok(VerifiedCertificate {
-                der: issued_der.to_vec(),
-                serial_hex: leaf.serial.to_str_radix(16).to_uppercase(),
-                not_before,
-                not_after,
-                root_subject_dn: display(root.subject()),
-                intermediates_used: depth,
-            });
+            return Ok((chain, root));
         }
-        let Some(next) = signer_among(current, &intermediates)? else {
+        let Some(next) = signer_among(current, intermediates)? else {
             return Err(VerifyError::UnknownIssuer {
                 subject: display(current.subject()),
                 issuer: display(current.issuer()),
@@ -141,19 +159,28 @@ pub fn verify_issued(
                 subject: display(next.subject()),
             });
         }
+        chain.push(next);
         current = next;
     }
     Err(VerifyError::ChainTooLong)
 }
 
-fn parse_as<'a>(der: &'a [u8], what: &str) -> Result<X509Certificate<'a>, VerifyError> {
+/// The serial number as upper-case hex without leading zeros.
+pub(crate) fn serial_hex(cert: &X509Certificate<'_>) -> String {
+    cert.serial.to_str_radix(16).to_uppercase()
+}
+
+pub(crate) fn parse_as<'a>(der: &'a [u8], what: &str) -> Result<X509Certificate<'a>, VerifyError> {
     parse(der).map_err(|e| VerifyError::Malformed {
         what: what.to_owned(),
         reason: e.to_string(),
     })
 }
 
-fn parse_all<'a>(ders: &'a [Vec<u8>], kind: &str) -> Result<Vec<X509Certificate<'a>>, VerifyError> {
+pub(crate) fn parse_all<'a>(
+    ders: &'a [Vec<u8>],
+    kind: &str,
+) -> Result<Vec<X509Certificate<'a>>, VerifyError> {
     ders.iter()
         .enumerate()
         .map(|(i, der)| parse_as(der, &format!("{kind} certificate #{}", i + 1)))
@@ -175,7 +202,7 @@ fn check_key(leaf: &X509Certificate<'_>, expected_spki_der: &[u8]) -> Result<(),
     }
 }
 
-fn validity(cert: &X509Certificate<'_>) -> (OffsetDateTime, OffsetDateTime) {
+pub(crate) fn validity(cert: &X509Certificate<'_>) -> (OffsetDateTime, OffsetDateTime) {
     let v = cert.validity();
     (v.not_before.to_datetime(), v.not_after.to_datetime())
 }
