@@ -14,6 +14,7 @@
 
 use kiosk::clock::Clock;
 use kiosk_domain::account::AccountInfo;
+use kiosk_domain::audit::AuditEntry;
 use kiosk_domain::flow::SessionId;
 use kiosk_domain::flow::application::CaptureRef;
 use kiosk_domain::flow::renewal::PinOutcome;
@@ -420,6 +421,11 @@ impl<S: OrderStore> OrderStore for FaultyStore<S> {
     fn wipe_session(&mut self, session: SessionId) -> Result<(), Self::Error> {
         self.writable()?;
         self.inner.wipe_session(session).map_err(StoreFault::Store)
+    }
+
+    fn append_audit(&mut self, key: &str, entry: &AuditEntry) -> Result<(), Self::Error> {
+        self.writable()?;
+        self.inner.append_audit(key, entry).map_err(StoreFault::Store)
     }
 
     fn save_flow_state<T: Serialize>(

@@ -4,7 +4,9 @@
 //! (`kiosk_store`'s `audit_log`), so that changing or removing one breaks
 //! the chain at that entry.
 
+use crate::flow::staff::LockReason;
 use crate::order_number::OrderNumber;
+use crate::ports::key_writer::UnblockOutcome;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -31,6 +33,13 @@ pub enum AuditAction {
     /// An order the CA refused (or still waiting) sent again
     /// (`kioskctl queue retry`).
     QueueRetry,
+    /// A member of staff signed in at the kiosk with their staff key.
+    StaffSignedIn,
+    /// Staff mode locked, and why.
+    StaffSignedOut { why: LockReason },
+    /// A customer's user PIN set anew with their key's SO PIN, and what
+    /// the key answered (every try that reached the key).
+    PinUnblock { outcome: UnblockOutcome },
 }
 
 /// One entry of the audit log.

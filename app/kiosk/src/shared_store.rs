@@ -1,6 +1,7 @@
 //! One store for every flow's executor on the flow thread: one SQLite
 //! connection (one page cache) instead of one per flow.
 
+use kiosk_domain::audit::AuditEntry;
 use kiosk_domain::flow::SessionId;
 use kiosk_domain::flow::application::CaptureRef;
 use kiosk_domain::ids::MobileNumber;
@@ -175,6 +176,10 @@ impl<S: OrderStore> OrderStore for SharedStore<S> {
 
     fn wipe_session(&mut self, session: SessionId) -> Result<(), S::Error> {
         self.lock().wipe_session(session)
+    }
+
+    fn append_audit(&mut self, key: &str, entry: &AuditEntry) -> Result<(), S::Error> {
+        self.lock().append_audit(key, entry)
     }
 
     fn save_flow_state<T: Serialize>(

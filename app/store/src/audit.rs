@@ -78,6 +78,20 @@ impl Store {
     /// # Errors
     /// It could not be written (nothing is then appended).
     pub fn append_audit(&mut self, entry: &AuditEntry) -> Result<AuditRecord> {
+        self.append(None, entry)
+    }
+
+    /// Appends `entry` once for `key` (a flow effect's session and step):
+    /// when an entry with this key is there, that one is returned and
+    /// nothing is written.
+    ///
+    /// # Errors
+    /// It could not be written or read.
+    pub fn append_audit_once(&mut self, key: &str, entry: &AuditEntry) -> Result<AuditRecord> {
+        self.append(Some(key), entry)
+    }
+
+    fn append(&mut self, key: Option<&str>, entry: &AuditEntry) -> Result<AuditRecord> {
         let text = serde_json::to_string(entry).map_err(|source| StoreError::Json {
             what: "an audit entry",
             source,
@@ -85,6 +99,26 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if let Some(key) = key {
+            let kept: Option<(i64, String, Vec<u8>)> = tx
+                .query_row(
+                    "SELECT seq, entry, hash FROM audit_log WHERE effect_key = ?1",
+                    [key],
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+                )
+                .optional()?;
+            if let Some((seq, text, hash)) = kept {
+                let entry = serde_json::from_str(&text).map_err(|source| StoreError::Json {
+                    what: "an audit entry",
+                    source,
+                })?;
+                return Ok(AuditRecord {
+                    seq: seq_of(seq)?,
+                    entry,
+                    hash: hash_of(hash)?,
+                });
+            }
+        }
         let last: Option<(i64, Vec<u8>)> = tx
             .query_row(
                 "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
@@ -100,8 +134,8 @@ impl Store {
         let seq_sql =
             i64::try_from(seq).map_err(|_| StoreError::corrupt("the audit log is full"))?;
         tx.execute(
-            "INSERT INTO audit_log (seq, entry, prev, hash) VALUES (?1, ?2, ?3, ?4)",
-            params![seq_sql, text, prev.as_slice(), hash.as_slice()],
+            "INSERT INTO audit_log (seq, entry, prev, hash, effect_key) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![seq_sql, text, prev.as_slice(), hash.as_slice(), key],
         )?;
         tx.commit()?;
         Ok(AuditRecord {
@@ -312,6 +346,23 @@ mod tests {
         assert_eq!(
             store.verify_audit().unwrap(),
             AuditCheck::Intact { entries: 2 }
+        );
+    }
+
+    #[test]
+    fn an_effect_run_again_finds_its_entry_and_writes_none() {
+        let (_dir, mut store) = store();
+        let first = store.append_audit_once("staff-1-0", &entry(1)).unwrap();
+        store.append_audit(&entry(2)).unwrap();
+        // The same effect after a power cut (its entry may differ in time).
+        let again = store.append_audit_once("staff-1-0", &entry(3)).unwrap();
+        assert_eq!(again, first);
+        let other = store.append_audit_once("staff-1-1", &entry(3)).unwrap();
+        assert_eq!(other.seq, 3);
+        assert_eq!(store.audit_log().unwrap().len(), 3);
+        assert_eq!(
+            store.verify_audit().unwrap(),
+            AuditCheck::Intact { entries: 3 }
         );
     }
 

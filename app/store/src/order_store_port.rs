@@ -4,6 +4,7 @@
 use crate::codec::attachment_kind_to_db;
 use crate::error::StoreError;
 use crate::{Result, Store};
+use kiosk_domain::audit::AuditEntry;
 use kiosk_domain::flow::SessionId;
 use kiosk_domain::flow::application::CaptureRef;
 use kiosk_domain::ids::MobileNumber;
@@ -211,6 +212,10 @@ impl OrderStore for Store {
 
     fn wipe_session(&mut self, session: SessionId) -> Result<()> {
         Store::wipe_session(self, session)
+    }
+
+    fn append_audit(&mut self, key: &str, entry: &AuditEntry) -> Result<()> {
+        self.append_audit_once(key, entry).map(|_| ())
     }
 
     fn save_flow_state<T: Serialize>(

@@ -151,10 +151,19 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     ",
+    // 7: an audit entry written by a flow's effect carries the effect's
+    // key (session and step), so that the effect run again after a power
+    // cut finds it instead of writing it twice. Outside the hash chain:
+    // it says nothing about what was done.
+    "
+    ALTER TABLE audit_log ADD COLUMN effect_key TEXT;
+    CREATE UNIQUE INDEX audit_log_effect_key ON audit_log (effect_key)
+        WHERE effect_key IS NOT NULL;
+    ",
 ];
 
 /// The schema version this software writes and reads: the number of steps.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 // Adding a step without raising the version (or the reverse) fails the build.
 const _: () = assert!(MIGRATIONS.len() == SCHEMA_VERSION as usize);

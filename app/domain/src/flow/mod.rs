@@ -24,6 +24,7 @@ pub mod idle;
 pub mod lookup;
 pub mod pickup;
 pub mod renewal;
+pub mod staff;
 pub mod staff_call;
 
 use crate::clock::ClockFloor;

@@ -16,6 +16,7 @@ use super::DeviceError;
 use crate::flow::renewal::PinOutcome;
 use crate::order::renewal::CertificateSummary;
 use crate::order_number::OrderNumber;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 use std::sync::atomic::{Ordering, compiler_fence};
@@ -87,7 +88,7 @@ impl fmt::Display for Pin {
 }
 
 /// Which inserted key (token) an operation is for.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct KeyRef {
     pub label: String,
     pub serial: String,
@@ -307,7 +308,8 @@ pub trait CertificateReader {
 
 /// What became of unblocking a key's user PIN with its SO PIN (staff, at
 /// the kiosk, where the configuration allows it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum UnblockOutcome {
     /// The user PIN is the new one and works again.
     Unblocked,

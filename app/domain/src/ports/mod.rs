@@ -14,6 +14,7 @@ pub mod key_writer;
 pub mod outbox;
 pub mod printer;
 pub mod printer_uri;
+pub mod staff;
 pub mod staff_call;
 pub mod store;
 

@@ -8,6 +8,7 @@
 //! `Ok`, and every creating call is idempotent (keyed by the session), so an
 //! effect run again after a crash creates nothing twice.
 
+use crate::audit::AuditEntry;
 use crate::flow::SessionId;
 use crate::flow::application::CaptureRef;
 use crate::ids::MobileNumber;
@@ -181,6 +182,14 @@ pub trait OrderStore {
     /// # Errors
     /// Not saved.
     fn wipe_session(&mut self, session: SessionId) -> Result<(), Self::Error>;
+
+    /// Appends `entry` to the audit log once for `key` (an effect keyed by
+    /// session and step: run again after a power cut, it finds its entry
+    /// there and writes nothing).
+    ///
+    /// # Errors
+    /// Not saved.
+    fn append_audit(&mut self, key: &str, entry: &AuditEntry) -> Result<(), Self::Error>;
 
     /// Replaces the journal record of `flow`.
     ///

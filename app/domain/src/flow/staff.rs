@@ -1,0 +1,554 @@
+//! Staff mode (spec §3.6): a member of staff signs in with their own staff
+//! key ([`crate::ports::staff::sign_in`]), sees the kiosk's queue and link,
+//! unblocks a customer's locked user PIN with the key's SO PIN where the
+//! configuration allows it, and signs out. Never mixed with a customer's
+//! session: staff mode is a session of its own, and the kiosk's idle
+//! timer does not run for it; it locks itself instead:
+//!
+//! - after `idle_lock` without a touch (default 2 minutes), measured on the
+//!   wall clock the steps are given;
+//! - when the staff key is pulled (looked for every [`KEY_CHECK`], and at
+//!   once when any key is taken out);
+//! - on 返回首页 or 退出登录, and after a restart.
+//!
+//! Every sign-in, sign-out and unblock is written to the audit log, each
+//! entry keyed by the session and its step so that a re-run after a power
+//! cut does not write it twice. The PINs never enter the state: the pad
+//! hands them to the executor, as in the renewal.
+
+use super::driver::{Flow, Signal, Timer};
+use super::renewal::PinOutcome;
+use super::{SessionId, Step, StepContext};
+use crate::audit::{Actor, AuditAction, AuditEntry};
+use crate::ports::key_writer::{KeyRef, UnblockOutcome};
+use crate::ports::staff::{SignInRefusal, SignedIn, StaffMember, StaffRole};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// How often the staff key is looked for while staff are signed in.
+pub const KEY_CHECK: Duration = Duration::from_secs(2);
+/// Staff mode locks after this long untouched, unless configured.
+pub const DEFAULT_IDLE_LOCK: Duration = Duration::from_secs(120);
+
+/// What the kiosk's configuration allows staff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffSettings {
+    /// Untouched this long, staff mode locks.
+    #[serde(with = "secs")]
+    pub idle_lock: Duration,
+    /// Whether staff may set a new user PIN with a key's SO PIN here.
+    pub may_unblock: bool,
+}
+
+impl Default for StaffSettings {
+    fn default() -> Self {
+        Self {
+            idle_lock: DEFAULT_IDLE_LOCK,
+            may_unblock: false,
+        }
+    }
+}
+
+mod secs {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(d.as_secs())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        u64::deserialize(d).map(Duration::from_secs)
+    }
+}
+
+/// Why staff mode locked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LockReason {
+    /// 退出登录, or 返回首页.
+    SignedOut,
+    /// Untouched for the idle time.
+    Idle,
+    /// The staff key was taken out.
+    KeyPulled,
+    /// The kiosk started again.
+    Restarted,
+}
+
+/// Where unblocking a customer's PIN stands. The PINs typed are the
+/// executor's; the state knows only which one is asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Unblock {
+    /// 请输入管理员PIN码 (SO PIN), with what the last try came to.
+    SoPin { last: Option<UnblockProblem> },
+    /// 请设置新的PIN码.
+    NewPin,
+    /// 请再次输入新的PIN码.
+    Repeat,
+    /// The key is working on it.
+    Working,
+    /// Done: the customer's key has a new user PIN.
+    Unblocked,
+}
+
+/// Why an unblock did not take (the screen says what to do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UnblockProblem {
+    /// No customer's key besides the staff key.
+    NoCustomerKey,
+    /// The two new PINs differ.
+    PinsDiffer,
+    /// The SO PIN is wrong.
+    SoPinWrong,
+    /// The SO PIN is locked: only the key's vendor can help.
+    SoPinLocked,
+    /// The key refused the new PIN (its length or characters).
+    NewPinRefused,
+    /// The key did not answer.
+    KeyFailed,
+}
+
+/// What staff are doing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StaffTask {
+    /// The staff menu: the queue, the link, the actions.
+    Menu,
+    /// 解锁USB Key PIN码.
+    Unblock(Unblock),
+}
+
+/// Staff mode.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StaffState {
+    /// Nobody from staff is signed in.
+    Locked,
+    /// 工作人员登录: the staff key and its PIN are asked for.
+    SigningIn {
+        session: SessionId,
+        settings: StaffSettings,
+        /// What the last try came to.
+        last: Option<SignInRefusal>,
+        /// The key is checking the PIN and signing.
+        checking: bool,
+        #[serde(with = "time::serde::rfc3339")]
+        touched_at: OffsetDateTime,
+    },
+    /// Signed in.
+    SignedIn {
+        session: SessionId,
+        settings: StaffSettings,
+        member: StaffMember,
+        /// The staff key (pulled: staff mode locks).
+        key: KeyRef,
+        task: StaffTask,
+        #[serde(with = "time::serde::rfc3339")]
+        touched_at: OffsetDateTime,
+        /// Audit entries written in this session (their keys' step).
+        audits: u32,
+    },
+}
+
+/// What happens to staff mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StaffEvent {
+    /// 工作人员登录 pressed.
+    Open {
+        session: SessionId,
+        settings: StaffSettings,
+    },
+    /// The PIN was typed on the pad (and handed to the executor).
+    PinTyped,
+    /// What the sign-in came to.
+    SignInAnswered(Result<SignedIn, SignInRefusal>),
+    /// 解锁USB Key PIN码 pressed.
+    StartUnblock,
+    /// What the key did with the PINs.
+    UnblockAnswered(Result<UnblockOutcome, UnblockProblem>),
+    /// Back to the staff menu.
+    Menu,
+    /// 退出登录.
+    SignOut,
+    /// 返回首页.
+    GoHome,
+    /// Time for a look at the idle time and the staff key.
+    Tick,
+    /// A key was taken out: is the staff key still in?
+    KeyTaken,
+    /// The staff key is not in the writer any more.
+    StaffKeyGone,
+    Restarted,
+}
+
+/// What the executor does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StaffEffect {
+    /// Sign in with the key inserted and the PIN handed over, over a fresh
+    /// challenge; answers [`StaffEvent::SignInAnswered`].
+    SignIn { session: SessionId },
+    /// Set the new PIN handed over (typed twice) on the customer's key (the
+    /// inserted key that is not `staff_key`) with the SO PIN handed over;
+    /// answers [`StaffEvent::UnblockAnswered`].
+    Unblock { session: SessionId, staff_key: KeyRef },
+    /// Whether `staff_key` is still inserted; answers
+    /// [`StaffEvent::StaffKeyGone`] when it is not.
+    CheckKey { staff_key: KeyRef },
+    /// Append to the audit log, once for `key`.
+    Audit { key: String, entry: AuditEntry },
+    /// The screens and the executor forget the session (PINs handed over).
+    Wipe,
+}
+
+/// The flow.
+#[derive(Debug)]
+pub struct Staff;
+
+type StaffStep = Step<StaffState, StaffEffect>;
+
+impl Flow for Staff {
+    type State = StaffState;
+    type Event = StaffEvent;
+    type Effect = StaffEffect;
+    const NAME: &'static str = "staff";
+    const FORMAT: u32 = 1;
+
+    fn home() -> StaffState {
+        StaffState::Locked
+    }
+
+    fn step(state: StaffState, event: StaffEvent, ctx: &StepContext) -> StaffStep {
+        step(state, event, ctx.now)
+    }
+
+    fn session(state: &StaffState) -> Option<SessionId> {
+        match state {
+            StaffState::Locked => None,
+            StaffState::SigningIn { session, .. } | StaffState::SignedIn { session, .. } => {
+                Some(*session)
+            }
+        }
+    }
+
+    fn signal(signal: Signal) -> Option<StaffEvent> {
+        match signal {
+            Signal::GoHome | Signal::IdleTimeout => Some(StaffEvent::GoHome),
+            Signal::KeyRemoved => Some(StaffEvent::KeyTaken),
+            Signal::Restarted => Some(StaffEvent::Restarted),
+            Signal::KeyInserted | Signal::Network { .. } => None,
+        }
+    }
+
+    /// While staff mode is open: a look at the idle time and the key.
+    fn timer(state: &StaffState, _: &StepContext) -> Option<Timer<StaffEvent>> {
+        match state {
+            StaffState::Locked => None,
+            StaffState::SigningIn { .. } | StaffState::SignedIn { .. } => Some(Timer {
+                after: KEY_CHECK,
+                event: StaffEvent::Tick,
+            }),
+        }
+    }
+}
+
+/// One step of staff mode at wall time `now`.
+#[must_use]
+pub fn step(state: StaffState, event: StaffEvent, now: OffsetDateTime) -> StaffStep {
+    match state {
+        StaffState::Locked => match event {
+            StaffEvent::Open { session, settings } => Step::to(StaffState::SigningIn {
+                session,
+                settings,
+                last: None,
+                checking: false,
+                touched_at: now,
+            }),
+            _ => Step::to(StaffState::Locked),
+        },
+        StaffState::SigningIn {
+            session,
+            settings,
+            last,
+            checking,
+            touched_at,
+        } => signing_in(session, settings, last, checking, touched_at, event, now),
+        StaffState::SignedIn { .. } => signed_in(state, event, now),
+    }
+}
+
+fn signing_in(
+    session: SessionId,
+    settings: StaffSettings,
+    last: Option<SignInRefusal>,
+    checking: bool,
+    touched_at: OffsetDateTime,
+    event: StaffEvent,
+    now: OffsetDateTime,
+) -> StaffStep {
+    let stay = |last, checking, touched_at| StaffState::SigningIn {
+        session,
+        settings,
+        last,
+        checking,
+        touched_at,
+    };
+    match event {
+        StaffEvent::PinTyped if !checking => Step::with(
+            stay(last, true, now),
+            vec![StaffEffect::SignIn { session }],
+        ),
+        StaffEvent::SignInAnswered(Ok(signed)) if checking => {
+            let allowed = signed.member.roles.contains(&StaffRole::Staff);
+            if !allowed {
+                // A technician's key: not for staff mode.
+                return Step::to(stay(
+                    Some(SignInRefusal::Credential(
+                        crate::ports::staff::CredentialRefusal::NoStaffRole,
+                    )),
+                    false,
+                    now,
+                ));
+            }
+            let entry = audit(&signed.member, AuditAction::StaffSignedIn, now);
+            Step::with(
+                StaffState::SignedIn {
+                    session,
+                    settings,
+                    member: signed.member,
+                    key: signed.key,
+                    task: StaffTask::Menu,
+                    touched_at: now,
+                    audits: 1,
+                },
+                vec![StaffEffect::Audit {
+                    key: audit_key(session, 0),
+                    entry,
+                }],
+            )
+        }
+        StaffEvent::SignInAnswered(Err(refusal)) if checking => {
+            Step::to(stay(Some(refusal), false, now))
+        }
+        StaffEvent::Tick if idle(touched_at, settings, now) && !checking => {
+            Step::with(StaffState::Locked, vec![StaffEffect::Wipe])
+        }
+        StaffEvent::GoHome | StaffEvent::SignOut | StaffEvent::Restarted => {
+            Step::with(StaffState::Locked, vec![StaffEffect::Wipe])
+        }
+        _ => Step::to(stay(last, checking, touched_at)),
+    }
+}
+
+fn signed_in(state: StaffState, event: StaffEvent, now: OffsetDateTime) -> StaffStep {
+    let StaffState::SignedIn {
+        session,
+        settings,
+        member,
+        key,
+        task,
+        touched_at,
+        audits,
+    } = state
+    else {
+        return Step::to(state);
+    };
+    let lock = |why: LockReason| {
+        let entry = audit(&member, AuditAction::StaffSignedOut { why }, now);
+        Step::with(
+            StaffState::Locked,
+            vec![
+                StaffEffect::Audit {
+                    key: audit_key(session, audits),
+                    entry,
+                },
+                StaffEffect::Wipe,
+            ],
+        )
+    };
+    let to = |task: StaffTask, touched_at: OffsetDateTime| StaffState::SignedIn {
+        session,
+        settings,
+        member: member.clone(),
+        key: key.clone(),
+        task,
+        touched_at,
+        audits,
+    };
+    match event {
+        StaffEvent::SignOut | StaffEvent::GoHome => lock(LockReason::SignedOut),
+        StaffEvent::Restarted => lock(LockReason::Restarted),
+        StaffEvent::StaffKeyGone => lock(LockReason::KeyPulled),
+        StaffEvent::Tick if idle(touched_at, settings, now) && !working(&task) => {
+            lock(LockReason::Idle)
+        }
+        StaffEvent::Tick | StaffEvent::KeyTaken => Step::with(
+            to(task, touched_at),
+            vec![StaffEffect::CheckKey {
+                staff_key: key.clone(),
+            }],
+        ),
+        StaffEvent::Menu if !working(&task) => Step::to(to(StaffTask::Menu, now)),
+        StaffEvent::StartUnblock if settings.may_unblock && task == StaffTask::Menu => {
+            Step::to(to(StaffTask::Unblock(Unblock::SoPin { last: None }), now))
+        }
+        StaffEvent::PinTyped => match task {
+            StaffTask::Unblock(Unblock::SoPin { .. }) => {
+                Step::to(to(StaffTask::Unblock(Unblock::NewPin), now))
+            }
+            StaffTask::Unblock(Unblock::NewPin) => {
+                Step::to(to(StaffTask::Unblock(Unblock::Repeat), now))
+            }
+            StaffTask::Unblock(Unblock::Repeat) => Step::with(
+                to(StaffTask::Unblock(Unblock::Working), now),
+                vec![StaffEffect::Unblock {
+                    session,
+                    staff_key: key.clone(),
+                }],
+            ),
+            other => Step::to(to(other, touched_at)),
+        },
+        StaffEvent::UnblockAnswered(answer)
+            if task == StaffTask::Unblock(Unblock::Working) =>
+        {
+            unblocked(answer, to, &member, session, audits, now)
+        }
+        _ => Step::to(to(task, touched_at)),
+    }
+}
+
+/// The key's answer to an unblock: done, or the SO PIN asked for again
+/// with why (every try that reached the key is in the audit log).
+fn unblocked(
+    answer: Result<UnblockOutcome, UnblockProblem>,
+    to: impl Fn(StaffTask, OffsetDateTime) -> StaffState,
+    member: &StaffMember,
+    session: SessionId,
+    audits: u32,
+    now: OffsetDateTime,
+) -> StaffStep {
+    let outcome = match answer {
+        Ok(outcome) => outcome,
+        Err(problem) => {
+            return Step::to(to(
+                StaffTask::Unblock(Unblock::SoPin {
+                    last: Some(problem),
+                }),
+                now,
+            ));
+        }
+    };
+    let problem = |p| Unblock::SoPin { last: Some(p) };
+    let next = match outcome {
+        UnblockOutcome::Unblocked => Unblock::Unblocked,
+        UnblockOutcome::SoPinWrong => problem(UnblockProblem::SoPinWrong),
+        UnblockOutcome::SoPinLocked => problem(UnblockProblem::SoPinLocked),
+        UnblockOutcome::NewPinRefused => problem(UnblockProblem::NewPinRefused),
+    };
+    let entry = audit(
+        member,
+        AuditAction::PinUnblock { outcome },
+        now,
+    );
+    let mut state = to(StaffTask::Unblock(next), now);
+    if let StaffState::SignedIn { audits: a, .. } = &mut state {
+        *a = audits + 1;
+    }
+    Step::with(
+        state,
+        vec![StaffEffect::Audit {
+            key: audit_key(session, audits),
+            entry,
+        }],
+    )
+}
+
+fn working(task: &StaffTask) -> bool {
+    *task == StaffTask::Unblock(Unblock::Working)
+}
+
+fn idle(touched_at: OffsetDateTime, settings: StaffSettings, now: OffsetDateTime) -> bool {
+    now - touched_at >= settings.idle_lock
+}
+
+fn audit(member: &StaffMember, action: AuditAction, now: OffsetDateTime) -> AuditEntry {
+    AuditEntry {
+        at: now,
+        actor: Actor::Staff {
+            certificate_serial: member.certificate_serial.clone(),
+            name: member.name.clone(),
+        },
+        action,
+        order: None,
+    }
+}
+
+/// An audit entry's key: the session and the entry's number in it.
+fn audit_key(session: SessionId, n: u32) -> String {
+    format!("staff-{:016x}-{n}", session.0)
+}
+
+/// What the staff screens may say of `state` (nothing before sign-in but
+/// what the last try came to).
+#[must_use]
+pub fn signed_in_member(state: &StaffState) -> Option<&StaffMember> {
+    match state {
+        StaffState::SignedIn { member, .. } => Some(member),
+        StaffState::Locked | StaffState::SigningIn { .. } => None,
+    }
+}
+
+/// Whether a PIN typed now goes to staff mode (sign-in or unblock).
+#[must_use]
+pub fn wants_pin(state: &StaffState) -> bool {
+    match state {
+        StaffState::Locked => false,
+        StaffState::SigningIn { checking, .. } => !checking,
+        StaffState::SignedIn { task, .. } => matches!(
+            task,
+            StaffTask::Unblock(Unblock::SoPin { .. } | Unblock::NewPin | Unblock::Repeat)
+        ),
+    }
+}
+
+/// The PIN the pad asks for in `state`, for the executor to keep it apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinSlot {
+    StaffKey,
+    SoPin,
+    NewPin,
+    Repeat,
+}
+
+/// Which PIN a PIN typed now is.
+#[must_use]
+pub fn pin_slot(state: &StaffState) -> Option<PinSlot> {
+    if !wants_pin(state) {
+        return None;
+    }
+    match state {
+        StaffState::SigningIn { .. } => Some(PinSlot::StaffKey),
+        StaffState::SignedIn {
+            task: StaffTask::Unblock(u),
+            ..
+        } => match u {
+            Unblock::SoPin { .. } => Some(PinSlot::SoPin),
+            Unblock::NewPin => Some(PinSlot::NewPin),
+            Unblock::Repeat => Some(PinSlot::Repeat),
+            Unblock::Working | Unblock::Unblocked => None,
+        },
+        _ => None,
+    }
+}
+
+/// Whether a PIN outcome is worth a warning on the sign-in pad.
+#[must_use]
+pub fn pin_refused(last: Option<SignInRefusal>) -> Option<PinOutcome> {
+    match last {
+        Some(SignInRefusal::Pin(outcome)) => Some(outcome),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
+mod tests;

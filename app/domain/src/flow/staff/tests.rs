@@ -1,0 +1,428 @@
+use super::*;
+use crate::ports::staff::CredentialRefusal;
+use proptest::prelude::*;
+use time::macros::datetime;
+
+const T0: OffsetDateTime = datetime!(2026-12-05 09:00 UTC);
+
+fn at(secs: i64) -> OffsetDateTime {
+    T0 + time::Duration::seconds(secs)
+}
+
+fn key(serial: &str) -> KeyRef {
+    KeyRef {
+        label: "staff".to_owned(),
+        serial: serial.to_owned(),
+        model: "SoftHSM".to_owned(),
+        manufacturer: "SoftHSM project".to_owned(),
+    }
+}
+
+fn member(roles: &[StaffRole]) -> StaffMember {
+    StaffMember {
+        certificate_serial: "1A2B".to_owned(),
+        name: "clerk-01".to_owned(),
+        roles: roles.to_vec(),
+    }
+}
+
+fn settings(may_unblock: bool) -> StaffSettings {
+    StaffSettings {
+        idle_lock: Duration::from_secs(120),
+        may_unblock,
+    }
+}
+
+fn open(may_unblock: bool) -> StaffState {
+    step(
+        StaffState::Locked,
+        StaffEvent::Open {
+            session: SessionId(7),
+            settings: settings(may_unblock),
+        },
+        at(0),
+    )
+    .state
+}
+
+fn signed_in(may_unblock: bool) -> StaffState {
+    let s = step(open(may_unblock), StaffEvent::PinTyped, at(1));
+    assert_eq!(s.effects, [StaffEffect::SignIn {
+        session: SessionId(7)
+    }]);
+    let s = step(
+        s.state,
+        StaffEvent::SignInAnswered(Ok(SignedIn {
+            member: member(&[StaffRole::Staff]),
+            key: key("S1"),
+        })),
+        at(2),
+    );
+    assert!(matches!(s.state, StaffState::SignedIn { .. }), "{s:?}");
+    s.state
+}
+
+fn audited(effects: &[StaffEffect]) -> Vec<(String, AuditAction)> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            StaffEffect::Audit { key, entry } => Some((key.clone(), entry.action.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_staff_key_and_its_pin_sign_in_and_the_audit_log_says_who() {
+    let s = step(open(false), StaffEvent::PinTyped, at(1));
+    let s = step(
+        s.state,
+        StaffEvent::SignInAnswered(Ok(SignedIn {
+            member: member(&[StaffRole::Staff]),
+            key: key("S1"),
+        })),
+        at(2),
+    );
+    assert_eq!(signed_in_member(&s.state), Some(&member(&[StaffRole::Staff])));
+    let [StaffEffect::Audit { key, entry }] = s.effects.as_slice() else {
+        panic!("{:?}", s.effects);
+    };
+    assert_eq!(key, "staff-0000000000000007-0");
+    assert_eq!(entry.action, AuditAction::StaffSignedIn);
+    assert_eq!(entry.at, at(2));
+    assert_eq!(
+        entry.actor,
+        Actor::Staff {
+            certificate_serial: "1A2B".to_owned(),
+            name: "clerk-01".to_owned()
+        }
+    );
+}
+
+#[test]
+fn a_refused_sign_in_says_why_and_lets_them_try_again() {
+    let s = step(open(false), StaffEvent::PinTyped, at(1));
+    // The pad is locked while the key works: a second PIN does nothing.
+    let again = step(s.state.clone(), StaffEvent::PinTyped, at(1));
+    assert!(again.effects.is_empty());
+    let wrong = PinOutcome::Wrong {
+        tries_left: Some(2),
+        final_try: false,
+    };
+    let s = step(
+        s.state,
+        StaffEvent::SignInAnswered(Err(SignInRefusal::Pin(wrong))),
+        at(2),
+    );
+    assert!(matches!(
+        s.state,
+        StaffState::SigningIn {
+            last: Some(SignInRefusal::Pin(_)),
+            checking: false,
+            ..
+        }
+    ));
+    assert_eq!(pin_refused(match &s.state {
+        StaffState::SigningIn { last, .. } => *last,
+        _ => None,
+    }), Some(wrong));
+    assert!(s.effects.is_empty(), "nobody to name in the audit log");
+    let s = step(s.state, StaffEvent::PinTyped, at(3));
+    assert_eq!(s.effects, [StaffEffect::SignIn {
+        session: SessionId(7)
+    }]);
+}
+
+#[test]
+fn a_technicians_key_does_not_open_staff_mode() {
+    let s = step(open(false), StaffEvent::PinTyped, at(1));
+    let s = step(
+        s.state,
+        StaffEvent::SignInAnswered(Ok(SignedIn {
+            member: member(&[StaffRole::Technician]),
+            key: key("T1"),
+        })),
+        at(2),
+    );
+    assert!(matches!(
+        s.state,
+        StaffState::SigningIn {
+            last: Some(SignInRefusal::Credential(CredentialRefusal::NoStaffRole)),
+            ..
+        }
+    ));
+    assert!(s.effects.is_empty());
+}
+
+#[test]
+fn staff_mode_locks_after_the_idle_time_and_looks_for_the_key_until_then() {
+    let state = signed_in(false);
+    let s = step(state, StaffEvent::Tick, at(100));
+    assert_eq!(s.effects, [StaffEffect::CheckKey {
+        staff_key: key("S1")
+    }]);
+    // A touch restarts the idle time.
+    let s = step(s.state, StaffEvent::Menu, at(110));
+    let s = step(s.state, StaffEvent::Tick, at(229));
+    assert!(matches!(s.state, StaffState::SignedIn { .. }));
+    let s = step(s.state, StaffEvent::Tick, at(230));
+    assert_eq!(s.state, StaffState::Locked);
+    assert_eq!(audited(&s.effects), [(
+        "staff-0000000000000007-1".to_owned(),
+        AuditAction::StaffSignedOut {
+            why: LockReason::Idle
+        }
+    )]);
+    assert_eq!(s.effects.last(), Some(&StaffEffect::Wipe));
+}
+
+#[test]
+fn an_open_sign_in_page_closes_after_the_idle_time() {
+    let s = step(open(false), StaffEvent::Tick, at(119));
+    assert!(matches!(s.state, StaffState::SigningIn { .. }));
+    let s = step(s.state, StaffEvent::Tick, at(120));
+    assert_eq!(s.state, StaffState::Locked);
+    assert_eq!(s.effects, [StaffEffect::Wipe]);
+}
+
+#[test]
+fn pulling_the_staff_key_locks_and_says_so() {
+    let s = step(signed_in(false), StaffEvent::KeyTaken, at(5));
+    assert_eq!(s.effects, [StaffEffect::CheckKey {
+        staff_key: key("S1")
+    }]);
+    let s = step(s.state, StaffEvent::StaffKeyGone, at(6));
+    assert_eq!(s.state, StaffState::Locked);
+    assert_eq!(audited(&s.effects)[0].1, AuditAction::StaffSignedOut {
+        why: LockReason::KeyPulled
+    });
+}
+
+#[test]
+fn going_home_or_a_restart_signs_out() {
+    for (event, why) in [
+        (StaffEvent::SignOut, LockReason::SignedOut),
+        (StaffEvent::GoHome, LockReason::SignedOut),
+        (StaffEvent::Restarted, LockReason::Restarted),
+    ] {
+        let s = step(signed_in(false), event, at(5));
+        assert_eq!(s.state, StaffState::Locked);
+        assert_eq!(audited(&s.effects)[0].1, AuditAction::StaffSignedOut { why });
+    }
+}
+
+#[test]
+fn unblocking_needs_the_configuration_and_asks_for_three_pins() {
+    let s = step(signed_in(false), StaffEvent::StartUnblock, at(5));
+    assert!(matches!(s.state, StaffState::SignedIn {
+        task: StaffTask::Menu,
+        ..
+    }));
+    let state = signed_in(true);
+    let s = step(state, StaffEvent::StartUnblock, at(5));
+    assert_eq!(pin_slot(&s.state), Some(PinSlot::SoPin));
+    let s = step(s.state, StaffEvent::PinTyped, at(6));
+    assert_eq!(pin_slot(&s.state), Some(PinSlot::NewPin));
+    let s = step(s.state, StaffEvent::PinTyped, at(7));
+    assert_eq!(pin_slot(&s.state), Some(PinSlot::Repeat));
+    let s = step(s.state, StaffEvent::PinTyped, at(8));
+    assert_eq!(pin_slot(&s.state), None, "no PIN while the key works");
+    assert_eq!(s.effects, [StaffEffect::Unblock {
+        session: SessionId(7),
+        staff_key: key("S1"),
+    }]);
+    // The key takes long: the idle time does not lock meanwhile.
+    let working = step(s.state.clone(), StaffEvent::Tick, at(500));
+    assert!(matches!(working.state, StaffState::SignedIn { .. }));
+    let done = step(
+        s.state,
+        StaffEvent::UnblockAnswered(Ok(UnblockOutcome::Unblocked)),
+        at(9),
+    );
+    assert!(matches!(done.state, StaffState::SignedIn {
+        task: StaffTask::Unblock(Unblock::Unblocked),
+        ..
+    }));
+    assert_eq!(audited(&done.effects), [(
+        "staff-0000000000000007-1".to_owned(),
+        AuditAction::PinUnblock {
+            outcome: UnblockOutcome::Unblocked
+        }
+    )]);
+    // Signing out afterwards is the session's next entry.
+    let out = step(done.state, StaffEvent::SignOut, at(10));
+    assert_eq!(audited(&out.effects)[0].0, "staff-0000000000000007-2");
+}
+
+fn working(may_unblock: bool) -> StaffState {
+    let mut state = step(signed_in(may_unblock), StaffEvent::StartUnblock, at(5)).state;
+    for t in 6..9 {
+        state = step(state, StaffEvent::PinTyped, at(t)).state;
+    }
+    state
+}
+
+#[test]
+fn an_unblock_that_did_not_take_asks_for_the_so_pin_again_with_why() {
+    let s = step(
+        working(true),
+        StaffEvent::UnblockAnswered(Ok(UnblockOutcome::SoPinWrong)),
+        at(9),
+    );
+    assert!(matches!(s.state, StaffState::SignedIn {
+        task: StaffTask::Unblock(Unblock::SoPin {
+            last: Some(UnblockProblem::SoPinWrong)
+        }),
+        ..
+    }));
+    assert_eq!(audited(&s.effects).len(), 1, "the try reached the key");
+    // PINs that differ never reach the key: nothing to audit.
+    let s = step(
+        working(true),
+        StaffEvent::UnblockAnswered(Err(UnblockProblem::PinsDiffer)),
+        at(9),
+    );
+    assert!(matches!(s.state, StaffState::SignedIn {
+        task: StaffTask::Unblock(Unblock::SoPin {
+            last: Some(UnblockProblem::PinsDiffer)
+        }),
+        ..
+    }));
+    assert!(s.effects.is_empty());
+}
+
+#[test]
+fn the_state_survives_the_journal() {
+    let state = working(true);
+    let json = serde_json::to_string(&state).unwrap();
+    assert_eq!(serde_json::from_str::<StaffState>(&json).unwrap(), state);
+}
+
+#[derive(Debug, Clone)]
+enum Input {
+    Open(bool),
+    Pin,
+    SignedIn(bool),
+    Refused,
+    Unblock,
+    Answer(u8),
+    Menu,
+    SignOut,
+    Tick,
+    KeyTaken,
+    KeyGone,
+    Home,
+    Restart,
+    Wait(u16),
+}
+
+fn input() -> impl Strategy<Value = Input> {
+    prop_oneof![
+        any::<bool>().prop_map(Input::Open),
+        Just(Input::Pin),
+        any::<bool>().prop_map(Input::SignedIn),
+        Just(Input::Refused),
+        Just(Input::Unblock),
+        (0..6u8).prop_map(Input::Answer),
+        Just(Input::Menu),
+        Just(Input::SignOut),
+        Just(Input::Tick),
+        Just(Input::KeyTaken),
+        Just(Input::KeyGone),
+        Just(Input::Home),
+        Just(Input::Restart),
+        (0..200u16).prop_map(Input::Wait),
+    ]
+}
+
+fn event(input: &Input) -> Option<StaffEvent> {
+    Some(match input {
+        Input::Open(may) => StaffEvent::Open {
+            session: SessionId(1),
+            settings: settings(*may),
+        },
+        Input::Pin => StaffEvent::PinTyped,
+        Input::SignedIn(staff) => StaffEvent::SignInAnswered(Ok(SignedIn {
+            member: member(&[if *staff {
+                StaffRole::Staff
+            } else {
+                StaffRole::Technician
+            }]),
+            key: key("S1"),
+        })),
+        Input::Refused => StaffEvent::SignInAnswered(Err(SignInRefusal::NotAStaffKey)),
+        Input::Unblock => StaffEvent::StartUnblock,
+        Input::Answer(n) => StaffEvent::UnblockAnswered(match n {
+            0 => Ok(UnblockOutcome::Unblocked),
+            1 => Ok(UnblockOutcome::SoPinWrong),
+            2 => Ok(UnblockOutcome::SoPinLocked),
+            3 => Ok(UnblockOutcome::NewPinRefused),
+            4 => Err(UnblockProblem::PinsDiffer),
+            _ => Err(UnblockProblem::NoCustomerKey),
+        }),
+        Input::Menu => StaffEvent::Menu,
+        Input::SignOut => StaffEvent::SignOut,
+        Input::Tick => StaffEvent::Tick,
+        Input::KeyTaken => StaffEvent::KeyTaken,
+        Input::KeyGone => StaffEvent::StaffKeyGone,
+        Input::Home => StaffEvent::GoHome,
+        Input::Restart => StaffEvent::Restarted,
+        Input::Wait(_) => return None,
+    })
+}
+
+proptest! {
+    /// Whatever happens: staff mode opens only for a proven staff key,
+    /// the sign-in effect only follows a PIN, an unblock only where the
+    /// configuration allows it, every audit key is new, every sign-in has
+    /// its sign-out in the log once it locks, and an untouched session
+    /// never outlives the idle time by more than one look.
+    #[test]
+    fn staff_mode_holds_its_rules(inputs in proptest::collection::vec(input(), 0..60)) {
+        let mut state = StaffState::Locked;
+        let mut now = T0;
+        let mut keys = std::collections::HashSet::new();
+        let mut signed_in = false;
+        for input in &inputs {
+            if let Input::Wait(secs) = input {
+                now += time::Duration::seconds(i64::from(*secs));
+                continue;
+            }
+            let Some(event) = event(input) else { continue };
+            let before = state.clone();
+            let s = step(state, event, now);
+            for effect in &s.effects {
+                match effect {
+                    StaffEffect::Audit { key, entry } => {
+                        prop_assert!(keys.insert(key.clone()), "audit key {key} twice");
+                        match entry.action {
+                            AuditAction::StaffSignedIn => signed_in = true,
+                            AuditAction::StaffSignedOut { .. } => signed_in = false,
+                            _ => prop_assert!(signed_in),
+                        }
+                    }
+                    StaffEffect::SignIn { .. } => {
+                        let after_pin = matches!(input, Input::Pin);
+                        prop_assert!(after_pin);
+                    }
+                    StaffEffect::Unblock { .. } => {
+                        let allowed = matches!(
+                            before,
+                            StaffState::SignedIn { settings: StaffSettings { may_unblock: true, .. }, .. }
+                        );
+                        prop_assert!(allowed);
+                    }
+                    StaffEffect::CheckKey { .. } | StaffEffect::Wipe => {}
+                }
+            }
+            if let StaffState::SignedIn { member, touched_at, task, .. } = &s.state {
+                prop_assert!(member.roles.contains(&StaffRole::Staff));
+                if matches!(input, Input::Tick) && *task != StaffTask::Unblock(Unblock::Working) {
+                    prop_assert!(now - *touched_at < DEFAULT_IDLE_LOCK);
+                }
+            }
+            prop_assert_eq!(signed_in, matches!(s.state, StaffState::SignedIn { .. }));
+            state = s.state;
+        }
+    }
+}
