@@ -425,7 +425,9 @@ impl<S: OrderStore> OrderStore for FaultyStore<S> {
 
     fn append_audit(&mut self, key: &str, entry: &AuditEntry) -> Result<(), Self::Error> {
         self.writable()?;
-        self.inner.append_audit(key, entry).map_err(StoreFault::Store)
+        self.inner
+            .append_audit(key, entry)
+            .map_err(StoreFault::Store)
     }
 
     fn save_flow_state<T: Serialize>(

@@ -40,6 +40,7 @@ pub struct Shown {
     pub lookup: Option<LookupState>,
     pub pickup: Option<kiosk_domain::flow::pickup::PickupState>,
     pub account: Option<kiosk_domain::flow::account::AccountState>,
+    pub staff: Option<kiosk_domain::flow::staff::StaffState>,
     pub status: Option<StatusView>,
     /// The idle warning's seconds left, while it shows.
     pub idle_warning: Option<u32>,
@@ -64,6 +65,7 @@ impl Shown {
             UiUpdate::Lookup(state) => self.lookup = Some((**state).clone()),
             UiUpdate::Pickup(state) => self.pickup = Some((**state).clone()),
             UiUpdate::Account(state) => self.account = Some((**state).clone()),
+            UiUpdate::Staff(state) => self.staff = Some((**state).clone()),
             UiUpdate::Status(status) => self.status = Some(status.clone()),
             UiUpdate::IdleWarning(secs) => self.idle_warning = *secs,
             UiUpdate::Wipe => {
@@ -99,6 +101,7 @@ pub fn update_name(update: &UiUpdate) -> String {
         UiUpdate::Lookup(state) => format!("lookup {}", variant(format!("{state:?}"))),
         UiUpdate::Pickup(state) => format!("pickup {}", variant(format!("{state:?}"))),
         UiUpdate::Account(state) => format!("account {}", variant(format!("{state:?}"))),
+        UiUpdate::Staff(state) => format!("staff {}", variant(format!("{state:?}"))),
         UiUpdate::StaffCall(call) => format!("staff-call {call:?}"),
         other => variant(format!("{other:?}")),
     }

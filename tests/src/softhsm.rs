@@ -187,3 +187,109 @@ pub fn path(p: &Path) -> &str {
 pub(crate) fn write(path: &Path, bytes: &[u8]) {
     std::fs::write(path, bytes).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
 }
+
+/// The staff key's token label and PINs.
+pub const STAFF_LABEL: &str = "STAFF-KEY";
+pub const STAFF_SO_PIN: &str = "13572468";
+/// Digits that appear nowhere else.
+pub const STAFF_PIN: &str = "975310";
+
+/// A member of staff's key beside the customer's, in the SoftHSM2 of
+/// `SOFTHSM2_CONF` (a test child's): a second token with a P-256 key pair
+/// made on it and a staff certificate for `name` with `roles`, valid from
+/// `not_before` to `not_after`, from a fresh staff CA. Returns the staff
+/// CA's certificate (DER), for the kiosk's `[staff] ca_certificates`.
+///
+/// # Panics
+/// When `softhsm2-util`, `pkcs11-tool` or the CA fail.
+#[must_use]
+pub fn put_staff_key(
+    dir: &Path,
+    name: &str,
+    roles: &[kiosk_x509::StaffRole],
+    not_before: time::OffsetDateTime,
+    not_after: time::OffsetDateTime,
+) -> Vec<u8> {
+    let run = |program: &str, args: &[&str]| {
+        let out = Command::new(program)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{program} could not start ({e}): is it installed?"));
+        assert!(
+            out.status.success(),
+            "{program} {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(
+        "softhsm2-util",
+        &[
+            "--init-token",
+            "--free",
+            "--label",
+            STAFF_LABEL,
+            "--so-pin",
+            STAFF_SO_PIN,
+            "--pin",
+            STAFF_PIN,
+        ],
+    );
+    let p11 = |args: &[&str]| {
+        let mut all = vec![
+            "--module",
+            MODULE,
+            "--token-label",
+            STAFF_LABEL,
+            "--login",
+            "--pin",
+            STAFF_PIN,
+        ];
+        all.extend_from_slice(args);
+        run("pkcs11-tool", &all);
+    };
+    p11(&[
+        "--keypairgen",
+        "--key-type",
+        "EC:prime256v1",
+        "--id",
+        "5a",
+        "--label",
+        "staff-key",
+    ]);
+    let public = dir.join("staff-pub.der");
+    p11(&[
+        "--read-object",
+        "--type",
+        "pubkey",
+        "--id",
+        "5a",
+        "-o",
+        path(&public),
+    ]);
+    let ca = kiosk_x509::test_ca::TestCa::new("Kiosk Staff CA").expect("staff CA");
+    let certificate = ca
+        .issue_staff(
+            name,
+            roles,
+            &crate::opencryptoki::PublicOnly {
+                algorithm: kiosk_x509::KeyAlgorithm::EcP256,
+                spki_der: std::fs::read(&public).expect("staff public key"),
+            },
+            not_before,
+            not_after,
+        )
+        .expect("staff certificate");
+    let cert_path = dir.join("staff.der");
+    write(&cert_path, &certificate);
+    p11(&[
+        "--write-object",
+        path(&cert_path),
+        "--type",
+        "cert",
+        "--id",
+        "5a",
+        "--label",
+        "staff-cert",
+    ]);
+    ca.root_der()
+}

@@ -38,6 +38,20 @@ pub enum UiEvent {
     Application(ApplicationInput),
     Pickup(PickupInput),
     Account(AccountInput),
+    Staff(StaffInput),
+}
+
+/// 工作人员: staff mode's buttons (the PINs come as [`UiEvent::Pin`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaffInput {
+    /// 工作人员登录 on 帮助中心.
+    Open,
+    /// 解锁客户USB Key的PIN码.
+    StartUnblock,
+    /// Back to the staff menu.
+    Menu,
+    /// 退出登录.
+    SignOut,
 }
 
 /// 企业账户's screen.

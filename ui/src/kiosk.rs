@@ -174,6 +174,18 @@ impl KioskUi {
         crate::screens::account::show(&self.window, state, before.as_ref());
     }
 
+    /// Whether 帮助中心 offers 工作人员登录 (staff mode is configured).
+    pub fn set_staff_mode(&self, on: bool) {
+        self.window
+            .global::<crate::StaffAdapter>()
+            .set_available(on);
+    }
+
+    /// Shows staff mode as it stands.
+    pub fn show_staff(&self, state: &kiosk_domain::flow::staff::StaffState) {
+        crate::screens::staff::show(&self.window, &self.shared, state);
+    }
+
     /// Shows 查询订单 as its flow stands.
     pub fn show_lookup(&self, state: &LookupState) {
         let before = self.shared.shown.borrow_mut().lookup.replace(state.clone());
@@ -222,6 +234,7 @@ pub(crate) fn wipe(window: &AppWindow, shared: &Shared) {
     pin::clear(window, shared);
     lookup::clear(window);
     crate::screens::account::clear(window);
+    crate::screens::staff::clear(window);
     crate::screens::confirm::clear(window, shared);
     crate::keyboard::clear(window);
     payment::clear(window);

@@ -52,6 +52,7 @@ pub mod view_model;
 pub use screens::pin::entry as pin_entry;
 
 pub use events::{
-    AccountInput, AccountSecrets, ApplicationInput, LookupInput, PickupInput, RenewalInput, UiEvent,
+    AccountInput, AccountSecrets, ApplicationInput, LookupInput, PickupInput, RenewalInput,
+    StaffInput, UiEvent,
 };
 pub use kiosk::KioskUi;

@@ -70,6 +70,18 @@ pub struct Config {
     pub camera: CameraSource,
     pub key_writer: KeyWriterSettings,
     pub application: ApplicationSettings,
+    pub staff: StaffConfig,
+}
+
+/// Staff mode: whose staff keys the kiosk accepts, and what staff may do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffConfig {
+    /// The staff CA's certificates (PEM or DER files; the same CA the CA
+    /// service trusts for its back office). Empty: staff mode is off.
+    pub ca_certificates: Vec<PathBuf>,
+    /// The staff CA's revocation lists (PEM or DER files).
+    pub revocation_lists: Vec<PathBuf>,
+    pub settings: kiosk_domain::flow::staff::StaffSettings,
 }
 
 /// The CA's endpoint and what the kiosk checks against.
@@ -198,6 +210,16 @@ struct Raw {
     camera: RawCamera,
     key_writer: RawKeyWriter,
     application: RawApplication,
+    staff: RawStaff,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStaff {
+    ca_certificates: Vec<PathBuf>,
+    revocation_lists: Vec<PathBuf>,
+    idle_lock_seconds: u32,
+    unblock_pin: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -373,6 +395,7 @@ impl Config {
         let ui = ui(raw.ui)?;
         let camera = camera(&raw.camera.source, &inside)?;
         let key_writer = key_writer(raw.key_writer)?;
+        let staff = staff(&raw.staff, &inside)?;
         Ok(Self {
             kiosk_code,
             data_dir,
@@ -385,6 +408,7 @@ impl Config {
             camera,
             key_writer,
             application: application(raw.application)?,
+            staff,
         })
     }
 
@@ -393,6 +417,20 @@ impl Config {
     pub fn in_data_dir(&self, path: &Path) -> PathBuf {
         in_dir(&self.data_dir, path)
     }
+}
+
+fn staff(raw: &RawStaff, inside: &dyn Fn(&Path) -> PathBuf) -> Result<StaffConfig> {
+    if !(30..=3600).contains(&raw.idle_lock_seconds) {
+        return Err(invalid("staff.idle_lock_seconds must be from 30 to 3600"));
+    }
+    Ok(StaffConfig {
+        ca_certificates: raw.ca_certificates.iter().map(|p| inside(p)).collect(),
+        revocation_lists: raw.revocation_lists.iter().map(|p| inside(p)).collect(),
+        settings: kiosk_domain::flow::staff::StaffSettings {
+            idle_lock: Duration::from_secs(raw.idle_lock_seconds.into()),
+            may_unblock: raw.unblock_pin,
+        },
+    })
 }
 
 fn in_dir(dir: &Path, path: &Path) -> PathBuf {

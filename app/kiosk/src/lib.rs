@@ -25,6 +25,7 @@ pub mod runtime;
 pub mod shared_store;
 pub mod slot;
 pub mod staff_call;
+pub mod staff_mode;
 pub mod sync_task;
 pub mod ui_port;
 pub mod wiring;

@@ -107,6 +107,7 @@ fn run(config: &Config, windowed: bool, exit_after_first_frame: bool) -> Result<
     ui.set_downloads_url(config.ui.downloads_url.as_deref().unwrap_or_default());
     ui.set_counter_location(config.ui.counter_location.as_deref().unwrap_or_default());
     ui.set_camera(!matches!(config.camera, kiosk_config::CameraSource::None));
+    ui.set_staff_mode(!config.staff.ca_certificates.is_empty());
     let (width, height) = config.ui.orientation.size();
     let window = ui.window().window();
     window.set_size(slint::LogicalSize::new(

@@ -34,6 +34,7 @@ use kiosk_domain::ports::key_writer::{
     CertificateReader, InsertedKey, KeyId, KeyRef, KeyTag, KeyWriter, Pin, RetirePolicy,
 };
 use kiosk_domain::ports::printer::ReceiptPrinter;
+use kiosk_domain::ports::staff::{StaffCredentials, is_staff_key};
 use kiosk_domain::ports::store::OrderStore;
 use kiosk_token::renew::{self, OldCertificate, RenewError, Trust};
 use kiosk_ui::{RenewalInput, UiEvent};
@@ -112,6 +113,8 @@ pub struct RenewalExecutor<K, C, S, P> {
     /// the `VerifyPin` effect that follows (never stored, never cloned).
     pin: Option<Pin>,
     notices: Vec<Notice>,
+    /// Where staff mode is on: its keys are never a customer's.
+    staff: Option<Arc<dyn StaffCredentials + Send + Sync>>,
 }
 
 impl<K, C, S, P> std::fmt::Debug for RenewalExecutor<K, C, S, P> {
@@ -161,7 +164,20 @@ where
             requests: Arc::new(tokio::sync::Mutex::new(())),
             pin: None,
             notices: Vec::new(),
+            staff: None,
         }
+    }
+
+    /// Staff keys (their certificates from this staff CA) are left out of
+    /// the keys a customer renews from: a member of staff's key in the
+    /// writer beside the customer's is not offered as theirs.
+    #[must_use]
+    pub fn leaving_out_staff_keys(
+        mut self,
+        staff: Option<Arc<dyn StaffCredentials + Send + Sync>>,
+    ) -> Self {
+        self.staff = staff;
+        self
     }
 
     /// The PIN typed on the pad, for the next `VerifyPin`.
@@ -210,7 +226,13 @@ where
                 return Ok(Environment::Problem(EnvironmentProblem::KeyReaderFault));
             }
         };
-        let Some(inserted) = keys.into_iter().next() else {
+        let now = self.clock.wall();
+        let customers = keys.into_iter().find(|key| {
+            self.staff
+                .as_ref()
+                .is_none_or(|staff| !is_staff_key(key, staff.as_ref(), now))
+        });
+        let Some(inserted) = customers else {
             return Ok(Environment::Problem(EnvironmentProblem::NoKey));
         };
         let mut candidates = Vec::new();

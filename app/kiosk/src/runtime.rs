@@ -182,6 +182,11 @@ pub trait FlowSlot: Send {
     fn failing(&self) -> bool;
     /// How often its screen is redrawn as time passes (a countdown), if at all.
     fn redraw_every(&self) -> Option<Duration>;
+    /// Whether it locks itself when untouched (staff mode): the kiosk's
+    /// idle timer does not run for it.
+    fn locks_itself(&self) -> bool {
+        false
+    }
 }
 
 /// Whether a key is in the key writer, asked without waiting: `None` when
@@ -468,6 +473,8 @@ impl FlowRuntime {
             event = slot.on_ui(e, &cx);
             if event.is_none() {
                 if slot.active() {
+                    // A flow opened from 帮助中心 (staff mode): it is on show.
+                    self.away = false;
                     self.focus = Some(i);
                 }
                 self.show(i);
@@ -670,7 +677,9 @@ impl FlowRuntime {
             }
         }
         let open = self.away || self.slots.iter().any(|s| s.active());
-        self.idle.arm(open, now);
+        // Staff mode locks itself; the customers' idle timer is not for it.
+        let customer = self.away || self.slots.iter().any(|s| s.active() && !s.locks_itself());
+        self.idle.arm(customer, now);
         if self.session && !open {
             // The customer is done (or gone): staff need not come.
             self.end_staff_call();

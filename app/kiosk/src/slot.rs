@@ -338,4 +338,8 @@ where
     fn redraw_every(&self) -> Option<Duration> {
         self.binding.redraw_every(self.driver.state())
     }
+
+    fn locks_itself(&self) -> bool {
+        F::OWN_IDLE_LOCK
+    }
 }

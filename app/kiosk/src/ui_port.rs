@@ -10,6 +10,7 @@ use kiosk_domain::flow::application::ApplicationState;
 use kiosk_domain::flow::lookup::LookupState;
 use kiosk_domain::flow::pickup::PickupState;
 use kiosk_domain::flow::renewal::RenewalState;
+use kiosk_domain::flow::staff::StaffState;
 use kiosk_domain::flow::staff_call::CallView;
 use kiosk_domain::order::application::Catalogue;
 use kiosk_domain::order::attachment::AttachmentKind;
@@ -40,6 +41,7 @@ pub enum UiUpdate {
     Lookup(Box<LookupState>),
     Pickup(Box<PickupState>),
     Account(Box<AccountState>),
+    Staff(Box<StaffState>),
     Status(StatusView),
     IdleWarning(Option<u32>),
     /// How the call for staff stands.
@@ -198,6 +200,7 @@ impl UiPort {
             UiUpdate::Lookup(state) => ui.show_lookup(&state),
             UiUpdate::Pickup(state) => ui.show_pickup(&state),
             UiUpdate::Account(state) => ui.show_account(&state),
+            UiUpdate::Staff(state) => ui.show_staff(&state),
             UiUpdate::Status(status) => ui.set_status(&status),
             UiUpdate::IdleWarning(secs) => ui.show_idle_warning(secs),
             UiUpdate::StaffCall(call) => ui.show_staff_call(call),

@@ -19,6 +19,7 @@ use crate::runtime::{Answers, Command, FlowRuntime, Rules};
 use crate::shared_store::SharedStore;
 use crate::slot::{Slot, load_journal};
 use crate::staff_call::StaffDesk;
+use crate::staff_mode::{StaffBinding, StaffExecutor};
 use crate::sync_task::{self, SyncTask};
 use crate::ui_port::UiSender;
 use anyhow::{Context, Result};
@@ -29,15 +30,17 @@ use kiosk_domain::flow::idle::IdleTimer;
 use kiosk_domain::flow::lookup::Lookup;
 use kiosk_domain::flow::pickup::PickupFlow;
 use kiosk_domain::flow::renewal::Renewal;
+use kiosk_domain::flow::staff::Staff;
 use kiosk_domain::ports::account::AccountPort;
 use kiosk_domain::ports::ca::CaPort;
 use kiosk_domain::ports::key_writer::KeyWriter;
 use kiosk_domain::ports::printer::ReceiptPrinter;
+use kiosk_domain::ports::staff::StaffCredentials;
 use kiosk_domain::ports::staff_call::StaffCallPort;
 use kiosk_domain::ports::store::OrderStore;
 use kiosk_store::Store;
 use kiosk_sync_client::{CaClient, TlsSettings, WorkerConfig};
-use kiosk_token::x509::X509Reader;
+use kiosk_token::x509::{X509Reader, X509StaffCredentials};
 use kiosk_token::{Pkcs11KeyWriter, WriterConfig};
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
@@ -149,6 +152,26 @@ pub fn build(
     assemble(config, ports(config)?, ui, commands, clock)
 }
 
+/// The staff CA's certificates and revocation lists, when staff mode is
+/// configured (`None`: it is off, or its files cannot be used: said in
+/// the log, and the customers are served all the same).
+#[must_use]
+pub fn staff_credentials(config: &Config) -> Option<Arc<dyn StaffCredentials + Send + Sync>> {
+    if config.staff.ca_certificates.is_empty() {
+        return None;
+    }
+    match X509StaffCredentials::from_files(
+        &config.staff.ca_certificates,
+        &config.staff.revocation_lists,
+    ) {
+        Ok(credentials) => Some(Arc::new(credentials)),
+        Err(e) => {
+            tracing::error!(error = %e, "staff mode is off: the staff CA's files cannot be used");
+            None
+        }
+    }
+}
+
 /// Builds the runtime over `ports`: the sync runtime with the outbox worker
 /// and the purge (on their own store connections), one slot per flow, the
 /// key watch, the CA link and the device checks.
@@ -258,6 +281,8 @@ where
             receipt: receipt.clone(),
         },
     );
+    let staff_credentials = staff_credentials(config);
+    let renewal = renewal.leaving_out_staff_keys(staff_credentials.clone());
     let renewal = Slot::new(
         load_journal::<Renewal, _>(&store).context("the renewal's journal")?,
         renewal,
@@ -316,6 +341,22 @@ where
         AccountExecutor::new(store.clone(), ca.clone(), answers.clone()),
         AccountBinding,
     );
+    let staff_mode = match staff_credentials {
+        Some(credentials) => Some(Slot::new(
+            load_journal::<Staff, _>(&store).context("staff mode's journal")?,
+            StaffExecutor::new(
+                store.clone(),
+                writer.clone(),
+                credentials,
+                answers.clone(),
+                Arc::clone(&clock),
+            ),
+            StaffBinding {
+                settings: config.staff.settings,
+            },
+        )),
+        None => None,
+    };
     let staff = ca.clone().map(|ca| StaffDesk::new(kiosk, ca, link.clone()));
     let lookup = LookupExecutor::new(
         store.clone(),
@@ -346,7 +387,11 @@ where
         .with_flow(Box::new(application))
         .with_flow(Box::new(lookup))
         .with_flow(Box::new(pickup))
-        .with_flow(Box::new(account))
+        .with_flow(Box::new(account));
+    if let Some(staff_mode) = staff_mode {
+        flow = flow.with_flow(Box::new(staff_mode));
+    }
+    let mut flow = flow
         .with_answers(answers)
         .with_key_watch(Box::new(writer))
         .with_terms(terms);

@@ -116,8 +116,11 @@ pub fn render(lines: &[AuditLine]) -> String {
             Actor::Technician { account } => format!("technician {account}"),
             Actor::Staff { name, .. } => format!("staff {name}"),
         };
-        let what = match l.action {
-            AuditAction::QueueRetry => "queue retry",
+        let what = match &l.action {
+            AuditAction::QueueRetry => "queue retry".to_owned(),
+            AuditAction::StaffSignedIn => "staff signed in".to_owned(),
+            AuditAction::StaffSignedOut { why } => format!("staff signed out ({why:?})"),
+            AuditAction::PinUnblock { outcome } => format!("PIN unblock ({outcome:?})"),
         };
         let _ = writeln!(
             out,

@@ -6,6 +6,7 @@ use kiosk_domain::ports::DeviceError;
 use kiosk_domain::ports::key_writer::{
     CertificateReader, KeyAlgorithm, KeyId, KeyRef, KeyWriter, PublicKeyInfo,
 };
+use kiosk_domain::ports::staff::{CredentialRefusal, StaffCredentials, StaffMember, StaffRole};
 use kiosk_x509::{RemoteSigner, SignerError};
 use std::cell::RefCell;
 
@@ -22,6 +23,124 @@ impl CertificateReader for X509Reader {
                 None
             }
         }
+    }
+}
+
+/// Staff certificates checked with [`kiosk_x509::verify_staff_certificate`]
+/// against the staff CA configured on the kiosk.
+#[derive(Debug, Clone)]
+pub struct X509StaffCredentials {
+    /// The staff CA's certificates (trust anchors).
+    pub roots: Vec<Vec<u8>>,
+    /// Its revocation lists.
+    pub revocation_lists: Vec<Vec<u8>>,
+}
+
+impl X509StaffCredentials {
+    /// From files, each PEM (every certificate, or every CRL, in it) or DER
+    /// (one).
+    ///
+    /// # Errors
+    /// A file cannot be read, or holds nothing of its kind.
+    pub fn from_files(
+        certificates: &[std::path::PathBuf],
+        revocation_lists: &[std::path::PathBuf],
+    ) -> Result<Self, StaffFileError> {
+        let read = |path: &std::path::PathBuf,
+                    from_pem: fn(&[u8]) -> Vec<Vec<u8>>|
+         -> Result<Vec<Vec<u8>>, StaffFileError> {
+            let bytes = std::fs::read(path).map_err(|source| StaffFileError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let found = if bytes.starts_with(b"-----BEGIN") {
+                from_pem(&bytes)
+            } else {
+                vec![bytes]
+            };
+            if found.is_empty() {
+                return Err(StaffFileError::Empty(path.clone()));
+            }
+            Ok(found)
+        };
+        let mut roots = Vec::new();
+        for path in certificates {
+            roots.extend(read(path, kiosk_x509::certificates_from_pem)?);
+        }
+        let mut lists = Vec::new();
+        for path in revocation_lists {
+            lists.extend(read(path, kiosk_x509::revocation_lists_from_pem)?);
+        }
+        Ok(Self {
+            roots,
+            revocation_lists: lists,
+        })
+    }
+}
+
+/// A staff CA file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum StaffFileError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0} holds no certificate or revocation list")]
+    Empty(std::path::PathBuf),
+}
+
+impl StaffCredentials for X509StaffCredentials {
+    fn check(
+        &self,
+        certificate_der: &[u8],
+        now: time::OffsetDateTime,
+    ) -> Result<StaffMember, CredentialRefusal> {
+        use kiosk_x509::StaffCertError as E;
+        match kiosk_x509::verify_staff_certificate(
+            certificate_der,
+            &[],
+            &self.roots,
+            &self.revocation_lists,
+            now,
+        ) {
+            Ok(cert) => Ok(StaffMember {
+                certificate_serial: cert.serial_hex,
+                name: cert.common_name,
+                roles: cert
+                    .roles
+                    .into_iter()
+                    .map(|role| match role {
+                        kiosk_x509::StaffRole::Staff => StaffRole::Staff,
+                        kiosk_x509::StaffRole::Technician => StaffRole::Technician,
+                    })
+                    .collect(),
+            }),
+            Err(e) => {
+                let refusal = match &e {
+                    E::NotYetValid { .. } | E::Expired { .. } => CredentialRefusal::OutOfDate,
+                    E::Revoked { .. } => CredentialRefusal::Revoked,
+                    E::NoStaffRole | E::NotForClientAuth | E::IsCa => {
+                        CredentialRefusal::NoStaffRole
+                    }
+                    // A list that cannot be checked refuses everyone it
+                    // might name: never signed in past a revocation.
+                    E::BadRevocationList(_) => CredentialRefusal::Revoked,
+                    E::Malformed { .. }
+                    | E::NotFromStaffCa(_)
+                    | E::BadSignature
+                    | E::UnsupportedKey(_) => CredentialRefusal::NotTrusted,
+                };
+                if refusal != CredentialRefusal::NotTrusted {
+                    tracing::warn!(error = %e, "staff certificate refused");
+                }
+                Err(refusal)
+            }
+        }
+    }
+
+    fn signed_by(&self, certificate_der: &[u8], digest: &[u8; 32], signature: &[u8]) -> bool {
+        kiosk_x509::verify_token_signature(certificate_der, digest, signature).is_ok()
     }
 }
 

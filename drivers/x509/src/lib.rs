@@ -64,7 +64,7 @@ mod verify;
 
 pub use algorithm::KeyAlgorithm;
 pub use crl::revoked_serials;
-pub use pem::certificates_from_pem;
+pub use pem::{certificates_from_pem, revocation_lists_from_pem};
 pub use possession::{PossessionError, ProofOfPossession, prove, verify_proof};
 pub use public_key::PublicKeyError;
 pub use request::{RequestError, build_request, verify_request};

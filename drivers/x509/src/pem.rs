@@ -8,9 +8,19 @@ use x509_parser::pem::Pem;
 /// first block that is not valid PEM.
 #[must_use]
 pub fn certificates_from_pem(pem: &[u8]) -> Vec<Vec<u8>> {
+    blocks(pem, "CERTIFICATE")
+}
+
+/// The DER of each certificate revocation list (`X509 CRL`) in `pem`.
+#[must_use]
+pub fn revocation_lists_from_pem(pem: &[u8]) -> Vec<Vec<u8>> {
+    blocks(pem, "X509 CRL")
+}
+
+fn blocks(pem: &[u8], label: &str) -> Vec<Vec<u8>> {
     Pem::iter_from_buffer(pem)
         .map_while(Result::ok)
-        .filter(|block| block.label == "CERTIFICATE")
+        .filter(|block| block.label == label)
         .map(|block| block.contents)
         .collect()
 }

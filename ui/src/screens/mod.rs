@@ -27,6 +27,7 @@ pub mod pin;
 pub mod recovery;
 pub mod renewal;
 pub mod review;
+pub mod staff;
 pub mod vocabulary;
 
 use crate::AppWindow;
@@ -49,5 +50,6 @@ pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
     pickup::connect(window, shared);
     apply::connect(window, shared);
     account::connect(window, shared);
+    staff::connect(window, shared);
     crate::keyboard::connect(window);
 }

@@ -61,6 +61,10 @@ pub trait Flow {
     /// The journal record's format version: raised when the state changes
     /// shape, so that an old record is never misread.
     const FORMAT: u32;
+    /// Whether the flow locks itself when left untouched (staff mode), so
+    /// that the kiosk's idle timer, which is for customers, does not run
+    /// while it is open.
+    const OWN_IDLE_LOCK: bool = false;
     /// The state with no customer in it.
     fn home() -> Self::State;
     /// The flow's pure step function.

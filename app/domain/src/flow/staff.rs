@@ -190,7 +190,10 @@ pub enum StaffEffect {
     /// Set the new PIN handed over (typed twice) on the customer's key (the
     /// inserted key that is not `staff_key`) with the SO PIN handed over;
     /// answers [`StaffEvent::UnblockAnswered`].
-    Unblock { session: SessionId, staff_key: KeyRef },
+    Unblock {
+        session: SessionId,
+        staff_key: KeyRef,
+    },
     /// Whether `staff_key` is still inserted; answers
     /// [`StaffEvent::StaffKeyGone`] when it is not.
     CheckKey { staff_key: KeyRef },
@@ -212,6 +215,7 @@ impl Flow for Staff {
     type Effect = StaffEffect;
     const NAME: &'static str = "staff";
     const FORMAT: u32 = 1;
+    const OWN_IDLE_LOCK: bool = true;
 
     fn home() -> StaffState {
         StaffState::Locked
@@ -293,10 +297,9 @@ fn signing_in(
         touched_at,
     };
     match event {
-        StaffEvent::PinTyped if !checking => Step::with(
-            stay(last, true, now),
-            vec![StaffEffect::SignIn { session }],
-        ),
+        StaffEvent::PinTyped if !checking => {
+            Step::with(stay(last, true, now), vec![StaffEffect::SignIn { session }])
+        }
         StaffEvent::SignInAnswered(Ok(signed)) if checking => {
             let allowed = signed.member.roles.contains(&StaffRole::Staff);
             if !allowed {
@@ -407,9 +410,7 @@ fn signed_in(state: StaffState, event: StaffEvent, now: OffsetDateTime) -> Staff
             ),
             other => Step::to(to(other, touched_at)),
         },
-        StaffEvent::UnblockAnswered(answer)
-            if task == StaffTask::Unblock(Unblock::Working) =>
-        {
+        StaffEvent::UnblockAnswered(answer) if task == StaffTask::Unblock(Unblock::Working) => {
             unblocked(answer, to, &member, session, audits, now)
         }
         _ => Step::to(to(task, touched_at)),
@@ -444,11 +445,7 @@ fn unblocked(
         UnblockOutcome::SoPinLocked => problem(UnblockProblem::SoPinLocked),
         UnblockOutcome::NewPinRefused => problem(UnblockProblem::NewPinRefused),
     };
-    let entry = audit(
-        member,
-        AuditAction::PinUnblock { outcome },
-        now,
-    );
+    let entry = audit(member, AuditAction::PinUnblock { outcome }, now);
     let mut state = to(StaffTask::Unblock(next), now);
     if let StaffState::SignedIn { audits: a, .. } = &mut state {
         *a = audits + 1;

@@ -9,7 +9,7 @@
 //! It works offline: nothing is asked of the CA.
 
 use crate::flow::renewal::PinOutcome;
-use crate::ports::key_writer::{KeyRef, KeyWriter, Pin, TokenCertificate};
+use crate::ports::key_writer::{InsertedKey, KeyRef, KeyWriter, Pin, TokenCertificate};
 use crate::ports::{DeviceError, DeviceErrorKind};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -89,6 +89,22 @@ pub enum SignInRefusal {
 pub struct SignedIn {
     pub member: StaffMember,
     pub key: KeyRef,
+}
+
+/// Whether `key` is a member of staff's key (it holds a certificate of the
+/// staff CA, valid or not): never offered to a customer as theirs.
+#[must_use]
+pub fn is_staff_key<C: StaffCredentials + ?Sized>(
+    key: &InsertedKey,
+    credentials: &C,
+    now: OffsetDateTime,
+) -> bool {
+    key.certificates.iter().any(|c| {
+        !matches!(
+            credentials.check(&c.der, now),
+            Err(CredentialRefusal::NotTrusted)
+        )
+    })
 }
 
 /// The bytes the staff key signs: SHA-256 over a fixed context and the

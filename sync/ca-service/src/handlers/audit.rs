@@ -23,7 +23,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kiosk_domain::audit::{Actor, AuditAction, AuditEntry};
+use kiosk_domain::flow::staff::LockReason;
 use kiosk_domain::order_number::KioskCode;
+use kiosk_domain::ports::key_writer::UnblockOutcome;
 use kiosk_sync_wire::audit::{
     AuditConflictV1, AuditEntryV1, AuditHeadV1, AuditPageV1, AuditRecordV1,
 };
@@ -215,6 +217,19 @@ fn actor_label(actor: &Actor) -> String {
 fn action_label(action: &AuditAction) -> &'static str {
     match action {
         AuditAction::QueueRetry => "重新上传订单",
+        AuditAction::StaffSignedIn => "工作人员登录",
+        AuditAction::StaffSignedOut { why } => match why {
+            LockReason::SignedOut => "工作人员退出登录",
+            LockReason::Idle => "工作人员模式超时锁定",
+            LockReason::KeyPulled => "工作人员USB Key拔出，锁定",
+            LockReason::Restarted => "本机重启，工作人员模式锁定",
+        },
+        AuditAction::PinUnblock { outcome } => match outcome {
+            UnblockOutcome::Unblocked => "解锁客户USB Key的PIN码：已解锁",
+            UnblockOutcome::SoPinWrong => "解锁客户USB Key的PIN码：管理员PIN码错误",
+            UnblockOutcome::SoPinLocked => "解锁客户USB Key的PIN码：管理员PIN码已锁定",
+            UnblockOutcome::NewPinRefused => "解锁客户USB Key的PIN码：新PIN码被拒绝",
+        },
     }
 }
 

@@ -82,7 +82,8 @@ pub fn notice_message(notice: Option<Notice>) -> NoticeMessage {
 pub fn call_screen(screen: Screen) -> CallScreen {
     match screen {
         Screen::Home => CallScreen::Home,
-        Screen::Help => CallScreen::Help,
+        // Staff mode has no call button: staff are there.
+        Screen::Help | Screen::Staff => CallScreen::Help,
         Screen::Checking | Screen::Blocked => CallScreen::KeyCheck,
         Screen::Certificates | Screen::Confirm => CallScreen::Renewal,
         Screen::Pin => CallScreen::Pin,

@@ -118,6 +118,7 @@ pub fn pickup_view(state: &PickupState) -> PickupScreen {
                 warning,
                 tries_left,
                 verifying: false,
+                problem: crate::StaffProblem::None,
             });
         }
         PickupState::VerifyingPin { job, .. } => {
@@ -127,6 +128,7 @@ pub fn pickup_view(state: &PickupState) -> PickupScreen {
                 warning: crate::PinWarning::None,
                 tries_left: 0,
                 verifying: true,
+                problem: crate::StaffProblem::None,
             });
         }
         PickupState::PinLocked { .. } => blank(PickupPhase::PinLocked, String::new()),

@@ -63,5 +63,6 @@ pub(crate) fn show(window: &AppWindow, view: &PinView, entered: usize) {
     pad.set_warning(view.warning);
     pad.set_tries_left(view.tries_left);
     pad.set_verifying(view.verifying);
+    pad.set_problem(view.problem);
     pad.set_entered(int(entered));
 }

@@ -2,7 +2,7 @@
 //! (The digits are not here: see [`super::entry`].)
 #![forbid(unsafe_code)]
 
-use crate::{PinReason, PinWarning};
+use crate::{PinReason, PinWarning, StaffProblem};
 use kiosk_domain::flow::renewal::{PinOutcome, PinPurpose};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -15,6 +15,8 @@ pub struct PinView {
     pub tries_left: i32,
     /// The token is checking the PIN: the pad is locked.
     pub verifying: bool,
+    /// Staff mode: why its last sign-in or unblock did not take.
+    pub problem: StaffProblem,
 }
 
 #[must_use]
@@ -31,6 +33,7 @@ pub fn pin_view(purpose: &PinPurpose, last: Option<PinOutcome>, verifying: bool)
         warning,
         tries_left,
         verifying,
+        problem: StaffProblem::None,
     }
 }
 

@@ -47,9 +47,12 @@ fn open(may_unblock: bool) -> StaffState {
 
 fn signed_in(may_unblock: bool) -> StaffState {
     let s = step(open(may_unblock), StaffEvent::PinTyped, at(1));
-    assert_eq!(s.effects, [StaffEffect::SignIn {
-        session: SessionId(7)
-    }]);
+    assert_eq!(
+        s.effects,
+        [StaffEffect::SignIn {
+            session: SessionId(7)
+        }]
+    );
     let s = step(
         s.state,
         StaffEvent::SignInAnswered(Ok(SignedIn {
@@ -83,7 +86,10 @@ fn the_staff_key_and_its_pin_sign_in_and_the_audit_log_says_who() {
         })),
         at(2),
     );
-    assert_eq!(signed_in_member(&s.state), Some(&member(&[StaffRole::Staff])));
+    assert_eq!(
+        signed_in_member(&s.state),
+        Some(&member(&[StaffRole::Staff]))
+    );
     let [StaffEffect::Audit { key, entry }] = s.effects.as_slice() else {
         panic!("{:?}", s.effects);
     };
@@ -122,15 +128,21 @@ fn a_refused_sign_in_says_why_and_lets_them_try_again() {
             ..
         }
     ));
-    assert_eq!(pin_refused(match &s.state {
-        StaffState::SigningIn { last, .. } => *last,
-        _ => None,
-    }), Some(wrong));
+    assert_eq!(
+        pin_refused(match &s.state {
+            StaffState::SigningIn { last, .. } => *last,
+            _ => None,
+        }),
+        Some(wrong)
+    );
     assert!(s.effects.is_empty(), "nobody to name in the audit log");
     let s = step(s.state, StaffEvent::PinTyped, at(3));
-    assert_eq!(s.effects, [StaffEffect::SignIn {
-        session: SessionId(7)
-    }]);
+    assert_eq!(
+        s.effects,
+        [StaffEffect::SignIn {
+            session: SessionId(7)
+        }]
+    );
 }
 
 #[test]
@@ -158,21 +170,27 @@ fn a_technicians_key_does_not_open_staff_mode() {
 fn staff_mode_locks_after_the_idle_time_and_looks_for_the_key_until_then() {
     let state = signed_in(false);
     let s = step(state, StaffEvent::Tick, at(100));
-    assert_eq!(s.effects, [StaffEffect::CheckKey {
-        staff_key: key("S1")
-    }]);
+    assert_eq!(
+        s.effects,
+        [StaffEffect::CheckKey {
+            staff_key: key("S1")
+        }]
+    );
     // A touch restarts the idle time.
     let s = step(s.state, StaffEvent::Menu, at(110));
     let s = step(s.state, StaffEvent::Tick, at(229));
     assert!(matches!(s.state, StaffState::SignedIn { .. }));
     let s = step(s.state, StaffEvent::Tick, at(230));
     assert_eq!(s.state, StaffState::Locked);
-    assert_eq!(audited(&s.effects), [(
-        "staff-0000000000000007-1".to_owned(),
-        AuditAction::StaffSignedOut {
-            why: LockReason::Idle
-        }
-    )]);
+    assert_eq!(
+        audited(&s.effects),
+        [(
+            "staff-0000000000000007-1".to_owned(),
+            AuditAction::StaffSignedOut {
+                why: LockReason::Idle
+            }
+        )]
+    );
     assert_eq!(s.effects.last(), Some(&StaffEffect::Wipe));
 }
 
@@ -188,14 +206,20 @@ fn an_open_sign_in_page_closes_after_the_idle_time() {
 #[test]
 fn pulling_the_staff_key_locks_and_says_so() {
     let s = step(signed_in(false), StaffEvent::KeyTaken, at(5));
-    assert_eq!(s.effects, [StaffEffect::CheckKey {
-        staff_key: key("S1")
-    }]);
+    assert_eq!(
+        s.effects,
+        [StaffEffect::CheckKey {
+            staff_key: key("S1")
+        }]
+    );
     let s = step(s.state, StaffEvent::StaffKeyGone, at(6));
     assert_eq!(s.state, StaffState::Locked);
-    assert_eq!(audited(&s.effects)[0].1, AuditAction::StaffSignedOut {
-        why: LockReason::KeyPulled
-    });
+    assert_eq!(
+        audited(&s.effects)[0].1,
+        AuditAction::StaffSignedOut {
+            why: LockReason::KeyPulled
+        }
+    );
 }
 
 #[test]
@@ -207,17 +231,23 @@ fn going_home_or_a_restart_signs_out() {
     ] {
         let s = step(signed_in(false), event, at(5));
         assert_eq!(s.state, StaffState::Locked);
-        assert_eq!(audited(&s.effects)[0].1, AuditAction::StaffSignedOut { why });
+        assert_eq!(
+            audited(&s.effects)[0].1,
+            AuditAction::StaffSignedOut { why }
+        );
     }
 }
 
 #[test]
 fn unblocking_needs_the_configuration_and_asks_for_three_pins() {
     let s = step(signed_in(false), StaffEvent::StartUnblock, at(5));
-    assert!(matches!(s.state, StaffState::SignedIn {
-        task: StaffTask::Menu,
-        ..
-    }));
+    assert!(matches!(
+        s.state,
+        StaffState::SignedIn {
+            task: StaffTask::Menu,
+            ..
+        }
+    ));
     let state = signed_in(true);
     let s = step(state, StaffEvent::StartUnblock, at(5));
     assert_eq!(pin_slot(&s.state), Some(PinSlot::SoPin));
@@ -227,10 +257,13 @@ fn unblocking_needs_the_configuration_and_asks_for_three_pins() {
     assert_eq!(pin_slot(&s.state), Some(PinSlot::Repeat));
     let s = step(s.state, StaffEvent::PinTyped, at(8));
     assert_eq!(pin_slot(&s.state), None, "no PIN while the key works");
-    assert_eq!(s.effects, [StaffEffect::Unblock {
-        session: SessionId(7),
-        staff_key: key("S1"),
-    }]);
+    assert_eq!(
+        s.effects,
+        [StaffEffect::Unblock {
+            session: SessionId(7),
+            staff_key: key("S1"),
+        }]
+    );
     // The key takes long: the idle time does not lock meanwhile.
     let working = step(s.state.clone(), StaffEvent::Tick, at(500));
     assert!(matches!(working.state, StaffState::SignedIn { .. }));
@@ -239,16 +272,22 @@ fn unblocking_needs_the_configuration_and_asks_for_three_pins() {
         StaffEvent::UnblockAnswered(Ok(UnblockOutcome::Unblocked)),
         at(9),
     );
-    assert!(matches!(done.state, StaffState::SignedIn {
-        task: StaffTask::Unblock(Unblock::Unblocked),
-        ..
-    }));
-    assert_eq!(audited(&done.effects), [(
-        "staff-0000000000000007-1".to_owned(),
-        AuditAction::PinUnblock {
-            outcome: UnblockOutcome::Unblocked
+    assert!(matches!(
+        done.state,
+        StaffState::SignedIn {
+            task: StaffTask::Unblock(Unblock::Unblocked),
+            ..
         }
-    )]);
+    ));
+    assert_eq!(
+        audited(&done.effects),
+        [(
+            "staff-0000000000000007-1".to_owned(),
+            AuditAction::PinUnblock {
+                outcome: UnblockOutcome::Unblocked
+            }
+        )]
+    );
     // Signing out afterwards is the session's next entry.
     let out = step(done.state, StaffEvent::SignOut, at(10));
     assert_eq!(audited(&out.effects)[0].0, "staff-0000000000000007-2");
@@ -269,12 +308,15 @@ fn an_unblock_that_did_not_take_asks_for_the_so_pin_again_with_why() {
         StaffEvent::UnblockAnswered(Ok(UnblockOutcome::SoPinWrong)),
         at(9),
     );
-    assert!(matches!(s.state, StaffState::SignedIn {
-        task: StaffTask::Unblock(Unblock::SoPin {
-            last: Some(UnblockProblem::SoPinWrong)
-        }),
-        ..
-    }));
+    assert!(matches!(
+        s.state,
+        StaffState::SignedIn {
+            task: StaffTask::Unblock(Unblock::SoPin {
+                last: Some(UnblockProblem::SoPinWrong)
+            }),
+            ..
+        }
+    ));
     assert_eq!(audited(&s.effects).len(), 1, "the try reached the key");
     // PINs that differ never reach the key: nothing to audit.
     let s = step(
@@ -282,12 +324,15 @@ fn an_unblock_that_did_not_take_asks_for_the_so_pin_again_with_why() {
         StaffEvent::UnblockAnswered(Err(UnblockProblem::PinsDiffer)),
         at(9),
     );
-    assert!(matches!(s.state, StaffState::SignedIn {
-        task: StaffTask::Unblock(Unblock::SoPin {
-            last: Some(UnblockProblem::PinsDiffer)
-        }),
-        ..
-    }));
+    assert!(matches!(
+        s.state,
+        StaffState::SignedIn {
+            task: StaffTask::Unblock(Unblock::SoPin {
+                last: Some(UnblockProblem::PinsDiffer)
+            }),
+            ..
+        }
+    ));
     assert!(s.effects.is_empty());
 }
 

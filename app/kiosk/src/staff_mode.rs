@@ -1,0 +1,273 @@
+//! Staff mode in the runtime: its executor (the staff key's proof and a
+//! customer key's unblock on the key writer, off the flow thread; the audit
+//! log in the store) and its binding to the screens. The PINs typed are
+//! held here, each for the one effect that uses it, never stored.
+
+use crate::clock::Clock;
+use crate::devices::SharedWriter;
+use crate::runtime::{Answers, Cx};
+use crate::slot::{Binding, FlowExecutor, Notice, save_journal};
+use crate::ui_port::UiUpdate;
+use kiosk_domain::flow::SessionId;
+use kiosk_domain::flow::driver::{Executor, Flow, Journal, Ran, Saved, Ticket};
+use kiosk_domain::flow::staff::{
+    PinSlot, Staff, StaffEffect, StaffEvent, StaffSettings, StaffState, UnblockProblem, pin_slot,
+};
+use kiosk_domain::ports::key_writer::{KeyRef, KeyWriter, Pin};
+use kiosk_domain::ports::staff::{StaffCredentials, sign_in};
+use kiosk_domain::ports::store::OrderStore;
+use kiosk_ui::{StaffInput, UiEvent};
+use std::any::Any;
+use std::sync::Arc;
+
+/// The PINs typed for staff mode, each until its effect takes it.
+#[derive(Default)]
+struct HeldPins {
+    staff_key: Option<Pin>,
+    so: Option<Pin>,
+    new: Option<Pin>,
+    repeat: Option<Pin>,
+}
+
+/// Staff mode's executor.
+pub struct StaffExecutor<K, S> {
+    store: S,
+    writer: SharedWriter<K>,
+    credentials: Arc<dyn StaffCredentials + Send + Sync>,
+    answers: Answers,
+    clock: Arc<dyn Clock>,
+    pins: HeldPins,
+    notices: Vec<Notice>,
+}
+
+impl<K, S> std::fmt::Debug for StaffExecutor<K, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaffExecutor").finish_non_exhaustive()
+    }
+}
+
+impl<K, S> StaffExecutor<K, S>
+where
+    K: KeyWriter + Send + 'static,
+    S: OrderStore,
+{
+    #[must_use]
+    pub fn new(
+        store: S,
+        writer: SharedWriter<K>,
+        credentials: Arc<dyn StaffCredentials + Send + Sync>,
+        answers: Answers,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            store,
+            writer,
+            credentials,
+            answers,
+            clock,
+            pins: HeldPins::default(),
+            notices: Vec::new(),
+        }
+    }
+
+    /// Keeps a PIN typed on the pad for the effect that uses it.
+    fn hold(&mut self, slot: PinSlot, pin: Pin) {
+        let held = match slot {
+            PinSlot::StaffKey => &mut self.pins.staff_key,
+            PinSlot::SoPin => &mut self.pins.so,
+            PinSlot::NewPin => &mut self.pins.new,
+            PinSlot::Repeat => &mut self.pins.repeat,
+        };
+        *held = Some(pin);
+    }
+
+    fn later<W>(&self, ticket: Ticket, work: W) -> Ran<StaffEvent>
+    where
+        W: FnOnce() -> Option<StaffEvent> + Send + 'static,
+    {
+        self.answers.spawn_blocking(Staff::NAME, ticket, work);
+        Ran::Started
+    }
+}
+
+impl<K, S: OrderStore> Journal<StaffState, StaffEffect> for StaffExecutor<K, S> {
+    type Error = S::Error;
+    fn save(&mut self, saved: &Saved<StaffState, StaffEffect>) -> Result<(), S::Error> {
+        save_journal::<Staff, S>(&mut self.store, saved)
+    }
+}
+
+impl<K, S> Executor<StaffEffect, StaffEvent> for StaffExecutor<K, S>
+where
+    K: KeyWriter + Send + 'static,
+    S: OrderStore,
+{
+    type Error = S::Error;
+
+    fn run(&mut self, effect: &StaffEffect, ticket: Ticket) -> Result<Ran<StaffEvent>, S::Error> {
+        Ok(match effect {
+            StaffEffect::SignIn { .. } => {
+                let Some(pin) = self.pins.staff_key.take() else {
+                    // Resumed after a restart: the PIN died with the process.
+                    return Ok(Ran::Answered(Some(StaffEvent::GoHome)));
+                };
+                let mut challenge = [0_u8; 32];
+                if let Err(e) = getrandom::fill(&mut challenge) {
+                    tracing::error!(error = %e, "no random challenge for a staff sign-in");
+                    return Ok(Ran::Answered(Some(StaffEvent::SignInAnswered(Err(
+                        kiosk_domain::ports::staff::SignInRefusal::KeyFailed,
+                    )))));
+                }
+                let (writer, credentials) = (self.writer.clone(), Arc::clone(&self.credentials));
+                let now = self.clock.wall();
+                self.later(ticket, move || {
+                    let signed = sign_in(
+                        &mut *writer.lock(),
+                        credentials.as_ref(),
+                        pin,
+                        &challenge,
+                        now,
+                    );
+                    match &signed {
+                        Ok(s) => tracing::info!(certificate = %s.member.certificate_serial, "staff signed in"),
+                        Err(why) => tracing::info!(?why, "staff sign-in refused"),
+                    }
+                    Some(StaffEvent::SignInAnswered(signed))
+                })
+            }
+            StaffEffect::Unblock { staff_key, .. } => {
+                let (so, new, repeat) = (
+                    self.pins.so.take(),
+                    self.pins.new.take(),
+                    self.pins.repeat.take(),
+                );
+                let (Some(so), Some(new), Some(repeat)) = (so, new, repeat) else {
+                    return Ok(Ran::Answered(Some(StaffEvent::UnblockAnswered(Err(
+                        UnblockProblem::KeyFailed,
+                    )))));
+                };
+                if new.expose() != repeat.expose() {
+                    return Ok(Ran::Answered(Some(StaffEvent::UnblockAnswered(Err(
+                        UnblockProblem::PinsDiffer,
+                    )))));
+                }
+                let (writer, staff_key) = (self.writer.clone(), staff_key.clone());
+                self.later(ticket, move || {
+                    Some(StaffEvent::UnblockAnswered(unblock(
+                        &mut *writer.lock(),
+                        &staff_key,
+                        so,
+                        new,
+                    )))
+                })
+            }
+            StaffEffect::CheckKey { staff_key } => {
+                let (writer, staff_key) = (self.writer.clone(), staff_key.clone());
+                self.later(ticket, move || {
+                    let present = writer
+                        .lock()
+                        .keys()
+                        .map(|keys| keys.iter().any(|k| k.key == staff_key));
+                    match present {
+                        Ok(true) => None,
+                        Ok(false) => Some(StaffEvent::StaffKeyGone),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "key writer: staff key not seen");
+                            Some(StaffEvent::StaffKeyGone)
+                        }
+                    }
+                })
+            }
+            StaffEffect::Audit { key, entry } => {
+                self.store.append_audit(key, entry)?;
+                Ran::Answered(None)
+            }
+            StaffEffect::Wipe => {
+                self.pins = HeldPins::default();
+                self.notices.push(Notice::SessionWiped);
+                Ran::Answered(None)
+            }
+        })
+    }
+}
+
+/// Sets `new` as the user PIN of the inserted key that is not the staff
+/// key, with its SO PIN.
+fn unblock<K: KeyWriter>(
+    writer: &mut K,
+    staff_key: &KeyRef,
+    so: Pin,
+    new: Pin,
+) -> Result<kiosk_domain::ports::key_writer::UnblockOutcome, UnblockProblem> {
+    let keys = writer.keys().map_err(|e| {
+        tracing::warn!(error = %e, "key writer: no keys for an unblock");
+        UnblockProblem::KeyFailed
+    })?;
+    let Some(customer) = keys.into_iter().map(|k| k.key).find(|k| k != staff_key) else {
+        return Err(UnblockProblem::NoCustomerKey);
+    };
+    let outcome = writer.unblock_pin(&customer, so, new).map_err(|e| {
+        tracing::warn!(error = %e, "a customer's key refused the unblock");
+        UnblockProblem::KeyFailed
+    })?;
+    tracing::info!(?outcome, "customer's PIN unblock");
+    Ok(outcome)
+}
+
+impl<K, S> FlowExecutor<Staff> for StaffExecutor<K, S>
+where
+    K: KeyWriter + Send + 'static,
+    S: OrderStore + Send,
+{
+    fn finish(&mut self, answer: Box<dyn Any + Send>) -> Result<Option<StaffEvent>, S::Error> {
+        Ok(answer
+            .downcast::<Option<StaffEvent>>()
+            .ok()
+            .and_then(|e| *e))
+    }
+
+    fn take_notices(&mut self) -> Vec<Notice> {
+        std::mem::take(&mut self.notices)
+    }
+}
+
+/// Staff mode's screens, with what the configuration allows.
+#[derive(Debug)]
+pub struct StaffBinding {
+    pub settings: StaffSettings,
+}
+
+impl<K, S> Binding<Staff, StaffExecutor<K, S>> for StaffBinding
+where
+    K: KeyWriter + Send + 'static,
+    S: OrderStore,
+{
+    fn event(
+        &mut self,
+        ui: UiEvent,
+        state: &StaffState,
+        exec: &mut StaffExecutor<K, S>,
+    ) -> Result<StaffEvent, UiEvent> {
+        match ui {
+            UiEvent::Staff(StaffInput::Open) => Ok(StaffEvent::Open {
+                session: SessionId(crate::renewal::random_u64()),
+                settings: self.settings,
+            }),
+            UiEvent::Staff(StaffInput::StartUnblock) => Ok(StaffEvent::StartUnblock),
+            UiEvent::Staff(StaffInput::Menu) => Ok(StaffEvent::Menu),
+            UiEvent::Staff(StaffInput::SignOut) => Ok(StaffEvent::SignOut),
+            UiEvent::Pin(pin) => match pin_slot(state) {
+                Some(slot) => {
+                    exec.hold(slot, pin);
+                    Ok(StaffEvent::PinTyped)
+                }
+                None => Err(UiEvent::Pin(pin)),
+            },
+            other => Err(other),
+        }
+    }
+
+    fn view(&self, state: &StaffState, _exec: &StaffExecutor<K, S>, _cx: &Cx) -> UiUpdate {
+        UiUpdate::Staff(Box::new(state.clone()))
+    }
+}

@@ -1,0 +1,334 @@
+//! Staff mode through the kiosk's production runtime (its wiring, slots
+//! and executors), on SoftHSM2 tokens: the customer's key and a member of
+//! staff's own key with a certificate from the staff CA configured on the
+//! kiosk.
+//!
+//! - a wrong PIN is refused with the tries left, the right one signs in
+//!   (the key's signature over a fresh challenge verified with the staff
+//!   certificate); staff set a new user PIN on the customer's key with its
+//!   SO PIN, OpenSC's `pkcs11-tool` logs in with it and not with the old
+//!   one, and the customer then renews with it to 完成更新; every sign-in,
+//!   sign-out and unblock is in the audit log, whose chain verifies;
+//! - on a manual clock: staff mode locks after its idle time (and the
+//!   customers' shorter idle time does not lock it first), and at once when
+//!   the staff key is taken out; with no key in, or once the staff
+//!   certificate has expired, it does not open.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests: a failed unwrap is a failed test, with its location"
+)]
+
+use kiosk::clock::ManualClock;
+use kiosk::wiring::{Ports, ports};
+use kiosk_config::Config;
+use kiosk_domain::audit::AuditAction;
+use kiosk_domain::fixtures;
+use kiosk_domain::flow::renewal::PinOutcome;
+use kiosk_domain::flow::staff::{LockReason, StaffState, StaffTask, Unblock};
+use kiosk_domain::order::OrderDetails;
+use kiosk_domain::ports::key_writer::{Pin, UnblockOutcome};
+use kiosk_domain::ports::staff::{CredentialRefusal, SignInRefusal};
+use kiosk_tests::faults::FaultyWriter;
+use kiosk_tests::opencryptoki::{CustomerKey, Implementation};
+use kiosk_tests::script::{Headless, RenewalCustomer, Shown, renew};
+use kiosk_tests::softhsm::{self, MODULE, put_staff_key};
+use kiosk_tests::world::{RENEWAL_LIMIT, ReferenceCa, kiosk_config_for, with_token_in_child};
+use kiosk_ui::{StaffInput, UiEvent};
+use kiosk_x509::StaffRole;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use time::OffsetDateTime;
+
+const TOKEN: Implementation = Implementation::SoftHsm2(CustomerKey::EcP256);
+const NEW_PIN: &str = "802461";
+
+/// The CA, and the kiosk's configuration trusting `staff_ca` for staff.
+fn world(dir: &Path, token_dir: &Path, staff_ca: &[u8], extra: &str) -> (ReferenceCa, Config) {
+    let ca = ReferenceCa::start(&dir.join("ca"), Some(token_dir)).unwrap();
+    let extra = format!(
+        "[staff]\nca_certificates = [\"staff-ca.der\"]\nunblock_pin = true\nidle_lock_seconds = 120\n{extra}"
+    );
+    let path = kiosk_config_for(dir, token_dir, MODULE, &ca.url, &extra).unwrap();
+    std::fs::write(dir.join("kiosk/staff-ca.der"), staff_ca).unwrap();
+    (ca, Config::load(Some(&path)).unwrap())
+}
+
+fn staff(shown: &Shown) -> StaffState {
+    shown.staff.clone().unwrap_or(StaffState::Locked)
+}
+
+fn pin(digits: &str) -> UiEvent {
+    UiEvent::Pin(Pin::new(digits).unwrap())
+}
+
+fn audited(config: &Config) -> Vec<AuditAction> {
+    let store = kiosk::wiring::open_store(config).unwrap();
+    assert!(
+        matches!(
+            store.verify_audit().unwrap(),
+            kiosk_store::AuditCheck::Intact { .. }
+        ),
+        "the audit chain holds"
+    );
+    store
+        .audit_log()
+        .unwrap()
+        .into_iter()
+        .map(|r| r.entry.action)
+        .collect()
+}
+
+/// Waits until staff mode's state satisfies `done`.
+fn wait_staff(kiosk: &mut Headless, done: impl Fn(&StaffState) -> bool) {
+    kiosk
+        .wait(Duration::from_secs(30), |s| done(&staff(s)))
+        .unwrap_or_else(|e| panic!("{e}: staff mode at {:?}", staff(&kiosk.shown)));
+}
+
+#[test]
+fn staff_sign_in_with_their_own_key_unblocks_a_customers_pin_and_the_customer_renews() {
+    with_token_in_child(
+        "staff_sign_in_with_their_own_key_unblocks_a_customers_pin_and_the_customer_renews",
+        TOKEN,
+        |token_dir| {
+            let tmp = tempfile::tempdir().unwrap();
+            let now = OffsetDateTime::now_utc();
+            let staff_ca = put_staff_key(
+                token_dir,
+                "柜员-01",
+                &[StaffRole::Staff],
+                now - time::Duration::days(1),
+                now + time::Duration::days(365),
+            );
+            let (_ca, config) = world(tmp.path(), token_dir, &staff_ca, "");
+            let mut kiosk = Headless::start(
+                &config,
+                ports(&config).unwrap(),
+                Arc::new(kiosk::clock::SystemClock),
+            )
+            .unwrap();
+
+            // 帮助中心 → 工作人员登录; a wrong PIN first.
+            kiosk.send(UiEvent::Staff(StaffInput::Open));
+            wait_staff(&mut kiosk, |s| matches!(s, StaffState::SigningIn { .. }));
+            kiosk.send(pin("111111"));
+            wait_staff(&mut kiosk, |s| {
+                matches!(
+                    s,
+                    StaffState::SigningIn {
+                        last: Some(SignInRefusal::Pin(PinOutcome::Wrong { .. })),
+                        checking: false,
+                        ..
+                    }
+                )
+            });
+            kiosk.send(pin(softhsm::STAFF_PIN));
+            wait_staff(&mut kiosk, |s| matches!(s, StaffState::SignedIn { .. }));
+            let StaffState::SignedIn { member, .. } = staff(&kiosk.shown) else {
+                unreachable!()
+            };
+            assert_eq!(member.name, "柜员-01");
+
+            // The customer's PIN, set anew with the key's SO PIN.
+            kiosk.send(UiEvent::Staff(StaffInput::StartUnblock));
+            wait_staff(&mut kiosk, |s| {
+                matches!(
+                    s,
+                    StaffState::SignedIn {
+                        task: StaffTask::Unblock(Unblock::SoPin { .. }),
+                        ..
+                    }
+                )
+            });
+            // Two new PINs that differ never reach the key.
+            kiosk.send(pin(softhsm::SO_PIN));
+            kiosk.send(pin(NEW_PIN));
+            kiosk.send(pin("802462"));
+            wait_staff(&mut kiosk, |s| {
+                matches!(
+                    s,
+                    StaffState::SignedIn {
+                        task: StaffTask::Unblock(Unblock::SoPin { last: Some(_) }),
+                        ..
+                    }
+                )
+            });
+            kiosk.send(pin(softhsm::SO_PIN));
+            kiosk.send(pin(NEW_PIN));
+            kiosk.send(pin(NEW_PIN));
+            wait_staff(&mut kiosk, |s| {
+                matches!(
+                    s,
+                    StaffState::SignedIn {
+                        task: StaffTask::Unblock(Unblock::Unblocked),
+                        ..
+                    }
+                )
+            });
+            kiosk.send(UiEvent::Staff(StaffInput::SignOut));
+            wait_staff(&mut kiosk, |s| *s == StaffState::Locked);
+
+            // OpenSC agrees: the new PIN opens the customer's key, the old does not.
+            let login = |digits: &str| {
+                std::process::Command::new("pkcs11-tool")
+                    .args([
+                        "--module",
+                        MODULE,
+                        "--token-label",
+                        softhsm::LABEL,
+                        "--login",
+                        "--pin",
+                        digits,
+                        "--list-objects",
+                    ])
+                    .output()
+                    .unwrap()
+                    .status
+                    .success()
+            };
+            assert!(login(NEW_PIN), "the new PIN opens the key");
+            assert!(!login(softhsm::PIN), "the old PIN no longer does");
+
+            // The customer renews with the new PIN.
+            let OrderDetails::Renewal(d) = fixtures::renewal_order(1).details else {
+                unreachable!()
+            };
+            let mut customer = RenewalCustomer::new(NEW_PIN, (d.contact, d.invoice));
+            renew(&mut kiosk, &mut customer, RENEWAL_LIMIT).unwrap();
+            kiosk.stop();
+
+            assert_eq!(
+                audited(&config),
+                [
+                    AuditAction::StaffSignedIn,
+                    AuditAction::PinUnblock {
+                        outcome: UnblockOutcome::Unblocked
+                    },
+                    AuditAction::StaffSignedOut {
+                        why: LockReason::SignedOut
+                    },
+                ]
+            );
+        },
+    );
+}
+
+#[test]
+fn staff_mode_locks_itself_and_opens_only_for_a_valid_staff_key() {
+    with_token_in_child(
+        "staff_mode_locks_itself_and_opens_only_for_a_valid_staff_key",
+        TOKEN,
+        |token_dir| {
+            let tmp = tempfile::tempdir().unwrap();
+            let now = OffsetDateTime::now_utc();
+            let staff_ca = put_staff_key(
+                token_dir,
+                "柜员-02",
+                &[StaffRole::Staff],
+                now - time::Duration::days(1),
+                now + time::Duration::days(365),
+            );
+            // The customers' idle time is shorter than staff mode's.
+            let (_ca, config) = world(
+                tmp.path(),
+                token_dir,
+                &staff_ca,
+                "[ui]\nidle_seconds = 30\nlarge_mode_idle_seconds = 60\nidle_warning_seconds = 10\n",
+            );
+            let clock = ManualClock::new(now);
+            let real = ports(&config).unwrap();
+            let writer = FaultyWriter::new(real.writer, None);
+            let keys_out = writer.key();
+            let ports = Ports {
+                store: real.store,
+                writer,
+                ca: real.ca,
+                printer: real.printer,
+            };
+            let mut kiosk = Headless::start(&config, ports, Arc::new(clock.clone())).unwrap();
+            let sign_in = |kiosk: &mut Headless| {
+                kiosk.send(UiEvent::Staff(StaffInput::Open));
+                kiosk.send(pin(softhsm::STAFF_PIN));
+                wait_staff(kiosk, |s| matches!(s, StaffState::SignedIn { .. }));
+            };
+            let advance = |kiosk: &mut Headless, secs: u64| {
+                for _ in 0..secs {
+                    clock.advance(Duration::from_secs(1));
+                    let mut wait = Duration::from_millis(30);
+                    while kiosk.next(wait).is_some() {
+                        wait = Duration::from_millis(5);
+                    }
+                }
+            };
+
+            // Untouched: still signed in after the customers' idle time
+            // and its warning, locked once its own 2 minutes are up.
+            sign_in(&mut kiosk);
+            advance(&mut kiosk, 100);
+            assert!(matches!(staff(&kiosk.shown), StaffState::SignedIn { .. }));
+            assert_eq!(
+                kiosk.shown.idle_warning, None,
+                "no customer warning for staff"
+            );
+            advance(&mut kiosk, 25);
+            wait_staff(&mut kiosk, |s| *s == StaffState::Locked);
+
+            // The staff key taken out: locked within a look or two.
+            sign_in(&mut kiosk);
+            keys_out.store(true, Ordering::SeqCst);
+            advance(&mut kiosk, 5);
+            wait_staff(&mut kiosk, |s| *s == StaffState::Locked);
+            keys_out.store(false, Ordering::SeqCst);
+
+            // With the keys out, 工作人员登录 says there is no key.
+            keys_out.store(true, Ordering::SeqCst);
+            kiosk.send(UiEvent::Staff(StaffInput::Open));
+            kiosk.send(pin(softhsm::STAFF_PIN));
+            wait_staff(&mut kiosk, |s| {
+                matches!(
+                    s,
+                    StaffState::SigningIn {
+                        last: Some(SignInRefusal::NoKey),
+                        ..
+                    }
+                )
+            });
+            keys_out.store(false, Ordering::SeqCst);
+            kiosk.send(UiEvent::GoHome);
+            wait_staff(&mut kiosk, |s| *s == StaffState::Locked);
+
+            // A year on, the staff certificate has expired.
+            clock.advance(Duration::from_secs(400 * 24 * 3600));
+            kiosk.send(UiEvent::Staff(StaffInput::Open));
+            kiosk.send(pin(softhsm::STAFF_PIN));
+            wait_staff(&mut kiosk, |s| {
+                matches!(
+                    s,
+                    StaffState::SigningIn {
+                        last: Some(SignInRefusal::Credential(CredentialRefusal::OutOfDate)),
+                        ..
+                    }
+                )
+            });
+            kiosk.stop();
+
+            let log = audited(&config);
+            assert_eq!(
+                log,
+                [
+                    AuditAction::StaffSignedIn,
+                    AuditAction::StaffSignedOut {
+                        why: LockReason::Idle
+                    },
+                    AuditAction::StaffSignedIn,
+                    AuditAction::StaffSignedOut {
+                        why: LockReason::KeyPulled
+                    },
+                ]
+            );
+        },
+    );
+}

@@ -1,0 +1,55 @@
+//! 工作人员: staff mode's menu, and the PIN pad for its sign-in and unblock
+//! (the renewal's pad, with staff mode's reasons).
+#![forbid(unsafe_code)]
+
+pub mod view;
+
+use crate::events::{StaffInput, UiEvent};
+use crate::kiosk::Shared;
+use crate::screens::pin;
+use crate::{AppAdapter, AppWindow, Screen, StaffAdapter, StaffPage};
+use kiosk_domain::flow::staff::StaffState;
+use slint::ComponentHandle;
+use std::rc::Rc;
+use view::{StaffScreen, staff_view};
+
+pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
+    let a = window.global::<StaffAdapter>();
+    let s = Rc::clone(shared);
+    a.on_open(move || s.emit(UiEvent::Staff(StaffInput::Open)));
+    let s = Rc::clone(shared);
+    a.on_unblock(move || s.emit(UiEvent::Staff(StaffInput::StartUnblock)));
+    let s = Rc::clone(shared);
+    a.on_menu(move || s.emit(UiEvent::Staff(StaffInput::Menu)));
+    let s = Rc::clone(shared);
+    a.on_sign_out(move || s.emit(UiEvent::Staff(StaffInput::SignOut)));
+}
+
+pub(crate) fn show(window: &AppWindow, shared: &Shared, state: &StaffState) {
+    let screen = match staff_view(state) {
+        // Locked: the other flows say what to show.
+        StaffScreen::Home => return,
+        StaffScreen::Pin(v) => {
+            pin::show(window, &v, shared.pin.borrow().len());
+            Screen::Pin
+        }
+        StaffScreen::Menu(v) => {
+            pin::clear(window, shared);
+            let a = window.global::<StaffAdapter>();
+            a.set_member(v.member.as_str().into());
+            a.set_may_unblock(v.may_unblock);
+            a.set_page(v.page);
+            a.set_lock_minutes(v.lock_minutes);
+            Screen::Staff
+        }
+    };
+    window.global::<AppAdapter>().set_screen(screen);
+}
+
+/// Forgets who was signed in.
+pub(crate) fn clear(window: &AppWindow) {
+    let a = window.global::<StaffAdapter>();
+    a.set_member("".into());
+    a.set_may_unblock(false);
+    a.set_page(StaffPage::Menu);
+}

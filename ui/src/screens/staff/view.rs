@@ -1,0 +1,210 @@
+//! 工作人员: what staff mode's state looks like on the screens: the PIN pad
+//! (sign-in, and the three PINs of an unblock) or the staff menu.
+#![forbid(unsafe_code)]
+
+use crate::screens::pin::view::{PinView, pin_warning};
+use crate::{PinReason, StaffPage, StaffProblem};
+use kiosk_domain::flow::renewal::PinOutcome;
+use kiosk_domain::flow::staff::{StaffState, StaffTask, Unblock, UnblockProblem, pin_refused};
+use kiosk_domain::ports::staff::{CredentialRefusal, SignInRefusal};
+
+/// Which screen staff mode shows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StaffScreen {
+    /// Locked: the other flows say what to show.
+    Home,
+    Pin(PinView),
+    Menu(StaffMenuView),
+}
+
+/// The staff menu.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StaffMenuView {
+    pub member: String,
+    pub may_unblock: bool,
+    pub page: StaffPage,
+    pub lock_minutes: i32,
+}
+
+#[must_use]
+pub fn staff_view(state: &StaffState) -> StaffScreen {
+    match state {
+        StaffState::Locked => StaffScreen::Home,
+        StaffState::SigningIn { last, checking, .. } => {
+            let (warning, tries_left) = pin_warning(pin_refused(*last));
+            StaffScreen::Pin(PinView {
+                reason: PinReason::StaffSignIn,
+                subject: String::new(),
+                warning,
+                tries_left,
+                verifying: *checking,
+                problem: last.map_or(StaffProblem::None, sign_in_problem),
+            })
+        }
+        StaffState::SignedIn {
+            task,
+            member,
+            settings,
+            ..
+        } => {
+            let pad = |reason, problem, verifying| {
+                StaffScreen::Pin(PinView {
+                    reason,
+                    subject: String::new(),
+                    warning: crate::PinWarning::None,
+                    tries_left: 0,
+                    verifying,
+                    problem,
+                })
+            };
+            let menu = |page| {
+                StaffScreen::Menu(StaffMenuView {
+                    member: member.name.clone(),
+                    may_unblock: settings.may_unblock,
+                    page,
+                    lock_minutes: i32::try_from(settings.idle_lock.as_secs().div_ceil(60))
+                        .unwrap_or(i32::MAX),
+                })
+            };
+            match task {
+                StaffTask::Menu => menu(StaffPage::Menu),
+                StaffTask::Unblock(Unblock::Unblocked) => menu(StaffPage::Unblocked),
+                StaffTask::Unblock(Unblock::SoPin { last }) => pad(
+                    PinReason::SoPin,
+                    last.map_or(StaffProblem::None, unblock_problem),
+                    false,
+                ),
+                StaffTask::Unblock(Unblock::NewPin) => {
+                    pad(PinReason::NewPin, StaffProblem::None, false)
+                }
+                StaffTask::Unblock(Unblock::Repeat) => {
+                    pad(PinReason::RepeatPin, StaffProblem::None, false)
+                }
+                StaffTask::Unblock(Unblock::Working) => {
+                    pad(PinReason::RepeatPin, StaffProblem::None, true)
+                }
+            }
+        }
+    }
+}
+
+/// What the sign-in pad says of a refusal (a wrong PIN is the pad's
+/// warning instead).
+#[must_use]
+pub fn sign_in_problem(refusal: SignInRefusal) -> StaffProblem {
+    match refusal {
+        SignInRefusal::NoKey => StaffProblem::NoKey,
+        SignInRefusal::NotAStaffKey => StaffProblem::NotAStaffKey,
+        SignInRefusal::Credential(CredentialRefusal::NotTrusted) => StaffProblem::NotTrusted,
+        SignInRefusal::Credential(CredentialRefusal::NoStaffRole) => StaffProblem::NoRole,
+        SignInRefusal::Credential(CredentialRefusal::OutOfDate) => StaffProblem::OutOfDate,
+        SignInRefusal::Credential(CredentialRefusal::Revoked) => StaffProblem::Revoked,
+        SignInRefusal::Pin(PinOutcome::Locked) => StaffProblem::PinLocked,
+        SignInRefusal::Pin(PinOutcome::Verified | PinOutcome::Wrong { .. }) => StaffProblem::None,
+        SignInRefusal::BadSignature => StaffProblem::BadSignature,
+        SignInRefusal::KeyFailed => StaffProblem::KeyFailed,
+    }
+}
+
+#[must_use]
+pub fn unblock_problem(problem: UnblockProblem) -> StaffProblem {
+    match problem {
+        UnblockProblem::NoCustomerKey => StaffProblem::NoCustomerKey,
+        UnblockProblem::PinsDiffer => StaffProblem::PinsDiffer,
+        UnblockProblem::SoPinWrong => StaffProblem::SoPinWrong,
+        UnblockProblem::SoPinLocked => StaffProblem::SoPinLocked,
+        UnblockProblem::NewPinRefused => StaffProblem::NewPinRefused,
+        UnblockProblem::KeyFailed => StaffProblem::KeyFailed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kiosk_domain::flow::SessionId;
+    use kiosk_domain::flow::staff::StaffSettings;
+    use kiosk_domain::ports::key_writer::KeyRef;
+    use kiosk_domain::ports::staff::{StaffMember, StaffRole};
+    use std::time::Duration;
+
+    fn signed_in(task: StaffTask) -> StaffState {
+        StaffState::SignedIn {
+            session: SessionId(1),
+            settings: StaffSettings {
+                idle_lock: Duration::from_secs(90),
+                may_unblock: true,
+            },
+            member: StaffMember {
+                certificate_serial: "01".to_owned(),
+                name: "clerk-01".to_owned(),
+                roles: vec![StaffRole::Staff],
+            },
+            key: KeyRef {
+                label: "staff".to_owned(),
+                serial: "S".to_owned(),
+                model: "m".to_owned(),
+                manufacturer: "v".to_owned(),
+            },
+            task,
+            touched_at: time::OffsetDateTime::UNIX_EPOCH,
+            audits: 1,
+        }
+    }
+
+    #[test]
+    fn the_sign_in_pad_says_why_the_last_try_failed() {
+        let state = |last| StaffState::SigningIn {
+            session: SessionId(1),
+            settings: StaffSettings::default(),
+            last,
+            checking: false,
+            touched_at: time::OffsetDateTime::UNIX_EPOCH,
+        };
+        let StaffScreen::Pin(v) = staff_view(&state(Some(SignInRefusal::Credential(
+            CredentialRefusal::Revoked,
+        )))) else {
+            panic!("the pad");
+        };
+        assert_eq!(
+            (v.reason, v.problem),
+            (PinReason::StaffSignIn, StaffProblem::Revoked)
+        );
+        let StaffScreen::Pin(v) = staff_view(&state(Some(SignInRefusal::Pin(PinOutcome::Wrong {
+            tries_left: Some(2),
+            final_try: false,
+        })))) else {
+            panic!("the pad");
+        };
+        assert_eq!(
+            (v.warning, v.tries_left, v.problem),
+            (crate::PinWarning::TriesLeft, 2, StaffProblem::None)
+        );
+    }
+
+    #[test]
+    fn the_menu_names_the_member_and_rounds_the_lock_up_to_minutes() {
+        assert_eq!(
+            staff_view(&signed_in(StaffTask::Menu)),
+            StaffScreen::Menu(StaffMenuView {
+                member: "clerk-01".to_owned(),
+                may_unblock: true,
+                page: StaffPage::Menu,
+                lock_minutes: 2,
+            })
+        );
+        let StaffScreen::Pin(v) = staff_view(&signed_in(StaffTask::Unblock(Unblock::SoPin {
+            last: Some(UnblockProblem::PinsDiffer),
+        }))) else {
+            panic!("the pad");
+        };
+        assert_eq!(
+            (v.reason, v.problem),
+            (PinReason::SoPin, StaffProblem::PinsDiffer)
+        );
+        let StaffScreen::Pin(v) = staff_view(&signed_in(StaffTask::Unblock(Unblock::Working)))
+        else {
+            panic!("the pad");
+        };
+        assert!(v.verifying, "the pad is locked while the key works");
+    }
+}
