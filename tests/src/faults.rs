@@ -423,6 +423,10 @@ impl<S: OrderStore> OrderStore for FaultyStore<S> {
         self.inner.wipe_session(session).map_err(StoreFault::Store)
     }
 
+    fn recent_orders(&self, limit: usize) -> Result<Vec<Order>, Self::Error> {
+        self.inner.recent_orders(limit).map_err(StoreFault::Store)
+    }
+
     fn append_audit(&mut self, key: &str, entry: &AuditEntry) -> Result<(), Self::Error> {
         self.writable()?;
         self.inner

@@ -28,6 +28,7 @@ use kiosk_domain::flow::renewal::PinOutcome;
 use kiosk_domain::flow::staff::{LockReason, StaffState, StaffTask, Unblock};
 use kiosk_domain::order::OrderDetails;
 use kiosk_domain::ports::key_writer::{Pin, UnblockOutcome};
+use kiosk_domain::ports::printer::PrintOutcome;
 use kiosk_domain::ports::staff::{CredentialRefusal, SignInRefusal};
 use kiosk_tests::faults::FaultyWriter;
 use kiosk_tests::opencryptoki::{CustomerKey, Implementation};
@@ -197,7 +198,44 @@ fn staff_sign_in_with_their_own_key_unblocks_a_customers_pin_and_the_customer_re
                 unreachable!()
             };
             let mut customer = RenewalCustomer::new(NEW_PIN, (d.contact, d.invoice));
-            renew(&mut kiosk, &mut customer, RENEWAL_LIMIT).unwrap();
+            let order = renew(&mut kiosk, &mut customer, RENEWAL_LIMIT).unwrap();
+            kiosk.send(UiEvent::GoHome);
+
+            // Staff print the customer's receipt again.
+            let escpos = tmp.path().join("kiosk/receipts.escpos");
+            let printed = |n: &str| {
+                let bytes = std::fs::read(&escpos).unwrap_or_default();
+                bytes
+                    .windows(n.len())
+                    .filter(|w| *w == n.as_bytes())
+                    .count()
+            };
+            // The renewal's own receipt first (printed as 完成更新 shows).
+            let start = std::time::Instant::now();
+            while printed(order.as_str()) == 0 {
+                assert!(
+                    start.elapsed() < Duration::from_secs(20),
+                    "the renewal printed its receipt"
+                );
+                kiosk.next(Duration::from_millis(100));
+            }
+            let before = printed(order.as_str());
+            kiosk.send(UiEvent::Staff(StaffInput::Open));
+            kiosk.send(pin(softhsm::STAFF_PIN));
+            wait_staff(&mut kiosk, |s| matches!(s, StaffState::SignedIn { .. }));
+            kiosk.send(UiEvent::Staff(StaffInput::StartReprint));
+            wait_staff(&mut kiosk, |s| {
+                matches!(s, StaffState::SignedIn { task: StaffTask::Reprint(r), .. }
+                    if r.orders.as_ref().is_some_and(|rows| rows.iter().any(|row| row.number == order)))
+            });
+            kiosk.send(UiEvent::Staff(StaffInput::Reprint(order)));
+            wait_staff(&mut kiosk, |s| {
+                matches!(s, StaffState::SignedIn { task: StaffTask::Reprint(r), .. }
+                    if r.last == Some((order, PrintOutcome::Printed)))
+            });
+            assert!(printed(order.as_str()) > before, "printed again");
+            kiosk.send(UiEvent::Staff(StaffInput::SignOut));
+            wait_staff(&mut kiosk, |s| *s == StaffState::Locked);
             kiosk.stop();
 
             assert_eq!(
@@ -206,6 +244,13 @@ fn staff_sign_in_with_their_own_key_unblocks_a_customers_pin_and_the_customer_re
                     AuditAction::StaffSignedIn,
                     AuditAction::PinUnblock {
                         outcome: UnblockOutcome::Unblocked
+                    },
+                    AuditAction::StaffSignedOut {
+                        why: LockReason::SignedOut
+                    },
+                    AuditAction::StaffSignedIn,
+                    AuditAction::ReceiptReprinted {
+                        outcome: PrintOutcome::Printed
                     },
                     AuditAction::StaffSignedOut {
                         why: LockReason::SignedOut

@@ -44,6 +44,10 @@ pub enum UiEvent {
 /// 工作人员: staff mode's buttons (the PINs come as [`UiEvent::Pin`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StaffInput {
+    /// 补打凭条 on the menu.
+    StartReprint,
+    /// 补打 on this order.
+    Reprint(OrderNumber),
     /// 工作人员登录 on 帮助中心.
     Open,
     /// 解锁客户USB Key的PIN码.

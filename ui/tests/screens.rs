@@ -22,7 +22,7 @@ use kiosk_ui::{
     AnswerSource, BlankKeyProblem, BlockedReason, DeviceKind, InstallStage, KioskUi, LookupAdapter,
     LookupDetail, LookupPayNote, LookupProblem, NoticeMessage, OnFileState, OpenOrder, PickupWhy,
     PinAdapter, PinReason, PinWarning, ReceiptState, RecoveryReason, RemitProblem, Screen,
-    ServiceKind, StaffCall, StatusLabel, Texts, Theme, UiEvent, Verdict,
+    ServiceKind, StaffCall, StaffProblem, StatusLabel, Texts, Theme, UiEvent, Verdict,
 };
 use slint::{ComponentHandle, LogicalSize, Model};
 use std::cell::RefCell;
@@ -219,6 +219,60 @@ fn the_time_left_to_pay_counts_in_minutes_and_seconds() {
     assert!(shows(&ui, "请在 14分05秒 内完成支付"));
     ui.set_lang(Lang::En);
     assert!(shows(&ui, "Please pay within 14 min 05 s"));
+}
+
+#[test]
+fn staff_mode_is_offered_only_where_configured_and_its_buttons_reach_the_adapter() {
+    use kiosk_ui::StaffInput;
+    let (ui, events) = setup();
+    ui.show_screen(kiosk_ui::Screen::Help);
+    assert!(
+        ElementHandle::find_by_accessible_label(ui.window(), "工作人员登录")
+            .next()
+            .is_none(),
+        "no staff CA configured: no sign-in"
+    );
+    ui.set_staff_mode(true);
+    find(&ui, "工作人员登录").invoke_accessible_default_action();
+    assert!(matches!(
+        events.borrow().last(),
+        Some(UiEvent::Staff(StaffInput::Open))
+    ));
+    // Signed in: the menu names the member and offers what is allowed.
+    let scenes = scenes::all();
+    let menu = scenes
+        .iter()
+        .find(|(name, _)| *name == "68-staff-menu")
+        .map(|(_, scene)| scene)
+        .unwrap();
+    scenes::show(&ui, menu);
+    assert_eq!(ui.screen(), kiosk_ui::Screen::Staff);
+    assert!(shows(&ui, "已登录：柜员 张丽"));
+    find(&ui, "解锁客户USB Key的PIN码").invoke_accessible_default_action();
+    assert!(matches!(
+        events.borrow().last(),
+        Some(UiEvent::Staff(StaffInput::StartUnblock))
+    ));
+    find(&ui, "退出登录").invoke_accessible_default_action();
+    assert!(matches!(
+        events.borrow().last(),
+        Some(UiEvent::Staff(StaffInput::SignOut))
+    ));
+    // The unblock's SO PIN on the renewal's pad, with why it is asked again.
+    let unblock = scenes
+        .iter()
+        .find(|(name, _)| *name == "69-staff-unblock-so-pin")
+        .map(|(_, scene)| scene)
+        .unwrap();
+    scenes::show(&ui, unblock);
+    assert_eq!(ui.screen(), kiosk_ui::Screen::Pin);
+    assert!(shows(
+        &ui,
+        "两次输入的新PIN码不一致，请从管理员PIN码重新输入。"
+    ));
+    // Locked: the screens forget who was signed in.
+    ui.wipe_session();
+    assert_eq!(ui.screen(), kiosk_ui::Screen::Home);
 }
 
 #[test]
@@ -432,8 +486,39 @@ fn every_enum_value_says_something_in_both_languages() {
             PinReason::Resume,
             PinReason::PayOpenOrder,
             PinReason::Pickup,
+            PinReason::StaffSignIn,
+            PinReason::SoPin,
+            PinReason::NewPin,
+            PinReason::RepeatPin,
         ] {
             out.push(t.invoke_pin_purpose(p, "X".into()));
+        }
+        for p in [
+            StaffProblem::NoKey,
+            StaffProblem::NotAStaffKey,
+            StaffProblem::NotTrusted,
+            StaffProblem::NoRole,
+            StaffProblem::OutOfDate,
+            StaffProblem::Revoked,
+            StaffProblem::BadSignature,
+            StaffProblem::KeyFailed,
+            StaffProblem::PinLocked,
+            StaffProblem::NoCustomerKey,
+            StaffProblem::PinsDiffer,
+            StaffProblem::SoPinWrong,
+            StaffProblem::SoPinLocked,
+            StaffProblem::NewPinRefused,
+        ] {
+            out.push(t.invoke_staff_problem(p));
+        }
+        for r in [
+            ReceiptState::Printed,
+            ReceiptState::Printing,
+            ReceiptState::PaperOut,
+            ReceiptState::NoPrinter,
+            ReceiptState::Failed,
+        ] {
+            out.push(t.invoke_reprint(r, "TYA-20261205-0001".into()));
         }
         for w in [
             PinWarning::Wrong,
@@ -902,12 +987,12 @@ impl Rect {
 /// scrolled, on any screen, in either orientation, mode or language: every
 /// text and button lies inside the window, above the status strip, and
 /// wholly inside the scrolling area it is in (if any). Only the entries of
-/// the lists that say they scroll (选择证书's cards, 帮助中心's answers) may
-/// run on.
+/// the lists that say they scroll (选择证书's cards, 帮助中心's answers,
+/// 补打凭条's orders) may run on.
 #[test]
 fn every_text_and_button_is_in_view_on_every_screen() {
     let (ui, _) = setup();
-    let list_entries = ["CertificateCard", "FaqCard", "ReviewLine"];
+    let list_entries = ["CertificateCard", "FaqCard", "ReviewLine", "ReprintCard"];
     let mut problems = Vec::new();
     for (w, h) in [(1080.0, 1920.0), (1920.0, 1080.0)] {
         ui.window().window().set_size(LogicalSize::new(w, h));

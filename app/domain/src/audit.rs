@@ -7,6 +7,7 @@
 use crate::flow::staff::LockReason;
 use crate::order_number::OrderNumber;
 use crate::ports::key_writer::UnblockOutcome;
+use crate::ports::printer::PrintOutcome;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -40,6 +41,9 @@ pub enum AuditAction {
     /// A customer's user PIN set anew with their key's SO PIN, and what
     /// the key answered (every try that reached the key).
     PinUnblock { outcome: UnblockOutcome },
+    /// A receipt printed again (the entry names the order), and what the
+    /// printer said.
+    ReceiptReprinted { outcome: PrintOutcome },
 }
 
 /// One entry of the audit log.

@@ -25,8 +25,13 @@ use std::time::{Duration, Instant};
 
 /// The demo key's PINs (printed for the person trying the demo).
 pub const USER_PIN: &str = "123456";
-const SO_PIN: &str = "12345678";
+pub const SO_PIN: &str = "12345678";
 const TOKEN_LABEL: &str = "demo-key";
+/// The demo's member of staff: their own key, its PIN, their name.
+pub const STAFF_PIN: &str = "246810";
+const STAFF_SO_PIN: &str = "87654321";
+const STAFF_LABEL: &str = "demo-staff";
+const STAFF_NAME: &str = "柜员 演示";
 /// The demo unit on the certificate (a valid USCC, like the fixtures').
 const UNIT_NAME: &str = "演示科技有限公司";
 const UNIT_USCC: &str = "91110108551385082Q";
@@ -52,6 +57,14 @@ impl DemoLayout {
     }
     fn tokens(&self) -> PathBuf {
         self.root.join("softhsm/tokens")
+    }
+    /// The demo's staff CA (certificate and key, PEM) and the staff key's
+    /// certificate.
+    fn staff(&self) -> PathBuf {
+        self.root.join("staff")
+    }
+    fn staff_ca(&self) -> PathBuf {
+        self.staff().join("staff-ca.pem")
     }
     #[must_use]
     pub fn softhsm_conf(&self) -> PathBuf {
@@ -191,6 +204,9 @@ pub fn prepare(layout: &DemoLayout, ca_url: &str) -> Result<()> {
             );
         }
     }
+    if !layout.staff_ca().exists() {
+        prepare_staff_key(layout)?;
+    }
     std::fs::write(layout.config(), config_text(layout, ca_url)?)?;
     // Something for the camera to photograph on 上传附件 (sorted before the
     // receipts, so a document capture takes it).
@@ -199,6 +215,189 @@ pub fn prepare(layout: &DemoLayout, ca_url: &str) -> Result<()> {
         let page = kiosk_camera::sample::text_page(1);
         std::fs::write(&sample, kiosk_camera::document::encode_jpeg(&page, 90)?)?;
     }
+    Ok(())
+}
+
+/// Runs a tool of the demo's (with its SoftHSM2 configuration).
+fn tool(layout: &DemoLayout, program: &str, args: &[&str]) -> Result<()> {
+    let out = Command::new(program)
+        .env("SOFTHSM2_CONF", layout.softhsm_conf())
+        .args(args)
+        .output()
+        .with_context(|| format!("{program} is missing (scripts/bootstrap.sh installs it)"))?;
+    if !out.status.success() {
+        bail!(
+            "{program} {} failed: {}",
+            args.first().copied().unwrap_or_default(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(())
+}
+
+/// The demo's member of staff: a staff CA of its own (made with openssl,
+/// kept under the demo's directory) and a second SoftHSM2 token holding a
+/// key pair made on it and a staff certificate (OU kiosk-staff) for it.
+fn prepare_staff_key(layout: &DemoLayout) -> Result<()> {
+    let dir = layout.staff();
+    std::fs::create_dir_all(&dir)?;
+    let at = |name: &str| -> Result<String> {
+        Ok(std::path::absolute(dir.join(name))?.display().to_string())
+    };
+    let (ca_key, ca_cert) = (at("staff-ca.key")?, at("staff-ca.pem.new")?);
+    let (public_der, public_pem) = (at("staff-pub.der")?, at("staff-pub.pem")?);
+    let (ext, cert) = (at("staff.ext")?, at("staff.der")?);
+    tool(
+        layout,
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            &ca_key,
+            "-out",
+            &ca_cert,
+            "-days",
+            "3650",
+            "-subj",
+            "/O=演示CA/CN=演示工作人员CA",
+            "-utf8",
+            "-addext",
+            "basicConstraints=critical,CA:true",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ],
+    )?;
+    tool(
+        layout,
+        "softhsm2-util",
+        &[
+            "--init-token",
+            "--free",
+            "--label",
+            STAFF_LABEL,
+            "--so-pin",
+            STAFF_SO_PIN,
+            "--pin",
+            STAFF_PIN,
+        ],
+    )?;
+    let p11 = |args: &[&str]| {
+        let mut all = vec![
+            "--module",
+            SOFTHSM_MODULE,
+            "--token-label",
+            STAFF_LABEL,
+            "--login",
+            "--pin",
+            STAFF_PIN,
+        ];
+        all.extend_from_slice(args);
+        tool(layout, "pkcs11-tool", &all)
+    };
+    p11(&[
+        "--keypairgen",
+        "--key-type",
+        "EC:prime256v1",
+        "--id",
+        "5a",
+        "--label",
+        "staff-key",
+    ])?;
+    p11(&[
+        "--read-object",
+        "--type",
+        "pubkey",
+        "--id",
+        "5a",
+        "-o",
+        &public_der,
+    ])?;
+    tool(
+        layout,
+        "openssl",
+        &[
+            "pkey",
+            "-pubin",
+            "-inform",
+            "DER",
+            "-in",
+            &public_der,
+            "-out",
+            &public_pem,
+        ],
+    )?;
+    std::fs::write(
+        &ext,
+        "basicConstraints=critical,CA:false\nkeyUsage=critical,digitalSignature\n\
+         extendedKeyUsage=clientAuth\n",
+    )?;
+    // openssl writes a UTF-8 subject only from a request: one made with a
+    // throwaway key, its public key then replaced by the token's.
+    let (throwaway, request) = (at("throwaway.key")?, at("staff.csr")?);
+    tool(
+        layout,
+        "openssl",
+        &[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-out",
+            &throwaway,
+        ],
+    )?;
+    let subject = format!("/O=演示CA/OU=kiosk-staff/CN={STAFF_NAME}");
+    tool(
+        layout,
+        "openssl",
+        &[
+            "req", "-new", "-key", &throwaway, "-subj", &subject, "-utf8", "-out", &request,
+        ],
+    )?;
+    std::fs::remove_file(&throwaway)?;
+    tool(
+        layout,
+        "openssl",
+        &[
+            "x509",
+            "-req",
+            "-in",
+            &request,
+            "-force_pubkey",
+            &public_pem,
+            "-CA",
+            &ca_cert,
+            "-CAkey",
+            &ca_key,
+            "-days",
+            "365",
+            "-extfile",
+            &ext,
+            "-outform",
+            "DER",
+            "-out",
+            &cert,
+        ],
+    )?;
+    p11(&[
+        "--write-object",
+        &cert,
+        "--type",
+        "cert",
+        "--id",
+        "5a",
+        "--label",
+        "staff-cert",
+    ])?;
+    // Last: its presence says the staff key is ready.
+    std::fs::rename(&ca_cert, layout.staff_ca())?;
     Ok(())
 }
 
@@ -237,10 +436,17 @@ modules = ["{SOFTHSM_MODULE}"]
 [ui]
 # Told to a customer whose 呼叫工作人员 did not reach staff.
 counter_location = "服务大厅 1 号柜台"
+
+[staff]
+# The demo's staff CA: its member of staff's key is the second SoftHSM2
+# token (帮助中心 → 工作人员登录, PIN {STAFF_PIN}).
+ca_certificates = ["{staff_ca}"]
+unblock_pin = true
 "#,
         root = abs(layout.root.clone())?,
         data = abs(layout.kiosk_data())?,
         receipts = abs(layout.receipts())?,
+        staff_ca = abs(layout.staff_ca())?,
     ))
 }
 
@@ -277,8 +483,8 @@ pub fn provision_key(config: &Config, staff_url: &str, pin: &str) -> Result<()> 
     })?
     .with_reader(Box::new(X509Reader));
     let keys = writer.keys()?;
-    let Some(inserted) = keys.into_iter().next() else {
-        bail!("no SoftHSM2 token found (SOFTHSM2_CONF?)");
+    let Some(inserted) = keys.into_iter().find(|k| k.key.label == TOKEN_LABEL) else {
+        bail!("no SoftHSM2 token {TOKEN_LABEL} found (SOFTHSM2_CONF?)");
     };
     if inserted
         .certificates
@@ -369,8 +575,9 @@ pub fn run(root: &Path, fresh: bool, kiosk_args: &[String]) -> Result<i32> {
         bail!("provisioning the demo key failed ({status})");
     }
     println!(
-        "kiosk demo: CA service {url} (back office {staff}/admin); USB key PIN {USER_PIN}; \
-         receipts in {receipts}. Pay by opening the QR code's address.",
+        "kiosk demo: CA service {url} (back office {staff}/admin); USB key PIN {USER_PIN} \
+         (SO PIN {SO_PIN}); staff key PIN {STAFF_PIN}; receipts in {receipts}. \
+         Pay by opening the QR code's address.",
         url = ca.url,
         staff = ca.staff_url,
         receipts = layout.receipts().display()

@@ -4,7 +4,7 @@
 //! journal: what the CA issued is kept in it before the write starts.
 
 use crate::devices::SharedWriter;
-use crate::receipts::ReceiptSettings;
+use crate::receipts::Receipts;
 use crate::renewal::{ca_failure, logout_all, random_u64};
 use crate::runtime::{Answers, Cx};
 use crate::slot::{Binding, FlowExecutor, Notice, save_journal};
@@ -18,7 +18,7 @@ use kiosk_domain::flow::renewal::{InstallAction, InstallFailure, PinOutcome};
 use kiosk_domain::ports::DeviceError;
 use kiosk_domain::ports::ca::CaPort;
 use kiosk_domain::ports::key_writer::{KeyRef, KeyTag, KeyWriter, Pin};
-use kiosk_domain::ports::printer::{PickupSlip, PrintOutcome, Receipt, pickup_receipt};
+use kiosk_domain::ports::printer::{PickupSlip, PrintOutcome, pickup_receipt};
 use kiosk_domain::ports::store::OrderStore;
 use kiosk_token::onsite::{self, EsealObject};
 use kiosk_token::renew::{self, RenewError, Trust};
@@ -38,27 +38,7 @@ pub struct PickupExecutor<K, C, S> {
     /// The pad's PIN, for the `VerifyPin` that follows (never stored).
     pin: Option<Pin>,
     notices: Vec<Notice>,
-    receipts: PickupReceipts,
-}
-
-/// Prints a receipt and says what became of it (printed only when the
-/// printer took it all: `receipts::print`).
-pub type PrintReceipt = Arc<dyn Fn(&Receipt) -> PrintOutcome + Send + Sync>;
-
-/// How the pickup prints its receipt.
-#[derive(Clone)]
-pub struct PickupReceipts {
-    pub print: PrintReceipt,
-    /// What every receipt says besides its content.
-    pub settings: ReceiptSettings,
-}
-
-impl std::fmt::Debug for PickupReceipts {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PickupReceipts")
-            .field("settings", &self.settings)
-            .finish_non_exhaustive()
-    }
+    receipts: Receipts,
 }
 
 impl<K, C, S> std::fmt::Debug for PickupExecutor<K, C, S> {
@@ -82,7 +62,7 @@ where
         roots: Vec<Vec<u8>>,
         clock: Arc<dyn crate::clock::Clock>,
         answers: Answers,
-        receipts: PickupReceipts,
+        receipts: Receipts,
     ) -> Self {
         Self {
             store,

@@ -42,6 +42,26 @@ impl ReceiptSettings {
     }
 }
 
+/// Prints a receipt and says what became of it (printed only when the
+/// printer took it all: [`print`]).
+pub type PrintReceipt = std::sync::Arc<dyn Fn(&Receipt) -> PrintOutcome + Send + Sync>;
+
+/// How an executor prints its receipts.
+#[derive(Clone)]
+pub struct Receipts {
+    pub print: PrintReceipt,
+    /// What every receipt says besides its content.
+    pub settings: ReceiptSettings,
+}
+
+impl std::fmt::Debug for Receipts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Receipts")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Why the configured printer did not print.
 #[derive(Debug, thiserror::Error)]
 pub enum PrintError {

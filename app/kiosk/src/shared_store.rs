@@ -178,6 +178,10 @@ impl<S: OrderStore> OrderStore for SharedStore<S> {
         self.lock().wipe_session(session)
     }
 
+    fn recent_orders(&self, limit: usize) -> Result<Vec<Order>, S::Error> {
+        self.lock().recent_orders(limit)
+    }
+
     fn append_audit(&mut self, key: &str, entry: &AuditEntry) -> Result<(), S::Error> {
         self.lock().append_audit(key, entry)
     }

@@ -5,13 +5,15 @@
 
 use crate::clock::Clock;
 use crate::devices::SharedWriter;
+use crate::receipts::Receipts;
 use crate::runtime::{Answers, Cx};
 use crate::slot::{Binding, FlowExecutor, Notice, save_journal};
 use crate::ui_port::UiUpdate;
 use kiosk_domain::flow::SessionId;
 use kiosk_domain::flow::driver::{Executor, Flow, Journal, Ran, Saved, Ticket};
 use kiosk_domain::flow::staff::{
-    PinSlot, Staff, StaffEffect, StaffEvent, StaffSettings, StaffState, UnblockProblem, pin_slot,
+    PinSlot, REPRINT_LIST, ReprintRow, Staff, StaffEffect, StaffEvent, StaffSettings, StaffState,
+    UnblockProblem, pin_slot,
 };
 use kiosk_domain::ports::key_writer::{KeyRef, KeyWriter, Pin};
 use kiosk_domain::ports::staff::{StaffCredentials, sign_in};
@@ -33,6 +35,7 @@ struct HeldPins {
 pub struct StaffExecutor<K, S> {
     store: S,
     writer: SharedWriter<K>,
+    receipts: Receipts,
     credentials: Arc<dyn StaffCredentials + Send + Sync>,
     answers: Answers,
     clock: Arc<dyn Clock>,
@@ -55,6 +58,7 @@ where
     pub fn new(
         store: S,
         writer: SharedWriter<K>,
+        receipts: Receipts,
         credentials: Arc<dyn StaffCredentials + Send + Sync>,
         answers: Answers,
         clock: Arc<dyn Clock>,
@@ -62,6 +66,7 @@ where
         Self {
             store,
             writer,
+            receipts,
             credentials,
             answers,
             clock,
@@ -178,6 +183,24 @@ where
                     }
                 })
             }
+            StaffEffect::ListOrders => {
+                let orders = self.store.recent_orders(REPRINT_LIST)?;
+                Ran::Answered(Some(StaffEvent::OrdersListed(
+                    orders.iter().map(ReprintRow::of).collect(),
+                )))
+            }
+            StaffEffect::PrintReceipt { order, .. } => {
+                let Some(held) = self.store.load_order(order)? else {
+                    return Ok(Ran::Answered(Some(StaffEvent::Reprinted(*order, None))));
+                };
+                let receipt = self.receipts.settings.receipt(&held, self.clock.wall());
+                let (print, number) = (Arc::clone(&self.receipts.print), *order);
+                self.later(ticket, move || {
+                    let outcome = print(&receipt);
+                    tracing::info!(order = %number, ?outcome, "receipt reprinted by staff");
+                    Some(StaffEvent::Reprinted(number, Some(outcome)))
+                })
+            }
             StaffEffect::Audit { key, entry } => {
                 self.store.append_audit(key, entry)?;
                 Ran::Answered(None)
@@ -256,6 +279,8 @@ where
             UiEvent::Staff(StaffInput::StartUnblock) => Ok(StaffEvent::StartUnblock),
             UiEvent::Staff(StaffInput::Menu) => Ok(StaffEvent::Menu),
             UiEvent::Staff(StaffInput::SignOut) => Ok(StaffEvent::SignOut),
+            UiEvent::Staff(StaffInput::StartReprint) => Ok(StaffEvent::StartReprint),
+            UiEvent::Staff(StaffInput::Reprint(number)) => Ok(StaffEvent::Reprint(number)),
             UiEvent::Pin(pin) => match pin_slot(state) {
                 Some(slot) => {
                     exec.hold(slot, pin);

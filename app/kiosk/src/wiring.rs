@@ -12,8 +12,8 @@ use crate::clock::Clock;
 use crate::devices::{CameraCheck, PrinterCheck, SharedWriter};
 use crate::link::Link;
 use crate::lookup::{LookupBinding, LookupExecutor};
-use crate::pickup::{PickupBinding, PickupExecutor, PickupReceipts};
-use crate::receipts::{ConfiguredPrinter, ReceiptSettings};
+use crate::pickup::{PickupBinding, PickupExecutor};
+use crate::receipts::{ConfiguredPrinter, ReceiptSettings, Receipts};
 use crate::renewal::{RenewalBinding, RenewalExecutor, RenewalPorts, RenewalSettings};
 use crate::runtime::{Answers, Command, FlowRuntime, Rules};
 use crate::shared_store::SharedStore;
@@ -321,14 +321,14 @@ where
         certificate_roots(config)?,
         Arc::clone(&clock),
         answers.clone(),
-        PickupReceipts {
+        Receipts {
             print: Arc::new(move |receipt| {
                 let mut printer = pickup_printer
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
                 crate::receipts::print(&mut *printer, receipt)
             }),
-            settings: receipt,
+            settings: receipt.clone(),
         },
     );
     let pickup = Slot::new(
@@ -341,12 +341,23 @@ where
         AccountExecutor::new(store.clone(), ca.clone(), answers.clone()),
         AccountBinding,
     );
+    let staff_printer = Arc::new(std::sync::Mutex::new(ports.printer.clone()));
+    let staff_receipts = Receipts {
+        print: Arc::new(move |receipt| {
+            let mut printer = staff_printer
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            crate::receipts::print(&mut *printer, receipt)
+        }),
+        settings: receipt,
+    };
     let staff_mode = match staff_credentials {
         Some(credentials) => Some(Slot::new(
             load_journal::<Staff, _>(&store).context("staff mode's journal")?,
             StaffExecutor::new(
                 store.clone(),
                 writer.clone(),
+                staff_receipts,
                 credentials,
                 answers.clone(),
                 Arc::clone(&clock),

@@ -121,6 +121,7 @@ pub fn render(lines: &[AuditLine]) -> String {
             AuditAction::StaffSignedIn => "staff signed in".to_owned(),
             AuditAction::StaffSignedOut { why } => format!("staff signed out ({why:?})"),
             AuditAction::PinUnblock { outcome } => format!("PIN unblock ({outcome:?})"),
+            AuditAction::ReceiptReprinted { outcome } => format!("receipt reprint ({outcome:?})"),
         };
         let _ = writeln!(
             out,

@@ -214,6 +214,10 @@ impl OrderStore for Store {
         Store::wipe_session(self, session)
     }
 
+    fn recent_orders(&self, limit: usize) -> Result<Vec<Order>> {
+        Store::recent_orders(self, limit)
+    }
+
     fn append_audit(&mut self, key: &str, entry: &AuditEntry) -> Result<()> {
         self.append_audit_once(key, entry).map(|_| ())
     }

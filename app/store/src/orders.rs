@@ -272,6 +272,27 @@ impl Store {
         }
     }
 
+    /// Up to `limit` orders whose personal data is still held, latest
+    /// first (补打凭条).
+    pub fn recent_orders(&self, limit: usize) -> Result<Vec<Order>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut select = self.conn.prepare(
+            "SELECT number FROM orders WHERE purged_at IS NULL
+             ORDER BY created_at DESC, number DESC LIMIT ?1",
+        )?;
+        let numbers = select
+            .query_map([limit], |row| row.get::<_, String>(0))?
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let mut out = Vec::with_capacity(numbers.len());
+        for number in numbers {
+            if let Some(order) = read_order(&self.conn, &self.keys, &parse_number(&number)?, None)?
+            {
+                out.push(order);
+            }
+        }
+        Ok(out)
+    }
+
     /// The non-personal summary of any order, purged or not.
     pub fn order_summary(&self, number: &OrderNumber) -> Result<Option<OrderSummary>> {
         let row = self

@@ -18,6 +18,7 @@ use kiosk_domain::flow::renewal::{
     Candidate, EnvironmentProblem, HolderLookup, InstallFailure, PaymentQr, PinOutcome, PinPurpose,
     RenewalState,
 };
+use kiosk_domain::flow::staff::StaffState;
 use kiosk_domain::flow::staff_call::{CallFailure, CallView};
 use kiosk_domain::lang::Lang;
 use kiosk_domain::order::OrderDetails;
@@ -106,6 +107,8 @@ pub enum Scene {
     /// A scene after 呼叫工作人员, the call as the CA answered it, with
     /// the counter's place when it is set.
     StaffCall(Box<Scene>, CallView, Option<&'static str>),
+    /// Staff mode as it stands.
+    Staff(StaffState),
 }
 
 fn renewal_details() -> (Contact, InvoiceInfo) {
@@ -526,6 +529,82 @@ fn account_scenes() -> Vec<(&'static str, Scene)> {
     ]
 }
 
+fn staff_scenes() -> Vec<(&'static str, Scene)> {
+    use kiosk_domain::flow::staff::{
+        Reprint, ReprintRow, StaffSettings, StaffTask, Unblock, UnblockProblem,
+    };
+    use kiosk_domain::ports::staff::{CredentialRefusal, SignInRefusal, StaffMember, StaffRole};
+    let settings = StaffSettings {
+        idle_lock: std::time::Duration::from_secs(120),
+        may_unblock: true,
+    };
+    let at = datetime!(2026-12-05 09:00 UTC);
+    let signing_in = |last| {
+        Scene::Staff(StaffState::SigningIn {
+            session: S,
+            settings,
+            last,
+            checking: false,
+            touched_at: at,
+        })
+    };
+    let signed_in = |task| {
+        Scene::Staff(StaffState::SignedIn {
+            session: S,
+            settings,
+            member: StaffMember {
+                certificate_serial: "5A01".to_owned(),
+                name: "柜员 张丽".to_owned(),
+                roles: vec![StaffRole::Staff],
+            },
+            key: kiosk_domain::ports::key_writer::KeyRef {
+                label: "STAFF-KEY".to_owned(),
+                serial: "0001".to_owned(),
+                model: "ePass".to_owned(),
+                manufacturer: "CA".to_owned(),
+            },
+            task,
+            touched_at: at,
+            audits: 1,
+        })
+    };
+    vec![
+        (
+            "66-staff-sign-in-wrong-pin",
+            signing_in(Some(SignInRefusal::Pin(PinOutcome::Wrong {
+                tries_left: Some(4),
+                final_try: false,
+            }))),
+        ),
+        (
+            "67-staff-sign-in-revoked",
+            signing_in(Some(SignInRefusal::Credential(CredentialRefusal::Revoked))),
+        ),
+        ("68-staff-menu", signed_in(StaffTask::Menu)),
+        (
+            "69-staff-unblock-so-pin",
+            signed_in(StaffTask::Unblock(Unblock::SoPin {
+                last: Some(UnblockProblem::PinsDiffer),
+            })),
+        ),
+        (
+            "70-staff-unblocked",
+            signed_in(StaffTask::Unblock(Unblock::Unblocked)),
+        ),
+        (
+            "71-staff-reprint",
+            signed_in(StaffTask::Reprint(Reprint {
+                orders: Some(vec![
+                    ReprintRow::of(&fixtures::renewal_order(1)),
+                    ReprintRow::of(&fixtures::application_order(2)),
+                ]),
+                printing: None,
+                last: Some((fixtures::order_number(1), PrintOutcome::Printed)),
+            })),
+        ),
+    ]
+}
+
 /// An application as the CA answers 查询订单, at `status`.
 fn at_ca(status: OrderStatus) -> Found {
     let mut order = at_ca_rejected();
@@ -770,6 +849,7 @@ pub fn all() -> Vec<(&'static str, Scene)> {
     .chain(application_scenes())
     .chain(pickup_scenes())
     .chain(account_scenes())
+    .chain(staff_scenes())
     .collect()
 }
 
@@ -805,8 +885,10 @@ pub fn show(ui: &kiosk_ui::KioskUi, scene: &Scene) {
         }
         Scene::Help => {
             ui.set_downloads_url("https://ca.example.cn/downloads");
+            ui.set_staff_mode(true);
             ui.show_screen(Screen::Help);
         }
+        Scene::Staff(state) => ui.show_staff(state),
         Scene::Screen(screen) => ui.show_screen(*screen),
         Scene::StaffCall(scene, call, counter) => {
             show(ui, scene);

@@ -20,7 +20,11 @@ use super::driver::{Flow, Signal, Timer};
 use super::renewal::PinOutcome;
 use super::{SessionId, Step, StepContext};
 use crate::audit::{Actor, AuditAction, AuditEntry};
+use crate::order::status::OrderStatus;
+use crate::order::{Order, OrderDetails};
+use crate::order_number::OrderNumber;
 use crate::ports::key_writer::{KeyRef, UnblockOutcome};
+use crate::ports::printer::PrintOutcome;
 use crate::ports::staff::{SignInRefusal, SignedIn, StaffMember, StaffRole};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -110,6 +114,43 @@ pub enum UnblockProblem {
     KeyFailed,
 }
 
+/// One order of 补打凭条's list: nothing personal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReprintRow {
+    pub number: OrderNumber,
+    /// A renewal (else an application).
+    pub renewal: bool,
+    pub status: OrderStatus,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+impl ReprintRow {
+    #[must_use]
+    pub fn of(order: &Order) -> Self {
+        Self {
+            number: order.number,
+            renewal: matches!(order.details, OrderDetails::Renewal(_)),
+            status: order.status(),
+            created_at: order.created_at,
+        }
+    }
+}
+
+/// 补打凭条: the orders this kiosk still holds, and the last reprint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reprint {
+    /// `None` while the store is asked.
+    pub orders: Option<Vec<ReprintRow>>,
+    /// The receipt being printed.
+    pub printing: Option<OrderNumber>,
+    /// What the printer said of the last one.
+    pub last: Option<(OrderNumber, PrintOutcome)>,
+}
+
+/// How many recent orders 补打凭条 lists.
+pub const REPRINT_LIST: usize = 20;
+
 /// What staff are doing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum StaffTask {
@@ -117,10 +158,16 @@ pub enum StaffTask {
     Menu,
     /// 解锁USB Key PIN码.
     Unblock(Unblock),
+    /// 补打凭条.
+    Reprint(Reprint),
 }
 
 /// Staff mode.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one value, moved once per step; boxing it would only add indirection"
+)]
 pub enum StaffState {
     /// Nobody from staff is signed in.
     Locked,
@@ -164,6 +211,14 @@ pub enum StaffEvent {
     SignInAnswered(Result<SignedIn, SignInRefusal>),
     /// 解锁USB Key PIN码 pressed.
     StartUnblock,
+    /// 补打凭条 pressed.
+    StartReprint,
+    /// The orders the store holds, latest first.
+    OrdersListed(Vec<ReprintRow>),
+    /// 补打 on this order.
+    Reprint(OrderNumber),
+    /// What the printer said (`None`: the order is no longer held).
+    Reprinted(OrderNumber, Option<PrintOutcome>),
     /// What the key did with the PINs.
     UnblockAnswered(Result<UnblockOutcome, UnblockProblem>),
     /// Back to the staff menu.
@@ -193,6 +248,14 @@ pub enum StaffEffect {
     Unblock {
         session: SessionId,
         staff_key: KeyRef,
+    },
+    /// The latest [`REPRINT_LIST`] orders the store holds; answers
+    /// [`StaffEvent::OrdersListed`].
+    ListOrders,
+    /// Print `order`'s receipt again; answers [`StaffEvent::Reprinted`].
+    PrintReceipt {
+        session: SessionId,
+        order: OrderNumber,
     },
     /// Whether `staff_key` is still inserted; answers
     /// [`StaffEvent::StaffKeyGone`] when it is not.
@@ -394,6 +457,53 @@ fn signed_in(state: StaffState, event: StaffEvent, now: OffsetDateTime) -> Staff
         StaffEvent::StartUnblock if settings.may_unblock && task == StaffTask::Menu => {
             Step::to(to(StaffTask::Unblock(Unblock::SoPin { last: None }), now))
         }
+        StaffEvent::StartReprint if task == StaffTask::Menu => Step::with(
+            to(
+                StaffTask::Reprint(Reprint {
+                    orders: None,
+                    printing: None,
+                    last: None,
+                }),
+                now,
+            ),
+            vec![StaffEffect::ListOrders],
+        ),
+        StaffEvent::OrdersListed(orders) => match task {
+            StaffTask::Reprint(r) if r.orders.is_none() => Step::to(to(
+                StaffTask::Reprint(Reprint {
+                    orders: Some(orders),
+                    ..r
+                }),
+                touched_at,
+            )),
+            other => Step::to(to(other, touched_at)),
+        },
+        StaffEvent::Reprint(order) => match task {
+            StaffTask::Reprint(r)
+                if r.printing.is_none()
+                    && r.orders
+                        .as_ref()
+                        .is_some_and(|rows| rows.iter().any(|row| row.number == order)) =>
+            {
+                Step::with(
+                    to(
+                        StaffTask::Reprint(Reprint {
+                            printing: Some(order),
+                            ..r
+                        }),
+                        now,
+                    ),
+                    vec![StaffEffect::PrintReceipt { session, order }],
+                )
+            }
+            other => Step::to(to(other, now)),
+        },
+        StaffEvent::Reprinted(order, outcome) => match task {
+            StaffTask::Reprint(r) if r.printing == Some(order) => {
+                reprinted(r, order, outcome, to, &member, session, audits, now)
+            }
+            other => Step::to(to(other, touched_at)),
+        },
         StaffEvent::PinTyped => match task {
             StaffTask::Unblock(Unblock::SoPin { .. }) => {
                 Step::to(to(StaffTask::Unblock(Unblock::NewPin), now))
@@ -459,8 +569,64 @@ fn unblocked(
     )
 }
 
+/// The printer's answer to a reprint: shown, and in the audit log with
+/// the order (a receipt that no longer has an order to print is neither).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the signed-in state, taken apart"
+)]
+fn reprinted(
+    r: Reprint,
+    order: OrderNumber,
+    outcome: Option<PrintOutcome>,
+    to: impl Fn(StaffTask, OffsetDateTime) -> StaffState,
+    member: &StaffMember,
+    session: SessionId,
+    audits: u32,
+    now: OffsetDateTime,
+) -> StaffStep {
+    let Some(outcome) = outcome else {
+        // Purged meanwhile: it leaves the list.
+        let orders = r
+            .orders
+            .map(|rows| rows.into_iter().filter(|row| row.number != order).collect());
+        return Step::to(to(
+            StaffTask::Reprint(Reprint {
+                orders,
+                printing: None,
+                last: None,
+            }),
+            now,
+        ));
+    };
+    let mut entry = audit(member, AuditAction::ReceiptReprinted { outcome }, now);
+    entry.order = Some(order);
+    let mut state = to(
+        StaffTask::Reprint(Reprint {
+            printing: None,
+            last: Some((order, outcome)),
+            ..r
+        }),
+        now,
+    );
+    if let StaffState::SignedIn { audits: a, .. } = &mut state {
+        *a = audits + 1;
+    }
+    Step::with(
+        state,
+        vec![StaffEffect::Audit {
+            key: audit_key(session, audits),
+            entry,
+        }],
+    )
+}
+
 fn working(task: &StaffTask) -> bool {
-    *task == StaffTask::Unblock(Unblock::Working)
+    match task {
+        StaffTask::Unblock(u) => *u == Unblock::Working,
+        StaffTask::Reprint(r) => r.printing.is_some(),
+        StaffTask::Menu => false,
+    }
 }
 
 fn idle(touched_at: OffsetDateTime, settings: StaffSettings, now: OffsetDateTime) -> bool {

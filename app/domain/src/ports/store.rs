@@ -183,6 +183,13 @@ pub trait OrderStore {
     /// Not saved.
     fn wipe_session(&mut self, session: SessionId) -> Result<(), Self::Error>;
 
+    /// Up to `limit` orders whose personal data is still held, latest
+    /// first.
+    ///
+    /// # Errors
+    /// Not readable.
+    fn recent_orders(&self, limit: usize) -> Result<Vec<Order>, Self::Error>;
+
     /// Appends `entry` to the audit log once for `key` (an effect keyed by
     /// session and step: run again after a power cut, it finds its entry
     /// there and writes nothing).

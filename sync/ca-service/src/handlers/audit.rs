@@ -26,6 +26,7 @@ use kiosk_domain::audit::{Actor, AuditAction, AuditEntry};
 use kiosk_domain::flow::staff::LockReason;
 use kiosk_domain::order_number::KioskCode;
 use kiosk_domain::ports::key_writer::UnblockOutcome;
+use kiosk_domain::ports::printer::PrintOutcome;
 use kiosk_sync_wire::audit::{
     AuditConflictV1, AuditEntryV1, AuditHeadV1, AuditPageV1, AuditRecordV1,
 };
@@ -229,6 +230,13 @@ fn action_label(action: &AuditAction) -> &'static str {
             UnblockOutcome::SoPinWrong => "解锁客户USB Key的PIN码：管理员PIN码错误",
             UnblockOutcome::SoPinLocked => "解锁客户USB Key的PIN码：管理员PIN码已锁定",
             UnblockOutcome::NewPinRefused => "解锁客户USB Key的PIN码：新PIN码被拒绝",
+        },
+        AuditAction::ReceiptReprinted { outcome } => match outcome {
+            PrintOutcome::Printed => "补打凭条：已打印",
+            PrintOutcome::NoPrinter => "补打凭条：本机没有打印机",
+            PrintOutcome::PaperOut => "补打凭条：缺纸",
+            PrintOutcome::CoverOpen => "补打凭条：打印机盖未关",
+            PrintOutcome::Failed => "补打凭条：打印失败",
         },
     }
 }

@@ -9,7 +9,7 @@ use crate::kiosk::Shared;
 use crate::screens::pin;
 use crate::{AppAdapter, AppWindow, Screen, StaffAdapter, StaffPage};
 use kiosk_domain::flow::staff::StaffState;
-use slint::ComponentHandle;
+use slint::{ComponentHandle, ModelRc, VecModel};
 use std::rc::Rc;
 use view::{StaffScreen, staff_view};
 
@@ -23,6 +23,15 @@ pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
     a.on_menu(move || s.emit(UiEvent::Staff(StaffInput::Menu)));
     let s = Rc::clone(shared);
     a.on_sign_out(move || s.emit(UiEvent::Staff(StaffInput::SignOut)));
+    let s = Rc::clone(shared);
+    a.on_reprints(move || s.emit(UiEvent::Staff(StaffInput::StartReprint)));
+    let s = Rc::clone(shared);
+    a.on_reprint(move |number| {
+        // The screen lists only numbers the store gave it.
+        if let Ok(number) = number.as_str().parse() {
+            s.emit(UiEvent::Staff(StaffInput::Reprint(number)));
+        }
+    });
 }
 
 pub(crate) fn show(window: &AppWindow, shared: &Shared, state: &StaffState) {
@@ -40,6 +49,11 @@ pub(crate) fn show(window: &AppWindow, shared: &Shared, state: &StaffState) {
             a.set_may_unblock(v.may_unblock);
             a.set_page(v.page);
             a.set_lock_minutes(v.lock_minutes);
+            a.set_orders(ModelRc::new(VecModel::from(v.reprint.orders)));
+            a.set_listing(v.reprint.listing);
+            a.set_printing(v.reprint.printing.as_str().into());
+            a.set_last_order(v.reprint.last_order.as_str().into());
+            a.set_last_receipt(v.reprint.last_receipt);
             Screen::Staff
         }
     };
@@ -52,4 +66,7 @@ pub(crate) fn clear(window: &AppWindow) {
     a.set_member("".into());
     a.set_may_unblock(false);
     a.set_page(StaffPage::Menu);
+    a.set_orders(ModelRc::default());
+    a.set_printing("".into());
+    a.set_last_order("".into());
 }

@@ -3,9 +3,13 @@
 #![forbid(unsafe_code)]
 
 use crate::screens::pin::view::{PinView, pin_warning};
-use crate::{PinReason, StaffPage, StaffProblem};
+use crate::screens::vocabulary::{date_time, lifecycle_status, receipt_state, status_of};
+use crate::{PinReason, ReceiptState, ReprintRow, StaffPage, StaffProblem};
 use kiosk_domain::flow::renewal::PinOutcome;
-use kiosk_domain::flow::staff::{StaffState, StaffTask, Unblock, UnblockProblem, pin_refused};
+use kiosk_domain::flow::staff::{
+    Reprint, StaffState, StaffTask, Unblock, UnblockProblem, pin_refused,
+};
+use kiosk_domain::order::status::Lifecycle;
 use kiosk_domain::ports::staff::{CredentialRefusal, SignInRefusal};
 
 /// Which screen staff mode shows.
@@ -24,6 +28,49 @@ pub struct StaffMenuView {
     pub may_unblock: bool,
     pub page: StaffPage,
     pub lock_minutes: i32,
+    /// 补打凭条 (the page [`StaffPage::Reprint`]).
+    pub reprint: ReprintView,
+}
+
+/// 补打凭条 as the screen shows it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ReprintView {
+    pub orders: Vec<ReprintRow>,
+    pub listing: bool,
+    /// The order whose receipt is printing ("" when none).
+    pub printing: String,
+    /// The last order reprinted ("" when none) and what became of it.
+    pub last_order: String,
+    pub last_receipt: ReceiptState,
+}
+
+fn reprint_view(r: &Reprint) -> ReprintView {
+    let (last_order, last_receipt) = match (&r.printing, &r.last) {
+        (Some(order), _) => (order.to_string(), receipt_state(None)),
+        (None, Some((order, outcome))) => (order.to_string(), receipt_state(Some(*outcome))),
+        (None, None) => (String::new(), ReceiptState::Printing),
+    };
+    ReprintView {
+        orders: r
+            .orders
+            .iter()
+            .flatten()
+            .map(|row| ReprintRow {
+                number: row.number.to_string().into(),
+                renewal: row.renewal,
+                status: if row.renewal {
+                    lifecycle_status(Lifecycle::Renewal, row.status)
+                } else {
+                    status_of(row.status)
+                },
+                created: date_time(row.created_at).into(),
+            })
+            .collect(),
+        listing: r.orders.is_none(),
+        printing: r.printing.map(|n| n.to_string()).unwrap_or_default(),
+        last_order,
+        last_receipt,
+    }
 }
 
 #[must_use]
@@ -57,18 +104,22 @@ pub fn staff_view(state: &StaffState) -> StaffScreen {
                     problem,
                 })
             };
-            let menu = |page| {
+            let menu = |page, reprint| {
                 StaffScreen::Menu(StaffMenuView {
                     member: member.name.clone(),
                     may_unblock: settings.may_unblock,
                     page,
                     lock_minutes: i32::try_from(settings.idle_lock.as_secs().div_ceil(60))
                         .unwrap_or(i32::MAX),
+                    reprint,
                 })
             };
             match task {
-                StaffTask::Menu => menu(StaffPage::Menu),
-                StaffTask::Unblock(Unblock::Unblocked) => menu(StaffPage::Unblocked),
+                StaffTask::Menu => menu(StaffPage::Menu, ReprintView::default()),
+                StaffTask::Unblock(Unblock::Unblocked) => {
+                    menu(StaffPage::Unblocked, ReprintView::default())
+                }
+                StaffTask::Reprint(r) => menu(StaffPage::Reprint, reprint_view(r)),
                 StaffTask::Unblock(Unblock::SoPin { last }) => pad(
                     PinReason::SoPin,
                     last.map_or(StaffProblem::None, unblock_problem),
@@ -190,6 +241,7 @@ mod tests {
                 may_unblock: true,
                 page: StaffPage::Menu,
                 lock_minutes: 2,
+                reprint: ReprintView::default(),
             })
         );
         let StaffScreen::Pin(v) = staff_view(&signed_in(StaffTask::Unblock(Unblock::SoPin {

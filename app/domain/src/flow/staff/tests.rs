@@ -336,6 +336,82 @@ fn an_unblock_that_did_not_take_asks_for_the_so_pin_again_with_why() {
     assert!(s.effects.is_empty());
 }
 
+fn row(n: u32) -> ReprintRow {
+    ReprintRow::of(&crate::fixtures::renewal_order(n))
+}
+
+#[test]
+fn a_receipt_is_printed_again_from_the_orders_held_and_audited_with_its_order() {
+    let s = step(signed_in(false), StaffEvent::StartReprint, at(5));
+    assert_eq!(s.effects, [StaffEffect::ListOrders]);
+    let s = step(
+        s.state,
+        StaffEvent::OrdersListed(vec![row(1), row(2)]),
+        at(6),
+    );
+    let number = row(2).number;
+    // An order not in the list is not printed.
+    let other = step(
+        s.state.clone(),
+        StaffEvent::Reprint(crate::fixtures::order_number(9)),
+        at(7),
+    );
+    assert!(other.effects.is_empty());
+    let s = step(s.state, StaffEvent::Reprint(number), at(7));
+    assert_eq!(
+        s.effects,
+        [StaffEffect::PrintReceipt {
+            session: SessionId(7),
+            order: number
+        }]
+    );
+    // One at a time, and the idle time waits for the printer.
+    assert!(
+        step(s.state.clone(), StaffEvent::Reprint(number), at(7))
+            .effects
+            .is_empty()
+    );
+    assert!(matches!(
+        step(s.state.clone(), StaffEvent::Tick, at(500)).state,
+        StaffState::SignedIn { .. }
+    ));
+    let s = step(
+        s.state,
+        StaffEvent::Reprinted(number, Some(PrintOutcome::PaperOut)),
+        at(8),
+    );
+    let [StaffEffect::Audit { entry, .. }] = s.effects.as_slice() else {
+        panic!("{:?}", s.effects);
+    };
+    assert_eq!(entry.order, Some(number));
+    assert_eq!(
+        entry.action,
+        AuditAction::ReceiptReprinted {
+            outcome: PrintOutcome::PaperOut
+        }
+    );
+    let StaffState::SignedIn {
+        task: StaffTask::Reprint(r),
+        ..
+    } = &s.state
+    else {
+        panic!("{:?}", s.state);
+    };
+    assert_eq!(r.last, Some((number, PrintOutcome::PaperOut)));
+    // Purged meanwhile: it leaves the list, nothing printed, nothing audited.
+    let s = step(s.state, StaffEvent::Reprint(number), at(9));
+    let s = step(s.state, StaffEvent::Reprinted(number, None), at(10));
+    assert!(s.effects.is_empty());
+    let StaffState::SignedIn {
+        task: StaffTask::Reprint(r),
+        ..
+    } = &s.state
+    else {
+        panic!("{:?}", s.state);
+    };
+    assert_eq!(r.orders, Some(vec![row(1)]));
+}
+
 #[test]
 fn the_state_survives_the_journal() {
     let state = working(true);
@@ -359,6 +435,10 @@ enum Input {
     Home,
     Restart,
     Wait(u16),
+    StartReprint,
+    Listed,
+    Reprint,
+    Reprinted(bool),
 }
 
 fn input() -> impl Strategy<Value = Input> {
@@ -377,6 +457,10 @@ fn input() -> impl Strategy<Value = Input> {
         Just(Input::Home),
         Just(Input::Restart),
         (0..200u16).prop_map(Input::Wait),
+        Just(Input::StartReprint),
+        Just(Input::Listed),
+        Just(Input::Reprint),
+        any::<bool>().prop_map(Input::Reprinted),
     ]
 }
 
@@ -413,6 +497,12 @@ fn event(input: &Input) -> Option<StaffEvent> {
         Input::Home => StaffEvent::GoHome,
         Input::Restart => StaffEvent::Restarted,
         Input::Wait(_) => return None,
+        Input::StartReprint => StaffEvent::StartReprint,
+        Input::Listed => StaffEvent::OrdersListed(vec![row(1)]),
+        Input::Reprint => StaffEvent::Reprint(row(1).number),
+        Input::Reprinted(held) => {
+            StaffEvent::Reprinted(row(1).number, held.then_some(PrintOutcome::Printed))
+        }
     })
 }
 
@@ -457,12 +547,16 @@ proptest! {
                         );
                         prop_assert!(allowed);
                     }
-                    StaffEffect::CheckKey { .. } | StaffEffect::Wipe => {}
+                    StaffEffect::PrintReceipt { .. } => {
+                        let asked = matches!(input, Input::Reprint);
+                        prop_assert!(asked);
+                    }
+                    StaffEffect::CheckKey { .. } | StaffEffect::ListOrders | StaffEffect::Wipe => {}
                 }
             }
             if let StaffState::SignedIn { member, touched_at, task, .. } = &s.state {
                 prop_assert!(member.roles.contains(&StaffRole::Staff));
-                if matches!(input, Input::Tick) && *task != StaffTask::Unblock(Unblock::Working) {
+                if matches!(input, Input::Tick) && !super::working(task) {
                     prop_assert!(now - *touched_at < DEFAULT_IDLE_LOCK);
                 }
             }
