@@ -217,6 +217,8 @@ pub const ROUTES: &[Route] = &[
     route("post", "/v1/accounts/me/password", Who::AnyKiosk),
     route("post", "/v1/accounts/me/mobile", Who::AnyKiosk),
     route("post", "/v1/accounts/mobile-reviews", Who::AnyKiosk),
+    // The staff CA's revocation lists, for staff sign-in at the kiosk.
+    route("get", "/v1/staff/crl", Who::AnyKiosk),
     // Public: what anyone may read, and the pages a phone opens.
     route("get", "/v1/ca/roots", Who::Anyone),
     route("get", "/v1/ca/crl", Who::Anyone),
@@ -729,6 +731,24 @@ mod tests {
                 Ok(())
             );
         }
+    }
+
+    #[test]
+    fn any_kiosk_reads_the_staff_revocation_lists_on_the_kiosk_listener() {
+        let route = find("GET", "/v1/staff/crl");
+        assert_eq!(route.map(|r| r.who), Some(Who::AnyKiosk));
+        assert_eq!(find("HEAD", "/v1/staff/crl"), route);
+        let at = |caller: &Caller| check(route, Listener::Kiosk, caller, NONE, false);
+        assert_eq!(at(&kiosk("TYA")), Ok(()));
+        assert_eq!(at(&kiosk("KAB")), Ok(()));
+        assert_eq!(at(&Caller::Local), Ok(()));
+        assert_eq!(at(&Caller::Anonymous), Err(Refusal::Unauthenticated));
+        assert_eq!(at(&Caller::Staff("王".into())), Err(Refusal::Forbidden));
+        assert_eq!(
+            check(route, Listener::Staff, &Caller::Local, NONE, false),
+            Err(Refusal::NotHere)
+        );
+        assert_eq!(listener_of("/v1/staff/crl"), Listener::Kiosk);
     }
 
     #[test]

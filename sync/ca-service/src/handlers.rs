@@ -21,6 +21,7 @@ mod resume;
 mod simulator;
 mod sms;
 mod staff_calls;
+mod staff_crl;
 mod staff_guard;
 mod track;
 
@@ -150,6 +151,7 @@ fn routes(service: &Service, listener: Listener) -> axum::Router<Service> {
         )
         .route("/v1/ca/roots", get(issuance::roots))
         .route("/v1/ca/crl", get(issuance::crl))
+        .route("/v1/staff/crl", get(staff_crl::show))
         .route("/v1/admin/demo/issue", post(issuance::demo_issue))
         .route("/v1/sms/codes", post(sms::send))
         .route("/v1/sms/verify", post(sms::verify))

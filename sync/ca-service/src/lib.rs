@@ -12,7 +12,8 @@
 //!   configuration, which asks the kiosks for their device certificates and
 //!   demands staff certificates from staff);
 //! - [`storage`]: the storage trait; [`sqlite`]: its SQLite implementation;
-//! - [`ca`]: the CA key in the data directory.
+//! - [`ca`]: the CA key in the data directory;
+//! - [`staff_crl`]: the staff CA's revocation lists it publishes to kiosks.
 //!
 //! Beside the kiosk's protocol it simulates what a real CA has elsewhere:
 //! the payment provider (`/pay/{id}`, the page the QR code opens), the SMS
@@ -25,6 +26,7 @@ mod handlers;
 pub mod identity;
 mod random;
 pub mod sqlite;
+pub mod staff_crl;
 pub mod storage;
 pub mod tls;
 
@@ -35,7 +37,7 @@ pub use tls::run_tls;
 use kiosk_x509::test_ca::TestCa;
 use std::collections::HashSet;
 use std::future::Future;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -51,6 +53,8 @@ pub enum ServiceError {
     Storage(#[from] storage::StorageError),
     #[error("the CA key: {0}")]
     Ca(#[from] ca::CaError),
+    #[error("staff revocation list: {0}")]
+    StaffCrl(#[from] staff_crl::StaffCrlError),
 }
 
 /// Settings of the service.
@@ -90,6 +94,15 @@ pub struct Options {
     pub staff_hosts: Vec<String>,
     /// The keys the CA certifies: a request for any other is refused.
     pub key_policy: Vec<kiosk_x509::KeyAlgorithm>,
+    /// The staff CA's revocation lists kiosks fetch (`--staff-crl`, `GET
+    /// /v1/staff/crl`): files, DER or PEM.
+    pub staff_crls: Vec<PathBuf>,
+    /// The staff CA's certificates (DER, from `--staff-client-ca`): each of
+    /// `staff_crls` must be signed by one, or the service does not start.
+    pub staff_ca_der: Vec<Vec<u8>>,
+    /// How often at most `staff_crls` are looked at again for changes,
+    /// when a kiosk asks.
+    pub staff_crl_recheck: Duration,
 }
 
 /// The keys the reference CA certifies by default: ECDSA P-256 and RSA of
@@ -122,6 +135,9 @@ impl Default for Options {
             accounts: AccountOptions::default(),
             staff_hosts: Vec::new(),
             key_policy: default_key_policy(),
+            staff_crls: Vec::new(),
+            staff_ca_der: Vec::new(),
+            staff_crl_recheck: Duration::from_secs(60),
         }
     }
 }
@@ -175,6 +191,8 @@ struct Inner {
     csrf_key: Mutex<Option<[u8; 32]>>,
     /// The last revocation list's number (each one's is greater).
     crl_number: AtomicU64,
+    /// The staff CA's revocation lists, when configured.
+    staff_crls: Option<staff_crl::StaffCrls>,
 }
 
 impl Service {
@@ -182,8 +200,10 @@ impl Service {
     /// `ca/` (created on first start, restored afterwards).
     /// The directory is the service's alone (0700) and the database file
     /// its owner's (0600, and so are SQLite's journal files, which take the
-    /// database's mode), whatever the umask.
+    /// database's mode), whatever the umask. The staff revocation lists
+    /// are checked first: nothing is made for a service that cannot start.
     pub fn open(dir: &Path, options: Options) -> Result<Self, ServiceError> {
+        let staff_crls = staff_crls(&options)?;
         ca::private_dir(dir)?;
         let db = dir.join("ca.sqlite");
         ca::private_file(&db)?;
@@ -197,12 +217,23 @@ impl Service {
         } else {
             None
         };
-        Ok(Self::with_parts(Box::new(storage), ca, demo_ca, options))
+        Ok(Self::with_parts(
+            Box::new(storage),
+            ca,
+            demo_ca,
+            staff_crls,
+            options,
+        ))
     }
 
-    /// A service over any storage.
-    #[must_use]
-    pub fn with_storage(storage: Box<dyn Storage>, ca: TestCa, options: Options) -> Self {
+    /// A service over any storage (the staff revocation lists checked as
+    /// [`open`](Self::open) checks them).
+    pub fn with_storage(
+        storage: Box<dyn Storage>,
+        ca: TestCa,
+        options: Options,
+    ) -> Result<Self, ServiceError> {
+        let staff_crls = staff_crls(&options)?;
         // A demonstration CA for this run only (none is kept without a
         // data directory); without it demonstration issuance answers 503.
         let demo_ca = if options.demo {
@@ -212,13 +243,14 @@ impl Service {
         } else {
             None
         };
-        Self::with_parts(storage, ca, demo_ca, options)
+        Ok(Self::with_parts(storage, ca, demo_ca, staff_crls, options))
     }
 
     fn with_parts(
         storage: Box<dyn Storage>,
         ca: TestCa,
         demo_ca: Option<TestCa>,
+        staff_crls: Option<staff_crl::StaffCrls>,
         options: Options,
     ) -> Self {
         let (hashes_per_minute, hashes_per_caller) = (
@@ -239,6 +271,7 @@ impl Service {
                 hashing: handlers::Hashing::new(hashes_per_minute, hashes_per_caller),
                 csrf_key: Mutex::new(None),
                 crl_number: AtomicU64::new(0),
+                staff_crls,
             }),
         }
     }
@@ -269,6 +302,21 @@ impl Service {
     /// signs with it, and it alone renews what it issued.
     pub fn demo_ca(&self) -> Option<&TestCa> {
         self.inner.demo_ca.as_ref()
+    }
+
+    /// The staff CA's revocation lists published now (DER), after
+    /// re-reading changed files if due; empty when none are configured.
+    /// Blocking (file I/O).
+    pub fn staff_revocation_lists(&self) -> Vec<Vec<u8>> {
+        self.inner
+            .staff_crls
+            .as_ref()
+            .map(|c| c.current().lists.clone())
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn staff_crls(&self) -> Option<&staff_crl::StaffCrls> {
+        self.inner.staff_crls.as_ref()
     }
 
     /// How many certificates the CA has signed for renewals.
@@ -375,6 +423,15 @@ impl Service {
             log.push_back((Instant::now(), line));
         }
     }
+}
+
+/// The staff revocation lists of `options`, read and verified.
+fn staff_crls(options: &Options) -> Result<Option<staff_crl::StaffCrls>, ServiceError> {
+    Ok(staff_crl::StaffCrls::load(
+        &options.staff_crls,
+        &options.staff_ca_der,
+        options.staff_crl_recheck,
+    )?)
 }
 
 /// Serves `router` over plain HTTP on `listener` until `shutdown` resolves:

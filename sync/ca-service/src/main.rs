@@ -1,6 +1,7 @@
 //! `ca-service --listen ADDR [--staff-listen ADDR] --data DIR [--tls-cert PEM
-//! --tls-key PEM --client-ca PEM --staff-client-ca PEM] [--public-url URL]
-//! [--payment-minutes N] [--demo]`: the reference CA service, the kiosks'
+//! --tls-key PEM --client-ca PEM --staff-client-ca PEM [--staff-crl FILE]...]
+//! [--public-url URL] [--payment-minutes N] [--demo]`: the reference CA
+//! service, the kiosks'
 //! protocol on `--listen` and the back office on `--staff-listen`, over
 //! mutual TLS when the TLS options are given, plain HTTP otherwise (then
 //! only on loopback addresses).
@@ -47,6 +48,19 @@ struct Args {
     /// of the staff listener must present one. Another CA than the kiosks'.
     #[arg(long, requires_all = ["tls_cert", "tls_key", "staff_listen"])]
     staff_client_ca: Option<PathBuf>,
+    /// The staff CA's revocation list (DER, or PEM `X509 CRL`), served to
+    /// kiosks at `GET /v1/staff/crl` (repeat the option, or separate files
+    /// with commas). Each must be signed by `--staff-client-ca`, or the
+    /// service does not start; a changed file is read again when a kiosk
+    /// asks, at most once a minute (one that no longer verifies is logged,
+    /// the last good one kept).
+    #[arg(
+        long = "staff-crl",
+        value_name = "FILE",
+        value_delimiter = ',',
+        requires = "staff_client_ca"
+    )]
+    staff_crls: Vec<PathBuf>,
     /// The address customers' phones open the payment page at (the QR
     /// code's URL), e.g. `http://192.168.1.10:8443`. Default: the `Host`
     /// the kiosk's request came to.
@@ -90,9 +104,8 @@ async fn main() -> anyhow::Result<()> {
         args.tls_cert.is_none() || args.staff_listen.is_none() || args.staff_client_ca.is_some(),
         "--staff-listen over TLS needs --staff-client-ca (the CA of the staff certificates)"
     );
+    let read = |p: &PathBuf| std::fs::read(p).with_context(|| format!("reading {}", p.display()));
     if let (Some(kiosks), Some(staff)) = (&args.client_ca, &args.staff_client_ca) {
-        let read =
-            |p: &PathBuf| std::fs::read(p).with_context(|| format!("reading {}", p.display()));
         // Otherwise every kiosk's device certificate would open the back
         // office.
         anyhow::ensure!(
@@ -100,6 +113,15 @@ async fn main() -> anyhow::Result<()> {
             "--staff-client-ca must be another CA than --client-ca"
         );
     }
+    // What the staff revocation lists must be signed by.
+    let staff_ca_der = match (&args.staff_client_ca, args.staff_crls.is_empty()) {
+        (Some(staff), false) => kiosk_x509::certificates_from_pem(&read(staff)?),
+        _ => Vec::new(),
+    };
+    anyhow::ensure!(
+        args.staff_crls.is_empty() || !staff_ca_der.is_empty(),
+        "--staff-client-ca holds no PEM certificate to check --staff-crl with"
+    );
     if let Some(url) = &args.public_url {
         anyhow::ensure!(
             (url.starts_with("http://") || url.starts_with("https://"))
@@ -117,10 +139,20 @@ async fn main() -> anyhow::Result<()> {
             public_url: args.public_url,
             demo: args.demo,
             staff_hosts: args.staff_hosts,
+            staff_crls: args.staff_crls,
+            staff_ca_der,
             ..ca_service::Options::default()
         },
     )
-    .with_context(|| format!("opening the data directory {}", args.data.display()))?;
+    .map_err(|e| match e {
+        ca_service::ServiceError::StaffCrl(e) => {
+            anyhow::Error::new(e).context("checking --staff-crl")
+        }
+        e => anyhow::Error::new(e).context(format!(
+            "opening the data directory {}",
+            args.data.display()
+        )),
+    })?;
     if args.demo {
         tracing::warn!("demonstration issuance is ON (--demo)");
     }

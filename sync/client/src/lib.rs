@@ -40,6 +40,7 @@ mod payments;
 #[cfg(test)]
 mod served;
 mod staff_calls;
+mod staff_crl;
 mod worker;
 
 pub use backoff::{Backoff, Jitter};

@@ -225,10 +225,15 @@ fn refusal(route: &Route, listener: Listener, caller: As) -> Option<Got> {
 async fn every_route_answers_only_whom_the_table_allows() {
     let dir = tempfile::tempdir().unwrap();
     let pki = Pki::new();
+    // A staff revocation list, so that its route answers with it.
+    let crl = dir.path().join("staff.crl");
+    std::fs::write(&crl, pki.staff_ca.crl(1)).unwrap();
     let served = start(
-        dir.path(),
+        &dir.path().join("ca"),
         Options {
             demo: true,
+            staff_crls: vec![crl],
+            staff_ca_der: vec![pki.staff_ca.cert_der()],
             ..Options::default()
         },
         &pki,
@@ -273,6 +278,13 @@ async fn every_route_answers_only_whom_the_table_allows() {
         }
     }
     assert_eq!(checked, ROUTES.len() * 2 * callers.len());
+    // Any kiosk gets the staff revocation list configured.
+    let staff_crl = ROUTES.iter().find(|r| r.path == "/v1/staff/crl").unwrap();
+    let kiosk_base = format!("https://localhost:{}", served.kiosk.port());
+    for (who, http) in &callers[1..3] {
+        let got = call(http, &kiosk_base, staff_crl, &csrf).await;
+        assert_eq!(got, Got::Served(200, String::new()), "{who:?}");
+    }
     // The table's rules were all met, each at least once.
     for who in [
         Who::Anyone,
@@ -344,6 +356,7 @@ async fn another_method_is_405_here_and_no_such_route_elsewhere() {
             Some("GET, HEAD"),
         ),
         (&kiosk, k, "/v1/kiosks/TYA/audit/1".to_owned(), Some("PUT")),
+        (&kiosk, k, "/v1/staff/crl".to_owned(), Some("GET, HEAD")),
         (
             &staff,
             s,
@@ -370,6 +383,7 @@ async fn another_method_is_405_here_and_no_such_route_elsewhere() {
             None,
         ),
         (&staff, s, "/v1/config".to_owned(), None),
+        (&staff, s, "/v1/staff/crl".to_owned(), None),
         (&staff, s, format!("/v1/orders/{number}/invoice"), None),
     ] {
         let r = http

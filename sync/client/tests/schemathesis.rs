@@ -217,8 +217,12 @@ fn run(
 async fn the_service_does_what_its_document_says() {
     let dir = tempfile::tempdir().unwrap();
     let pki = Pki::new();
+    // The staff CA's revocation list, so that its route answers with it.
+    let crl = write(dir.path(), "staff.crl", &pki.staff_ca.crl(1));
     let mut options = Options {
         demo: true,
+        staff_crls: vec![crl],
+        staff_ca_der: vec![pki.staff_ca.cert_der()],
         ..Options::default()
     };
     // Thousands of generated sign-ins from one kiosk in a minute: the

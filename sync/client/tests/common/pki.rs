@@ -1,10 +1,11 @@
 //! Certificates for the mutual-TLS tests, made here with rcgen: a CA for
 //! the CA service's server certificate, a CA for the kiosks' device
-//! certificates, and leaves signed by either.
+//! certificates, a staff CA, leaves signed by any, and revocation lists.
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose, SanType,
+    BasicConstraints, CertificateParams, CertificateRevocationListParams, DnType,
+    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose,
+    RevokedCertParams, SanType, SerialNumber,
 };
 use std::net::{IpAddr, Ipv4Addr};
 use time::{Duration, OffsetDateTime};
@@ -73,6 +74,37 @@ impl Authority {
             cert_pem: cert.pem(),
             key_pem: key.serialize_pem(),
         }
+    }
+
+    /// Its certificate, DER.
+    pub fn cert_der(&self) -> Vec<u8> {
+        kiosk_x509::certificates_from_pem(self.cert_pem.as_bytes())
+            .pop()
+            .unwrap()
+    }
+
+    /// A revocation list of this CA (DER), numbered `number`, revoking the
+    /// certificate with that serial.
+    pub fn crl(&self, number: u64) -> Vec<u8> {
+        let now = OffsetDateTime::now_utc();
+        let serial = SerialNumber::from_slice(&number.to_be_bytes());
+        CertificateRevocationListParams {
+            this_update: now,
+            next_update: now + Duration::days(1),
+            crl_number: serial.clone(),
+            issuing_distribution_point: None,
+            revoked_certs: vec![RevokedCertParams {
+                serial_number: serial,
+                revocation_time: now,
+                reason_code: None,
+                invalidity_date: None,
+            }],
+            key_identifier_method: KeyIdMethod::Sha256,
+        }
+        .signed_by(&self.issuer)
+        .unwrap()
+        .der()
+        .to_vec()
     }
 
     /// The CA service's certificate, for 127.0.0.1 and `localhost`.
