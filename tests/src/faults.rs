@@ -717,6 +717,14 @@ impl<P: ReceiptPrinter> ReceiptPrinter for FaultyPrinter<P> {
 
 /// Calls for staff as the CA answers them: no faults of their own (the
 /// tests stop the CA service to take it away).
+impl<C: kiosk_domain::ports::staff::StaffRevocationSource>
+    kiosk_domain::ports::staff::StaffRevocationSource for FaultyCa<C>
+{
+    async fn staff_revocation_lists(&self) -> Result<Vec<Vec<u8>>, CaError> {
+        self.inner.staff_revocation_lists().await
+    }
+}
+
 impl<C: StaffCallPort> StaffCallPort for FaultyCa<C> {
     async fn call_staff(&self, call: &StaffCall) -> CallOutcome {
         self.inner.call_staff(call).await

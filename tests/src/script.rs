@@ -138,7 +138,10 @@ impl Headless {
     where
         K: KeyWriter + Send + 'static,
         K::Error: Send + 'static,
-        C: CaPort + AccountPort + kiosk_domain::ports::staff_call::StaffCallPort,
+        C: CaPort
+            + AccountPort
+            + kiosk_domain::ports::staff_call::StaffCallPort
+            + kiosk_domain::ports::staff::StaffRevocationSource,
         S: OrderStore + Send + 'static,
         P: ReceiptPrinter + Clone + Send + 'static,
     {

@@ -197,8 +197,8 @@ pub const STAFF_PIN: &str = "975310";
 /// A member of staff's key beside the customer's, in the SoftHSM2 of
 /// `SOFTHSM2_CONF` (a test child's): a second token with a P-256 key pair
 /// made on it and a staff certificate for `name` with `roles`, valid from
-/// `not_before` to `not_after`, from a fresh staff CA. Returns the staff
-/// CA's certificate (DER), for the kiosk's `[staff] ca_certificates`.
+/// `not_before` to `not_after`, from a fresh staff CA, which is returned
+/// with the certificate.
 ///
 /// # Panics
 /// When `softhsm2-util`, `pkcs11-tool` or the CA fail.
@@ -209,7 +209,7 @@ pub fn put_staff_key(
     roles: &[kiosk_x509::StaffRole],
     not_before: time::OffsetDateTime,
     not_after: time::OffsetDateTime,
-) -> Vec<u8> {
+) -> StaffKey {
     let run = |program: &str, args: &[&str]| {
         let out = Command::new(program)
             .args(args)
@@ -291,5 +291,15 @@ pub fn put_staff_key(
         "--label",
         "staff-cert",
     ]);
-    ca.root_der()
+    StaffKey { ca, certificate }
+}
+
+/// A member of staff's key as [`put_staff_key`] made it.
+#[derive(Debug)]
+pub struct StaffKey {
+    /// The staff CA (its root: `ca.root_der()`, for the kiosk's
+    /// `[staff] ca_certificates`; its revocation lists: `ca.crl`).
+    pub ca: kiosk_x509::test_ca::TestCa,
+    /// The staff certificate on the key (DER).
+    pub certificate: Vec<u8>,
 }

@@ -44,6 +44,25 @@ impl ReferenceCa {
     /// # Errors
     /// The data directory or the port could not be set up.
     pub fn start_at(data: &Path, ca_dir: Option<&Path>, addr: &str) -> Result<Self> {
+        let options = ca_service::Options {
+            demo: true,
+            ..ca_service::Options::default()
+        };
+        Self::start_with(data, ca_dir, addr, options)
+    }
+
+    /// As [`ReferenceCa::start_at`], with these options (a staff CA's
+    /// revocation lists, say).
+    ///
+    /// # Errors
+    /// The data directory or the port could not be set up, or the options
+    /// are refused.
+    pub fn start_with(
+        data: &Path,
+        ca_dir: Option<&Path>,
+        addr: &str,
+        options: ca_service::Options,
+    ) -> Result<Self> {
         if let Some(ca_dir) = ca_dir {
             let own = data.join("ca");
             std::fs::create_dir_all(&own)?;
@@ -54,10 +73,6 @@ impl ReferenceCa {
             .worker_threads(1)
             .enable_all()
             .build()?;
-        let options = ca_service::Options {
-            demo: true,
-            ..ca_service::Options::default()
-        };
         let service = ca_service::Service::open(data, options)?;
         let served = service.router(ca_service::Listener::Kiosk);
         let listener = runtime.block_on(tokio::net::TcpListener::bind(addr))?;

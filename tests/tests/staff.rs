@@ -49,12 +49,18 @@ const NEW_PIN: &str = "802461";
 /// The CA, and the kiosk's configuration trusting `staff_ca` for staff.
 fn world(dir: &Path, token_dir: &Path, staff_ca: &[u8], extra: &str) -> (ReferenceCa, Config) {
     let ca = ReferenceCa::start(&dir.join("ca"), Some(token_dir)).unwrap();
+    let config = config(dir, token_dir, staff_ca, extra, &ca.url);
+    (ca, config)
+}
+
+/// The kiosk's configuration for the CA at `url`, trusting `staff_ca`.
+fn config(dir: &Path, token_dir: &Path, staff_ca: &[u8], extra: &str, url: &str) -> Config {
     let extra = format!(
         "[staff]\nca_certificates = [\"staff-ca.der\"]\nunblock_pin = true\nidle_lock_seconds = 120\n{extra}"
     );
-    let path = kiosk_config_for(dir, token_dir, MODULE, &ca.url, &extra).unwrap();
+    let path = kiosk_config_for(dir, token_dir, MODULE, url, &extra).unwrap();
     std::fs::write(dir.join("kiosk/staff-ca.der"), staff_ca).unwrap();
-    (ca, Config::load(Some(&path)).unwrap())
+    Config::load(Some(&path)).unwrap()
 }
 
 fn staff(shown: &Shown) -> StaffState {
@@ -103,7 +109,9 @@ fn staff_sign_in_with_their_own_key_unblocks_a_customers_pin_and_the_customer_re
                 &[StaffRole::Staff],
                 now - time::Duration::days(1),
                 now + time::Duration::days(365),
-            );
+            )
+            .ca
+            .root_der();
             let (_ca, config) = world(tmp.path(), token_dir, &staff_ca, "");
             let mut kiosk = Headless::start(
                 &config,
@@ -275,7 +283,9 @@ fn staff_mode_locks_itself_and_opens_only_for_a_valid_staff_key() {
                 &[StaffRole::Staff],
                 now - time::Duration::days(1),
                 now + time::Duration::days(365),
-            );
+            )
+            .ca
+            .root_der();
             // The customers' idle time is shorter than staff mode's.
             let (_ca, config) = world(
                 tmp.path(),
@@ -374,6 +384,77 @@ fn staff_mode_locks_itself_and_opens_only_for_a_valid_staff_key() {
                     },
                 ]
             );
+        },
+    );
+}
+
+#[test]
+fn a_staff_certificate_revoked_at_the_ca_no_longer_signs_in() {
+    with_token_in_child(
+        "a_staff_certificate_revoked_at_the_ca_no_longer_signs_in",
+        TOKEN,
+        |token_dir| {
+            let tmp = tempfile::tempdir().unwrap();
+            let now = OffsetDateTime::now_utc();
+            let staff = put_staff_key(
+                token_dir,
+                "柜员-03",
+                &[StaffRole::Staff],
+                now - time::Duration::days(1),
+                now + time::Duration::days(365),
+            );
+            // The staff CA revokes the certificate; the CA publishes its list.
+            let crl = tmp.path().join("staff.crl");
+            let list = staff
+                .ca
+                .crl(&[(staff.certificate.clone(), now)], now, 1)
+                .unwrap();
+            std::fs::write(&crl, &list).unwrap();
+            let ca = ReferenceCa::start_with(
+                &tmp.path().join("ca"),
+                Some(token_dir),
+                "127.0.0.1:0",
+                ca_service::Options {
+                    demo: true,
+                    staff_crls: vec![crl],
+                    staff_ca_der: vec![staff.ca.root_der()],
+                    ..ca_service::Options::default()
+                },
+            )
+            .unwrap();
+            let config = config(tmp.path(), token_dir, &staff.ca.root_der(), "", &ca.url);
+            let mut kiosk = Headless::start(
+                &config,
+                ports(&config).unwrap(),
+                Arc::new(kiosk::clock::SystemClock),
+            )
+            .unwrap();
+            // The kiosk fetches the list as it starts, and keeps it.
+            let kept = kiosk::wiring::staff_lists_path(&config);
+            let start = std::time::Instant::now();
+            while kiosk::sync_task::load_staff_lists(&kept) != vec![list.clone()] {
+                assert!(
+                    start.elapsed() < Duration::from_secs(20),
+                    "the list was not fetched"
+                );
+                kiosk.next(Duration::from_millis(100));
+            }
+            kiosk.send(UiEvent::Staff(StaffInput::Open));
+            kiosk.send(pin(softhsm::STAFF_PIN));
+            wait_staff(&mut kiosk, |s| {
+                matches!(
+                    s,
+                    StaffState::SigningIn {
+                        last: Some(SignInRefusal::Credential(CredentialRefusal::Revoked)),
+                        ..
+                    }
+                )
+            });
+            kiosk.stop();
+            // Offline after a restart, the kept list still applies.
+            let credentials = kiosk::wiring::staff_credentials(&config).unwrap();
+            assert_eq!(credentials.synced(), vec![list]);
+            assert!(audited(&config).is_empty(), "nobody signed in");
         },
     );
 }

@@ -21,6 +21,7 @@ use kiosk_domain::ports::ca::{
     CaError, CaPort, FaceVerdict, IssuedCertificate, OnFile, OnSiteIssued, OpenRenewal, OrderAtCa,
     PaymentInfo, PickupAtCa, RenewalRequest,
 };
+use kiosk_domain::ports::staff::StaffRevocationSource;
 use kiosk_domain::ports::staff_call::StaffCallPort;
 use std::future::Future;
 use std::pin::Pin;
@@ -392,6 +393,14 @@ impl<C: AccountPort> AccountPort for Observed<C> {
 impl Link {
     fn observe_call(&self, outcome: &CallOutcome) {
         self.record(!matches!(outcome, Err(CallFailure::Offline)));
+    }
+}
+
+impl<C: CaPort + StaffRevocationSource> StaffRevocationSource for Observed<C> {
+    async fn staff_revocation_lists(&self) -> Result<Vec<Vec<u8>>, CaError> {
+        let outcome = self.inner.staff_revocation_lists().await;
+        self.link.observe_outcome(&outcome);
+        outcome
     }
 }
 

@@ -9,9 +9,11 @@ use crate::clock::Clock;
 use kiosk_domain::order_number::KioskCode;
 use kiosk_domain::ports::ca::CaPort;
 use kiosk_domain::ports::outbox::Outbox;
+use kiosk_domain::ports::staff::StaffRevocationSource;
 use kiosk_domain::renewal_window::RenewalTerms;
 use kiosk_store::Store;
 use kiosk_sync_client::{SyncState, Worker, WorkerConfig};
+use kiosk_token::x509::X509StaffCredentials;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::runtime::Handle;
@@ -157,6 +159,92 @@ pub fn start_catalogue_refresh<C: CaPort>(
                 Err(e) => {
                     tracing::info!(error = %e, "the CA's catalogue not fetched");
                     CATALOGUE_RETRY
+                }
+            };
+            tokio::time::sleep(wait).await;
+        }
+    });
+}
+
+/// How often the staff CA's revocation lists are fetched, and how soon
+/// again after a failure.
+const STAFF_LISTS_EVERY: Duration = Duration::from_secs(3600);
+const STAFF_LISTS_RETRY: Duration = Duration::from_secs(300);
+
+/// The staff revocation lists last kept, from `path` (one hex line per
+/// list): what the kiosk checks staff certificates against offline until
+/// the CA is asked again. A missing file is none; a line that is not hex
+/// is skipped.
+#[must_use]
+pub fn load_staff_lists(path: &std::path::Path) -> Vec<Vec<u8>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => text
+            .lines()
+            .filter_map(|line| hex::decode(line.trim()).ok())
+            .filter(|list| !list.is_empty())
+            .collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => {
+            tracing::warn!(error = %e, "the kept staff revocation lists are not readable");
+            Vec::new()
+        }
+    }
+}
+
+/// Writes `lists` to `path` whole or not at all (a new file renamed over
+/// the old, then the directory synced).
+fn keep_staff_lists(path: &std::path::Path, lists: &[Vec<u8>]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let text: String = lists
+        .iter()
+        .map(|l| format!("{}\n", hex::encode(l)))
+        .collect();
+    let tmp = path.with_extension("new");
+    let mut file = std::fs::File::create(&tmp)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
+/// Fetches the staff CA's revocation lists from the CA at start and then
+/// hourly (every 5 minutes after a failure); those that verify replace the
+/// ones the staff sign-in checks, and are kept in `path` for the next start.
+pub fn start_staff_lists_refresh<C: StaffRevocationSource>(
+    runtime: &Handle,
+    ca: C,
+    credentials: Arc<X509StaffCredentials>,
+    path: std::path::PathBuf,
+) {
+    runtime.spawn(async move {
+        loop {
+            let wait = match ca.staff_revocation_lists().await {
+                Ok(lists) => {
+                    let kept = credentials.keep_synced(lists);
+                    let (path, lists) = (path.clone(), kept.clone());
+                    let written =
+                        tokio::task::spawn_blocking(move || keep_staff_lists(&path, &lists)).await;
+                    match written {
+                        Ok(Ok(())) => {
+                            tracing::info!(lists = kept.len(), "the staff revocation lists kept");
+                            STAFF_LISTS_EVERY
+                        }
+                        Ok(Err(e)) => {
+                            tracing::warn!(error = %e, "the staff revocation lists not written");
+                            STAFF_LISTS_RETRY
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "staff revocation list task failed");
+                            STAFF_LISTS_RETRY
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::info!(error = %e, "the staff revocation lists not fetched");
+                    STAFF_LISTS_RETRY
                 }
             };
             tokio::time::sleep(wait).await;

@@ -35,7 +35,7 @@ use kiosk_domain::ports::account::AccountPort;
 use kiosk_domain::ports::ca::CaPort;
 use kiosk_domain::ports::key_writer::KeyWriter;
 use kiosk_domain::ports::printer::ReceiptPrinter;
-use kiosk_domain::ports::staff::StaffCredentials;
+use kiosk_domain::ports::staff::{StaffCredentials, StaffRevocationSource};
 use kiosk_domain::ports::staff_call::StaffCallPort;
 use kiosk_domain::ports::store::OrderStore;
 use kiosk_store::Store;
@@ -152,11 +152,18 @@ pub fn build(
     assemble(config, ports(config)?, ui, commands, clock)
 }
 
-/// The staff CA's certificates and revocation lists, when staff mode is
-/// configured (`None`: it is off, or its files cannot be used: said in
-/// the log, and the customers are served all the same).
+/// Where the staff revocation lists last synced from the CA are kept.
 #[must_use]
-pub fn staff_credentials(config: &Config) -> Option<Arc<dyn StaffCredentials + Send + Sync>> {
+pub fn staff_lists_path(config: &Config) -> std::path::PathBuf {
+    config.in_data_dir(std::path::Path::new("staff-revocation-lists.hex"))
+}
+
+/// The staff CA's certificates and revocation lists (configured, and as
+/// last synced from the CA), when staff mode is configured (`None`: it is
+/// off, or its files cannot be used: said in the log, and the customers are
+/// served all the same).
+#[must_use]
+pub fn staff_credentials(config: &Config) -> Option<Arc<X509StaffCredentials>> {
     if config.staff.ca_certificates.is_empty() {
         return None;
     }
@@ -164,7 +171,11 @@ pub fn staff_credentials(config: &Config) -> Option<Arc<dyn StaffCredentials + S
         &config.staff.ca_certificates,
         &config.staff.revocation_lists,
     ) {
-        Ok(credentials) => Some(Arc::new(credentials)),
+        Ok(credentials) => {
+            let kept = sync_task::load_staff_lists(&staff_lists_path(config));
+            credentials.keep_synced(kept);
+            Some(Arc::new(credentials))
+        }
         Err(e) => {
             tracing::error!(error = %e, "staff mode is off: the staff CA's files cannot be used");
             None
@@ -189,7 +200,7 @@ pub fn assemble<K, C, S, P>(
 where
     K: KeyWriter + Send + 'static,
     K::Error: Send + 'static,
-    C: CaPort + AccountPort + StaffCallPort,
+    C: CaPort + AccountPort + StaffCallPort + StaffRevocationSource,
     S: OrderStore + Send + 'static,
     P: ReceiptPrinter + Clone + Send + 'static,
 {
@@ -281,7 +292,16 @@ where
             receipt: receipt.clone(),
         },
     );
-    let staff_credentials = staff_credentials(config);
+    let staff_lists = staff_credentials(config);
+    if let (Some(credentials), Some(ca)) = (&staff_lists, &ca) {
+        sync_task::start_staff_lists_refresh(
+            io.handle(),
+            ca.clone(),
+            Arc::clone(credentials),
+            staff_lists_path(config),
+        );
+    }
+    let staff_credentials = staff_lists.map(|c| -> Arc<dyn StaffCredentials + Send + Sync> { c });
     let renewal = renewal.leaving_out_staff_keys(staff_credentials.clone());
     let renewal = Slot::new(
         load_journal::<Renewal, _>(&store).context("the renewal's journal")?,

@@ -27,13 +27,51 @@ impl CertificateReader for X509Reader {
 }
 
 /// Staff certificates checked with [`kiosk_x509::verify_staff_certificate`]
-/// against the staff CA configured on the kiosk.
-#[derive(Debug, Clone)]
+/// against the staff CA configured on the kiosk, with its revocation lists:
+/// those configured and those last synced from the CA.
+#[derive(Debug, Default)]
 pub struct X509StaffCredentials {
     /// The staff CA's certificates (trust anchors).
     pub roots: Vec<Vec<u8>>,
-    /// Its revocation lists.
+    /// Its revocation lists as configured.
     pub revocation_lists: Vec<Vec<u8>>,
+    /// Its revocation lists as the CA last published them.
+    synced: std::sync::RwLock<Vec<Vec<u8>>>,
+}
+
+impl X509StaffCredentials {
+    /// Takes `lists` (synced from the CA) in place of the last ones, each
+    /// only if it verifies with a staff CA certificate configured here (a
+    /// list that does not is left out and logged); the ones kept.
+    pub fn keep_synced(&self, lists: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+        let kept: Vec<Vec<u8>> = lists
+            .into_iter()
+            .filter(|list| {
+                let verifies = self
+                    .roots
+                    .iter()
+                    .any(|root| kiosk_x509::revoked_serials(list, root).is_ok());
+                if !verifies {
+                    tracing::warn!("a staff revocation list from the CA does not verify: left out");
+                }
+                verifies
+            })
+            .collect();
+        *self
+            .synced
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = kept.clone();
+        kept
+    }
+
+    /// The lists last synced (and kept).
+    #[must_use]
+    pub fn synced(&self) -> Vec<Vec<u8>> {
+        self.synced
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
 }
 
 impl X509StaffCredentials {
@@ -74,6 +112,7 @@ impl X509StaffCredentials {
         Ok(Self {
             roots,
             revocation_lists: lists,
+            synced: std::sync::RwLock::default(),
         })
     }
 }
@@ -97,13 +136,9 @@ impl StaffCredentials for X509StaffCredentials {
         now: time::OffsetDateTime,
     ) -> Result<StaffMember, CredentialRefusal> {
         use kiosk_x509::StaffCertError as E;
-        match kiosk_x509::verify_staff_certificate(
-            certificate_der,
-            &[],
-            &self.roots,
-            &self.revocation_lists,
-            now,
-        ) {
+        let mut lists = self.revocation_lists.clone();
+        lists.extend(self.synced());
+        match kiosk_x509::verify_staff_certificate(certificate_der, &[], &self.roots, &lists, now) {
             Ok(cert) => Ok(StaffMember {
                 certificate_serial: cert.serial_hex,
                 name: cert.common_name,

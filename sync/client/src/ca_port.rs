@@ -23,7 +23,7 @@ use kiosk_sync_wire::renewal::{KeyAlgorithmV1, ProofV1, RenewalIssuedV1, Renewal
 use time::OffsetDateTime;
 
 /// What a failed call means for the kiosk's flows.
-fn ca_error(e: CallError) -> CaError {
+pub(crate) fn ca_error(e: CallError) -> CaError {
     let code = e.code();
     match e {
         CallError::Transport(kind) => CaError::Unreachable(kind),

@@ -2,6 +2,8 @@
 //! which the kiosk keeps to check staff certificates at sign-in.
 
 use crate::http::{CaClient, CallError};
+use kiosk_domain::ports::ca::CaError;
+use kiosk_domain::ports::staff::StaffRevocationSource;
 use kiosk_sync_wire::hex;
 
 /// The route (not in `kiosk_sync_wire::paths`).
@@ -42,5 +44,13 @@ impl CaClient {
                     .ok_or_else(|| CallError::Invalid("a revocation list is not hex".to_owned()))
             })
             .collect()
+    }
+}
+
+impl StaffRevocationSource for CaClient {
+    async fn staff_revocation_lists(&self) -> Result<Vec<Vec<u8>>, CaError> {
+        CaClient::staff_revocation_lists(self)
+            .await
+            .map_err(crate::ca_port::ca_error)
     }
 }

@@ -66,6 +66,18 @@ pub trait StaffCredentials {
     fn signed_by(&self, certificate_der: &[u8], digest: &[u8; 32], signature: &[u8]) -> bool;
 }
 
+/// Where the staff CA's revocation lists come from when online: the CA
+/// publishes them to its kiosks.
+pub trait StaffRevocationSource: Clone + Send + Sync + 'static {
+    /// The lists (DER), not yet verified; empty when the CA publishes none.
+    ///
+    /// # Errors
+    /// The CA could not be asked.
+    fn staff_revocation_lists(
+        &self,
+    ) -> impl std::future::Future<Output = Result<Vec<Vec<u8>>, crate::ports::ca::CaError>> + Send;
+}
+
 /// Why a sign-in did not succeed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SignInRefusal {
