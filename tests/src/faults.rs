@@ -39,7 +39,7 @@ use kiosk_domain::ports::key_writer::{
 };
 use kiosk_domain::ports::printer::{PrinterStatus, Receipt, ReceiptPrinter};
 use kiosk_domain::ports::staff_call::StaffCallPort;
-use kiosk_domain::ports::store::{FlowRecord, OrderStore};
+use kiosk_domain::ports::store::{FlowRecord, OrderStore, QueuedUpload};
 use kiosk_domain::ports::{DeviceError, DeviceErrorKind};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -421,6 +421,21 @@ impl<S: OrderStore> OrderStore for FaultyStore<S> {
     fn wipe_session(&mut self, session: SessionId) -> Result<(), Self::Error> {
         self.writable()?;
         self.inner.wipe_session(session).map_err(StoreFault::Store)
+    }
+
+    fn upload_queue(&self, limit: usize) -> Result<Vec<QueuedUpload>, Self::Error> {
+        self.inner.upload_queue(limit).map_err(StoreFault::Store)
+    }
+
+    fn retry_upload(
+        &mut self,
+        order: &OrderNumber,
+        now: OffsetDateTime,
+    ) -> Result<bool, Self::Error> {
+        self.writable()?;
+        self.inner
+            .retry_upload(order, now)
+            .map_err(StoreFault::Store)
     }
 
     fn recent_orders(&self, limit: usize) -> Result<Vec<Order>, Self::Error> {

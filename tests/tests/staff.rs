@@ -12,7 +12,11 @@
 //! - on a manual clock: staff mode locks after its idle time (and the
 //!   customers' shorter idle time does not lock it first), and at once when
 //!   the staff key is taken out; with no key in, or once the staff
-//!   certificate has expired, it does not open.
+//!   certificate has expired, it does not open;
+//! - a staff certificate revoked at the staff CA, its list published by the
+//!   CA, is refused (and still is after a restart, offline);
+//! - offline, staff sign in, see an order waiting in the upload queue and
+//!   send it again, the retry in the audit log first.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -88,6 +92,18 @@ fn audited(config: &Config) -> Vec<AuditAction> {
         .collect()
 }
 
+/// A member of staff's key, its certificate valid from yesterday for a year.
+fn staff_key(token_dir: &Path, name: &str) -> kiosk_tests::softhsm::StaffKey {
+    let now = OffsetDateTime::now_utc();
+    put_staff_key(
+        token_dir,
+        name,
+        &[StaffRole::Staff],
+        now - time::Duration::days(1),
+        now + time::Duration::days(365),
+    )
+}
+
 /// Waits until staff mode's state satisfies `done`.
 fn wait_staff(kiosk: &mut Headless, done: impl Fn(&StaffState) -> bool) {
     kiosk
@@ -102,16 +118,7 @@ fn staff_sign_in_with_their_own_key_unblocks_a_customers_pin_and_the_customer_re
         TOKEN,
         |token_dir| {
             let tmp = tempfile::tempdir().unwrap();
-            let now = OffsetDateTime::now_utc();
-            let staff_ca = put_staff_key(
-                token_dir,
-                "柜员-01",
-                &[StaffRole::Staff],
-                now - time::Duration::days(1),
-                now + time::Duration::days(365),
-            )
-            .ca
-            .root_der();
+            let staff_ca = staff_key(token_dir, "柜员-01").ca.root_der();
             let (_ca, config) = world(tmp.path(), token_dir, &staff_ca, "");
             let mut kiosk = Headless::start(
                 &config,
@@ -277,15 +284,7 @@ fn staff_mode_locks_itself_and_opens_only_for_a_valid_staff_key() {
         |token_dir| {
             let tmp = tempfile::tempdir().unwrap();
             let now = OffsetDateTime::now_utc();
-            let staff_ca = put_staff_key(
-                token_dir,
-                "柜员-02",
-                &[StaffRole::Staff],
-                now - time::Duration::days(1),
-                now + time::Duration::days(365),
-            )
-            .ca
-            .root_der();
+            let staff_ca = staff_key(token_dir, "柜员-02").ca.root_der();
             // The customers' idle time is shorter than staff mode's.
             let (_ca, config) = world(
                 tmp.path(),
@@ -396,13 +395,7 @@ fn a_staff_certificate_revoked_at_the_ca_no_longer_signs_in() {
         |token_dir| {
             let tmp = tempfile::tempdir().unwrap();
             let now = OffsetDateTime::now_utc();
-            let staff = put_staff_key(
-                token_dir,
-                "柜员-03",
-                &[StaffRole::Staff],
-                now - time::Duration::days(1),
-                now + time::Duration::days(365),
-            );
+            let staff = staff_key(token_dir, "柜员-03");
             // The staff CA revokes the certificate; the CA publishes its list.
             let crl = tmp.path().join("staff.crl");
             let list = staff
@@ -455,6 +448,79 @@ fn a_staff_certificate_revoked_at_the_ca_no_longer_signs_in() {
             let credentials = kiosk::wiring::staff_credentials(&config).unwrap();
             assert_eq!(credentials.synced(), vec![list]);
             assert!(audited(&config).is_empty(), "nobody signed in");
+        },
+    );
+}
+
+#[test]
+fn staff_sign_in_offline_see_the_queue_and_send_an_upload_again() {
+    with_token_in_child(
+        "staff_sign_in_offline_see_the_queue_and_send_an_upload_again",
+        TOKEN,
+        |token_dir| {
+            let tmp = tempfile::tempdir().unwrap();
+            let staff = staff_key(token_dir, "柜员-04");
+            // The CA cannot be reached: nothing listens there.
+            let addr = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap();
+            let config = config(
+                tmp.path(),
+                token_dir,
+                &staff.ca.root_der(),
+                "",
+                &format!("http://{addr}"),
+            );
+            // An order the kiosk took while offline.
+            let OrderDetails::Renewal(details) = fixtures::renewal_order(1).details else {
+                unreachable!()
+            };
+            let order = kiosk::wiring::open_store(&config)
+                .unwrap()
+                .create_renewal_order(
+                    kiosk_domain::flow::SessionId(41),
+                    &config.kiosk_code,
+                    OffsetDateTime::now_utc(),
+                    kiosk_domain::money::Fen(30_000),
+                    &details,
+                )
+                .unwrap()
+                .number;
+            let mut kiosk = Headless::start(
+                &config,
+                ports(&config).unwrap(),
+                Arc::new(kiosk::clock::SystemClock),
+            )
+            .unwrap();
+            // Staff sign in offline, and see the order waiting.
+            kiosk.send(UiEvent::Staff(StaffInput::Open));
+            kiosk.send(pin(softhsm::STAFF_PIN));
+            wait_staff(&mut kiosk, |s| matches!(s, StaffState::SignedIn { .. }));
+            kiosk.send(UiEvent::Staff(StaffInput::StartQueue));
+            wait_staff(&mut kiosk, |s| {
+                matches!(s, StaffState::SignedIn { task: StaffTask::Queue(q), .. }
+                    if q.uploads.as_ref().is_some_and(|ups| ups.iter().any(|u| u.order == order)))
+            });
+            kiosk.send(UiEvent::Staff(StaffInput::RetryUpload(order)));
+            wait_staff(&mut kiosk, |s| {
+                matches!(s, StaffState::SignedIn { task: StaffTask::Queue(q), .. }
+                    if q.last == Some((order, true)) && q.uploads.is_some())
+            });
+            kiosk.send(UiEvent::Staff(StaffInput::SignOut));
+            wait_staff(&mut kiosk, |s| *s == StaffState::Locked);
+            kiosk.stop();
+            let store = kiosk::wiring::open_store(&config).unwrap();
+            let log = store.audit_log().unwrap();
+            let retry = log
+                .iter()
+                .find(|r| r.entry.action == AuditAction::QueueRetry)
+                .expect("the retry is in the audit log");
+            assert_eq!(retry.entry.order, Some(order));
+            assert!(
+                store.queue(10).unwrap().iter().any(|e| e.number == order),
+                "still waiting for the CA"
+            );
         },
     );
 }

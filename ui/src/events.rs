@@ -44,6 +44,10 @@ pub enum UiEvent {
 /// 工作人员: staff mode's buttons (the PINs come as [`UiEvent::Pin`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StaffInput {
+    /// 上传队列 on the menu.
+    StartQueue,
+    /// 重新上传 on this order.
+    RetryUpload(OrderNumber),
     /// 补打凭条 on the menu.
     StartReprint,
     /// 补打 on this order.

@@ -988,11 +988,17 @@ impl Rect {
 /// text and button lies inside the window, above the status strip, and
 /// wholly inside the scrolling area it is in (if any). Only the entries of
 /// the lists that say they scroll (选择证书's cards, 帮助中心's answers,
-/// 补打凭条's orders) may run on.
+/// 补打凭条 and 上传队列's entries) may run on.
 #[test]
 fn every_text_and_button_is_in_view_on_every_screen() {
     let (ui, _) = setup();
-    let list_entries = ["CertificateCard", "FaqCard", "ReviewLine", "ReprintCard"];
+    let list_entries = [
+        "CertificateCard",
+        "FaqCard",
+        "ReviewLine",
+        "ReprintCard",
+        "QueueCard",
+    ];
     let mut problems = Vec::new();
     for (w, h) in [(1080.0, 1920.0), (1920.0, 1080.0)] {
         ui.window().window().set_size(LogicalSize::new(w, h));

@@ -483,8 +483,9 @@ pub fn provision_key(config: &Config, staff_url: &str, pin: &str) -> Result<()> 
     })?
     .with_reader(Box::new(X509Reader));
     let keys = writer.keys()?;
-    let Some(inserted) = keys.into_iter().find(|k| k.key.label == TOKEN_LABEL) else {
-        bail!("no SoftHSM2 token {TOKEN_LABEL} found (SOFTHSM2_CONF?)");
+    // The customer's key: any but the demo's staff key.
+    let Some(inserted) = keys.into_iter().find(|k| k.key.label != STAFF_LABEL) else {
+        bail!("no SoftHSM2 token found (SOFTHSM2_CONF?)");
     };
     if inserted
         .certificates

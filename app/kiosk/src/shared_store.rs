@@ -11,7 +11,7 @@ use kiosk_domain::order::application::{ApplicationDetails, Catalogue};
 use kiosk_domain::order::attachment::{Attachment, AttachmentKind};
 use kiosk_domain::order::renewal::RenewalDetails;
 use kiosk_domain::order_number::{KioskCode, OrderNumber};
-use kiosk_domain::ports::store::{FlowRecord, OrderStore};
+use kiosk_domain::ports::store::{FlowRecord, OrderStore, QueuedUpload};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -176,6 +176,16 @@ impl<S: OrderStore> OrderStore for SharedStore<S> {
 
     fn wipe_session(&mut self, session: SessionId) -> Result<(), S::Error> {
         self.lock().wipe_session(session)
+    }
+
+    fn upload_queue(&self, limit: usize) -> Result<Vec<QueuedUpload>, S::Error> {
+        self.lock().upload_queue(limit)
+    }
+
+    fn retry_upload(&mut self, order: &OrderNumber, now: OffsetDateTime) -> Result<bool, S::Error> {
+        let retried = self.lock().retry_upload(order, now);
+        // Due now: the outbox worker need not wait for its next look.
+        self.queued(retried)
     }
 
     fn recent_orders(&self, limit: usize) -> Result<Vec<Order>, S::Error> {

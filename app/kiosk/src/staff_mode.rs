@@ -12,10 +12,11 @@ use crate::ui_port::UiUpdate;
 use kiosk_domain::flow::SessionId;
 use kiosk_domain::flow::driver::{Executor, Flow, Journal, Ran, Saved, Ticket};
 use kiosk_domain::flow::staff::{
-    PinSlot, REPRINT_LIST, ReprintRow, Staff, StaffEffect, StaffEvent, StaffSettings, StaffState,
-    UnblockProblem, pin_slot,
+    PinSlot, QUEUE_LIST, REPRINT_LIST, ReprintRow, Staff, StaffEffect, StaffEvent, StaffSettings,
+    StaffState, UnblockProblem, pin_slot,
 };
 use kiosk_domain::ports::key_writer::{KeyRef, KeyWriter, Pin};
+use kiosk_domain::ports::printer::marked_as_reprint;
 use kiosk_domain::ports::staff::{StaffCredentials, sign_in};
 use kiosk_domain::ports::store::OrderStore;
 use kiosk_ui::{StaffInput, UiEvent};
@@ -183,6 +184,14 @@ where
                     }
                 })
             }
+            StaffEffect::ListQueue => Ran::Answered(Some(StaffEvent::QueueListed(
+                self.store.upload_queue(QUEUE_LIST)?,
+            ))),
+            StaffEffect::RetryUpload { order, .. } => {
+                let waiting = self.store.retry_upload(order, self.clock.wall())?;
+                tracing::info!(order = %order, waiting, "upload made due again by staff");
+                Ran::Answered(Some(StaffEvent::UploadRetried(*order, waiting)))
+            }
             StaffEffect::ListOrders => {
                 let orders = self.store.recent_orders(REPRINT_LIST)?;
                 Ran::Answered(Some(StaffEvent::OrdersListed(
@@ -193,7 +202,9 @@ where
                 let Some(held) = self.store.load_order(order)? else {
                     return Ok(Ran::Answered(Some(StaffEvent::Reprinted(*order, None))));
                 };
-                let receipt = self.receipts.settings.receipt(&held, self.clock.wall());
+                let settings = &self.receipts.settings;
+                let receipt =
+                    marked_as_reprint(settings.receipt(&held, self.clock.wall()), settings.lang);
                 let (print, number) = (Arc::clone(&self.receipts.print), *order);
                 self.later(ticket, move || {
                     let outcome = print(&receipt);
@@ -280,6 +291,8 @@ where
             UiEvent::Staff(StaffInput::Menu) => Ok(StaffEvent::Menu),
             UiEvent::Staff(StaffInput::SignOut) => Ok(StaffEvent::SignOut),
             UiEvent::Staff(StaffInput::StartReprint) => Ok(StaffEvent::StartReprint),
+            UiEvent::Staff(StaffInput::StartQueue) => Ok(StaffEvent::StartQueue),
+            UiEvent::Staff(StaffInput::RetryUpload(number)) => Ok(StaffEvent::RetryUpload(number)),
             UiEvent::Staff(StaffInput::Reprint(number)) => Ok(StaffEvent::Reprint(number)),
             UiEvent::Pin(pin) => match pin_slot(state) {
                 Some(slot) => {

@@ -14,7 +14,7 @@ use kiosk_domain::order::attachment::{Attachment, AttachmentKind};
 use kiosk_domain::order::renewal::RenewalDetails;
 use kiosk_domain::order::{Order, OrderDetails};
 use kiosk_domain::order_number::{KioskCode, OrderNumber};
-use kiosk_domain::ports::store::{FlowRecord, OrderStore};
+use kiosk_domain::ports::store::{FlowRecord, OrderStore, QueuedUpload};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -212,6 +212,29 @@ impl OrderStore for Store {
 
     fn wipe_session(&mut self, session: SessionId) -> Result<()> {
         Store::wipe_session(self, session)
+    }
+
+    fn upload_queue(&self, limit: usize) -> Result<Vec<QueuedUpload>> {
+        Ok(Store::queue(self, limit)?
+            .into_iter()
+            .map(|entry| {
+                let set_aside = entry
+                    .last_error
+                    .as_deref()
+                    .is_some_and(|e| e.starts_with(crate::outbox_port::SET_ASIDE_PREFIX));
+                QueuedUpload {
+                    order: entry.number,
+                    attempts: entry.attempts,
+                    next_attempt_at: entry.next_attempt_at,
+                    set_aside,
+                    last_error: entry.last_error,
+                }
+            })
+            .collect())
+    }
+
+    fn retry_upload(&mut self, order: &OrderNumber, now: OffsetDateTime) -> Result<bool> {
+        Store::retry_now(self, order, now)
     }
 
     fn recent_orders(&self, limit: usize) -> Result<Vec<Order>> {

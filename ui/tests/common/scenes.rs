@@ -531,9 +531,10 @@ fn account_scenes() -> Vec<(&'static str, Scene)> {
 
 fn staff_scenes() -> Vec<(&'static str, Scene)> {
     use kiosk_domain::flow::staff::{
-        Reprint, ReprintRow, StaffSettings, StaffTask, Unblock, UnblockProblem,
+        Reprint, ReprintRow, StaffSettings, StaffTask, Unblock, UnblockProblem, UploadQueue,
     };
     use kiosk_domain::ports::staff::{CredentialRefusal, SignInRefusal, StaffMember, StaffRole};
+    use kiosk_domain::ports::store::QueuedUpload;
     let settings = StaffSettings {
         idle_lock: std::time::Duration::from_secs(120),
         may_unblock: true,
@@ -600,6 +601,29 @@ fn staff_scenes() -> Vec<(&'static str, Scene)> {
                 ]),
                 printing: None,
                 last: Some((fixtures::order_number(1), PrintOutcome::Printed)),
+            })),
+        ),
+        (
+            "72-staff-upload-queue",
+            signed_in(StaffTask::Queue(UploadQueue {
+                uploads: Some(vec![
+                    QueuedUpload {
+                        order: fixtures::order_number(2),
+                        attempts: 4,
+                        next_attempt_at: at + Duration::minutes(5),
+                        set_aside: false,
+                        last_error: Some("timeout".to_owned()),
+                    },
+                    QueuedUpload {
+                        order: fixtures::order_number(3),
+                        attempts: 1,
+                        next_attempt_at: at,
+                        set_aside: true,
+                        last_error: Some("set_aside:validation".to_owned()),
+                    },
+                ]),
+                retrying: None,
+                last: Some((fixtures::order_number(1), true)),
             })),
         ),
     ]

@@ -26,6 +26,7 @@ use crate::order_number::OrderNumber;
 use crate::ports::key_writer::{KeyRef, UnblockOutcome};
 use crate::ports::printer::PrintOutcome;
 use crate::ports::staff::{SignInRefusal, SignedIn, StaffMember, StaffRole};
+use crate::ports::store::QueuedUpload;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -151,6 +152,22 @@ pub struct Reprint {
 /// How many recent orders 补打凭条 lists.
 pub const REPRINT_LIST: usize = 20;
 
+/// 上传队列: the uploads the CA has not acknowledged, and the last one
+/// staff sent again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadQueue {
+    /// `None` while the store is asked.
+    pub uploads: Option<Vec<QueuedUpload>>,
+    /// The upload being made due again.
+    pub retrying: Option<OrderNumber>,
+    /// The last one made due again, and whether it was still waiting
+    /// (false: the CA had it already).
+    pub last: Option<(OrderNumber, bool)>,
+}
+
+/// How many uploads 上传队列 lists.
+pub const QUEUE_LIST: usize = 50;
+
 /// What staff are doing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum StaffTask {
@@ -160,6 +177,8 @@ pub enum StaffTask {
     Unblock(Unblock),
     /// 补打凭条.
     Reprint(Reprint),
+    /// 上传队列.
+    Queue(UploadQueue),
 }
 
 /// Staff mode.
@@ -211,6 +230,14 @@ pub enum StaffEvent {
     SignInAnswered(Result<SignedIn, SignInRefusal>),
     /// 解锁USB Key PIN码 pressed.
     StartUnblock,
+    /// 上传队列 pressed.
+    StartQueue,
+    /// The uploads the store holds.
+    QueueListed(Vec<QueuedUpload>),
+    /// 重新上传 on this order.
+    RetryUpload(OrderNumber),
+    /// Made due again (true), or the CA had it already (false).
+    UploadRetried(OrderNumber, bool),
     /// 补打凭条 pressed.
     StartReprint,
     /// The orders the store holds, latest first.
@@ -248,6 +275,15 @@ pub enum StaffEffect {
     Unblock {
         session: SessionId,
         staff_key: KeyRef,
+    },
+    /// The first [`QUEUE_LIST`] unacknowledged uploads; answers
+    /// [`StaffEvent::QueueListed`].
+    ListQueue,
+    /// Make `order`'s upload due again; answers
+    /// [`StaffEvent::UploadRetried`].
+    RetryUpload {
+        session: SessionId,
+        order: OrderNumber,
     },
     /// The latest [`REPRINT_LIST`] orders the store holds; answers
     /// [`StaffEvent::OrdersListed`].
@@ -376,7 +412,7 @@ fn signing_in(
                 ));
             }
             let entry = audit(&signed.member, AuditAction::StaffSignedIn, now);
-            Step::with(
+            audited(
                 StaffState::SignedIn {
                     session,
                     settings,
@@ -384,12 +420,9 @@ fn signing_in(
                     key: signed.key,
                     task: StaffTask::Menu,
                     touched_at: now,
-                    audits: 1,
+                    audits: 0,
                 },
-                vec![StaffEffect::Audit {
-                    key: audit_key(session, 0),
-                    entry,
-                }],
+                entry,
             )
         }
         StaffEvent::SignInAnswered(Err(refusal)) if checking => {
@@ -457,6 +490,67 @@ fn signed_in(state: StaffState, event: StaffEvent, now: OffsetDateTime) -> Staff
         StaffEvent::StartUnblock if settings.may_unblock && task == StaffTask::Menu => {
             Step::to(to(StaffTask::Unblock(Unblock::SoPin { last: None }), now))
         }
+        StaffEvent::StartQueue if task == StaffTask::Menu => Step::with(
+            to(
+                StaffTask::Queue(UploadQueue {
+                    uploads: None,
+                    retrying: None,
+                    last: None,
+                }),
+                now,
+            ),
+            vec![StaffEffect::ListQueue],
+        ),
+        StaffEvent::QueueListed(uploads) => match task {
+            StaffTask::Queue(q) => Step::to(to(
+                StaffTask::Queue(UploadQueue {
+                    uploads: Some(uploads),
+                    ..q
+                }),
+                touched_at,
+            )),
+            other => Step::to(to(other, touched_at)),
+        },
+        StaffEvent::RetryUpload(order) => match task {
+            StaffTask::Queue(q)
+                if q.retrying.is_none()
+                    && q.uploads
+                        .as_ref()
+                        .is_some_and(|ups| ups.iter().any(|u| u.order == order)) =>
+            {
+                // Recorded first: nothing is done that the log misses.
+                let mut entry = audit(&member, AuditAction::QueueRetry, now);
+                entry.order = Some(order);
+                let mut step = audited(
+                    to(
+                        StaffTask::Queue(UploadQueue {
+                            retrying: Some(order),
+                            ..q
+                        }),
+                        now,
+                    ),
+                    entry,
+                );
+                step.effects
+                    .push(StaffEffect::RetryUpload { session, order });
+                step
+            }
+            other => Step::to(to(other, now)),
+        },
+        StaffEvent::UploadRetried(order, waiting) => match task {
+            StaffTask::Queue(q) if q.retrying == Some(order) => Step::with(
+                to(
+                    StaffTask::Queue(UploadQueue {
+                        uploads: None,
+                        retrying: None,
+                        last: Some((order, waiting)),
+                    }),
+                    now,
+                ),
+                vec![StaffEffect::ListQueue],
+            ),
+            other => Step::to(to(other, touched_at)),
+        },
         StaffEvent::StartReprint if task == StaffTask::Menu => Step::with(
             to(
                 StaffTask::Reprint(Reprint {
@@ -500,7 +594,7 @@ fn signed_in(state: StaffState, event: StaffEvent, now: OffsetDateTime) -> Staff
         },
         StaffEvent::Reprinted(order, outcome) => match task {
             StaffTask::Reprint(r) if r.printing == Some(order) => {
-                reprinted(r, order, outcome, to, &member, session, audits, now)
+                reprinted(r, order, outcome, to, &member, now)
             }
             other => Step::to(to(other, touched_at)),
         },
@@ -521,7 +615,7 @@ fn signed_in(state: StaffState, event: StaffEvent, now: OffsetDateTime) -> Staff
             other => Step::to(to(other, touched_at)),
         },
         StaffEvent::UnblockAnswered(answer) if task == StaffTask::Unblock(Unblock::Working) => {
-            unblocked(answer, to, &member, session, audits, now)
+            unblocked(answer, to, &member, now)
         }
         _ => Step::to(to(task, touched_at)),
     }
@@ -533,8 +627,6 @@ fn unblocked(
     answer: Result<UnblockOutcome, UnblockProblem>,
     to: impl Fn(StaffTask, OffsetDateTime) -> StaffState,
     member: &StaffMember,
-    session: SessionId,
-    audits: u32,
     now: OffsetDateTime,
 ) -> StaffStep {
     let outcome = match answer {
@@ -555,34 +647,34 @@ fn unblocked(
         UnblockOutcome::SoPinLocked => problem(UnblockProblem::SoPinLocked),
         UnblockOutcome::NewPinRefused => problem(UnblockProblem::NewPinRefused),
     };
-    let entry = audit(member, AuditAction::PinUnblock { outcome }, now);
-    let mut state = to(StaffTask::Unblock(next), now);
-    if let StaffState::SignedIn { audits: a, .. } = &mut state {
-        *a = audits + 1;
-    }
-    Step::with(
-        state,
-        vec![StaffEffect::Audit {
-            key: audit_key(session, audits),
-            entry,
-        }],
+    audited(
+        to(StaffTask::Unblock(next), now),
+        audit(member, AuditAction::PinUnblock { outcome }, now),
     )
+}
+
+/// `state` (signed in), with `entry` written to the audit log as its
+/// session's next entry.
+fn audited(mut state: StaffState, entry: AuditEntry) -> StaffStep {
+    let StaffState::SignedIn {
+        session, audits, ..
+    } = &mut state
+    else {
+        return Step::to(state);
+    };
+    let key = audit_key(*session, *audits);
+    *audits += 1;
+    Step::with(state, vec![StaffEffect::Audit { key, entry }])
 }
 
 /// The printer's answer to a reprint: shown, and in the audit log with
 /// the order (a receipt that no longer has an order to print is neither).
-#[allow(
-    clippy::too_many_arguments,
-    reason = "the signed-in state, taken apart"
-)]
 fn reprinted(
     r: Reprint,
     order: OrderNumber,
     outcome: Option<PrintOutcome>,
     to: impl Fn(StaffTask, OffsetDateTime) -> StaffState,
     member: &StaffMember,
-    session: SessionId,
-    audits: u32,
     now: OffsetDateTime,
 ) -> StaffStep {
     let Some(outcome) = outcome else {
@@ -601,23 +693,16 @@ fn reprinted(
     };
     let mut entry = audit(member, AuditAction::ReceiptReprinted { outcome }, now);
     entry.order = Some(order);
-    let mut state = to(
-        StaffTask::Reprint(Reprint {
-            printing: None,
-            last: Some((order, outcome)),
-            ..r
-        }),
-        now,
-    );
-    if let StaffState::SignedIn { audits: a, .. } = &mut state {
-        *a = audits + 1;
-    }
-    Step::with(
-        state,
-        vec![StaffEffect::Audit {
-            key: audit_key(session, audits),
-            entry,
-        }],
+    audited(
+        to(
+            StaffTask::Reprint(Reprint {
+                printing: None,
+                last: Some((order, outcome)),
+                ..r
+            }),
+            now,
+        ),
+        entry,
     )
 }
 
@@ -625,6 +710,7 @@ fn working(task: &StaffTask) -> bool {
     match task {
         StaffTask::Unblock(u) => *u == Unblock::Working,
         StaffTask::Reprint(r) => r.printing.is_some(),
+        StaffTask::Queue(q) => q.retrying.is_some(),
         StaffTask::Menu => false,
     }
 }

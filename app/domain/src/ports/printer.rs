@@ -150,6 +150,26 @@ fn follow_url_of(ctx: &ReceiptContext, number: &OrderNumber) -> String {
     format!("{}{number}", ctx.follow_url_base)
 }
 
+/// `receipt` printed again by staff (补打凭条): marked as such under its
+/// title, so that it is never taken for the first.
+#[must_use]
+pub fn marked_as_reprint(mut receipt: Receipt, lang: Lang) -> Receipt {
+    let mark = Block::Text {
+        text: match lang {
+            Lang::ZhCn => "（补打）".to_owned(),
+            Lang::En => "(reprint)".to_owned(),
+        },
+        style: TextStyle::CENTERED,
+    };
+    let at = receipt
+        .blocks
+        .iter()
+        .position(|b| matches!(b, Block::Title(_)))
+        .map_or(0, |i| i + 1);
+    receipt.blocks.insert(at, mark);
+    receipt
+}
+
 /// The receipt for `order`, in `ctx.lang`, with every personal detail masked.
 #[must_use]
 pub fn receipt_for(order: &Order, ctx: &ReceiptContext) -> Receipt {
@@ -670,6 +690,23 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_reprint_says_so_under_its_title() {
+        let order = fixtures::renewal_order(1);
+        let first = receipt_for(&order, &ctx(Lang::ZhCn));
+        let again = marked_as_reprint(first.clone(), Lang::ZhCn);
+        let lines = again.text_lines();
+        assert_eq!(
+            lines.get(1).map(String::as_str),
+            Some("（补打）"),
+            "{lines:?}"
+        );
+        assert_eq!(lines.len(), first.text_lines().len() + 1);
+        assert_eq!(again.order, first.order);
+        let en = marked_as_reprint(receipt_for(&order, &ctx(Lang::En)), Lang::En);
+        assert!(en.text_lines().iter().any(|l| l == "(reprint)"));
     }
 
     #[test]

@@ -33,6 +33,20 @@ pub enum FlowRecord<T> {
     OtherFormat(u32),
 }
 
+/// An upload waiting for the CA, as staff see it (nothing personal).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct QueuedUpload {
+    pub order: OrderNumber,
+    /// Failed attempts so far.
+    pub attempts: u32,
+    #[serde(with = "time::serde::rfc3339")]
+    pub next_attempt_at: OffsetDateTime,
+    /// Refused by the CA for good: sent again only when staff say so.
+    pub set_aside: bool,
+    /// The last failure's short code (`timeout`, `http_503`…).
+    pub last_error: Option<String>,
+}
+
 /// The store.
 pub trait OrderStore {
     type Error: std::error::Error + Send + Sync + 'static;
@@ -182,6 +196,25 @@ pub trait OrderStore {
     /// # Errors
     /// Not saved.
     fn wipe_session(&mut self, session: SessionId) -> Result<(), Self::Error>;
+
+    /// Up to `limit` uploads the CA has not acknowledged (due, waiting for
+    /// a retry, or set aside after a refusal), oldest first.
+    ///
+    /// # Errors
+    /// Not readable.
+    fn upload_queue(&self, limit: usize) -> Result<Vec<QueuedUpload>, Self::Error>;
+
+    /// Makes `order`'s upload due at `now` again, forgetting its last
+    /// error (a refusal that set it aside included): staff's 重新上传.
+    /// Whether it was still waiting (false: the CA has it already).
+    ///
+    /// # Errors
+    /// Not saved, or no such upload.
+    fn retry_upload(
+        &mut self,
+        order: &OrderNumber,
+        now: OffsetDateTime,
+    ) -> Result<bool, Self::Error>;
 
     /// Up to `limit` orders whose personal data is still held, latest
     /// first.

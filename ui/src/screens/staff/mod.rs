@@ -24,6 +24,15 @@ pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
     let s = Rc::clone(shared);
     a.on_sign_out(move || s.emit(UiEvent::Staff(StaffInput::SignOut)));
     let s = Rc::clone(shared);
+    a.on_queue(move || s.emit(UiEvent::Staff(StaffInput::StartQueue)));
+    let s = Rc::clone(shared);
+    a.on_retry(move |number| {
+        // The screen lists only numbers the store gave it.
+        if let Ok(number) = number.as_str().parse() {
+            s.emit(UiEvent::Staff(StaffInput::RetryUpload(number)));
+        }
+    });
+    let s = Rc::clone(shared);
     a.on_reprints(move || s.emit(UiEvent::Staff(StaffInput::StartReprint)));
     let s = Rc::clone(shared);
     a.on_reprint(move |number| {
@@ -54,6 +63,11 @@ pub(crate) fn show(window: &AppWindow, shared: &Shared, state: &StaffState) {
             a.set_printing(v.reprint.printing.as_str().into());
             a.set_last_order(v.reprint.last_order.as_str().into());
             a.set_last_receipt(v.reprint.last_receipt);
+            a.set_uploads(ModelRc::new(VecModel::from(v.queue.uploads)));
+            a.set_queue_listing(v.queue.listing);
+            a.set_retrying(v.queue.retrying.as_str().into());
+            a.set_last_retried(v.queue.last_retried.as_str().into());
+            a.set_last_waiting(v.queue.last_waiting);
             Screen::Staff
         }
     };
@@ -69,4 +83,7 @@ pub(crate) fn clear(window: &AppWindow) {
     a.set_orders(ModelRc::default());
     a.set_printing("".into());
     a.set_last_order("".into());
+    a.set_uploads(ModelRc::default());
+    a.set_retrying("".into());
+    a.set_last_retried("".into());
 }

@@ -4,10 +4,10 @@
 
 use crate::screens::pin::view::{PinView, pin_warning};
 use crate::screens::vocabulary::{date_time, lifecycle_status, receipt_state, status_of};
-use crate::{PinReason, ReceiptState, ReprintRow, StaffPage, StaffProblem};
+use crate::{PinReason, QueueRow, ReceiptState, ReprintRow, StaffPage, StaffProblem};
 use kiosk_domain::flow::renewal::PinOutcome;
 use kiosk_domain::flow::staff::{
-    Reprint, StaffState, StaffTask, Unblock, UnblockProblem, pin_refused,
+    Reprint, StaffState, StaffTask, Unblock, UnblockProblem, UploadQueue, pin_refused,
 };
 use kiosk_domain::order::status::Lifecycle;
 use kiosk_domain::ports::staff::{CredentialRefusal, SignInRefusal};
@@ -30,6 +30,47 @@ pub struct StaffMenuView {
     pub lock_minutes: i32,
     /// 补打凭条 (the page [`StaffPage::Reprint`]).
     pub reprint: ReprintView,
+    /// 上传队列 (the page [`StaffPage::Queue`]).
+    pub queue: QueueView,
+}
+
+/// 上传队列 as the screen shows it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct QueueView {
+    pub uploads: Vec<QueueRow>,
+    pub listing: bool,
+    /// The order being made due again ("" when none).
+    pub retrying: String,
+    /// The last one ("" when none), and whether it was still waiting.
+    pub last_retried: String,
+    pub last_waiting: bool,
+}
+
+fn queue_view(q: &UploadQueue) -> QueueView {
+    QueueView {
+        uploads: q
+            .uploads
+            .iter()
+            .flatten()
+            .map(|u| QueueRow {
+                number: u.order.to_string().into(),
+                attempts: i32::try_from(u.attempts).unwrap_or(i32::MAX),
+                next: date_time(u.next_attempt_at).into(),
+                set_aside: u.set_aside,
+                // The CA's short code, without the store's own prefix.
+                error: u
+                    .last_error
+                    .as_deref()
+                    .map(|e| e.trim_start_matches("set_aside:"))
+                    .unwrap_or_default()
+                    .into(),
+            })
+            .collect(),
+        listing: q.uploads.is_none(),
+        retrying: q.retrying.map(|n| n.to_string()).unwrap_or_default(),
+        last_retried: q.last.map(|(n, _)| n.to_string()).unwrap_or_default(),
+        last_waiting: q.last.is_some_and(|(_, waiting)| waiting),
+    }
 }
 
 /// 补打凭条 as the screen shows it.
@@ -104,7 +145,7 @@ pub fn staff_view(state: &StaffState) -> StaffScreen {
                     problem,
                 })
             };
-            let menu = |page, reprint| {
+            let menu = |page, reprint, queue| {
                 StaffScreen::Menu(StaffMenuView {
                     member: member.name.clone(),
                     may_unblock: settings.may_unblock,
@@ -112,14 +153,26 @@ pub fn staff_view(state: &StaffState) -> StaffScreen {
                     lock_minutes: i32::try_from(settings.idle_lock.as_secs().div_ceil(60))
                         .unwrap_or(i32::MAX),
                     reprint,
+                    queue,
                 })
             };
             match task {
-                StaffTask::Menu => menu(StaffPage::Menu, ReprintView::default()),
-                StaffTask::Unblock(Unblock::Unblocked) => {
-                    menu(StaffPage::Unblocked, ReprintView::default())
+                StaffTask::Menu => menu(
+                    StaffPage::Menu,
+                    ReprintView::default(),
+                    QueueView::default(),
+                ),
+                StaffTask::Unblock(Unblock::Unblocked) => menu(
+                    StaffPage::Unblocked,
+                    ReprintView::default(),
+                    QueueView::default(),
+                ),
+                StaffTask::Reprint(r) => {
+                    menu(StaffPage::Reprint, reprint_view(r), QueueView::default())
                 }
-                StaffTask::Reprint(r) => menu(StaffPage::Reprint, reprint_view(r)),
+                StaffTask::Queue(q) => {
+                    menu(StaffPage::Queue, ReprintView::default(), queue_view(q))
+                }
                 StaffTask::Unblock(Unblock::SoPin { last }) => pad(
                     PinReason::SoPin,
                     last.map_or(StaffProblem::None, unblock_problem),
@@ -242,6 +295,7 @@ mod tests {
                 page: StaffPage::Menu,
                 lock_minutes: 2,
                 reprint: ReprintView::default(),
+                queue: QueueView::default(),
             })
         );
         let StaffScreen::Pin(v) = staff_view(&signed_in(StaffTask::Unblock(Unblock::SoPin {

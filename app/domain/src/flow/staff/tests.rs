@@ -412,6 +412,66 @@ fn a_receipt_is_printed_again_from_the_orders_held_and_audited_with_its_order() 
     assert_eq!(r.orders, Some(vec![row(1)]));
 }
 
+fn upload(n: u32, set_aside: bool) -> crate::ports::store::QueuedUpload {
+    crate::ports::store::QueuedUpload {
+        order: crate::fixtures::order_number(n),
+        attempts: 3,
+        next_attempt_at: at(60),
+        set_aside,
+        last_error: set_aside.then(|| "set_aside:validation".to_owned()),
+    }
+}
+
+#[test]
+fn an_upload_is_sent_again_by_staff_after_the_audit_log_has_it() {
+    let s = step(signed_in(false), StaffEvent::StartQueue, at(5));
+    assert_eq!(s.effects, [StaffEffect::ListQueue]);
+    let s = step(
+        s.state,
+        StaffEvent::QueueListed(vec![upload(1, true), upload(2, false)]),
+        at(6),
+    );
+    let order = crate::fixtures::order_number(1);
+    let s = step(s.state, StaffEvent::RetryUpload(order), at(7));
+    let [
+        StaffEffect::Audit { entry, .. },
+        StaffEffect::RetryUpload { order: o, .. },
+    ] = s.effects.as_slice()
+    else {
+        panic!("{:?}", s.effects);
+    };
+    assert_eq!(
+        (entry.action.clone(), entry.order, *o),
+        (AuditAction::QueueRetry, Some(order), order)
+    );
+    // One at a time; an order not listed is not touched.
+    assert!(
+        step(s.state.clone(), StaffEvent::RetryUpload(order), at(7))
+            .effects
+            .is_empty()
+    );
+    let s = step(s.state, StaffEvent::UploadRetried(order, true), at(8));
+    assert_eq!(
+        s.effects,
+        [StaffEffect::ListQueue],
+        "the list is read again"
+    );
+    let StaffState::SignedIn {
+        task: StaffTask::Queue(q),
+        ..
+    } = &s.state
+    else {
+        panic!("{:?}", s.state);
+    };
+    assert_eq!(q.last, Some((order, true)));
+    let other = step(
+        s.state.clone(),
+        StaffEvent::RetryUpload(crate::fixtures::order_number(9)),
+        at(9),
+    );
+    assert!(other.effects.is_empty());
+}
+
 #[test]
 fn the_state_survives_the_journal() {
     let state = working(true);
@@ -439,6 +499,10 @@ enum Input {
     Listed,
     Reprint,
     Reprinted(bool),
+    StartQueue,
+    QueueListed,
+    Retry,
+    Retried(bool),
 }
 
 fn input() -> impl Strategy<Value = Input> {
@@ -461,6 +525,10 @@ fn input() -> impl Strategy<Value = Input> {
         Just(Input::Listed),
         Just(Input::Reprint),
         any::<bool>().prop_map(Input::Reprinted),
+        Just(Input::StartQueue),
+        Just(Input::QueueListed),
+        Just(Input::Retry),
+        any::<bool>().prop_map(Input::Retried),
     ]
 }
 
@@ -500,6 +568,10 @@ fn event(input: &Input) -> Option<StaffEvent> {
         Input::StartReprint => StaffEvent::StartReprint,
         Input::Listed => StaffEvent::OrdersListed(vec![row(1)]),
         Input::Reprint => StaffEvent::Reprint(row(1).number),
+        Input::StartQueue => StaffEvent::StartQueue,
+        Input::QueueListed => StaffEvent::QueueListed(vec![upload(1, true)]),
+        Input::Retry => StaffEvent::RetryUpload(upload(1, true).order),
+        Input::Retried(waiting) => StaffEvent::UploadRetried(upload(1, true).order, *waiting),
         Input::Reprinted(held) => {
             StaffEvent::Reprinted(row(1).number, held.then_some(PrintOutcome::Printed))
         }
@@ -551,7 +623,14 @@ proptest! {
                         let asked = matches!(input, Input::Reprint);
                         prop_assert!(asked);
                     }
-                    StaffEffect::CheckKey { .. } | StaffEffect::ListOrders | StaffEffect::Wipe => {}
+                    StaffEffect::RetryUpload { .. } => {
+                        let asked = matches!(input, Input::Retry);
+                        prop_assert!(asked);
+                    }
+                    StaffEffect::CheckKey { .. }
+                    | StaffEffect::ListOrders
+                    | StaffEffect::ListQueue
+                    | StaffEffect::Wipe => {}
                 }
             }
             if let StaffState::SignedIn { member, touched_at, task, .. } = &s.state {
