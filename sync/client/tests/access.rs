@@ -88,6 +88,9 @@ enum Got {
 }
 
 /// The answer to `route` at `base`; a back-office form carries `csrf`.
+/// How long one call of the matrix may take.
+const CALL_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
+
 async fn call(http: &reqwest::Client, base: &str, route: &Route, csrf: &str) -> Got {
     let url = format!("{base}{}", concrete(route));
     let method = reqwest::Method::from_bytes(route.method.to_uppercase().as_bytes()).unwrap();
@@ -97,8 +100,13 @@ async fn call(http: &reqwest::Client, base: &str, route: &Route, csrf: &str) -> 
     } else if matches!(route.method, "post" | "put") {
         request = request.json(&serde_json::json!({}));
     }
-    let response = match request.send().await {
+    // Bounded, so that a request that hangs names itself instead of
+    // stalling the whole matrix.
+    let response = match request.timeout(CALL_LIMIT).send().await {
         Ok(r) => r,
+        Err(e) if e.is_timeout() => {
+            panic!("{} {url}: no answer within {CALL_LIMIT:?}", route.method)
+        }
         Err(e) if e.is_connect() || e.is_request() => return Got::NoHandshake,
         Err(e) => panic!("{url}: {e}"),
     };
