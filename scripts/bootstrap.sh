@@ -69,6 +69,9 @@ APT_PACKAGES=(
     rauc-service
     squashfs-tools
     e2fsprogs
+    # udevadm, for the image's udev rules (`udevadm verify` where the host's
+    # udev has it; the host's own udev is left as it is).
+    udev
     # ... and a bundle signed through a PKCS#11 URL (the update key in an
     # HSM; SoftHSM2 stands in): OpenSSL's pkcs11 engine, which RAUC loads.
     libengine-pkcs11-openssl
