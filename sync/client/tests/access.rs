@@ -20,7 +20,7 @@ mod common;
 use ca_service::access::{Route, Who};
 use ca_service::{Listener, Options, ROUTES, Service};
 use common::pki::{Leaf, Pki};
-use common::{https, serve_plain, serve_tls};
+use common::{https, https_unpooled, serve_plain, serve_tls};
 use kiosk_domain::fixtures;
 use kiosk_sync_client::{CaClient, TlsSettings, Worker};
 use kiosk_sync_wire::order::OrderV1;
@@ -36,6 +36,13 @@ struct Served {
     plain_kiosk: SocketAddr,
     _stop: Vec<oneshot::Sender<()>>,
 }
+
+/// The tests of this file run one at a time: while they overlapped in one
+/// process, a body-bearing request of the matrix sometimes got no answer
+/// (about one run in four here, once in CI for 15 minutes); never with the
+/// matrix alone. Not understood yet: the call limit below names the request
+/// if it happens again.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 async fn start(dir: &std::path::Path, options: Options, pki: &Pki) -> Served {
     let service = Service::open(dir, options).unwrap();
@@ -231,6 +238,7 @@ fn refusal(route: &Route, listener: Listener, caller: As) -> Option<Got> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_answers_only_whom_the_table_allows() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let pki = Pki::new();
     // A staff revocation list, so that its route answers with it.
@@ -258,11 +266,14 @@ async fn every_route_answers_only_whom_the_table_allows() {
         .service
         .csrf_token(&ca_service::Caller::Staff("王芳".to_owned()))
         .unwrap();
+    // Each call on a connection of its own: its caller is what its own
+    // handshake established (a CI run once stalled on one call of the
+    // matrix, pooled: not reproduced here).
     let callers = [
-        (As::Nobody, https(&pki, None)),
-        (As::KioskA, https(&pki, Some(&kiosk_a))),
-        (As::KioskB, https(&pki, Some(&kiosk_b))),
-        (As::Staff, https(&pki, Some(&staff))),
+        (As::Nobody, https_unpooled(&pki, None)),
+        (As::KioskA, https_unpooled(&pki, Some(&kiosk_a))),
+        (As::KioskB, https_unpooled(&pki, Some(&kiosk_b))),
+        (As::Staff, https_unpooled(&pki, Some(&staff))),
     ];
     let mut checked = 0;
     for route in ROUTES {
@@ -311,6 +322,7 @@ async fn every_route_answers_only_whom_the_table_allows() {
 /// does not exist, so nothing tells that it exists there.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_method_is_405_here_and_no_such_route_elsewhere() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let pki = Pki::new();
     let served = start(dir.path(), Options::default(), &pki).await;
@@ -423,6 +435,7 @@ async fn another_method_is_405_here_and_no_such_route_elsewhere() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_demo_the_simulators_exist_for_nobody() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let pki = Pki::new();
     let served = start(dir.path(), Options::default(), &pki).await;
@@ -446,6 +459,7 @@ async fn without_demo_the_simulators_exist_for_nobody() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kiosk_cannot_take_another_kiosks_order_number_or_read_its_feed() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let pki = Pki::new();
     let served = start(dir.path(), Options::default(), &pki).await;
@@ -532,6 +546,7 @@ async fn a_kiosk_cannot_take_another_kiosks_order_number_or_read_its_feed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kiosk_whose_certificate_names_another_kiosk_keeps_its_orders_queued() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let pki = Pki::new();
     let served = start(dir.path(), Options::default(), &pki).await;

@@ -360,6 +360,19 @@ impl ServedTls {
 /// An HTTPS client trusting the test's server CA, presenting `identity`
 /// (none: no certificate), following no redirect.
 pub fn https(pki: &pki::Pki, identity: Option<&pki::Leaf>) -> reqwest::Client {
+    https_builder(pki, identity).build().unwrap()
+}
+
+/// As [`https`], opening a new connection (and handshake) for every
+/// request: nothing a request sees depends on an earlier one's connection.
+pub fn https_unpooled(pki: &pki::Pki, identity: Option<&pki::Leaf>) -> reqwest::Client {
+    https_builder(pki, identity)
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap()
+}
+
+fn https_builder(pki: &pki::Pki, identity: Option<&pki::Leaf>) -> reqwest::ClientBuilder {
     let mut b = reqwest::Client::builder()
         .use_rustls_tls()
         .tls_built_in_root_certs(false)
@@ -370,7 +383,7 @@ pub fn https(pki: &pki::Pki, identity: Option<&pki::Leaf>) -> reqwest::Client {
     if let Some(leaf) = identity {
         b = b.identity(reqwest::Identity::from_pem(&leaf.identity_pem()).unwrap());
     }
-    b.build().unwrap()
+    b
 }
 
 /// The kiosk's (or a clerk's) `CaClient` to the CA at `base`, as `leaf`.
