@@ -560,6 +560,13 @@ impl<C: CaPort> CaPort for FaultyCa<C> {
         self.inner.verify_face(name, resident_id, photo_jpeg).await
     }
 
+    async fn renewability(
+        &self,
+        der: Vec<u8>,
+    ) -> Result<kiosk_domain::ports::ca::Renewability, CaError> {
+        self.inner.renewability(der).await
+    }
+
     async fn holder(&self, serial_hex: &str) -> Result<Option<OnFile>, CaError> {
         self.inner.holder(serial_hex).await
     }

@@ -422,6 +422,78 @@ fn a_renewal_prepared_offline_keeps_the_typed_details_and_reaches_the_ca_once_ba
     );
 }
 
+#[test]
+fn a_certificate_the_ca_will_not_renew_is_said_before_any_order_or_payment() {
+    with_token_in_child(
+        "a_certificate_the_ca_will_not_renew_is_said_before_any_order_or_payment",
+        TOKEN,
+        |token_dir| {
+            let tmp = tempfile::tempdir().unwrap();
+            // A CA of its own, not the one that issued the key's
+            // certificate: the kiosk's window says "renewable", the CA
+            // does not renew it.
+            let ca = ReferenceCa::start(&tmp.path().join("ca"), None).unwrap();
+            let path = kiosk_config_for(tmp.path(), token_dir, MODULE, &ca.url, "").unwrap();
+            let config = Config::load(Some(&path)).unwrap();
+            let mut kiosk = Headless::start(
+                &config,
+                ports(&config).unwrap(),
+                Arc::new(kiosk::clock::SystemClock),
+            )
+            .unwrap();
+            let mut customer = customer();
+            let limit = Instant::now() + Duration::from_secs(60);
+            loop {
+                let state = kiosk.shown.renewal.clone().unwrap_or(RenewalState::Home);
+                if let RenewalState::Blocked { problem, .. } = &state {
+                    assert_eq!(
+                        *problem,
+                        kiosk_domain::flow::renewal::EnvironmentProblem::RefusedByCa
+                    );
+                    break;
+                }
+                assert!(
+                    !matches!(
+                        state,
+                        RenewalState::CreatingOrder { .. } | RenewalState::Paying { .. }
+                    ),
+                    "ordered a renewal the CA refuses: {:?}",
+                    kiosk.shown.log
+                );
+                let (event, _) = customer.act(&state).unwrap();
+                if let Some(event) = event {
+                    kiosk.send(event);
+                }
+                assert!(Instant::now() < limit, "{:?}", kiosk.shown.log);
+                kiosk.next(Duration::from_millis(100));
+            }
+            // 确认并提交 pressed anyway (a tap on its way) orders nothing.
+            let OrderDetails::Renewal(d) = fixtures::renewal_order(1).details else {
+                unreachable!()
+            };
+            kiosk.send(UiEvent::Renewal(kiosk_ui::RenewalInput::ConfirmInfo(
+                Box::new((d.contact, d.invoice)),
+            )));
+            settle(&mut kiosk);
+            kiosk.stop();
+            let store = kiosk::wiring::open_store(&config).unwrap();
+            assert!(OrderStore::recent_orders(&store, 10).unwrap().is_empty());
+            // The CA was asked, and nothing was ordered or paid there.
+            let asked: Vec<String> = ca.service.requests().into_iter().map(|(_, r)| r).collect();
+            assert!(
+                asked.iter().any(|r| r.contains("/v1/renewals/check")),
+                "{asked:?}"
+            );
+            assert!(
+                !asked
+                    .iter()
+                    .any(|r| r.contains("/v1/payments") || r.contains("/v1/orders/")),
+                "{asked:?}"
+            );
+        },
+    );
+}
+
 fn application(shown: &Shown) -> Option<&ApplicationState> {
     shown.application.as_ref()
 }

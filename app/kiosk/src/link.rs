@@ -19,7 +19,7 @@ use kiosk_domain::ports::account::{
 };
 use kiosk_domain::ports::ca::{
     CaError, CaPort, FaceVerdict, IssuedCertificate, OnFile, OnSiteIssued, OpenRenewal, OrderAtCa,
-    PaymentInfo, PickupAtCa, RenewalRequest,
+    PaymentInfo, PickupAtCa, Renewability, RenewalRequest,
 };
 use kiosk_domain::ports::staff::StaffRevocationSource;
 use kiosk_domain::ports::staff_call::StaffCallPort;
@@ -189,6 +189,12 @@ impl<C: CaPort> CaPort for Observed<C> {
         photo_jpeg: Vec<u8>,
     ) -> Result<FaceVerdict, CaError> {
         let outcome = self.inner.verify_face(name, resident_id, photo_jpeg).await;
+        self.link.observe_outcome(&outcome);
+        outcome
+    }
+
+    async fn renewability(&self, der: Vec<u8>) -> Result<Renewability, CaError> {
+        let outcome = self.inner.renewability(der).await;
         self.link.observe_outcome(&outcome);
         outcome
     }

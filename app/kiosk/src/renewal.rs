@@ -27,8 +27,8 @@ use kiosk_domain::order::{Order, OrderDetails};
 use kiosk_domain::order_number::{KioskCode, OrderNumber};
 use kiosk_domain::ports::DeviceError;
 use kiosk_domain::ports::ca::{
-    CaError, CaPort, OpenRenewal, PaymentAnswer, ProofAlgorithm, Refusal, RenewalRequest,
-    ResumeRefused,
+    CaError, CaPort, OpenRenewal, PaymentAnswer, ProofAlgorithm, Refusal, Renewability,
+    RenewalRequest, ResumeRefused,
 };
 use kiosk_domain::ports::key_writer::{
     CertificateReader, InsertedKey, KeyId, KeyRef, KeyTag, KeyWriter, Pin, RetirePolicy,
@@ -613,6 +613,22 @@ async fn open_at_ca<C: CaPort>(ca: &C, keys: &[InsertedKey]) -> Vec<OpenRenewal>
     open
 }
 
+/// The certificate with `key_id` on the inserted keys (`None`: the key is
+/// gone or the writer failed).
+fn certificate_der<K: KeyWriter>(writer: &mut K, key_id: &KeyId) -> Option<Vec<u8>> {
+    match writer.keys() {
+        Ok(keys) => keys
+            .into_iter()
+            .flat_map(|key| key.certificates)
+            .find(|c| c.key_id == *key_id)
+            .map(|c| c.der),
+        Err(e) => {
+            tracing::warn!(error = %e, "key writer failed");
+            None
+        }
+    }
+}
+
 /// The `CKA_ID` of the certificate a renewal order renews.
 fn old_key_id(order: &Order) -> Result<KeyId, ExecError> {
     let OrderDetails::Renewal(details) = &order.details else {
@@ -747,12 +763,46 @@ where
                     )))
                 })
             }
-            RenewalEffect::LookUpHolder { serial_hex, .. } => {
+            RenewalEffect::LookUpHolder {
+                serial_hex,
+                key_id_hex,
+                ..
+            } => {
                 let Some(ca) = self.ca.clone() else {
                     return Ok(Ran::Answered(Some(RenewalEvent::HolderUnknown)));
                 };
                 let serial = serial_hex.clone();
+                let key_id = KeyId::from_hex(key_id_hex);
+                let writer = self.writer.clone();
                 self.later_async(ticket, async move {
+                    // First whether the CA renews the certificate at all, so
+                    // that no one pays for a refusal; it needs the
+                    // certificate itself, read again from the key.
+                    let der = match key_id {
+                        Some(key_id) => tokio::task::spawn_blocking(move || {
+                            certificate_der(&mut *writer.lock(), &key_id)
+                        })
+                        .await
+                        .unwrap_or_default(),
+                        None => None,
+                    };
+                    let Some(der) = der else {
+                        tracing::warn!("the certificate was not read again: the CA was not asked");
+                        return Answer::Event(Some(RenewalEvent::HolderUnknown));
+                    };
+                    match ca.renewability(der).await {
+                        Ok(Renewability::Renewable) => {}
+                        Ok(refused) => {
+                            tracing::info!(verdict = ?refused, "the CA will not renew the certificate");
+                            return Answer::Event(Some(RenewalEvent::RefusedByCa {
+                                renewed_already: refused == Renewability::RenewedAlready,
+                            }));
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "the CA was not asked whether it renews");
+                            return Answer::Event(Some(RenewalEvent::HolderUnknown));
+                        }
+                    }
                     Answer::Event(Some(match ca.holder(&serial).await {
                         Ok(found) => {
                             // Whether, never what: no personal data in logs.

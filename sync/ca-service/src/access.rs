@@ -188,6 +188,9 @@ pub const ROUTES: &[Route] = &[
         Who::AnyKiosk,
     ),
     route("post", "/v1/renewals/open", Who::AnyKiosk),
+    // Before any payment: may the certificate on the customer's key be
+    // renewed? (The caller holds the certificate; no holder data back.)
+    route("post", "/v1/renewals/check", Who::AnyKiosk),
     route("post", "/v1/renewals/{number}/installed", Who::AnyKiosk),
     // On-site pickup and 查询订单: the order number with its mobile.
     route("post", "/v1/orders/pickup", Who::AnyKiosk),

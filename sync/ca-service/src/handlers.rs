@@ -17,6 +17,7 @@ mod issuance;
 mod json;
 mod onsite;
 mod payments;
+mod renewability;
 mod resume;
 mod simulator;
 mod sms;
@@ -41,7 +42,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use http_body_util::BodyExt;
 pub(crate) use json::{JsonBody, NoFields};
-use kiosk_domain::clock::ClockFloor;
 use kiosk_domain::order::status::Lifecycle;
 use kiosk_domain::order_number::OrderNumber;
 use kiosk_sync_wire::attachment::{AttachmentStatusV1, OffsetQuery};
@@ -134,6 +134,7 @@ fn routes(service: &Service, listener: Listener) -> axum::Router<Service> {
         )
         .route("/v1/feed", get(feed))
         .route("/v1/renewals/open", post(resume::open))
+        .route("/v1/renewals/check", post(renewability::check))
         .route("/v1/renewals/{number}", post(renew))
         .route("/v1/renewals/{number}/installed", post(resume::installed))
         .route("/v1/renewals/{number}/attempts/{attempt}", get(issued))
@@ -877,64 +878,16 @@ async fn renew(
         checked_request(&service, &csr)?;
         kiosk_x509::verify_proof(&csr, &proof)
             .map_err(|e| ApiError::detail(ProblemCode::ProofRejected, &e.to_string()))?;
-        let old = kiosk_x509::details(&proof.old_certificate_der)
-            .map_err(|e| ApiError::detail(ProblemCode::UnknownCertificate, &e.to_string()))?;
-        let old_summary = kiosk_x509::summarize(&proof.old_certificate_der, "")
-            .map_err(|e| ApiError::detail(ProblemCode::UnknownCertificate, &e.to_string()))?;
-        // A certificate a later attempt superseded (on the CA's revocation
-        // list) proves nothing.
-        for (superseded, _) in service.storage().superseded_certificates()? {
-            let serial = kiosk_x509::summarize(&superseded, "")
-                .ok()
-                .and_then(|s| normalise_serial(&s.serial_hex));
-            if serial.as_deref() == Some(renews.as_str()) {
-                return Err(ApiError::detail(
-                    ProblemCode::ProofRejected,
-                    "the certificate was superseded (revoked)",
-                ));
-            }
-        }
-        // The CA's renewal window, the one it publishes to the kiosks, as
-        // it stood when the customer paid (a paid renewal finished later,
-        // at this kiosk or another, is not refused for the time it took):
-        // an expired certificate inside it is renewed, so its chain is
-        // checked at an instant inside its validity.
-        let at = now();
-        let verdict = service.options().catalogue.renewal_window.verdict(
-            old_summary.not_after,
-            paid_at.min(at),
-            ClockFloor::new(OffsetDateTime::UNIX_EPOCH),
-        );
-        if !verdict.is_renewable() {
-            return Err(ApiError::detail(
-                ProblemCode::NotRenewable,
-                &format!("{verdict:?}"),
-            ));
-        }
-        // The certificate is the CA's, or (with `--demo`) the
-        // demonstration CA's; whichever issued it renews it, so a
-        // demonstration certificate never becomes one of the CA's.
-        let verify = |issuer: &kiosk_x509::test_ca::TestCa| {
-            kiosk_x509::verify_issued(
-                &proof.old_certificate_der,
-                &old.spki_der,
-                &[],
-                &[issuer.root_der()],
-                at.min(old_summary.not_after),
-            )
-        };
-        let (verified, issuer) = match verify(service.ca()) {
-            Ok(v) => (v, service.ca()),
-            Err(e) => match service.demo_ca().map(|demo| (verify(demo), demo)) {
-                Some((Ok(v), demo)) => (v, demo),
-                _ => {
-                    return Err(ApiError::detail(
-                        ProblemCode::UnknownCertificate,
-                        &e.to_string(),
-                    ));
-                }
-            },
-        };
+        // The checks the CA answers `POST /v1/renewals/check` with, the
+        // window as it stood when the customer paid (a paid renewal
+        // finished later, at this kiosk or another, is not refused for the
+        // time it took).
+        let renewability::Renewable { verified, issuer } = renewability::check_old_certificate(
+            &service,
+            &proof.old_certificate_der,
+            paid_at.min(now()),
+        )?
+        .map_err(renewability::Refusal::into_problem)?;
         if normalise_serial(&verified.serial_hex).as_deref() != Some(renews.as_str()) {
             return Err(ApiError::detail(
                 ProblemCode::ProofRejected,
@@ -943,11 +896,8 @@ async fn renew(
         }
         // One renewal per certificate: once another order renewed it, it
         // is superseded (its holder renews the new one).
-        if service.storage().renewed_by_another(&renews, &number)? {
-            return Err(ApiError::detail(
-                ProblemCode::RenewalConflict,
-                "this certificate has been renewed already",
-            ));
+        if let Some(refusal) = renewability::renewed_by_another(&service, &renews, Some(&number))? {
+            return Err(refusal.into_problem());
         }
         issuer
             .issue(&csr, service.inner.options.validity_days, Profile::Customer)

@@ -10,8 +10,8 @@ use kiosk_domain::order::text::PersonName;
 use kiosk_domain::order_number::OrderNumber;
 use kiosk_domain::ports::ca::{
     CaError, CaPort, FaceVerdict, IssuedCertificate, OnFile, OnSiteIssued, OpenRenewal, OrderAtCa,
-    PaymentInfo, PaymentKind, PaymentStatus, PickupAtCa, ProofAlgorithm, Refusal, RenewalRequest,
-    SealObject,
+    PaymentInfo, PaymentKind, PaymentStatus, PickupAtCa, ProofAlgorithm, Refusal, Renewability,
+    RenewalRequest, SealObject,
 };
 use kiosk_sync_wire::hex;
 use kiosk_sync_wire::payment::{
@@ -254,6 +254,16 @@ impl CaPort for CaClient {
             .await
             .map_err(ca_error)?;
         Ok(result.into())
+    }
+
+    async fn renewability(&self, der: Vec<u8>) -> Result<Renewability, CaError> {
+        use kiosk_sync_wire::renewal::RenewabilityVerdictV1 as V;
+        let answer = CaClient::renewability(self, &der).await.map_err(ca_error)?;
+        Ok(match answer.verdict {
+            V::Renewable => Renewability::Renewable,
+            V::Superseded | V::RenewedAlready => Renewability::RenewedAlready,
+            V::OutsideWindow | V::UnknownCertificate => Renewability::Refused,
+        })
     }
 
     async fn holder(&self, serial_hex: &str) -> Result<Option<OnFile>, CaError> {

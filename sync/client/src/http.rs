@@ -445,6 +445,27 @@ impl CaClient {
         Self::answer(response).await.map(|(_, open)| open)
     }
 
+    /// `POST /v1/renewals/check`: may the certificate `der` (from the
+    /// customer's key) be renewed now, as the CA judges it.
+    ///
+    /// # Errors
+    /// The CA could not be reached, refused, or answered nonsense.
+    pub async fn renewability(
+        &self,
+        der: &[u8],
+    ) -> Result<kiosk_sync_wire::renewal::RenewabilityV1, CallError> {
+        let asked = kiosk_sync_wire::renewal::RenewabilityQueryV1 {
+            certificate_der_hex: kiosk_sync_wire::hex::encode(der),
+        };
+        let response = self
+            .http
+            .post(self.url(paths::CHECK_RENEWAL))
+            .json(&asked)
+            .send()
+            .await;
+        Self::answer(response).await.map(|(_, verdict)| verdict)
+    }
+
     /// `POST /v1/renewals/{number}/installed`: the certificate of this
     /// attempt is on the key (idempotent).
     ///

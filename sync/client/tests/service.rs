@@ -20,7 +20,7 @@ use kiosk_sync_wire::feed::StatusV1;
 use kiosk_sync_wire::hex;
 use kiosk_sync_wire::order::{DetailsV1, OrderV1};
 use kiosk_sync_wire::problem::{Problem, ProblemCode};
-use kiosk_sync_wire::renewal::{KeyAlgorithmV1, ProofV1, RenewalRequestV1};
+use kiosk_sync_wire::renewal::{KeyAlgorithmV1, ProofV1, RenewabilityVerdictV1, RenewalRequestV1};
 use kiosk_x509::RemoteSigner;
 use kiosk_x509::test_ca::{CustomerSubject, SoftSigner};
 use std::time::Duration;
@@ -676,6 +676,13 @@ async fn a_renewal_is_issued_only_for_its_own_certificate_paid_at_the_cas_price(
     let twice = queue_renewal_of(&mut store, "renewal-twice", &cert_a);
     let (mut worker, _) = Worker::new(store, test_config(&ca.url())).unwrap();
     let client = worker.client().clone();
+    // Asked before any payment, the CA renews both.
+    for cert in [&cert_a, &cert_b] {
+        assert_eq!(
+            client.renewability(cert).await.unwrap().verdict,
+            RenewabilityVerdictV1::Renewable
+        );
+    }
     // Paid 1 fen before the order reached the CA (taken at its word then).
     pay_amount(&client, cheap.number.as_str(), 1).await;
     assert_eq!(worker.drain_once().await.unwrap().acknowledged, 3);
@@ -709,6 +716,16 @@ async fn a_renewal_is_issued_only_for_its_own_certificate_paid_at_the_cas_price(
         .await
         .unwrap();
     assert_eq!(ca.service.issued_count(), 1);
+    // Asked again, the CA says A was renewed (so no one pays for it twice);
+    // B, never renewed, still may be.
+    assert_eq!(
+        client.renewability(&cert_a).await.unwrap().verdict,
+        RenewabilityVerdictV1::RenewedAlready
+    );
+    assert_eq!(
+        client.renewability(&cert_b).await.unwrap().verdict,
+        RenewabilityVerdictV1::Renewable
+    );
     // A is superseded: another paid order cannot renew it again.
     let e = client
         .renew(
@@ -751,6 +768,10 @@ async fn a_demonstration_certificate_is_renewed_by_the_demonstration_ca_only() {
         vec![ca.service.ca().root_der(), demo_ca.root_der()]
     );
     assert_eq!(worker.drain_once().await.unwrap().acknowledged, 2);
+    assert_eq!(
+        client.renewability(&old).await.unwrap().verdict,
+        RenewabilityVerdictV1::Renewable
+    );
     pay_through_simulator(&client, queued.number.as_str()).await;
     let new_key = SoftSigner::generate_p256();
     let issued = client
@@ -775,6 +796,10 @@ async fn a_demonstration_certificate_is_renewed_by_the_demonstration_ca_only() {
     let ca = start_service(&dir.path().join("ca"), Options::default()).await;
     assert!(ca.service.demo_ca().is_none());
     let client = CaClient::new(&ca.url(), Duration::from_secs(10)).unwrap();
+    assert_eq!(
+        client.renewability(&old).await.unwrap().verdict,
+        RenewabilityVerdictV1::UnknownCertificate
+    );
     let due = fixtures::renewal_order(1).amount.0;
     let r = reqwest::Client::new()
         .post(ca.staff_url() + &format!("/v1/admin/orders/{}/payments", later.number))
@@ -854,6 +879,14 @@ async fn renewals_follow_the_window_the_ca_publishes() {
     let (mut worker, _) = Worker::new(store, test_config(&ca.url())).unwrap();
     assert_eq!(worker.drain_once().await.unwrap().acknowledged, 3);
     for (session, queued, cert, key) in &cases {
+        // What the CA says before the payment is what it does after it.
+        let asked = client.renewability(cert).await.unwrap().verdict;
+        let expected = if *session == "expired-50-days" {
+            RenewabilityVerdictV1::Renewable
+        } else {
+            RenewabilityVerdictV1::OutsideWindow
+        };
+        assert_eq!(asked, expected, "{session}");
         pay_through_simulator(&client, queued.number.as_str()).await;
         let answer = client
             .renew(

@@ -126,6 +126,8 @@ pub mod paths {
     /// `POST`: the paid renewals of a certificate whose install the CA has
     /// not heard finished (the serial in the body).
     pub const OPEN_RENEWALS: &str = "/v1/renewals/open";
+    /// `POST`: may this certificate (in the body) be renewed now?
+    pub const CHECK_RENEWAL: &str = "/v1/renewals/check";
     /// `POST`: the kiosk says a renewal's certificate is on the key.
     #[must_use]
     pub fn installed(number: &str) -> String {

@@ -77,6 +77,40 @@ pub struct OpenRenewalsAnswerV1 {
     pub renewals: Vec<OpenRenewalV1>,
 }
 
+/// The body of `POST /v1/renewals/check`: may this certificate (DER, hex,
+/// as read from the customer's key) be renewed now? The kiosk asks after the
+/// PIN and before it opens any payment, so no one pays for a refusal; the
+/// CA makes the same checks again when it issues.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenewabilityQueryV1 {
+    pub certificate_der_hex: String,
+}
+
+/// What the CA says about renewing a certificate now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RenewabilityVerdictV1 {
+    /// A paid renewal of it would be issued.
+    Renewable,
+    /// Outside the CA's renewal window (too early, or expired too long).
+    OutsideWindow,
+    /// A later certificate superseded it (it is on the CA's revocation list).
+    Superseded,
+    /// Another order renewed it already: its holder renews the new one.
+    RenewedAlready,
+    /// Neither the CA nor (with `--demo`) its demonstration CA issued it.
+    UnknownCertificate,
+}
+
+/// The answer to `POST /v1/renewals/check`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenewabilityV1 {
+    pub verdict: RenewabilityVerdictV1,
+    /// Why, for logs and staff (never personal data).
+    pub detail: String,
+}
+
 /// The body of `POST /v1/renewals/{number}/installed`: the certificate of
 /// this attempt is on the key and the old one retired. Idempotent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

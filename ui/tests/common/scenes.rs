@@ -705,6 +705,10 @@ pub fn all() -> Vec<(&'static str, Scene)> {
             "06-environment-new-key-unavailable",
             blocked(EnvironmentProblem::NewKeyUnavailable),
         ),
+        (
+            "06b-environment-renewed-already",
+            blocked(EnvironmentProblem::RenewedAlready),
+        ),
         ("07-choose-certificate", Scene::Renewal(choosing.clone())),
         (
             "08-pin",

@@ -51,6 +51,12 @@ pub enum EnvironmentProblem {
     /// This key cannot make a new key pair like the old certificate's
     /// (algorithm or size): said before any payment (the counter helps).
     NewKeyUnavailable,
+    /// The CA says the certificate was renewed already (by another order,
+    /// or a later certificate replaced it): said before any payment.
+    RenewedAlready,
+    /// The CA does not renew the certificate (outside its renewal window,
+    /// or not one of its certificates): said before any payment.
+    RefusedByCa,
 }
 
 /// A certificate found on the key, with its renewal verdict and any earlier
@@ -284,6 +290,11 @@ pub enum RenewalEvent {
     HolderLookedUp(Option<Box<OnFile>>),
     /// The CA could not be asked about the holder.
     HolderUnknown,
+    /// Asked before any payment, the CA said it will not renew the
+    /// certificate; `renewed_already` when another order renewed it.
+    RefusedByCa {
+        renewed_already: bool,
+    },
     /// 确认并提交 with the details shown (as confirmed or typed).
     InfoConfirmed {
         contact: Contact,
@@ -344,10 +355,15 @@ pub enum RenewalEffect {
         key_ids_hex: Vec<String>,
         check_key: bool,
     },
-    /// Ask the CA for the holder's details on file.
+    /// Ask the CA whether it renews the certificate (read from the key by
+    /// `key_id_hex`), so that no one pays for a refusal, then for the
+    /// holder's details on file.
     LookUpHolder {
         session: SessionId,
         serial_hex: String,
+        /// Empty in a journal written before the CA was asked first.
+        #[serde(default)]
+        key_id_hex: String,
     },
     /// Allocate an order number and store the order with its outbox entry
     /// (idempotent per session: a repeat returns the same order).
@@ -690,6 +706,22 @@ pub fn step(state: RenewalState, event: RenewalEvent, ctx: &StepContext) -> Rene
         (
             S::ConfirmingInfo {
                 session,
+                on_file: HolderLookup::Asking,
+                ..
+            },
+            E::RefusedByCa { renewed_already },
+        ) => Step::to(S::Blocked {
+            session,
+            problem: if renewed_already {
+                EnvironmentProblem::RenewedAlready
+            } else {
+                EnvironmentProblem::RefusedByCa
+            },
+        }),
+
+        (
+            S::ConfirmingInfo {
+                session,
                 certificate,
                 ca_online,
                 on_file: HolderLookup::Asking,
@@ -729,6 +761,16 @@ pub fn step(state: RenewalState, event: RenewalEvent, ctx: &StepContext) -> Rene
                 })
             }
         }
+
+        // Nothing is ordered (so nothing paid) before the CA has said
+        // whether it renews the certificate.
+        (
+            state @ S::ConfirmingInfo {
+                on_file: HolderLookup::Asking,
+                ..
+            },
+            E::InfoConfirmed { .. },
+        ) => Step::to(state),
 
         (
             S::ConfirmingInfo {
@@ -1058,7 +1100,8 @@ fn choose(
     })
 }
 
-/// 确认信息, asking the CA for the details on file when it can be reached.
+/// 确认信息, asking the CA (when it can be reached) whether it renews the
+/// certificate and for the details on file.
 fn confirming(session: SessionId, certificate: CertificateSummary, ca_online: bool) -> RenewalStep {
     if !ca_online {
         return Step::to(RenewalState::ConfirmingInfo {
@@ -1069,6 +1112,7 @@ fn confirming(session: SessionId, certificate: CertificateSummary, ca_online: bo
         });
     }
     let serial_hex = certificate.serial_hex.clone();
+    let key_id_hex = certificate.key_id_hex.clone();
     Step::with(
         RenewalState::ConfirmingInfo {
             session,
@@ -1079,6 +1123,7 @@ fn confirming(session: SessionId, certificate: CertificateSummary, ca_online: bo
         vec![RenewalEffect::LookUpHolder {
             session,
             serial_hex,
+            key_id_hex,
         }],
     )
 }

@@ -51,6 +51,19 @@ impl CaError {
     }
 }
 
+/// What the CA says about renewing a certificate now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Renewability {
+    /// A paid renewal of it would be issued.
+    Renewable,
+    /// Another order renewed it already, or a later certificate replaced
+    /// it: its holder renews the new one.
+    RenewedAlready,
+    /// The CA does not renew it: outside its renewal window, or not one of
+    /// its certificates.
+    Refused,
+}
+
 /// Why the CA refused for good.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
@@ -446,6 +459,13 @@ pub trait CaPort: Clone + Send + Sync + 'static {
         resident_id: &ResidentId,
         photo_jpeg: Vec<u8>,
     ) -> impl Future<Output = Result<FaceVerdict, CaError>> + Send;
+
+    /// Whether the CA would renew the certificate `der` (as read from the
+    /// customer's key) now: asked before any payment is opened.
+    fn renewability(
+        &self,
+        der: Vec<u8>,
+    ) -> impl Future<Output = Result<Renewability, CaError>> + Send;
 
     /// The details on file for the holder of the certificate with this
     /// serial (upper-case hex); `None` when the CA has none.

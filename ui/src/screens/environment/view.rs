@@ -20,6 +20,8 @@ pub fn blocked_view(problem: EnvironmentProblem) -> BlockedView {
         EnvironmentProblem::NoCertificate => (BlockedReason::NoCertificate, false),
         EnvironmentProblem::OldKeyMissing => (BlockedReason::OldKeyMissing, true),
         EnvironmentProblem::NewKeyUnavailable => (BlockedReason::NewKeyUnavailable, true),
+        EnvironmentProblem::RenewedAlready => (BlockedReason::RenewedAlready, true),
+        EnvironmentProblem::RefusedByCa => (BlockedReason::RefusedByCa, true),
         EnvironmentProblem::KeyReaderFault => (BlockedReason::KeyReaderFault, true),
     };
     BlockedView { reason, ask_staff }

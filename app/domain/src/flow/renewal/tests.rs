@@ -7,7 +7,7 @@ use crate::fixtures;
 use crate::order::payment::PaymentMethod;
 use crate::ports::printer::PrintOutcome;
 use proptest::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use time::Duration;
 use time::macros::datetime;
 
@@ -30,6 +30,10 @@ struct World {
     create_payment_calls: u32,
     /// Session ids handed out so far (each Start gets a fresh one).
     sessions: u64,
+    /// Sessions whose certificate the CA, last asked, said it will not
+    /// renew: none of them may order (so none may pay) until it is asked
+    /// again and answers otherwise.
+    refused: BTreeSet<SessionId>,
     violations: Vec<String>,
 }
 
@@ -70,6 +74,11 @@ impl World {
             } => {
                 if self.by_session.contains_key(session) {
                     return; // idempotent per session
+                }
+                if self.refused.contains(session) {
+                    self.violations.push(format!(
+                        "session {session:?} ordered a renewal the CA refused"
+                    ));
                 }
                 let serial = &details.old_certificate.serial_hex;
                 if self.open_order_for(serial).is_some() {
@@ -203,6 +212,7 @@ enum Choice {
     Network(bool),
     Holder(bool),
     HolderUnknown,
+    CaRefuses(bool),
     KeyInserted,
     KeyRemoved,
     Poll,
@@ -240,6 +250,7 @@ fn choice() -> impl Strategy<Value = Choice> {
         1 => any::<bool>().prop_map(Choice::Network),
         2 => any::<bool>().prop_map(Choice::Holder),
         1 => Just(Choice::HolderUnknown),
+        1 => any::<bool>().prop_map(Choice::CaRefuses),
         1 => Just(Choice::KeyInserted),
         1 => Just(Choice::KeyRemoved),
         2 => Just(Choice::Poll),
@@ -320,6 +331,18 @@ fn event_for(choice: Choice, state: &RenewalState, world: &mut World) -> Renewal
         Choice::Progress => progress(state),
         other => other,
     };
+    let asking = matches!(
+        state,
+        RenewalState::ConfirmingInfo {
+            on_file: HolderLookup::Asking,
+            ..
+        }
+    );
+    if asking && matches!(choice, Choice::Holder(_) | Choice::HolderUnknown) {
+        // The CA renews it (or could not be asked: the kiosk's own
+        // window stands).
+        world.refused.remove(&session);
+    }
     match choice {
         Choice::Progress => RenewalEvent::Retry,
         Choice::Start => {
@@ -377,6 +400,12 @@ fn event_for(choice: Choice, state: &RenewalState, world: &mut World) -> Renewal
             Box::new((d.contact, d.invoice))
         })),
         Choice::HolderUnknown => RenewalEvent::HolderUnknown,
+        Choice::CaRefuses(renewed_already) => {
+            if asking {
+                world.refused.insert(session);
+            }
+            RenewalEvent::RefusedByCa { renewed_already }
+        }
         Choice::KeyInserted => RenewalEvent::KeyInserted,
         Choice::KeyRemoved => RenewalEvent::KeyRemoved,
         Choice::Poll => RenewalEvent::PollPayment,
@@ -883,6 +912,7 @@ fn the_details_on_file_are_asked_online_and_when_the_network_returns() {
         vec![RenewalEffect::LookUpHolder {
             session: SESSION,
             serial_hex: fixtures::certificate().serial_hex,
+            key_id_hex: fixtures::certificate().key_id_hex,
         }]
     );
     let found = step(
@@ -924,12 +954,62 @@ fn the_details_on_file_are_asked_online_and_when_the_network_returns() {
         back.effects[..],
         [RenewalEffect::LookUpHolder { .. }]
     ));
-    // Whatever the CA says, the customer can confirm what is typed.
-    let confirmed = step(back.state, confirm_info(), &ctx());
+    // Nothing is ordered while the CA is being asked; once it answered,
+    // or could not be asked, the customer confirms what is typed.
+    let early = step(back.state.clone(), confirm_info(), &ctx());
+    assert_eq!(early.state, back.state);
+    assert!(early.effects.is_empty());
+    let unknown = step(back.state, RenewalEvent::HolderUnknown, &ctx());
+    let confirmed = step(unknown.state, confirm_info(), &ctx());
     assert!(matches!(
         confirmed.state,
         RenewalState::CreatingOrder { .. }
     ));
+}
+
+#[test]
+fn a_certificate_the_ca_will_not_renew_is_said_before_anything_is_ordered() {
+    let asking = step(
+        RenewalState::VerifyingPin {
+            session: SESSION,
+            purpose: PinPurpose::Renew(fixtures::certificate()),
+            ca_online: true,
+        },
+        RenewalEvent::PinChecked(PinOutcome::Verified),
+        &ctx(),
+    )
+    .state;
+    for (renewed_already, problem) in [
+        (true, EnvironmentProblem::RenewedAlready),
+        (false, EnvironmentProblem::RefusedByCa),
+    ] {
+        let refused = step(
+            asking.clone(),
+            RenewalEvent::RefusedByCa { renewed_already },
+            &ctx(),
+        );
+        assert_eq!(
+            refused.state,
+            RenewalState::Blocked {
+                session: SESSION,
+                problem
+            }
+        );
+        assert!(refused.effects.is_empty());
+        // Confirming afterwards (a tap already on its way) orders nothing.
+        let late = step(refused.state, confirm_info(), &ctx());
+        assert!(late.effects.is_empty());
+    }
+    // A refusal that arrives once the customer has moved on changes nothing.
+    let found = step(asking, RenewalEvent::HolderLookedUp(None), &ctx()).state;
+    let stale = step(
+        found.clone(),
+        RenewalEvent::RefusedByCa {
+            renewed_already: true,
+        },
+        &ctx(),
+    );
+    assert_eq!(stale.state, found);
 }
 
 #[test]
