@@ -745,6 +745,7 @@ pub fn all() -> Vec<(&'static str, Scene)> {
                 invoice.clone(),
             )))),
         ),
+        ("11a-confirm-asking", confirming(HolderLookup::Asking)),
         ("12-confirm-not-asked", confirming(HolderLookup::NotAsked)),
         (
             "13-confirm-submitting",
