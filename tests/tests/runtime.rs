@@ -66,6 +66,20 @@ fn customer() -> RenewalCustomer {
     RenewalCustomer::new(kiosk_tests::softhsm::PIN, (d.contact, d.invoice))
 }
 
+/// The kiosk's production runtime on the system clock, configured for the
+/// CA at `url`.
+fn kiosk_for(dir: &Path, token_dir: &Path, url: &str) -> (Config, Headless) {
+    let path = kiosk_config_for(dir, token_dir, MODULE, url, "").unwrap();
+    let config = Config::load(Some(&path)).unwrap();
+    let kiosk = Headless::start(
+        &config,
+        ports(&config).unwrap(),
+        Arc::new(kiosk::clock::SystemClock),
+    )
+    .unwrap();
+    (config, kiosk)
+}
+
 /// Moves the manual clock in `step`s (the runtime answering in between)
 /// until `done` holds for what is shown, for at most `fake` of clock time.
 fn advance_until(
@@ -340,14 +354,7 @@ fn a_renewal_prepared_offline_keeps_the_typed_details_and_reaches_the_ca_once_ba
                 .local_addr()
                 .unwrap();
             let url = format!("http://{addr}");
-            let path = kiosk_config_for(tmp.path(), token_dir, MODULE, &url, "").unwrap();
-            let config = Config::load(Some(&path)).unwrap();
-            let mut kiosk = Headless::start(
-                &config,
-                ports(&config).unwrap(),
-                Arc::new(kiosk::clock::SystemClock),
-            )
-            .unwrap();
+            let (config, mut kiosk) = kiosk_for(tmp.path(), token_dir, &url);
             let mut customer = customer();
             let limit = Instant::now() + Duration::from_secs(60);
             // Through the renewal as the script customer does it; nothing on
@@ -433,14 +440,7 @@ fn a_certificate_the_ca_will_not_renew_is_said_before_any_order_or_payment() {
             // certificate: the kiosk's window says "renewable", the CA
             // does not renew it.
             let ca = ReferenceCa::start(&tmp.path().join("ca"), None).unwrap();
-            let path = kiosk_config_for(tmp.path(), token_dir, MODULE, &ca.url, "").unwrap();
-            let config = Config::load(Some(&path)).unwrap();
-            let mut kiosk = Headless::start(
-                &config,
-                ports(&config).unwrap(),
-                Arc::new(kiosk::clock::SystemClock),
-            )
-            .unwrap();
+            let (config, mut kiosk) = kiosk_for(tmp.path(), token_dir, &ca.url);
             let mut customer = customer();
             let limit = Instant::now() + Duration::from_secs(60);
             loop {
