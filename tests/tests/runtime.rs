@@ -494,6 +494,65 @@ fn a_certificate_the_ca_will_not_renew_is_said_before_any_order_or_payment() {
     );
 }
 
+#[test]
+fn an_order_prepared_offline_is_not_paid_when_the_ca_refuses_it_once_back() {
+    with_token_in_child(
+        "an_order_prepared_offline_is_not_paid_when_the_ca_refuses_it_once_back",
+        TOKEN,
+        |token_dir| {
+            let tmp = tempfile::tempdir().unwrap();
+            // Nothing listens yet where the kiosk looks for the CA.
+            let addr = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap();
+            let (_config, mut kiosk) = kiosk_for(tmp.path(), token_dir, &format!("http://{addr}"));
+            let mut customer = customer();
+            let limit = Instant::now() + Duration::from_secs(60);
+            // Offline: the details are typed and the order waits for a QR.
+            loop {
+                let state = kiosk.shown.renewal.clone().unwrap_or(RenewalState::Home);
+                if matches!(state, RenewalState::Paying { qr: None, .. }) {
+                    break;
+                }
+                let (event, _) = customer.act(&state).unwrap();
+                if let Some(event) = event {
+                    kiosk.send(event);
+                }
+                assert!(Instant::now() < limit, "{:?}", kiosk.shown.log);
+                kiosk.next(Duration::from_millis(100));
+            }
+            // The CA comes up: one that did not issue the key's
+            // certificate. Asked again before it opens the payment, it
+            // refuses, and no payment is opened.
+            let ca =
+                ReferenceCa::start_at(&tmp.path().join("ca"), None, &addr.to_string()).unwrap();
+            kiosk
+                .wait(Duration::from_secs(60), |s| {
+                    matches!(
+                        s.renewal,
+                        Some(RenewalState::Blocked {
+                            problem: kiosk_domain::flow::renewal::EnvironmentProblem::RefusedByCa,
+                            ..
+                        })
+                    )
+                })
+                .unwrap();
+            settle(&mut kiosk);
+            kiosk.stop();
+            let asked: Vec<String> = ca.service.requests().into_iter().map(|(_, r)| r).collect();
+            assert!(
+                asked.iter().any(|r| r.contains("/v1/renewals/check")),
+                "{asked:?}"
+            );
+            assert!(
+                !asked.iter().any(|r| r.contains("/v1/payments")),
+                "{asked:?}"
+            );
+        },
+    );
+}
+
 fn application(shown: &Shown) -> Option<&ApplicationState> {
     shown.application.as_ref()
 }

@@ -613,6 +613,67 @@ async fn open_at_ca<C: CaPort>(ca: &C, keys: &[InsertedKey]) -> Vec<OpenRenewal>
     open
 }
 
+/// What became of asking the CA about renewing the certificate on the key.
+enum CaVerdict {
+    Renewable,
+    /// The event that says why not.
+    Refused(RenewalEvent),
+    /// The certificate could not be read again, or the CA not asked.
+    Unknown,
+}
+
+/// Reads the certificate with `key_id` from the key and asks the CA
+/// whether it renews it.
+async fn ask_renewability<C, K>(ca: &C, writer: SharedWriter<K>, key_id: Option<KeyId>) -> CaVerdict
+where
+    C: CaPort,
+    K: KeyWriter + Send + 'static,
+{
+    let der = match key_id {
+        Some(key_id) => {
+            tokio::task::spawn_blocking(move || certificate_der(&mut *writer.lock(), &key_id))
+                .await
+                .unwrap_or_default()
+        }
+        None => None,
+    };
+    let Some(der) = der else {
+        tracing::warn!("the certificate was not read again: the CA was not asked");
+        return CaVerdict::Unknown;
+    };
+    match ca.renewability(der).await {
+        Ok(Renewability::Renewable) => CaVerdict::Renewable,
+        Ok(refused) => {
+            tracing::info!(verdict = ?refused, "the CA will not renew the certificate");
+            CaVerdict::Refused(RenewalEvent::RefusedByCa {
+                renewed_already: refused == Renewability::RenewedAlready,
+            })
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "the CA was not asked whether it renews");
+            CaVerdict::Unknown
+        }
+    }
+}
+
+/// Before a payment is opened: the refusal, if the CA now refuses. Where
+/// the key cannot be read or the CA asked, the payment goes on as before
+/// (the CA's own checks at issuance stand).
+async fn refused_now<C, K>(
+    ca: &C,
+    writer: SharedWriter<K>,
+    key_id: Option<KeyId>,
+) -> Option<RenewalEvent>
+where
+    C: CaPort,
+    K: KeyWriter + Send + 'static,
+{
+    match ask_renewability(ca, writer, key_id).await {
+        CaVerdict::Refused(refused) => Some(refused),
+        CaVerdict::Renewable | CaVerdict::Unknown => None,
+    }
+}
+
 /// The certificate with `key_id` on the inserted keys (`None`: the key is
 /// gone or the writer failed).
 fn certificate_der<K: KeyWriter>(writer: &mut K, key_id: &KeyId) -> Option<Vec<u8>> {
@@ -776,30 +837,11 @@ where
                 let writer = self.writer.clone();
                 self.later_async(ticket, async move {
                     // First whether the CA renews the certificate at all, so
-                    // that no one pays for a refusal; it needs the
-                    // certificate itself, read again from the key.
-                    let der = match key_id {
-                        Some(key_id) => tokio::task::spawn_blocking(move || {
-                            certificate_der(&mut *writer.lock(), &key_id)
-                        })
-                        .await
-                        .unwrap_or_default(),
-                        None => None,
-                    };
-                    let Some(der) = der else {
-                        tracing::warn!("the certificate was not read again: the CA was not asked");
-                        return Answer::Event(Some(RenewalEvent::HolderUnknown));
-                    };
-                    match ca.renewability(der).await {
-                        Ok(Renewability::Renewable) => {}
-                        Ok(refused) => {
-                            tracing::info!(verdict = ?refused, "the CA will not renew the certificate");
-                            return Answer::Event(Some(RenewalEvent::RefusedByCa {
-                                renewed_already: refused == Renewability::RenewedAlready,
-                            }));
-                        }
-                        Err(e) => {
-                            tracing::warn!(error = %e, "the CA was not asked whether it renews");
+                    // that no one pays for a refusal.
+                    match ask_renewability(&ca, writer, key_id).await {
+                        CaVerdict::Renewable => {}
+                        CaVerdict::Refused(refused) => return Answer::Event(Some(refused)),
+                        CaVerdict::Unknown => {
                             return Answer::Event(Some(RenewalEvent::HolderUnknown));
                         }
                     }
@@ -837,7 +879,18 @@ where
                     return Ok(Ran::Answered(Some(RenewalEvent::PaymentNotOffered)));
                 };
                 let (order, amount) = (*order, *amount);
+                let key_id = match self.store.load_order(&order).map_err(store_error)? {
+                    Some(record) => old_key_id(&record).ok(),
+                    None => None,
+                };
+                let writer = self.writer.clone();
                 self.later_async(ticket, async move {
+                    // The CA is asked again whether it renews the
+                    // certificate: the order may have been prepared
+                    // offline, or left unpaid, before something changed.
+                    if let Some(refused) = refused_now(&ca, writer, key_id).await {
+                        return Answer::Event(Some(refused));
+                    }
                     Answer::Event(Some(offered(
                         ca.create_payment(order, amount).await,
                         order,

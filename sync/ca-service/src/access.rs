@@ -225,6 +225,8 @@ pub const ROUTES: &[Route] = &[
     // Public: what anyone may read, and the pages a phone opens.
     route("get", "/v1/ca/roots", Who::Anyone),
     route("get", "/v1/ca/crl", Who::Anyone),
+    // The demonstration CA's own list (a list revokes what its signer issued).
+    demo("get", "/v1/ca/demo/crl", Who::Anyone),
     route("get", "/openapi.json", Who::Anyone),
     route("get", "/invoices/{invoice_number}", Who::Anyone),
     route("get", "/track", Who::Anyone),

@@ -152,6 +152,7 @@ fn routes(service: &Service, listener: Listener) -> axum::Router<Service> {
         )
         .route("/v1/ca/roots", get(issuance::roots))
         .route("/v1/ca/crl", get(issuance::crl))
+        .route("/v1/ca/demo/crl", get(issuance::demo_crl))
         .route("/v1/staff/crl", get(staff_crl::show))
         .route("/v1/admin/demo/issue", post(issuance::demo_issue))
         .route("/v1/sms/codes", post(sms::send))

@@ -789,12 +789,47 @@ async fn a_demonstration_certificate_is_renewed_by_the_demonstration_ca_only() {
         kiosk_x509::verify_issued(&der, &spki, &[], &[ca.service.ca().root_der()], now).is_err(),
         "the CA's own root must not vouch for a renewed demonstration certificate"
     );
+    // A second attempt supersedes the first: the demonstration CA's list,
+    // which it signs, withdraws it; the CA's own list does not name it.
+    let second = client
+        .renew(
+            queued.number.as_str(),
+            &conflicting_attempt(renewal_request(
+                &old,
+                &old_key,
+                &SoftSigner::generate_p256(),
+                1,
+            )),
+        )
+        .await
+        .unwrap();
+    assert_ne!(second.certificate_der_hex, issued.certificate_der_hex);
+    let first_serial = kiosk_x509::summarize(&der, "").unwrap().serial_hex;
+    let list = |path: &'static str| {
+        let url = format!("{}{path}", ca.url());
+        async move { reqwest::get(url).await.unwrap().bytes().await.unwrap() }
+    };
+    let demo_list = list("/v1/ca/demo/crl").await;
+    assert_eq!(
+        kiosk_x509::revoked_serials(&demo_list, &demo_ca.root_der()).unwrap(),
+        vec![first_serial]
+    );
+    let own_list = list("/v1/ca/crl").await;
+    assert!(
+        kiosk_x509::revoked_serials(&own_list, &ca.service.ca().root_der())
+            .unwrap()
+            .is_empty()
+    );
     drop((worker, client, ca));
 
     // The same CA without --demo: the demonstration CA is not loaded, and
     // its certificates renew nothing.
     let ca = start_service(&dir.path().join("ca"), Options::default()).await;
     assert!(ca.service.demo_ca().is_none());
+    let r = reqwest::get(format!("{}/v1/ca/demo/crl", ca.url()))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404, "no demonstration CA, no list of it");
     let client = CaClient::new(&ca.url(), Duration::from_secs(10)).unwrap();
     assert_eq!(
         client.renewability(&old).await.unwrap().verdict,

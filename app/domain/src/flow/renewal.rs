@@ -290,8 +290,9 @@ pub enum RenewalEvent {
     HolderLookedUp(Option<Box<OnFile>>),
     /// The CA could not be asked about the holder.
     HolderUnknown,
-    /// Asked before any payment, the CA said it will not renew the
-    /// certificate; `renewed_already` when another order renewed it.
+    /// Asked before any payment (at 确认信息, and again as a payment is
+    /// opened), the CA said it will not renew the certificate;
+    /// `renewed_already` when another order renewed it.
     RefusedByCa {
         renewed_already: bool,
     },
@@ -374,7 +375,8 @@ pub enum RenewalEffect {
     },
     /// Store this version of the order (idempotent: the order replaces itself).
     SaveOrder(Box<Order>),
-    /// Ask the CA for a payment QR (idempotent per order at the CA).
+    /// Ask the CA for a payment QR (idempotent per order at the CA), once it
+    /// said again that it renews the order's certificate.
     CreatePayment {
         order: OrderNumber,
         amount: Fen,
@@ -703,6 +705,9 @@ pub fn step(state: RenewalState, event: RenewalEvent, ctx: &StepContext) -> Rene
             Step::to(S::Blocked { session, problem })
         }
 
+        // Asked at 确认信息, or again before a payment is opened (an order
+        // prepared offline, an unpaid order paid later): nothing is paid
+        // for a renewal the CA refuses.
         (
             S::ConfirmingInfo {
                 session,
@@ -710,14 +715,12 @@ pub fn step(state: RenewalState, event: RenewalEvent, ctx: &StepContext) -> Rene
                 ..
             },
             E::RefusedByCa { renewed_already },
-        ) => Step::to(S::Blocked {
-            session,
-            problem: if renewed_already {
-                EnvironmentProblem::RenewedAlready
-            } else {
-                EnvironmentProblem::RefusedByCa
-            },
-        }),
+        ) => refused_by_ca(session, renewed_already),
+        (S::Paying { session, order, .. }, E::RefusedByCa { renewed_already })
+            if order.payment().is_none() =>
+        {
+            refused_by_ca(session, renewed_already)
+        }
 
         (
             S::ConfirmingInfo {
@@ -1126,6 +1129,17 @@ fn confirming(session: SessionId, certificate: CertificateSummary, ca_online: bo
             key_id_hex,
         }],
     )
+}
+
+fn refused_by_ca(session: SessionId, renewed_already: bool) -> RenewalStep {
+    Step::to(RenewalState::Blocked {
+        session,
+        problem: if renewed_already {
+            EnvironmentProblem::RenewedAlready
+        } else {
+            EnvironmentProblem::RefusedByCa
+        },
+    })
 }
 
 fn after_pin(session: SessionId, purpose: PinPurpose, ca_online: bool) -> RenewalStep {

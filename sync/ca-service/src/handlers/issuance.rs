@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use kiosk_sync_wire::hex;
 use kiosk_sync_wire::issuance::{CaRootsV1, DemoIssueV1, DemoIssuedV1, MAX_DEMO_VALIDITY_DAYS};
 use kiosk_sync_wire::problem::ProblemCode;
-use kiosk_x509::test_ca::Profile;
+use kiosk_x509::test_ca::{Profile, TestCa};
 
 /// `GET /v1/ca/roots`.
 pub(crate) async fn roots(State(service): State<Service>) -> Json<CaRootsV1> {
@@ -27,16 +27,48 @@ pub(crate) async fn roots(State(service): State<Service>) -> Json<CaRootsV1> {
 
 /// `GET /v1/ca/crl`: the CA's revocation list (DER,
 /// `application/pkix-crl`), signed by it, valid for a day: the
-/// certificates a later attempt of their order superseded.
+/// certificates of its own that a later attempt of their order superseded.
 pub(crate) async fn crl(State(service): State<Service>) -> ApiResult<Response> {
-    let revoked = service.storage().superseded_certificates()?;
+    revocation_list(&service, service.ca())
+}
+
+/// `GET /v1/ca/demo/crl` (`--demo` only): the same for the demonstration
+/// CA's certificates, signed by the demonstration CA (a list revokes only
+/// what its signer issued).
+pub(crate) async fn demo_crl(State(service): State<Service>) -> ApiResult<Response> {
+    super::demo_only(&service)?;
+    let demo = service
+        .demo_ca()
+        .ok_or_else(|| ApiError::new(ProblemCode::NotFound))?;
+    revocation_list(&service, demo)
+}
+
+/// The superseded certificates `issuer` issued, in a list it signs.
+fn revocation_list(service: &Service, issuer: &TestCa) -> ApiResult<Response> {
+    let revoked: Vec<_> = service
+        .storage()
+        .superseded_certificates()?
+        .into_iter()
+        .filter(|(der, _)| issued_by(der, issuer))
+        .collect();
     let at = super::now();
     let number = service.next_crl_number(at);
-    let der = service.ca().crl(&revoked, at, number).map_err(|e| {
+    let der = issuer.crl(&revoked, at, number).map_err(|e| {
         tracing::error!(error = %e, "the revocation list could not be signed");
         ApiError::new(ProblemCode::Unavailable)
     })?;
     Ok(([(header::CONTENT_TYPE, "application/pkix-crl")], der).into_response())
+}
+
+/// Whether `issuer` signed the certificate `der` (checked halfway through
+/// its validity, so that an expired one is still told apart).
+fn issued_by(der: &[u8], issuer: &TestCa) -> bool {
+    let (Ok(details), Ok(summary)) = (kiosk_x509::details(der), kiosk_x509::summarize(der, ""))
+    else {
+        return false;
+    };
+    let midway = summary.not_before + (summary.not_after - summary.not_before) / 2;
+    kiosk_x509::verify_issued(der, &details.spki_der, &[], &[issuer.root_der()], midway).is_ok()
 }
 
 /// `POST /v1/admin/demo/issue`: 404 unless the service runs with `--demo`.

@@ -7,7 +7,7 @@ use crate::fixtures;
 use crate::order::payment::PaymentMethod;
 use crate::ports::printer::PrintOutcome;
 use proptest::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use time::Duration;
 use time::macros::datetime;
 
@@ -30,10 +30,6 @@ struct World {
     create_payment_calls: u32,
     /// Session ids handed out so far (each Start gets a fresh one).
     sessions: u64,
-    /// Sessions whose certificate the CA, last asked, said it will not
-    /// renew: none of them may order (so none may pay) until it is asked
-    /// again and answers otherwise.
-    refused: BTreeSet<SessionId>,
     violations: Vec<String>,
 }
 
@@ -74,11 +70,6 @@ impl World {
             } => {
                 if self.by_session.contains_key(session) {
                     return; // idempotent per session
-                }
-                if self.refused.contains(session) {
-                    self.violations.push(format!(
-                        "session {session:?} ordered a renewal the CA refused"
-                    ));
                 }
                 let serial = &details.old_certificate.serial_hex;
                 if self.open_order_for(serial).is_some() {
@@ -331,18 +322,6 @@ fn event_for(choice: Choice, state: &RenewalState, world: &mut World) -> Renewal
         Choice::Progress => progress(state),
         other => other,
     };
-    let asking = matches!(
-        state,
-        RenewalState::ConfirmingInfo {
-            on_file: HolderLookup::Asking,
-            ..
-        }
-    );
-    if asking && matches!(choice, Choice::Holder(_) | Choice::HolderUnknown) {
-        // The CA renews it (or could not be asked: the kiosk's own
-        // window stands).
-        world.refused.remove(&session);
-    }
     match choice {
         Choice::Progress => RenewalEvent::Retry,
         Choice::Start => {
@@ -400,12 +379,7 @@ fn event_for(choice: Choice, state: &RenewalState, world: &mut World) -> Renewal
             Box::new((d.contact, d.invoice))
         })),
         Choice::HolderUnknown => RenewalEvent::HolderUnknown,
-        Choice::CaRefuses(renewed_already) => {
-            if asking {
-                world.refused.insert(session);
-            }
-            RenewalEvent::RefusedByCa { renewed_already }
-        }
+        Choice::CaRefuses(renewed_already) => RenewalEvent::RefusedByCa { renewed_already },
         Choice::KeyInserted => RenewalEvent::KeyInserted,
         Choice::KeyRemoved => RenewalEvent::KeyRemoved,
         Choice::Poll => RenewalEvent::PollPayment,
@@ -454,7 +428,21 @@ fn check_script(script: Vec<Choice>) -> Result<Reached, TestCaseError> {
 
         let event = event_for(choice, &state, &mut world);
         let is_idle = event == RenewalEvent::IdleTimeout;
+        // The CA, asked before any payment, refuses: nothing goes on.
+        let asked = match &state {
+            RenewalState::ConfirmingInfo { on_file, .. } => *on_file == HolderLookup::Asking,
+            RenewalState::Paying { order, .. } => order.payment().is_none(),
+            _ => false,
+        };
+        let must_block = asked && matches!(event, RenewalEvent::RefusedByCa { .. });
         let next = step(state, event, &ctx());
+        if must_block {
+            prop_assert!(
+                matches!(next.state, RenewalState::Blocked { .. }) && next.effects.is_empty(),
+                "a refusal let the renewal go on: {:?}",
+                next
+            );
+        }
         if is_idle {
             prop_assert_eq!(&next.state, &RenewalState::Home);
             prop_assert!(!next.state.holds_personal_data());
@@ -1000,6 +988,45 @@ fn a_certificate_the_ca_will_not_renew_is_said_before_anything_is_ordered() {
         let late = step(refused.state, confirm_info(), &ctx());
         assert!(late.effects.is_empty());
     }
+    // Asked again as the payment is opened (an order prepared offline, or
+    // left unpaid): refused, nothing is paid; a paid order goes on.
+    let paying = |order: Order| RenewalState::Paying {
+        session: SESSION,
+        order: Box::new(order),
+        qr: None,
+        ca_online: true,
+    };
+    let refused = step(
+        paying(fixtures::renewal_order(1)),
+        RenewalEvent::RefusedByCa {
+            renewed_already: false,
+        },
+        &ctx(),
+    );
+    assert_eq!(
+        refused.state,
+        RenewalState::Blocked {
+            session: SESSION,
+            problem: EnvironmentProblem::RefusedByCa
+        }
+    );
+    let mut paid_order = fixtures::renewal_order(1);
+    paid_order
+        .record_payment(Payment {
+            method: PaymentMethod::AggregatedQr,
+            amount: paid_order.amount,
+            reference: "PAY-1".parse().unwrap(),
+            confirmed_at: ctx().now,
+        })
+        .unwrap();
+    let late = step(
+        paying(paid_order.clone()),
+        RenewalEvent::RefusedByCa {
+            renewed_already: true,
+        },
+        &ctx(),
+    );
+    assert_eq!(late.state, paying(paid_order));
     // A refusal that arrives once the customer has moved on changes nothing.
     let found = step(asking, RenewalEvent::HolderLookedUp(None), &ctx()).state;
     let stale = step(
