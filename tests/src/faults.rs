@@ -767,8 +767,9 @@ impl<C: AccountPort> AccountPort for FaultyCa<C> {
         &self,
         mobile: &MobileNumber,
         purpose: CodePurpose,
+        uscc: Option<&kiosk_domain::ids::Uscc>,
     ) -> Result<u32, AccountError> {
-        self.inner.send_code(mobile, purpose).await
+        self.inner.send_code(mobile, purpose, uscc).await
     }
 
     async fn register(&self, registration: Registration<'_>) -> Result<AccountInfo, AccountError> {

@@ -1720,6 +1720,7 @@ fn account_secrets_leave_the_screen_once_used_and_the_unit_starts_an_application
     let code = Request::SendCode {
         mobile: fixtures::MOBILE.parse().unwrap(),
         purpose: CodePurpose::Register,
+        uscc: Some(fixtures::USCC.parse().unwrap()),
     };
     ui.show_account(&desk(Page::Register, Some(code), None, false));
     ui.show_account(&desk(

@@ -102,8 +102,15 @@ async fn call<C: AccountPort>(
         );
         let session = signed.as_deref().map(|(s, u)| (s, u));
         Ok(match (request, password, new_password, code, session) {
-            (Request::SendCode { mobile, purpose }, ..) => {
-                let secs = ca.send_code(&mobile, purpose).await?;
+            (
+                Request::SendCode {
+                    mobile,
+                    purpose,
+                    uscc,
+                },
+                ..,
+            ) => {
+                let secs = ca.send_code(&mobile, purpose, uscc.as_ref()).await?;
                 Some(Reply::CodeSent {
                     resend_after_secs: secs,
                 })

@@ -320,8 +320,9 @@ impl<C: AccountPort> AccountPort for Observed<C> {
         &self,
         mobile: &MobileNumber,
         purpose: CodePurpose,
+        uscc: Option<&Uscc>,
     ) -> Result<u32, AccountError> {
-        let outcome = self.inner.send_code(mobile, purpose).await;
+        let outcome = self.inner.send_code(mobile, purpose, uscc).await;
         self.link.observe_account(&outcome);
         outcome
     }

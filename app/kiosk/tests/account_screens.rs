@@ -215,7 +215,7 @@ fn a_sign_in_answered_after_the_customer_left_is_signed_out() {
             let codes = format!("{}/v1/sms/codes", ca.url);
             let sent = ca.post_json(
                 &codes,
-                &serde_json::json!({"mobile": MOBILE, "purpose": "register"}),
+                &serde_json::json!({"mobile": MOBILE, "purpose": "register", "uscc": fixtures::USCC}),
             );
             assert_eq!(sent, 200);
             let registered = ca.post_json(

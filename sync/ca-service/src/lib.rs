@@ -85,6 +85,13 @@ pub struct Options {
     /// with `sms_tries`, a mobile's codes can be guessed only so often a
     /// day).
     pub sms_daily_cap: u32,
+    /// A unit's codes (registering, resetting its password) to mobiles
+    /// other than the one on file: at most this many per USCC within
+    /// `sms_unit_window`. With `sms_tries`, this bounds the wrong codes
+    /// tried against one unit from other mobiles; the mobile on file is
+    /// never held back by it, and no one else for longer than the window.
+    pub sms_unit_cap: u32,
+    pub sms_unit_window: Duration,
     /// Prices and the agreement (`GET /v1/config`).
     pub catalogue: catalogue::Catalogue,
     /// Enterprise accounts: sessions, lockout, password hash cost.
@@ -131,6 +138,8 @@ impl Default for Options {
             sms_ttl: Duration::from_secs(5 * 60),
             sms_tries: 5,
             sms_daily_cap: 10,
+            sms_unit_cap: 10,
+            sms_unit_window: Duration::from_secs(60 * 60),
             catalogue: catalogue::Catalogue::default(),
             accounts: AccountOptions::default(),
             staff_hosts: Vec::new(),

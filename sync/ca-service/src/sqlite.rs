@@ -40,6 +40,7 @@ const MIGRATIONS: &[&str] = &[
     REVOCATIONS,
     staff_calls::SCHEMA,
     audit::SCHEMA,
+    sms::UNIT_CODES,
 ];
 
 /// Migration 10: the certificates a later attempt of their order

@@ -29,7 +29,7 @@ pub use payments::{
     NewPayment, OpenOutcome, PayOutcome, PaymentStorage, RecordOutcome, RecordedPayment,
     RemittanceOutcome, StoredPayment, StoredRemittance,
 };
-pub use sms::{NewSmsCode, SendOutcome, SmsStorage, StoredSms, VerifyOutcome};
+pub use sms::{NewSmsCode, SendOutcome, SmsStorage, StoredSms, UnitCap, VerifyOutcome};
 pub use staff_calls::{NewStaffCall, PutCallOutcome, StaffCallStorage, StoredStaffCall};
 
 use kiosk_domain::order::status::Lifecycle;

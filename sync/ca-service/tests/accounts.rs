@@ -42,14 +42,19 @@ fn options() -> Options {
     }
 }
 
-/// Sends a code for `purpose` to `mobile` and reads it from the simulator.
+/// Sends a code for `purpose` to `mobile` (registering or resetting: for
+/// the unit `USCC`) and reads it from the simulator.
 async fn code(ca: &Running, mobile: &str, purpose: &str) -> String {
-    let r = ca
-        .post_json(
-            "/v1/sms/codes",
-            &json!({"mobile": mobile, "purpose": purpose}),
-        )
-        .await;
+    unit_code(ca, mobile, purpose, USCC).await
+}
+
+/// As [`code`], a unit's code for `uscc`.
+async fn unit_code(ca: &Running, mobile: &str, purpose: &str, uscc: &str) -> String {
+    let mut request = json!({"mobile": mobile, "purpose": purpose});
+    if ["register", "reset_password"].contains(&purpose) {
+        request["uscc"] = json!(uscc);
+    }
+    let r = ca.post_json("/v1/sms/codes", &request).await;
     assert_eq!(r.status(), 200);
     let messages: Vec<SmsMessageV1> = ca.get("/v1/admin/sms").await.json().await.unwrap();
     let text = &messages.iter().find(|m| m.mobile == mobile).unwrap().text;
@@ -134,6 +139,18 @@ async fn register_sign_in_unit_information_and_sign_out() {
     )
     .await;
     assert!(p.message_zh_cn.contains("已注册"));
+    // That code was sent for USCC: it registers no other unit.
+    expect_problem(
+        ca.post_json(
+            "/v1/accounts",
+            &registration(OTHER_USCC, "Other1234", NEW_MOBILE, &c),
+        )
+        .await,
+        422,
+        ProblemCode::SmsCodeExpired,
+    )
+    .await;
+    let c = unit_code(&ca, NEW_MOBILE, "register", OTHER_USCC).await;
     let r = ca
         .post_json(
             "/v1/accounts",
@@ -564,8 +581,18 @@ async fn forgot_password_sets_the_customers_own_password() {
         ProblemCode::SessionInvalid,
     )
     .await;
-    // Unknown USCC: the same refusal as a wrong mobile.
+    // A code sent for one unit resets no other.
     let c = code(&ca, MOBILE, "reset_password").await;
+    let mut other = reset(MOBILE, &c, "Fresh1234");
+    other["uscc"] = json!(OTHER_USCC);
+    expect_problem(
+        ca.post_json("/v1/accounts/password-reset", &other).await,
+        422,
+        ProblemCode::SmsCodeExpired,
+    )
+    .await;
+    // Unknown USCC: the same refusal as a wrong mobile.
+    let c = unit_code(&ca, MOBILE, "reset_password", OTHER_USCC).await;
     let mut unknown = reset(MOBILE, &c, "Fresh1234");
     unknown["uscc"] = json!(OTHER_USCC);
     expect_problem(

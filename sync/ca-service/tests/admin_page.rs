@@ -385,7 +385,7 @@ async fn the_back_office_lists_orders_and_a_person_approves_and_rejects_in_chrom
     assert_eq!(r.status(), 201);
     ca.post_json(
         "/v1/sms/codes",
-        &json!({"mobile": "13800138000", "purpose": "register"}),
+        &json!({"mobile": "13800138000", "purpose": "register", "uscc": kiosk_domain::fixtures::USCC}),
     )
     .await;
     // A customer at kiosk TYA calls for staff from the PIN pad.

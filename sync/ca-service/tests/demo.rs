@@ -53,7 +53,7 @@ async fn without_demo_no_simulator_answers() {
     let sent = ca
         .post_json(
             "/v1/sms/codes",
-            &json!({"mobile": "13800138000", "purpose": "register"}),
+            &json!({"mobile": "13800138000", "purpose": "register", "uscc": kiosk_domain::fixtures::USCC}),
         )
         .await;
     assert_eq!(sent.status(), 200);

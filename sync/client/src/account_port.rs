@@ -81,6 +81,7 @@ impl AccountPort for CaClient {
         &self,
         mobile: &MobileNumber,
         purpose: CodePurpose,
+        uscc: Option<&Uscc>,
     ) -> Result<u32, AccountError> {
         let purpose = match purpose {
             CodePurpose::Register => "register",
@@ -90,6 +91,7 @@ impl AccountPort for CaClient {
         let request = SmsCodeRequestV1 {
             mobile: mobile.as_str().to_owned(),
             purpose: purpose.to_owned(),
+            uscc: uscc.map(|u| u.as_str().to_owned()),
         };
         let outcome = self.send_sms_code(&request).await;
         Ok(outcome.map_err(account_error)?.resend_after_secs)

@@ -5,7 +5,7 @@
 
 use crate::order::parse;
 use crate::problem::Problem;
-use kiosk_domain::ids::MobileNumber;
+use kiosk_domain::ids::{MobileNumber, Uscc};
 use kiosk_domain::lang::{Lang, Localized};
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +17,10 @@ pub const PURPOSES: &[&str] = &[
     "order_lookup",
 ];
 
+/// The purposes whose code is for one unit's account: sent with the unit's
+/// USCC, it verifies only for that USCC.
+pub const UNIT_PURPOSES: &[&str] = &["register", "reset_password"];
+
 /// The body of `POST /v1/sms/codes`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -24,12 +28,19 @@ pub struct SmsCodeRequestV1 {
     pub mobile: String,
     /// One of [`PURPOSES`].
     pub purpose: String,
+    /// The unit's USCC: required for [`UNIT_PURPOSES`], not taken for the
+    /// others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uscc: Option<String>,
 }
 
 impl SmsCodeRequestV1 {
-    /// The mobile number (the domain's rules) and the purpose.
-    pub fn validate(&self) -> Result<(MobileNumber, &'static str), Box<Problem>> {
-        Ok((parse("mobile", &self.mobile)?, purpose(&self.purpose)?))
+    /// The mobile number (the domain's rules), the purpose, and for a
+    /// unit's purpose its USCC.
+    pub fn validate(&self) -> Result<(MobileNumber, &'static str, Option<Uscc>), Box<Problem>> {
+        let mobile = parse("mobile", &self.mobile)?;
+        let purpose = purpose(&self.purpose)?;
+        Ok((mobile, purpose, unit(purpose, self.uscc.as_deref())?))
     }
 }
 
@@ -49,12 +60,18 @@ pub struct SmsVerifyV1 {
     pub mobile: String,
     pub purpose: String,
     pub code: String,
+    /// As in [`SmsCodeRequestV1`]: a unit's code verifies for its USCC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uscc: Option<String>,
 }
 
 impl SmsVerifyV1 {
-    pub fn validate(&self) -> Result<(MobileNumber, &'static str, &str), Box<Problem>> {
+    pub fn validate(
+        &self,
+    ) -> Result<(MobileNumber, &'static str, Option<Uscc>, &str), Box<Problem>> {
         let mobile = parse("mobile", &self.mobile)?;
         let purpose = purpose(&self.purpose)?;
+        let uscc = unit(purpose, self.uscc.as_deref())?;
         let code = self.code.trim();
         if !kiosk_domain::account::is_sms_code(code) {
             return Err(Box::new(Problem::invalid_field(
@@ -62,7 +79,7 @@ impl SmsVerifyV1 {
                 &SmsFieldError::Code,
             )));
         }
-        Ok((mobile, purpose, code))
+        Ok((mobile, purpose, uscc, code))
     }
 }
 
@@ -84,6 +101,23 @@ pub struct SmsMessageV1 {
     pub sent_at: String,
 }
 
+/// The USCC a code for `purpose` is sent and checked for: required for a
+/// unit's purpose, refused for the others.
+fn unit(purpose: &str, uscc: Option<&str>) -> Result<Option<Uscc>, Box<Problem>> {
+    match (UNIT_PURPOSES.contains(&purpose), uscc) {
+        (true, Some(uscc)) => Ok(Some(parse::<Uscc>("uscc", uscc)?)),
+        (true, None) => Err(Box::new(Problem::invalid_field(
+            "uscc",
+            &SmsFieldError::UsccNeeded,
+        ))),
+        (false, None) => Ok(None),
+        (false, Some(_)) => Err(Box::new(Problem::invalid_field(
+            "uscc",
+            &SmsFieldError::UsccNotTaken,
+        ))),
+    }
+}
+
 fn purpose(text: &str) -> Result<&'static str, Box<Problem>> {
     PURPOSES
         .iter()
@@ -96,6 +130,8 @@ fn purpose(text: &str) -> Result<&'static str, Box<Problem>> {
 enum SmsFieldError {
     Purpose,
     Code,
+    UsccNeeded,
+    UsccNotTaken,
 }
 
 impl Localized for SmsFieldError {
@@ -108,6 +144,14 @@ impl Localized for SmsFieldError {
             Self::Code => (
                 "请输入短信中的6位数字验证码",
                 "Please enter the 6-digit code from the text message.",
+            ),
+            Self::UsccNeeded => (
+                "请输入统一社会信用代码",
+                "Please enter the unified social credit code.",
+            ),
+            Self::UsccNotTaken => (
+                "此用途的验证码不需要统一社会信用代码",
+                "A code for this purpose is not sent for a unit.",
             ),
         };
         match lang {

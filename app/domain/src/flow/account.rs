@@ -46,10 +46,13 @@ impl Page {
 /// What the customer asks the CA, without the secrets typed with it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Request {
-    /// 获取验证码.
+    /// 获取验证码; registering and resetting a password are for the unit
+    /// with this USCC (the code verifies only for it).
     SendCode {
         mobile: MobileNumber,
         purpose: CodePurpose,
+        #[serde(default)]
+        uscc: Option<Uscc>,
     },
     /// 登录 (with the password).
     SignIn { uscc: Uscc },

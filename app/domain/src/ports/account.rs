@@ -130,12 +130,14 @@ pub struct Registration<'a> {
 
 /// The CA's account service.
 pub trait AccountPort: Clone + Send + Sync + 'static {
-    /// Sends a 6-digit code to `mobile`; answers how many seconds before
-    /// another may be sent.
+    /// Sends a 6-digit code to `mobile`, for registering or resetting the
+    /// password of the unit `uscc` where the purpose is one of those;
+    /// answers how many seconds before another may be sent.
     fn send_code(
         &self,
         mobile: &MobileNumber,
         purpose: CodePurpose,
+        uscc: Option<&Uscc>,
     ) -> impl Future<Output = Result<u32, AccountError>> + Send;
 
     fn register(

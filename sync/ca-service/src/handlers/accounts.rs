@@ -106,16 +106,18 @@ fn limits(service: &Service) -> ApiResult<SessionLimits> {
     })
 }
 
-/// Checks (and uses up) the SMS code sent to `mobile` for `purpose`.
+/// Checks (and uses up) the SMS code sent to `mobile` for `purpose` (for
+/// a unit's purpose, sent for that `uscc`).
 pub(super) fn check_sms_code(
     service: &Service,
     mobile: &str,
     purpose: &str,
+    uscc: Option<&str>,
     code: &str,
 ) -> ApiResult<()> {
     match service
         .storage()
-        .verify_sms_code(mobile, purpose, code, now())?
+        .verify_sms_code(mobile, purpose, uscc, code, now())?
     {
         VerifyOutcome::Verified => Ok(()),
         VerifyOutcome::Wrong { tries_left } => Err(ApiError::detail(
@@ -198,7 +200,13 @@ async fn register(
     }
     // A slot to hash in before the code is used up.
     let slot = service.inner.hashing.permit(&caller.label())?;
-    check_sms_code(&service, valid.mobile.as_str(), "register", valid.sms_code)?;
+    check_sms_code(
+        &service,
+        valid.mobile.as_str(),
+        "register",
+        Some(valid.uscc.as_str()),
+        valid.sms_code,
+    )?;
     let password_hash = accounts_hash::hash(
         slot,
         request.password.expose().to_owned(),
@@ -286,7 +294,13 @@ async fn reset_password(
     let request = json_body(body)?;
     let (uscc, mobile, code) = request.validate()?;
     let slot = service.inner.hashing.permit(&caller.label())?;
-    check_sms_code(&service, mobile.as_str(), "reset_password", code)?;
+    check_sms_code(
+        &service,
+        mobile.as_str(),
+        "reset_password",
+        Some(uscc.as_str()),
+        code,
+    )?;
     let on_file = service.storage().account(uscc.as_str())?;
     if on_file.is_none_or(|a| a.mobile != mobile.as_str()) {
         return Err(ApiError::new(ProblemCode::AccountMismatch));
@@ -355,7 +369,7 @@ async fn change_mobile(
     let (uscc, _) = signed_in(&service, &request_headers)?;
     let request = json_body(body)?;
     let (mobile, code) = request.validate()?;
-    check_sms_code(&service, mobile.as_str(), "change_mobile", code)?;
+    check_sms_code(&service, mobile.as_str(), "change_mobile", None, code)?;
     let account = service
         .storage()
         .set_mobile(uscc.as_str(), mobile.as_str())?

@@ -47,6 +47,7 @@ pub(super) async fn request(
         &service,
         valid.new_mobile.as_str(),
         "change_mobile",
+        None,
         valid.sms_code,
     )?;
     if service.storage().account(valid.uscc.as_str())?.is_none() {

@@ -6,9 +6,10 @@ use super::JsonBody;
 use super::payments::rfc3339;
 use super::{ApiError, ApiResult, json_body, now};
 use crate::Service;
-use crate::storage::{NewSmsCode, SendOutcome, StorageError, VerifyOutcome};
+use crate::storage::{NewSmsCode, SendOutcome, StorageError, UnitCap, VerifyOutcome};
 use axum::Json;
 use axum::extract::State;
+use kiosk_domain::ids::Uscc;
 use kiosk_sync_wire::problem::ProblemCode;
 use kiosk_sync_wire::sms::{
     SmsCodeRequestV1, SmsCodeSentV1, SmsMessageV1, SmsVerifiedV1, SmsVerifyV1,
@@ -24,8 +25,26 @@ pub(crate) async fn send(
     body: Result<JsonBody<SmsCodeRequestV1>, ApiError>,
 ) -> ApiResult<Json<SmsCodeSentV1>> {
     let request = json_body(body)?;
-    let (mobile, purpose) = request.validate()?;
+    let (mobile, purpose, uscc) = request.validate()?;
     let options = service.options();
+    // A unit's code to a mobile other than the one on file (or for a unit
+    // with no account yet) counts against the unit's cap; the mobile on
+    // file only against its own.
+    let unit_cap = match &uscc {
+        Some(uscc) => {
+            let on_file = service.storage().account(uscc.as_str())?;
+            on_file
+                .is_none_or(|a| a.mobile != mobile.as_str())
+                .then(|| -> ApiResult<UnitCap> {
+                    Ok(UnitCap {
+                        max: options.sms_unit_cap,
+                        window: duration(options.sms_unit_window)?,
+                    })
+                })
+                .transpose()?
+        }
+        None => None,
+    };
     let code = crate::random::six_digits()?;
     let text = format!("【CA自助服务】您的验证码为{code}，5分钟内有效。请勿告知他人。");
     let at = now();
@@ -40,6 +59,8 @@ pub(crate) async fn send(
         tries: options.sms_tries,
         min_interval: duration(options.sms_interval)?,
         daily_cap: options.sms_daily_cap,
+        uscc: uscc.as_ref().map(Uscc::as_str),
+        unit_cap,
     })?;
     match outcome {
         SendOutcome::Sent => {
@@ -60,6 +81,17 @@ pub(crate) async fn send(
             "this mobile had all the codes it may have in a day",
         )
         .retry_after(wait_secs)),
+        SendOutcome::UnitCapReached { wait_secs } => {
+            tracing::warn!(
+                purpose,
+                "SMS code refused: the unit's cap for other mobiles"
+            );
+            Err(ApiError::detail(
+                ProblemCode::TooManyRequests,
+                "this unit had all the codes to other mobiles it may have for now",
+            )
+            .retry_after(wait_secs))
+        }
     }
 }
 
@@ -69,11 +101,14 @@ pub(crate) async fn verify(
     body: Result<JsonBody<SmsVerifyV1>, ApiError>,
 ) -> ApiResult<Json<SmsVerifiedV1>> {
     let request = json_body(body)?;
-    let (mobile, purpose, code) = request.validate()?;
-    match service
-        .storage()
-        .verify_sms_code(mobile.as_str(), purpose, code, now())?
-    {
+    let (mobile, purpose, uscc, code) = request.validate()?;
+    match service.storage().verify_sms_code(
+        mobile.as_str(),
+        purpose,
+        uscc.as_ref().map(Uscc::as_str),
+        code,
+        now(),
+    )? {
         VerifyOutcome::Verified => Ok(Json(SmsVerifiedV1 { verified: true })),
         VerifyOutcome::Wrong { tries_left } => Err(ApiError::detail(
             ProblemCode::SmsCodeWrong,

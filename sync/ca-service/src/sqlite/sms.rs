@@ -24,6 +24,15 @@ CREATE TABLE sms_codes (
 CREATE INDEX sms_codes_by_mobile ON sms_codes (mobile, purpose, id);
 ";
 
+/// Migration 13: a unit's codes (registering, resetting a password) carry
+/// its USCC: counted per unit, and verified only for it. `capped` marks
+/// those sent to a mobile other than the one on file.
+pub(super) const UNIT_CODES: &str = "
+ALTER TABLE sms_codes ADD COLUMN uscc TEXT;
+ALTER TABLE sms_codes ADD COLUMN capped INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX sms_codes_by_uscc ON sms_codes (uscc, sent_at);
+";
+
 /// The messages that tell a customer something (a review's outcome): no
 /// code, no rate limit shared with the codes.
 pub(super) const NOTICES: &str = "
@@ -85,9 +94,25 @@ impl SmsStorage for SqliteStorage {
                 wait_secs: u32::try_from(wait).unwrap_or(u32::MAX),
             });
         }
+        if let (Some(uscc), Some(cap)) = (new.uscc, new.unit_cap) {
+            let (sent, oldest): (u32, Option<i64>) = tx.query_row(
+                "SELECT count(*), min(sent_at) FROM sms_codes
+                 WHERE uscc = ?1 AND capped = 1 AND sent_at > ?2",
+                params![uscc, nanos(new.now - cap.window)?],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )?;
+            if sent >= cap.max {
+                let free = oldest.map_or(Ok(new.now), time_of)? + cap.window;
+                let wait = (free - new.now).whole_seconds().max(1);
+                return Ok(SendOutcome::UnitCapReached {
+                    wait_secs: u32::try_from(wait).unwrap_or(u32::MAX),
+                });
+            }
+        }
         tx.execute(
-            "INSERT INTO sms_codes (mobile, purpose, code, text, sent_at, expires_at, tries_left)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO sms_codes
+                 (mobile, purpose, code, text, sent_at, expires_at, tries_left, uscc, capped)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 new.mobile,
                 new.purpose,
@@ -95,7 +120,9 @@ impl SmsStorage for SqliteStorage {
                 new.text,
                 nanos(new.now)?,
                 nanos(new.expires_at)?,
-                new.tries
+                new.tries,
+                new.uscc,
+                new.unit_cap.is_some()
             ],
         )?;
         tx.commit()?;
@@ -106,14 +133,16 @@ impl SmsStorage for SqliteStorage {
         &self,
         mobile: &str,
         purpose: &str,
+        uscc: Option<&str>,
         code: &str,
         now: OffsetDateTime,
     ) -> StorageResult<VerifyOutcome> {
         let mut conn = self.lock()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let latest: Option<(i64, String, i64, u32, bool)> = tx
+        type Latest = (i64, String, i64, u32, bool, Option<String>);
+        let latest: Option<Latest> = tx
             .query_row(
-                "SELECT id, code, expires_at, tries_left, used FROM sms_codes
+                "SELECT id, code, expires_at, tries_left, used, uscc FROM sms_codes
                  WHERE mobile = ?1 AND purpose = ?2 ORDER BY id DESC LIMIT 1",
                 params![mobile, purpose],
                 |row| {
@@ -123,13 +152,19 @@ impl SmsStorage for SqliteStorage {
                         row.get(2)?,
                         row.get(3)?,
                         row.get(4)?,
+                        row.get(5)?,
                     ))
                 },
             )
             .optional()?;
-        let Some((id, expected, expires_at, tries_left, used)) = latest else {
+        let Some((id, expected, expires_at, tries_left, used, sent_for)) = latest else {
             return Ok(VerifyOutcome::NoValidCode);
         };
+        // A unit's code proves nothing for another unit (and costs it no
+        // try).
+        if sent_for.as_deref() != uscc {
+            return Ok(VerifyOutcome::NoValidCode);
+        }
         if used || tries_left == 0 || time_of(expires_at)? <= now {
             return Ok(VerifyOutcome::NoValidCode);
         }

@@ -19,6 +19,20 @@ pub struct NewSmsCode<'a> {
     pub min_interval: time::Duration,
     /// At most this many codes to the same mobile in 24 hours.
     pub daily_cap: u32,
+    /// A code for one unit's account (registering, resetting its
+    /// password): it verifies only for this USCC.
+    pub uscc: Option<&'a str>,
+    /// For a unit's code to a mobile that is not the one on file: at most
+    /// this many such codes per USCC within the window. The mobile on file
+    /// is never held back by it, so a stranger cannot lock the holder out.
+    pub unit_cap: Option<UnitCap>,
+}
+
+/// Codes per unit to mobiles other than the one on file.
+#[derive(Debug, Clone, Copy)]
+pub struct UnitCap {
+    pub max: u32,
+    pub window: time::Duration,
 }
 
 /// What became of sending a code.
@@ -32,6 +46,11 @@ pub enum SendOutcome {
     /// The mobile had its day's codes: the oldest of them leaves the 24
     /// hours in this many seconds.
     DailyCapReached {
+        wait_secs: u32,
+    },
+    /// The unit had its codes to other mobiles for the window: the oldest
+    /// of them leaves it in this many seconds.
+    UnitCapReached {
         wait_secs: u32,
     },
 }
@@ -68,11 +87,13 @@ pub trait SmsStorage {
         now: OffsetDateTime,
     ) -> StorageResult<()>;
     fn send_sms_code(&self, code: &NewSmsCode<'_>) -> StorageResult<SendOutcome>;
-    /// Checks the latest code for (mobile, purpose).
+    /// Checks the latest code for (mobile, purpose); a unit's code only
+    /// for its own `uscc`.
     fn verify_sms_code(
         &self,
         mobile: &str,
         purpose: &str,
+        uscc: Option<&str>,
         code: &str,
         now: OffsetDateTime,
     ) -> StorageResult<VerifyOutcome>;

@@ -50,8 +50,9 @@ pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
             return;
         };
         let a = w.global::<AccountAdapter>();
-        let (mobile, code) = (a.get_typed_mobile(), a.get_code());
+        let (uscc, mobile, code) = (a.get_typed_uscc(), a.get_typed_mobile(), a.get_code());
         let typed = Typed {
+            uscc: &uscc,
             mobile: &mobile,
             code: &code,
             ..Typed::default()

@@ -184,15 +184,17 @@ fn new_password(typed: &Typed<'_>, uscc: &Uscc) -> Result<Secret, FormProblem> {
 /// # Errors
 /// The mobile does not parse, or the page sends no code.
 pub fn code_request(page: Page, typed: &Typed<'_>) -> Result<Request, FormProblem> {
-    let purpose = match page {
-        Page::Register => CodePurpose::Register,
-        Page::Forgot => CodePurpose::ResetPassword,
-        Page::ChangeMobile => CodePurpose::ChangeMobile,
+    let (purpose, uscc) = match page {
+        // For one unit: its USCC is typed first.
+        Page::Register => (CodePurpose::Register, Some(uscc(typed.uscc)?)),
+        Page::Forgot => (CodePurpose::ResetPassword, Some(uscc(typed.uscc)?)),
+        Page::ChangeMobile => (CodePurpose::ChangeMobile, None),
         _ => return Err((AccountProblem::None, AccountField::None)),
     };
     Ok(Request::SendCode {
         mobile: mobile(typed.mobile)?,
         purpose,
+        uscc,
     })
 }
 

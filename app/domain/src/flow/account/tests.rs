@@ -109,6 +109,7 @@ fn registering_and_resetting_lead_to_sign_in_with_what_happened() {
             AccountEvent::Ask(Request::SendCode {
                 mobile: mobile(),
                 purpose: CodePurpose::Register,
+                uscc: Some(uscc()),
             }),
             AccountEvent::Answered(Ok(Reply::CodeSent {
                 resend_after_secs: 60,
@@ -266,7 +267,8 @@ fn any_request() -> impl Strategy<Value = Request> {
         Just(Request::SignIn { uscc: uscc() }),
         Just(Request::SendCode {
             mobile: mobile(),
-            purpose: CodePurpose::Register
+            purpose: CodePurpose::Register,
+            uscc: Some(uscc()),
         }),
         Just(Request::Register {
             unit_name: info().unit.name,
