@@ -66,6 +66,14 @@ fn customer() -> RenewalCustomer {
     RenewalCustomer::new(kiosk_tests::softhsm::PIN, (d.contact, d.invoice))
 }
 
+/// A loopback address where nothing listens (yet).
+fn unused_address() -> std::net::SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}
+
 /// The kiosk's production runtime on the system clock, configured for the
 /// CA at `url`.
 fn kiosk_for(dir: &Path, token_dir: &Path, url: &str) -> (Config, Headless) {
@@ -339,8 +347,6 @@ fn a_ca_answering_after_40_seconds_blocks_nothing() {
     );
 }
 
-/// A text page as a camera would see it: a white sheet with lines of
-/// dark glyph-like marks.
 #[test]
 fn a_renewal_prepared_offline_keeps_the_typed_details_and_reaches_the_ca_once_back() {
     with_token_in_child(
@@ -349,10 +355,7 @@ fn a_renewal_prepared_offline_keeps_the_typed_details_and_reaches_the_ca_once_ba
         |token_dir| {
             let tmp = tempfile::tempdir().unwrap();
             // An address where nothing listens yet: the CA is down.
-            let addr = std::net::TcpListener::bind("127.0.0.1:0")
-                .unwrap()
-                .local_addr()
-                .unwrap();
+            let addr = unused_address();
             let url = format!("http://{addr}");
             let (config, mut kiosk) = kiosk_for(tmp.path(), token_dir, &url);
             let mut customer = customer();
@@ -502,10 +505,7 @@ fn an_order_prepared_offline_is_not_paid_when_the_ca_refuses_it_once_back() {
         |token_dir| {
             let tmp = tempfile::tempdir().unwrap();
             // Nothing listens yet where the kiosk looks for the CA.
-            let addr = std::net::TcpListener::bind("127.0.0.1:0")
-                .unwrap()
-                .local_addr()
-                .unwrap();
+            let addr = unused_address();
             let (_config, mut kiosk) = kiosk_for(tmp.path(), token_dir, &format!("http://{addr}"));
             let mut customer = customer();
             let limit = Instant::now() + Duration::from_secs(60);

@@ -259,7 +259,15 @@ mod tests {
         let http = reqwest::Client::new();
         let r = http
             .post(format!("{}{}", ca.url, paths::SMS_CODES))
-            .json(&serde_json::json!({"mobile": mobile, "purpose": purpose}))
+            .json(&match purpose {
+                // A unit's code names its unit.
+                "register" | "reset_password" => serde_json::json!({
+                    "mobile": mobile,
+                    "purpose": purpose,
+                    "uscc": kiosk_domain::fixtures::USCC,
+                }),
+                _ => serde_json::json!({"mobile": mobile, "purpose": purpose}),
+            })
             .send()
             .await
             .unwrap();
