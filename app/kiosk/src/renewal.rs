@@ -622,21 +622,31 @@ enum CaVerdict {
     Unknown,
 }
 
-/// Reads the certificate with `key_id` from the key and asks the CA
+/// The certificate on the key that the customer chose: its `CKA_ID`
+/// (which another inserted key may use too) and its serial (upper-case
+/// hex).
+struct Chosen {
+    key_id: Option<KeyId>,
+    serial_hex: String,
+}
+
+/// Reads the chosen certificate again from the key and asks the CA
 /// whether it renews it.
-async fn ask_renewability<C, K>(ca: &C, writer: SharedWriter<K>, key_id: Option<KeyId>) -> CaVerdict
+async fn ask_renewability<C, K>(
+    ca: &C,
+    writer: SharedWriter<K>,
+    reader: Arc<dyn CertificateReader + Send + Sync>,
+    chosen: Chosen,
+) -> CaVerdict
 where
     C: CaPort,
     K: KeyWriter + Send + 'static,
 {
-    let der = match key_id {
-        Some(key_id) => {
-            tokio::task::spawn_blocking(move || certificate_der(&mut *writer.lock(), &key_id))
-                .await
-                .unwrap_or_default()
-        }
-        None => None,
-    };
+    let der = tokio::task::spawn_blocking(move || {
+        certificate_der(&mut *writer.lock(), reader.as_ref(), &chosen)
+    })
+    .await
+    .unwrap_or_default();
     let Some(der) = der else {
         tracing::warn!("the certificate was not read again: the CA was not asked");
         return CaVerdict::Unknown;
@@ -656,32 +666,25 @@ where
     }
 }
 
-/// Before a payment is opened: the refusal, if the CA now refuses. Where
-/// the key cannot be read or the CA asked, the payment goes on as before
-/// (the CA's own checks at issuance stand).
-async fn refused_now<C, K>(
-    ca: &C,
-    writer: SharedWriter<K>,
-    key_id: Option<KeyId>,
-) -> Option<RenewalEvent>
-where
-    C: CaPort,
-    K: KeyWriter + Send + 'static,
-{
-    match ask_renewability(ca, writer, key_id).await {
-        CaVerdict::Refused(refused) => Some(refused),
-        CaVerdict::Renewable | CaVerdict::Unknown => None,
-    }
-}
-
-/// The certificate with `key_id` on the inserted keys (`None`: the key is
-/// gone or the writer failed).
-fn certificate_der<K: KeyWriter>(writer: &mut K, key_id: &KeyId) -> Option<Vec<u8>> {
+/// The chosen certificate on the inserted keys, by its `CKA_ID` and its
+/// serial (a staff key may hold a certificate under the same `CKA_ID`);
+/// `None`: the key is gone or the writer failed.
+fn certificate_der<K: KeyWriter>(
+    writer: &mut K,
+    reader: &dyn CertificateReader,
+    chosen: &Chosen,
+) -> Option<Vec<u8>> {
+    let key_id = chosen.key_id.as_ref()?;
     match writer.keys() {
         Ok(keys) => keys
             .into_iter()
             .flat_map(|key| key.certificates)
-            .find(|c| c.key_id == *key_id)
+            .find(|c| {
+                c.key_id == *key_id
+                    && reader
+                        .summarize(&c.der, &c.key_id)
+                        .is_some_and(|s| s.serial_hex == chosen.serial_hex)
+            })
             .map(|c| c.der),
         Err(e) => {
             tracing::warn!(error = %e, "key writer failed");
@@ -833,12 +836,15 @@ where
                     return Ok(Ran::Answered(Some(RenewalEvent::HolderUnknown)));
                 };
                 let serial = serial_hex.clone();
-                let key_id = KeyId::from_hex(key_id_hex);
-                let writer = self.writer.clone();
+                let chosen = Chosen {
+                    key_id: KeyId::from_hex(key_id_hex),
+                    serial_hex: serial.clone(),
+                };
+                let (writer, reader) = (self.writer.clone(), Arc::clone(&self.reader));
                 self.later_async(ticket, async move {
                     // First whether the CA renews the certificate at all, so
                     // that no one pays for a refusal.
-                    match ask_renewability(&ca, writer, key_id).await {
+                    match ask_renewability(&ca, writer, reader, chosen).await {
                         CaVerdict::Renewable => {}
                         CaVerdict::Refused(refused) => return Answer::Event(Some(refused)),
                         CaVerdict::Unknown => {
@@ -879,16 +885,27 @@ where
                     return Ok(Ran::Answered(Some(RenewalEvent::PaymentNotOffered)));
                 };
                 let (order, amount) = (*order, *amount);
-                let key_id = match self.store.load_order(&order).map_err(store_error)? {
-                    Some(record) => old_key_id(&record).ok(),
-                    None => None,
+                let chosen = match self.store.load_order(&order).map_err(store_error)? {
+                    Some(Order {
+                        details: OrderDetails::Renewal(details),
+                        ..
+                    }) => Some(Chosen {
+                        key_id: KeyId::from_hex(&details.old_certificate.key_id_hex),
+                        serial_hex: details.old_certificate.serial_hex,
+                    }),
+                    _ => None,
                 };
-                let writer = self.writer.clone();
+                let (writer, reader) = (self.writer.clone(), Arc::clone(&self.reader));
                 self.later_async(ticket, async move {
                     // The CA is asked again whether it renews the
                     // certificate: the order may have been prepared
                     // offline, or left unpaid, before something changed.
-                    if let Some(refused) = refused_now(&ca, writer, key_id).await {
+                    // Where the key cannot be read or the CA asked, the
+                    // payment goes on (the CA's checks at issuance stand).
+                    if let Some(chosen) = chosen
+                        && let CaVerdict::Refused(refused) =
+                            ask_renewability(&ca, writer, reader, chosen).await
+                    {
                         return Answer::Event(Some(refused));
                     }
                     Answer::Event(Some(offered(
