@@ -227,11 +227,7 @@ where
             }
         };
         let now = self.clock.wall();
-        let customers = keys.into_iter().find(|key| {
-            self.staff
-                .as_ref()
-                .is_none_or(|staff| !is_staff_key(key, staff.as_ref(), now))
-        });
+        let customers = customer_key(&keys, self.staff.as_deref(), now).cloned();
         let Some(inserted) = customers else {
             return Ok(Environment::Problem(EnvironmentProblem::NoKey));
         };
@@ -593,13 +589,21 @@ where
     }
 }
 
+/// The customer's key among those inserted: the first that is not a staff
+/// key (where staff mode is on).
+fn customer_key<'k>(
+    keys: &'k [InsertedKey],
+    staff: Option<&(dyn StaffCredentials + Send + Sync)>,
+    now: time::OffsetDateTime,
+) -> Option<&'k InsertedKey> {
+    keys.iter()
+        .find(|key| staff.is_none_or(|staff| !is_staff_key(key, staff, now)))
+}
+
 /// The open renewals the CA holds for the renewable certificates of the
-/// first key (none when it cannot be asked: the customer's own kiosk's
-/// store still knows its orders).
-async fn open_at_ca<C: CaPort>(ca: &C, keys: &[InsertedKey]) -> Vec<OpenRenewal> {
-    let Some(inserted) = keys.first() else {
-        return Vec::new();
-    };
+/// customer's key (none when it cannot be asked: the customer's own
+/// kiosk's store still knows its orders).
+async fn open_at_ca<C: CaPort>(ca: &C, inserted: &InsertedKey) -> Vec<OpenRenewal> {
     let mut open = Vec::new();
     for certificate in renew::renewable_certificates(inserted.certificates.clone()) {
         match ca.open_renewals(&certificate.serial_hex).await {
@@ -785,14 +789,21 @@ where
                     .ca
                     .clone()
                     .filter(|_| self.link.as_ref().is_some_and(Link::is_online));
+                let (staff, now) = (self.staff.clone(), self.clock.wall());
                 self.later_async(ticket, async move {
                     let keys = tokio::task::spawn_blocking(move || {
                         writer.lock().keys().map_err(|e| e.to_string())
                     })
                     .await
                     .unwrap_or_else(|e| Err(format!("the key task failed: {e}")));
-                    let at_ca = match (&keys, ca) {
-                        (Ok(keys), Some(ca)) => open_at_ca(&ca, keys).await,
+                    // The customer's key, as the environment picks it: a
+                    // staff key inserted first is not asked about.
+                    let customer = keys
+                        .as_ref()
+                        .ok()
+                        .and_then(|keys| customer_key(keys, staff.as_deref(), now));
+                    let at_ca = match (customer, ca) {
+                        (Some(inserted), Some(ca)) => open_at_ca(&ca, inserted).await,
                         _ => Vec::new(),
                     };
                     Answer::Keys { keys, at_ca }
