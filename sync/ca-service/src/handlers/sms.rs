@@ -30,20 +30,20 @@ pub(crate) async fn send(
     // A unit's code to a mobile other than the one on file (or for a unit
     // with no account yet) counts against the unit's cap; the mobile on
     // file only against its own.
-    let unit_cap = match &uscc {
-        Some(uscc) => {
-            let on_file = service.storage().account(uscc.as_str())?;
-            on_file
-                .is_none_or(|a| a.mobile != mobile.as_str())
-                .then(|| -> ApiResult<UnitCap> {
-                    Ok(UnitCap {
-                        max: options.sms_unit_cap,
-                        window: duration(options.sms_unit_window)?,
-                    })
-                })
-                .transpose()?
-        }
-        None => None,
+    let other_mobile = match &uscc {
+        Some(uscc) => service
+            .storage()
+            .account(uscc.as_str())?
+            .is_none_or(|a| a.mobile != mobile.as_str()),
+        None => false,
+    };
+    let unit_cap = if other_mobile {
+        Some(UnitCap {
+            max: options.sms_unit_cap,
+            window: duration(options.sms_unit_window)?,
+        })
+    } else {
+        None
     };
     let code = crate::random::six_digits()?;
     let text = format!("【CA自助服务】您的验证码为{code}，5分钟内有效。请勿告知他人。");
