@@ -117,7 +117,7 @@ fn advance_until(
     clock.now() - start
 }
 
-/// Waits (`between` each look) until the CA holds `order`, for at most
+/// Waits (`between` each look) until the CA holds `order`, submitted, for at most
 /// `limit`.
 fn reaches_ca(
     ca: &ReferenceCa,
@@ -126,14 +126,19 @@ fn reaches_ca(
     mut between: impl FnMut(),
 ) {
     let start = Instant::now();
-    while ca
+    // Created is not enough: its attachments follow, then the submit; a
+    // reviewer can act only on a submitted order.
+    while !ca
         .service
         .storage()
         .order(order.as_str())
         .unwrap()
-        .is_none()
+        .is_some_and(|record| record.submitted)
     {
-        assert!(start.elapsed() < limit, "the order never reached the CA");
+        assert!(
+            start.elapsed() < limit,
+            "the order never reached the CA whole"
+        );
         between();
     }
 }
@@ -730,7 +735,7 @@ fn a_whole_application_goes_through_the_runtime_to_a_receipted_order() {
             // order in hand.
             let storage = ca.service.storage();
             let now = time::OffsetDateTime::now_utc();
-            storage
+            let approved = storage
                 .transition(
                     order.as_str(),
                     OrderStatus::AwaitingPayment.into(),
@@ -738,6 +743,13 @@ fn a_whole_application_goes_through_the_runtime_to_a_receipted_order() {
                     now,
                 )
                 .unwrap();
+            assert!(
+                matches!(
+                    approved,
+                    Some(ca_service::storage::TransitionOutcome::Done(_))
+                ),
+                "approved: {approved:?}"
+            );
             status_at_ca(&mut kiosk, OrderStatus::AwaitingPayment);
             kiosk.send(UiEvent::Lookup(LookupInput::ChooseTransfer));
             kiosk.send(UiEvent::Lookup(LookupInput::Remit {
