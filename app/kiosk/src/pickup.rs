@@ -17,8 +17,9 @@ use kiosk_domain::flow::pickup::{
 use kiosk_domain::flow::renewal::{InstallAction, InstallFailure, PinOutcome};
 use kiosk_domain::ports::DeviceError;
 use kiosk_domain::ports::ca::CaPort;
-use kiosk_domain::ports::key_writer::{KeyRef, KeyTag, KeyWriter, Pin};
+use kiosk_domain::ports::key_writer::{InsertedKey, KeyTag, KeyWriter, Pin};
 use kiosk_domain::ports::printer::{PickupSlip, PrintOutcome, pickup_receipt};
+use kiosk_domain::ports::staff::{StaffCredentials, customer_key};
 use kiosk_domain::ports::store::OrderStore;
 use kiosk_token::onsite::{self, EsealObject};
 use kiosk_token::renew::{self, RenewError, Trust};
@@ -39,6 +40,28 @@ pub struct PickupExecutor<K, C, S> {
     pin: Option<Pin>,
     notices: Vec<Notice>,
     receipts: Receipts,
+    blank: BlankKey,
+}
+
+/// Which inserted key is the one handed over: never a member of staff's
+/// key left in the writer (it is not read, written, or tried with the
+/// blank key's PIN).
+#[derive(Clone)]
+struct BlankKey {
+    staff: Option<Arc<dyn StaffCredentials + Send + Sync>>,
+    clock: Arc<dyn crate::clock::Clock>,
+}
+
+impl BlankKey {
+    fn find<K: KeyWriter>(&self, writer: &mut K) -> Result<Option<InsertedKey>, K::Error> {
+        let keys = writer.keys()?;
+        Ok(customer_key(&keys, self.staff.as_deref(), self.clock.wall()).cloned())
+    }
+
+    /// The key, if one is in and the writer answers.
+    fn key<K: KeyWriter>(&self, writer: &mut K) -> Option<kiosk_domain::ports::key_writer::KeyRef> {
+        self.find(writer).ok().flatten().map(|k| k.key)
+    }
 }
 
 impl<K, C, S> std::fmt::Debug for PickupExecutor<K, C, S> {
@@ -69,12 +92,27 @@ where
             writer,
             ca,
             roots: Arc::new(roots),
-            clock,
             answers,
             pin: None,
             notices: Vec::new(),
             receipts,
+            blank: BlankKey {
+                staff: None,
+                clock: Arc::clone(&clock),
+            },
+            clock,
         }
+    }
+
+    /// Staff keys (their certificates from this staff CA) are never taken
+    /// for the blank key handed over.
+    #[must_use]
+    pub fn leaving_out_staff_keys(
+        mut self,
+        staff: Option<Arc<dyn StaffCredentials + Send + Sync>>,
+    ) -> Self {
+        self.blank.staff = staff;
+        self
     }
 
     /// The PIN typed on the pad, for the next `VerifyPin`.
@@ -112,11 +150,6 @@ impl<K, C, S: OrderStore> Journal<PickupState, PickupEffect> for PickupExecutor<
     }
 }
 
-/// The one key in the writer.
-fn the_key<K: KeyWriter>(writer: &mut K) -> Option<KeyRef> {
-    writer.keys().ok()?.into_iter().next().map(|k| k.key)
-}
-
 /// The label of the certificate written for `order`.
 fn certificate_label(order: &kiosk_domain::order_number::OrderNumber) -> String {
     format!("cert:{order}")
@@ -125,18 +158,17 @@ fn certificate_label(order: &kiosk_domain::order_number::OrderNumber) -> String 
 /// A blank key (no certificate but this order's) that can make a key pair
 /// the kiosk signs with.
 fn check_key<K: KeyWriter>(
+    blank: &BlankKey,
     writer: &mut K,
     order: &kiosk_domain::order_number::OrderNumber,
 ) -> KeyCheck {
-    let keys = match writer.keys() {
-        Ok(keys) => keys,
+    let inserted = match blank.find(writer) {
+        Ok(Some(inserted)) => inserted,
+        Ok(None) => return KeyCheck::NoKey,
         Err(e) => {
             tracing::warn!(error = %e, "key writer failed");
             return KeyCheck::NoKey;
         }
-    };
-    let Some(inserted) = keys.into_iter().next() else {
-        return KeyCheck::NoKey;
     };
     let ours = certificate_label(order);
     if inserted.certificates.iter().any(|c| c.label != ours) {
@@ -172,11 +204,11 @@ where
     fn install(&self, ticket: Ticket, job: &Job, action: InstallAction) -> Ran<PickupEvent> {
         let order = job.order.number;
         let tag = KeyTag::new(order, job.progress.attempt);
-        let writer = self.writer.clone();
+        let (writer, blank) = (self.writer.clone(), self.blank.clone());
         match action {
             InstallAction::GenerateKeyPair => self.later(ticket, move || {
                 let mut w = writer.lock();
-                let Some(key) = the_key(&mut *w) else {
+                let Some(key) = blank.key(&mut *w) else {
                     return PickupEvent::Failed(InstallFailure::KeyRemoved);
                 };
                 let algorithm = match w.key_algorithms(&key) {
@@ -201,7 +233,7 @@ where
                     job.order.uscc.clone(),
                 );
                 self.answers.spawn(PickupFlow::NAME, ticket, async move {
-                    Some(request(ca, writer, tag, mobile, unit_name, uscc).await)
+                    Some(request(ca, writer, blank, tag, mobile, unit_name, uscc).await)
                 });
                 Ran::Started
             }
@@ -214,7 +246,7 @@ where
                 let now = self.clock.wall();
                 self.later(ticket, move || {
                     let mut w = writer.lock();
-                    let Some(key) = the_key(&mut *w) else {
+                    let Some(key) = blank.key(&mut *w) else {
                         return PickupEvent::Failed(InstallFailure::KeyRemoved);
                     };
                     let trust = Trust {
@@ -265,6 +297,7 @@ where
 async fn request<K, C>(
     ca: C,
     writer: SharedWriter<K>,
+    blank: BlankKey,
     tag: KeyTag,
     mobile: kiosk_domain::ids::MobileNumber,
     unit_name: kiosk_domain::order::text::UnitName,
@@ -288,7 +321,7 @@ where
     }
     let signed = tokio::task::spawn_blocking(move || {
         let mut w = writer.lock();
-        let Some(key) = the_key(&mut *w) else {
+        let Some(key) = blank.key(&mut *w) else {
             return Err(InstallFailure::KeyRemoved);
         };
         let algorithm = w
@@ -354,10 +387,10 @@ where
                 Ran::Started
             }
             PickupEffect::CheckKey { order } => {
-                let writer = self.writer.clone();
+                let (writer, blank) = (self.writer.clone(), self.blank.clone());
                 let order = *order;
                 self.later(ticket, move || {
-                    PickupEvent::KeyChecked(check_key(&mut *writer.lock(), &order))
+                    PickupEvent::KeyChecked(check_key(&blank, &mut *writer.lock(), &order))
                 })
             }
             PickupEffect::VerifyPin => {
@@ -365,10 +398,10 @@ where
                     // After a restart the PIN died with the process.
                     return Ok(Ran::Answered(Some(PickupEvent::Restarted)));
                 };
-                let writer = self.writer.clone();
+                let (writer, blank) = (self.writer.clone(), self.blank.clone());
                 self.later(ticket, move || {
                     let mut w = writer.lock();
-                    let Some(key) = the_key(&mut *w) else {
+                    let Some(key) = blank.key(&mut *w) else {
                         return PickupEvent::KeyRemoved;
                     };
                     match w.verify_pin(&key, pin) {
@@ -388,11 +421,11 @@ where
                 order,
                 keep_attempt,
             } => {
-                let writer = self.writer.clone();
+                let (writer, blank) = (self.writer.clone(), self.blank.clone());
                 let (order, keep) = (*order, *keep_attempt);
                 self.quietly(ticket, move || {
                     let mut w = writer.lock();
-                    if let Some(key) = the_key(&mut *w)
+                    if let Some(key) = blank.key(&mut *w)
                         && let Err(e) = w.remove_abandoned(&key, &order, keep)
                     {
                         // Left for the next attempt to remove; the write goes on.

@@ -34,7 +34,7 @@ use kiosk_domain::ports::key_writer::{
     CertificateReader, InsertedKey, KeyId, KeyRef, KeyTag, KeyWriter, Pin, RetirePolicy,
 };
 use kiosk_domain::ports::printer::ReceiptPrinter;
-use kiosk_domain::ports::staff::{StaffCredentials, is_staff_key};
+use kiosk_domain::ports::staff::{StaffCredentials, customer_key};
 use kiosk_domain::ports::store::OrderStore;
 use kiosk_token::renew::{self, OldCertificate, RenewError, Trust};
 use kiosk_ui::{RenewalInput, UiEvent};
@@ -587,17 +587,6 @@ where
             }
         }
     }
-}
-
-/// The customer's key among those inserted: the first that is not a staff
-/// key (where staff mode is on).
-fn customer_key<'k>(
-    keys: &'k [InsertedKey],
-    staff: Option<&(dyn StaffCredentials + Send + Sync)>,
-    now: time::OffsetDateTime,
-) -> Option<&'k InsertedKey> {
-    keys.iter()
-        .find(|key| staff.is_none_or(|staff| !is_staff_key(key, staff, now)))
 }
 
 /// The open renewals the CA holds for the renewable certificates of the

@@ -350,7 +350,8 @@ where
             }),
             settings: receipt.clone(),
         },
-    );
+    )
+    .leaving_out_staff_keys(staff_credentials.clone());
     let pickup = Slot::new(
         load_journal::<PickupFlow, _>(&store).context("the pickup's journal")?,
         pickup,

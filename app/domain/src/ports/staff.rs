@@ -119,6 +119,20 @@ pub fn is_staff_key<C: StaffCredentials + ?Sized>(
     })
 }
 
+/// The customer's key among those inserted: the first that is not a
+/// member of staff's key (with no staff CA configured, the first). A staff
+/// key left in the writer is never read, written or tried with a
+/// customer's PIN.
+#[must_use]
+pub fn customer_key<'k, C: StaffCredentials + ?Sized>(
+    keys: &'k [InsertedKey],
+    staff: Option<&C>,
+    now: OffsetDateTime,
+) -> Option<&'k InsertedKey> {
+    keys.iter()
+        .find(|key| staff.is_none_or(|staff| !is_staff_key(key, staff, now)))
+}
+
 /// The bytes the staff key signs: SHA-256 over a fixed context and the
 /// challenge, so that the signature means nothing anywhere else.
 #[must_use]
@@ -202,5 +216,70 @@ fn key_failed<E: DeviceError>(e: &E) -> SignInRefusal {
         DeviceErrorKind::PinLocked => SignInRefusal::Pin(PinOutcome::Locked),
         DeviceErrorKind::Absent | DeviceErrorKind::TokenRemoved => SignInRefusal::NoKey,
         _ => SignInRefusal::KeyFailed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ports::key_writer::{KeyId, KeyPairStatus};
+
+    /// Trusts as staff certificates the DER that starts with `staff`.
+    struct StaffCa;
+
+    impl StaffCredentials for StaffCa {
+        fn check(&self, der: &[u8], _: OffsetDateTime) -> Result<StaffMember, CredentialRefusal> {
+            if der.starts_with(b"staff") {
+                // Expired, say: still a staff key, never the customer's.
+                Err(CredentialRefusal::OutOfDate)
+            } else {
+                Err(CredentialRefusal::NotTrusted)
+            }
+        }
+        fn signed_by(&self, _: &[u8], _: &[u8; 32], _: &[u8]) -> bool {
+            false
+        }
+    }
+
+    fn key(label: &str, certificates: &[&[u8]]) -> InsertedKey {
+        InsertedKey {
+            key: KeyRef {
+                label: label.to_owned(),
+                serial: label.to_owned(),
+                model: "SoftHSM v2".to_owned(),
+                manufacturer: "SoftHSM project".to_owned(),
+            },
+            certificates: certificates
+                .iter()
+                .map(|der| TokenCertificate {
+                    key_id: KeyId(vec![1]),
+                    label: "cert".to_owned(),
+                    der: der.to_vec(),
+                    has_key_pair: true,
+                    key_pair: KeyPairStatus::Present,
+                    summary: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_staff_key_inserted_first_is_never_the_customers() {
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let keys = [key("STAFF", &[b"staff cert"]), key("BLANK", &[])];
+        let picked = customer_key(&keys, Some(&StaffCa), now).map(|k| k.key.label.as_str());
+        assert_eq!(picked, Some("BLANK"));
+        // Only a staff key in: no customer's key.
+        assert!(customer_key(&keys[..1], Some(&StaffCa), now).is_none());
+        // No staff CA configured: the first key, whatever it holds.
+        let picked = customer_key(&keys, None::<&StaffCa>, now).map(|k| k.key.label.as_str());
+        assert_eq!(picked, Some("STAFF"));
+        // A customer's certificate that is not the staff CA's is theirs.
+        let keys = [
+            key("CUSTOMER", &[b"customer cert"]),
+            key("STAFF", &[b"staff"]),
+        ];
+        let picked = customer_key(&keys, Some(&StaffCa), now).map(|k| k.key.label.as_str());
+        assert_eq!(picked, Some("CUSTOMER"));
     }
 }
