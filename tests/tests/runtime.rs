@@ -593,12 +593,15 @@ fn a_whole_application_goes_through_the_runtime_to_a_receipted_order() {
             };
             kiosk.send(UiEvent::Application(ApplicationInput::Start));
             kiosk.wait(limit, |s| on_page(s, Page::Agreement)).unwrap();
-            // What only devices or the CA may say never comes from a screen.
+            // What only devices, the CA or a staff key may say never comes
+            // from a screen.
             step(
                 &kiosk,
-                ApplicationEvent::ConfirmedInPerson {
-                    staff_id: "S-1".parse().unwrap(),
-                },
+                ApplicationEvent::StaffChecked(Ok(kiosk_domain::ports::staff::StaffMember {
+                    certificate_serial: "5A01".to_owned(),
+                    name: "柜员-01".to_owned(),
+                    roles: vec![kiosk_domain::ports::staff::StaffRole::Staff],
+                })),
             );
             step(&kiosk, ApplicationEvent::AgreementScrolledToEnd);
             step(&kiosk, ApplicationEvent::AgreementAccepted);

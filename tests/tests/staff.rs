@@ -524,3 +524,208 @@ fn staff_sign_in_offline_see_the_queue_and_send_an_upload_again() {
         },
     );
 }
+
+/// 实人认证 without a face (no consent): counter staff confirm the handler
+/// in person with their own staff key on the kiosk's pad (a wrong PIN is
+/// refused first), no staff session opening; the order carries the staff
+/// certificate that confirmed, the audit log records it, and a screen
+/// alone cannot claim a confirmation.
+#[test]
+fn staff_confirm_a_handler_in_person_with_their_own_key() {
+    use kiosk_domain::flow::application::{ApplicationEvent, ApplicationState, Page, StaffCheck};
+    use kiosk_domain::order::attachment::AttachmentKind;
+    use kiosk_domain::order::identity::IdentityOutcome;
+    use kiosk_tests::camera::{show_camera, text_page};
+    use kiosk_ui::ApplicationInput;
+
+    with_token_in_child(
+        "staff_confirm_a_handler_in_person_with_their_own_key",
+        TOKEN,
+        |token_dir| {
+            let tmp = tempfile::tempdir().unwrap();
+            let staff_ca = staff_key(token_dir, "柜员-01").ca.root_der();
+            let camera = tmp.path().join("camera");
+            let (_ca, config) = world(
+                tmp.path(),
+                token_dir,
+                &staff_ca,
+                &format!("[camera]\nsource = \"files:{}\"\n", camera.display()),
+            );
+            let mut kiosk = Headless::start(
+                &config,
+                ports(&config).unwrap(),
+                Arc::new(kiosk::clock::SystemClock),
+            )
+            .unwrap();
+            let limit = Duration::from_secs(60);
+            let step = |kiosk: &Headless, event: ApplicationEvent| {
+                kiosk.send(UiEvent::Application(ApplicationInput::Step(Box::new(
+                    event,
+                ))));
+            };
+            let draft = |shown: &Shown| match &shown.application {
+                Some(ApplicationState::Filling {
+                    page: Page::IdentityCheck,
+                    draft,
+                    ..
+                }) => Some(draft.clone()),
+                _ => None,
+            };
+            let on_page = |shown: &Shown, page: Page| matches!(&shown.application, Some(ApplicationState::Filling { page: p, .. }) if *p == page);
+
+            kiosk.send(UiEvent::Application(ApplicationInput::Start));
+            kiosk.wait(limit, |s| on_page(s, Page::Agreement)).unwrap();
+            step(&kiosk, ApplicationEvent::AgreementScrolledToEnd);
+            step(&kiosk, ApplicationEvent::AgreementAccepted);
+            let d = fixtures::application_details();
+            step(&kiosk, ApplicationEvent::ProjectChosen(d.project.clone()));
+            step(&kiosk, ApplicationEvent::UnitEntered(d.unit.clone()));
+            step(&kiosk, ApplicationEvent::HandlerEntered(d.handler.clone()));
+            step(
+                &kiosk,
+                ApplicationEvent::SealHoldersEntered(d.seal_holders.clone()),
+            );
+            step(&kiosk, ApplicationEvent::InvoiceEntered(d.invoice.clone()));
+            step(&kiosk, ApplicationEvent::PickupChosen(d.pickup.clone()));
+            kiosk
+                .wait(limit, |s| on_page(s, Page::Attachments))
+                .unwrap();
+            let kinds = [
+                AttachmentKind::ApplicationForm,
+                AttachmentKind::BusinessLicence,
+                AttachmentKind::HandlerId,
+                AttachmentKind::SealHolderId { holder: 0 },
+            ];
+            for (i, kind) in kinds.into_iter().enumerate() {
+                show_camera(&camera, &text_page(u32::try_from(i).unwrap()));
+                step(&kiosk, ApplicationEvent::CaptureRequested(kind));
+                kiosk
+                    .wait(limit, |s| {
+                        matches!(&s.application, Some(ApplicationState::Filling { draft, .. })
+                            if draft.captures.iter().any(|c| c.kind == kind))
+                    })
+                    .unwrap();
+            }
+            step(&kiosk, ApplicationEvent::AttachmentsDone);
+            kiosk
+                .wait(limit, |s| on_page(s, Page::FaceConsent))
+                .unwrap();
+            step(&kiosk, ApplicationEvent::FaceCaptureConsent(false));
+            kiosk
+                .wait(limit, |s| on_page(s, Page::IdentityCheck))
+                .unwrap();
+
+            // A screen cannot say the staff key answered.
+            step(
+                &kiosk,
+                ApplicationEvent::StaffChecked(Ok(kiosk_domain::ports::staff::StaffMember {
+                    certificate_serial: "5A01".to_owned(),
+                    name: "冒充".to_owned(),
+                    roles: vec![kiosk_domain::ports::staff::StaffRole::Staff],
+                })),
+            );
+            // 工作人员操作：确认已当面核验, then a wrong PIN on the staff key.
+            step(&kiosk, ApplicationEvent::StaffCheckOpened);
+            kiosk
+                .wait(limit, |s| {
+                    draft(s)
+                        .is_some_and(|d| d.staff_check == Some(StaffCheck::Asking { last: None }))
+                })
+                .unwrap();
+            assert!(
+                !draft(&kiosk.shown).unwrap().identity_ready(),
+                "the forged answer confirmed nothing"
+            );
+            kiosk.send(pin("111111"));
+            kiosk
+                .wait(limit, |s| {
+                    draft(s).is_some_and(|d| {
+                        matches!(
+                            d.staff_check,
+                            Some(StaffCheck::Asking {
+                                last: Some(SignInRefusal::Pin(PinOutcome::Wrong { .. }))
+                            })
+                        )
+                    })
+                })
+                .unwrap();
+            assert!(!draft(&kiosk.shown).unwrap().identity_ready());
+            // The right PIN: the key signs, its certificate is the staff CA's.
+            kiosk.send(pin(softhsm::STAFF_PIN));
+            kiosk
+                .wait(limit, |s| {
+                    draft(s).is_some_and(|d| {
+                        d.staff_check.is_none()
+                            && matches!(
+                                d.identity.outcome,
+                                IdentityOutcome::ConfirmedInPerson { .. }
+                            )
+                    })
+                })
+                .unwrap();
+            assert!(
+                kiosk.shown.staff.is_none()
+                    || matches!(kiosk.shown.staff, Some(StaffState::Locked)),
+                "no staff session opened"
+            );
+            step(&kiosk, ApplicationEvent::IdentityDone);
+            kiosk.wait(limit, |s| on_page(s, Page::Review)).unwrap();
+            step(&kiosk, ApplicationEvent::Submit);
+            kiosk
+                .wait(limit, |s| {
+                    matches!(&s.application, Some(ApplicationState::Submitted { .. }))
+                })
+                .unwrap();
+            let Some(ApplicationState::Submitted { order, .. }) = kiosk.shown.application.clone()
+            else {
+                unreachable!()
+            };
+            kiosk.stop();
+
+            // The audit log names the member of staff; the order carries
+            // their certificate's serial and no face.
+            let store = kiosk::wiring::open_store(&config).unwrap();
+            let confirmed: Vec<_> = store
+                .audit_log()
+                .unwrap()
+                .into_iter()
+                .filter(|r| r.entry.action == AuditAction::IdentityConfirmedInPerson)
+                .collect();
+            assert_eq!(confirmed.len(), 1, "recorded once");
+            let kiosk_domain::audit::Actor::Staff {
+                certificate_serial,
+                name,
+            } = &confirmed[0].entry.actor
+            else {
+                panic!("not staff: {:?}", confirmed[0].entry.actor)
+            };
+            assert_eq!(name, "柜员-01");
+            let held = store.load_order(&order).unwrap().unwrap();
+            let OrderDetails::Application(details) = &held.details else {
+                panic!("not an application")
+            };
+            assert!(
+                matches!(
+                    &details.identity.outcome,
+                    IdentityOutcome::ConfirmedInPerson { staff_id, .. }
+                        if staff_id.as_str() == certificate_serial
+                ),
+                "{:?}",
+                details.identity.outcome
+            );
+            assert!(
+                !store
+                    .attachments(&order)
+                    .unwrap()
+                    .iter()
+                    .any(|a| a.attachment.kind().is_biometric()),
+                "no face with the order"
+            );
+            assert_eq!(
+                audited(&config).len(),
+                confirmed.len(),
+                "nothing else audited: no sign-in happened"
+            );
+        },
+    );
+}

@@ -44,6 +44,9 @@ pub enum AuditAction {
     /// A receipt printed again (the entry names the order), and what the
     /// printer said.
     ReceiptReprinted { outcome: PrintOutcome },
+    /// An application's handler confirmed in person (实人认证 by staff
+    /// instead of the face check); the order has no number yet.
+    IdentityConfirmedInPerson,
 }
 
 /// One entry of the audit log.

@@ -12,7 +12,7 @@ use kiosk_config::CameraSource;
 use kiosk_domain::account::AccountUnit;
 use kiosk_domain::flow::SessionId;
 use kiosk_domain::flow::application::{
-    Application, ApplicationEffect, ApplicationEvent, ApplicationState,
+    Application, ApplicationEffect, ApplicationEvent, ApplicationState, StaffCheck,
 };
 use kiosk_domain::flow::driver::{Executor, Flow, Journal, Ran, Saved, Ticket};
 use kiosk_domain::order::application::Catalogue;
@@ -20,7 +20,9 @@ use kiosk_domain::order::attachment::{Attachment, AttachmentKind};
 use kiosk_domain::order_number::{KioskCode, OrderNumber};
 use kiosk_domain::ports::ca::{CaPort, FaceVerdict};
 use kiosk_domain::ports::camera::Frame;
+use kiosk_domain::ports::key_writer::Pin;
 use kiosk_domain::ports::printer::ReceiptPrinter;
+use kiosk_domain::ports::staff::{SignInRefusal, SignedIn};
 use kiosk_domain::ports::store::OrderStore;
 use kiosk_ui::{ApplicationInput, UiEvent};
 use std::any::Any;
@@ -79,6 +81,13 @@ fn fault(e: impl std::fmt::Display) -> StoreFault {
     StoreFault(e.to_string())
 }
 
+/// Checks the staff key inserted with `pin` over a fresh challenge at
+/// `now`, as a staff sign-in does ([`kiosk_domain::ports::staff::sign_in`]
+/// over the key writer and the staff CA).
+pub type StaffKeyCheck = Arc<
+    dyn Fn(Pin, &[u8; 32], time::OffsetDateTime) -> Result<SignedIn, SignInRefusal> + Send + Sync,
+>;
+
 /// The application's executor over the ports.
 pub struct ApplicationExecutor<S, P, C> {
     store: S,
@@ -91,6 +100,10 @@ pub struct ApplicationExecutor<S, P, C> {
     notices: Vec<Notice>,
     /// The last document photographed (forgotten with its session).
     preview: Option<Preview>,
+    /// `None`: no staff CA here, so nobody can confirm a handler in person.
+    staff_check: Option<StaffKeyCheck>,
+    /// The staff key's PIN typed for the next `CheckStaffKey` (never stored).
+    pin: Option<Pin>,
 }
 
 impl<S, P, C> std::fmt::Debug for ApplicationExecutor<S, P, C> {
@@ -124,12 +137,57 @@ where
             settings,
             notices: Vec::new(),
             preview: None,
+            staff_check: None,
+            pin: None,
         }
+    }
+
+    /// Staff may confirm a handler in person with their staff key, checked
+    /// by `check` (`None`: no staff CA configured).
+    #[must_use]
+    pub fn with_staff_check(mut self, check: Option<StaffKeyCheck>) -> Self {
+        self.staff_check = check;
+        self
     }
 
     /// The store (tests read it back).
     pub fn store(&self) -> &S {
         &self.store
+    }
+
+    /// The staff key inserted, with the PIN handed over, on the blocking
+    /// pool (the key writer's lock).
+    fn check_staff_key(
+        &mut self,
+        ticket: Ticket,
+        now: time::OffsetDateTime,
+    ) -> Ran<ApplicationEvent> {
+        let refused = |why| Ran::Answered(Some(ApplicationEvent::StaffChecked(Err(why))));
+        let Some(check) = self.staff_check.clone() else {
+            return refused(SignInRefusal::NotAStaffKey);
+        };
+        // After a restart the PIN died with the process.
+        let Some(pin) = self.pin.take() else {
+            return refused(SignInRefusal::KeyFailed);
+        };
+        let mut challenge = [0_u8; 32];
+        if let Err(e) = getrandom::fill(&mut challenge) {
+            tracing::error!(error = %e, "no random challenge for a staff key");
+            return refused(SignInRefusal::KeyFailed);
+        }
+        self.answers
+            .spawn_blocking(Application::NAME, ticket, move || {
+                let checked = check(pin, &challenge, now).map(|signed| signed.member);
+                match &checked {
+                    Ok(member) => tracing::info!(
+                        certificate = %member.certificate_serial,
+                        "a member of staff's key confirmed a handler in person"
+                    ),
+                    Err(why) => tracing::info!(?why, "staff key refused for an in-person check"),
+                }
+                Answer::Event(Some(ApplicationEvent::StaffChecked(checked)))
+            });
+        Ran::Started
     }
 
     fn print_receipt(
@@ -273,9 +331,15 @@ where
                     });
                 Ran::Started
             }
+            ApplicationEffect::CheckStaffKey { .. } => self.check_staff_key(ticket, now),
+            ApplicationEffect::Audit { key, entry } => {
+                self.store.append_audit(key, entry).map_err(fault)?;
+                Ran::Answered(None)
+            }
             ApplicationEffect::WipeSession { session } => {
                 self.store.wipe_session(*session).map_err(fault)?;
                 self.preview = None;
+                self.pin = None;
                 self.notices.push(Notice::SessionWiped);
                 Ran::Answered(None)
             }
@@ -367,11 +431,17 @@ where
     fn event(
         &mut self,
         ui: UiEvent,
-        _state: &ApplicationState,
+        state: &ApplicationState,
         exec: &mut ApplicationExecutor<S, P, C>,
     ) -> Result<ApplicationEvent, UiEvent> {
-        let UiEvent::Application(input) = ui else {
-            return Err(ui);
+        let input = match ui {
+            UiEvent::Application(input) => input,
+            // The staff key's PIN, while its pad shows on 实人认证.
+            UiEvent::Pin(pin) if staff_pad_shown(state) => {
+                exec.pin = Some(pin);
+                return Ok(ApplicationEvent::StaffPinTyped);
+            }
+            other => return Err(other),
         };
         match input {
             ApplicationInput::Start => Ok(self.start(&exec.store, None)),
@@ -407,6 +477,11 @@ where
 }
 
 /// Whether a screen may send `event`.
+fn staff_pad_shown(state: &ApplicationState) -> bool {
+    matches!(state, ApplicationState::Filling { draft, .. }
+        if matches!(draft.staff_check, Some(StaffCheck::Asking { .. })))
+}
+
 fn customer_event(event: &ApplicationEvent) -> bool {
     use ApplicationEvent as E;
     matches!(
@@ -425,6 +500,8 @@ fn customer_event(event: &ApplicationEvent) -> bool {
             | E::FaceCaptureConsent(_)
             | E::FaceUploadConsent(_)
             | E::IdentityDone
+            | E::StaffCheckOpened
+            | E::StaffCheckCancelled
             | E::Edit(_)
             | E::ContinueDraft
             | E::Submit

@@ -320,6 +320,20 @@ where
             receipt: receipt.clone(),
         },
     );
+    let application = application.with_staff_check(staff_credentials.clone().map(
+        |credentials| -> crate::application::StaffKeyCheck {
+            let writer = writer.clone();
+            Arc::new(move |pin, challenge, now| {
+                kiosk_domain::ports::staff::sign_in(
+                    &mut *writer.lock(),
+                    credentials.as_ref(),
+                    pin,
+                    challenge,
+                    now,
+                )
+            })
+        },
+    ));
     let application = Slot::new(
         load_journal::<Application, _>(&store).context("the application's journal")?,
         application,

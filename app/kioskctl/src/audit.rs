@@ -122,6 +122,7 @@ pub fn render(lines: &[AuditLine]) -> String {
             AuditAction::StaffSignedOut { why } => format!("staff signed out ({why:?})"),
             AuditAction::PinUnblock { outcome } => format!("PIN unblock ({outcome:?})"),
             AuditAction::ReceiptReprinted { outcome } => format!("receipt reprint ({outcome:?})"),
+            AuditAction::IdentityConfirmedInPerson => "handler confirmed in person".to_owned(),
         };
         let _ = writeln!(
             out,

@@ -11,7 +11,7 @@
 use kiosk_domain::fixtures;
 use kiosk_domain::flow::SessionId;
 use kiosk_domain::flow::account::AccountState;
-use kiosk_domain::flow::application::{ApplicationState, CaptureRef, Draft, Page};
+use kiosk_domain::flow::application::{ApplicationState, CaptureRef, Draft, Page, StaffCheck};
 use kiosk_domain::flow::lookup::{Found, LookupState, Pay, Scan, ScanFailure};
 use kiosk_domain::flow::pickup::{Job, KeyCheck, NotNow, PickupState};
 use kiosk_domain::flow::renewal::{
@@ -29,6 +29,7 @@ use kiosk_domain::order::renewal::{CertificateSummary, Contact, InstallStep, Inv
 use kiosk_domain::order::status::OrderStatus;
 use kiosk_domain::ports::ca::PickupAtCa;
 use kiosk_domain::ports::printer::PrintOutcome;
+use kiosk_domain::ports::staff::SignInRefusal;
 use kiosk_ui::Screen;
 use kiosk_ui::view_model::{Device, StatusView, ViewContext};
 use time::Duration;
@@ -196,6 +197,7 @@ fn application_scenes() -> Vec<(&'static str, Scene)> {
         interrupted: false,
         form_print: None,
         account: None,
+        staff_check: None,
     };
     let page = |page: Page, draft: Draft| {
         Scene::Application(ApplicationState::Filling {
@@ -257,7 +259,43 @@ fn application_scenes() -> Vec<(&'static str, Scene)> {
             "37-apply-face-consent",
             page(Page::FaceConsent, up_to(true, true)),
         ),
-        ("38-apply-identity", page(Page::IdentityCheck, ask_upload)),
+        (
+            "38-apply-identity",
+            page(Page::IdentityCheck, ask_upload.clone()),
+        ),
+        (
+            "38a-apply-in-person-pad",
+            page(
+                Page::IdentityCheck,
+                Draft {
+                    staff_check: Some(StaffCheck::Asking {
+                        last: Some(SignInRefusal::Pin(PinOutcome::Wrong {
+                            tries_left: Some(5),
+                            final_try: false,
+                        })),
+                    }),
+                    ..ask_upload.clone()
+                },
+            ),
+        ),
+        (
+            "38b-apply-confirmed-in-person",
+            page(
+                Page::IdentityCheck,
+                Draft {
+                    identity: IdentityCheck {
+                        capture_consent: None,
+                        upload_consent: None,
+                        outcome: IdentityOutcome::ConfirmedInPerson {
+                            staff_id: "5A01".parse().unwrap(),
+                            at: datetime!(2026-12-01 10:05 UTC),
+                        },
+                    },
+                    captures: full.captures[..5].to_vec(),
+                    ..full.clone()
+                },
+            ),
+        ),
         ("39-apply-review", page(Page::Review, full.clone())),
         (
             "40-apply-resume",
@@ -932,6 +970,8 @@ pub fn show(ui: &kiosk_ui::KioskUi, scene: &Scene) {
             ui.show_staff_call(*call);
         }
         Scene::Application(state) => {
+            // A kiosk with staff mode (工作人员操作：确认已当面核验 on 实人认证).
+            ui.set_staff_mode(true);
             // 上传附件 shows the last document taken, as it was kept.
             ui.show_application(
                 state,

@@ -16,6 +16,7 @@
 use super::driver::{Flow, Signal, Timer};
 use super::{SessionId, Step, StepContext};
 use crate::account::AccountUnit;
+use crate::audit::{Actor, AuditAction, AuditEntry};
 use crate::ids::ResidentId;
 use crate::money::Fen;
 use crate::order::application::{
@@ -27,6 +28,7 @@ use crate::order::renewal::InvoiceInfo;
 use crate::order::text::{PersonName, Reference};
 use crate::order_number::OrderNumber;
 use crate::ports::printer::{ApplicationForm, PrintOutcome};
+use crate::ports::staff::{SignInRefusal, StaffMember, StaffRole};
 use serde::{Deserialize, Serialize};
 
 /// The pages of the application, in order.
@@ -119,6 +121,22 @@ pub struct Draft {
     /// its name and USCC (the customer may change them).
     #[serde(default)]
     pub account: Option<AccountUnit>,
+    /// Counter staff confirming the handler in person with their staff key
+    /// (on 实人认证 only).
+    #[serde(default)]
+    pub staff_check: Option<StaffCheck>,
+}
+
+/// Counter staff confirming the handler in person (实人认证): they insert
+/// their own staff key and type its PIN; the key signs a fresh challenge
+/// and its certificate is checked against the staff CA, as at a staff
+/// sign-in. No staff session opens: the customer's session goes on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StaffCheck {
+    /// The pad shows, with what the last try came to.
+    Asking { last: Option<SignInRefusal> },
+    /// The key checks the PIN and signs.
+    Checking,
 }
 
 impl Draft {
@@ -312,10 +330,15 @@ pub enum ApplicationEvent {
     FaceChecked {
         matched: bool,
     },
-    /// Staff (in staff mode) confirmed the handler in person.
-    ConfirmedInPerson {
-        staff_id: Reference,
-    },
+    /// 工作人员当面核验 pressed: the staff key's PIN pad shows.
+    StaffCheckOpened,
+    /// The staff key's PIN was typed (and handed to the executor).
+    StaffPinTyped,
+    /// 取消 on the staff key's PIN pad.
+    StaffCheckCancelled,
+    /// What the staff key and its certificate came to: the member of staff
+    /// who confirmed the handler in person, or why not.
+    StaffChecked(Result<StaffMember, SignInRefusal>),
     /// 下一步 on the identity page, once the check is done, queued or confirmed.
     IdentityDone,
     /// Go back to a page to correct it (from the review page).
@@ -374,6 +397,17 @@ pub enum ApplicationEffect {
     /// Forget the session: draft, captures not submitted, face images.
     WipeSession {
         session: SessionId,
+    },
+    /// Check the staff key inserted with the PIN handed over (a signature
+    /// over a fresh challenge, the certificate against the staff CA);
+    /// answers [`ApplicationEvent::StaffChecked`].
+    CheckStaffKey {
+        session: SessionId,
+    },
+    /// Append to the audit log, once for `key`.
+    Audit {
+        key: String,
+        entry: AuditEntry,
     },
 }
 
@@ -511,6 +545,8 @@ fn fill(
     match (page, event) {
         (_, E::Restarted) => {
             draft.interrupted = true;
+            // The staff key's PIN died with the process.
+            draft.staff_check = None;
             Step::to(filling(session, page, draft))
         }
         (_, E::ContinueDraft) => {
@@ -641,7 +677,9 @@ fn fill(
                 }],
             )
         }
-        (Page::IdentityCheck, E::FaceChecked { matched }) if draft.identity.may_upload_face() => {
+        (Page::IdentityCheck, E::FaceChecked { matched })
+            if draft.identity.may_upload_face() && !confirmed_in_person(&draft) =>
+        {
             draft.identity.outcome = if matched {
                 IdentityOutcome::FaceVerified { at: ctx.now }
             } else {
@@ -649,12 +687,15 @@ fn fill(
             };
             Step::to(filling(session, page, draft))
         }
-        (Page::IdentityCheck, E::ConfirmedInPerson { staff_id }) => {
-            draft.identity.outcome = IdentityOutcome::ConfirmedInPerson {
-                staff_id,
-                at: ctx.now,
-            };
-            Step::to(filling(session, page, draft))
+        (
+            Page::IdentityCheck,
+            event @ (E::StaffCheckOpened
+            | E::StaffPinTyped
+            | E::StaffCheckCancelled
+            | E::StaffChecked(_)
+            | E::Back),
+        ) if event != E::Back || draft.staff_check.is_some() => {
+            staff_check(session, draft, event, ctx)
         }
         (Page::IdentityCheck, E::IdentityDone) if identity_ready(&draft) => advance(draft),
         (_, E::CaptureFailed(kind)) if draft.capturing == Some(kind) => {
@@ -676,6 +717,89 @@ fn fill(
 
 fn identity_ready(draft: &Draft) -> bool {
     draft.identity_ready()
+}
+
+fn confirmed_in_person(draft: &Draft) -> bool {
+    matches!(
+        draft.identity.outcome,
+        IdentityOutcome::ConfirmedInPerson { .. }
+    )
+}
+
+/// 工作人员当面核验 on 实人认证: the staff key's pad, its answer, and the
+/// confirmation recorded on the draft and in the audit log.
+fn staff_check(
+    session: SessionId,
+    mut draft: Box<Draft>,
+    event: ApplicationEvent,
+    ctx: &StepContext,
+) -> ApplicationStep {
+    use ApplicationEvent as E;
+    let page = Page::IdentityCheck;
+    match (draft.staff_check.take(), event) {
+        (None, E::StaffCheckOpened) if !confirmed_in_person(&draft) => {
+            draft.staff_check = Some(StaffCheck::Asking { last: None });
+            Step::to(filling(session, page, draft))
+        }
+        (Some(StaffCheck::Asking { .. }), E::StaffPinTyped) => {
+            draft.staff_check = Some(StaffCheck::Checking);
+            Step::with(
+                filling(session, page, draft),
+                vec![ApplicationEffect::CheckStaffKey { session }],
+            )
+        }
+        // Closed; a check running goes on to its answer.
+        (Some(StaffCheck::Asking { .. }), E::StaffCheckCancelled | E::Back) => {
+            Step::to(filling(session, page, draft))
+        }
+        (Some(StaffCheck::Checking), E::StaffChecked(answer)) => {
+            let confirmed = answer.and_then(|member| {
+                if !member.roles.contains(&StaffRole::Staff) {
+                    return Err(SignInRefusal::Credential(
+                        crate::ports::staff::CredentialRefusal::NoStaffRole,
+                    ));
+                }
+                let staff_id = member
+                    .certificate_serial
+                    .parse::<Reference>()
+                    .map_err(|_| SignInRefusal::NotAStaffKey)?;
+                Ok((member, staff_id))
+            });
+            match confirmed {
+                Ok((member, staff_id)) => {
+                    draft.identity.outcome = IdentityOutcome::ConfirmedInPerson {
+                        staff_id,
+                        at: ctx.now,
+                    };
+                    let entry = AuditEntry {
+                        at: ctx.now,
+                        actor: Actor::Staff {
+                            certificate_serial: member.certificate_serial,
+                            name: member.name,
+                        },
+                        action: AuditAction::IdentityConfirmedInPerson,
+                        // The order has no number yet.
+                        order: None,
+                    };
+                    Step::with(
+                        filling(session, page, draft),
+                        vec![ApplicationEffect::Audit {
+                            key: format!("in-person-{:016x}", session.0),
+                            entry,
+                        }],
+                    )
+                }
+                Err(why) => {
+                    draft.staff_check = Some(StaffCheck::Asking { last: Some(why) });
+                    Step::to(filling(session, page, draft))
+                }
+            }
+        }
+        (check, _) => {
+            draft.staff_check = check;
+            Step::to(filling(session, page, draft))
+        }
+    }
 }
 
 fn submit(session: SessionId, draft: Box<Draft>) -> ApplicationStep {

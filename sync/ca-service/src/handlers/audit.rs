@@ -238,6 +238,7 @@ fn action_label(action: &AuditAction) -> &'static str {
             PrintOutcome::CoverOpen => "补打凭条：打印机盖未关",
             PrintOutcome::Failed => "补打凭条：打印失败",
         },
+        AuditAction::IdentityConfirmedInPerson => "当面核验经办人身份（代替人脸识别）",
     }
 }
 

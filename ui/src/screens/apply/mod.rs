@@ -8,7 +8,7 @@ use crate::events::{ApplicationInput, UiEvent};
 use crate::kiosk::Shared;
 use crate::screens::apply_form::view::FormMemory;
 use crate::screens::vocabulary::{int, receipt_state};
-use crate::screens::{apply_form, capture, identity, review};
+use crate::screens::{apply_form, capture, identity, pin, review};
 use crate::{AgreementAdapter, AppAdapter, AppWindow, ApplyAdapter, ReviewAdapter, Screen};
 use kiosk_domain::flow::SessionId;
 use kiosk_domain::flow::application::{ApplicationEvent, ApplicationState, Draft, Page};
@@ -110,7 +110,15 @@ pub(crate) fn show(
                     capture::show(window, draft);
                     Screen::ApplyCapture
                 }
+                Page::IdentityCheck if draft.staff_check.is_some() => {
+                    if let Some(pad) = identity::view::staff_pad(draft) {
+                        pin::show(window, &pad, shared.pin.borrow().len());
+                    }
+                    Screen::Pin
+                }
                 Page::FaceConsent | Page::IdentityCheck => {
+                    // The staff key's digits, if its pad was closed.
+                    pin::clear(window, shared);
                     identity::show(window, draft, *page == Page::FaceConsent);
                     Screen::ApplyIdentity
                 }

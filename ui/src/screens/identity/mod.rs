@@ -25,6 +25,10 @@ pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
     a.on_upload(move |yes| step(&s, ApplicationEvent::FaceUploadConsent(yes)));
     let s = Rc::clone(shared);
     a.on_next(move || step(&s, ApplicationEvent::IdentityDone));
+    let s = Rc::clone(shared);
+    a.on_staff_check(move || step(&s, ApplicationEvent::StaffCheckOpened));
+    let s = Rc::clone(shared);
+    a.on_staff_check_cancelled(move || step(&s, ApplicationEvent::StaffCheckCancelled));
 }
 
 pub(crate) fn show(window: &AppWindow, draft: &Draft, consent_page: bool) {

@@ -1,5 +1,6 @@
 use super::*;
 use crate::fixtures;
+use crate::flow::renewal::PinOutcome;
 use proptest::prelude::*;
 
 fn ctx() -> StepContext {
@@ -44,6 +45,24 @@ fn full_script() -> Vec<ApplicationEvent> {
         ApplicationEvent::FaceUploadConsent(true),
         ApplicationEvent::IdentityDone,
         ApplicationEvent::Submit,
+    ]
+}
+
+/// A member of staff as their certificate names them.
+fn member(role: StaffRole) -> StaffMember {
+    StaffMember {
+        certificate_serial: "5A01".to_owned(),
+        name: "柜员-01".to_owned(),
+        roles: vec![role],
+    }
+}
+
+/// Staff at the kiosk confirm the handler in person with their key.
+fn staff_confirms(role: StaffRole) -> Vec<ApplicationEvent> {
+    vec![
+        ApplicationEvent::StaffCheckOpened,
+        ApplicationEvent::StaffPinTyped,
+        ApplicationEvent::StaffChecked(Ok(member(role))),
     ]
 }
 
@@ -145,14 +164,23 @@ fn no_face_is_taken_without_consent_and_staff_can_confirm_instead() {
         .iter()
         .position(|e| *e == ApplicationEvent::IdentityDone)
         .unwrap();
-    with_staff.insert(
-        done,
-        ApplicationEvent::ConfirmedInPerson {
-            staff_id: "S001".parse().unwrap(),
-        },
-    );
+    for (i, event) in staff_confirms(StaffRole::Staff).into_iter().enumerate() {
+        with_staff.insert(done + i, event);
+    }
     let (state, effects) = run(with_staff);
-    assert!(matches!(state, ApplicationState::Submitting { .. }));
+    let ApplicationState::Submitting { draft, .. } = &state else {
+        panic!("not submitted: {state:?}");
+    };
+    assert!(matches!(
+        &draft.identity.outcome,
+        IdentityOutcome::ConfirmedInPerson { staff_id, .. } if staff_id.as_str() == "5A01"
+    ));
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        ApplicationEffect::Audit { entry, .. }
+            if entry.action == AuditAction::IdentityConfirmedInPerson
+                && matches!(&entry.actor, Actor::Staff { certificate_serial, .. } if certificate_serial == "5A01")
+    )));
     assert!(
         !submitted_attachments(&effects)
             .unwrap()
@@ -254,13 +282,30 @@ fn any_event() -> impl Strategy<Value = Option<ApplicationEvent>> {
         1 => Just(Some(ApplicationEvent::FaceCaptureConsent(false))),
         1 => Just(Some(ApplicationEvent::CaptureRequested(AttachmentKind::Face))),
         1 => Just(Some(ApplicationEvent::Edit(Page::Unit))),
-        1 => Just(Some(ApplicationEvent::ConfirmedInPerson { staff_id: "S001".parse().unwrap() })),
+        1 => Just(Some(ApplicationEvent::StaffCheckOpened)),
+        1 => Just(Some(ApplicationEvent::StaffPinTyped)),
+        1 => Just(Some(ApplicationEvent::StaffCheckCancelled)),
+        1 => Just(Some(ApplicationEvent::StaffChecked(Ok(member(StaffRole::Staff))))),
+        1 => Just(Some(ApplicationEvent::StaffChecked(Ok(member(StaffRole::Technician))))),
+        1 => Just(Some(ApplicationEvent::StaffChecked(Err(SignInRefusal::BadSignature)))),
         1 => Just(Some(ApplicationEvent::OrderSubmitted(fixtures::order_number(3)))),
     ]
 }
 
 fn events() -> impl Strategy<Value = Vec<Option<ApplicationEvent>>> {
     prop::collection::vec(any_event(), 1..120)
+}
+
+fn in_person(state: &ApplicationState) -> bool {
+    match state {
+        ApplicationState::Filling { draft, .. } | ApplicationState::Submitting { draft, .. } => {
+            matches!(
+                draft.identity.outcome,
+                IdentityOutcome::ConfirmedInPerson { .. }
+            )
+        }
+        _ => false,
+    }
 }
 
 /// Runs one random session, checking the invariants at every step; returns
@@ -275,7 +320,19 @@ fn check_session(events: Vec<Option<ApplicationEvent>>) -> Result<bool, TestCase
 
         let idle = event == ApplicationEvent::IdleTimeout;
         let had_session = state.holds_personal_data();
+        let was_confirmed = in_person(&state);
         let next = step(state, event, &ctx());
+        // Confirmed in person only by a member of staff's key, and recorded.
+        if in_person(&next.state) && !was_confirmed {
+            let recorded = next.effects.iter().any(|e| {
+                matches!(
+                    e,
+                    ApplicationEffect::Audit { entry, .. }
+                        if entry.action == AuditAction::IdentityConfirmedInPerson
+                )
+            });
+            prop_assert!(recorded);
+        }
         if idle {
             prop_assert_eq!(&next.state, &ApplicationState::Home);
             prop_assert!(!next.state.holds_personal_data());
@@ -459,4 +516,155 @@ fn the_form_is_printed_with_the_pages_before_it_once_at_a_time() {
             .len(),
         1
     );
+}
+
+/// On 实人认证 with no face (no consent), up to the staff key's pad.
+fn at_identity_without_face() -> (ApplicationState, Vec<ApplicationEffect>) {
+    let mut script = full_script();
+    let consent = script
+        .iter()
+        .position(|e| *e == ApplicationEvent::FaceCaptureConsent(true))
+        .unwrap();
+    script.truncate(consent);
+    script.push(ApplicationEvent::FaceCaptureConsent(false));
+    run(script)
+}
+
+fn then(
+    state: ApplicationState,
+    events: Vec<ApplicationEvent>,
+) -> (ApplicationState, Vec<ApplicationEffect>) {
+    let mut state = state;
+    let mut effects = Vec::new();
+    for event in events {
+        let next = step(state, event, &ctx());
+        effects.extend(next.effects);
+        state = next.state;
+    }
+    (state, effects)
+}
+
+#[test]
+fn staff_confirm_in_person_only_with_their_key_checked_and_a_staff_role() {
+    let (at_identity, _) = at_identity_without_face();
+    assert!(!draft_of(&at_identity).identity_ready());
+    // The pad, then the key's answer: refused, asked again with why.
+    let (state, effects) = then(
+        at_identity.clone(),
+        vec![
+            ApplicationEvent::StaffCheckOpened,
+            ApplicationEvent::StaffPinTyped,
+        ],
+    );
+    assert_eq!(
+        effects,
+        vec![ApplicationEffect::CheckStaffKey { session: SESSION }]
+    );
+    assert_eq!(draft_of(&state).staff_check, Some(StaffCheck::Checking));
+    let wrong = SignInRefusal::Pin(PinOutcome::Wrong {
+        tries_left: Some(4),
+        final_try: false,
+    });
+    let (state, effects) = then(state, vec![ApplicationEvent::StaffChecked(Err(wrong))]);
+    assert!(effects.is_empty());
+    assert_eq!(
+        draft_of(&state).staff_check,
+        Some(StaffCheck::Asking { last: Some(wrong) })
+    );
+    assert!(!draft_of(&state).identity_ready());
+    // A technician's certificate is not a counter clerk's.
+    let (state, effects) = then(
+        state,
+        vec![
+            ApplicationEvent::StaffPinTyped,
+            ApplicationEvent::StaffChecked(Ok(member(StaffRole::Technician))),
+        ],
+    );
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, ApplicationEffect::Audit { .. }))
+    );
+    assert!(!draft_of(&state).identity_ready());
+    // Cancelled: the page again, nothing confirmed; a late answer is ignored.
+    let (state, _) = then(state, vec![ApplicationEvent::StaffCheckCancelled]);
+    assert_eq!(draft_of(&state).staff_check, None);
+    let (state, effects) = then(
+        state,
+        vec![ApplicationEvent::StaffChecked(Ok(member(StaffRole::Staff)))],
+    );
+    assert!(effects.is_empty());
+    assert!(!draft_of(&state).identity_ready());
+    // An answer nobody asked for (a screen cannot send it either) does nothing.
+    let (state, _) = then(
+        at_identity,
+        vec![ApplicationEvent::StaffChecked(Ok(member(StaffRole::Staff)))],
+    );
+    assert!(!draft_of(&state).identity_ready());
+    // A member of staff: confirmed, recorded once in the audit log.
+    let (state, effects) = then(state, staff_confirms(StaffRole::Staff));
+    assert!(draft_of(&state).identity_ready());
+    assert_eq!(draft_of(&state).staff_check, None);
+    let audits = effects
+        .iter()
+        .filter(|e| matches!(e, ApplicationEffect::Audit { .. }))
+        .count();
+    assert_eq!(audits, 1);
+    // Confirmed: the pad is not offered again.
+    let (state, _) = then(state, vec![ApplicationEvent::StaffCheckOpened]);
+    assert_eq!(draft_of(&state).staff_check, None);
+}
+
+#[test]
+fn a_face_answer_after_staff_confirmed_in_person_changes_nothing() {
+    let mut script = full_script();
+    let done = script
+        .iter()
+        .position(|e| *e == ApplicationEvent::IdentityDone)
+        .unwrap();
+    script.truncate(done);
+    let (state, _) = run(script);
+    let (state, _) = then(
+        state,
+        [
+            staff_confirms(StaffRole::Staff),
+            vec![ApplicationEvent::FaceChecked { matched: false }],
+        ]
+        .concat(),
+    );
+    assert!(matches!(
+        draft_of(&state).identity.outcome,
+        IdentityOutcome::ConfirmedInPerson { .. }
+    ));
+}
+
+#[test]
+fn a_restart_while_the_staff_key_checks_closes_the_pad() {
+    let (state, _) = at_identity_without_face();
+    let (state, _) = then(
+        state,
+        vec![
+            ApplicationEvent::StaffCheckOpened,
+            ApplicationEvent::StaffPinTyped,
+            ApplicationEvent::Restarted,
+        ],
+    );
+    assert_eq!(draft_of(&state).staff_check, None);
+    // 上一步 on the pad closes it, not the page.
+    let (state, _) = then(
+        state,
+        vec![
+            ApplicationEvent::ContinueDraft,
+            ApplicationEvent::StaffCheckOpened,
+            ApplicationEvent::Back,
+        ],
+    );
+    assert!(matches!(
+        state,
+        ApplicationState::Filling {
+            page: Page::IdentityCheck,
+            ..
+        }
+    ));
+    assert_eq!(draft_of(&state).staff_check, None);
 }
