@@ -61,6 +61,59 @@ fn unit_typed(kiosk: &Kiosk) {
     kiosk.wait_text("经办人身份证号码");
 }
 
+/// From 经办人信息 to 人脸识别授权: the handler, one trader, the invoice,
+/// pickup by mail typed on the keyboard; the pre-filled form printed and
+/// four documents photographed from `camera`.
+fn handler_to_documents(kiosk: &Kiosk, camera: &std::path::Path) {
+    // 经办人信息.
+    kiosk.focus("经办人姓名");
+    kiosk.pinyin("lisi", "李四");
+    kiosk.focus("经办人身份证号码");
+    kiosk.keys(fixtures::RESIDENT_ID);
+    kiosk.focus("经办人手机号码");
+    kiosk.keys("1391234567");
+    // One digit short: told when the customer wants to go on.
+    kiosk.touch("请核对：经办人手机号码");
+    kiosk.wait_text("手机号码应为11位数字，您输入了10位，请核对");
+    kiosk.keys("8");
+    kiosk.touch("下一步");
+
+    // 印章持有人: one trader, numbers left out (选填).
+    kiosk.wait_text("添加交易员");
+    kiosk.touch("添加交易员");
+    kiosk.focus("姓名");
+    kiosk.pinyin("wangwu", "王五");
+    assert!(kiosk.shows("企业编号（选填）"));
+    kiosk.touch("下一步");
+
+    // 开票信息: the unit's name and code are offered.
+    kiosk.wait_text("接收电子发票的邮箱");
+    kiosk.focus("接收电子发票的邮箱");
+    kiosk.keys("li.si@example.com");
+    kiosk.touch("下一步");
+
+    // 领取方式: by mail, to the handler at the unit's address.
+    kiosk.wait_text("邮寄领取");
+    kiosk.touch("下一步");
+
+    // 上传附件: the pre-filled form printed for the unit's seal,
+    // then four documents, each photographed.
+    kiosk.wait_for(Screen::ApplyCapture);
+    kiosk.touch("打印申请表");
+    kiosk.wait_text("申请表已打印：请加盖单位公章后拍摄");
+    assert!(camera.join("receipt.png").exists(), "the form's preview");
+    for i in 0..4 {
+        show_camera(camera, &text_page(u32::try_from(i).unwrap()));
+        kiosk.touch("拍摄");
+        wait_taken(kiosk, i);
+        // The photo as kept is shown for the customer to check.
+        let a = kiosk.ui.window().global::<CaptureAdapter>();
+        assert_eq!(a.get_preview_row(), i32::try_from(i).unwrap());
+        assert!(a.get_preview().size().width > 0);
+    }
+    kiosk.touch("下一步");
+}
+
 #[test]
 fn a_customer_applies_through_the_screens_offline_and_the_order_reaches_the_ca_once() {
     in_child_with_token(
@@ -96,53 +149,7 @@ fn a_customer_applies_through_the_screens_offline_and_the_order_reaches_the_ca_o
             assert!(kiosk.shows("第2步，共11步"));
             unit_typed(&kiosk);
 
-            // 经办人信息.
-            kiosk.focus("经办人姓名");
-            kiosk.pinyin("lisi", "李四");
-            kiosk.focus("经办人身份证号码");
-            kiosk.keys(fixtures::RESIDENT_ID);
-            kiosk.focus("经办人手机号码");
-            kiosk.keys("1391234567");
-            // One digit short: told when the customer wants to go on.
-            kiosk.touch("请核对：经办人手机号码");
-            kiosk.wait_text("手机号码应为11位数字，您输入了10位，请核对");
-            kiosk.keys("8");
-            kiosk.touch("下一步");
-
-            // 印章持有人: one trader, numbers left out (选填).
-            kiosk.wait_text("添加交易员");
-            kiosk.touch("添加交易员");
-            kiosk.focus("姓名");
-            kiosk.pinyin("wangwu", "王五");
-            assert!(kiosk.shows("企业编号（选填）"));
-            kiosk.touch("下一步");
-
-            // 开票信息: the unit's name and code are offered.
-            kiosk.wait_text("接收电子发票的邮箱");
-            kiosk.focus("接收电子发票的邮箱");
-            kiosk.keys("li.si@example.com");
-            kiosk.touch("下一步");
-
-            // 领取方式: by mail, to the handler at the unit's address.
-            kiosk.wait_text("邮寄领取");
-            kiosk.touch("下一步");
-
-            // 上传附件: the pre-filled form printed for the unit's seal,
-            // then four documents, each photographed.
-            kiosk.wait_for(Screen::ApplyCapture);
-            kiosk.touch("打印申请表");
-            kiosk.wait_text("申请表已打印：请加盖单位公章后拍摄");
-            assert!(camera.join("receipt.png").exists(), "the form's preview");
-            for i in 0..4 {
-                show_camera(&camera, &text_page(u32::try_from(i).unwrap()));
-                kiosk.touch("拍摄");
-                wait_taken(&kiosk, i);
-                // The photo as kept is shown for the customer to check.
-                let a = kiosk.ui.window().global::<CaptureAdapter>();
-                assert_eq!(a.get_preview_row(), i32::try_from(i).unwrap());
-                assert!(a.get_preview().size().width > 0);
-            }
-            kiosk.touch("下一步");
+            handler_to_documents(&kiosk, &camera);
 
             // 人脸识别授权, then the photo and its own consent to send it.
             kiosk.wait_text("同意拍摄面部照片");
@@ -299,6 +306,91 @@ fn a_customer_applies_through_the_screens_offline_and_the_order_reaches_the_ca_o
             find(&kiosk);
             kiosk.wait_text("暂时无法连接CA，本机也没有该订单的记录：请稍后再试，或到柜台查询");
             assert!(!kiosk.shows("已开票"));
+        },
+    );
+}
+
+/// 实人认证 without a face: the customer does not agree to a photo; a
+/// member of staff confirms them in person on the identity page with their
+/// own staff key (a wrong PIN first, told on the pad), and the application
+/// goes on to its submission with who confirmed it.
+#[test]
+fn staff_confirm_a_handler_in_person_through_the_screens() {
+    in_child_with_token(
+        "staff_confirm_a_handler_in_person_through_the_screens",
+        |dir| {
+            let now = time::OffsetDateTime::now_utc();
+            let staff = kiosk_tests::softhsm::put_staff_key(
+                dir,
+                "柜员-01",
+                &[kiosk_x509::StaffRole::Staff],
+                now - time::Duration::days(1),
+                now + time::Duration::days(365),
+            );
+            let (_ca, config) = world(dir, "[staff]\nca_certificates = [\"staff-ca.der\"]\n");
+            std::fs::write(
+                config.in_data_dir(std::path::Path::new("staff-ca.der")),
+                staff.ca.root_der(),
+            )
+            .unwrap();
+            let camera = dir.join("kiosk/receipts");
+            let kiosk = Kiosk::start(&config);
+            kiosk.wait_for(Screen::Home);
+            kiosk.touch("申请证书及印章");
+            kiosk.wait_for(Screen::ApplyAgreement);
+            kiosk.touch("同意并继续");
+            kiosk.wait_text("煤炭交易中心证书应用");
+            unit_typed(&kiosk);
+            handler_to_documents(&kiosk, &camera);
+
+            // No photo: staff are offered instead.
+            kiosk.wait_text("不同意，由工作人员当面核验");
+            kiosk.touch("不同意，由工作人员当面核验");
+            kiosk.wait_for(Screen::ApplyIdentity);
+            kiosk.touch("工作人员操作：确认已当面核验");
+            kiosk.wait_for(Screen::Pin);
+            kiosk.wait_text("工作人员当面核验经办人李*的身份证件：请工作人员插入本人的工作人员USB Key，输入其PIN码");
+            kiosk.type_pin("111111");
+            kiosk.wait_text("PIN码错误");
+            // 取消 goes back to the page; nothing is confirmed.
+            kiosk.touch("取消，返回实人认证");
+            kiosk.wait_for(Screen::ApplyIdentity);
+            assert!(!kiosk.shows("工作人员已当面核验您的身份。"));
+            kiosk.touch("工作人员操作：确认已当面核验");
+            kiosk.wait_for(Screen::Pin);
+            kiosk.type_pin(kiosk_tests::softhsm::STAFF_PIN);
+            kiosk.wait_for(Screen::ApplyIdentity);
+            kiosk.wait_text("工作人员已当面核验您的身份。");
+            assert!(
+                !kiosk.shows("工作人员操作：确认已当面核验"),
+                "not offered again"
+            );
+            kiosk.touch("下一步");
+            kiosk.wait_for(Screen::ApplyReview);
+            kiosk.touch("提交申请");
+            kiosk.wait_for(Screen::ApplySubmitted);
+            let number: kiosk_domain::order_number::OrderNumber = kiosk
+                .ui
+                .window()
+                .global::<kiosk_ui::ReviewAdapter>()
+                .get_order_number()
+                .parse()
+                .unwrap();
+            let store = kiosk::wiring::open_store(&config).unwrap();
+            let held = kiosk_domain::ports::store::OrderStore::load_order(&store, &number)
+                .unwrap()
+                .unwrap();
+            let kiosk_domain::order::OrderDetails::Application(details) = &held.details else {
+                panic!("not an application")
+            };
+            assert!(
+                matches!(
+                    &details.identity.outcome,
+                    kiosk_domain::order::identity::IdentityOutcome::ConfirmedInPerson { .. }
+                ),
+                "{:?}",
+                details.identity.outcome
+            );
         },
     );
 }

@@ -370,6 +370,8 @@ impl Kiosk {
             .window()
             .set_size(LogicalSize::new(1080.0, 1920.0));
         ui.window().show().unwrap();
+        // As the binary does: staff mode where a staff CA is configured.
+        ui.set_staff_mode(!config.staff.ca_certificates.is_empty());
         let (update_tx, update_rx) = mpsc::channel();
         let port = UiPort::new(update_rx, Rc::clone(&ui))
             .keeping_picks_in(config.in_data_dir(Path::new("keyboard-picks.txt")));
