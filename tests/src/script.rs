@@ -387,3 +387,62 @@ pub fn renew(
         kiosk.next(Duration::from_millis(100));
     }
 }
+
+/// Whether the application shows `page`.
+#[must_use]
+pub fn on_page(shown: &Shown, page: kiosk_domain::flow::application::Page) -> bool {
+    matches!(&shown.application, Some(ApplicationState::Filling { page: p, .. }) if *p == page)
+}
+
+/// An application customer's step, as the screens hand it over.
+pub fn apply_step(kiosk: &Headless, event: kiosk_domain::flow::application::ApplicationEvent) {
+    kiosk.send(UiEvent::Application(kiosk_ui::ApplicationInput::Step(
+        Box::new(event),
+    )));
+}
+
+/// A customer's application through the runtime from 申请证书及印章 to
+/// 人脸识别授权: the fixtures' details, then the four documents held up to
+/// the camera (image files in `camera`) one after the other.
+///
+/// # Errors
+/// A page did not come within `limit`.
+pub fn apply_up_to_face_consent(
+    kiosk: &mut Headless,
+    camera: &std::path::Path,
+    limit: Duration,
+) -> Result<()> {
+    use crate::camera::{show_camera, text_page};
+    use kiosk_domain::flow::application::{ApplicationEvent as E, Page};
+    use kiosk_domain::order::attachment::AttachmentKind;
+
+    kiosk.send(UiEvent::Application(kiosk_ui::ApplicationInput::Start));
+    kiosk.wait(limit, |s| on_page(s, Page::Agreement))?;
+    apply_step(kiosk, E::AgreementScrolledToEnd);
+    apply_step(kiosk, E::AgreementAccepted);
+    kiosk.wait(limit, |s| on_page(s, Page::Project))?;
+    let d = kiosk_domain::fixtures::application_details();
+    apply_step(kiosk, E::ProjectChosen(d.project));
+    apply_step(kiosk, E::UnitEntered(d.unit));
+    apply_step(kiosk, E::HandlerEntered(d.handler));
+    apply_step(kiosk, E::SealHoldersEntered(d.seal_holders));
+    apply_step(kiosk, E::InvoiceEntered(d.invoice));
+    apply_step(kiosk, E::PickupChosen(d.pickup));
+    kiosk.wait(limit, |s| on_page(s, Page::Attachments))?;
+    let kinds = [
+        AttachmentKind::ApplicationForm,
+        AttachmentKind::BusinessLicence,
+        AttachmentKind::HandlerId,
+        AttachmentKind::SealHolderId { holder: 0 },
+    ];
+    for (i, kind) in kinds.into_iter().enumerate() {
+        show_camera(camera, &text_page(u32::try_from(i)?));
+        apply_step(kiosk, E::CaptureRequested(kind));
+        kiosk.wait(limit, |s| {
+            matches!(&s.application, Some(ApplicationState::Filling { draft, .. })
+                if draft.captures.iter().any(|c| c.kind == kind))
+        })?;
+    }
+    apply_step(kiosk, E::AttachmentsDone);
+    kiosk.wait(limit, |s| on_page(s, Page::FaceConsent))
+}

@@ -38,10 +38,12 @@ use kiosk_domain::order::identity::IdentityOutcome;
 use kiosk_domain::order::status::OrderStatus;
 use kiosk_domain::ports::printer::PrintOutcome;
 use kiosk_domain::ports::store::{FlowRecord, OrderStore};
-use kiosk_tests::camera::{face, show_camera, text_page};
+use kiosk_tests::camera::{face, show_camera};
 use kiosk_tests::faults::{FaultyCa, FaultyWriter};
 use kiosk_tests::opencryptoki::{CustomerKey, Implementation};
-use kiosk_tests::script::{Headless, Outcome, RenewalCustomer, Shown};
+use kiosk_tests::script::{
+    Headless, Outcome, RenewalCustomer, Shown, apply_up_to_face_consent, on_page,
+};
 use kiosk_tests::softhsm::MODULE;
 use kiosk_tests::world::{ReferenceCa, kiosk_config_for, with_token_in_child};
 use kiosk_ui::{ApplicationInput, LookupInput, UiEvent};
@@ -562,10 +564,6 @@ fn application(shown: &Shown) -> Option<&ApplicationState> {
     shown.application.as_ref()
 }
 
-fn on_page(shown: &Shown, page: Page) -> bool {
-    matches!(application(shown), Some(ApplicationState::Filling { page: p, .. }) if *p == page)
-}
-
 #[test]
 fn a_whole_application_goes_through_the_runtime_to_a_receipted_order() {
     with_token_in_child(
@@ -591,8 +589,8 @@ fn a_whole_application_goes_through_the_runtime_to_a_receipted_order() {
                     event,
                 ))));
             };
-            kiosk.send(UiEvent::Application(ApplicationInput::Start));
-            kiosk.wait(limit, |s| on_page(s, Page::Agreement)).unwrap();
+            apply_up_to_face_consent(&mut kiosk, &camera, limit).unwrap();
+            let d = fixtures::application_details();
             // What only devices, the CA or a staff key may say never comes
             // from a screen.
             step(
@@ -603,43 +601,6 @@ fn a_whole_application_goes_through_the_runtime_to_a_receipted_order() {
                     roles: vec![kiosk_domain::ports::staff::StaffRole::Staff],
                 })),
             );
-            step(&kiosk, ApplicationEvent::AgreementScrolledToEnd);
-            step(&kiosk, ApplicationEvent::AgreementAccepted);
-            kiosk.wait(limit, |s| on_page(s, Page::Project)).unwrap();
-            let d = fixtures::application_details();
-            step(&kiosk, ApplicationEvent::ProjectChosen(d.project.clone()));
-            step(&kiosk, ApplicationEvent::UnitEntered(d.unit.clone()));
-            step(&kiosk, ApplicationEvent::HandlerEntered(d.handler.clone()));
-            step(
-                &kiosk,
-                ApplicationEvent::SealHoldersEntered(d.seal_holders.clone()),
-            );
-            step(&kiosk, ApplicationEvent::InvoiceEntered(d.invoice.clone()));
-            step(&kiosk, ApplicationEvent::PickupChosen(d.pickup.clone()));
-            kiosk
-                .wait(limit, |s| on_page(s, Page::Attachments))
-                .unwrap();
-            // Each document held up to the camera in turn.
-            let kinds = [
-                AttachmentKind::ApplicationForm,
-                AttachmentKind::BusinessLicence,
-                AttachmentKind::HandlerId,
-                AttachmentKind::SealHolderId { holder: 0 },
-            ];
-            for (i, kind) in kinds.into_iter().enumerate() {
-                show_camera(&camera, &text_page(u32::try_from(i).unwrap()));
-                step(&kiosk, ApplicationEvent::CaptureRequested(kind));
-                kiosk
-                    .wait(limit, |s| {
-                        matches!(application(s), Some(ApplicationState::Filling { draft, .. })
-                            if draft.captures.iter().any(|c| c.kind == kind))
-                    })
-                    .unwrap();
-            }
-            step(&kiosk, ApplicationEvent::AttachmentsDone);
-            kiosk
-                .wait(limit, |s| on_page(s, Page::FaceConsent))
-                .unwrap();
             step(&kiosk, ApplicationEvent::FaceCaptureConsent(true));
             kiosk
                 .wait(limit, |s| on_page(s, Page::IdentityCheck))

@@ -533,10 +533,8 @@ fn staff_sign_in_offline_see_the_queue_and_send_an_upload_again() {
 #[test]
 fn staff_confirm_a_handler_in_person_with_their_own_key() {
     use kiosk_domain::flow::application::{ApplicationEvent, ApplicationState, Page, StaffCheck};
-    use kiosk_domain::order::attachment::AttachmentKind;
     use kiosk_domain::order::identity::IdentityOutcome;
-    use kiosk_tests::camera::{show_camera, text_page};
-    use kiosk_ui::ApplicationInput;
+    use kiosk_tests::script::{apply_step, apply_up_to_face_consent, on_page};
 
     with_token_in_child(
         "staff_confirm_a_handler_in_person_with_their_own_key",
@@ -558,11 +556,7 @@ fn staff_confirm_a_handler_in_person_with_their_own_key() {
             )
             .unwrap();
             let limit = Duration::from_secs(60);
-            let step = |kiosk: &Headless, event: ApplicationEvent| {
-                kiosk.send(UiEvent::Application(ApplicationInput::Step(Box::new(
-                    event,
-                ))));
-            };
+            let step = apply_step;
             let draft = |shown: &Shown| match &shown.application {
                 Some(ApplicationState::Filling {
                     page: Page::IdentityCheck,
@@ -571,45 +565,8 @@ fn staff_confirm_a_handler_in_person_with_their_own_key() {
                 }) => Some(draft.clone()),
                 _ => None,
             };
-            let on_page = |shown: &Shown, page: Page| matches!(&shown.application, Some(ApplicationState::Filling { page: p, .. }) if *p == page);
 
-            kiosk.send(UiEvent::Application(ApplicationInput::Start));
-            kiosk.wait(limit, |s| on_page(s, Page::Agreement)).unwrap();
-            step(&kiosk, ApplicationEvent::AgreementScrolledToEnd);
-            step(&kiosk, ApplicationEvent::AgreementAccepted);
-            let d = fixtures::application_details();
-            step(&kiosk, ApplicationEvent::ProjectChosen(d.project.clone()));
-            step(&kiosk, ApplicationEvent::UnitEntered(d.unit.clone()));
-            step(&kiosk, ApplicationEvent::HandlerEntered(d.handler.clone()));
-            step(
-                &kiosk,
-                ApplicationEvent::SealHoldersEntered(d.seal_holders.clone()),
-            );
-            step(&kiosk, ApplicationEvent::InvoiceEntered(d.invoice.clone()));
-            step(&kiosk, ApplicationEvent::PickupChosen(d.pickup.clone()));
-            kiosk
-                .wait(limit, |s| on_page(s, Page::Attachments))
-                .unwrap();
-            let kinds = [
-                AttachmentKind::ApplicationForm,
-                AttachmentKind::BusinessLicence,
-                AttachmentKind::HandlerId,
-                AttachmentKind::SealHolderId { holder: 0 },
-            ];
-            for (i, kind) in kinds.into_iter().enumerate() {
-                show_camera(&camera, &text_page(u32::try_from(i).unwrap()));
-                step(&kiosk, ApplicationEvent::CaptureRequested(kind));
-                kiosk
-                    .wait(limit, |s| {
-                        matches!(&s.application, Some(ApplicationState::Filling { draft, .. })
-                            if draft.captures.iter().any(|c| c.kind == kind))
-                    })
-                    .unwrap();
-            }
-            step(&kiosk, ApplicationEvent::AttachmentsDone);
-            kiosk
-                .wait(limit, |s| on_page(s, Page::FaceConsent))
-                .unwrap();
+            apply_up_to_face_consent(&mut kiosk, &camera, limit).unwrap();
             step(&kiosk, ApplicationEvent::FaceCaptureConsent(false));
             kiosk
                 .wait(limit, |s| on_page(s, Page::IdentityCheck))

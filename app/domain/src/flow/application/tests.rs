@@ -67,14 +67,7 @@ fn staff_confirms(role: StaffRole) -> Vec<ApplicationEvent> {
 }
 
 fn run(events: Vec<ApplicationEvent>) -> (ApplicationState, Vec<ApplicationEffect>) {
-    let mut state = ApplicationState::Home;
-    let mut effects = Vec::new();
-    for event in events {
-        let next = step(state, event, &ctx());
-        effects.extend(next.effects);
-        state = next.state;
-    }
-    (state, effects)
+    then(ApplicationState::Home, events)
 }
 
 fn submitted_attachments(effects: &[ApplicationEffect]) -> Option<Vec<AttachmentKind>> {
