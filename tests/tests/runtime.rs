@@ -42,11 +42,11 @@ use kiosk_tests::camera::{face, show_camera};
 use kiosk_tests::faults::{FaultyCa, FaultyWriter};
 use kiosk_tests::opencryptoki::{CustomerKey, Implementation};
 use kiosk_tests::script::{
-    Headless, Outcome, RenewalCustomer, Shown, apply_up_to_face_consent, on_page,
+    Headless, Outcome, RenewalCustomer, Shown, apply_step, apply_up_to_face_consent, on_page,
 };
 use kiosk_tests::softhsm::MODULE;
 use kiosk_tests::world::{ReferenceCa, kiosk_config_for, with_token_in_child};
-use kiosk_ui::{ApplicationInput, LookupInput, UiEvent};
+use kiosk_ui::{LookupInput, UiEvent};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -584,11 +584,7 @@ fn a_whole_application_goes_through_the_runtime_to_a_receipted_order() {
             )
             .unwrap();
             let limit = Duration::from_secs(60);
-            let step = |kiosk: &Headless, event: ApplicationEvent| {
-                kiosk.send(UiEvent::Application(ApplicationInput::Step(Box::new(
-                    event,
-                ))));
-            };
+            let step = apply_step;
             apply_up_to_face_consent(&mut kiosk, &camera, limit).unwrap();
             let d = fixtures::application_details();
             // What only devices, the CA or a staff key may say never comes
