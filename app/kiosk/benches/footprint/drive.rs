@@ -151,7 +151,9 @@ pub fn renewal(kiosk: &Path, xvfb: &Xvfb, dir: &Path) -> Renewal {
     })
     .first()
     .expect("the kiosk process under `kiosk demo`");
-    let (at, _) = log.wait(at, &["CA link", "online=Some(true)"]);
+    // The CA link may come up before or after the first frame.
+    let (online, _) = log.wait(0, &["CA link", "online=Some(true)"]);
+    let at = at.max(online);
     std::thread::sleep(Duration::from_secs(1));
     let home = Sample::of(pid);
     keep_smaps(pid, &dir.join("kiosk-home.smaps"));
