@@ -476,12 +476,14 @@ where
     }
 }
 
-/// Whether a screen may send `event`.
+/// Whether the staff key's PIN pad shows (the pad's PIN is then the
+/// staff key's).
 fn staff_pad_shown(state: &ApplicationState) -> bool {
     matches!(state, ApplicationState::Filling { draft, .. }
         if matches!(draft.staff_check, Some(StaffCheck::Asking { .. })))
 }
 
+/// Whether a screen may send `event`.
 fn customer_event(event: &ApplicationEvent) -> bool {
     use ApplicationEvent as E;
     matches!(
