@@ -640,14 +640,18 @@ fn fill(
             draft.identity.capture_consent = yes.then_some(ctx.now);
             advance(draft)
         }
+        // Once staff confirmed the handler in person, no face is needed.
         (Page::IdentityCheck, E::CaptureRequested(AttachmentKind::Face))
-            if draft.identity.may_capture_face() && draft.identity.upload_consent.is_none() =>
+            if draft.identity.may_capture_face()
+                && draft.identity.upload_consent.is_none()
+                && !confirmed_in_person(&draft) =>
         {
             draft.request_capture(session, page, AttachmentKind::Face)
         }
         (Page::IdentityCheck, E::FaceUploadConsent(true))
             if draft.identity.may_capture_face()
-                && draft.captures.iter().any(|c| c.kind.is_biometric()) =>
+                && draft.captures.iter().any(|c| c.kind.is_biometric())
+                && !confirmed_in_person(&draft) =>
         {
             draft.identity.upload_consent = Some(ctx.now);
             draft.identity.outcome = IdentityOutcome::FaceQueued;

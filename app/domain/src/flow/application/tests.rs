@@ -326,6 +326,15 @@ fn check_session(events: Vec<Option<ApplicationEvent>>) -> Result<bool, TestCase
             });
             prop_assert!(recorded);
         }
+        // And never overturned while the draft lasts.
+        if was_confirmed
+            && matches!(
+                next.state,
+                ApplicationState::Filling { .. } | ApplicationState::Submitting { .. }
+            )
+        {
+            prop_assert!(in_person(&next.state));
+        }
         if idle {
             prop_assert_eq!(&next.state, &ApplicationState::Home);
             prop_assert!(!next.state.holds_personal_data());
@@ -624,6 +633,31 @@ fn a_face_answer_after_staff_confirmed_in_person_changes_nothing() {
             vec![ApplicationEvent::FaceChecked { matched: false }],
         ]
         .concat(),
+    );
+    assert!(matches!(
+        draft_of(&state).identity.outcome,
+        IdentityOutcome::ConfirmedInPerson { .. }
+    ));
+    // Nor does a face sent afterwards: none is needed any more.
+    let mut script = full_script();
+    let upload = script
+        .iter()
+        .position(|e| *e == ApplicationEvent::FaceUploadConsent(true))
+        .unwrap();
+    script.truncate(upload);
+    let (state, _) = run(script);
+    let (state, effects) = then(
+        state,
+        [
+            staff_confirms(StaffRole::Staff),
+            vec![ApplicationEvent::FaceUploadConsent(true)],
+        ]
+        .concat(),
+    );
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, ApplicationEffect::VerifyFace { .. }))
     );
     assert!(matches!(
         draft_of(&state).identity.outcome,
