@@ -48,7 +48,8 @@ pub fn in_child_with_token(name: &str, test: impl FnOnce(&Path)) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         out.status.success() && stdout.contains("1 passed"),
-        "child test failed:\n{stdout}\n{stderr}"
+        "child test failed ({}):\n{stdout}\n{stderr}",
+        out.status
     );
 }
 
