@@ -522,14 +522,17 @@ fn the_form_is_printed_with_the_pages_before_it_once_at_a_time() {
 
 /// On 实人认证 with no face (no consent), up to the staff key's pad.
 fn at_identity_without_face() -> (ApplicationState, Vec<ApplicationEffect>) {
-    let mut script = full_script();
-    let consent = script
-        .iter()
-        .position(|e| *e == ApplicationEvent::FaceCaptureConsent(true))
-        .unwrap();
-    script.truncate(consent);
+    let mut script = script_before(&ApplicationEvent::FaceCaptureConsent(true));
     script.push(ApplicationEvent::FaceCaptureConsent(false));
     run(script)
+}
+
+/// [`full_script`] up to (not including) `event`.
+fn script_before(event: &ApplicationEvent) -> Vec<ApplicationEvent> {
+    let mut script = full_script();
+    let at = script.iter().position(|e| e == event).unwrap();
+    script.truncate(at);
+    script
 }
 
 fn then(
@@ -619,13 +622,7 @@ fn staff_confirm_in_person_only_with_their_key_checked_and_a_staff_role() {
 
 #[test]
 fn a_face_answer_after_staff_confirmed_in_person_changes_nothing() {
-    let mut script = full_script();
-    let done = script
-        .iter()
-        .position(|e| *e == ApplicationEvent::IdentityDone)
-        .unwrap();
-    script.truncate(done);
-    let (state, _) = run(script);
+    let (state, _) = run(script_before(&ApplicationEvent::IdentityDone));
     let (state, _) = then(
         state,
         [
@@ -639,13 +636,7 @@ fn a_face_answer_after_staff_confirmed_in_person_changes_nothing() {
         IdentityOutcome::ConfirmedInPerson { .. }
     ));
     // Nor does a face sent afterwards: none is needed any more.
-    let mut script = full_script();
-    let upload = script
-        .iter()
-        .position(|e| *e == ApplicationEvent::FaceUploadConsent(true))
-        .unwrap();
-    script.truncate(upload);
-    let (state, _) = run(script);
+    let (state, _) = run(script_before(&ApplicationEvent::FaceUploadConsent(true)));
     let (state, effects) = then(
         state,
         [
