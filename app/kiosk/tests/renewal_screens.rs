@@ -501,11 +501,14 @@ fn a_kiosk_fault_mid_install_is_retried_without_losing_anything() {
             let (ca, config) = world(dir, "");
             let kiosk = Kiosk::start(&config);
             up_to_payment(&kiosk);
+            // The QR code is read first: it is only shown once the kiosk has
+            // recorded the CA's payment request (a broken disk before that
+            // would leave no code to read).
+            let page = kiosk.read_qr();
             // The kiosk's disk refuses every write (full or broken): the
             // payment cannot be recorded, nothing goes on, and the screen
             // says the kiosk is retrying.
             kiosk.disk.store(true, std::sync::atomic::Ordering::SeqCst);
-            let page = kiosk.read_qr();
             ca.pay(&page);
             kiosk.wait_text("本机暂时出现故障");
             assert_ne!(kiosk.ui.screen(), Screen::Done);
