@@ -54,10 +54,22 @@ pub struct Shown {
     pub wipes: u32,
     /// How the call for staff stands, as last shown (`None`: never shown).
     pub staff_call: Option<kiosk_domain::flow::staff_call::CallView>,
+    /// Frames of the camera's live view received (not in `log`), and the
+    /// last one's capture and face check.
+    pub live_frames: u32,
+    pub last_live: Option<(
+        kiosk_domain::order::attachment::AttachmentKind,
+        Option<kiosk_domain::ports::camera::FaceGuidance>,
+    )>,
 }
 
 impl Shown {
     fn apply(&mut self, update: &UiUpdate) {
+        if let UiUpdate::LiveFrame(live) = update {
+            self.live_frames += 1;
+            self.last_live = Some((live.kind, live.guidance));
+            return;
+        }
         self.log.push(update_name(update));
         match update {
             UiUpdate::Renewal { state, .. } => self.renewal = Some((**state).clone()),
@@ -78,6 +90,7 @@ impl Shown {
             UiUpdate::KioskFault => self.fault = true,
             UiUpdate::FaultCleared => self.fault = false,
             UiUpdate::StaffCall(call) => self.staff_call = Some(*call),
+            UiUpdate::LiveFrame(_) => {}
         }
     }
 }

@@ -744,6 +744,101 @@ fn a_whole_application_goes_through_the_runtime_to_a_receipted_order() {
     );
 }
 
+#[test]
+fn the_camera_runs_only_while_a_live_view_is_open() {
+    with_token_in_child(
+        "the_camera_runs_only_while_a_live_view_is_open",
+        TOKEN,
+        |token_dir| {
+            let tmp = tempfile::tempdir().unwrap();
+            let camera = tmp.path().join("camera");
+            let (_ca, config) = world(
+                tmp.path(),
+                token_dir,
+                &format!("[camera]\nsource = \"files:{}\"\n", camera.display()),
+            );
+            let mut kiosk = Headless::start(
+                &config,
+                ports(&config).unwrap(),
+                Arc::new(kiosk::clock::SystemClock),
+            )
+            .unwrap();
+            let limit = Duration::from_secs(60);
+            // The documents asked for straight away: taken, but no live
+            // view ran.
+            apply_up_to_face_consent(&mut kiosk, &camera, limit).unwrap();
+            assert_eq!(kiosk.shown.live_frames, 0);
+            // Before the face consent, 开始拍摄 opens nothing.
+            apply_step(&kiosk, ApplicationEvent::AimRequested(AttachmentKind::Face));
+            apply_step(&kiosk, ApplicationEvent::FaceCaptureConsent(true));
+            kiosk
+                .wait(limit, |s| on_page(s, Page::IdentityCheck))
+                .unwrap();
+            settle(&mut kiosk);
+            assert_eq!(kiosk.shown.live_frames, 0);
+            // After it, the face is seen live and judged.
+            show_camera(&camera, &face());
+            apply_step(&kiosk, ApplicationEvent::AimRequested(AttachmentKind::Face));
+            kiosk
+                .wait(limit, |s| {
+                    s.live_frames >= 3
+                        && s.last_live
+                            == Some((
+                                AttachmentKind::Face,
+                                Some(kiosk_domain::ports::camera::FaceGuidance::Good),
+                            ))
+                })
+                .unwrap();
+            // 取消: the frames stop (one may have been on its way).
+            apply_step(&kiosk, ApplicationEvent::AimCancelled);
+            let stopped = |kiosk: &mut Headless| {
+                settle(kiosk);
+                let before = kiosk.shown.live_frames;
+                let until = Instant::now() + Duration::from_millis(800);
+                while Instant::now() < until {
+                    kiosk.next(Duration::from_millis(50));
+                }
+                assert!(
+                    kiosk.shown.live_frames <= before + 1,
+                    "{} frames after the live view closed",
+                    kiosk.shown.live_frames - before
+                );
+            };
+            stopped(&mut kiosk);
+            // Open again and 拍照: the live view lets go of the camera and
+            // the capture takes it.
+            let open_again = |kiosk: &mut Headless| {
+                apply_step(kiosk, ApplicationEvent::AimRequested(AttachmentKind::Face));
+                let open = kiosk.shown.live_frames;
+                kiosk.wait(limit, |s| s.live_frames > open + 1).unwrap();
+            };
+            open_again(&mut kiosk);
+            apply_step(
+                &kiosk,
+                ApplicationEvent::CaptureRequested(AttachmentKind::Face),
+            );
+            kiosk
+                .wait(limit, |s| {
+                    matches!(application(s), Some(ApplicationState::Filling { draft, .. })
+                        if draft.captures.iter().any(|c| c.kind == AttachmentKind::Face))
+                })
+                .unwrap();
+            stopped(&mut kiosk);
+            // A retake's live view, then the customer leaves: the camera
+            // stops with the session.
+            open_again(&mut kiosk);
+            kiosk.send(UiEvent::GoHome);
+            kiosk
+                .wait(limit, |s| {
+                    matches!(application(s), Some(ApplicationState::Home))
+                })
+                .unwrap();
+            stopped(&mut kiosk);
+            kiosk.stop();
+        },
+    );
+}
+
 /// 呼叫工作人员 through the production runtime and the reference CA: the
 /// screen says "told" only once the CA has the call; staff see it in the
 /// back office's API and acknowledge it, and the kiosk shows that; the

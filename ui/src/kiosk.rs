@@ -205,6 +205,17 @@ impl KioskUi {
         crate::screens::capture::show_preview(&self.window, &self.shared, preview);
     }
 
+    /// A frame of the camera's live view for `kind`, with what the face
+    /// check said of it (dropped unless that live view is open).
+    pub fn show_live_frame(
+        &self,
+        kind: AttachmentKind,
+        frame: &Frame,
+        guidance: Option<kiosk_domain::ports::camera::FaceGuidance>,
+    ) {
+        crate::screens::viewfinder::show_frame(&self.window, &self.shared, kind, frame, guidance);
+    }
+
     /// Whether the kiosk has a camera for the application's documents.
     pub fn set_camera(&self, present: bool) {
         crate::screens::capture::set_camera(&self.window, present);

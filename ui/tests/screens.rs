@@ -695,6 +695,21 @@ fn every_enum_value_says_something_in_both_languages() {
         }
         out.push(group);
         let mut group = Vec::new();
+        for h in [
+            kiosk_ui::FaceHint::None,
+            kiosk_ui::FaceHint::NoFace,
+            kiosk_ui::FaceHint::TooFar,
+            kiosk_ui::FaceHint::TooClose,
+            kiosk_ui::FaceHint::OffCentre,
+            kiosk_ui::FaceHint::TooDark,
+            kiosk_ui::FaceHint::Blurred,
+            kiosk_ui::FaceHint::MoreThanOne,
+            kiosk_ui::FaceHint::Good,
+        ] {
+            group.push(t.invoke_face_hint(h));
+        }
+        out.push(group);
+        let mut group = Vec::new();
         for item in [
             R::Project,
             R::Amount,

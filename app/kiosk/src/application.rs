@@ -8,11 +8,12 @@ use crate::receipts::{self, ReceiptSettings};
 use crate::runtime::{Answers, Cx};
 use crate::slot::{Binding, FlowExecutor, Notice, save_journal};
 use crate::ui_port::UiUpdate;
+use crate::viewfinder::Viewfinder;
 use kiosk_config::CameraSource;
 use kiosk_domain::account::AccountUnit;
 use kiosk_domain::flow::SessionId;
 use kiosk_domain::flow::application::{
-    Application, ApplicationEffect, ApplicationEvent, ApplicationState, StaffCheck,
+    self, Application, ApplicationEffect, ApplicationEvent, ApplicationState, StaffCheck,
 };
 use kiosk_domain::flow::driver::{Executor, Flow, Journal, Ran, Saved, Ticket};
 use kiosk_domain::order::application::Catalogue;
@@ -104,6 +105,9 @@ pub struct ApplicationExecutor<S, P, C> {
     staff_check: Option<StaffKeyCheck>,
     /// The staff key's PIN typed for the next `CheckStaffKey` (never stored).
     pin: Option<Pin>,
+    /// The camera's live view, run as each state saved asks (`None`: none
+    /// wired, as in tests without screens).
+    viewfinder: Option<Viewfinder>,
 }
 
 impl<S, P, C> std::fmt::Debug for ApplicationExecutor<S, P, C> {
@@ -139,7 +143,15 @@ where
             preview: None,
             staff_check: None,
             pin: None,
+            viewfinder: None,
         }
+    }
+
+    /// Runs the camera's live view whenever a state saved asks for it.
+    #[must_use]
+    pub fn with_viewfinder(mut self, viewfinder: Viewfinder) -> Self {
+        self.viewfinder = Some(viewfinder);
+        self
     }
 
     /// Staff may confirm a handler in person with their staff key, checked
@@ -217,7 +229,13 @@ impl<S: OrderStore, P, C> Journal<ApplicationState, ApplicationEffect>
 {
     type Error = S::Error;
     fn save(&mut self, saved: &Saved<ApplicationState, ApplicationEffect>) -> Result<(), S::Error> {
-        save_journal::<Application, S>(&mut self.store, saved)
+        save_journal::<Application, S>(&mut self.store, saved)?;
+        // Every state is saved before its effects run: the camera follows
+        // each one (and stops for a capture before the capture opens it).
+        if let Some(viewfinder) = &mut self.viewfinder {
+            viewfinder.want(application::viewfinder(&saved.state));
+        }
+        Ok(())
     }
 }
 
@@ -496,6 +514,8 @@ fn customer_event(event: &ApplicationEvent) -> bool {
             | E::SealHoldersEntered(_)
             | E::InvoiceEntered(_)
             | E::PickupChosen(_)
+            | E::AimRequested(_)
+            | E::AimCancelled
             | E::CaptureRequested(_)
             | E::PrintForm
             | E::AttachmentsDone

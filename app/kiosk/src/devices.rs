@@ -75,9 +75,30 @@ impl<P: ReceiptPrinter + Send> DeviceCheck for PrinterCheck<P> {
     }
 }
 
+/// The camera is one device: the live view, a capture, a receipt scan and
+/// the status strip's check take turns with it.
+static CAMERA_TURN: Mutex<()> = Mutex::new(());
+
+/// The camera to oneself until the guard is dropped (waits for whoever has
+/// it: a live view lets go within a frame of being told to stop).
+pub fn camera_turn() -> MutexGuard<'static, ()> {
+    CAMERA_TURN.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 /// The camera on the status strip: it opens and gives a frame.
 #[derive(Debug)]
-pub struct CameraCheck(pub CameraSource);
+pub struct CameraCheck {
+    source: CameraSource,
+    /// What the last check found (kept while the camera is in use).
+    last: Option<bool>,
+}
+
+impl CameraCheck {
+    #[must_use]
+    pub fn new(source: CameraSource) -> Self {
+        Self { source, last: None }
+    }
+}
 
 impl DeviceCheck for CameraCheck {
     fn device(&self) -> Device {
@@ -85,11 +106,17 @@ impl DeviceCheck for CameraCheck {
     }
 
     fn check(&mut self) -> Option<bool> {
-        Some(
-            open_camera(&self.0)
-                .and_then(|mut c| c.next_frame().ok())
-                .is_some(),
-        )
+        let _turn = match CAMERA_TURN.try_lock() {
+            Ok(turn) => turn,
+            Err(TryLockError::Poisoned(p)) => p.into_inner(),
+            // In use for a customer: not opened a second time.
+            Err(TryLockError::WouldBlock) => return self.last,
+        };
+        let answered = open_camera(&self.source)
+            .and_then(|mut c| c.next_frame().ok())
+            .is_some();
+        self.last = Some(answered);
+        self.last
     }
 }
 
@@ -109,7 +136,11 @@ impl std::fmt::Debug for Camera {
 }
 
 impl Camera {
-    fn next_frame(&mut self) -> Result<Frame, kiosk_camera::CameraError> {
+    /// The next frame (a camera waits for one).
+    ///
+    /// # Errors
+    /// The camera failed, or an image file cannot be read.
+    pub fn next_frame(&mut self) -> Result<Frame, kiosk_camera::CameraError> {
         match self {
             Self::Files(s) => s.next_frame(),
             Self::V4l(s) => s.next_frame(),
@@ -146,6 +177,7 @@ pub fn scan_receipt(
     follow_url_base: &str,
     limit: Duration,
 ) -> Result<OrderNumber, ScanFailure> {
+    let _turn = camera_turn();
     let mut camera = open_camera(source).ok_or(ScanFailure::NoCamera)?;
     let start = Instant::now();
     loop {
@@ -191,6 +223,7 @@ const FACE_FRAMES: usize = 8;
 /// No camera, the camera failed, or nothing usable was seen.
 pub fn capture(source: &CameraSource, kind: AttachmentKind) -> Result<Attachment, CaptureError> {
     use kiosk_camera::document::{DocumentOptions, capture_document, encode_attachment};
+    let _turn = camera_turn();
     let mut camera = open_camera(source).ok_or(CaptureError::NoCamera)?;
     let options = DocumentOptions::default();
     if !kind.is_biometric() {

@@ -28,4 +28,5 @@ pub mod staff_call;
 pub mod staff_mode;
 pub mod sync_task;
 pub mod ui_port;
+pub mod viewfinder;
 pub mod wiring;

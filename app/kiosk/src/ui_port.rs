@@ -38,6 +38,8 @@ pub enum UiUpdate {
         preview: Option<(AttachmentKind, Arc<Frame>)>,
         ctx: StepContext,
     },
+    /// A frame of the camera's live view.
+    LiveFrame(Box<crate::viewfinder::LiveFrame>),
     Lookup(Box<LookupState>),
     Pickup(Box<PickupState>),
     Account(Box<AccountState>),
@@ -197,6 +199,9 @@ impl UiPort {
                     .as_ref()
                     .map(|(kind, frame)| (*kind, frame.as_ref())),
             ),
+            UiUpdate::LiveFrame(live) => {
+                ui.show_live_frame(live.kind, &live.frame, live.guidance);
+            }
             UiUpdate::Lookup(state) => ui.show_lookup(&state),
             UiUpdate::Pickup(state) => ui.show_pickup(&state),
             UiUpdate::Account(state) => ui.show_account(&state),

@@ -320,6 +320,10 @@ where
             receipt: receipt.clone(),
         },
     );
+    let application = application.with_viewfinder(crate::viewfinder::Viewfinder::new(
+        camera.clone(),
+        ui.clone(),
+    ));
     let application = application.with_staff_check(staff_credentials.clone().map(
         |credentials| -> crate::application::StaffKeyCheck {
             let writer = writer.clone();
@@ -445,7 +449,7 @@ where
         flow = flow.with_device_check(Box::new(PrinterCheck(ports.printer)));
     }
     if !matches!(camera, kiosk_config::CameraSource::None) {
-        flow = flow.with_device_check(Box::new(CameraCheck(camera)));
+        flow = flow.with_device_check(Box::new(CameraCheck::new(camera)));
     }
     if let Some(link) = link {
         flow = flow.with_link(link);

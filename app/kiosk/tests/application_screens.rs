@@ -1,7 +1,8 @@
 //! A whole application (申请证书及印章) through the kiosk's real screens on
 //! Slint's testing backend: every field typed on the on-screen keyboard,
-//! each document shown to the camera (image files) and photographed, the
-//! face consent given and the photo sent, the CA's price list fetched before
+//! each document shown to the camera (image files), seen in the camera's
+//! live view and photographed, the face consent given, the live view's
+//! guidance followed and the photo sent, the CA's price list fetched before
 //! it went away and offered offline, submitted while the CA cannot be
 //! reached, the receipt printed; then the reference CA comes back where the
 //! kiosk looks for it and the order reaches it once, with its attachments;
@@ -18,10 +19,29 @@ mod harness;
 
 use harness::{Ca, Kiosk, in_child_with_token, world};
 use kiosk_domain::fixtures;
+use kiosk_domain::ports::camera::Frame;
 use kiosk_tests::camera::{face, show_camera, text_page};
-use kiosk_ui::{CaptureAdapter, Screen};
+use kiosk_ui::{CaptureAdapter, Screen, ViewfinderAdapter};
 use slint::{ComponentHandle, Model};
 use std::time::{Duration, Instant};
+
+/// Waits until the camera's live view shows a frame.
+fn wait_live(kiosk: &Kiosk) {
+    let start = Instant::now();
+    loop {
+        kiosk.port.pump();
+        let v = kiosk.ui.window().global::<ViewfinderAdapter>();
+        if v.get_open() && v.get_has_frame() && v.get_frame().size().width > 0 {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no live view on {:?}",
+            kiosk.ui.screen()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
 
 /// Waits until document `index` of 上传附件 is taken.
 fn wait_taken(kiosk: &Kiosk, index: usize) {
@@ -104,8 +124,13 @@ fn handler_to_documents(kiosk: &Kiosk, camera: &std::path::Path) {
     assert!(camera.join("receipt.png").exists(), "the form's preview");
     for i in 0..4 {
         show_camera(camera, &text_page(u32::try_from(i).unwrap()));
+        // 拍摄 opens the live view: the page as the camera sees it, in a
+        // frame to aim at; 拍照 takes it.
         kiosk.touch("拍摄");
+        wait_live(kiosk);
+        kiosk.touch("拍照");
         wait_taken(kiosk, i);
+        assert!(!kiosk.ui.window().global::<ViewfinderAdapter>().get_open());
         // The photo as kept is shown for the customer to check.
         let a = kiosk.ui.window().global::<CaptureAdapter>();
         assert_eq!(a.get_preview_row(), i32::try_from(i).unwrap());
@@ -155,8 +180,29 @@ fn a_customer_applies_through_the_screens_offline_and_the_order_reaches_the_ca_o
             kiosk.wait_text("同意拍摄面部照片");
             kiosk.touch("同意拍摄面部照片");
             kiosk.wait_text("开始拍摄");
+            // Nobody in front of the camera yet: the live view says what
+            // to do; 取消 goes back without a photo.
+            show_camera(
+                &camera,
+                &Frame::new(320, 240, vec![150; 320 * 240 * 3]).unwrap(),
+            );
+            kiosk.touch("开始拍摄");
+            kiosk.wait_text("请正对摄像头，将脸部移到框内");
+            wait_live(&kiosk);
+            kiosk.touch("取消");
+            kiosk.wait_text("开始拍摄");
+            assert!(
+                !kiosk
+                    .ui
+                    .window()
+                    .global::<ViewfinderAdapter>()
+                    .get_has_frame()
+            );
+            // The handler in front of it: told it is good, then 拍照.
             show_camera(&camera, &face());
             kiosk.touch("开始拍摄");
+            kiosk.wait_text("很好，请保持不动，点击“拍照”");
+            kiosk.touch("拍照");
             kiosk.touch("同意发送给CA核验");
             kiosk.wait_text("照片已保存，将与申请一并提交给CA");
             kiosk.touch("下一步");

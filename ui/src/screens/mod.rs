@@ -28,6 +28,7 @@ pub mod recovery;
 pub mod renewal;
 pub mod review;
 pub mod staff;
+pub mod viewfinder;
 pub mod vocabulary;
 
 use crate::AppWindow;

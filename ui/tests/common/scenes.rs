@@ -28,6 +28,7 @@ use kiosk_domain::order::identity::{IdentityCheck, IdentityOutcome};
 use kiosk_domain::order::renewal::{CertificateSummary, Contact, InstallStep, InvoiceInfo};
 use kiosk_domain::order::status::OrderStatus;
 use kiosk_domain::ports::ca::PickupAtCa;
+use kiosk_domain::ports::camera::{FaceGuidance, Frame};
 use kiosk_domain::ports::printer::PrintOutcome;
 use kiosk_domain::ports::staff::SignInRefusal;
 use kiosk_ui::Screen;
@@ -110,6 +111,9 @@ pub enum Scene {
     StaffCall(Box<Scene>, CallView, Option<&'static str>),
     /// Staff mode as it stands.
     Staff(StaffState),
+    /// The application with the camera's live view open, showing this
+    /// frame with what the face check said of it.
+    Live(ApplicationState, Frame, Option<FaceGuidance>),
 }
 
 fn renewal_details() -> (Contact, InvoiceInfo) {
@@ -141,7 +145,7 @@ pub fn catalogue() -> Catalogue {
 }
 
 /// A photographed page, as the screens show it: lines of grey on white.
-fn document() -> kiosk_domain::ports::camera::Frame {
+fn document() -> Frame {
     let (w, h) = (620_u32, 877_u32);
     let mut pixels = vec![250_u8; (w * h * 3) as usize];
     for y in (60..h - 60).step_by(28) {
@@ -152,7 +156,24 @@ fn document() -> kiosk_domain::ports::camera::Frame {
             }
         }
     }
-    kiosk_domain::ports::camera::Frame::new(w, h, pixels).unwrap()
+    Frame::new(w, h, pixels).unwrap()
+}
+
+/// The face the camera tests use (a public-domain astronaut's portrait),
+/// as the live view shows it.
+fn face() -> Frame {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../drivers/camera/tests/fixtures/face-astronaut-512.png");
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let step = info.color_type.samples();
+    let pixels = buf[..info.buffer_size()]
+        .chunks_exact(step)
+        .flat_map(|p| [p[0], p[1], p[2]])
+        .collect();
+    Frame::new(info.width, info.height, pixels).unwrap()
 }
 
 fn capture(kind: AttachmentKind, size: u32) -> CaptureRef {
@@ -198,6 +219,7 @@ fn application_scenes() -> Vec<(&'static str, Scene)> {
         form_print: None,
         account: None,
         staff_check: None,
+        aiming: None,
     };
     let page = |page: Page, draft: Draft| {
         Scene::Application(ApplicationState::Filling {
@@ -254,7 +276,10 @@ fn application_scenes() -> Vec<(&'static str, Scene)> {
             page(Page::SealHolders, up_to(true, true)),
         ),
         ("35-apply-pickup", page(Page::Pickup, up_to(true, true))),
-        ("36-apply-documents", page(Page::Attachments, documents)),
+        (
+            "36-apply-documents",
+            page(Page::Attachments, documents.clone()),
+        ),
         (
             "37-apply-face-consent",
             page(Page::FaceConsent, up_to(true, true)),
@@ -294,6 +319,43 @@ fn application_scenes() -> Vec<(&'static str, Scene)> {
                     captures: full.captures[..5].to_vec(),
                     ..full.clone()
                 },
+            ),
+        ),
+        (
+            "36a-apply-live-document",
+            Scene::Live(
+                ApplicationState::Filling {
+                    session: S,
+                    page: Page::Attachments,
+                    draft: Box::new(Draft {
+                        capturing: None,
+                        aiming: Some(AttachmentKind::HandlerId),
+                        ..documents.clone()
+                    }),
+                },
+                document(),
+                None,
+            ),
+        ),
+        (
+            "38c-apply-live-face",
+            Scene::Live(
+                ApplicationState::Filling {
+                    session: S,
+                    page: Page::IdentityCheck,
+                    draft: Box::new(Draft {
+                        captures: full.captures[..5].to_vec(),
+                        identity: IdentityCheck {
+                            upload_consent: None,
+                            outcome: IdentityOutcome::NotChecked,
+                            ..full.identity.clone()
+                        },
+                        aiming: Some(AttachmentKind::Face),
+                        ..full.clone()
+                    }),
+                },
+                face(),
+                Some(FaceGuidance::TooFar),
             ),
         ),
         ("39-apply-review", page(Page::Review, full.clone())),
@@ -978,6 +1040,14 @@ pub fn show(ui: &kiosk_ui::KioskUi, scene: &Scene) {
                 &catalogue(),
                 Some((AttachmentKind::BusinessLicence, &document())),
             );
+        }
+        Scene::Live(state, frame, guidance) => {
+            ui.show_application(state, &catalogue(), None);
+            let kind = match state {
+                ApplicationState::Filling { draft, .. } => draft.aiming.unwrap(),
+                other => panic!("no live view on {other:?}"),
+            };
+            ui.show_live_frame(kind, frame, *guidance);
         }
         Scene::Idle(state) => {
             ui.show_renewal(state, &ctx(), true);

@@ -105,6 +105,11 @@ pub struct Draft {
     /// The capture the camera is taking now (one at a time).
     #[serde(default)]
     pub capturing: Option<AttachmentKind>,
+    /// 拍摄 pressed: the camera's live view shows for this capture, so the
+    /// customer sees what will be taken before 拍照 (kept only on its own
+    /// page; see [`viewfinder`]).
+    #[serde(default)]
+    pub aiming: Option<AttachmentKind>,
     /// The last capture that gave nothing usable (the screen says so and
     /// offers to try again).
     #[serde(default)]
@@ -211,6 +216,7 @@ impl Draft {
         if self.capturing.is_some() {
             return Step::to(filling(session, page, self));
         }
+        self.aiming = None;
         self.capturing = Some(kind);
         self.capture_failed = None;
         Step::with(
@@ -314,6 +320,11 @@ pub enum ApplicationEvent {
     PickupChosen(Pickup),
     /// 打印申请表 on 上传附件.
     PrintForm,
+    /// 拍摄 (or 开始拍摄 for the face): the camera's live view opens for
+    /// this capture.
+    AimRequested(AttachmentKind),
+    /// 取消 on the live view.
+    AimCancelled,
     /// What the printer said about the 申请表.
     FormPrinted(PrintOutcome),
     CaptureRequested(AttachmentKind),
@@ -458,12 +469,55 @@ impl Flow for Application {
     }
 }
 
-fn filling(session: SessionId, page: Page, draft: Box<Draft>) -> ApplicationState {
+/// The page a capture of `kind` is taken on.
+fn capture_page(kind: AttachmentKind) -> Page {
+    if kind.is_biometric() {
+        Page::IdentityCheck
+    } else {
+        Page::Attachments
+    }
+}
+
+/// The draft on `page`; a live view aimed for another page closes (the
+/// customer went back, on, or to 修改).
+fn filling(session: SessionId, page: Page, mut draft: Box<Draft>) -> ApplicationState {
+    if draft.aiming.is_some_and(|kind| capture_page(kind) != page) {
+        draft.aiming = None;
+    }
     ApplicationState::Filling {
         session,
         page,
         draft,
     }
+}
+
+/// The capture whose live view the camera should show now, if any: only
+/// while the customer fills in the draft (not offered back after a restart
+/// and not while a capture is being taken), on that capture's page, for a
+/// document the draft requires, or for the face once its consent is given,
+/// before its upload is decided and unless staff confirmed the handler in
+/// person. The camera runs for nothing else.
+#[must_use]
+pub fn viewfinder(state: &ApplicationState) -> Option<(SessionId, AttachmentKind)> {
+    let ApplicationState::Filling {
+        session,
+        page,
+        draft,
+    } = state
+    else {
+        return None;
+    };
+    let kind = draft.aiming?;
+    let wanted = if kind.is_biometric() {
+        draft.identity.may_capture_face()
+            && draft.identity.upload_consent.is_none()
+            && !confirmed_in_person(draft)
+            && draft.staff_check.is_none()
+    } else {
+        draft.required_attachments().contains(&kind)
+    };
+    (wanted && !draft.interrupted && draft.capturing.is_none() && capture_page(kind) == *page)
+        .then_some((*session, kind))
 }
 
 /// One step of the application flow.
@@ -545,8 +599,10 @@ fn fill(
     match (page, event) {
         (_, E::Restarted) => {
             draft.interrupted = true;
-            // The staff key's PIN died with the process.
+            // The staff key's PIN died with the process; the camera's view
+            // opens again only when asked.
             draft.staff_check = None;
+            draft.aiming = None;
             Step::to(filling(session, page, draft))
         }
         (_, E::ContinueDraft) => {
@@ -603,6 +659,30 @@ fn fill(
         (Page::Pickup, E::PickupChosen(pickup)) => {
             draft.pickup = Some(pickup);
             advance(draft)
+        }
+        (Page::Attachments, E::AimRequested(kind))
+            if !kind.is_biometric()
+                && draft.required_attachments().contains(&kind)
+                && draft.capturing.is_none() =>
+        {
+            draft.aiming = Some(kind);
+            draft.capture_failed = None;
+            Step::to(filling(session, page, draft))
+        }
+        (Page::IdentityCheck, E::AimRequested(AttachmentKind::Face))
+            if draft.identity.may_capture_face()
+                && draft.identity.upload_consent.is_none()
+                && !confirmed_in_person(&draft)
+                && draft.staff_check.is_none()
+                && draft.capturing.is_none() =>
+        {
+            draft.aiming = Some(AttachmentKind::Face);
+            draft.capture_failed = None;
+            Step::to(filling(session, page, draft))
+        }
+        (_, E::AimCancelled) => {
+            draft.aiming = None;
+            Step::to(filling(session, page, draft))
         }
         (Page::Attachments, E::CaptureRequested(kind))
             if !kind.is_biometric() && draft.required_attachments().contains(&kind) =>
@@ -742,6 +822,8 @@ fn staff_check(
     let page = Page::IdentityCheck;
     match (draft.staff_check.take(), event) {
         (None, E::StaffCheckOpened) if !confirmed_in_person(&draft) => {
+            // The pad takes the screen: the camera's view closes.
+            draft.aiming = None;
             draft.staff_check = Some(StaffCheck::Asking { last: None });
             Step::to(filling(session, page, draft))
         }

@@ -8,7 +8,7 @@ use crate::events::{ApplicationInput, UiEvent};
 use crate::kiosk::Shared;
 use crate::screens::apply_form::view::FormMemory;
 use crate::screens::vocabulary::{int, receipt_state};
-use crate::screens::{apply_form, capture, identity, pin, review};
+use crate::screens::{apply_form, capture, identity, pin, review, viewfinder};
 use crate::{AgreementAdapter, AppAdapter, AppWindow, ApplyAdapter, ReviewAdapter, Screen};
 use kiosk_domain::flow::SessionId;
 use kiosk_domain::flow::application::{ApplicationEvent, ApplicationState, Draft, Page};
@@ -31,6 +31,8 @@ pub(crate) struct ApplyShown {
     /// The document preview shown (kind, size, which picture), so that it
     /// is converted once.
     pub(crate) preview: Option<(AttachmentKind, u32, u32, usize)>,
+    /// The capture whose live view shows (its frames are dropped otherwise).
+    pub(crate) live: Option<AttachmentKind>,
 }
 
 /// Hands a customer's step to the flow.
@@ -65,6 +67,7 @@ pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
     apply_form::connect(window, shared);
     capture::connect(window, shared);
     identity::connect(window, shared);
+    viewfinder::connect(window, shared);
     review::connect(window, shared);
 }
 
@@ -86,6 +89,7 @@ pub(crate) fn show(
         }
         shown.catalogue = Some(catalogue.clone());
     }
+    viewfinder::show(window, shared, state);
     match state {
         ApplicationState::Home => {
             if is_application(app.get_screen()) {
@@ -165,6 +169,7 @@ fn is_application(screen: Screen) -> bool {
 /// Forgets the session's application: what was typed, chosen or shown.
 pub(crate) fn clear(window: &AppWindow, shared: &Shared) {
     *shared.apply.borrow_mut() = ApplyShown::default();
+    viewfinder::clear(window);
     apply_form::clear(window);
     capture::show_preview(window, shared, None);
     window.global::<AgreementAdapter>().set_read(false);

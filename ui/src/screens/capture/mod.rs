@@ -1,4 +1,5 @@
-//! 上传附件: 拍摄 asks the flow for a capture of that document.
+//! 上传附件: 拍摄 opens the camera's live view for that document (拍照
+//! there asks the flow for the capture).
 #![forbid(unsafe_code)]
 
 pub mod view;
@@ -30,7 +31,7 @@ pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
                 .and_then(|i| kinds.get(i).copied())
         };
         if let Some(kind) = kind {
-            step(&s, ApplicationEvent::CaptureRequested(kind));
+            step(&s, ApplicationEvent::AimRequested(kind));
         }
     });
     let s = Rc::clone(shared);

@@ -19,7 +19,7 @@ pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
     a.on_consent(move |yes| step(&s, ApplicationEvent::FaceCaptureConsent(yes)));
     let s = Rc::clone(shared);
     a.on_take_photo(move || {
-        step(&s, ApplicationEvent::CaptureRequested(AttachmentKind::Face));
+        step(&s, ApplicationEvent::AimRequested(AttachmentKind::Face));
     });
     let s = Rc::clone(shared);
     a.on_upload(move |yes| step(&s, ApplicationEvent::FaceUploadConsent(yes)));

@@ -274,6 +274,11 @@ fn any_event() -> impl Strategy<Value = Option<ApplicationEvent>> {
         1 => Just(Some(ApplicationEvent::FaceUploadConsent(false))),
         1 => Just(Some(ApplicationEvent::FaceCaptureConsent(false))),
         1 => Just(Some(ApplicationEvent::CaptureRequested(AttachmentKind::Face))),
+        1 => Just(Some(ApplicationEvent::AimRequested(AttachmentKind::Face))),
+        1 => Just(Some(ApplicationEvent::AimRequested(AttachmentKind::BusinessLicence))),
+        1 => Just(Some(ApplicationEvent::AimCancelled)),
+        1 => Just(Some(ApplicationEvent::Restarted)),
+        1 => Just(Some(ApplicationEvent::ContinueDraft)),
         1 => Just(Some(ApplicationEvent::Edit(Page::Unit))),
         1 => Just(Some(ApplicationEvent::StaffCheckOpened)),
         1 => Just(Some(ApplicationEvent::StaffPinTyped)),
@@ -315,6 +320,31 @@ fn check_session(events: Vec<Option<ApplicationEvent>>) -> Result<bool, TestCase
         let had_session = state.holds_personal_data();
         let was_confirmed = in_person(&state);
         let next = step(state, event, &ctx());
+        // The camera's live view only where a capture may be taken: its
+        // page, the face after its consent and before its upload, never
+        // once staff confirmed in person, never while a draft is offered
+        // back or a capture is being taken.
+        if let Some((session, kind)) = viewfinder(&next.state) {
+            let ApplicationState::Filling {
+                session: s,
+                page,
+                draft,
+            } = &next.state
+            else {
+                return Err(TestCaseError::fail("live view outside filling"));
+            };
+            prop_assert_eq!(session, *s);
+            prop_assert!(!draft.interrupted && draft.capturing.is_none());
+            if kind.is_biometric() {
+                prop_assert_eq!(*page, Page::IdentityCheck);
+                prop_assert!(draft.identity.may_capture_face());
+                prop_assert!(draft.identity.upload_consent.is_none());
+                prop_assert!(!in_person(&next.state));
+            } else {
+                prop_assert_eq!(*page, Page::Attachments);
+                prop_assert!(draft.required_attachments().contains(&kind));
+            }
+        }
         // Confirmed in person only by a member of staff's key, and recorded.
         if in_person(&next.state) && !was_confirmed {
             let recorded = next.effects.iter().any(|e| {
@@ -685,4 +715,71 @@ fn a_restart_while_the_staff_key_checks_closes_the_pad() {
         }
     ));
     assert_eq!(draft_of(&state).staff_check, None);
+}
+
+#[test]
+fn the_live_view_opens_on_request_and_closes_for_the_capture_or_elsewhere() {
+    let script: Vec<ApplicationEvent> = full_script().into_iter().take(9).collect();
+    let (state, _) = run(script);
+    assert_eq!(viewfinder(&state), None, "not before 拍摄");
+    let licence = AttachmentKind::BusinessLicence;
+    let aiming = step(state, ApplicationEvent::AimRequested(licence), &ctx());
+    assert!(aiming.effects.is_empty(), "the live view takes nothing");
+    assert_eq!(viewfinder(&aiming.state), Some((SESSION, licence)));
+    // 拍照: the capture is asked for and the view closes while it is taken.
+    let taking = step(
+        aiming.state.clone(),
+        ApplicationEvent::CaptureRequested(licence),
+        &ctx(),
+    );
+    assert_eq!(taking.effects.len(), 1);
+    assert_eq!(viewfinder(&taking.state), None);
+    // 取消, 上一步 and a restart close it too; after the restart it stays
+    // closed once the customer goes on with the draft.
+    for leave in [
+        vec![ApplicationEvent::AimCancelled],
+        vec![ApplicationEvent::Back],
+        vec![ApplicationEvent::Restarted, ApplicationEvent::ContinueDraft],
+    ] {
+        let mut state = aiming.state.clone();
+        for event in leave {
+            state = step(state, event, &ctx()).state;
+        }
+        assert_eq!(viewfinder(&state), None);
+        assert_eq!(draft_of(&state).aiming, None);
+    }
+    // A document this application does not need, or the face on this
+    // page, opens nothing.
+    for kind in [
+        AttachmentKind::SealHolderId { holder: 5 },
+        AttachmentKind::Face,
+    ] {
+        let other = step(aiming.state.clone(), ApplicationEvent::AimCancelled, &ctx());
+        let asked = step(other.state, ApplicationEvent::AimRequested(kind), &ctx());
+        assert_eq!(viewfinder(&asked.state), None, "{kind:?}");
+    }
+}
+
+#[test]
+fn the_face_is_aimed_at_only_after_its_consent_and_never_once_staff_confirmed() {
+    let face = AttachmentKind::Face;
+    let mut script: Vec<ApplicationEvent> = full_script().into_iter().take(14).collect();
+    script.push(ApplicationEvent::FaceCaptureConsent(false));
+    let (refused, _) = run(script.clone());
+    let asked = step(refused, ApplicationEvent::AimRequested(face), &ctx());
+    assert_eq!(viewfinder(&asked.state), None, "no consent, no camera");
+    script.pop();
+    script.push(ApplicationEvent::FaceCaptureConsent(true));
+    let (consented, _) = run(script.clone());
+    let aiming = step(consented, ApplicationEvent::AimRequested(face), &ctx());
+    assert_eq!(viewfinder(&aiming.state), Some((SESSION, face)));
+    // Staff's pad takes the screen: the camera stops; confirmed in person,
+    // it is never asked for again.
+    let pad = step(aiming.state, ApplicationEvent::StaffCheckOpened, &ctx());
+    assert_eq!(viewfinder(&pad.state), None);
+    script.extend(staff_confirms(StaffRole::Staff));
+    let (confirmed, _) = run(script);
+    assert!(in_person(&confirmed));
+    let again = step(confirmed, ApplicationEvent::AimRequested(face), &ctx());
+    assert_eq!(viewfinder(&again.state), None);
 }
