@@ -132,7 +132,10 @@ fn run(source: &CameraSource, kind: AttachmentKind, ui: &UiSender, stop: &Atomic
                 frame: shown,
                 guidance,
             })));
-            std::thread::sleep(FRAME_EVERY.saturating_sub(started.elapsed()));
+            // A slow frame (a large image, a slow machine) still leaves the
+            // cores a third of the time: the screen and the flows go on.
+            let took = started.elapsed();
+            std::thread::sleep(FRAME_EVERY.saturating_sub(took).max(took / 2));
         }
     }
     tracing::info!(?kind, "live view off");
