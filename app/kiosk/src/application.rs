@@ -396,6 +396,8 @@ where
                     .store
                     .put_capture(session, &attachment, self.clock.wall())
                     .map_err(fault)?;
+                // What was kept, never what it shows.
+                tracing::info!(?kind, bytes = reference.size, "capture kept");
                 self.preview = preview.map(|frame| Preview {
                     session,
                     kind,

@@ -445,3 +445,368 @@ fn newest_png(dir: &Path) -> Option<PathBuf> {
         .filter(|p| p.extension().is_some_and(|e| e == "png"))
         .max_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
 }
+
+/// What the application drive measured.
+pub struct ApplicationDrive {
+    /// The kiosk process 1 s after 提交成功 showed (four documents and the
+    /// face taken, the order kept and its receipt printed, offline).
+    pub after: Sample,
+    /// Wall-clock figures (ms).
+    pub timings: Vec<(&'static str, f64)>,
+    /// The live view's cost: (what, share of one core in percent) for the
+    /// `viewfinder` thread and for the whole kiosk over the same seconds.
+    pub live_view_cpu: Vec<(&'static str, f64)>,
+    pub shots: PathBuf,
+}
+
+/// One whole application by the release binary `kiosk`: every field typed
+/// (the unit's name in pinyin on the on-screen keyboard, the rest on a
+/// plugged-in keyboard), four documents seen in the camera's live view and
+/// photographed, the face consent given, the face seen live with its
+/// guidance and photographed, its upload allowed; then the CA goes away and
+/// 提交申请 keeps the order offline and prints its receipt.
+pub fn application(kiosk: &Path, xvfb: &Xvfb, dir: &Path) -> ApplicationDrive {
+    let shots = dir.join("screens");
+    std::fs::create_dir_all(&shots).unwrap();
+    let camera = dir.join("demo/receipts");
+    let mut child = Command::new(kiosk)
+        .args(["demo", "--fresh", "--dir"])
+        .arg(dir.join("demo"))
+        .env("DISPLAY", &xvfb.display)
+        .env("SLINT_BACKEND", "winit-software")
+        .env("KIOSK_LOG", "info")
+        .process_group(0)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let log = Log::follow(child.stderr.take().unwrap());
+    let demo = Demo { child };
+    let (at, _) = log.wait(0, &["first frame drawn"]);
+    let pid = *memory::children(demo.child.id(), |args| {
+        args.get(1).is_some_and(|a| a == "--config")
+    })
+    .first()
+    .expect("the kiosk process under `kiosk demo`");
+    let (online, _) = log.wait(0, &["CA link", "online=Some(true)"]);
+    let mut at = at.max(online);
+    let save = |shot: &Shot, name: &str| shot.save_png(&shots.join(format!("{name}.png")));
+    let mut timings = Vec::new();
+    let next_page = |xvfb: &Xvfb| {
+        xvfb.tap(wide_primary(&settled(xvfb), "下一步").centre());
+        std::thread::sleep(Duration::from_millis(300));
+    };
+
+    // 申请证书及印章: the first tile of the secondary colour on home.
+    let shot = settled(xvfb);
+    let tile = shot
+        .areas(SECONDARY, 2000)
+        .into_iter()
+        .filter(|a| a.top > CONTENT_TOP && a.width > 300 && a.height > 300)
+        .min_by_key(|a| (a.top, a.left))
+        .expect("the 申请证书及印章 tile");
+    xvfb.tap(tile.centre());
+    (at, _) = log.wait(at, &["screen=ApplyAgreement"]);
+    xvfb.tap(largest(&settled(xvfb), PRIMARY, "同意并继续").centre());
+    (at, _) = log.wait(at, &["screen=ApplyForm"]);
+    // 证书用途: the CA's one project, chosen already.
+    next_page(xvfb);
+    // 单位信息: the name in pinyin, then the rest typed.
+    type_pinyin(xvfb, 0, "shanxi", "焦煤集团有限责任公司", &save);
+    fill(
+        xvfb,
+        &[
+            (1, "91110108551385082Q"),
+            (2, "山西省太原市小店区示例路1号"),
+        ],
+    );
+    save(&settled(xvfb), "a1-unit");
+    next_page(xvfb);
+    // 经办人信息.
+    fill(
+        xvfb,
+        &[(0, "李四"), (1, "11010519491231002X"), (2, "13800138000")],
+    );
+    next_page(xvfb);
+    // 印章持有人: 添加交易员, the first wide button of the secondary colour.
+    let add = settled(xvfb)
+        .areas(SECONDARY, 2000)
+        .into_iter()
+        .filter(|a| a.top > CONTENT_TOP && (300..700).contains(&a.width))
+        .min_by_key(|a| (a.top, a.left))
+        .expect("添加交易员");
+    xvfb.tap(add.centre());
+    std::thread::sleep(Duration::from_millis(300));
+    fill(xvfb, &[(0, "王五")]);
+    next_page(xvfb);
+    // 开票信息: title and taxpayer number from the unit; the e-mail.
+    fill(xvfb, &[(2, "li.si@example.com")]);
+    next_page(xvfb);
+    // 领取方式: by mail to the handler, filled from the unit.
+    next_page(xvfb);
+    (at, _) = log.wait(at, &["screen=ApplyCapture"]);
+
+    // 上传附件: each 拍摄 (the top-most small primary button) opens the
+    // live view; 拍照 takes it.
+    let mut documents = 0;
+    loop {
+        let shot = settled(xvfb);
+        let Some(button) = shot
+            .areas(PRIMARY, 2000)
+            .into_iter()
+            .filter(|a| a.top > CONTENT_TOP && a.width < 300)
+            .min_by_key(|a| a.top)
+        else {
+            break;
+        };
+        xvfb.tap(button.centre());
+        let (next, _) = log.wait(at, &["live view on"]);
+        at = next;
+        std::thread::sleep(Duration::from_millis(800));
+        let live = settled(xvfb);
+        if documents == 0 {
+            save(&live, "a2-live-document");
+        }
+        xvfb.tap(wide_primary(&live, "拍照").centre());
+        let (next, _) = log.wait(at, &["capture kept"]);
+        at = next;
+        documents += 1;
+        assert!(documents <= 6, "拍摄 never went away");
+    }
+    assert_eq!(documents, 4, "four documents for one seal holder");
+    save(&settled(xvfb), "a3-documents");
+    next_page(xvfb);
+    (at, _) = log.wait(at, &["screen=ApplyIdentity"]);
+
+    // 人脸识别授权, then the face: only the handler in front of the camera.
+    xvfb.tap(largest(&settled(xvfb), PRIMARY, "同意拍摄面部照片").centre());
+    std::thread::sleep(Duration::from_millis(300));
+    let held = dir.join("held");
+    std::fs::create_dir_all(&held).unwrap();
+    for entry in std::fs::read_dir(&camera).unwrap().flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "jpg" || e == "png") {
+            std::fs::rename(&path, held.join(entry.file_name())).unwrap();
+        }
+    }
+    let face = kiosk_tests::camera::face();
+    std::fs::write(
+        camera.join("face.jpg"),
+        kiosk_camera::document::encode_jpeg(&face, 92).unwrap(),
+    )
+    .unwrap();
+    xvfb.tap(largest(&settled(xvfb), PRIMARY, "开始拍摄").centre());
+    (at, _) = log.wait(at, &["live view on", "Face"]);
+    std::thread::sleep(Duration::from_secs(1));
+    // The live view's cost over 3 s: its thread, and the whole kiosk.
+    let (thread0, all0, t0) = (
+        cpu_ticks(pid, Some("viewfinder")),
+        cpu_ticks(pid, None),
+        Instant::now(),
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    let (thread1, all1, seconds) = (
+        cpu_ticks(pid, Some("viewfinder")),
+        cpu_ticks(pid, None),
+        t0.elapsed().as_secs_f64(),
+    );
+    let share = |ticks: u64| ticks as f64 / ticks_per_second() / seconds * 100.0;
+    let live_view_cpu = vec![
+        (
+            "the live view's thread (frames read, face check, scaled, mirrored)",
+            share(thread1 - thread0),
+        ),
+        (
+            "the whole kiosk meanwhile (the screen repainted at each frame)",
+            share(all1 - all0),
+        ),
+    ];
+    let live = settled(xvfb);
+    save(&live, "a4-live-face");
+    xvfb.tap(wide_primary(&live, "拍照").centre());
+    (at, _) = log.wait(at, &["capture kept", "Face"]);
+    std::thread::sleep(Duration::from_millis(300));
+    xvfb.tap(largest(&settled(xvfb), PRIMARY, "同意发送给CA核验").centre());
+    std::thread::sleep(Duration::from_millis(800));
+    next_page(xvfb);
+    (at, _) = log.wait(at, &["screen=ApplyReview"]);
+
+    // The CA goes away; 提交申请 offline, until the receipt is printed
+    // (its preview written by the file printer).
+    for ca in memory::children(demo.child.id(), |args| {
+        args.first().is_some_and(|a| a.ends_with("ca-service"))
+    }) {
+        let _ = Command::new("kill")
+            .args(["-KILL", &ca.to_string()])
+            .status();
+    }
+    (at, _) = log.wait(at, &["CA link", "online=Some(false)"]);
+    let receipts_before = receipt_previews(&camera);
+    let shot = settled(xvfb);
+    save(&shot, "a5-review");
+    let tapped = Instant::now();
+    xvfb.tap(wide_primary(&shot, "提交申请").centre());
+    let (_, submitted) = log.wait(at, &["screen=ApplySubmitted"]);
+    timings.push((
+        "提交申请 → 提交成功 shown, offline (order and attachments kept, queued)",
+        ms(submitted - tapped),
+    ));
+    let start = Instant::now();
+    while receipt_previews(&camera) <= receipts_before {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no receipt printed"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    timings.push(("提交申请 → receipt printed, offline", ms(tapped.elapsed())));
+    std::thread::sleep(Duration::from_secs(1));
+    save(&xvfb.screenshot(), "a6-submitted");
+    let after = Sample::of(pid);
+    keep_smaps(pid, &dir.join("kiosk-after-application.smaps"));
+    drop(demo);
+    ApplicationDrive {
+        after,
+        timings,
+        live_view_cpu,
+        shots,
+    }
+}
+
+/// The widest button of the primary colour below the step bar (a page's
+/// 下一步, 拍照, 提交申请; not the keyboard's 完成).
+fn wide_primary(shot: &Shot, what: &str) -> Area {
+    shot.areas(PRIMARY, 2000)
+        .into_iter()
+        .filter(|a| a.top > CONTENT_TOP && a.width > 500)
+        .max_by_key(|a| a.pixels)
+        .unwrap_or_else(|| panic!("{what}: not on the screen"))
+}
+
+/// The page's text fields (white, field-high, wide), top to bottom.
+fn fields(shot: &Shot) -> Vec<Area> {
+    let mut fields: Vec<Area> = shot
+        .areas(SURFACE, 2000)
+        .into_iter()
+        .filter(|a| a.top > CONTENT_TOP && a.width > 600 && (50..110).contains(&a.height))
+        .collect();
+    fields.sort_by_key(|a| a.top);
+    fields
+}
+
+/// Types each `(field, text)` into the page's field of that index.
+fn fill(xvfb: &Xvfb, entries: &[(usize, &str)]) {
+    for (index, text) in entries {
+        let found = fields(&settled(xvfb));
+        let field = found
+            .get(*index)
+            .unwrap_or_else(|| panic!("field {index} of {found:?}"));
+        xvfb.tap(field.centre());
+        std::thread::sleep(Duration::from_millis(200));
+        xvfb.type_text(text);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Field `index`: `pinyin` on the on-screen keyboard's letter keys, its
+/// first candidate picked, then `rest` typed; the keyboard closed with 完成.
+fn type_pinyin(xvfb: &Xvfb, index: usize, pinyin: &str, rest: &str, save: &dyn Fn(&Shot, &str)) {
+    let found = fields(&settled(xvfb));
+    xvfb.tap(found[index].centre());
+    let rows = |shot: &Shot| -> Vec<Vec<Area>> {
+        let keys: Vec<Area> = shot
+            .areas(SURFACE, 500)
+            .into_iter()
+            .filter(|a| a.top > CONTENT_TOP && a.width < 400 && (50..130).contains(&a.height))
+            .collect();
+        in_rows(keys, 20)
+    };
+    let keyboard = settled(xvfb);
+    let found = rows(&keyboard);
+    let n = found.len();
+    assert!(n >= 5, "no keyboard on the screen: {found:?}");
+    let (q_row, a_row, z_row) = (&found[n - 4], &found[n - 3], &found[n - 2]);
+    let key = |c: char| -> Area {
+        if let Some(i) = "qwertyuiop".find(c) {
+            q_row[i]
+        } else if let Some(i) = "asdfghjkl".find(c) {
+            a_row[i]
+        } else {
+            z_row[z_row.len() - 8 + "zxcvbnm".find(c).expect("a letter")]
+        }
+    };
+    for c in pinyin.chars() {
+        xvfb.tap(key(c).centre());
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    let shot = settled(xvfb);
+    save(&shot, "a1-typing");
+    let found = rows(&shot);
+    let n = found.len();
+    assert!(n >= 6, "no candidates: {found:?}");
+    xvfb.tap(found[n - 6][0].centre());
+    std::thread::sleep(Duration::from_millis(150));
+    xvfb.type_text(rest);
+    let shot = settled(xvfb);
+    let done = shot
+        .areas(PRIMARY, 500)
+        .into_iter()
+        .filter(|a| a.width < 400)
+        .max_by_key(|a| a.top)
+        .expect("完成");
+    xvfb.tap(done.centre());
+    std::thread::sleep(Duration::from_millis(300));
+}
+
+/// How many receipt previews the file printer wrote into `dir`.
+fn receipt_previews(dir: &Path) -> usize {
+    std::fs::read_dir(dir).map_or(0, |entries| {
+        entries
+            .flatten()
+            .filter(|e| {
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                name.ends_with(".png") && !name.starts_with("0-")
+            })
+            .count()
+    })
+}
+
+/// CPU time (clock ticks, user and system) of `pid`'s threads named
+/// `thread`, or of the whole process.
+fn cpu_ticks(pid: u32, thread: Option<&str>) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter(|task| {
+            thread.is_none_or(|name| {
+                std::fs::read_to_string(task.path().join("comm"))
+                    .is_ok_and(|comm| comm.trim() == name)
+            })
+        })
+        .filter_map(|task| std::fs::read_to_string(task.path().join("stat")).ok())
+        .map(|stat| {
+            // After the command's closing parenthesis: state is field 3,
+            // utime 14 and stime 15.
+            let fields: Vec<&str> = stat
+                .rsplit_once(')')
+                .map_or("", |(_, rest)| rest)
+                .split_whitespace()
+                .collect();
+            let field = |n: usize| fields.get(n - 3).and_then(|v| v.parse::<u64>().ok());
+            field(14).unwrap_or(0) + field(15).unwrap_or(0)
+        })
+        .sum()
+}
+
+/// The kernel's clock ticks per second (`getconf CLK_TCK`).
+fn ticks_per_second() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(100.0)
+}

@@ -77,6 +77,23 @@ fn main() {
         );
         path
     };
+    // `BENCH_ONLY=application`: only the application's drive, with the
+    // binary `BENCH_KIOSK` names if set (the debug one while the drive
+    // itself is worked on; its figures are then not the release's).
+    let only_application = std::env::var("BENCH_ONLY").is_ok_and(|v| v == "application");
+    if only_application {
+        let kiosk =
+            std::env::var_os("BENCH_KIOSK").map_or_else(|| built("release/kiosk"), PathBuf::from);
+        println!("machine: {}", machine());
+        println!("kiosk binary: {} ({})", kiosk.display(), age(&kiosk));
+        let xvfb = Xvfb::start();
+        let drive_dir = target.join("footprint-application");
+        let _ = std::fs::remove_dir_all(&drive_dir);
+        let application = drive::application(&kiosk, &xvfb, &drive_dir);
+        drop(xvfb);
+        print_application(&application);
+        return;
+    }
     let kiosk = built("release/kiosk");
     let bare = built("release/examples/bare_window");
     let _ = built("release/ca-service");
@@ -198,6 +215,10 @@ fn main() {
     let drive_dir = target.join("footprint");
     let _ = std::fs::remove_dir_all(&drive_dir);
     let renewal = drive::renewal(&kiosk, &xvfb, &drive_dir);
+    // And through a whole application, in a demo of its own.
+    let application_dir = target.join("footprint-application");
+    let _ = std::fs::remove_dir_all(&application_dir);
+    let application = drive::application(&kiosk, &xvfb, &application_dir);
     drop(xvfb);
 
     // 3. Repaint times in a child with its own SoftHSM2 token.
@@ -313,12 +334,41 @@ fn main() {
             kib_to_mib(of(&renewal.after.file_split, name))
         );
     }
+    print_application(&application);
     println!();
     println!("screenshots of the drive: {}", renewal.shots.display());
     match &renewal.receipt_preview {
         Some(p) => println!("the printed receipt (preview): {}", p.display()),
         None => println!("no receipt preview was written"),
     }
+}
+
+/// The application drive's rows.
+fn print_application(application: &drive::ApplicationDrive) {
+    println!();
+    println!("| the application (release kiosk, Xvfb) | figure |");
+    println!("|---|---|");
+    println!(
+        "| **PSS after a whole application, four documents and the face, 1 s after 提交成功 (MiB)** | **{:.1}** ({} threads) |",
+        kib_to_mib(application.after.pss_kib),
+        application.after.threads
+    );
+    for kind in memory::KINDS {
+        println!(
+            "| of which {kind} (MiB) | {:.1} |",
+            kib_to_mib(application.after.breakdown.get(kind).copied().unwrap_or(0))
+        );
+    }
+    for (name, ms) in &application.timings {
+        println!("| {name} (ms) | {ms:.0} |");
+    }
+    for (name, share) in &application.live_view_cpu {
+        println!("| face live view, {name} (% of one core) | {share:.0} |");
+    }
+    println!(
+        "screenshots of the application: {}",
+        application.shots.display()
+    );
 }
 
 /// Screens whose full repaint is timed, as the renewal passes them.

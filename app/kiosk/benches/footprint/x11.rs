@@ -88,6 +88,19 @@ impl Xvfb {
     }
 }
 
+impl Xvfb {
+    /// Keys typed on a keyboard plugged into the kiosk (`xdotool type`):
+    /// what a field takes as typed, without the on-screen keyboard.
+    pub fn type_text(&self, text: &str) {
+        let status = Command::new("xdotool")
+            .args(["type", "--delay", "120", text])
+            .env("DISPLAY", &self.display)
+            .status()
+            .expect("xdotool (Debian xdotool)");
+        assert!(status.success(), "xdotool failed");
+    }
+}
+
 impl Drop for Xvfb {
     fn drop(&mut self) {
         // SIGTERM, so that Xvfb removes its lock file and socket.
