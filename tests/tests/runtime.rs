@@ -560,6 +560,28 @@ fn an_order_prepared_offline_is_not_paid_when_the_ca_refuses_it_once_back() {
     );
 }
 
+/// The reference CA, and a kiosk (its configuration, headless, on the
+/// system clock) whose camera plays the image files in the returned
+/// directory.
+fn with_file_camera(
+    dir: &Path,
+    token_dir: &Path,
+) -> (ReferenceCa, Config, Headless, std::path::PathBuf) {
+    let camera = dir.join("camera");
+    let (ca, config) = world(
+        dir,
+        token_dir,
+        &format!("[camera]\nsource = \"files:{}\"\n", camera.display()),
+    );
+    let kiosk = Headless::start(
+        &config,
+        ports(&config).unwrap(),
+        Arc::new(kiosk::clock::SystemClock),
+    )
+    .unwrap();
+    (ca, config, kiosk, camera)
+}
+
 fn application(shown: &Shown) -> Option<&ApplicationState> {
     shown.application.as_ref()
 }
@@ -571,18 +593,7 @@ fn a_whole_application_goes_through_the_runtime_to_a_receipted_order() {
         TOKEN,
         |token_dir| {
             let tmp = tempfile::tempdir().unwrap();
-            let camera = tmp.path().join("camera");
-            let (ca, config) = world(
-                tmp.path(),
-                token_dir,
-                &format!("[camera]\nsource = \"files:{}\"\n", camera.display()),
-            );
-            let mut kiosk = Headless::start(
-                &config,
-                ports(&config).unwrap(),
-                Arc::new(kiosk::clock::SystemClock),
-            )
-            .unwrap();
+            let (ca, config, mut kiosk, camera) = with_file_camera(tmp.path(), token_dir);
             let limit = Duration::from_secs(60);
             let step = apply_step;
             apply_up_to_face_consent(&mut kiosk, &camera, limit).unwrap();
@@ -751,18 +762,7 @@ fn the_camera_runs_only_while_a_live_view_is_open() {
         TOKEN,
         |token_dir| {
             let tmp = tempfile::tempdir().unwrap();
-            let camera = tmp.path().join("camera");
-            let (_ca, config) = world(
-                tmp.path(),
-                token_dir,
-                &format!("[camera]\nsource = \"files:{}\"\n", camera.display()),
-            );
-            let mut kiosk = Headless::start(
-                &config,
-                ports(&config).unwrap(),
-                Arc::new(kiosk::clock::SystemClock),
-            )
-            .unwrap();
+            let (_ca, _config, mut kiosk, camera) = with_file_camera(tmp.path(), token_dir);
             let limit = Duration::from_secs(60);
             // The documents asked for straight away: taken, but no live
             // view ran.

@@ -589,11 +589,22 @@ pub fn run(root: &Path, fresh: bool, kiosk_args: &[String]) -> Result<i32> {
         .arg("--config")
         .arg(layout.config())
         .args(kiosk_args);
+    // glibc's malloc as kiosk.service sets it (image/rootfs): large buffers
+    // (camera frames, documents) go back to the system when freed, instead
+    // of staying in the heap (BENCHMARKS.md, "Kiosk app").
+    if std::env::var_os(MALLOC_MMAP_THRESHOLD.0).is_none() {
+        kiosk.env(MALLOC_MMAP_THRESHOLD.0, MALLOC_MMAP_THRESHOLD.1);
+    }
     let code = runtime.block_on(stop.run(kiosk))?;
     // Dropping the CA stops it, whichever way the kiosk ended.
     drop(ca);
     Ok(code)
 }
+
+/// glibc's fixed mmap threshold (bytes), as kiosk.service sets it: without
+/// it the threshold grows with each large buffer freed, and later large
+/// buffers are then taken from the heap and kept there after use.
+const MALLOC_MMAP_THRESHOLD: (&str, &str) = ("MALLOC_MMAP_THRESHOLD_", "131072");
 
 /// The signals that stop the demo.
 struct Stop {

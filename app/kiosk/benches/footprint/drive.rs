@@ -128,10 +128,10 @@ impl Drop for Demo {
     }
 }
 
-/// One whole renewal of the demo key by the release binary `kiosk`.
-pub fn renewal(kiosk: &Path, xvfb: &Xvfb, dir: &Path) -> Renewal {
-    let shots = dir.join("screens");
-    std::fs::create_dir_all(&shots).unwrap();
+/// `kiosk demo --fresh` in `dir` on the bench's X server: the demo, its
+/// log, the kiosk process's id, and the log line from which the kiosk shows
+/// home with the CA link up (it may come before or after the first frame).
+fn start_demo(kiosk: &Path, xvfb: &Xvfb, dir: &Path) -> (Demo, Log, u32, usize) {
     let mut child = Command::new(kiosk)
         .args(["demo", "--fresh", "--dir"])
         .arg(dir.join("demo"))
@@ -151,9 +151,15 @@ pub fn renewal(kiosk: &Path, xvfb: &Xvfb, dir: &Path) -> Renewal {
     })
     .first()
     .expect("the kiosk process under `kiosk demo`");
-    // The CA link may come up before or after the first frame.
     let (online, _) = log.wait(0, &["CA link", "online=Some(true)"]);
-    let at = at.max(online);
+    (demo, log, pid, at.max(online))
+}
+
+/// One whole renewal of the demo key by the release binary `kiosk`.
+pub fn renewal(kiosk: &Path, xvfb: &Xvfb, dir: &Path) -> Renewal {
+    let shots = dir.join("screens");
+    std::fs::create_dir_all(&shots).unwrap();
+    let (demo, log, pid, at) = start_demo(kiosk, xvfb, dir);
     std::thread::sleep(Duration::from_secs(1));
     let home = Sample::of(pid);
     keep_smaps(pid, &dir.join("kiosk-home.smaps"));
@@ -267,68 +273,9 @@ pub fn renewal(kiosk: &Path, xvfb: &Xvfb, dir: &Path) -> Renewal {
 
 /// On 确认信息: touches 单位名称 (the third field), types `shanxi` on the
 /// keyboard's letter keys, picks the first candidate and closes the
-/// keyboard with 完成. The keys are the white key-sized squares below the
-/// form, in rows: candidates, digits, q-p, a-l, z-m ⌫ (⇧ is grey while
-/// pinyin is typed), then 中 … 空格.
+/// keyboard with 完成.
 fn type_unit_name(xvfb: &Xvfb, save: &dyn Fn(&Shot, &str)) {
-    let shot = settled(xvfb);
-    let mut fields: Vec<Area> = shot
-        .areas(SURFACE, 2000)
-        .into_iter()
-        .filter(|a| a.top > CONTENT_TOP && a.width > 600 && (50..110).contains(&a.height))
-        .collect();
-    fields.sort_by_key(|a| a.top);
-    assert!(fields.len() >= 3, "the form's fields: {fields:?}");
-    xvfb.tap(fields[2].centre());
-    let rows = |shot: &Shot| -> Vec<Vec<Area>> {
-        let keys: Vec<Area> = shot
-            .areas(SURFACE, 500)
-            .into_iter()
-            .filter(|a| a.top > CONTENT_TOP && a.width < 400 && (50..130).contains(&a.height))
-            .collect();
-        in_rows(keys, 20)
-    };
-    let keyboard = settled(xvfb);
-    let found = rows(&keyboard);
-    let n = found.len();
-    assert!(n >= 5, "no keyboard on the screen: {found:?}");
-    let (q_row, a_row, z_row) = (&found[n - 4], &found[n - 3], &found[n - 2]);
-    // ⇧ is greyed out while pinyin is typed: the row is z-m and ⌫.
-    assert!(
-        q_row.len() == 10 && a_row.len() == 9 && z_row.len() >= 8,
-        "{found:?}"
-    );
-    let key = |c: char| -> Area {
-        if let Some(i) = "qwertyuiop".find(c) {
-            q_row[i]
-        } else if let Some(i) = "asdfghjkl".find(c) {
-            a_row[i]
-        } else {
-            // z-m are the seven keys before ⌫ (⇧ may come first).
-            z_row[z_row.len() - 8 + "zxcvbnm".find(c).expect("a letter")]
-        }
-    };
-    for c in "shanxi".chars() {
-        xvfb.tap(key(c).centre());
-        std::thread::sleep(Duration::from_millis(150));
-    }
-    // The first candidate: the first key of the row above the digits.
-    let shot = settled(xvfb);
-    save(&shot, "4-typing");
-    let found = rows(&shot);
-    let n = found.len();
-    assert!(n >= 6, "no candidates: {found:?}");
-    xvfb.tap(found[n - 6][0].centre());
-    std::thread::sleep(Duration::from_millis(150));
-    // 完成: the primary key at the bottom right.
-    let shot = settled(xvfb);
-    let done = shot
-        .areas(PRIMARY, 2000)
-        .into_iter()
-        .max_by_key(|a| a.top)
-        .expect("完成");
-    xvfb.tap(done.centre());
-    std::thread::sleep(Duration::from_millis(300));
+    type_pinyin(xvfb, 2, "shanxi", "", "4-typing", save);
 }
 
 /// The kiosk's mappings, kept beside the screenshots for a closer look.
@@ -469,27 +416,7 @@ pub fn application(kiosk: &Path, xvfb: &Xvfb, dir: &Path) -> ApplicationDrive {
     let shots = dir.join("screens");
     std::fs::create_dir_all(&shots).unwrap();
     let camera = dir.join("demo/receipts");
-    let mut child = Command::new(kiosk)
-        .args(["demo", "--fresh", "--dir"])
-        .arg(dir.join("demo"))
-        .env("DISPLAY", &xvfb.display)
-        .env("SLINT_BACKEND", "winit-software")
-        .env("KIOSK_LOG", "info")
-        .process_group(0)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let log = Log::follow(child.stderr.take().unwrap());
-    let demo = Demo { child };
-    let (at, _) = log.wait(0, &["first frame drawn"]);
-    let pid = *memory::children(demo.child.id(), |args| {
-        args.get(1).is_some_and(|a| a == "--config")
-    })
-    .first()
-    .expect("the kiosk process under `kiosk demo`");
-    let (online, _) = log.wait(0, &["CA link", "online=Some(true)"]);
-    let mut at = at.max(online);
+    let (demo, log, pid, mut at) = start_demo(kiosk, xvfb, dir);
     let save = |shot: &Shot, name: &str| shot.save_png(&shots.join(format!("{name}.png")));
     let mut timings = Vec::new();
     let next_page = |xvfb: &Xvfb| {
@@ -512,7 +439,14 @@ pub fn application(kiosk: &Path, xvfb: &Xvfb, dir: &Path) -> ApplicationDrive {
     // 证书用途: the CA's one project, chosen already.
     next_page(xvfb);
     // 单位信息: the name in pinyin, then the rest typed.
-    type_pinyin(xvfb, 0, "shanxi", "焦煤集团有限责任公司", &save);
+    type_pinyin(
+        xvfb,
+        0,
+        "shanxi",
+        "焦煤集团有限责任公司",
+        "a1-typing",
+        &save,
+    );
     fill(
         xvfb,
         &[
@@ -709,9 +643,21 @@ fn fill(xvfb: &Xvfb, entries: &[(usize, &str)]) {
 }
 
 /// Field `index`: `pinyin` on the on-screen keyboard's letter keys, its
-/// first candidate picked, then `rest` typed; the keyboard closed with 完成.
-fn type_pinyin(xvfb: &Xvfb, index: usize, pinyin: &str, rest: &str, save: &dyn Fn(&Shot, &str)) {
+/// first candidate picked, then `rest` typed (a plugged-in keyboard); the
+/// keyboard closed with 完成. The keys are the white key-sized squares
+/// below the form, in rows: candidates, digits, q-p, a-l, z-m ⌫ (⇧ is grey
+/// while pinyin is typed), then 中 … 空格. The screen with the candidates
+/// is saved as `shot`.
+fn type_pinyin(
+    xvfb: &Xvfb,
+    index: usize,
+    pinyin: &str,
+    rest: &str,
+    shot: &str,
+    save: &dyn Fn(&Shot, &str),
+) {
     let found = fields(&settled(xvfb));
+    assert!(found.len() > index, "the form's fields: {found:?}");
     xvfb.tap(found[index].centre());
     let rows = |shot: &Shot| -> Vec<Vec<Area>> {
         let keys: Vec<Area> = shot
@@ -726,6 +672,11 @@ fn type_pinyin(xvfb: &Xvfb, index: usize, pinyin: &str, rest: &str, save: &dyn F
     let n = found.len();
     assert!(n >= 5, "no keyboard on the screen: {found:?}");
     let (q_row, a_row, z_row) = (&found[n - 4], &found[n - 3], &found[n - 2]);
+    // ⇧ is greyed out while pinyin is typed: the row is z-m and ⌫.
+    assert!(
+        q_row.len() == 10 && a_row.len() == 9 && z_row.len() >= 8,
+        "{found:?}"
+    );
     let key = |c: char| -> Area {
         if let Some(i) = "qwertyuiop".find(c) {
             q_row[i]
@@ -739,16 +690,17 @@ fn type_pinyin(xvfb: &Xvfb, index: usize, pinyin: &str, rest: &str, save: &dyn F
         xvfb.tap(key(c).centre());
         std::thread::sleep(Duration::from_millis(150));
     }
-    let shot = settled(xvfb);
-    save(&shot, "a1-typing");
-    let found = rows(&shot);
+    let candidates = settled(xvfb);
+    save(&candidates, shot);
+    let found = rows(&candidates);
     let n = found.len();
     assert!(n >= 6, "no candidates: {found:?}");
     xvfb.tap(found[n - 6][0].centre());
     std::thread::sleep(Duration::from_millis(150));
-    xvfb.type_text(rest);
-    let shot = settled(xvfb);
-    let done = shot
+    if !rest.is_empty() {
+        xvfb.type_text(rest);
+    }
+    let done = settled(xvfb)
         .areas(PRIMARY, 500)
         .into_iter()
         .filter(|a| a.width < 400)

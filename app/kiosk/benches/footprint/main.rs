@@ -77,16 +77,33 @@ fn main() {
         );
         path
     };
-    // `BENCH_ONLY=application`: only the application's drive, with the
-    // binary `BENCH_KIOSK` names if set (the debug one while the drive
-    // itself is worked on; its figures are then not the release's).
-    let only_application = std::env::var("BENCH_ONLY").is_ok_and(|v| v == "application");
-    if only_application {
+    // `BENCH_ONLY=application`: only the application's drive
+    // (`BENCH_ONLY=drives`: the renewal's too), with the binary
+    // `BENCH_KIOSK` names if set (the debug one while a drive itself is
+    // worked on: its figures are then not the release's).
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    if only == "application" || only == "drives" {
         let kiosk =
             std::env::var_os("BENCH_KIOSK").map_or_else(|| built("release/kiosk"), PathBuf::from);
         println!("machine: {}", machine());
         println!("kiosk binary: {} ({})", kiosk.display(), age(&kiosk));
         let xvfb = Xvfb::start();
+        if only == "drives" {
+            let drive_dir = target.join("footprint");
+            let _ = std::fs::remove_dir_all(&drive_dir);
+            let renewal = drive::renewal(&kiosk, &xvfb, &drive_dir);
+            for (what, sample) in [
+                ("on home", &renewal.home),
+                ("after the renewal", &renewal.after),
+            ] {
+                println!(
+                    "| kiosk {what}: PSS {:.1} MiB ({} threads), heap and anonymous {:.1} MiB |",
+                    kib_to_mib(sample.pss_kib),
+                    sample.threads,
+                    kib_to_mib(sample.breakdown.get(memory::KINDS[5]).copied().unwrap_or(0))
+                );
+            }
+        }
         let drive_dir = target.join("footprint-application");
         let _ = std::fs::remove_dir_all(&drive_dir);
         let application = drive::application(&kiosk, &xvfb, &drive_dir);
