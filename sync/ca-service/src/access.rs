@@ -220,6 +220,14 @@ pub const ROUTES: &[Route] = &[
     route("post", "/v1/accounts/me/password", Who::AnyKiosk),
     route("post", "/v1/accounts/me/mobile", Who::AnyKiosk),
     route("post", "/v1/accounts/mobile-reviews", Who::AnyKiosk),
+    // The photographs of a review request: any kiosk uploads its own (the
+    // CA keeps the uploading kiosk's code; a request names only its
+    // kiosk's); staff alone see them.
+    route(
+        "put",
+        "/v1/accounts/mobile-reviews/captures/{sha256}",
+        Who::AnyKiosk,
+    ),
     // The staff CA's revocation lists, for staff sign-in at the kiosk.
     route("get", "/v1/staff/crl", Who::AnyKiosk),
     // Public: what anyone may read, and the pages a phone opens.
@@ -261,6 +269,12 @@ pub const ROUTES: &[Route] = &[
     route("post", "/admin/orders/{number}/approve", Who::Staff),
     route("post", "/admin/orders/{number}/reject", Who::Staff),
     route("post", "/admin/remittances/{id}/confirm", Who::Staff),
+    route(
+        "get",
+        "/admin/mobile-reviews/{id}/captures/licence",
+        Who::Staff,
+    ),
+    route("get", "/admin/mobile-reviews/{id}/captures/id", Who::Staff),
     route("post", "/admin/mobile-reviews/{id}/approve", Who::Staff),
     route("post", "/admin/mobile-reviews/{id}/reject", Who::Staff),
     route(
@@ -734,6 +748,55 @@ mod tests {
             assert_eq!(
                 check(route, Listener::Staff, &Caller::Local, &params, false),
                 Ok(())
+            );
+        }
+    }
+
+    #[test]
+    fn kiosks_upload_review_captures_and_staff_alone_see_them() {
+        let put = find("PUT", "/v1/accounts/mobile-reviews/captures/{sha256}");
+        assert_eq!(put.map(|r| r.who), Some(Who::AnyKiosk));
+        let at = |caller: &Caller| check(put, Listener::Kiosk, caller, NONE, false);
+        assert_eq!(at(&kiosk("TYA")), Ok(()));
+        assert_eq!(at(&kiosk("KAB")), Ok(()));
+        assert_eq!(at(&Caller::Local), Ok(()));
+        assert_eq!(at(&Caller::Anonymous), Err(Refusal::Unauthenticated));
+        assert_eq!(at(&Caller::Staff("王".into())), Err(Refusal::Forbidden));
+        assert_eq!(
+            check(put, Listener::Staff, &Caller::Local, NONE, false),
+            Err(Refusal::NotHere)
+        );
+        let digest = "0".repeat(64);
+        assert_eq!(
+            route_for(
+                "PUT",
+                &format!("/v1/accounts/mobile-reviews/captures/{digest}")
+            ),
+            put
+        );
+        for kind in ["licence", "id"] {
+            let path = format!("/admin/mobile-reviews/{{id}}/captures/{kind}");
+            let get = find("GET", &path);
+            assert_eq!(get.map(|r| r.who), Some(Who::Staff), "{path}");
+            assert_eq!(find("HEAD", &path), get);
+            let staff = Caller::Staff("王".into());
+            assert_eq!(check(get, Listener::Staff, &staff, NONE, false), Ok(()));
+            assert_eq!(
+                check(get, Listener::Staff, &Caller::Local, NONE, false),
+                Ok(())
+            );
+            // Not even the kiosk that uploaded it.
+            assert_eq!(
+                check(get, Listener::Staff, &kiosk("TYA"), NONE, false),
+                Err(Refusal::Forbidden)
+            );
+            assert_eq!(
+                check(get, Listener::Kiosk, &kiosk("TYA"), NONE, false),
+                Err(Refusal::NotHere)
+            );
+            assert_eq!(
+                listener_of(&format!("/admin/mobile-reviews/abc/captures/{kind}")),
+                Listener::Staff
             );
         }
     }

@@ -7,6 +7,7 @@ mod holders;
 mod identity;
 mod invoices;
 mod payments;
+mod review_captures;
 mod sms;
 mod staff_calls;
 
@@ -41,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     staff_calls::SCHEMA,
     audit::SCHEMA,
     sms::UNIT_CODES,
+    review_captures::SCHEMA,
 ];
 
 /// Migration 10: the certificates a later attempt of their order

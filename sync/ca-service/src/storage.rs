@@ -10,12 +10,13 @@ mod holders;
 mod identity;
 mod invoices;
 mod payments;
+mod review_captures;
 mod sms;
 mod staff_calls;
 
 pub use accounts::{
-    AccountStorage, AttemptOutcome, DecideOutcome, Lockout, RegisterOutcome, SessionLimits,
-    StoredAccount, StoredMobileReview,
+    AccountStorage, AttemptOutcome, CreateReviewOutcome, DecideOutcome, Lockout, RegisterOutcome,
+    SessionLimits, StoredAccount, StoredMobileReview,
 };
 pub use audit::{
     AuditHead, AuditKioskSummary, AuditStorage, NewAuditEntry, PutAuditOutcome,
@@ -29,6 +30,7 @@ pub use payments::{
     NewPayment, OpenOutcome, PayOutcome, PaymentStorage, RecordOutcome, RecordedPayment,
     RemittanceOutcome, StoredPayment, StoredRemittance,
 };
+pub use review_captures::{CaptureKind, NewReviewCapture, PutCaptureOutcome, ReviewCaptureStorage};
 pub use sms::{NewSmsCode, SendOutcome, SmsStorage, StoredSms, UnitCap, VerifyOutcome};
 pub use staff_calls::{NewStaffCall, PutCallOutcome, StaffCallStorage, StoredStaffCall};
 
@@ -135,7 +137,8 @@ pub struct OrderSummary {
 
 /// The service's storage: orders here; payments ([`PaymentStorage`]),
 /// the SMS simulator ([`SmsStorage`]), invoices ([`InvoiceStorage`]),
-/// accounts ([`AccountStorage`]), staff calls ([`StaffCallStorage`]) and
+/// accounts ([`AccountStorage`]) with the photographs of their mobile
+/// reviews ([`ReviewCaptureStorage`]), staff calls ([`StaffCallStorage`]) and
 /// the kiosks' audit logs ([`AuditStorage`]) in their own traits.
 pub trait Storage:
     PaymentStorage
@@ -144,6 +147,7 @@ pub trait Storage:
     + HolderStorage
     + IdentityStorage
     + AccountStorage
+    + ReviewCaptureStorage
     + StaffCallStorage
     + AuditStorage
     + Send

@@ -13,7 +13,7 @@ mod common;
 use ca_service::{AccountOptions, HashCost, Options};
 use common::*;
 use kiosk_domain::fixtures::USCC;
-use kiosk_sync_wire::account::{AccountV1, MobileReviewV1, SessionV1};
+use kiosk_sync_wire::account::{AccountV1, MobileReviewV1, ReviewCaptureV1, SessionV1};
 use kiosk_sync_wire::problem::ProblemCode;
 use kiosk_sync_wire::sms::SmsMessageV1;
 use serde_json::{Value, json};
@@ -742,17 +742,208 @@ async fn decide(ca: &Running, path: &str, reason: Option<&str>) -> u16 {
     ca.post_form(path, &fields).await.status().as_u16()
 }
 
+/// A JPEG as far as the CA looks (it starts `FF D8 FF`), `n` bytes, its
+/// content told apart by `seed`.
+fn jpeg(seed: u8, n: usize) -> Vec<u8> {
+    let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    bytes.extend(
+        (0..n.saturating_sub(4)).map(|i| seed.wrapping_add(u8::try_from(i % 256).unwrap())),
+    );
+    bytes
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    kiosk_sync_wire::hex::encode(&sha2::Sha256::digest(bytes))
+}
+
+async fn put_capture(ca: &Running, digest: &str, media: &str, body: Vec<u8>) -> reqwest::Response {
+    ca.http
+        .put(ca.url(&kiosk_sync_wire::paths::review_capture(digest)))
+        .header("content-type", media)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Uploads `bytes` as a review capture: its reference.
+async fn upload(ca: &Running, bytes: &[u8]) -> String {
+    let r = put_capture(ca, &sha256_hex(bytes), "image/jpeg", bytes.to_vec()).await;
+    assert!(r.status().is_success(), "{}", r.status());
+    let stored: ReviewCaptureV1 = r.json().await.unwrap();
+    stored.reference
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn review_captures_are_jpegs_named_by_their_sha256_and_nothing_else_is_kept() {
+    let ca = start(options()).await;
+    let good = jpeg(1, 5000);
+    let digest = sha256_hex(&good);
+    // Kept once: 201, then 200 with the same answer.
+    let r = put_capture(&ca, &digest, "image/jpeg", good.clone()).await;
+    assert_eq!(r.status(), 201);
+    let first: ReviewCaptureV1 = r.json().await.unwrap();
+    assert_eq!(first.reference, format!("sha256:{digest}"));
+    assert_eq!(first.size, 5000);
+    let r = put_capture(&ca, &digest, "image/jpeg; charset=binary", good.clone()).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<ReviewCaptureV1>().await.unwrap(), first);
+    let storage = ca.service.storage();
+    assert_eq!(
+        storage.review_capture("local", &digest).unwrap(),
+        Some(good.clone())
+    );
+
+    // Refused, and nothing kept: another digest, not a JPEG, too large,
+    // another media type, a path that is no digest.
+    let other = jpeg(2, 5000);
+    let p = expect_problem(
+        put_capture(&ca, &digest, "image/jpeg", other.clone()).await,
+        422,
+        ProblemCode::DigestMismatch,
+    )
+    .await;
+    assert_eq!(p.field, None);
+    let png = b"\x89PNG\r\n\x1a\n-not-a-jpeg".to_vec();
+    let p = expect_problem(
+        put_capture(&ca, &sha256_hex(&png), "image/jpeg", png).await,
+        422,
+        ProblemCode::InvalidField,
+    )
+    .await;
+    assert_eq!(p.field.as_deref(), Some("body"));
+    let max = kiosk_sync_wire::account::REVIEW_CAPTURE_MAX_BYTES;
+    let just_fits = jpeg(3, max);
+    let r = put_capture(&ca, &sha256_hex(&just_fits), "image/jpeg", just_fits).await;
+    assert_eq!(r.status(), 201, "1 MiB exactly is kept");
+    let huge = jpeg(4, max + 1);
+    expect_problem(
+        put_capture(&ca, &sha256_hex(&huge), "image/jpeg", huge.clone()).await,
+        413,
+        ProblemCode::AttachmentTooLarge,
+    )
+    .await;
+    let other_digest = sha256_hex(&other);
+    expect_problem(
+        put_capture(
+            &ca,
+            &other_digest,
+            "application/octet-stream",
+            other.clone(),
+        )
+        .await,
+        415,
+        ProblemCode::UnsupportedMediaType,
+    )
+    .await;
+    for bad in [
+        digest.to_ascii_uppercase(),
+        digest[1..].to_owned(),
+        format!("{digest}0"),
+    ] {
+        let p = expect_problem(
+            put_capture(&ca, &bad, "image/jpeg", good.clone()).await,
+            422,
+            ProblemCode::InvalidField,
+        )
+        .await;
+        assert_eq!(p.field.as_deref(), Some("sha256"));
+    }
+    assert_eq!(storage.review_capture_count().unwrap(), 2);
+    assert_eq!(
+        storage.review_capture("local", &other_digest).unwrap(),
+        None
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kiosk_holds_few_unreferenced_captures_and_not_for_long() {
+    let mut o = options();
+    o.accounts.review_captures_per_kiosk = 3;
+    let ca = start(o).await;
+    register(&ca).await;
+    let mut refs = Vec::new();
+    for seed in 0..3 {
+        refs.push(upload(&ca, &jpeg(seed, 100)).await);
+    }
+    // A fourth: too many no request names.
+    let fourth = jpeg(9, 100);
+    let r = put_capture(&ca, &sha256_hex(&fourth), "image/jpeg", fourth.clone()).await;
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=24 * 60 * 60).contains(&retry), "{retry}");
+    expect_problem(r, 429, ProblemCode::TooManyRequests).await;
+    // Sending one held again is no new one.
+    let r = put_capture(&ca, &sha256_hex(&jpeg(0, 100)), "image/jpeg", jpeg(0, 100)).await;
+    assert_eq!(r.status(), 200);
+    // A request naming two of them frees their places.
+    let c = code(&ca, NEW_MOBILE, "change_mobile").await;
+    let r = ca
+        .post_json(
+            "/v1/accounts/mobile-reviews",
+            &json!({"uscc": USCC, "new_mobile": NEW_MOBILE, "sms_code": c,
+                    "licence_capture": refs[0], "id_capture": refs[1]}),
+        )
+        .await;
+    assert_eq!(r.status(), 202);
+    assert_eq!(
+        upload(&ca, &fourth).await,
+        format!("sha256:{}", sha256_hex(&fourth))
+    );
+    assert_eq!(ca.service.storage().review_capture_count().unwrap(), 4);
+
+    // With no time to live, what no request names goes at the next
+    // upload; what a request names stays.
+    let mut o = options();
+    o.accounts.review_capture_ttl = Duration::ZERO;
+    let ca = start(o).await;
+    register(&ca).await;
+    let (a, b) = (jpeg(1, 100), jpeg(2, 100));
+    let (ra, rb) = (upload(&ca, &a).await, upload(&ca, &b).await);
+    let storage = ca.service.storage();
+    assert_eq!(
+        storage.review_capture("local", &sha256_hex(&a)).unwrap(),
+        None,
+        "pruned"
+    );
+    let c = code(&ca, NEW_MOBILE, "change_mobile").await;
+    let p = expect_problem(
+        ca.post_json(
+            "/v1/accounts/mobile-reviews",
+            &json!({"uscc": USCC, "new_mobile": NEW_MOBILE, "sms_code": c,
+                    "licence_capture": ra, "id_capture": rb}),
+        )
+        .await,
+        422,
+        ProblemCode::InvalidField,
+    )
+    .await;
+    assert_eq!(p.field.as_deref(), Some("licence_capture"));
+    // Uploaded again, it is kept anew (201): the kiosk that finds its
+    // capture gone sends it again.
+    let r = put_capture(&ca, &sha256_hex(&a), "image/jpeg", a.clone()).await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(r.json::<ReviewCaptureV1>().await.unwrap().reference, ra);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lost_number_is_replaced_after_staff_review() {
     let ca = start(options()).await;
     register(&ca).await;
+    let (licence_jpeg, id_jpeg) = (jpeg(10, 3000), jpeg(20, 2000));
+    let licence = upload(&ca, &licence_jpeg).await;
+    let id = upload(&ca, &id_jpeg).await;
     let request = |uscc: &str, c: &str| {
         json!({
             "uscc": uscc,
             "new_mobile": NEW_MOBILE,
             "sms_code": c,
-            "licence_capture": "capture/licence-7f3a",
-            "id_capture": "capture/id-91bc",
+            "licence_capture": licence,
+            "id_capture": id,
         })
     };
     let c = code(&ca, NEW_MOBILE, "change_mobile").await;
@@ -763,15 +954,25 @@ async fn a_lost_number_is_replaced_after_staff_review() {
         ProblemCode::AccountMismatch,
     )
     .await;
-    let mut bad = request(USCC, "123456");
-    bad["licence_capture"] = json!("");
-    let p = expect_problem(
-        ca.post_json("/v1/accounts/mobile-reviews", &bad).await,
-        422,
-        ProblemCode::InvalidField,
-    )
-    .await;
-    assert_eq!(p.field.as_deref(), Some("licence_capture"));
+    // Free text, or a capture never uploaded: refused, naming the field.
+    for (field, value) in [
+        ("licence_capture", json!("")),
+        ("licence_capture", json!("capture/licence-7f3a")),
+        (
+            "id_capture",
+            json!(format!("sha256:{}", sha256_hex(b"never sent"))),
+        ),
+    ] {
+        let mut bad = request(USCC, &c);
+        bad[field] = value;
+        let p = expect_problem(
+            ca.post_json("/v1/accounts/mobile-reviews", &bad).await,
+            422,
+            ProblemCode::InvalidField,
+        )
+        .await;
+        assert_eq!(p.field.as_deref(), Some(field));
+    }
 
     // Two requests: one rejected, one approved, on the back office page.
     let mut ids = Vec::new();
@@ -783,7 +984,8 @@ async fn a_lost_number_is_replaced_after_staff_review() {
         assert_eq!(r.status(), 202);
         let review: MobileReviewV1 = r.json().await.unwrap();
         assert_eq!(review.status, "pending");
-        assert_eq!(review.licence_capture, "capture/licence-7f3a");
+        assert_eq!(review.licence_capture, licence);
+        assert_eq!(review.id_capture, id);
         ids.push(review.id);
     }
     let listed: Vec<MobileReviewV1> = ca
@@ -794,10 +996,38 @@ async fn a_lost_number_is_replaced_after_staff_review() {
         .unwrap();
     assert_eq!(listed.len(), 2);
     let page = ca.get("/admin").await.text().await.unwrap();
-    for id in &ids {
-        assert!(page.contains(&format!("id=\"approve-review-{id}\"")));
+    for review in &ids {
+        assert!(page.contains(&format!("id=\"approve-review-{review}\"")));
+        // Each photograph as a thumbnail linking to the full image, never
+        // its reference as text.
+        for kind in ["licence", "id"] {
+            let src = format!("/admin/mobile-reviews/{review}/captures/{kind}");
+            assert!(
+                page.contains(&format!("<a href=\"{src}\"><img src=\"{src}\"")),
+                "{page}"
+            );
+        }
     }
-    assert!(page.contains("capture/id-91bc"));
+    assert!(page.contains("max-width:240px"));
+    assert!(!page.contains(&licence) && !page.contains(&id));
+    // Staff see the very bytes uploaded, as JPEG, never cached nor sniffed.
+    for (kind, bytes) in [("licence", &licence_jpeg), ("id", &id_jpeg)] {
+        let r = ca
+            .get(&format!("/admin/mobile-reviews/{}/captures/{kind}", ids[1]))
+            .await;
+        assert_eq!(r.status(), 200);
+        let h = r.headers();
+        assert_eq!(h["content-type"], "image/jpeg");
+        assert_eq!(h["cache-control"], "no-store");
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(&r.bytes().await.unwrap()[..], &bytes[..]);
+    }
+    expect_problem(
+        ca.get("/admin/mobile-reviews/nope/captures/id").await,
+        404,
+        ProblemCode::NotFound,
+    )
+    .await;
 
     // Reject needs a reason.
     let reject = format!("/admin/mobile-reviews/{}/reject", ids[0]);
@@ -895,6 +1125,18 @@ async fn passwords_and_tokens_are_never_in_an_answer_a_log_or_the_database() {
             .await
             .unwrap(),
     );
+    // A review request with its photographs: nothing of them in the logs.
+    let licence = upload(&ca, &jpeg(7, 500)).await;
+    let id = upload(&ca, &jpeg(8, 500)).await;
+    let c = code(&ca, NEW_MOBILE, "change_mobile").await;
+    let r = ca
+        .post_json(
+            "/v1/accounts/mobile-reviews",
+            &json!({"uscc": USCC, "new_mobile": NEW_MOBILE, "sms_code": c,
+                    "licence_capture": licence, "id_capture": id}),
+        )
+        .await;
+    assert_eq!(r.status(), 202);
     for page in ["/admin", "/v1/admin/sms", "/v1/admin/mobile-reviews"] {
         answers.push_str(&ca.get(page).await.text().await.unwrap());
     }
@@ -929,6 +1171,9 @@ async fn passwords_and_tokens_are_never_in_an_answer_a_log_or_the_database() {
         "$argon2id$",
         USCC,
         MOBILE,
+        NEW_MOBILE,
+        &licence[7..],
+        &id[7..],
     ] {
         assert!(!logs.contains(secret), "a log holds {secret:?}");
     }

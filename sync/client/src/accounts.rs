@@ -10,11 +10,14 @@
 use crate::http::{CaClient, CallError};
 use kiosk_sync_wire::account::{
     AccountV1, ChangeMobileV1, ChangePasswordV1, MobileReviewRequestV1, MobileReviewV1, Password,
-    RegisterV1, ResetPasswordV1, SessionV1, SignInV1, check_new_password,
+    REVIEW_CAPTURE_MAX_BYTES, REVIEW_CAPTURE_MEDIA_TYPE, RegisterV1, ResetPasswordV1,
+    ReviewCaptureV1, SessionV1, SignInV1, capture_reference, check_new_password, looks_like_jpeg,
 };
+use kiosk_sync_wire::hex;
 use kiosk_sync_wire::paths;
 use kiosk_sync_wire::problem::Problem;
 use kiosk_sync_wire::sms::{SmsCodeRequestV1, SmsCodeSentV1};
+use sha2::{Digest, Sha256};
 
 /// A refusal of the kiosk's own check, shaped like the CA's.
 fn refused(problem: Box<Problem>) -> CallError {
@@ -191,9 +194,58 @@ impl CaClient {
         Ok(Self::answer(response).await?.1)
     }
 
+    /// `PUT /v1/accounts/mobile-reviews/captures/{sha256}`: uploads one
+    /// photograph for a review request (the business licence with the
+    /// unit's seal, or the handler's ID document), a JPEG of at most 1 MiB.
+    /// Returns its reference, `sha256:<64 lower-case hex>`, for
+    /// [`MobileReviewRequestV1`]'s `licence_capture` / `id_capture`; the
+    /// CA accepts it only from this kiosk, and keeps it a day unless a
+    /// request names it. Sending the same bytes again is harmless (the CA
+    /// answers 201 the first time, 200 after). Refusals: `too_many_requests`
+    /// (429, with `retry_after`: the kiosk holds too many captures no
+    /// request names yet), `attachment_too_large`, `invalid_field`,
+    /// `digest_mismatch` (the bytes changed on the way).
+    ///
+    /// # Errors
+    /// Not a JPEG or larger than 1 MiB (checked before sending, shaped as
+    /// the CA's refusal), the CA could not be reached, or refused.
+    pub async fn upload_review_capture(&self, jpeg: &[u8]) -> Result<String, CallError> {
+        if jpeg.len() > REVIEW_CAPTURE_MAX_BYTES {
+            return Err(refused(Box::new(
+                Problem::new(kiosk_sync_wire::problem::ProblemCode::AttachmentTooLarge)
+                    .with_detail("a review capture has at most 1 MiB"),
+            )));
+        }
+        if !looks_like_jpeg(jpeg) {
+            let mut p = Problem::new(kiosk_sync_wire::problem::ProblemCode::InvalidField)
+                .with_detail("a review capture is a JPEG image");
+            p.field = Some("body".to_owned());
+            return Err(refused(Box::new(p)));
+        }
+        let digest = hex::encode(&Sha256::digest(jpeg));
+        let response = self
+            .http
+            .put(self.url(&paths::review_capture(&digest)))
+            .header(reqwest::header::CONTENT_TYPE, REVIEW_CAPTURE_MEDIA_TYPE)
+            .body(jpeg.to_vec())
+            .send()
+            .await;
+        let stored: ReviewCaptureV1 = Self::answer(response).await?.1;
+        let reference = capture_reference(&digest);
+        if stored.reference != reference {
+            return Err(CallError::Invalid(
+                "the CA answered another capture's reference".to_owned(),
+            ));
+        }
+        Ok(reference)
+    }
+
     /// `POST /v1/accounts/mobile-reviews`: the old number is lost; the CA's
-    /// staff decide from the captures. The request as the CA keeps it
-    /// (`status` `pending`).
+    /// staff decide from the photographs. `licence_capture` and
+    /// `id_capture` are the references [`Self::upload_review_capture`]
+    /// returned (uploaded by this kiosk; another's, or one removed after a
+    /// day unreferenced, is `invalid_field` naming the field). The request
+    /// as the CA keeps it (`status` `pending`).
     ///
     /// # Errors
     /// The input breaks a rule, the CA could not be reached, or refused.
@@ -377,16 +429,51 @@ mod tests {
             .unwrap();
         client.sign_out(&session.token).await.unwrap();
 
+        // The photographs first: checked before sending, then kept by
+        // their SHA-256, once however often they are sent.
+        let before = service.requests().len();
+        let e = client.upload_review_capture(b"GIF89a").await.unwrap_err();
+        assert_eq!(e.code(), Some(ProblemCode::InvalidField));
+        let mut huge = vec![0xFF, 0xD8, 0xFF, 0xE0];
+        huge.resize(REVIEW_CAPTURE_MAX_BYTES + 1, 0);
+        let e = client.upload_review_capture(&huge).await.unwrap_err();
+        assert_eq!(e.code(), Some(ProblemCode::AttachmentTooLarge));
+        assert_eq!(service.requests().len(), before, "nothing was sent");
+        let licence_jpeg = [&[0xFF, 0xD8, 0xFF, 0xE0][..], "营业执照".as_bytes()].concat();
+        let id_jpeg = [&[0xFF, 0xD8, 0xFF, 0xE1][..], "身份证".as_bytes()].concat();
+        let licence = client.upload_review_capture(&licence_jpeg).await.unwrap();
+        let digest = hex::encode(&Sha256::digest(&licence_jpeg));
+        assert_eq!(licence, format!("sha256:{digest}"));
+        assert_eq!(
+            client.upload_review_capture(&licence_jpeg).await.unwrap(),
+            licence
+        );
+        let id = client.upload_review_capture(&id_jpeg).await.unwrap();
+        assert_eq!(service.storage().review_capture_count().unwrap(), 2);
+
         let review = client
             .request_mobile_review(&MobileReviewRequestV1 {
                 uscc: uscc.to_owned(),
                 new_mobile: MOBILE.to_owned(),
                 sms_code: code(&ca, MOBILE, "change_mobile").await,
-                licence_capture: "capture-licence-1".to_owned(),
-                id_capture: "capture-id-1".to_owned(),
+                licence_capture: licence.clone(),
+                id_capture: id.clone(),
             })
             .await
             .unwrap();
         assert_eq!(review.status, "pending");
+        assert_eq!((review.licence_capture, review.id_capture), (licence, id));
+        // A free-text reference is refused before sending.
+        let e = client
+            .request_mobile_review(&MobileReviewRequestV1 {
+                uscc: uscc.to_owned(),
+                new_mobile: MOBILE.to_owned(),
+                sms_code: "123456".to_owned(),
+                licence_capture: "capture-licence-1".to_owned(),
+                id_capture: format!("sha256:{digest}"),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Some(ProblemCode::InvalidField));
     }
 }

@@ -77,6 +77,7 @@ fn concrete(route: &Route) -> String {
         .replace("{serial}", "01")
         .replace("{resident_id}", fixtures::RESIDENT_ID)
         .replace("{invoice_number}", "INV1")
+        .replace("{sha256}", &"0".repeat(64))
 }
 
 /// What a caller got.

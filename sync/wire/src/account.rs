@@ -82,11 +82,45 @@ fn sms_code<'a>(field: &str, code: &'a str) -> Result<&'a str, Box<Problem>> {
     }
 }
 
-/// A reference to a capture the kiosk uploaded (printable ASCII, no
-/// spaces, at most 100 characters).
+/// How a review request names a capture the kiosk uploaded: this prefix
+/// and the capture's SHA-256 in lower-case hex (`sha256:<64 hex>`).
+pub const CAPTURE_PREFIX: &str = "sha256:";
+
+/// The most bytes one review capture may have (`PUT
+/// /v1/accounts/mobile-reviews/captures/{sha256}`): 1 MiB, the size of a
+/// document the kiosk's camera makes at most.
+pub const REVIEW_CAPTURE_MAX_BYTES: usize = 1 << 20;
+
+/// The media type of a review capture: a JPEG photograph.
+pub const REVIEW_CAPTURE_MEDIA_TYPE: &str = "image/jpeg";
+
+/// Whether `bytes` start as a JPEG file does (SOI and a marker: `FF D8 FF`).
+#[must_use]
+pub fn looks_like_jpeg(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0xFF, 0xD8, 0xFF])
+}
+
+/// The reference of the capture whose SHA-256 is `sha256_hex` (lower-case
+/// hex): `sha256:<hex>`.
+#[must_use]
+pub fn capture_reference(sha256_hex: &str) -> String {
+    format!("{CAPTURE_PREFIX}{sha256_hex}")
+}
+
+/// The SHA-256 (lower-case hex) a capture reference names; `None` if the
+/// text is not `sha256:` and 64 lower-case hex digits.
+#[must_use]
+pub fn capture_digest(reference: &str) -> Option<&str> {
+    reference
+        .strip_prefix(CAPTURE_PREFIX)
+        .filter(|hex| crate::hex::is_sha256(hex))
+}
+
+/// A reference to a capture the kiosk uploaded: `sha256:` and the
+/// capture's SHA-256 in 64 lower-case hex digits (see [`capture_digest`]).
+/// Whether the calling kiosk did upload it, the CA checks.
 fn capture_ref<'a>(field: &str, text: &'a str) -> Result<&'a str, Box<Problem>> {
-    let text = text.trim();
-    if !text.is_empty() && text.len() <= 100 && text.bytes().all(|b| b.is_ascii_graphic()) {
+    if capture_digest(text).is_some() {
         Ok(text)
     } else {
         Err(Box::new(Problem::invalid_field(
@@ -230,10 +264,16 @@ impl ChangeMobileV1 {
 }
 
 /// The body of `POST /v1/accounts/mobile-reviews`: the old number is lost,
-/// so the CA's staff decide from the business licence and the ID document
-/// the kiosk captured. No session is needed (a customer who lost the
-/// number may have forgotten the password too); the code proves the new
-/// number reaches the customer.
+/// so the CA's staff decide from the business licence (with the unit's
+/// seal) and the handler's ID document the kiosk photographed. The kiosk
+/// first uploads each photograph (`PUT
+/// /v1/accounts/mobile-reviews/captures/{sha256}`, a JPEG of at most
+/// [`REVIEW_CAPTURE_MAX_BYTES`]) and names it here by its reference
+/// ([`capture_reference`]); a capture another kiosk uploaded, or one not
+/// referenced within a day of its upload (then removed), is refused
+/// (`invalid_field` naming the field). No session is needed (a customer
+/// who lost the number may have forgotten the password too); the code
+/// proves the new number reaches the customer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MobileReviewRequestV1 {
@@ -241,9 +281,12 @@ pub struct MobileReviewRequestV1 {
     pub new_mobile: String,
     /// The code sent for purpose `change_mobile` to `new_mobile`.
     pub sms_code: String,
-    /// Where the business licence capture is (e.g. an order attachment).
+    /// The business licence photograph (with the unit's seal):
+    /// `sha256:<64 lower-case hex>`, the SHA-256 of a capture this kiosk
+    /// uploaded.
     pub licence_capture: String,
-    /// Where the legal representative's or agent's ID capture is.
+    /// The handler's ID document photograph: `sha256:<64 lower-case hex>`,
+    /// the SHA-256 of a capture this kiosk uploaded.
     pub id_capture: String,
 }
 
@@ -253,7 +296,9 @@ pub struct ValidMobileReview<'a> {
     pub uscc: Uscc,
     pub new_mobile: MobileNumber,
     pub sms_code: &'a str,
+    /// `sha256:<hex>` ([`capture_digest`] gives the digest).
     pub licence_capture: &'a str,
+    /// `sha256:<hex>`.
     pub id_capture: &'a str,
 }
 
@@ -276,7 +321,11 @@ pub struct MobileReviewV1 {
     pub id: String,
     pub uscc: String,
     pub new_mobile: String,
+    /// The business licence capture's reference (`sha256:<hex>`; staff
+    /// see it at `GET /admin/mobile-reviews/{id}/captures/licence`).
     pub licence_capture: String,
+    /// The ID document capture's reference (`sha256:<hex>`; staff see it
+    /// at `GET /admin/mobile-reviews/{id}/captures/id`).
     pub id_capture: String,
     /// `pending`, `approved` (the mobile on file is now `new_mobile`) or
     /// `rejected` (see `reason`).
@@ -285,6 +334,17 @@ pub struct MobileReviewV1 {
     pub reason: Option<String>,
     /// RFC 3339.
     pub requested_at: String,
+}
+
+/// The answer of `PUT /v1/accounts/mobile-reviews/captures/{sha256}`
+/// (201 when the CA stored it now, 200 when this kiosk had uploaded the
+/// same bytes before).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewCaptureV1 {
+    /// What a review request names it by: `sha256:<hex>`.
+    pub reference: String,
+    /// Its size in bytes.
+    pub size: u64,
 }
 
 /// The unit's information (`GET /v1/accounts/me`, and the answer of
@@ -390,6 +450,49 @@ mod tests {
         // On the wire it is a plain string.
         let json = serde_json::to_value(&r).unwrap();
         assert_eq!(json["password"], "secret123");
+    }
+
+    #[test]
+    fn a_capture_is_referenced_by_its_sha256() {
+        let digest = "0123456789abcdef".repeat(4);
+        let reference = capture_reference(&digest);
+        assert_eq!(reference, format!("sha256:{digest}"));
+        assert_eq!(capture_digest(&reference), Some(digest.as_str()));
+        let good = MobileReviewRequestV1 {
+            uscc: USCC.to_owned(),
+            new_mobile: "13900139000".to_owned(),
+            sms_code: "123456".to_owned(),
+            licence_capture: reference.clone(),
+            id_capture: reference,
+        };
+        assert!(good.validate().is_ok());
+        for bad in [
+            String::new(),
+            digest.clone(),
+            format!("sha256:{}", digest.to_ascii_uppercase()),
+            format!("SHA256:{digest}"),
+            format!("sha256:{}", &digest[1..]),
+            format!("sha256:{digest}0"),
+            format!(" sha256:{digest}"),
+            "capture/licence-7f3a".to_owned(),
+        ] {
+            assert_eq!(capture_digest(&bad), None, "{bad:?}");
+            let mut r = good.clone();
+            r.licence_capture.clone_from(&bad);
+            assert_eq!(
+                r.validate().unwrap_err().field.as_deref(),
+                Some("licence_capture")
+            );
+            let mut r = good.clone();
+            r.id_capture = bad;
+            assert_eq!(
+                r.validate().unwrap_err().field.as_deref(),
+                Some("id_capture")
+            );
+        }
+        assert!(looks_like_jpeg(&[0xFF, 0xD8, 0xFF, 0xE0]));
+        assert!(!looks_like_jpeg(&[0xFF, 0xD8]));
+        assert!(!looks_like_jpeg(b"\x89PNG"));
     }
 
     #[test]

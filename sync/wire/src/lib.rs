@@ -234,6 +234,12 @@ pub mod paths {
     pub const MY_MOBILE: &str = "/v1/accounts/me/mobile";
     /// `POST`: the old number is lost, ask the CA to review a new one.
     pub const MOBILE_REVIEWS: &str = "/v1/accounts/mobile-reviews";
+    /// `PUT`: one photograph for a review request (JPEG), by its SHA-256
+    /// in lower-case hex.
+    #[must_use]
+    pub fn review_capture(sha256_hex: &str) -> String {
+        format!("/v1/accounts/mobile-reviews/captures/{sha256_hex}")
+    }
     /// `GET` (staff): the review requests.
     pub const ADMIN_MOBILE_REVIEWS: &str = "/v1/admin/mobile-reviews";
     pub const OPENAPI: &str = "/openapi.json";

@@ -22,7 +22,7 @@ use axum::Json;
 use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use kiosk_domain::ids::Uscc;
 use kiosk_sync_wire::account::{
     AccountV1, ChangeMobileV1, ChangePasswordV1, RegisterV1, ResetPasswordV1, SessionV1, SignInV1,
@@ -52,6 +52,11 @@ pub struct AccountOptions {
     /// Of which one caller (a kiosk, by its code) begins at most this many:
     /// one kiosk's flood cannot spend the others' minute.
     pub hashes_per_caller_minute: u32,
+    /// Photographs for mobile review requests one kiosk may hold that no
+    /// request names yet (429 `too_many_requests` beyond).
+    pub review_captures_per_kiosk: u32,
+    /// A photograph no request names is removed this long after its upload.
+    pub review_capture_ttl: Duration,
 }
 
 impl Default for AccountOptions {
@@ -64,6 +69,8 @@ impl Default for AccountOptions {
             hash_cost: HashCost::default(),
             hashes_per_minute: 600,
             hashes_per_caller_minute: 120,
+            review_captures_per_kiosk: 20,
+            review_capture_ttl: Duration::from_secs(24 * 60 * 60),
         }
     }
 }
@@ -78,6 +85,18 @@ pub(crate) fn routes() -> axum::Router<Service> {
         .route(paths::MY_PASSWORD, post(change_password))
         .route(paths::MY_MOBILE, post(change_mobile))
         .route(paths::MOBILE_REVIEWS, post(accounts_review::request))
+        .route(
+            "/v1/accounts/mobile-reviews/captures/{sha256}",
+            put(accounts_review::put_capture),
+        )
+        .route(
+            "/admin/mobile-reviews/{id}/captures/licence",
+            get(accounts_review::licence_capture),
+        )
+        .route(
+            "/admin/mobile-reviews/{id}/captures/id",
+            get(accounts_review::id_capture),
+        )
         .route(paths::ADMIN_MOBILE_REVIEWS, get(accounts_review::list))
         .route(
             "/admin/mobile-reviews/{id}/approve",
@@ -89,7 +108,7 @@ pub(crate) fn routes() -> axum::Router<Service> {
         )
 }
 
-fn duration(d: Duration) -> ApiResult<time::Duration> {
+pub(super) fn duration(d: Duration) -> ApiResult<time::Duration> {
     time::Duration::try_from(d)
         .map_err(|_| StorageError::Corrupt("account settings".to_owned()).into())
 }

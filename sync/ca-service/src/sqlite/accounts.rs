@@ -1,10 +1,11 @@
 //! Enterprise accounts in SQLite: accounts, failed sign-ins, sessions and
 //! the mobile review requests.
 
+use super::review_captures;
 use super::{SqliteStorage, nanos, time_of};
 use crate::storage::{
-    AccountStorage, AttemptOutcome, DecideOutcome, Lockout, RegisterOutcome, SessionLimits,
-    StorageResult, StoredAccount, StoredMobileReview,
+    AccountStorage, AttemptOutcome, CaptureKind, CreateReviewOutcome, DecideOutcome, Lockout,
+    RegisterOutcome, SessionLimits, StorageResult, StoredAccount, StoredMobileReview,
 };
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use time::OffsetDateTime;
@@ -48,7 +49,7 @@ CREATE TABLE mobile_reviews (
 
 const ACCOUNT_COLUMNS: &str = "uscc, unit_name, mobile, password_hash, registered_at";
 const REVIEW_COLUMNS: &str =
-    "id, uscc, new_mobile, licence_capture, id_capture, status, reason, requested_at";
+    "id, uscc, new_mobile, licence_capture, id_capture, status, reason, requested_at, kiosk";
 
 fn account_row(row: &Row<'_>) -> rusqlite::Result<(String, String, String, String, i64)> {
     Ok((
@@ -92,6 +93,7 @@ type ReviewRow = (
     String,
     Option<String>,
     i64,
+    Option<String>,
 );
 
 fn review_row(row: &Row<'_>) -> rusqlite::Result<ReviewRow> {
@@ -104,17 +106,19 @@ fn review_row(row: &Row<'_>) -> rusqlite::Result<ReviewRow> {
         row.get(5)?,
         row.get(6)?,
         row.get(7)?,
+        row.get(8)?,
     ))
 }
 
 fn review_of(r: ReviewRow) -> StorageResult<StoredMobileReview> {
-    let (id, uscc, new_mobile, licence_capture, id_capture, status, reason, at) = r;
+    let (id, uscc, new_mobile, licence_capture, id_capture, status, reason, at, kiosk) = r;
     Ok(StoredMobileReview {
         id,
         uscc,
         new_mobile,
         licence_capture,
         id_capture,
+        kiosk,
         status,
         reason,
         requested_at: time_of(at)?,
@@ -286,10 +290,27 @@ impl AccountStorage for SqliteStorage {
         Ok(deleted > 0)
     }
 
-    fn create_mobile_review(&self, r: &StoredMobileReview) -> StorageResult<()> {
-        self.lock()?.execute(
+    fn create_mobile_review(
+        &self,
+        r: &StoredMobileReview,
+        captures_since: OffsetDateTime,
+    ) -> StorageResult<CreateReviewOutcome> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        review_captures::prune(&tx, captures_since)?;
+        let kiosk = r.kiosk.as_deref().unwrap_or_default();
+        for (kind, reference) in [
+            (CaptureKind::Licence, &r.licence_capture),
+            (CaptureKind::Id, &r.id_capture),
+        ] {
+            let digest = reference.strip_prefix("sha256:").unwrap_or_default();
+            if !review_captures::holds(&tx, kiosk, digest)? {
+                return Ok(CreateReviewOutcome::UnknownCapture(kind));
+            }
+        }
+        tx.execute(
             &format!(
-                "INSERT INTO mobile_reviews ({REVIEW_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+                "INSERT INTO mobile_reviews ({REVIEW_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
             ),
             params![
                 r.id,
@@ -299,10 +320,12 @@ impl AccountStorage for SqliteStorage {
                 r.id_capture,
                 r.status,
                 r.reason,
-                nanos(r.requested_at)?
+                nanos(r.requested_at)?,
+                r.kiosk,
             ],
         )?;
-        Ok(())
+        tx.commit()?;
+        Ok(CreateReviewOutcome::Created)
     }
 
     fn mobile_reviews(&self, limit: u32) -> StorageResult<Vec<StoredMobileReview>> {
@@ -348,6 +371,6 @@ impl AccountStorage for SqliteStorage {
         }
         let decided = review_of(tx.query_row(&select, [id], review_row)?)?;
         tx.commit()?;
-        Ok(Some(DecideOutcome::Decided(decided)))
+        Ok(Some(DecideOutcome::Decided(Box::new(decided))))
     }
 }

@@ -3,7 +3,7 @@
 //! lockout, sessions (only the SHA-256 of each token), and the requests for
 //! a new mobile number that staff review.
 
-use super::StorageResult;
+use super::{CaptureKind, StorageResult};
 use time::OffsetDateTime;
 
 /// An account as stored.
@@ -67,19 +67,35 @@ pub struct StoredMobileReview {
     pub id: String,
     pub uscc: String,
     pub new_mobile: String,
+    /// `sha256:<hex>` of a capture `kiosk` uploaded (free text in requests
+    /// made before captures were uploaded).
     pub licence_capture: String,
+    /// `sha256:<hex>`, as `licence_capture`.
     pub id_capture: String,
+    /// The kiosk that made the request and uploaded its captures (its
+    /// code, or `local`); `None` for requests made before captures were
+    /// uploaded.
+    pub kiosk: Option<String>,
     /// `pending`, `approved` or `rejected`.
     pub status: String,
     pub reason: Option<String>,
     pub requested_at: OffsetDateTime,
 }
 
+/// What became of a new review request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CreateReviewOutcome {
+    Created,
+    /// The request's kiosk holds no such capture (never uploaded by it, or
+    /// removed unreferenced): nothing was kept.
+    UnknownCapture(CaptureKind),
+}
+
 /// What became of a staff decision on a review request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DecideOutcome {
     /// Done; approving set the account's mobile in the same transaction.
-    Decided(StoredMobileReview),
+    Decided(Box<StoredMobileReview>),
     /// Decided before.
     NotPending,
 }
@@ -130,7 +146,14 @@ pub trait AccountStorage {
     /// Ends a session; whether there was one.
     fn delete_session(&self, token_sha256: &str) -> StorageResult<bool>;
 
-    fn create_mobile_review(&self, review: &StoredMobileReview) -> StorageResult<()>;
+    /// Keeps the request if its kiosk holds both captures it names (those
+    /// no request names yet only if uploaded after `captures_since`:
+    /// older ones are removed first, in the same transaction).
+    fn create_mobile_review(
+        &self,
+        review: &StoredMobileReview,
+        captures_since: OffsetDateTime,
+    ) -> StorageResult<CreateReviewOutcome>;
     /// The latest `limit` requests, newest first.
     fn mobile_reviews(&self, limit: u32) -> StorageResult<Vec<StoredMobileReview>>;
     /// Approves (setting the account's mobile) or rejects a pending request;
