@@ -27,7 +27,7 @@ use kiosk_domain::order::attachment::{Attachment, AttachmentKind};
 use kiosk_domain::order::renewal::RenewalDetails;
 use kiosk_domain::order_number::{KioskCode, OrderNumber};
 use kiosk_domain::ports::account::{
-    AccountError, AccountPort, AccountSession, CodePurpose, Registration, Secret,
+    AccountError, AccountPort, AccountSession, CodePurpose, MobileReview, Registration, Secret,
 };
 use kiosk_domain::ports::ca::{
     CaError, CaPort, FaceVerdict, IssuedCertificate, OnFile, OnSiteIssued, OpenRenewal, OrderAtCa,
@@ -774,6 +774,10 @@ impl<C: AccountPort> AccountPort for FaultyCa<C> {
 
     async fn register(&self, registration: Registration<'_>) -> Result<AccountInfo, AccountError> {
         self.inner.register(registration).await
+    }
+
+    async fn request_mobile_review(&self, review: MobileReview<'_>) -> Result<(), AccountError> {
+        self.inner.request_mobile_review(review).await
     }
 
     async fn sign_in(

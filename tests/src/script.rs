@@ -76,7 +76,7 @@ impl Shown {
             UiUpdate::Application { state, .. } => self.application = Some((**state).clone()),
             UiUpdate::Lookup(state) => self.lookup = Some((**state).clone()),
             UiUpdate::Pickup(state) => self.pickup = Some((**state).clone()),
-            UiUpdate::Account(state) => self.account = Some((**state).clone()),
+            UiUpdate::Account { state, .. } => self.account = Some((**state).clone()),
             UiUpdate::Staff(state) => self.staff = Some((**state).clone()),
             UiUpdate::Status(status) => self.status = Some(status.clone()),
             UiUpdate::IdleWarning(secs) => self.idle_warning = *secs,
@@ -113,7 +113,7 @@ pub fn update_name(update: &UiUpdate) -> String {
         }
         UiUpdate::Lookup(state) => format!("lookup {}", variant(format!("{state:?}"))),
         UiUpdate::Pickup(state) => format!("pickup {}", variant(format!("{state:?}"))),
-        UiUpdate::Account(state) => format!("account {}", variant(format!("{state:?}"))),
+        UiUpdate::Account { state, .. } => format!("account {}", variant(format!("{state:?}"))),
         UiUpdate::Staff(state) => format!("staff {}", variant(format!("{state:?}"))),
         UiUpdate::StaffCall(call) => format!("staff-call {call:?}"),
         other => variant(format!("{other:?}")),

@@ -57,6 +57,7 @@ const LARGE: &[&str] = &[
     "52-pickup-pending",
     "57-account-register",
     "59-account-unit",
+    "61a-account-mobile-review",
 ];
 const ENGLISH: &[&str] = &[
     "01-home",
@@ -79,6 +80,7 @@ const ENGLISH: &[&str] = &[
     "56-account-sign-in",
     "57-account-register",
     "59-account-unit",
+    "61a-account-mobile-review",
     "63-keyboard-password",
     "65-help-staff-not-reached",
 ];

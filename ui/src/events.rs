@@ -7,6 +7,7 @@ use kiosk_domain::flow::application::ApplicationEvent;
 use kiosk_domain::flow::staff_call::CallScreen;
 use kiosk_domain::ids::MobileNumber;
 use kiosk_domain::lang::Lang;
+use kiosk_domain::order::attachment::AttachmentKind;
 use kiosk_domain::order::renewal::{Contact, InvoiceInfo};
 use kiosk_domain::order_number::OrderNumber;
 use kiosk_domain::ports::account::Secret;
@@ -77,6 +78,12 @@ pub enum AccountInput {
     },
     /// 退出登录.
     SignOut,
+    /// 拍摄 on a document of 变更手机号 (the live view opens).
+    Aim(AttachmentKind),
+    /// 取消 on its live view.
+    AimCancelled,
+    /// 拍照 on its live view.
+    Capture(AttachmentKind),
 }
 
 /// What a request carries besides itself: the password (sign in,

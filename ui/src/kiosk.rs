@@ -42,6 +42,9 @@ pub(crate) struct Shown {
     pub(crate) renewal: Option<RenewalState>,
     pub(crate) lookup: Option<LookupState>,
     pub(crate) account: Option<AccountState>,
+    /// 变更手机号's documents as converted for the screen (kind, which
+    /// picture), so that each is converted once.
+    pub(crate) account_previews: Vec<(AttachmentKind, usize, slint::Image)>,
 }
 
 impl Shared {
@@ -163,15 +166,16 @@ impl KioskUi {
         crate::screens::pickup::show(&self.window, &self.shared, state);
     }
 
-    /// Shows 企业账户 as its flow stands.
-    pub fn show_account(&self, state: &AccountState) {
+    /// Shows 企业账户 as its flow stands, with 变更手机号's documents as
+    /// held (`previews`).
+    pub fn show_account(&self, state: &AccountState, previews: &[(AttachmentKind, &Frame)]) {
         let before = self
             .shared
             .shown
             .borrow_mut()
             .account
             .replace(state.clone());
-        crate::screens::account::show(&self.window, state, before.as_ref());
+        crate::screens::account::show(&self.window, &self.shared, state, before.as_ref(), previews);
     }
 
     /// Whether 帮助中心 offers 工作人员登录 (staff mode is configured).

@@ -1725,9 +1725,10 @@ fn account_secrets_leave_the_screen_once_used_and_the_unit_starts_an_application
             asking,
             said,
             reachable: Some(true),
+            review: kiosk_domain::flow::account::ReviewDocuments::default(),
         }))
     };
-    ui.show_account(&desk(Page::Register, None, None, false));
+    ui.show_account(&desk(Page::Register, None, None, false), &[]);
     let a = ui.window().global::<kiosk_ui::AccountAdapter>();
     a.set_password("abc12345".into());
     a.set_password_again("abc12345".into());
@@ -1737,15 +1738,18 @@ fn account_secrets_leave_the_screen_once_used_and_the_unit_starts_an_application
         purpose: CodePurpose::Register,
         uscc: Some(fixtures::USCC.parse().unwrap()),
     };
-    ui.show_account(&desk(Page::Register, Some(code), None, false));
-    ui.show_account(&desk(
-        Page::Register,
-        None,
-        Some(Said::CodeSent {
-            resend_after_secs: 60,
-        }),
-        false,
-    ));
+    ui.show_account(&desk(Page::Register, Some(code), None, false), &[]);
+    ui.show_account(
+        &desk(
+            Page::Register,
+            None,
+            Some(Said::CodeSent {
+                resend_after_secs: 60,
+            }),
+            false,
+        ),
+        &[],
+    );
     assert_eq!(a.get_password(), "abc12345", "a code sent keeps the form");
     assert_eq!(a.get_code(), "123456");
     let register = Request::Register {
@@ -1753,13 +1757,16 @@ fn account_secrets_leave_the_screen_once_used_and_the_unit_starts_an_application
         uscc: fixtures::USCC.parse().unwrap(),
         mobile: fixtures::MOBILE.parse().unwrap(),
     };
-    ui.show_account(&desk(Page::Register, Some(register), None, false));
-    ui.show_account(&desk(Page::SignIn, None, Some(Said::Registered), false));
+    ui.show_account(&desk(Page::Register, Some(register), None, false), &[]);
+    ui.show_account(
+        &desk(Page::SignIn, None, Some(Said::Registered), false),
+        &[],
+    );
     assert_eq!(a.get_password(), "");
     assert_eq!(a.get_password_again(), "");
     assert_eq!(a.get_code(), "");
 
-    ui.show_account(&desk(Page::Unit, None, None, true));
+    ui.show_account(&desk(Page::Unit, None, None, true), &[]);
     assert_eq!(a.get_mobile(), "138****8000");
     events.borrow_mut().clear();
     a.invoke_apply();

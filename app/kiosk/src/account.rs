@@ -1,20 +1,26 @@
 //! 企业账户 in the runtime: its executor (every call on the sync runtime;
-//! the session token and what was typed with a request kept in memory
-//! only) and its binding to the screens.
+//! the session token, what was typed with a request and the documents of
+//! 变更手机号 kept in memory only, forgotten with the session) and its
+//! binding to the screens.
 
 use crate::runtime::{Answers, Cx};
 use crate::slot::{Binding, FlowExecutor, Notice, save_journal};
 use crate::ui_port::UiUpdate;
+use crate::viewfinder::Viewfinder;
+use kiosk_config::CameraSource;
 use kiosk_domain::flow::SessionId;
 use kiosk_domain::flow::account::{
-    Account, AccountEffect, AccountEvent, AccountState, Failure, Reply, Request,
+    self, Account, AccountEffect, AccountEvent, AccountState, Failure, Reply, Request,
+    ReviewCapture,
 };
 use kiosk_domain::flow::driver::{Executor, Flow, Journal, Ran, Saved, Ticket};
 use kiosk_domain::ids::Uscc;
+use kiosk_domain::order::attachment::{Attachment, AttachmentKind};
 use kiosk_domain::ports::account::{
-    AccountError, AccountPort, AccountRefusal, AccountSession, Registration,
+    AccountError, AccountPort, AccountRefusal, AccountSession, MobileReview, Registration,
 };
 use kiosk_domain::ports::ca::CaPort;
+use kiosk_domain::ports::camera::Frame;
 use kiosk_domain::ports::store::OrderStore;
 use kiosk_ui::{AccountInput, AccountSecrets, UiEvent};
 use std::any::Any;
@@ -30,6 +36,22 @@ struct Answer {
     opened: Option<Signed>,
 }
 
+/// A document of 变更手机号 photographed, or not.
+struct Captured {
+    session: SessionId,
+    kind: AttachmentKind,
+    attachment: Option<Attachment>,
+    preview: Option<Frame>,
+}
+
+/// A document of 变更手机号 held for its session, with what the screen shows
+/// of it.
+struct Held {
+    session: SessionId,
+    attachment: Attachment,
+    preview: Option<Arc<Frame>>,
+}
+
 /// 企业账户's executor.
 pub struct AccountExecutor<S, C> {
     store: S,
@@ -41,6 +63,12 @@ pub struct AccountExecutor<S, C> {
     /// Shared with a call that runs in it; taken by the sign-out.
     signed: Option<Arc<Signed>>,
     notices: Vec<Notice>,
+    /// Where 变更手机号's documents are photographed (`None`: no camera).
+    camera: Option<CameraSource>,
+    /// The camera's live view, run as each state saved asks.
+    viewfinder: Option<Viewfinder>,
+    /// 变更手机号's documents, one of each kind.
+    held: Vec<Held>,
 }
 
 impl<S, C> std::fmt::Debug for AccountExecutor<S, C> {
@@ -61,7 +89,28 @@ impl<S, C> AccountExecutor<S, C> {
             secrets: None,
             signed: None,
             notices: Vec::new(),
+            camera: None,
+            viewfinder: None,
+            held: Vec::new(),
         }
+    }
+
+    /// 变更手机号's documents are photographed with `camera`, aimed at
+    /// through `viewfinder`.
+    #[must_use]
+    pub fn with_camera(mut self, camera: CameraSource, viewfinder: Option<Viewfinder>) -> Self {
+        self.camera = Some(camera);
+        self.viewfinder = viewfinder;
+        self
+    }
+
+    /// The documents held for `session`, as the screen shows them.
+    fn previews(&self, session: Option<SessionId>) -> Vec<(AttachmentKind, Arc<Frame>)> {
+        self.held
+            .iter()
+            .filter(|h| Some(h.session) == session)
+            .filter_map(|h| Some((h.attachment.kind(), Arc::clone(h.preview.as_ref()?))))
+            .collect()
     }
 
     /// Keeps what was typed with the request that follows.
@@ -73,7 +122,13 @@ impl<S, C> AccountExecutor<S, C> {
 impl<S: OrderStore, C> Journal<AccountState, AccountEffect> for AccountExecutor<S, C> {
     type Error = S::Error;
     fn save(&mut self, saved: &Saved<AccountState, AccountEffect>) -> Result<(), S::Error> {
-        save_journal::<Account, S>(&mut self.store, saved)
+        save_journal::<Account, S>(&mut self.store, saved)?;
+        // The camera follows each state saved (and stops for a capture
+        // before the capture opens it).
+        if let Some(viewfinder) = &mut self.viewfinder {
+            viewfinder.want(account::viewfinder(&saved.state));
+        }
+        Ok(())
     }
 }
 
@@ -92,7 +147,13 @@ async fn call<C: AccountPort>(
     request: Request,
     secrets: AccountSecrets,
     signed: Option<Arc<Signed>>,
+    documents: Vec<Attachment>,
 ) -> Answer {
+    let document = |kind| documents.iter().find(|a| a.kind() == kind);
+    let review_documents = (
+        document(AttachmentKind::BusinessLicence),
+        document(AttachmentKind::HandlerId),
+    );
     let mut opened = None;
     let done: Result<Option<Reply>, AccountError> = async {
         let (password, new_password, code) = (
@@ -153,6 +214,20 @@ async fn call<C: AccountPort>(
             (Request::ChangeMobile { new_mobile }, _, _, Some(code), Some((session, _))) => Some(
                 Reply::MobileChanged(ca.change_mobile(session, &new_mobile, code).await?),
             ),
+            (Request::MobileReview { uscc, new_mobile }, _, _, Some(code), _) => {
+                let (Some(licence), Some(handler_id)) = review_documents else {
+                    return Ok(None);
+                };
+                ca.request_mobile_review(MobileReview {
+                    uscc: &uscc,
+                    new_mobile: &new_mobile,
+                    code,
+                    licence,
+                    handler_id,
+                })
+                .await?;
+                Some(Reply::ReviewRequested)
+            }
             (Request::ChangePassword | Request::ChangeMobile { .. }, .., None) => {
                 return Err(AccountError::Refused(AccountRefusal::SessionEnded));
             }
@@ -194,7 +269,7 @@ impl<S: OrderStore, C: CaPort + AccountPort> Executor<AccountEffect, AccountEven
                 });
                 Ran::Started
             }
-            AccountEffect::Ask { request, .. } => {
+            AccountEffect::Ask { request, session } => {
                 let secrets = self.secrets.take().unwrap_or_default();
                 let Some(ca) = self.ca.clone() else {
                     return Ok(Ran::Answered(Some(AccountEvent::Answered(Err(
@@ -203,9 +278,48 @@ impl<S: OrderStore, C: CaPort + AccountPort> Executor<AccountEffect, AccountEven
                 };
                 let signed = self.signed.clone();
                 let request = request.clone();
-                self.answers
-                    .spawn(Account::NAME, ticket, call(ca, request, secrets, signed));
+                let documents = match &request {
+                    Request::MobileReview { .. } => self
+                        .held
+                        .iter()
+                        .filter(|h| h.session == *session)
+                        .map(|h| h.attachment.clone())
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                self.answers.spawn(
+                    Account::NAME,
+                    ticket,
+                    call(ca, request, secrets, signed, documents),
+                );
                 Ran::Started
+            }
+            AccountEffect::Capture { session, kind } => {
+                let (session, kind) = (*session, *kind);
+                let Some(camera) = self.camera.clone() else {
+                    return Ok(Ran::Answered(Some(AccountEvent::Captured(kind, None))));
+                };
+                self.answers.spawn_blocking(Account::NAME, ticket, move || {
+                    let attachment = match crate::devices::capture(&camera, kind) {
+                        Ok(attachment) => Some(attachment),
+                        Err(e) => {
+                            tracing::info!(?kind, error = %e, "nothing captured");
+                            None
+                        }
+                    };
+                    let preview = attachment.as_ref().and_then(crate::application::preview_of);
+                    Captured {
+                        session,
+                        kind,
+                        attachment,
+                        preview,
+                    }
+                });
+                Ran::Started
+            }
+            AccountEffect::DiscardCaptures { session } => {
+                self.held.retain(|h| h.session != *session);
+                Ran::Answered(None)
             }
             AccountEffect::SignOut { .. } => {
                 if let (Some(ca), Some(signed)) = (self.ca.clone(), self.signed.take()) {
@@ -220,6 +334,7 @@ impl<S: OrderStore, C: CaPort + AccountPort> Executor<AccountEffect, AccountEven
             AccountEffect::WipeSession { .. } => {
                 self.secrets = None;
                 self.signed = None;
+                self.held.clear();
                 self.notices.push(Notice::SessionWiped);
                 Ran::Answered(None)
             }
@@ -236,7 +351,10 @@ impl<S: OrderStore + Send, C: CaPort + AccountPort> FlowExecutor<Account>
     ) -> Result<Option<AccountEvent>, std::convert::Infallible> {
         let answer = match answer.downcast::<Answer>() {
             Ok(answer) => *answer,
-            Err(other) => return Ok(other.downcast::<AccountEvent>().ok().map(|e| *e)),
+            Err(other) => match other.downcast::<Captured>() {
+                Ok(captured) => return Ok(Some(self.hold(*captured))),
+                Err(other) => return Ok(other.downcast::<AccountEvent>().ok().map(|e| *e)),
+            },
         };
         if let Some(opened) = answer.opened {
             self.signed = Some(Arc::new(opened));
@@ -264,6 +382,32 @@ impl<S: OrderStore + Send, C: CaPort + AccountPort> FlowExecutor<Account>
     }
 }
 
+impl<S, C> AccountExecutor<S, C> {
+    /// Holds a document photographed (in place of one of its kind) and
+    /// tells the flow.
+    fn hold(&mut self, captured: Captured) -> AccountEvent {
+        let Captured {
+            session,
+            kind,
+            attachment,
+            preview,
+        } = captured;
+        let Some(attachment) = attachment else {
+            return AccountEvent::Captured(kind, None);
+        };
+        let size = u32::try_from(attachment.bytes().len()).unwrap_or(u32::MAX);
+        self.held
+            .retain(|h| h.session == session && h.attachment.kind() != kind);
+        self.held.push(Held {
+            session,
+            attachment,
+            preview: preview.map(Arc::new),
+        });
+        tracing::info!(?kind, bytes = size, "review document kept in memory");
+        AccountEvent::Captured(kind, Some(ReviewCapture { kind, size }))
+    }
+}
+
 /// 企业账户's screens.
 #[derive(Debug, Default)]
 pub struct AccountBinding;
@@ -288,10 +432,16 @@ impl<S: OrderStore + Send, C: CaPort + AccountPort> Binding<Account, AccountExec
                 AccountEvent::Ask(request)
             }
             AccountInput::SignOut => AccountEvent::SignOut,
+            AccountInput::Aim(kind) => AccountEvent::Aim(kind),
+            AccountInput::AimCancelled => AccountEvent::AimCancelled,
+            AccountInput::Capture(kind) => AccountEvent::Capture(kind),
         })
     }
 
-    fn view(&self, state: &AccountState, _exec: &AccountExecutor<S, C>, _cx: &Cx) -> UiUpdate {
-        UiUpdate::Account(Box::new(state.clone()))
+    fn view(&self, state: &AccountState, exec: &AccountExecutor<S, C>, _cx: &Cx) -> UiUpdate {
+        UiUpdate::Account {
+            state: Box::new(state.clone()),
+            previews: exec.previews(Account::session(state)),
+        }
     }
 }

@@ -57,7 +57,7 @@ const PREVIEW_SIDE: u32 = 900;
 /// What the customer is shown of a document as kept: the JPEG the CA will
 /// get, decoded and scaled to the screen (never a face: the customer saw
 /// themselves already, and a face is not shown on a public screen).
-fn preview_of(attachment: &Attachment) -> Option<Frame> {
+pub(crate) fn preview_of(attachment: &Attachment) -> Option<Frame> {
     if attachment.kind().is_biometric() {
         return None;
     }

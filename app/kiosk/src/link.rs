@@ -15,7 +15,7 @@ use kiosk_domain::order::application::Catalogue;
 use kiosk_domain::order::text::PersonName;
 use kiosk_domain::order_number::OrderNumber;
 use kiosk_domain::ports::account::{
-    AccountError, AccountPort, AccountSession, CodePurpose, Registration, Secret,
+    AccountError, AccountPort, AccountSession, CodePurpose, MobileReview, Registration, Secret,
 };
 use kiosk_domain::ports::ca::{
     CaError, CaPort, FaceVerdict, IssuedCertificate, OnFile, OnSiteIssued, OpenRenewal, OrderAtCa,
@@ -329,6 +329,12 @@ impl<C: AccountPort> AccountPort for Observed<C> {
 
     async fn register(&self, registration: Registration<'_>) -> Result<AccountInfo, AccountError> {
         let outcome = self.inner.register(registration).await;
+        self.link.observe_account(&outcome);
+        outcome
+    }
+
+    async fn request_mobile_review(&self, review: MobileReview<'_>) -> Result<(), AccountError> {
+        let outcome = self.inner.request_mobile_review(review).await;
         self.link.observe_account(&outcome);
         outcome
     }

@@ -42,7 +42,11 @@ pub enum UiUpdate {
     LiveFrame(Box<crate::viewfinder::LiveFrame>),
     Lookup(Box<LookupState>),
     Pickup(Box<PickupState>),
-    Account(Box<AccountState>),
+    Account {
+        state: Box<AccountState>,
+        /// 变更手机号's documents photographed, as held.
+        previews: Vec<(AttachmentKind, Arc<Frame>)>,
+    },
     Staff(Box<StaffState>),
     Status(StatusView),
     IdleWarning(Option<u32>),
@@ -204,7 +208,13 @@ impl UiPort {
             }
             UiUpdate::Lookup(state) => ui.show_lookup(&state),
             UiUpdate::Pickup(state) => ui.show_pickup(&state),
-            UiUpdate::Account(state) => ui.show_account(&state),
+            UiUpdate::Account { state, previews } => ui.show_account(
+                &state,
+                &previews
+                    .iter()
+                    .map(|(kind, frame)| (*kind, frame.as_ref()))
+                    .collect::<Vec<_>>(),
+            ),
             UiUpdate::Staff(state) => ui.show_staff(&state),
             UiUpdate::Status(status) => ui.set_status(&status),
             UiUpdate::IdleWarning(secs) => ui.show_idle_warning(secs),

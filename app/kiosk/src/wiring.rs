@@ -377,7 +377,13 @@ where
     );
     let account = Slot::new(
         load_journal::<Account, _>(&store).context("the account's journal")?,
-        AccountExecutor::new(store.clone(), ca.clone(), answers.clone()),
+        AccountExecutor::new(store.clone(), ca.clone(), answers.clone()).with_camera(
+            camera.clone(),
+            Some(crate::viewfinder::Viewfinder::new(
+                camera.clone(),
+                ui.clone(),
+            )),
+        ),
         AccountBinding,
     );
     let staff_printer = Arc::new(std::sync::Mutex::new(ports.printer.clone()));

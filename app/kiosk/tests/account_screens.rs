@@ -5,7 +5,9 @@
 //! password and sets a new one of its own choosing; leaving signs out.
 //! With the CA gone the screen says so at once and offers to go on
 //! without an account. A sign-in the CA answers after the customer left is
-//! signed out at once.
+//! signed out at once. A unit whose mobile on file is lost asks for a new
+//! one with its business licence and the handler's ID photographed through
+//! the live view; staff approve on the back office, seeing both pictures.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -16,8 +18,10 @@ mod harness;
 
 use harness::{Ca, Kiosk, demo_config, in_child_with_token};
 use kiosk_domain::fixtures;
-use kiosk_ui::Screen;
-use std::time::Duration;
+use kiosk_tests::camera::{show_camera, text_page};
+use kiosk_ui::{AccountAdapter, Screen, ViewfinderAdapter};
+use slint::{ComponentHandle, Model};
+use std::time::{Duration, Instant};
 
 const MOBILE: &str = "13800138000";
 const NEW_MOBILE: &str = "13900139000";
@@ -269,4 +273,169 @@ fn a_sign_in_answered_after_the_customer_left_is_signed_out() {
             kiosk.cut_power();
         },
     );
+}
+
+/// Registers the unit at the CA with `mobile`, as another kiosk did.
+fn register(ca: &Ca, mobile: &str) {
+    let codes = format!("{}/v1/sms/codes", ca.url);
+    let sent = ca.post_json(
+        &codes,
+        &serde_json::json!({"mobile": mobile, "purpose": "register", "uscc": fixtures::USCC}),
+    );
+    assert_eq!(sent, 200);
+    let registered = ca.post_json(
+        &format!("{}/v1/accounts", ca.url),
+        &serde_json::json!({
+            "unit_name": "山西焦煤集团有限责任公司",
+            "uscc": fixtures::USCC,
+            "password": "abc12345",
+            "mobile": mobile,
+            "sms_code": ca.sms_code(mobile, "register"),
+        }),
+    );
+    assert_eq!(registered, 201);
+}
+
+/// 拍摄 on document `row` of 变更手机号, the live view, 拍照, and the
+/// picture kept.
+fn photograph(kiosk: &Kiosk, camera: &std::path::Path, row: usize) {
+    show_camera(camera, &text_page(u32::try_from(row).unwrap()));
+    let a = kiosk.ui.window().global::<AccountAdapter>();
+    let before = a.get_documents().row_data(row).unwrap();
+    // Rows are photographed in order: the first 拍摄 is the first row not
+    // taken, the first 重拍 the licence's.
+    kiosk.touch(if before.done { "重拍" } else { "拍摄" });
+    let start = Instant::now();
+    loop {
+        kiosk.port.pump();
+        let v = kiosk.ui.window().global::<ViewfinderAdapter>();
+        if v.get_open() && v.get_has_frame() {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "no live view");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    kiosk.touch("拍照");
+    let start = Instant::now();
+    loop {
+        kiosk.port.pump();
+        let row = a.get_documents().row_data(row).unwrap();
+        assert!(!row.failed, "the page was not found");
+        // The live view closes as 拍照 is taken (a retake's row was done
+        // before).
+        let open = kiosk.ui.window().global::<ViewfinderAdapter>().get_open();
+        if row.done && !row.capturing && !open {
+            assert!(row.size_kb > 0 && row.size_kb <= 1024, "{}", row.size_kb);
+            assert!(row.preview.size().width > 0, "the picture as kept");
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "not taken");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// 忘记密码 when the mobile on file is lost: 变更手机号 with the code sent
+/// to the new number and two documents photographed; the CA's staff see
+/// both pictures and approve; the new mobile then resets the password.
+#[test]
+fn a_lost_mobile_is_changed_after_staff_see_the_documents() {
+    in_child_with_token(
+        "a_lost_mobile_is_changed_after_staff_see_the_documents",
+        |dir| {
+            // The new number gets two codes in a row here.
+            let ca = Ca::start_with(
+                &dir.join("ca"),
+                0,
+                ca_service::Options {
+                    sms_interval: Duration::ZERO,
+                    ..ca_service::Options::default()
+                },
+            );
+            register(&ca, MOBILE);
+            let config = demo_config(dir, &ca.url, "TYA", "");
+            kiosk::demo::provision_key(&config, &ca.staff_url, kiosk_tests::softhsm::PIN).unwrap();
+            let camera = dir.join("kiosk/receipts");
+            let kiosk = Kiosk::start(&config);
+            kiosk.wait_for(Screen::Home);
+            kiosk.touch("企业账户");
+            kiosk.wait_for(Screen::Account);
+            kiosk.touch("忘记密码");
+            kiosk.wait_text("确认新密码");
+            kiosk.touch("变更手机号？");
+            kiosk.wait_text("变更手机号（原手机号已停用）");
+            kiosk.focus("登录账户（统一社会信用代码）");
+            kiosk.keys(fixtures::USCC);
+            kiosk.focus("新手机号");
+            kiosk.keys(NEW_MOBILE);
+            kiosk.touch("获取验证码");
+            kiosk.wait_text("验证码已发送");
+            kiosk.focus("短信验证码");
+            kiosk.keys(&ca.sms_code(NEW_MOBILE, "change_mobile"));
+            // Not without the documents.
+            assert!(kiosk.shows("还有材料未拍摄"));
+            photograph(&kiosk, &camera, 0);
+            assert!(kiosk.shows("还有材料未拍摄"), "the ID is missing");
+            photograph(&kiosk, &camera, 1);
+            // 重拍 replaces the licence.
+            photograph(&kiosk, &camera, 0);
+            kiosk.touch("提交审核");
+            kiosk.wait_text("变更申请已提交");
+            // Nothing changed yet: the old number is still on file.
+            let (status, _, body) = kiosk_ca_reviews(&ca);
+            assert_eq!(status, 200);
+            let reviews: Vec<serde_json::Value> = serde_json::from_slice(&body).unwrap();
+            assert_eq!(reviews.len(), 1, "{reviews:?}");
+            let review = &reviews[0];
+            assert_eq!(review["uscc"], fixtures::USCC);
+            assert_eq!(review["new_mobile"], NEW_MOBILE);
+            assert_eq!(review["status"], "pending");
+            let id = review["id"].as_str().unwrap();
+            // Staff see both pictures, as the kiosk kept them.
+            for which in ["licence", "id"] {
+                let (status, kind, bytes) = ca.fetch(&format!(
+                    "{}/admin/mobile-reviews/{id}/captures/{which}",
+                    ca.staff_url
+                ));
+                assert_eq!(status, 200, "{which}");
+                assert_eq!(kind, "image/jpeg");
+                assert!(bytes.starts_with(&[0xFF, 0xD8, 0xFF]) && bytes.len() <= 1_000_000);
+                let page = kiosk_camera::file_source::decode_frame(&bytes).unwrap();
+                assert!(page.width > 100 && page.height > 100, "{which}");
+            }
+            let (_, _, office) = ca.fetch(&format!("{}/admin", ca.staff_url));
+            let office = String::from_utf8(office).unwrap();
+            assert!(
+                office.contains(&format!("/admin/mobile-reviews/{id}/captures/licence")),
+                "the back office shows the licence"
+            );
+            assert_eq!(
+                ca.post_form(
+                    &format!("{}/admin/mobile-reviews/{id}/approve", ca.staff_url),
+                    &[]
+                ),
+                303
+            );
+            // The new number now resets the password (the USCC and the
+            // number typed stay on the screen from 变更手机号).
+            kiosk.touch("忘记密码");
+            kiosk.wait_text("确认新密码");
+            let a = kiosk.ui.window().global::<AccountAdapter>();
+            assert_eq!(a.get_typed_mobile(), NEW_MOBILE);
+            assert_eq!(a.get_typed_uscc(), fixtures::USCC);
+            kiosk.touch("获取验证码");
+            kiosk.wait_text("验证码已发送");
+            kiosk.focus("短信验证码");
+            kiosk.keys(&ca.sms_code(NEW_MOBILE, "reset_password"));
+            password(&kiosk, "新密码", "Reset2026");
+            password(&kiosk, "确认新密码", "Reset2026");
+            kiosk.touch("重置密码");
+            kiosk.wait_text("密码已重置，请用新密码登录");
+            kiosk.cut_power();
+        },
+    );
+}
+
+/// The CA's list of mobile reviews, as its staff API gives it.
+fn kiosk_ca_reviews(ca: &Ca) -> (u16, String, Vec<u8>) {
+    ca.fetch(&format!("{}/v1/admin/mobile-reviews", ca.staff_url))
 }

@@ -6,10 +6,12 @@ use crate::http::{CaClient, CallError};
 use kiosk_domain::account::{AccountInfo, AccountUnit};
 use kiosk_domain::ids::{MobileNumber, Uscc};
 use kiosk_domain::ports::account::{
-    AccountError, AccountPort, AccountRefusal, AccountSession, CodePurpose, Registration, Secret,
+    AccountError, AccountPort, AccountRefusal, AccountSession, CodePurpose, MobileReview,
+    Registration, Secret,
 };
 use kiosk_sync_wire::account::{
-    AccountV1, ChangeMobileV1, ChangePasswordV1, Password, RegisterV1, ResetPasswordV1,
+    AccountV1, ChangeMobileV1, ChangePasswordV1, MobileReviewRequestV1, Password, RegisterV1,
+    ResetPasswordV1,
 };
 use kiosk_sync_wire::problem::ProblemCode;
 use kiosk_sync_wire::sms::SmsCodeRequestV1;
@@ -164,6 +166,28 @@ impl AccountPort for CaClient {
         };
         let outcome = CaClient::change_mobile(self, session.token(), &request).await;
         account_info(outcome.map_err(account_error)?)
+    }
+
+    /// Both pictures first (content-addressed: a retry sends the same
+    /// bytes to the same place), then the request naming them.
+    async fn request_mobile_review(&self, review: MobileReview<'_>) -> Result<(), AccountError> {
+        let licence = self
+            .upload_review_capture(review.licence.bytes())
+            .await
+            .map_err(account_error)?;
+        let id = self
+            .upload_review_capture(review.handler_id.bytes())
+            .await
+            .map_err(account_error)?;
+        let request = MobileReviewRequestV1 {
+            uscc: review.uscc.as_str().to_owned(),
+            new_mobile: review.new_mobile.as_str().to_owned(),
+            sms_code: review.code.expose().to_owned(),
+            licence_capture: licence,
+            id_capture: id,
+        };
+        let outcome = CaClient::request_mobile_review(self, &request).await;
+        outcome.map(|_| ()).map_err(account_error)
     }
 
     async fn unit_info(&self, session: &AccountSession) -> Result<AccountInfo, AccountError> {

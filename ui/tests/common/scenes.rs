@@ -536,7 +536,7 @@ fn pickup_scenes() -> Vec<(&'static str, Scene)> {
 /// 企业账户's pages: signed out (and offline), then signed in.
 fn account_scenes() -> Vec<(&'static str, Scene)> {
     use kiosk_domain::account::{AccountInfo, AccountUnit};
-    use kiosk_domain::flow::account::{Desk, Failure, Page, Said};
+    use kiosk_domain::flow::account::{Desk, Failure, Page, ReviewCapture, ReviewDocuments, Said};
     use kiosk_domain::ports::account::AccountRefusal;
     let info = AccountInfo {
         unit: AccountUnit {
@@ -554,6 +554,33 @@ fn account_scenes() -> Vec<(&'static str, Scene)> {
             asking: None,
             said,
             reachable: Some(reachable),
+            review: ReviewDocuments::default(),
+        })))
+    };
+    // 变更手机号 with the licence taken and the ID being aimed at… no: taken
+    // and the other failed, as a customer sees it mid-way.
+    let review = |taken: &[AttachmentKind], failed: Option<AttachmentKind>| {
+        Scene::Account(AccountState::Open(Box::new(Desk {
+            session: S,
+            page: Page::MobileReview,
+            account: None,
+            asking: None,
+            said: Some(Said::CodeSent {
+                resend_after_secs: 60,
+            }),
+            reachable: Some(true),
+            review: ReviewDocuments {
+                taken: taken
+                    .iter()
+                    .map(|&kind| ReviewCapture {
+                        kind,
+                        size: 412_000,
+                    })
+                    .collect(),
+                aiming: None,
+                capturing: None,
+                failed,
+            },
         })))
     };
     vec![
@@ -600,6 +627,24 @@ fn account_scenes() -> Vec<(&'static str, Scene)> {
                 }),
                 true,
             ),
+        ),
+        (
+            "61a-account-mobile-review",
+            review(
+                &[AttachmentKind::BusinessLicence],
+                Some(AttachmentKind::HandlerId),
+            ),
+        ),
+        (
+            "61b-account-mobile-review-ready",
+            review(
+                &[AttachmentKind::BusinessLicence, AttachmentKind::HandlerId],
+                None,
+            ),
+        ),
+        (
+            "61c-account-review-requested",
+            desk(Page::SignIn, false, Some(Said::ReviewRequested), true),
         ),
         ("62-account-offline", desk(Page::SignIn, false, None, false)),
         (
@@ -1002,7 +1047,15 @@ pub fn show(ui: &kiosk_ui::KioskUi, scene: &Scene) {
         }
         Scene::Pickup(state) => ui.show_pickup(state),
         Scene::Account(state) => {
-            ui.show_account(state);
+            // Every document taken shows as the page photographed.
+            let page = document();
+            let previews: Vec<(AttachmentKind, &Frame)> = match state {
+                AccountState::Open(desk) => {
+                    desk.review.taken.iter().map(|t| (t.kind, &page)).collect()
+                }
+                AccountState::Home => Vec::new(),
+            };
+            ui.show_account(state, &previews);
             let a = ui.window().global::<kiosk_ui::AccountAdapter>();
             a.set_typed_unit_name("山西示例煤业有限公司".into());
             a.set_typed_uscc(fixtures::USCC.into());

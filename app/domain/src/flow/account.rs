@@ -1,5 +1,8 @@
 //! 企业账户 (spec §3.4): sign in, register, forgot password, and, signed in,
-//! the unit's information, change password and change mobile. Offered and
+//! the unit's information, change password and change mobile; and, when
+//! the mobile on file is lost, a new one asked for with photographs of the
+//! business licence and the handler's ID for the CA's staff to decide
+//! (seed 000 §3.1.3, 变更手机号). Offered and
 //! never required: every page offers to go on without an account, and
 //! while the CA cannot be reached the screen says so at once (the CA is
 //! probed when the page opens).
@@ -14,6 +17,7 @@ use super::driver::{Flow, Signal, Timer};
 use super::{SessionId, Step, StepContext};
 use crate::account::{AccountInfo, AccountUnit};
 use crate::ids::{MobileNumber, Uscc};
+use crate::order::attachment::AttachmentKind;
 use crate::order::text::UnitName;
 use crate::ports::account::{AccountRefusal, CodePurpose};
 use serde::{Deserialize, Serialize};
@@ -33,6 +37,9 @@ pub enum Page {
     ChangePassword,
     /// 手机号变更 (signed in).
     ChangeMobile,
+    /// 变更手机号 when the mobile on file is lost (signed out, from 忘记密码):
+    /// the new number and the two documents, for the CA's staff.
+    MobileReview,
 }
 
 impl Page {
@@ -68,36 +75,93 @@ pub enum Request {
     ChangePassword,
     /// 提交 (with the code sent to the new number).
     ChangeMobile { new_mobile: MobileNumber },
+    /// 提交审核 (with the code sent to the new number and the documents
+    /// photographed, which the adapter holds).
+    MobileReview {
+        uscc: Uscc,
+        new_mobile: MobileNumber,
+    },
 }
 
 impl Request {
-    /// The page the request is made on.
+    /// Whether the request is made on `page` (a code to a new number is
+    /// asked on both pages that change the mobile).
     #[must_use]
-    pub fn page(&self) -> Page {
-        match self {
+    pub fn made_on(&self, page: Page) -> bool {
+        let on = match self {
             Self::SendCode { purpose, .. } => match purpose {
                 CodePurpose::Register => Page::Register,
                 CodePurpose::ResetPassword => Page::Forgot,
-                CodePurpose::ChangeMobile => Page::ChangeMobile,
+                CodePurpose::ChangeMobile => {
+                    return matches!(page, Page::ChangeMobile | Page::MobileReview);
+                }
             },
             Self::SignIn { .. } => Page::SignIn,
             Self::Register { .. } => Page::Register,
             Self::ResetPassword { .. } => Page::Forgot,
             Self::ChangePassword => Page::ChangePassword,
             Self::ChangeMobile { .. } => Page::ChangeMobile,
-        }
+            Self::MobileReview { .. } => Page::MobileReview,
+        };
+        on == page
+    }
+}
+
+/// The documents a new mobile is asked with when the old one is lost.
+pub const REVIEW_DOCUMENTS: [AttachmentKind; 2] =
+    [AttachmentKind::BusinessLicence, AttachmentKind::HandlerId];
+
+/// A document photographed for the review: the adapter holds its image,
+/// the flow only that it is there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewCapture {
+    pub kind: AttachmentKind,
+    /// Its size in bytes (at most 1 MB).
+    pub size: u32,
+}
+
+/// Where the documents of 变更手机号 stand.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewDocuments {
+    /// Photographed (at most one of each kind).
+    pub taken: Vec<ReviewCapture>,
+    /// The camera's live view is open for this document.
+    pub aiming: Option<AttachmentKind>,
+    /// 拍照 was tapped: the capture runs.
+    pub capturing: Option<AttachmentKind>,
+    /// The last capture of this document found no page.
+    pub failed: Option<AttachmentKind>,
+}
+
+impl ReviewDocuments {
+    /// Whether every document is photographed.
+    #[must_use]
+    pub fn complete(&self) -> bool {
+        REVIEW_DOCUMENTS
+            .iter()
+            .all(|k| self.taken.iter().any(|t| t.kind == *k))
+    }
+
+    /// Whether the camera is busy with one of them.
+    #[must_use]
+    pub fn busy(&self) -> bool {
+        self.aiming.is_some() || self.capturing.is_some()
     }
 }
 
 /// What the CA did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Reply {
-    CodeSent { resend_after_secs: u32 },
+    CodeSent {
+        resend_after_secs: u32,
+    },
     SignedIn(AccountInfo),
     Registered,
     PasswordReset,
     PasswordChanged,
     MobileChanged(AccountInfo),
+    /// The CA keeps the request for its staff.
+    ReviewRequested,
 }
 
 impl Reply {
@@ -111,6 +175,7 @@ impl Reply {
                 | (Self::PasswordReset, Request::ResetPassword { .. })
                 | (Self::PasswordChanged, Request::ChangePassword)
                 | (Self::MobileChanged(_), Request::ChangeMobile { .. })
+                | (Self::ReviewRequested, Request::MobileReview { .. })
         )
     }
 }
@@ -139,6 +204,8 @@ pub enum Said {
     PasswordReset,
     PasswordChanged,
     MobileChanged,
+    /// 变更手机号 was sent for the CA's staff to decide.
+    ReviewRequested,
     SignedOut,
     Failed(Failure),
 }
@@ -155,6 +222,9 @@ pub struct Desk {
     pub said: Option<Said>,
     /// Whether the CA answers (`None`: not known yet).
     pub reachable: Option<bool>,
+    /// 变更手机号's documents.
+    #[serde(default)]
+    pub review: ReviewDocuments,
 }
 
 impl Desk {
@@ -185,6 +255,15 @@ pub enum AccountEvent {
     /// Whether the CA answers (the probe when the screen opened, or the
     /// kiosk's link).
     Reachable(bool),
+    /// 拍摄: the live view for one of [`REVIEW_DOCUMENTS`].
+    Aim(AttachmentKind),
+    /// 取消 on the live view.
+    AimCancelled,
+    /// 拍照 on the live view.
+    Capture(AttachmentKind),
+    /// The adapter holds the document's image (`None`: no page found, or
+    /// no camera).
+    Captured(AttachmentKind, Option<ReviewCapture>),
     /// 退出登录.
     SignOut,
     GoHome,
@@ -201,6 +280,14 @@ pub enum AccountEffect {
         session: SessionId,
         request: Request,
     },
+    /// Photograph a document of 变更手机号 and hold it (replacing one of
+    /// its kind) for the session.
+    Capture {
+        session: SessionId,
+        kind: AttachmentKind,
+    },
+    /// The documents were sent: forget their images.
+    DiscardCaptures { session: SessionId },
     /// End the session at the CA and forget its token.
     SignOut { session: SessionId },
     /// Forget what was typed and shown.
@@ -263,6 +350,7 @@ pub fn step(state: AccountState, event: AccountEvent) -> AccountStep {
                 asking: None,
                 said: None,
                 reachable: None,
+                review: ReviewDocuments::default(),
             })),
             vec![AccountEffect::Probe],
         ),
@@ -295,15 +383,64 @@ fn on_desk(mut desk: Box<Desk>, event: AccountEvent) -> AccountStep {
     use AccountEvent as E;
     match event {
         E::Show(page) => {
-            if desk.asking.is_none() && page.signed_in() == desk.account.is_some() {
+            if desk.asking.is_none()
+                && desk.review.capturing.is_none()
+                && page.signed_in() == desk.account.is_some()
+            {
                 desk.page = page;
                 desk.said = None;
+                desk.review.aiming = None;
+            }
+            stay(desk)
+        }
+        E::Aim(kind) => {
+            if desk.page == Page::MobileReview
+                && REVIEW_DOCUMENTS.contains(&kind)
+                && desk.asking.is_none()
+                && !desk.review.busy()
+            {
+                desk.review.aiming = Some(kind);
+                desk.review.failed = None;
+            }
+            stay(desk)
+        }
+        E::AimCancelled => {
+            desk.review.aiming = None;
+            stay(desk)
+        }
+        E::Capture(kind) => {
+            if desk.review.aiming != Some(kind) || desk.page != Page::MobileReview {
+                return stay(desk);
+            }
+            desk.review.aiming = None;
+            desk.review.capturing = Some(kind);
+            let session = desk.session;
+            Step::with(
+                AccountState::Open(desk),
+                vec![AccountEffect::Capture { session, kind }],
+            )
+        }
+        E::Captured(kind, taken) => {
+            if desk.review.capturing != Some(kind) {
+                return stay(desk);
+            }
+            desk.review.capturing = None;
+            match taken {
+                Some(capture) if capture.kind == kind => {
+                    desk.review.taken.retain(|t| t.kind != kind);
+                    desk.review.taken.push(capture);
+                }
+                // The adapter keeps the one taken before, if any.
+                _ => desk.review.failed = Some(kind),
             }
             stay(desk)
         }
         E::Ask(request) => {
+            let documents = !matches!(request, Request::MobileReview { .. })
+                || (desk.review.complete() && !desk.review.busy());
             let allowed = desk.asking.is_none()
-                && request.page() == desk.page
+                && documents
+                && request.made_on(desk.page)
                 && desk.page.signed_in() == desk.account.is_some();
             if !allowed {
                 return stay(desk);
@@ -348,6 +485,7 @@ fn answered(mut desk: Box<Desk>, request: &Request, answer: Result<Reply, Failur
         Ok(reply) if !reply.answers(request) => stay(desk),
         Ok(reply) => {
             desk.reachable = Some(true);
+            let mut effects = Vec::new();
             let (page, said) = match reply {
                 Reply::CodeSent { resend_after_secs } => {
                     (desk.page, Some(Said::CodeSent { resend_after_secs }))
@@ -363,15 +501,22 @@ fn answered(mut desk: Box<Desk>, request: &Request, answer: Result<Reply, Failur
                     desk.account = Some(info);
                     (Page::Unit, Some(Said::MobileChanged))
                 }
+                Reply::ReviewRequested => {
+                    desk.review = ReviewDocuments::default();
+                    effects.push(AccountEffect::DiscardCaptures {
+                        session: desk.session,
+                    });
+                    (Page::SignIn, Some(Said::ReviewRequested))
+                }
             };
             // An answer for a page the customer is no longer signed in for
             // (signed out meanwhile) changes nothing.
             if page.signed_in() != desk.account.is_some() {
-                return stay(desk);
+                return Step::with(AccountState::Open(desk), effects);
             }
             desk.page = page;
             desk.said = said;
-            stay(desk)
+            Step::with(AccountState::Open(desk), effects)
         }
         Err(Failure::Refused(AccountRefusal::SessionEnded)) if desk.account.is_some() => {
             desk.account = None;
@@ -384,6 +529,10 @@ fn answered(mut desk: Box<Desk>, request: &Request, answer: Result<Reply, Failur
             )
         }
         Err(failure) => {
+            // The images were no longer there: they are taken again.
+            if failure == Failure::Retype && matches!(request, Request::MobileReview { .. }) {
+                desk.review.taken.clear();
+            }
             match failure {
                 Failure::Unreachable => desk.reachable = Some(false),
                 Failure::Refused(_) => desk.reachable = Some(true),
@@ -393,6 +542,18 @@ fn answered(mut desk: Box<Desk>, request: &Request, answer: Result<Reply, Failur
             stay(desk)
         }
     }
+}
+
+/// What the camera's live view shows now: the document aimed at on
+/// 变更手机号 (`None`: the camera is off).
+#[must_use]
+pub fn viewfinder(state: &AccountState) -> Option<(SessionId, AttachmentKind)> {
+    let AccountState::Open(desk) = state else {
+        return None;
+    };
+    let kind = desk.review.aiming?;
+    (desk.page == Page::MobileReview && desk.review.capturing.is_none() && desk.asking.is_none())
+        .then_some((desk.session, kind))
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 
 use crate::account::AccountInfo;
 use crate::ids::{MobileNumber, Uscc};
+use crate::order::attachment::Attachment;
 use crate::order::text::UnitName;
 use serde::{Deserialize, Serialize};
 use std::future::Future;
@@ -128,6 +129,19 @@ pub struct Registration<'a> {
     pub code: &'a Secret,
 }
 
+/// 变更手机号 when the mobile on file is lost: the new number, the code sent
+/// to it, and the documents the CA's staff decide from.
+#[derive(Debug)]
+pub struct MobileReview<'a> {
+    pub uscc: &'a Uscc,
+    pub new_mobile: &'a MobileNumber,
+    pub code: &'a Secret,
+    /// 营业执照（加盖公章）.
+    pub licence: &'a Attachment,
+    /// 办理人身份证.
+    pub handler_id: &'a Attachment,
+}
+
 /// The CA's account service.
 pub trait AccountPort: Clone + Send + Sync + 'static {
     /// Sends a 6-digit code to `mobile`, for registering or resetting the
@@ -181,6 +195,13 @@ pub trait AccountPort: Clone + Send + Sync + 'static {
         new_mobile: &MobileNumber,
         code: &Secret,
     ) -> impl Future<Output = Result<AccountInfo, AccountError>> + Send;
+
+    /// Sends the documents and asks the CA's staff for the new mobile;
+    /// answers once the CA keeps the request.
+    fn request_mobile_review(
+        &self,
+        review: MobileReview<'_>,
+    ) -> impl Future<Output = Result<(), AccountError>> + Send;
 
     /// 单位主体信息.
     fn unit_info(

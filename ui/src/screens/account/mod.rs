@@ -9,10 +9,12 @@ use crate::events::{AccountInput, ApplicationInput, UiEvent};
 use crate::kiosk::Shared;
 use crate::{
     AccountAdapter, AccountField, AccountPage, AccountProblem, AccountSaid, AppAdapter, AppWindow,
-    Screen,
+    DocumentKind, ReviewDocument, Screen,
 };
-use kiosk_domain::flow::account::AccountState;
-use slint::ComponentHandle;
+use kiosk_domain::flow::account::{AccountState, REVIEW_DOCUMENTS};
+use kiosk_domain::order::attachment::AttachmentKind;
+use kiosk_domain::ports::camera::Frame;
+use slint::{ComponentHandle, Image, ModelRc, Rgb8Pixel, SharedPixelBuffer, VecModel};
 use std::rc::Rc;
 use view::{FormProblem, Typed, account_view, code_request, page_of, request};
 
@@ -35,6 +37,15 @@ pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
     a.on_show(move |page| s.emit(UiEvent::Account(AccountInput::Show(page_of(page)))));
     let s = Rc::clone(shared);
     a.on_sign_out(move || s.emit(UiEvent::Account(AccountInput::SignOut)));
+    let s = Rc::clone(shared);
+    a.on_capture(move |row| {
+        if let Some(kind) = usize::try_from(row)
+            .ok()
+            .and_then(|i| REVIEW_DOCUMENTS.get(i))
+        {
+            s.emit(UiEvent::Account(AccountInput::Aim(*kind)));
+        }
+    });
     // Signed in: the application with the unit; else without an account.
     let s = Rc::clone(shared);
     a.on_apply(move || {
@@ -103,9 +114,39 @@ pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
     });
 }
 
-/// Shows 企业账户 as its flow stands.
-pub(crate) fn show(window: &AppWindow, state: &AccountState, before: Option<&AccountState>) {
+/// A document held, as the screen draws it (converted once per picture).
+fn preview(shared: &Shared, kind: AttachmentKind, frame: &Frame) -> Image {
+    let key = std::ptr::from_ref(frame) as usize;
+    let mut shown = shared.shown.borrow_mut();
+    if let Some((_, _, image)) = shown
+        .account_previews
+        .iter()
+        .find(|(k, p, _)| *k == kind && *p == key)
+    {
+        return image.clone();
+    }
+    let mut pixels = SharedPixelBuffer::<Rgb8Pixel>::new(frame.width, frame.height);
+    let n = pixels.as_bytes().len().min(frame.pixels.len());
+    if let (Some(to), Some(from)) = (pixels.make_mut_bytes().get_mut(..n), frame.pixels.get(..n)) {
+        to.copy_from_slice(from);
+    }
+    let image = Image::from_rgb8(pixels);
+    shown.account_previews.retain(|(k, _, _)| *k != kind);
+    shown.account_previews.push((kind, key, image.clone()));
+    image
+}
+
+/// Shows 企业账户 as its flow stands, with 变更手机号's documents as held.
+pub(crate) fn show(
+    window: &AppWindow,
+    shared: &Shared,
+    state: &AccountState,
+    before: Option<&AccountState>,
+    previews: &[(AttachmentKind, &Frame)],
+) {
+    crate::screens::viewfinder::show_account(window, state, before);
     let Some(view) = account_view(state) else {
+        shared.shown.borrow_mut().account_previews.clear();
         clear(window);
         return;
     };
@@ -148,6 +189,28 @@ pub(crate) fn show(window: &AppWindow, state: &AccountState, before: Option<&Acc
     a.set_uscc(unit.uscc.into());
     a.set_mobile(unit.mobile.into());
     a.set_registered(unit.registered.into());
+    let documents: Vec<ReviewDocument> = view
+        .documents
+        .iter()
+        .map(|d| {
+            let held = previews.iter().find(|(kind, _)| *kind == d.kind);
+            ReviewDocument {
+                kind: match d.kind {
+                    AttachmentKind::BusinessLicence => DocumentKind::BusinessLicence,
+                    _ => DocumentKind::HandlerId,
+                },
+                done: d.done,
+                size_kb: d.size_kb,
+                preview: held.map_or_else(Image::default, |(kind, frame)| {
+                    preview(shared, *kind, frame)
+                }),
+                capturing: d.capturing,
+                failed: d.failed,
+            }
+        })
+        .collect();
+    a.set_documents(ModelRc::new(VecModel::from(documents)));
+    a.set_documents_done(view.documents_done);
 }
 
 /// Forgets everything typed and shown.
@@ -169,6 +232,8 @@ pub(crate) fn clear(window: &AppWindow) {
         set(&a, "".into());
     }
     a.set_page(AccountPage::SignIn);
+    a.set_documents(ModelRc::default());
+    a.set_documents_done(false);
     a.set_signed_in(false);
     a.set_busy(false);
     a.set_offline(false);

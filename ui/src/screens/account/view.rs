@@ -7,8 +7,9 @@ use crate::events::AccountSecrets;
 use crate::screens::{fields, vocabulary};
 use crate::{AccountField, AccountPage, AccountProblem, AccountSaid};
 use kiosk_domain::account::{PasswordError, check_new_password, is_sms_code};
-use kiosk_domain::flow::account::{AccountState, Failure, Page, Request, Said};
+use kiosk_domain::flow::account::{AccountState, Failure, Page, REVIEW_DOCUMENTS, Request, Said};
 use kiosk_domain::ids::{MobileNumber, Uscc};
+use kiosk_domain::order::attachment::AttachmentKind;
 use kiosk_domain::ports::account::{AccountRefusal, CodePurpose, Secret};
 
 /// The signed-in unit as shown.
@@ -19,6 +20,16 @@ pub struct UnitView {
     /// Masked.
     pub mobile: String,
     pub registered: String,
+}
+
+/// A document of 变更手机号 as its row shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReviewDocumentView {
+    pub kind: AttachmentKind,
+    pub done: bool,
+    pub size_kb: i32,
+    pub capturing: bool,
+    pub failed: bool,
 }
 
 /// What 企业账户 shows of its flow's state.
@@ -32,6 +43,9 @@ pub struct AccountView {
     pub said: AccountSaid,
     pub said_secs: i32,
     pub unit: Option<UnitView>,
+    /// 变更手机号's documents, in [`REVIEW_DOCUMENTS`]' order.
+    pub documents: Vec<ReviewDocumentView>,
+    pub documents_done: bool,
 }
 
 #[must_use]
@@ -43,6 +57,7 @@ pub fn page_kind(page: Page) -> AccountPage {
         Page::Unit => AccountPage::Unit,
         Page::ChangePassword => AccountPage::ChangePassword,
         Page::ChangeMobile => AccountPage::ChangeMobile,
+        Page::MobileReview => AccountPage::MobileReview,
     }
 }
 
@@ -55,6 +70,7 @@ pub fn page_of(kind: AccountPage) -> Page {
         AccountPage::Unit => Page::Unit,
         AccountPage::ChangePassword => Page::ChangePassword,
         AccountPage::ChangeMobile => Page::ChangeMobile,
+        AccountPage::MobileReview => Page::MobileReview,
     }
 }
 
@@ -75,6 +91,7 @@ pub fn said(said: Option<&Said>) -> (AccountSaid, i32) {
         Said::PasswordReset => (A::PasswordReset, 0),
         Said::PasswordChanged => (A::PasswordChanged, 0),
         Said::MobileChanged => (A::MobileChanged, 0),
+        Said::ReviewRequested => (A::ReviewRequested, 0),
         Said::SignedOut => (A::SignedOut, 0),
         Said::Failed(Failure::Unreachable) => (A::Offline, 0),
         Said::Failed(Failure::Retype) => (A::Retype, 0),
@@ -100,7 +117,13 @@ pub fn account_view(state: &AccountState) -> Option<AccountView> {
     let AccountState::Open(desk) = state else {
         return None;
     };
-    let (said, said_secs) = said(desk.said.as_ref());
+    let (said, said_secs) = match said(desk.said.as_ref()) {
+        // On 变更手机号 the CA's mismatch is a USCC without an account.
+        (AccountSaid::MobileNotOnFile, _) if desk.page == Page::MobileReview => {
+            (AccountSaid::NoAccount, 0)
+        }
+        other => other,
+    };
     Some(AccountView {
         page: page_kind(desk.page),
         busy: desk.asking.is_some(),
@@ -114,6 +137,22 @@ pub fn account_view(state: &AccountState) -> Option<AccountView> {
             mobile: a.mobile.masked(),
             registered: vocabulary::date(a.registered_at),
         }),
+        documents: REVIEW_DOCUMENTS
+            .iter()
+            .map(|&kind| {
+                let taken = desk.review.taken.iter().find(|t| t.kind == kind);
+                ReviewDocumentView {
+                    kind,
+                    done: taken.is_some(),
+                    size_kb: taken.map_or(0, |t| {
+                        i32::try_from(t.size.div_ceil(1024)).unwrap_or(i32::MAX)
+                    }),
+                    capturing: desk.review.capturing == Some(kind),
+                    failed: desk.review.failed == Some(kind),
+                }
+            })
+            .collect(),
+        documents_done: desk.review.complete(),
     })
 }
 
@@ -188,7 +227,8 @@ pub fn code_request(page: Page, typed: &Typed<'_>) -> Result<Request, FormProble
         // For one unit: its USCC is typed first.
         Page::Register => (CodePurpose::Register, Some(uscc(typed.uscc)?)),
         Page::Forgot => (CodePurpose::ResetPassword, Some(uscc(typed.uscc)?)),
-        Page::ChangeMobile => (CodePurpose::ChangeMobile, None),
+        // To the new number (the unit's USCC is the request's).
+        Page::ChangeMobile | Page::MobileReview => (CodePurpose::ChangeMobile, None),
         _ => return Err((AccountProblem::None, AccountField::None)),
     };
     Ok(Request::SendCode {
@@ -246,6 +286,12 @@ pub fn request(
             let new_mobile = mobile(typed.mobile)?;
             secrets.code = Some(code(typed.code)?);
             Request::ChangeMobile { new_mobile }
+        }
+        Page::MobileReview => {
+            let uscc = uscc(typed.uscc)?;
+            let new_mobile = mobile(typed.mobile)?;
+            secrets.code = Some(code(typed.code)?);
+            Request::MobileReview { uscc, new_mobile }
         }
         Page::Unit => return Err((AccountProblem::None, AccountField::None)),
     };
@@ -411,6 +457,30 @@ mod tests {
             })
         ));
         assert!(code_request(Page::SignIn, &typed()).is_err());
+        // 变更手机号: the unit first, the code to the new number.
+        assert_eq!(
+            request(
+                Page::MobileReview,
+                &Typed {
+                    uscc: "9114",
+                    ..typed()
+                },
+                None
+            )
+            .err(),
+            Some((AccountProblem::Uscc, AccountField::Uscc))
+        );
+        let (review, secrets) = request(Page::MobileReview, &typed(), None).unwrap();
+        assert!(matches!(review, Request::MobileReview { .. }));
+        assert_eq!(secrets.code.unwrap().expose(), "123456");
+        assert!(matches!(
+            code_request(Page::MobileReview, &typed()),
+            Ok(Request::SendCode {
+                purpose: CodePurpose::ChangeMobile,
+                uscc: None,
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -2,15 +2,16 @@
 //! the face check says of the latest frame.
 #![forbid(unsafe_code)]
 
-use crate::FaceHint;
 use crate::screens::capture::view::capture_view;
 use crate::screens::vocabulary::int;
+use crate::{DocumentKind, FaceHint, SealRoleKind};
+use kiosk_domain::flow::account::{self, AccountState};
 use kiosk_domain::flow::application::{ApplicationState, viewfinder};
 use kiosk_domain::order::attachment::AttachmentKind;
 use kiosk_domain::ports::camera::FaceGuidance;
 
 /// What the live view shows of the flow's state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ViewfinderView {
     /// The capture aimed at (`None`: the live view is closed).
     pub kind: Option<AttachmentKind>,
@@ -18,6 +19,10 @@ pub struct ViewfinderView {
     pub face: bool,
     /// The document's row on 上传附件 (-1 for the face).
     pub row: i32,
+    /// The document as its title names it.
+    pub document: DocumentKind,
+    pub holder: i32,
+    pub role: SealRoleKind,
 }
 
 /// The live view of `state`: open only while the domain says the camera
@@ -28,21 +33,45 @@ pub fn viewfinder_view(state: &ApplicationState) -> ViewfinderView {
         kind: None,
         face: false,
         row: -1,
+        document: DocumentKind::HandlerId,
+        holder: 0,
+        role: SealRoleKind::Trader,
     };
     let (Some((_, kind)), ApplicationState::Filling { draft, .. }) = (viewfinder(state), state)
     else {
         return closed;
     };
-    let row = capture_view(draft)
+    let documents = capture_view(draft);
+    let position = documents
         .kinds
         .iter()
         .position(|k| *k == kind)
-        .filter(|_| !kind.is_biometric())
-        .map_or(-1, int);
+        .filter(|_| !kind.is_biometric());
+    let named = position.and_then(|i| documents.documents.get(i));
     ViewfinderView {
         kind: Some(kind),
         face: kind.is_biometric(),
-        row,
+        row: position.map_or(-1, int),
+        document: named.map_or(closed.document, |d| d.kind),
+        holder: named.map_or(0, |d| d.holder),
+        role: named.map_or(closed.role, |d| d.role),
+    }
+}
+
+/// The live view of 变更手机号's document aimed at (the account's).
+#[must_use]
+pub fn account_viewfinder_view(state: &AccountState) -> ViewfinderView {
+    let kind = account::viewfinder(state).map(|(_, kind)| kind);
+    ViewfinderView {
+        kind,
+        face: false,
+        row: -1,
+        document: match kind {
+            Some(AttachmentKind::BusinessLicence) => DocumentKind::BusinessLicence,
+            _ => DocumentKind::HandlerId,
+        },
+        holder: 0,
+        role: SealRoleKind::Trader,
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::fixtures;
+use crate::order::attachment::AttachmentKind;
 use proptest::prelude::*;
 
 const S: SessionId = SessionId(7);
@@ -251,6 +252,143 @@ fn a_restart_ends_the_session_without_a_token_to_sign_out_with() {
     );
 }
 
+fn on_review_page() -> AccountState {
+    let (state, _) = run(
+        AccountState::Home,
+        vec![
+            AccountEvent::Open(S),
+            AccountEvent::Show(Page::Forgot),
+            AccountEvent::Show(Page::MobileReview),
+        ],
+    );
+    state
+}
+
+fn photographed(state: AccountState, kind: AttachmentKind) -> (AccountState, Vec<AccountEffect>) {
+    run(
+        state,
+        vec![
+            AccountEvent::Aim(kind),
+            AccountEvent::Capture(kind),
+            AccountEvent::Captured(
+                kind,
+                Some(ReviewCapture {
+                    kind,
+                    size: 200_000,
+                }),
+            ),
+        ],
+    )
+}
+
+#[test]
+fn a_lost_mobile_is_asked_for_with_both_documents_and_the_images_are_then_forgotten() {
+    let state = on_review_page();
+    assert_eq!(desk(&state).page, Page::MobileReview);
+    let review = Request::MobileReview {
+        uscc: uscc(),
+        new_mobile: mobile(),
+    };
+    // The code to the new number is asked on this page too.
+    let code = Request::SendCode {
+        mobile: mobile(),
+        purpose: CodePurpose::ChangeMobile,
+        uscc: None,
+    };
+    let (state, effects) = run(
+        state,
+        vec![
+            AccountEvent::Ask(code),
+            AccountEvent::Answered(Ok(Reply::CodeSent {
+                resend_after_secs: 60,
+            })),
+        ],
+    );
+    assert_eq!(effects.len(), 1);
+    // Not without the documents.
+    let (state, effects) = run(state, vec![AccountEvent::Ask(review.clone())]);
+    assert!(effects.is_empty());
+    // The camera runs only once 拍摄 is tapped, for that document.
+    assert_eq!(viewfinder(&state), None);
+    let aimed = step(state, AccountEvent::Aim(AttachmentKind::BusinessLicence)).state;
+    assert_eq!(
+        viewfinder(&aimed),
+        Some((S, AttachmentKind::BusinessLicence))
+    );
+    // 拍照 for another document than the one aimed at does nothing.
+    let s = step(aimed, AccountEvent::Capture(AttachmentKind::HandlerId));
+    assert!(s.effects.is_empty());
+    let s = step(
+        s.state,
+        AccountEvent::Capture(AttachmentKind::BusinessLicence),
+    );
+    assert_eq!(
+        s.effects,
+        vec![AccountEffect::Capture {
+            session: S,
+            kind: AttachmentKind::BusinessLicence
+        }]
+    );
+    // While it runs the camera is off and the page stays.
+    assert_eq!(viewfinder(&s.state), None);
+    let state = step(s.state, AccountEvent::Show(Page::SignIn)).state;
+    assert_eq!(desk(&state).page, Page::MobileReview);
+    // No page found: said, and taken again.
+    let state = step(
+        state,
+        AccountEvent::Captured(AttachmentKind::BusinessLicence, None),
+    )
+    .state;
+    assert_eq!(
+        desk(&state).review.failed,
+        Some(AttachmentKind::BusinessLicence)
+    );
+    let (state, _) = photographed(state, AttachmentKind::BusinessLicence);
+    let (state, effects) = run(state, vec![AccountEvent::Ask(review.clone())]);
+    assert!(effects.is_empty(), "the ID is missing");
+    let (state, _) = photographed(state, AttachmentKind::HandlerId);
+    assert!(desk(&state).review.complete());
+    let (state, effects) = run(state, vec![AccountEvent::Ask(review.clone())]);
+    assert_eq!(
+        effects,
+        vec![AccountEffect::Ask {
+            session: S,
+            request: review
+        }]
+    );
+    let (state, effects) = run(
+        state,
+        vec![AccountEvent::Answered(Ok(Reply::ReviewRequested))],
+    );
+    assert_eq!(effects, vec![AccountEffect::DiscardCaptures { session: S }]);
+    assert_eq!(desk(&state).page, Page::SignIn);
+    assert_eq!(desk(&state).said, Some(Said::ReviewRequested));
+    assert_eq!(desk(&state).review, ReviewDocuments::default());
+}
+
+#[test]
+fn a_review_the_kiosk_no_longer_holds_the_images_of_is_photographed_again() {
+    let (state, _) = photographed(on_review_page(), AttachmentKind::BusinessLicence);
+    let (state, _) = photographed(state, AttachmentKind::HandlerId);
+    let (state, _) = run(
+        state,
+        vec![
+            AccountEvent::Ask(Request::MobileReview {
+                uscc: uscc(),
+                new_mobile: mobile(),
+            }),
+            AccountEvent::Answered(Err(Failure::Retype)),
+        ],
+    );
+    assert!(desk(&state).review.taken.is_empty());
+    assert_eq!(desk(&state).said, Some(Said::Failed(Failure::Retype)));
+    // Signed in, the page is not there; a face is no document of it.
+    let state = step(signed_in(), AccountEvent::Show(Page::MobileReview)).state;
+    assert_eq!(desk(&state).page, Page::Unit);
+    let state = step(on_review_page(), AccountEvent::Aim(AttachmentKind::Face)).state;
+    assert_eq!(viewfinder(&state), None);
+}
+
 fn any_page() -> impl Strategy<Value = Page> {
     prop_oneof![
         Just(Page::SignIn),
@@ -259,6 +397,15 @@ fn any_page() -> impl Strategy<Value = Page> {
         Just(Page::Unit),
         Just(Page::ChangePassword),
         Just(Page::ChangeMobile),
+        Just(Page::MobileReview),
+    ]
+}
+
+fn any_document() -> impl Strategy<Value = AttachmentKind> {
+    prop_oneof![
+        Just(AttachmentKind::BusinessLicence),
+        Just(AttachmentKind::HandlerId),
+        Just(AttachmentKind::Face),
     ]
 }
 
@@ -283,6 +430,15 @@ fn any_request() -> impl Strategy<Value = Request> {
         Just(Request::ChangeMobile {
             new_mobile: mobile()
         }),
+        Just(Request::SendCode {
+            mobile: mobile(),
+            purpose: CodePurpose::ChangeMobile,
+            uscc: None,
+        }),
+        Just(Request::MobileReview {
+            uscc: uscc(),
+            new_mobile: mobile()
+        }),
     ]
 }
 
@@ -293,6 +449,7 @@ fn any_answer() -> impl Strategy<Value = Result<Reply, Failure>> {
         Just(Ok(Reply::PasswordReset)),
         Just(Ok(Reply::PasswordChanged)),
         Just(Ok(Reply::MobileChanged(info()))),
+        Just(Ok(Reply::ReviewRequested)),
         Just(Ok(Reply::CodeSent {
             resend_after_secs: 60
         })),
@@ -310,6 +467,16 @@ fn any_event() -> impl Strategy<Value = AccountEvent> {
         any_request().prop_map(AccountEvent::Ask),
         any_answer().prop_map(AccountEvent::Answered),
         any::<bool>().prop_map(AccountEvent::Reachable),
+        any_document().prop_map(AccountEvent::Aim),
+        Just(AccountEvent::AimCancelled),
+        any_document().prop_map(AccountEvent::Capture),
+        (any_document(), any::<bool>()).prop_map(|(kind, ok)| AccountEvent::Captured(
+            kind,
+            ok.then_some(ReviewCapture {
+                kind,
+                size: 300_000
+            })
+        )),
         Just(AccountEvent::SignOut),
         Just(AccountEvent::GoHome),
         Just(AccountEvent::IdleTimeout),
@@ -321,7 +488,9 @@ proptest! {
     /// Whatever happens: a signed-in page only with an account, one
     /// request at a time, only requests of the page on show, every end of
     /// the session wipes it, and a signed-in session ends with a sign-out
-    /// at the CA unless the kiosk restarted.
+    /// at the CA unless the kiosk restarted; the camera only for a
+    /// document of 变更手机号 on its page, a capture only of the document
+    /// aimed at, and the review asked only with both documents.
     #[test]
     fn random_sessions_keep_every_invariant(events in proptest::collection::vec(any_event(), 0..40)) {
         let mut state = AccountState::Home;
@@ -336,7 +505,22 @@ proptest! {
                 prop_assert_eq!(d.page.signed_in(), d.account.is_some());
                 if asks == 1 {
                     prop_assert!(matches!(&before, AccountState::Open(b) if b.asking.is_none()));
-                    prop_assert_eq!(d.asking.as_ref().map(Request::page), Some(d.page));
+                    prop_assert!(d.asking.as_ref().is_some_and(|r| r.made_on(d.page)));
+                    if matches!(d.asking, Some(Request::MobileReview { .. })) {
+                        prop_assert!(d.review.complete());
+                    }
+                }
+                if let Some((session, kind)) = viewfinder(&s.state) {
+                    prop_assert_eq!(session, d.session);
+                    prop_assert_eq!(d.page, Page::MobileReview);
+                    prop_assert!(REVIEW_DOCUMENTS.contains(&kind));
+                }
+                prop_assert!(d.review.taken.iter().all(|t| REVIEW_DOCUMENTS.contains(&t.kind)));
+            }
+            for e in &s.effects {
+                if let AccountEffect::Capture { kind, .. } = e {
+                    let aimed = matches!(&before, AccountState::Open(b) if b.review.aiming == Some(*kind) && b.page == Page::MobileReview);
+                    prop_assert!(aimed, "a capture nobody aimed at");
                 }
             }
             if let (AccountState::Open(b), true) = (&before, ends) {
