@@ -451,8 +451,15 @@ fn a_certificate_the_ca_will_not_renew_is_said_before_any_order_or_payment() {
             // does not renew it.
             let ca = ReferenceCa::start(&tmp.path().join("ca"), None).unwrap();
             let (config, mut kiosk) = kiosk_for(tmp.path(), token_dir, &ca.url);
-            let mut customer = customer();
+            // The customer starts once the kiosk knows the CA answers (a
+            // kiosk that believes itself offline asks nothing at 确认信息
+            // and leaves the check to before the payment).
             let limit = Instant::now() + Duration::from_secs(60);
+            while !kiosk.shown.status.as_ref().is_some_and(|st| st.online) {
+                assert!(Instant::now() < limit, "the kiosk never saw the CA");
+                kiosk.next(Duration::from_millis(50));
+            }
+            let mut customer = customer();
             loop {
                 let state = kiosk.shown.renewal.clone().unwrap_or(RenewalState::Home);
                 if let RenewalState::Blocked { problem, .. } = &state {
