@@ -84,6 +84,8 @@ pub enum AccountInput {
     AimCancelled,
     /// 拍照 on its live view.
     Capture(AttachmentKind),
+    /// 确认使用 on the document just taken.
+    AcceptCapture,
 }
 
 /// What a request carries besides itself: the password (sign in,

@@ -435,6 +435,7 @@ impl<S: OrderStore + Send, C: CaPort + AccountPort> Binding<Account, AccountExec
             AccountInput::Aim(kind) => AccountEvent::Aim(kind),
             AccountInput::AimCancelled => AccountEvent::AimCancelled,
             AccountInput::Capture(kind) => AccountEvent::Capture(kind),
+            AccountInput::AcceptCapture => AccountEvent::AcceptCapture,
         })
     }
 

@@ -332,6 +332,13 @@ fn photograph(kiosk: &Kiosk, camera: &std::path::Path, row: usize) {
         assert!(start.elapsed() < Duration::from_secs(60), "not taken");
         std::thread::sleep(Duration::from_millis(20));
     }
+    // Shown large to be checked, then accepted.
+    assert_eq!(a.get_checking_row(), i32::try_from(row).unwrap());
+    assert!(a.get_checking_preview().size().width > 0);
+    assert!(!kiosk.shows("新手机号"), "the check is in the page's place");
+    kiosk.touch("确认使用");
+    kiosk.wait_text("新手机号");
+    assert_eq!(a.get_checking_row(), -1);
 }
 
 /// 忘记密码 when the mobile on file is lost: 变更手机号 with the code sent

@@ -580,6 +580,7 @@ fn account_scenes() -> Vec<(&'static str, Scene)> {
                 aiming: None,
                 capturing: None,
                 failed,
+                checking: None,
             },
         })))
     };
@@ -641,6 +642,25 @@ fn account_scenes() -> Vec<(&'static str, Scene)> {
                 &[AttachmentKind::BusinessLicence, AttachmentKind::HandlerId],
                 None,
             ),
+        ),
+        (
+            "61d-account-document-check",
+            Scene::Account(AccountState::Open(Box::new(Desk {
+                session: S,
+                page: Page::MobileReview,
+                account: None,
+                asking: None,
+                said: None,
+                reachable: Some(true),
+                review: ReviewDocuments {
+                    taken: vec![ReviewCapture {
+                        kind: AttachmentKind::BusinessLicence,
+                        size: 412_000,
+                    }],
+                    checking: Some(AttachmentKind::BusinessLicence),
+                    ..ReviewDocuments::default()
+                },
+            }))),
         ),
         (
             "61c-account-review-requested",

@@ -131,6 +131,10 @@ pub struct ReviewDocuments {
     pub capturing: Option<AttachmentKind>,
     /// The last capture of this document found no page.
     pub failed: Option<AttachmentKind>,
+    /// Just taken: shown large for the customer to check that it is
+    /// legible before it is accepted (or taken again).
+    #[serde(default)]
+    pub checking: Option<AttachmentKind>,
 }
 
 impl ReviewDocuments {
@@ -261,6 +265,8 @@ pub enum AccountEvent {
     AimCancelled,
     /// 拍照 on the live view.
     Capture(AttachmentKind),
+    /// 确认使用 on the document just taken.
+    AcceptCapture,
     /// The adapter holds the document's image (`None`: no page found, or
     /// no camera).
     Captured(AttachmentKind, Option<ReviewCapture>),
@@ -390,6 +396,7 @@ fn on_desk(mut desk: Box<Desk>, event: AccountEvent) -> AccountStep {
                 desk.page = page;
                 desk.said = None;
                 desk.review.aiming = None;
+                desk.review.checking = None;
             }
             stay(desk)
         }
@@ -401,7 +408,12 @@ fn on_desk(mut desk: Box<Desk>, event: AccountEvent) -> AccountStep {
             {
                 desk.review.aiming = Some(kind);
                 desk.review.failed = None;
+                desk.review.checking = None;
             }
+            stay(desk)
+        }
+        E::AcceptCapture => {
+            desk.review.checking = None;
             stay(desk)
         }
         E::AimCancelled => {
@@ -429,6 +441,7 @@ fn on_desk(mut desk: Box<Desk>, event: AccountEvent) -> AccountStep {
                 Some(capture) if capture.kind == kind => {
                     desk.review.taken.retain(|t| t.kind != kind);
                     desk.review.taken.push(capture);
+                    desk.review.checking = Some(kind);
                 }
                 // The adapter keeps the one taken before, if any.
                 _ => desk.review.failed = Some(kind),
@@ -437,7 +450,9 @@ fn on_desk(mut desk: Box<Desk>, event: AccountEvent) -> AccountStep {
         }
         E::Ask(request) => {
             let documents = !matches!(request, Request::MobileReview { .. })
-                || (desk.review.complete() && !desk.review.busy());
+                || (desk.review.complete()
+                    && !desk.review.busy()
+                    && desk.review.checking.is_none());
             let allowed = desk.asking.is_none()
                 && documents
                 && request.made_on(desk.page)

@@ -38,6 +38,10 @@ pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
     let s = Rc::clone(shared);
     a.on_sign_out(move || s.emit(UiEvent::Account(AccountInput::SignOut)));
     let s = Rc::clone(shared);
+    a.on_accept(move || {
+        s.emit(UiEvent::Account(AccountInput::AcceptCapture));
+    });
+    let s = Rc::clone(shared);
     a.on_capture(move |row| {
         if let Some(kind) = usize::try_from(row)
             .ok()
@@ -209,6 +213,12 @@ pub(crate) fn show(
             }
         })
         .collect();
+    let checked = usize::try_from(view.checking)
+        .ok()
+        .and_then(|i| documents.get(i))
+        .map(|d| d.preview.clone());
+    a.set_checking_row(view.checking);
+    a.set_checking_preview(checked.unwrap_or_default());
     a.set_documents(ModelRc::new(VecModel::from(documents)));
     a.set_documents_done(view.documents_done);
 }
@@ -234,6 +244,8 @@ pub(crate) fn clear(window: &AppWindow) {
     a.set_page(AccountPage::SignIn);
     a.set_documents(ModelRc::default());
     a.set_documents_done(false);
+    a.set_checking_row(-1);
+    a.set_checking_preview(Image::default());
     a.set_signed_in(false);
     a.set_busy(false);
     a.set_offline(false);

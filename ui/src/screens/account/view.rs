@@ -46,6 +46,9 @@ pub struct AccountView {
     /// 变更手机号's documents, in [`REVIEW_DOCUMENTS`]' order.
     pub documents: Vec<ReviewDocumentView>,
     pub documents_done: bool,
+    /// The row of the document just taken, shown large to be checked
+    /// (-1: none).
+    pub checking: i32,
 }
 
 #[must_use]
@@ -152,7 +155,12 @@ pub fn account_view(state: &AccountState) -> Option<AccountView> {
                 }
             })
             .collect(),
-        documents_done: desk.review.complete(),
+        documents_done: desk.review.complete() && desk.review.checking.is_none(),
+        checking: desk
+            .review
+            .checking
+            .and_then(|k| REVIEW_DOCUMENTS.iter().position(|d| *d == k))
+            .map_or(-1, |i| i32::try_from(i).unwrap_or(-1)),
     })
 }
 

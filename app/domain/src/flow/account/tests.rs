@@ -277,6 +277,7 @@ fn photographed(state: AccountState, kind: AttachmentKind) -> (AccountState, Vec
                     size: 200_000,
                 }),
             ),
+            AccountEvent::AcceptCapture,
         ],
     )
 }
@@ -346,7 +347,32 @@ fn a_lost_mobile_is_asked_for_with_both_documents_and_the_images_are_then_forgot
     let (state, _) = photographed(state, AttachmentKind::BusinessLicence);
     let (state, effects) = run(state, vec![AccountEvent::Ask(review.clone())]);
     assert!(effects.is_empty(), "the ID is missing");
-    let (state, _) = photographed(state, AttachmentKind::HandlerId);
+    // The ID, taken and shown for checking: not sent before it is accepted.
+    let (state, _) = run(
+        state,
+        vec![
+            AccountEvent::Aim(AttachmentKind::HandlerId),
+            AccountEvent::Capture(AttachmentKind::HandlerId),
+            AccountEvent::Captured(
+                AttachmentKind::HandlerId,
+                Some(ReviewCapture {
+                    kind: AttachmentKind::HandlerId,
+                    size: 1000,
+                }),
+            ),
+        ],
+    );
+    assert_eq!(
+        desk(&state).review.checking,
+        Some(AttachmentKind::HandlerId)
+    );
+    let (state, effects) = run(state, vec![AccountEvent::Ask(review.clone())]);
+    assert!(effects.is_empty(), "the ID is not checked yet");
+    // 重拍 from the check: the live view again, the check gone.
+    let aimed = step(state, AccountEvent::Aim(AttachmentKind::HandlerId)).state;
+    assert_eq!(desk(&aimed).review.checking, None);
+    assert_eq!(viewfinder(&aimed), Some((S, AttachmentKind::HandlerId)));
+    let state = step(aimed, AccountEvent::AimCancelled).state;
     assert!(desk(&state).review.complete());
     let (state, effects) = run(state, vec![AccountEvent::Ask(review.clone())]);
     assert_eq!(
@@ -469,6 +495,7 @@ fn any_event() -> impl Strategy<Value = AccountEvent> {
         any::<bool>().prop_map(AccountEvent::Reachable),
         any_document().prop_map(AccountEvent::Aim),
         Just(AccountEvent::AimCancelled),
+        Just(AccountEvent::AcceptCapture),
         any_document().prop_map(AccountEvent::Capture),
         (any_document(), any::<bool>()).prop_map(|(kind, ok)| AccountEvent::Captured(
             kind,
@@ -507,7 +534,7 @@ proptest! {
                     prop_assert!(matches!(&before, AccountState::Open(b) if b.asking.is_none()));
                     prop_assert!(d.asking.as_ref().is_some_and(|r| r.made_on(d.page)));
                     if matches!(d.asking, Some(Request::MobileReview { .. })) {
-                        prop_assert!(d.review.complete());
+                        prop_assert!(d.review.complete() && d.review.checking.is_none());
                     }
                 }
                 if let Some((session, kind)) = viewfinder(&s.state) {
