@@ -216,23 +216,7 @@ fn a_sign_in_answered_after_the_customer_left_is_signed_out() {
         |dir| {
             let ca = Ca::start(&dir.join("ca"), 0);
             // The unit's account, registered at the CA.
-            let codes = format!("{}/v1/sms/codes", ca.url);
-            let sent = ca.post_json(
-                &codes,
-                &serde_json::json!({"mobile": MOBILE, "purpose": "register", "uscc": fixtures::USCC}),
-            );
-            assert_eq!(sent, 200);
-            let registered = ca.post_json(
-                &format!("{}/v1/accounts", ca.url),
-                &serde_json::json!({
-                    "unit_name": "山西焦煤集团有限责任公司",
-                    "uscc": fixtures::USCC,
-                    "password": "abc12345",
-                    "mobile": MOBILE,
-                    "sms_code": ca.sms_code(MOBILE, "register"),
-                }),
-            );
-            assert_eq!(registered, 201);
+            register(&ca, MOBILE);
             let config = demo_config(dir, &ca.url, "TYA", "");
             kiosk::demo::provision_key(&config, &ca.staff_url, kiosk_tests::softhsm::PIN).unwrap();
             let kiosk = Kiosk::start(&config);
