@@ -40,21 +40,25 @@ fn password(kiosk: &Kiosk, label: &str, password: &str) {
     }
 }
 
+/// The reference CA in `dir/ca`, whose codes may follow each other at once
+/// (the interval between codes is the CA's own tests' business).
+fn ca_sending_codes_at_once(dir: &std::path::Path) -> Ca {
+    Ca::start_with(
+        &dir.join("ca"),
+        0,
+        ca_service::Options {
+            sms_interval: Duration::ZERO,
+            ..ca_service::Options::default()
+        },
+    )
+}
+
 #[test]
 fn a_unit_registers_signs_in_changes_its_details_and_applies_with_them() {
     in_child_with_token(
         "a_unit_registers_signs_in_changes_its_details_and_applies_with_them",
         |dir| {
-            // Codes may follow each other at once here (the interval is the
-            // CA's own test's business).
-            let ca = Ca::start_with(
-                &dir.join("ca"),
-                0,
-                ca_service::Options {
-                    sms_interval: Duration::ZERO,
-                    ..ca_service::Options::default()
-                },
-            );
+            let ca = ca_sending_codes_at_once(dir);
             let config = demo_config(dir, &ca.url, "TYA", "");
             kiosk::demo::provision_key(&config, &ca.staff_url, kiosk_tests::softhsm::PIN).unwrap();
             let kiosk = Kiosk::start(&config);
@@ -334,14 +338,7 @@ fn a_lost_mobile_is_changed_after_staff_see_the_documents() {
         "a_lost_mobile_is_changed_after_staff_see_the_documents",
         |dir| {
             // The new number gets two codes in a row here.
-            let ca = Ca::start_with(
-                &dir.join("ca"),
-                0,
-                ca_service::Options {
-                    sms_interval: Duration::ZERO,
-                    ..ca_service::Options::default()
-                },
-            );
+            let ca = ca_sending_codes_at_once(dir);
             register(&ca, MOBILE);
             let config = demo_config(dir, &ca.url, "TYA", "");
             kiosk::demo::provision_key(&config, &ca.staff_url, kiosk_tests::softhsm::PIN).unwrap();
