@@ -95,7 +95,8 @@ async fn read_at_most(body: Body, max: usize) -> ApiResult<Vec<u8>> {
 /// 201 with its reference when kept now, 200 with the same when this
 /// kiosk had uploaded it before (nothing changes). Refused: a path that is
 /// not 64 lower-case hex digits (422 `invalid_field`, `sha256`), another
-/// media type (415), more than 1 MiB (413 `attachment_too_large`), bytes
+/// media type (415), more than 1 MiB (413 `attachment_too_large`; up to
+/// 2 MiB declared is read first so the sender hears it), bytes
 /// that do not start as a JPEG (422 `invalid_field`, `body`) or do not
 /// hash to the path (422 `digest_mismatch`), a kiosk holding too many
 /// captures no request names (429 `too_many_requests`, `Retry-After`
@@ -125,7 +126,12 @@ pub(super) async fn put_capture(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > REVIEW_CAPTURE_MAX_BYTES as u64) {
+    if let Some(n) = declared.filter(|&n| n > REVIEW_CAPTURE_MAX_BYTES as u64) {
+        if n <= 2 * REVIEW_CAPTURE_MAX_BYTES as u64 {
+            // A modest overrun is read and dropped, so the sender hears the
+            // 413 instead of a connection closed under its upload.
+            let _ = read_at_most(body, 2 * REVIEW_CAPTURE_MAX_BYTES).await;
+        }
         return Err(too_large());
     }
     let bytes = read_at_most(body, REVIEW_CAPTURE_MAX_BYTES).await?;
