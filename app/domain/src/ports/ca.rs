@@ -75,6 +75,10 @@ pub enum Refusal {
     RequestRejected,
     /// A payment of another amount exists, or the order is paid otherwise.
     AmountMismatch,
+    /// The member of staff's certificate or signature is not accepted by
+    /// the CA (not its staff CA's, revoked, no staff role, a signature
+    /// that does not verify).
+    StaffNotAccepted,
     /// Anything else the CA will not do.
     Other,
 }
@@ -484,6 +488,17 @@ pub trait CaPort: Clone + Send + Sync + 'static {
 
     /// A payment as it stands now.
     fn payment(&self, id: &str) -> impl Future<Output = Result<PaymentInfo, CaError>> + Send;
+
+    /// Records a payment a member of staff took for one of this kiosk's
+    /// orders, signed with their staff key: the payment as the CA holds it
+    /// (the same reference again finds the first). Refused:
+    /// [`Refusal::StaffNotAccepted`] when the CA does not accept the staff
+    /// certificate or signature, [`Refusal::AmountMismatch`] when the
+    /// order is due another amount or is paid already by another payment.
+    fn record_counter_payment(
+        &self,
+        signed: crate::ports::counter::SignedCounterPayment,
+    ) -> impl Future<Output = Result<PaymentInfo, CaError>> + Send;
 
     /// Notes a bank transfer of `amount` for `order`, made by `payer` under
     /// the bank's `reference`, for the CA's finance staff to match with the

@@ -9,6 +9,7 @@
 pub mod account;
 pub mod ca;
 pub mod camera;
+pub mod counter;
 pub mod key_model;
 pub mod key_writer;
 pub mod outbox;

@@ -211,7 +211,7 @@ fn prove<K: KeyWriter, C: StaffCredentials + ?Sized>(
     }
 }
 
-fn key_failed<E: DeviceError>(e: &E) -> SignInRefusal {
+pub(crate) fn key_failed<E: DeviceError>(e: &E) -> SignInRefusal {
     match e.kind() {
         DeviceErrorKind::PinLocked => SignInRefusal::Pin(PinOutcome::Locked),
         DeviceErrorKind::Absent | DeviceErrorKind::TokenRemoved => SignInRefusal::NoKey,
