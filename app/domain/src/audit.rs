@@ -44,6 +44,18 @@ pub enum AuditAction {
     /// A receipt printed again (the entry names the order), and what the
     /// printer said.
     ReceiptReprinted { outcome: PrintOutcome },
+    /// A payment staff took for the order, signed with their staff key
+    /// and sent to the CA (the entry names the order).
+    CounterPaymentSigned {
+        method: crate::ports::counter::CounterMethod,
+        amount_fen: i64,
+        /// The till's or the bank's reference.
+        reference: String,
+    },
+    /// What the CA made of that payment.
+    CounterPaymentAnswered {
+        outcome: crate::flow::staff::CounterOutcome,
+    },
     /// An application's handler confirmed in person (实人认证 by staff
     /// instead of the face check); the order has no number yet.
     IdentityConfirmedInPerson,

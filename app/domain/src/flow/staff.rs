@@ -1,7 +1,10 @@
 //! Staff mode (spec §3.6): a member of staff signs in with their own staff
 //! key ([`crate::ports::staff::sign_in`]), sees the kiosk's queue and link,
 //! unblocks a customer's locked user PIN with the key's SO PIN where the
-//! configuration allows it, and signs out. Never mixed with a customer's
+//! configuration allows it, records a payment taken at the counter for an
+//! order waiting for it (柜台收款: method and reference, signed on the
+//! staff key with its PIN typed again, sent to the CA, which keeps one
+//! payment per reference), and signs out. Never mixed with a customer's
 //! session: staff mode is a session of its own, and the kiosk's idle
 //! timer does not run for it; it locks itself instead:
 //!
@@ -11,7 +14,9 @@
 //!   once when any key is taken out);
 //! - on 返回首页 or 退出登录, and after a restart.
 //!
-//! Every sign-in, sign-out and unblock is written to the audit log, each
+//! Every sign-in, sign-out, unblock, reprint, upload retry and counter
+//! payment (signed and sent, then the CA's answer) is written to the audit
+//! log, each
 //! entry keyed by the session and its step so that a re-run after a power
 //! cut does not write it twice. The PINs never enter the state: the pad
 //! hands them to the executor, as in the renewal.
@@ -20,9 +25,11 @@ use super::driver::{Flow, Signal, Timer};
 use super::renewal::PinOutcome;
 use super::{SessionId, Step, StepContext};
 use crate::audit::{Actor, AuditAction, AuditEntry};
+use crate::money::Fen;
 use crate::order::status::OrderStatus;
 use crate::order::{Order, OrderDetails};
 use crate::order_number::OrderNumber;
+use crate::ports::counter::{CounterMethod, CounterPayment, SignedCounterPayment};
 use crate::ports::key_writer::{KeyRef, UnblockOutcome};
 use crate::ports::printer::PrintOutcome;
 use crate::ports::staff::{SignInRefusal, SignedIn, StaffMember, StaffRole};
@@ -168,6 +175,103 @@ pub struct UploadQueue {
 /// How many uploads 上传队列 lists.
 pub const QUEUE_LIST: usize = 50;
 
+/// One order of 柜台收款's list: what is due, nothing personal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayableRow {
+    pub number: OrderNumber,
+    /// A renewal (else an application).
+    pub renewal: bool,
+    pub amount: Fen,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+impl PayableRow {
+    /// The orders of `held` (latest first) that wait for their payment:
+    /// 审核通过/待支付 with something due.
+    #[must_use]
+    pub fn payable(held: &[Order]) -> Vec<Self> {
+        held.iter()
+            .filter(|o| o.status() == OrderStatus::AwaitingPayment && o.amount > Fen::ZERO)
+            .map(|o| Self {
+                number: o.number,
+                renewal: matches!(o.details, OrderDetails::Renewal(_)),
+                amount: o.amount,
+                created_at: o.created_at,
+            })
+            .collect()
+    }
+}
+
+/// How many recent orders 柜台收款 looks through.
+pub const PAYABLE_LIST: usize = 50;
+
+/// What the form of 柜台收款 lacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CounterFormProblem {
+    /// No reference (the till's slip or the bank's), or one too long.
+    Reference,
+}
+
+/// Where recording one payment stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CounterStage {
+    /// The list: staff choose the order.
+    List,
+    /// The form for `order`: the method and the reference are typed on
+    /// the screen; the amount is the order's.
+    Form {
+        order: OrderNumber,
+        amount: Fen,
+        problem: Option<CounterFormProblem>,
+    },
+    /// 请输入工作人员USB Key PIN码: the staff key signs the payment.
+    Pin {
+        order: OrderNumber,
+        amount: Fen,
+        method: CounterMethod,
+        reference: crate::order::text::Reference,
+        /// What the last try on the key came to.
+        last: Option<SignInRefusal>,
+    },
+    /// The key is signing `order`'s payment.
+    Signing {
+        order: OrderNumber,
+        amount: Fen,
+        method: CounterMethod,
+        reference: crate::order::text::Reference,
+    },
+    /// The signed payment is on its way to the CA.
+    Sending(Box<SignedCounterPayment>),
+}
+
+/// What the CA made of a payment staff recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CounterOutcome {
+    /// The CA holds the order as paid by it (also when it had it already).
+    Recorded,
+    /// The CA did not accept the member of staff's certificate or signature.
+    StaffNotAccepted,
+    /// The order is due another amount, or is paid already otherwise.
+    AmountMismatch,
+    /// The CA refused it for another reason.
+    Refused,
+    /// The CA could not be reached: nothing is known to be recorded; the
+    /// same reference again is safe (the CA keeps one per reference).
+    Unreachable,
+}
+
+/// 柜台收款.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CounterTask {
+    /// `None` while the store is asked.
+    pub orders: Option<Vec<PayableRow>>,
+    pub stage: CounterStage,
+    /// The last payment sent, and what the CA made of it.
+    pub last: Option<(OrderNumber, CounterOutcome)>,
+}
+
 /// What staff are doing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum StaffTask {
@@ -179,6 +283,8 @@ pub enum StaffTask {
     Reprint(Reprint),
     /// 上传队列.
     Queue(UploadQueue),
+    /// 柜台收款.
+    Counter(CounterTask),
 }
 
 /// Staff mode.
@@ -248,6 +354,23 @@ pub enum StaffEvent {
     Reprinted(OrderNumber, Option<PrintOutcome>),
     /// What the key did with the PINs.
     UnblockAnswered(Result<UnblockOutcome, UnblockProblem>),
+    /// 柜台收款 pressed.
+    StartCounter,
+    /// The orders waiting for their payment, latest first.
+    PayableListed(Vec<PayableRow>),
+    /// 收款 on this order.
+    ChooseCounter(OrderNumber),
+    /// 确认收款 on the form, with what was typed.
+    CounterConfirmed {
+        method: CounterMethod,
+        reference: String,
+    },
+    /// What the staff key did with the payment.
+    CounterSigned(Result<Box<SignedCounterPayment>, SignInRefusal>),
+    /// What the CA made of it.
+    CounterAnswered(CounterOutcome),
+    /// 取消 on the form or the pad: back to the list.
+    CounterCancelled,
     /// Back to the staff menu.
     Menu,
     /// 退出登录.
@@ -292,6 +415,22 @@ pub enum StaffEffect {
     PrintReceipt {
         session: SessionId,
         order: OrderNumber,
+    },
+    /// The orders waiting for their payment ([`PayableRow::payable`] of
+    /// the latest [`PAYABLE_LIST`]); answers [`StaffEvent::PayableListed`].
+    ListPayable,
+    /// Sign `payment` with `staff_key` and the PIN handed over; answers
+    /// [`StaffEvent::CounterSigned`].
+    SignPayment {
+        session: SessionId,
+        staff_key: KeyRef,
+        payment: CounterPayment,
+    },
+    /// Send the signed payment to the CA (idempotent there per reference);
+    /// answers [`StaffEvent::CounterAnswered`].
+    SendPayment {
+        session: SessionId,
+        signed: Box<SignedCounterPayment>,
     },
     /// Whether `staff_key` is still inserted; answers
     /// [`StaffEvent::StaffKeyGone`] when it is not.
@@ -598,6 +737,78 @@ fn signed_in(state: StaffState, event: StaffEvent, now: OffsetDateTime) -> Staff
             }
             other => Step::to(to(other, touched_at)),
         },
+        StaffEvent::StartCounter if task == StaffTask::Menu => Step::with(
+            to(
+                StaffTask::Counter(CounterTask {
+                    orders: None,
+                    stage: CounterStage::List,
+                    last: None,
+                }),
+                now,
+            ),
+            vec![StaffEffect::ListPayable],
+        ),
+        StaffEvent::PayableListed(rows) => match task {
+            StaffTask::Counter(c) => Step::to(to(
+                StaffTask::Counter(CounterTask {
+                    orders: Some(rows),
+                    ..c
+                }),
+                touched_at,
+            )),
+            other => Step::to(to(other, touched_at)),
+        },
+        StaffEvent::PinTyped if matches!(&task, StaffTask::Counter(c) if matches!(c.stage, CounterStage::Pin { .. })) =>
+        {
+            let StaffTask::Counter(c) = task else {
+                return Step::to(to(task, touched_at));
+            };
+            let CounterStage::Pin {
+                order,
+                amount,
+                method,
+                reference,
+                ..
+            } = c.stage
+            else {
+                return Step::to(to(StaffTask::Counter(c), touched_at));
+            };
+            let payment = CounterPayment {
+                order,
+                method,
+                amount,
+                reference: reference.clone(),
+                // Whole seconds: what the CA reads back.
+                signed_at: OffsetDateTime::from_unix_timestamp(now.unix_timestamp()).unwrap_or(now),
+            };
+            Step::with(
+                to(
+                    StaffTask::Counter(CounterTask {
+                        stage: CounterStage::Signing {
+                            order,
+                            amount,
+                            method,
+                            reference,
+                        },
+                        ..c
+                    }),
+                    now,
+                ),
+                vec![StaffEffect::SignPayment {
+                    session,
+                    staff_key: key.clone(),
+                    payment,
+                }],
+            )
+        }
+        StaffEvent::ChooseCounter(_)
+        | StaffEvent::CounterConfirmed { .. }
+        | StaffEvent::CounterCancelled
+        | StaffEvent::CounterSigned(_)
+        | StaffEvent::CounterAnswered(_) => match task {
+            StaffTask::Counter(c) => counter(c, event, session, to, &member, now, touched_at),
+            other => Step::to(to(other, touched_at)),
+        },
         StaffEvent::PinTyped => match task {
             StaffTask::Unblock(Unblock::SoPin { .. }) => {
                 Step::to(to(StaffTask::Unblock(Unblock::NewPin), now))
@@ -618,6 +829,141 @@ fn signed_in(state: StaffState, event: StaffEvent, now: OffsetDateTime) -> Staff
             unblocked(answer, to, &member, now)
         }
         _ => Step::to(to(task, touched_at)),
+    }
+}
+
+/// A step of 柜台收款 after its list: the form, the PIN, the key's
+/// signature, the CA's answer (each in the audit log: signed and sent,
+/// then what the CA made of it).
+fn counter(
+    c: CounterTask,
+    event: StaffEvent,
+    session: SessionId,
+    to: impl Fn(StaffTask, OffsetDateTime) -> StaffState,
+    member: &StaffMember,
+    now: OffsetDateTime,
+    touched_at: OffsetDateTime,
+) -> StaffStep {
+    let stage = |stage: CounterStage, c: &CounterTask| {
+        StaffTask::Counter(CounterTask { stage, ..c.clone() })
+    };
+    match (&c.stage, event) {
+        (CounterStage::List, StaffEvent::ChooseCounter(order)) => {
+            let due = c
+                .orders
+                .iter()
+                .flatten()
+                .find(|row| row.number == order)
+                .map(|row| row.amount);
+            match due {
+                Some(amount) => Step::to(to(
+                    stage(
+                        CounterStage::Form {
+                            order,
+                            amount,
+                            problem: None,
+                        },
+                        &c,
+                    ),
+                    now,
+                )),
+                None => Step::to(to(StaffTask::Counter(c), now)),
+            }
+        }
+        (
+            &CounterStage::Form { order, amount, .. },
+            StaffEvent::CounterConfirmed { method, reference },
+        ) => {
+            let next = match reference.parse::<crate::order::text::Reference>() {
+                Ok(reference) => CounterStage::Pin {
+                    order,
+                    amount,
+                    method,
+                    reference,
+                    last: None,
+                },
+                Err(_) => CounterStage::Form {
+                    order,
+                    amount,
+                    problem: Some(CounterFormProblem::Reference),
+                },
+            };
+            Step::to(to(stage(next, &c), now))
+        }
+        (CounterStage::Form { .. } | CounterStage::Pin { .. }, StaffEvent::CounterCancelled) => {
+            Step::to(to(stage(CounterStage::List, &c), now))
+        }
+        (
+            CounterStage::Signing {
+                order,
+                amount,
+                method,
+                reference,
+            },
+            StaffEvent::CounterSigned(Err(refusal)),
+        ) => Step::to(to(
+            stage(
+                CounterStage::Pin {
+                    order: *order,
+                    amount: *amount,
+                    method: *method,
+                    reference: reference.clone(),
+                    last: Some(refusal),
+                },
+                &c,
+            ),
+            now,
+        )),
+        (
+            CounterStage::Signing {
+                order,
+                amount,
+                method,
+                reference,
+            },
+            StaffEvent::CounterSigned(Ok(signed)),
+        ) if signed.payment.order == *order
+            && signed.payment.amount == *amount
+            && signed.payment.method == *method
+            && signed.payment.reference == *reference =>
+        {
+            let mut entry = audit(
+                member,
+                AuditAction::CounterPaymentSigned {
+                    method: *method,
+                    amount_fen: amount.0,
+                    reference: reference.to_string(),
+                },
+                now,
+            );
+            entry.order = Some(*order);
+            let mut step = audited(
+                to(stage(CounterStage::Sending(signed.clone()), &c), now),
+                entry,
+            );
+            step.effects
+                .push(StaffEffect::SendPayment { session, signed });
+            step
+        }
+        (CounterStage::Sending(signed), StaffEvent::CounterAnswered(outcome)) => {
+            let order = signed.payment.order;
+            let mut entry = audit(member, AuditAction::CounterPaymentAnswered { outcome }, now);
+            entry.order = Some(order);
+            let mut step = audited(
+                to(
+                    StaffTask::Counter(CounterTask {
+                        orders: None,
+                        stage: CounterStage::List,
+                        last: Some((order, outcome)),
+                    }),
+                    now,
+                ),
+                entry,
+            );
+            step.effects.push(StaffEffect::ListPayable);
+            step
+        }
+        _ => Step::to(to(StaffTask::Counter(c), touched_at)),
     }
 }
 
@@ -711,6 +1057,10 @@ fn working(task: &StaffTask) -> bool {
         StaffTask::Unblock(u) => *u == Unblock::Working,
         StaffTask::Reprint(r) => r.printing.is_some(),
         StaffTask::Queue(q) => q.retrying.is_some(),
+        StaffTask::Counter(c) => matches!(
+            c.stage,
+            CounterStage::Signing { .. } | CounterStage::Sending(_)
+        ),
         StaffTask::Menu => false,
     }
 }
@@ -752,10 +1102,13 @@ pub fn wants_pin(state: &StaffState) -> bool {
     match state {
         StaffState::Locked => false,
         StaffState::SigningIn { checking, .. } => !checking,
-        StaffState::SignedIn { task, .. } => matches!(
-            task,
-            StaffTask::Unblock(Unblock::SoPin { .. } | Unblock::NewPin | Unblock::Repeat)
-        ),
+        StaffState::SignedIn { task, .. } => match task {
+            StaffTask::Unblock(u) => {
+                matches!(u, Unblock::SoPin { .. } | Unblock::NewPin | Unblock::Repeat)
+            }
+            StaffTask::Counter(c) => matches!(c.stage, CounterStage::Pin { .. }),
+            StaffTask::Menu | StaffTask::Reprint(_) | StaffTask::Queue(_) => false,
+        },
     }
 }
 
@@ -785,6 +1138,11 @@ pub fn pin_slot(state: &StaffState) -> Option<PinSlot> {
             Unblock::Repeat => Some(PinSlot::Repeat),
             Unblock::Working | Unblock::Unblocked => None,
         },
+        // The member's own key signs the payment.
+        StaffState::SignedIn {
+            task: StaffTask::Counter(_),
+            ..
+        } => Some(PinSlot::StaffKey),
         _ => None,
     }
 }

@@ -77,7 +77,7 @@ impl CounterPayment {
 }
 
 /// A counter payment with the staff key's proof.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedCounterPayment {
     pub payment: CounterPayment,
     /// The member of staff's certificate, DER.
@@ -110,8 +110,10 @@ pub fn sign_counter_payment<K: KeyWriter, C: StaffCredentials + ?Sized>(
         .find(|k| &k.key == staff_key)
         .ok_or(SignInRefusal::NoKey)?;
     let mut refusal = None;
-    let certificate = inserted.certificates.iter().find(|c| {
-        match credentials.check(&c.der, now) {
+    let certificate = inserted
+        .certificates
+        .iter()
+        .find(|c| match credentials.check(&c.der, now) {
             Ok(member) if member.roles.contains(&StaffRole::Staff) => true,
             Ok(_) => {
                 refusal = refusal.or(Some(super::staff::CredentialRefusal::NoStaffRole));
@@ -122,13 +124,15 @@ pub fn sign_counter_payment<K: KeyWriter, C: StaffCredentials + ?Sized>(
                 refusal = refusal.or(Some(other));
                 false
             }
-        }
-    });
+        });
     let Some(certificate) = certificate else {
         return Err(refusal.map_or(SignInRefusal::NotAStaffKey, SignInRefusal::Credential));
     };
     let signed = (|| {
-        match writer.verify_pin(staff_key, pin).map_err(|e| key_failed(&e))? {
+        match writer
+            .verify_pin(staff_key, pin)
+            .map_err(|e| key_failed(&e))?
+        {
             PinOutcome::Verified => {}
             other => return Err(SignInRefusal::Pin(other)),
         }

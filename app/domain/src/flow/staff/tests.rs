@@ -472,6 +472,189 @@ fn an_upload_is_sent_again_by_staff_after_the_audit_log_has_it() {
     assert!(other.effects.is_empty());
 }
 
+fn payable(n: u32) -> PayableRow {
+    PayableRow {
+        number: crate::fixtures::order_number(n),
+        renewal: true,
+        amount: Fen(20_000),
+        created_at: T0,
+    }
+}
+
+fn signed_payment(signed_at: OffsetDateTime) -> SignedCounterPayment {
+    SignedCounterPayment {
+        payment: CounterPayment {
+            order: payable(1).number,
+            method: CounterMethod::Counter,
+            amount: Fen(20_000),
+            reference: "POS-1".parse().unwrap(),
+            signed_at,
+        },
+        certificate_der: b"staff certificate".to_vec(),
+        signature: vec![7; 64],
+    }
+}
+
+#[test]
+fn a_counter_payment_is_signed_with_the_staff_key_sent_once_and_audited_twice() {
+    let s = step(signed_in(false), StaffEvent::StartCounter, at(3));
+    assert_eq!(s.effects, [StaffEffect::ListPayable]);
+    let s = step(s.state, StaffEvent::PayableListed(vec![payable(1)]), at(4));
+    // An order not listed is not taken.
+    let s = step(
+        s.state,
+        StaffEvent::ChooseCounter(crate::fixtures::order_number(9)),
+        at(5),
+    );
+    let StaffState::SignedIn {
+        task:
+            StaffTask::Counter(CounterTask {
+                stage: CounterStage::List,
+                ..
+            }),
+        ..
+    } = &s.state
+    else {
+        panic!("{s:?}")
+    };
+    let s = step(s.state, StaffEvent::ChooseCounter(payable(1).number), at(6));
+    // No reference: the form says so, and nothing is signed.
+    let s = step(
+        s.state,
+        StaffEvent::CounterConfirmed {
+            method: CounterMethod::Counter,
+            reference: " ".to_owned(),
+        },
+        at(7),
+    );
+    assert!(s.effects.is_empty());
+    assert!(matches!(
+        &s.state,
+        StaffState::SignedIn {
+            task: StaffTask::Counter(CounterTask {
+                stage: CounterStage::Form {
+                    problem: Some(CounterFormProblem::Reference),
+                    ..
+                },
+                ..
+            }),
+            ..
+        }
+    ));
+    let s = step(
+        s.state,
+        StaffEvent::CounterConfirmed {
+            method: CounterMethod::Counter,
+            reference: " POS-1 ".to_owned(),
+        },
+        at(8),
+    );
+    assert_eq!(pin_slot(&s.state), Some(PinSlot::StaffKey));
+    // A wrong PIN: the pad again, with why.
+    let s = step(s.state, StaffEvent::PinTyped, at(9));
+    let [
+        StaffEffect::SignPayment {
+            payment, staff_key, ..
+        },
+    ] = s.effects.as_slice()
+    else {
+        panic!("{s:?}")
+    };
+    assert_eq!(staff_key, &key("S1"));
+    assert_eq!(payment.amount, Fen(20_000), "the order's amount");
+    assert_eq!(payment.reference.as_str(), "POS-1");
+    assert_eq!(payment.signed_at, at(9));
+    assert_eq!(pin_slot(&s.state), None, "no PIN while the key signs");
+    let wrong = SignInRefusal::Pin(PinOutcome::Wrong {
+        tries_left: Some(2),
+        final_try: false,
+    });
+    let s = step(s.state, StaffEvent::CounterSigned(Err(wrong)), at(10));
+    assert!(
+        audited(&s.effects).is_empty(),
+        "nothing signed, nothing logged"
+    );
+    assert_eq!(pin_slot(&s.state), Some(PinSlot::StaffKey));
+    let s = step(s.state, StaffEvent::PinTyped, at(11));
+    let signed = signed_payment(at(11));
+    let s = step(
+        s.state,
+        StaffEvent::CounterSigned(Ok(Box::new(signed.clone()))),
+        at(12),
+    );
+    let logged = audited(&s.effects);
+    assert_eq!(logged.len(), 1);
+    assert_eq!(
+        logged[0].1,
+        AuditAction::CounterPaymentSigned {
+            method: CounterMethod::Counter,
+            amount_fen: 20_000,
+            reference: "POS-1".to_owned(),
+        }
+    );
+    assert!(s.effects.contains(&StaffEffect::SendPayment {
+        session: SessionId(7),
+        signed: Box::new(signed),
+    }));
+    // No idle lock while it is sent.
+    let s = step(s.state, StaffEvent::Tick, at(500));
+    assert!(matches!(s.state, StaffState::SignedIn { .. }));
+    let s = step(
+        s.state,
+        StaffEvent::CounterAnswered(CounterOutcome::Recorded),
+        at(13),
+    );
+    assert_eq!(
+        audited(&s.effects)
+            .into_iter()
+            .map(|(_, a)| a)
+            .collect::<Vec<_>>(),
+        [AuditAction::CounterPaymentAnswered {
+            outcome: CounterOutcome::Recorded
+        }]
+    );
+    assert!(s.effects.contains(&StaffEffect::ListPayable));
+    let StaffState::SignedIn {
+        task: StaffTask::Counter(c),
+        ..
+    } = &s.state
+    else {
+        panic!("{s:?}")
+    };
+    assert_eq!(c.last, Some((payable(1).number, CounterOutcome::Recorded)));
+    assert_eq!(c.orders, None, "listed again");
+    // An answer late or twice changes nothing.
+    let again = step(
+        s.state.clone(),
+        StaffEvent::CounterAnswered(CounterOutcome::Recorded),
+        at(14),
+    );
+    assert!(again.effects.is_empty());
+}
+
+#[test]
+fn a_signature_over_another_payment_is_not_sent() {
+    let s = step(signed_in(false), StaffEvent::StartCounter, at(3));
+    let s = step(s.state, StaffEvent::PayableListed(vec![payable(1)]), at(4));
+    let s = step(s.state, StaffEvent::ChooseCounter(payable(1).number), at(5));
+    let s = step(
+        s.state,
+        StaffEvent::CounterConfirmed {
+            method: CounterMethod::BankTransfer,
+            reference: "BANK-9".to_owned(),
+        },
+        at(6),
+    );
+    let s = step(s.state, StaffEvent::PinTyped, at(7));
+    // Signed as a counter payment with another reference: not this one.
+    let s = step(
+        s.state,
+        StaffEvent::CounterSigned(Ok(Box::new(signed_payment(at(7))))),
+        at(8),
+    );
+    assert!(s.effects.is_empty(), "{:?}", s.effects);
+}
+
 #[test]
 fn the_state_survives_the_journal() {
     let state = working(true);
@@ -503,6 +686,13 @@ enum Input {
     QueueListed,
     Retry,
     Retried(bool),
+    StartCounter,
+    PayableListed,
+    Choose,
+    Confirm(bool),
+    CounterSigned(bool),
+    CounterAnswered(u8),
+    CounterCancel,
 }
 
 fn input() -> impl Strategy<Value = Input> {
@@ -529,6 +719,13 @@ fn input() -> impl Strategy<Value = Input> {
         Just(Input::QueueListed),
         Just(Input::Retry),
         any::<bool>().prop_map(Input::Retried),
+        Just(Input::StartCounter),
+        Just(Input::PayableListed),
+        Just(Input::Choose),
+        any::<bool>().prop_map(Input::Confirm),
+        any::<bool>().prop_map(Input::CounterSigned),
+        (0..5u8).prop_map(Input::CounterAnswered),
+        Just(Input::CounterCancel),
     ]
 }
 
@@ -575,6 +772,29 @@ fn event(input: &Input) -> Option<StaffEvent> {
         Input::Reprinted(held) => {
             StaffEvent::Reprinted(row(1).number, held.then_some(PrintOutcome::Printed))
         }
+        Input::StartCounter => StaffEvent::StartCounter,
+        Input::PayableListed => StaffEvent::PayableListed(vec![payable(1)]),
+        Input::Choose => StaffEvent::ChooseCounter(payable(1).number),
+        Input::Confirm(typed) => StaffEvent::CounterConfirmed {
+            method: CounterMethod::Counter,
+            reference: if *typed { "POS-1" } else { "  " }.to_owned(),
+        },
+        Input::CounterSigned(ok) => StaffEvent::CounterSigned(if *ok {
+            Ok(Box::new(signed_payment(T0)))
+        } else {
+            Err(SignInRefusal::Pin(PinOutcome::Wrong {
+                tries_left: Some(2),
+                final_try: false,
+            }))
+        }),
+        Input::CounterAnswered(n) => StaffEvent::CounterAnswered(match n {
+            0 => CounterOutcome::Recorded,
+            1 => CounterOutcome::StaffNotAccepted,
+            2 => CounterOutcome::AmountMismatch,
+            3 => CounterOutcome::Refused,
+            _ => CounterOutcome::Unreachable,
+        }),
+        Input::CounterCancel => StaffEvent::CounterCancelled,
     })
 }
 
@@ -627,7 +847,26 @@ proptest! {
                         let asked = matches!(input, Input::Retry);
                         prop_assert!(asked);
                     }
+                    StaffEffect::SignPayment { payment, .. } => {
+                        // Only after the PIN, on the form's reference.
+                        let after_pin = matches!(input, Input::Pin);
+                        prop_assert!(after_pin);
+                        prop_assert_eq!(payment.reference.as_str(), "POS-1");
+                    }
+                    StaffEffect::SendPayment { signed, .. } => {
+                        // Only what the key signed, once the log has it.
+                        let signed_now = matches!(input, Input::CounterSigned(true));
+                        prop_assert!(signed_now);
+                        let logged = s.effects.iter().any(|e| matches!(
+                            e,
+                            StaffEffect::Audit { entry, .. }
+                                if matches!(entry.action, AuditAction::CounterPaymentSigned { .. })
+                                    && entry.order == Some(signed.payment.order)
+                        ));
+                        prop_assert!(logged);
+                    }
                     StaffEffect::CheckKey { .. }
+                    | StaffEffect::ListPayable
                     | StaffEffect::ListOrders
                     | StaffEffect::ListQueue
                     | StaffEffect::Wipe => {}
