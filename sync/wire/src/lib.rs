@@ -155,6 +155,12 @@ pub mod paths {
     pub fn admin_payments(number: &str) -> String {
         format!("/v1/admin/orders/{number}/payments")
     }
+    /// `POST`: a payment staff took for one of the kiosk's orders, signed
+    /// with their staff key.
+    #[must_use]
+    pub fn counter_payments(number: &str) -> String {
+        format!("/v1/orders/{number}/counter-payments")
+    }
     /// `POST`: the customer's bank-transfer remittance note.
     #[must_use]
     pub fn remittance(number: &str) -> String {

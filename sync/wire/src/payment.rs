@@ -1,19 +1,25 @@
 //! Payments: the aggregated QR code (`POST /v1/payments`, polled with
 //! `GET /v1/payments/{id}`), a payment recorded by staff at the counter or
-//! for a bank transfer (`POST /v1/admin/orders/{number}/payments`), and the
-//! customer's remittance note the back office confirms
+//! for a bank transfer (`POST /v1/admin/orders/{number}/payments`), the
+//! same recorded at a kiosk and signed with the member of staff's own key
+//! (`POST /v1/orders/{number}/counter-payments`), and the customer's
+//! remittance note the back office confirms
 //! (`POST /v1/orders/{number}/remittance`).
 //!
 //! Amounts are integer fen. Status and method travel as stable strings (the
 //! constants below), times as RFC 3339.
 
+use crate::hex;
 use crate::order::parse;
 use crate::problem::Problem;
 use kiosk_domain::lang::{Lang, Localized};
 use kiosk_domain::money::Fen;
 use kiosk_domain::order::text::{PersonName, Reference};
 use kiosk_domain::order_number::OrderNumber;
+use kiosk_domain::ports::counter::{CounterMethod, CounterPayment, SignedCounterPayment};
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 /// `PaymentV1::status`: waiting for the customer.
 pub const STATUS_PENDING: &str = "pending";
@@ -109,6 +115,154 @@ impl RecordPaymentV1 {
     }
 }
 
+/// The largest staff certificate a counter payment carries (DER): a
+/// certificate of a few KiB, with room for long names and extensions.
+pub const MAX_STAFF_CERTIFICATE_BYTES: usize = 16 * 1024;
+/// The largest signature a counter payment carries: RSA-4096 is 512
+/// bytes, P-256 `r || s` 64.
+pub const MAX_STAFF_SIGNATURE_BYTES: usize = 1024;
+
+/// The body of `POST /v1/orders/{number}/counter-payments`: a payment a
+/// member of staff took for one of the kiosk's orders (at the counter, or a
+/// bank transfer finance has seen), signed at the kiosk with their own
+/// staff key. The signature is over
+/// [`CounterPayment::digest`](kiosk_domain::ports::counter::CounterPayment::digest)
+/// of the path's order number and these fields, so the CA rebuilds the
+/// statement from them and checks it with the certificate. Idempotent per
+/// reference, as [`RecordPaymentV1`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CounterPaymentV1 {
+    /// [`METHOD_COUNTER`] or [`METHOD_BANK_TRANSFER`].
+    pub method: String,
+    pub amount_fen: i64,
+    /// The till's or bank's reference.
+    pub reference: String,
+    /// When the staff key signed it: RFC 3339, whole seconds.
+    pub signed_at: String,
+    /// The member of staff's certificate, DER, hex.
+    pub staff_certificate_der_hex: String,
+    /// The staff key's signature over the digest, hex, as the token
+    /// returned it (P-256: raw `r || s`; RSA: PKCS #1 v1.5).
+    pub signature_hex: String,
+}
+
+/// A checked [`CounterPaymentV1`]: the statement without its order number
+/// (the path's), and the proof.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidCounterPayment {
+    pub method: CounterMethod,
+    pub amount: Fen,
+    pub reference: Reference,
+    pub signed_at: OffsetDateTime,
+    pub certificate_der: Vec<u8>,
+    pub signature: Vec<u8>,
+}
+
+impl ValidCounterPayment {
+    /// The wire's word for the method ([`METHOD_COUNTER`] or
+    /// [`METHOD_BANK_TRANSFER`]).
+    #[must_use]
+    pub fn method_str(&self) -> &'static str {
+        method_word(self.method)
+    }
+
+    /// The signed statement about `order` (the path's number), as the
+    /// kiosk built it: its signature must verify over its digest.
+    #[must_use]
+    pub fn into_domain(self, order: OrderNumber) -> SignedCounterPayment {
+        SignedCounterPayment {
+            payment: CounterPayment {
+                order,
+                method: self.method,
+                amount: self.amount,
+                reference: self.reference,
+                signed_at: self.signed_at,
+            },
+            certificate_der: self.certificate_der,
+            signature: self.signature,
+        }
+    }
+}
+
+fn method_word(method: CounterMethod) -> &'static str {
+    match method {
+        CounterMethod::Counter => METHOD_COUNTER,
+        CounterMethod::BankTransfer => METHOD_BANK_TRANSFER,
+    }
+}
+
+impl CounterPaymentV1 {
+    /// The body the kiosk sends for `signed` (its order number goes in the
+    /// path: [`crate::paths::counter_payments`]).
+    ///
+    /// # Errors
+    /// `signed_at` cannot be written as RFC 3339 (a year outside 0..=9999).
+    pub fn from_domain(signed: &SignedCounterPayment) -> Result<Self, time::error::Format> {
+        let payment = &signed.payment;
+        Ok(Self {
+            method: method_word(payment.method).to_owned(),
+            amount_fen: payment.amount.0,
+            reference: payment.reference.as_str().to_owned(),
+            signed_at: payment
+                .signed_at
+                .to_offset(time::UtcOffset::UTC)
+                .replace_nanosecond(0)
+                .unwrap_or(payment.signed_at)
+                .format(&Rfc3339)?,
+            staff_certificate_der_hex: hex::encode(&signed.certificate_der),
+            signature_hex: hex::encode(&signed.signature),
+        })
+    }
+
+    /// Every field checked: the method one of the two, the amount as
+    /// [`check_amount`], the reference with the domain's rules, the time
+    /// RFC 3339 in whole seconds, the certificate and the signature hex of
+    /// at most [`MAX_STAFF_CERTIFICATE_BYTES`] and
+    /// [`MAX_STAFF_SIGNATURE_BYTES`]. Whether the certificate and the
+    /// signature are accepted is the CA's check, not the wire's.
+    ///
+    /// # Errors
+    /// `invalid_field`, naming the field.
+    pub fn validate(&self) -> Result<ValidCounterPayment, Box<Problem>> {
+        let method = match self.method.as_str() {
+            METHOD_COUNTER => CounterMethod::Counter,
+            METHOD_BANK_TRANSFER => CounterMethod::BankTransfer,
+            _ => return Err(invalid("method", &FieldError::Method)),
+        };
+        let amount = check_amount("amount_fen", self.amount_fen)?;
+        let reference = parse("reference", &self.reference)?;
+        let signed_at = OffsetDateTime::parse(&self.signed_at, &Rfc3339)
+            .ok()
+            // The digest holds whole seconds: a fraction would be signed
+            // as another time than the one sent.
+            .filter(|t| t.nanosecond() == 0)
+            .ok_or_else(|| invalid("signed_at", &FieldError::Time))?
+            .to_offset(time::UtcOffset::UTC);
+        let bytes = |field: &str, text: &str, max: usize| {
+            hex::decode(text)
+                .filter(|b| !b.is_empty() && b.len() <= max)
+                .ok_or_else(|| invalid(field, &FieldError::Hex))
+        };
+        Ok(ValidCounterPayment {
+            method,
+            amount,
+            reference,
+            signed_at,
+            certificate_der: bytes(
+                "staff_certificate_der_hex",
+                &self.staff_certificate_der_hex,
+                MAX_STAFF_CERTIFICATE_BYTES,
+            )?,
+            signature: bytes(
+                "signature_hex",
+                &self.signature_hex,
+                MAX_STAFF_SIGNATURE_BYTES,
+            )?,
+        })
+    }
+}
+
 /// The body of `POST /v1/orders/{number}/remittance`: the customer says they
 /// paid by bank transfer; finance confirms it in the back office.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -181,6 +335,8 @@ enum FieldError {
     AmountNotPositive,
     AmountTooLarge,
     Method,
+    Time,
+    Hex,
 }
 
 impl Localized for FieldError {
@@ -194,6 +350,14 @@ impl Localized for FieldError {
             Self::Method => (
                 "付款方式应为柜台付款或银行汇款",
                 "The payment method must be counter or bank transfer.",
+            ),
+            Self::Time => (
+                "签名时间格式不正确",
+                "The signing time must be an RFC 3339 time in whole seconds.",
+            ),
+            Self::Hex => (
+                "工作人员证书或签名的数据格式不正确",
+                "The staff certificate or signature is not hex of an acceptable length.",
             ),
         };
         match lang {
@@ -230,5 +394,125 @@ mod tests {
             ..body
         };
         assert_eq!(ok.validate().map(|v| v.method).ok(), Some(METHOD_COUNTER));
+    }
+
+    fn signed() -> SignedCounterPayment {
+        SignedCounterPayment {
+            payment: CounterPayment {
+                order: kiosk_domain::fixtures::order_number(1),
+                method: CounterMethod::BankTransfer,
+                amount: Fen(30_000),
+                reference: "BANK-0001".parse().unwrap_or_else(|_| unreachable!()),
+                signed_at: time::macros::datetime!(2026-12-06 10:00:05 +8),
+            },
+            certificate_der: vec![0x30, 0x82, 0x01],
+            signature: vec![7; 64],
+        }
+    }
+
+    #[test]
+    fn a_counter_payment_travels_whole_and_signs_the_same_digest() {
+        let signed = signed();
+        let body = CounterPaymentV1::from_domain(&signed).ok();
+        let body = body.as_ref();
+        assert_eq!(
+            body.map(|b| (b.method.as_str(), b.signed_at.as_str())),
+            Some((METHOD_BANK_TRANSFER, "2026-12-06T02:00:05Z"))
+        );
+        let back = body
+            .and_then(|b| b.validate().ok())
+            .map(|v| v.into_domain(signed.payment.order));
+        assert_eq!(
+            back.as_ref().map(|b| b.payment.digest()),
+            Some(signed.payment.digest())
+        );
+        assert_eq!(back, Some(signed));
+    }
+
+    #[test]
+    fn a_counter_payment_is_checked_field_by_field() {
+        let good = CounterPaymentV1::from_domain(&signed()).ok();
+        let Some(good) = good else {
+            unreachable!("the fixture is writable")
+        };
+        let field = |body: CounterPaymentV1| body.validate().err().and_then(|p| p.field);
+        let cases = [
+            (
+                "method",
+                CounterPaymentV1 {
+                    method: "qr".to_owned(),
+                    ..good.clone()
+                },
+            ),
+            (
+                "amount_fen",
+                CounterPaymentV1 {
+                    amount_fen: 0,
+                    ..good.clone()
+                },
+            ),
+            (
+                "reference",
+                CounterPaymentV1 {
+                    reference: " T1".to_owned(),
+                    ..good.clone()
+                },
+            ),
+            (
+                "signed_at",
+                CounterPaymentV1 {
+                    signed_at: "2026-12-06T02:00:05.5Z".to_owned(),
+                    ..good.clone()
+                },
+            ),
+            (
+                "signed_at",
+                CounterPaymentV1 {
+                    signed_at: "yesterday".to_owned(),
+                    ..good.clone()
+                },
+            ),
+            (
+                "staff_certificate_der_hex",
+                CounterPaymentV1 {
+                    staff_certificate_der_hex: String::new(),
+                    ..good.clone()
+                },
+            ),
+            (
+                "staff_certificate_der_hex",
+                CounterPaymentV1 {
+                    staff_certificate_der_hex: "ab".repeat(MAX_STAFF_CERTIFICATE_BYTES + 1),
+                    ..good.clone()
+                },
+            ),
+            (
+                "signature_hex",
+                CounterPaymentV1 {
+                    signature_hex: "0g".to_owned(),
+                    ..good.clone()
+                },
+            ),
+            (
+                "signature_hex",
+                CounterPaymentV1 {
+                    signature_hex: "ab".repeat(MAX_STAFF_SIGNATURE_BYTES + 1),
+                    ..good.clone()
+                },
+            ),
+        ];
+        for (name, body) in cases {
+            assert_eq!(field(body).as_deref(), Some(name));
+        }
+        let at_limits = CounterPaymentV1 {
+            staff_certificate_der_hex: "AB".repeat(MAX_STAFF_CERTIFICATE_BYTES),
+            signature_hex: "ab".repeat(MAX_STAFF_SIGNATURE_BYTES),
+            signed_at: "2026-12-06T10:00:05+08:00".to_owned(),
+            ..good
+        };
+        assert!(at_limits.validate().is_ok());
+        // Unknown fields are refused.
+        let json = r#"{"method":"counter","amount_fen":1,"reference":"T","signed_at":"2026-12-06T02:00:05Z","staff_certificate_der_hex":"30","signature_hex":"00","staff_name":"x"}"#;
+        assert!(serde_json::from_str::<CounterPaymentV1>(json).is_err());
     }
 }

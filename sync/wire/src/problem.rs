@@ -97,6 +97,12 @@ pub enum ProblemCode {
     /// or a gap): the kiosk's log was changed or cut; the CA keeps what it
     /// had and records the conflict for staff.
     AuditConflict,
+    /// A payment signed by a member of staff: the CA has no staff CA, or
+    /// does not accept the staff certificate (not its staff CA's, expired,
+    /// revoked, no staff role) or the signature (not over this payment, or
+    /// not made at about now). Signing it again will not help; the detail
+    /// says which check failed, naming no one.
+    StaffNotAccepted,
 }
 
 impl ProblemCode {
@@ -106,7 +112,7 @@ impl ProblemCode {
         match self {
             Self::MalformedBody | Self::IdempotencyKeyMissing => 400,
             Self::SignInFailed | Self::SessionInvalid | Self::Unauthenticated => 401,
-            Self::PasswordWrong | Self::Forbidden => 403,
+            Self::PasswordWrong | Self::Forbidden | Self::StaffNotAccepted => 403,
             Self::PaymentRequired => 402,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
@@ -204,11 +210,12 @@ impl ProblemCode {
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::StaffCallConflict => "staff_call_conflict",
             Self::AuditConflict => "audit_conflict",
+            Self::StaffNotAccepted => "staff_not_accepted",
         }
     }
 
     /// Every code, for documentation and tests.
-    pub const ALL: [ProblemCode; 39] = [
+    pub const ALL: [ProblemCode; 40] = [
         Self::MalformedBody,
         Self::InvalidField,
         Self::IdempotencyKeyMissing,
@@ -248,6 +255,7 @@ impl ProblemCode {
         Self::UnsupportedMediaType,
         Self::StaffCallConflict,
         Self::AuditConflict,
+        Self::StaffNotAccepted,
     ];
 }
 
@@ -367,6 +375,10 @@ impl Localized for ProblemCode {
             Self::AuditConflict => (
                 "本终端的操作记录与中心不一致，请联系技术人员",
                 "This kiosk's audit log does not match the CA's copy. Please call a technician.",
+            ),
+            Self::StaffNotAccepted => (
+                "CA未接受工作人员的证书或签名，收款未登记，请联系管理员",
+                "The CA did not accept the staff certificate or signature. The payment is not recorded; please ask the administrator.",
             ),
         };
         match lang {
