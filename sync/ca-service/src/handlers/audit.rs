@@ -23,8 +23,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kiosk_domain::audit::{Actor, AuditAction, AuditEntry};
-use kiosk_domain::flow::staff::LockReason;
+use kiosk_domain::flow::staff::{CounterOutcome, LockReason};
 use kiosk_domain::order_number::KioskCode;
+use kiosk_domain::ports::counter::CounterMethod;
 use kiosk_domain::ports::key_writer::UnblockOutcome;
 use kiosk_domain::ports::printer::PrintOutcome;
 use kiosk_sync_wire::audit::{
@@ -237,6 +238,17 @@ fn action_label(action: &AuditAction) -> &'static str {
             PrintOutcome::PaperOut => "补打凭条：缺纸",
             PrintOutcome::CoverOpen => "补打凭条：打印机盖未关",
             PrintOutcome::Failed => "补打凭条：打印失败",
+        },
+        AuditAction::CounterPaymentSigned { method, .. } => match method {
+            CounterMethod::Counter => "柜台收款：工作人员签名提交（柜台付款）",
+            CounterMethod::BankTransfer => "柜台收款：工作人员签名提交（银行汇款）",
+        },
+        AuditAction::CounterPaymentAnswered { outcome } => match outcome {
+            CounterOutcome::Recorded => "柜台收款：中心已登记",
+            CounterOutcome::StaffNotAccepted => "柜台收款：中心未接受工作人员证书或签名",
+            CounterOutcome::AmountMismatch => "柜台收款：金额不符或订单已由其他付款支付",
+            CounterOutcome::Refused => "柜台收款：中心拒绝",
+            CounterOutcome::Unreachable => "柜台收款：无法连接中心，未确认登记",
         },
         AuditAction::IdentityConfirmedInPerson => "当面核验经办人身份（代替人脸识别）",
     }
