@@ -157,6 +157,15 @@ pub const ROUTES: &[Route] = &[
         Who::OwnOrder,
     ),
     route("post", "/v1/orders/{number}/submit", Who::OwnOrder),
+    // A payment staff took for one of the kiosk's orders: the kiosk's own
+    // order only; the member of staff's signature over it, checked with
+    // the staff CA by the handler, is the second check (a kiosk alone
+    // cannot mark an order paid).
+    route(
+        "post",
+        "/v1/orders/{number}/counter-payments",
+        Who::OwnOrder,
+    ),
     // 呼叫工作人员: each kiosk makes, reads and withdraws its own calls.
     route(
         "put",
@@ -532,6 +541,43 @@ mod tests {
         assert_eq!(
             check(route, Listener::Staff, &Caller::Local, &order(&mine), false),
             Err(Refusal::NotHere)
+        );
+    }
+
+    #[test]
+    fn a_kiosk_records_counter_payments_for_its_own_orders_only() {
+        // The member of staff's signature is the handler's check; the
+        // route itself is the calling kiosk's own orders', on its listener.
+        let route = find("POST", "/v1/orders/{number}/counter-payments");
+        assert_eq!(route.map(|r| (r.who, r.demo)), Some((Who::OwnOrder, false)));
+        let mine = kiosk_domain::fixtures::order_number(1).to_string();
+        let at = |listener, caller: &Caller| check(route, listener, caller, &order(&mine), false);
+        assert_eq!(at(Listener::Kiosk, &kiosk("TYA")), Ok(()));
+        assert_eq!(at(Listener::Kiosk, &kiosk("KAB")), Err(Refusal::Forbidden));
+        assert_eq!(
+            at(Listener::Kiosk, &Caller::Anonymous),
+            Err(Refusal::Unauthenticated)
+        );
+        // Staff record payments through the back office, not as a kiosk.
+        assert_eq!(
+            at(Listener::Kiosk, &Caller::Staff("王".into())),
+            Err(Refusal::Forbidden)
+        );
+        assert_eq!(
+            at(Listener::Staff, &Caller::Staff("王".into())),
+            Err(Refusal::NotHere)
+        );
+        assert_eq!(
+            listener_of(&format!("/v1/orders/{mine}/counter-payments")),
+            Listener::Kiosk
+        );
+        assert_eq!(
+            allowed(
+                "/v1/orders/{number}/counter-payments",
+                Listener::Kiosk,
+                false
+            ),
+            ["POST"]
         );
     }
 

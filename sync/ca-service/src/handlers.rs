@@ -145,6 +145,10 @@ fn routes(service: &Service, listener: Listener) -> axum::Router<Service> {
         .route("/pay/{id}", get(simulator::show).post(simulator::pay))
         .route("/v1/admin/orders/{number}/payments", post(payments::record))
         .route("/v1/orders/{number}/remittance", post(payments::remittance))
+        .route(
+            "/v1/orders/{number}/counter-payments",
+            post(payments::record_signed),
+        )
         .route("/v1/admin/remittances", get(payments::remittances))
         .route(
             "/v1/admin/remittances/{id}/confirm",

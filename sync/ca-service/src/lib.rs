@@ -105,7 +105,9 @@ pub struct Options {
     /// /v1/staff/crl`): files, DER or PEM.
     pub staff_crls: Vec<PathBuf>,
     /// The staff CA's certificates (DER, from `--staff-client-ca`): each of
-    /// `staff_crls` must be signed by one, or the service does not start.
+    /// `staff_crls` must be signed by one, or the service does not start;
+    /// a payment staff record at a kiosk must be signed with a staff
+    /// certificate of one (none: such payments are refused).
     pub staff_ca_der: Vec<Vec<u8>>,
     /// How often at most `staff_crls` are looked at again for changes,
     /// when a kiosk asks.

@@ -46,6 +46,9 @@ struct Args {
     client_ca: Option<PathBuf>,
     /// Mutual TLS: the CA that signs staff certificates (PEM); every client
     /// of the staff listener must present one. Another CA than the kiosks'.
+    /// Payments staff record at a kiosk (`POST
+    /// /v1/orders/{number}/counter-payments`) must be signed with a
+    /// certificate of it; without it they are refused.
     #[arg(long, requires_all = ["tls_cert", "tls_key", "staff_listen"])]
     staff_client_ca: Option<PathBuf>,
     /// The staff CA's revocation list (DER, or PEM `X509 CRL`), served to
@@ -113,10 +116,11 @@ async fn main() -> anyhow::Result<()> {
             "--staff-client-ca must be another CA than --client-ca"
         );
     }
-    // What the staff revocation lists must be signed by.
-    let staff_ca_der = match (&args.staff_client_ca, args.staff_crls.is_empty()) {
-        (Some(staff), false) => kiosk_x509::certificates_from_pem(&read(staff)?),
-        _ => Vec::new(),
+    // What the staff revocation lists must be signed by, and what staff
+    // certificates of counter payments chain to.
+    let staff_ca_der = match &args.staff_client_ca {
+        Some(staff) => kiosk_x509::certificates_from_pem(&read(staff)?),
+        None => Vec::new(),
     };
     anyhow::ensure!(
         args.staff_crls.is_empty() || !staff_ca_der.is_empty(),

@@ -232,11 +232,16 @@ impl CounterPaymentV1 {
         };
         let amount = check_amount("amount_fen", self.amount_fen)?;
         let reference = parse("reference", &self.reference)?;
+        // The digest holds whole seconds: a fraction would be signed as
+        // another time than the one sent. One spelling: upper-case `T`
+        // and `Z`, no fraction (not even `.000`).
+        let whole_seconds = self
+            .signed_at
+            .bytes()
+            .all(|c| c.is_ascii_digit() || b"-:+TZ".contains(&c));
         let signed_at = OffsetDateTime::parse(&self.signed_at, &Rfc3339)
             .ok()
-            // The digest holds whole seconds: a fraction would be signed
-            // as another time than the one sent.
-            .filter(|t| t.nanosecond() == 0)
+            .filter(|_| whole_seconds)
             .ok_or_else(|| invalid("signed_at", &FieldError::Time))?
             .to_offset(time::UtcOffset::UTC);
         let bytes = |field: &str, text: &str, max: usize| {
