@@ -242,8 +242,9 @@ impl CounterPaymentV1 {
         let signed_at = OffsetDateTime::parse(&self.signed_at, &Rfc3339)
             .ok()
             .filter(|_| whole_seconds)
-            .ok_or_else(|| invalid("signed_at", &FieldError::Time))?
-            .to_offset(time::UtcOffset::UTC);
+            // In UTC, if that is a date `time` holds (not 9999-12-31T23:00:00-05:00).
+            .and_then(|t| t.checked_to_offset(time::UtcOffset::UTC))
+            .ok_or_else(|| invalid("signed_at", &FieldError::Time))?;
         let bytes = |field: &str, text: &str, max: usize| {
             hex::decode(text)
                 .filter(|b| !b.is_empty() && b.len() <= max)
