@@ -35,6 +35,9 @@ pub(crate) fn ca_error(e: CallError) -> CaError {
             }
             (_, Some(c)) if c.is_transient() => CaError::Unreachable(c.as_str().to_owned()),
             (_, Some(ProblemCode::PaymentRequired)) => CaError::NotPaid,
+            (_, Some(ProblemCode::StaffNotAccepted)) => CaError::Refused {
+                reason: Refusal::StaffNotAccepted,
+            },
             (_, Some(ProblemCode::ProofRejected)) => CaError::Refused {
                 reason: Refusal::ProofRejected,
             },
@@ -55,6 +58,19 @@ pub(crate) fn ca_error(e: CallError) -> CaError {
                 reason: Refusal::Other,
             },
         },
+    }
+}
+
+/// What a refused counter payment means: as [`ca_error`], except that an
+/// order paid already by another payment (409 `already_paid`, which
+/// [`ca_error`] reads as "try again") is refused for good like another
+/// amount: sending the same payment again will not record it.
+fn counter_error(e: CallError) -> CaError {
+    match e.code() {
+        Some(ProblemCode::AlreadyPaid | ProblemCode::AmountMismatch) => CaError::Refused {
+            reason: Refusal::AmountMismatch,
+        },
+        _ => ca_error(e),
     }
 }
 
@@ -293,6 +309,16 @@ impl CaPort for CaClient {
         payment_info(CaClient::payment(self, id).await.map_err(ca_error)?)
     }
 
+    async fn record_counter_payment(
+        &self,
+        signed: kiosk_domain::ports::counter::SignedCounterPayment,
+    ) -> Result<PaymentInfo, CaError> {
+        let payment = CaClient::record_counter_payment(self, &signed)
+            .await
+            .map_err(counter_error)?;
+        payment_info(payment)
+    }
+
     async fn note_remittance(
         &self,
         order: OrderNumber,
@@ -458,6 +484,45 @@ mod tests {
                 reason: Refusal::Other
             }
         );
+        assert_eq!(
+            ca_error(status(403, Some(ProblemCode::StaffNotAccepted))),
+            CaError::Refused {
+                reason: Refusal::StaffNotAccepted
+            }
+        );
+    }
+
+    #[test]
+    fn a_counter_payment_refused_for_its_order_or_its_staff_is_refused_for_good() {
+        for (code, s, reason) in [
+            (ProblemCode::AlreadyPaid, 409, Refusal::AmountMismatch),
+            (ProblemCode::AmountMismatch, 422, Refusal::AmountMismatch),
+            (
+                ProblemCode::StaffNotAccepted,
+                403,
+                Refusal::StaffNotAccepted,
+            ),
+        ] {
+            assert_eq!(
+                counter_error(status(s, Some(code))),
+                CaError::Refused { reason },
+                "{code:?}"
+            );
+        }
+        // The access gate's refusal: the kiosk's certificate, a
+        // technician's fix (as for every call).
+        assert!(matches!(
+            counter_error(status(403, Some(ProblemCode::Forbidden))),
+            CaError::Unreachable(_)
+        ));
+        assert!(matches!(
+            counter_error(CallError::Transport("connect".to_owned())),
+            CaError::Unreachable(_)
+        ));
+        assert!(matches!(
+            counter_error(status(503, Some(ProblemCode::Unavailable))),
+            CaError::Unreachable(_)
+        ));
     }
 
     #[test]

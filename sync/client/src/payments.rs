@@ -1,12 +1,16 @@
 //! The calls the kiosk makes around a customer's visit, beside the outbox:
-//! the QR payment (create, poll), the CA's roots, and demonstration
-//! issuance (a CA service started with `--demo` only).
+//! the QR payment (create, poll), a payment staff took and signed with
+//! their key, the CA's roots, and demonstration issuance (a CA service
+//! started with `--demo` only).
 
 use crate::http::{CaClient, CallError};
+use kiosk_domain::ports::counter::SignedCounterPayment;
 use kiosk_sync_wire::hex;
 use kiosk_sync_wire::issuance::{CaRootsV1, DemoIssueV1, DemoIssuedV1};
 use kiosk_sync_wire::paths;
-use kiosk_sync_wire::payment::{PaymentRequestV1, PaymentV1, RemittanceRecordV1, RemittanceV1};
+use kiosk_sync_wire::payment::{
+    CounterPaymentV1, PaymentRequestV1, PaymentV1, RemittanceRecordV1, RemittanceV1,
+};
 
 /// Hex from the CA, or an invalid answer.
 fn unhex(what: &str, text: &str) -> Result<Vec<u8>, CallError> {
@@ -41,6 +45,39 @@ impl CaClient {
             ));
         }
         Ok(payment)
+    }
+
+    /// `POST /v1/orders/{number}/counter-payments`: a payment a member of
+    /// staff took for one of this kiosk's orders, signed with their staff
+    /// key; the payment as the CA recorded it (201), or the one it holds
+    /// for the same reference (200). Refused with `staff_not_accepted`
+    /// (403) when the CA does not accept the certificate or signature,
+    /// `amount_mismatch` (422) or `already_paid` (409) when the order is
+    /// due another amount or paid otherwise.
+    pub async fn record_counter_payment(
+        &self,
+        signed: &SignedCounterPayment,
+    ) -> Result<PaymentV1, CallError> {
+        let payment = &signed.payment;
+        let body = CounterPaymentV1::from_domain(signed)
+            .map_err(|e| CallError::Invalid(format!("the signing time: {e}")))?;
+        let response = self
+            .http
+            .post(self.url(&paths::counter_payments(payment.order.as_str())))
+            .json(&body)
+            .send()
+            .await;
+        let (_, recorded): (_, PaymentV1) = Self::answer(response).await?;
+        if recorded.order_number != payment.order.as_str()
+            || recorded.amount_fen != payment.amount.0
+            || recorded.method != body.method
+            || recorded.reference.as_deref() != Some(payment.reference.as_str())
+        {
+            return Err(CallError::Invalid(
+                "the recorded payment is not this order's, amount, method and reference".to_owned(),
+            ));
+        }
+        Ok(recorded)
     }
 
     /// `POST /v1/orders/{number}/remittance`: the customer's note of a bank
