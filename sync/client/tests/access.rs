@@ -328,6 +328,15 @@ async fn every_route_answers_only_whom_the_table_allows() {
         }
     }
     assert_eq!(checked, ROUTES.len() * 2 * callers.len());
+    // 柜台收款 is in the matrix: kiosk A's order only (B gets 403), on the
+    // kiosk listener only (the staff listener has no such route); the
+    // staff signature is the handler's own check.
+    assert!(ROUTES.iter().any(|r| (r.method, r.path, r.who)
+        == (
+            "post",
+            "/v1/orders/{number}/counter-payments",
+            Who::OwnOrder
+        )));
     // Any kiosk gets the staff revocation list configured.
     let staff_crl = ROUTES.iter().find(|r| r.path == "/v1/staff/crl").unwrap();
     let kiosk_base = format!("https://localhost:{}", served.kiosk.port());
@@ -409,6 +418,12 @@ async fn another_method_is_405_here_and_no_such_route_elsewhere() {
         (&kiosk, k, "/v1/kiosks/TYA/audit/1".to_owned(), Some("PUT")),
         (&kiosk, k, "/v1/staff/crl".to_owned(), Some("GET, HEAD")),
         (
+            &kiosk,
+            k,
+            format!("/v1/orders/{number}/counter-payments"),
+            Some("POST"),
+        ),
+        (
             &staff,
             s,
             "/v1/admin/kiosks/TYA/audit".to_owned(),
@@ -436,6 +451,12 @@ async fn another_method_is_405_here_and_no_such_route_elsewhere() {
         (&staff, s, "/v1/config".to_owned(), None),
         (&staff, s, "/v1/staff/crl".to_owned(), None),
         (&staff, s, format!("/v1/orders/{number}/invoice"), None),
+        (
+            &staff,
+            s,
+            format!("/v1/orders/{number}/counter-payments"),
+            None,
+        ),
     ] {
         let r = http
             .delete(format!("https://localhost:{port}{path}"))
