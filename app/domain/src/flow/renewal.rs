@@ -1077,7 +1077,15 @@ fn choose(
     // a second order could be paid a second time.
     let purpose = match candidate.open_order {
         Some(order) if order.payment().is_some() => PinPurpose::Resume(Box::new(order)),
-        Some(order) if order.status() == OrderStatus::AwaitingPayment => {
+        // Unpaid here, or paid where this kiosk did not see it (at the
+        // counter: the CA's feed says 正在受理): the CA is asked for the
+        // order's payment, which it gives back paid; never a new order.
+        Some(order)
+            if matches!(
+                order.status(),
+                OrderStatus::AwaitingPayment | OrderStatus::InProgress
+            ) =>
+        {
             PinPurpose::PayOpenOrder(Box::new(order))
         }
         _ => {

@@ -179,7 +179,11 @@ impl Order {
             // Seed 001: bank transfer is not offered for renewals.
             return Err(OrderError::MethodNotOffered);
         }
-        self.step_to(OrderStatus::InProgress)?;
+        // The CA may have moved the order on already (paid at the counter,
+        // 正在受理 heard through its feed before the payment itself).
+        if self.status != OrderStatus::InProgress {
+            self.step_to(OrderStatus::InProgress)?;
+        }
         self.payment = Some(payment);
         Ok(true)
     }

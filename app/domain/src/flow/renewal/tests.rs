@@ -750,6 +750,67 @@ fn a_lost_key_pair_starts_a_new_attempt_and_clears_the_old_one() {
     }));
 }
 
+/// Paid at the counter (staff mode or the back office), the CA's feed
+/// moved the kiosk's order to 正在受理 before the kiosk saw the payment:
+/// choosing the certificate continues that order, the CA gives back its
+/// paid payment, and the install starts; no second order, nothing to pay.
+#[test]
+fn an_order_paid_at_the_counter_and_heard_of_only_through_the_feed_is_installed() {
+    let mut order = fixtures::renewal_order(1);
+    order
+        .apply_ca_status(OrderStatus::InProgress, None)
+        .unwrap();
+    assert!(order.payment().is_none());
+    let state = RenewalState::ChoosingCertificate {
+        session: SESSION,
+        candidates: vec![Candidate {
+            certificate: fixtures::certificate(),
+            open_order: Some(order.clone()),
+        }],
+        ca_online: true,
+    };
+    let next = step(state, RenewalEvent::CertificateChosen(0), &ctx());
+    let RenewalState::EnteringPin {
+        purpose: PinPurpose::PayOpenOrder(chosen),
+        ..
+    } = &next.state
+    else {
+        panic!("{:?}", next.state)
+    };
+    assert_eq!(chosen.number, order.number);
+    let next = step(
+        RenewalState::VerifyingPin {
+            session: SESSION,
+            purpose: PinPurpose::PayOpenOrder(Box::new(order.clone())),
+            ca_online: true,
+        },
+        RenewalEvent::PinChecked(PinOutcome::Verified),
+        &ctx(),
+    );
+    assert!(
+        next.effects.contains(&RenewalEffect::CreatePayment {
+            order: order.number,
+            amount: order.amount
+        }),
+        "{:?}",
+        next.effects
+    );
+    let counter = RenewalEvent::PaymentConfirmed(Payment {
+        method: PaymentMethod::Counter {
+            staff_id: "POS-1".parse().unwrap(),
+        },
+        amount: order.amount,
+        reference: "POS-1".parse().unwrap(),
+        confirmed_at: ctx().now,
+    });
+    let next = step(next.state, counter, &ctx());
+    assert!(
+        matches!(next.state, RenewalState::Installing { ref order, .. } if order.payment().is_some()),
+        "{:?}",
+        next.state
+    );
+}
+
 #[test]
 fn a_certificate_outside_the_window_cannot_be_chosen() {
     let mut certificate = fixtures::certificate();
