@@ -583,6 +583,13 @@ impl<C: CaPort> CaPort for FaultyCa<C> {
         self.inner.payment(id).await
     }
 
+    async fn record_counter_payment(
+        &self,
+        signed: kiosk_domain::ports::counter::SignedCounterPayment,
+    ) -> Result<PaymentInfo, CaError> {
+        self.inner.record_counter_payment(signed).await
+    }
+
     async fn note_remittance(
         &self,
         order: OrderNumber,

@@ -686,3 +686,241 @@ fn staff_confirm_a_handler_in_person_with_their_own_key() {
         },
     );
 }
+
+/// 柜台收款: a customer chooses to pay at the counter and leaves with the
+/// slip; staff take the money, sign in with their own key and record the
+/// payment for that order at the kiosk (a wrong PIN first: nothing is
+/// signed or sent), signed with their key: the CA records it, the order
+/// leaves the list, the audit log has it signed and answered, and the
+/// customer, back at the kiosk with their key, renews with the order paid
+/// at the counter. (The same reference sent again finding the same payment
+/// is `sync/client/tests`' counter payment test.)
+#[test]
+fn a_counter_payment_recorded_at_the_kiosk_reaches_the_ca_once_and_the_customer_renews() {
+    use kiosk_domain::flow::renewal::RenewalState;
+    use kiosk_domain::flow::staff::{CounterOutcome, CounterStage, CounterTask};
+    use kiosk_domain::ports::counter::CounterMethod;
+
+    with_token_in_child(
+        "a_counter_payment_recorded_at_the_kiosk_reaches_the_ca_once_and_the_customer_renews",
+        TOKEN,
+        |token_dir| {
+            let tmp = tempfile::tempdir().unwrap();
+            let member = staff_key(token_dir, "柜员-05");
+            let ca = ReferenceCa::start_with(
+                &tmp.path().join("ca"),
+                Some(token_dir),
+                "127.0.0.1:0",
+                ca_service::Options {
+                    demo: true,
+                    staff_ca_der: vec![member.ca.root_der()],
+                    ..ca_service::Options::default()
+                },
+            )
+            .unwrap();
+            let config = config(tmp.path(), token_dir, &member.ca.root_der(), "", &ca.url);
+            let mut kiosk = Headless::start(
+                &config,
+                ports(&config).unwrap(),
+                Arc::new(kiosk::clock::SystemClock),
+            )
+            .unwrap();
+            let details = || {
+                let OrderDetails::Renewal(d) = fixtures::renewal_order(1).details else {
+                    unreachable!()
+                };
+                (d.contact, d.invoice)
+            };
+
+            // The customer goes as far as the payment, and pays at the counter.
+            let mut customer = RenewalCustomer::new(softhsm::PIN, details());
+            let start = std::time::Instant::now();
+            loop {
+                let state = kiosk.shown.renewal.clone().unwrap_or(RenewalState::Home);
+                if matches!(state, RenewalState::Paying { .. }) {
+                    break;
+                }
+                let (event, _) = customer.act(&state).unwrap();
+                if let Some(event) = event {
+                    kiosk.send(event);
+                }
+                assert!(start.elapsed() < RENEWAL_LIMIT, "{:?}", kiosk.shown.log);
+                kiosk.next(Duration::from_millis(100));
+            }
+            kiosk.send(UiEvent::Renewal(kiosk_ui::RenewalInput::PayAtCounter));
+            kiosk
+                .wait(Duration::from_secs(30), |s| {
+                    matches!(
+                        s.renewal,
+                        Some(RenewalState::PayingAtCounter {
+                            receipt: Some(_),
+                            ..
+                        })
+                    )
+                })
+                .unwrap();
+            let Some(RenewalState::PayingAtCounter { order, amount, .. }) =
+                kiosk.shown.renewal.clone()
+            else {
+                unreachable!()
+            };
+            kiosk.send(UiEvent::GoHome);
+            assert!(
+                ca.service
+                    .storage()
+                    .paid_payment(order.as_str())
+                    .unwrap()
+                    .is_none(),
+                "not paid yet"
+            );
+
+            // Staff sign in and open 柜台收款: the order is there, with its amount.
+            kiosk.send(UiEvent::Staff(StaffInput::Open));
+            kiosk.send(pin(softhsm::STAFF_PIN));
+            wait_staff(&mut kiosk, |s| matches!(s, StaffState::SignedIn { .. }));
+            kiosk.send(UiEvent::Staff(StaffInput::StartCounter));
+            wait_staff(&mut kiosk, |s| {
+                matches!(s, StaffState::SignedIn { task: StaffTask::Counter(c), .. }
+                    if c.orders.as_ref().is_some_and(|rows| rows.iter().any(|r| r.number == order && r.amount == amount)))
+            });
+            let record = |kiosk: &mut Headless, reference: &str| {
+                kiosk.send(UiEvent::Staff(StaffInput::ChooseCounter(order)));
+                kiosk.send(UiEvent::Staff(StaffInput::ConfirmCounter {
+                    method: CounterMethod::Counter,
+                    reference: reference.to_owned(),
+                }));
+                wait_staff(kiosk, |s| {
+                    matches!(
+                        s,
+                        StaffState::SignedIn {
+                            task: StaffTask::Counter(CounterTask {
+                                stage: CounterStage::Pin { .. },
+                                ..
+                            }),
+                            ..
+                        }
+                    )
+                });
+            };
+            record(&mut kiosk, "POS20261206-0001");
+            // A wrong PIN: refused on the key, nothing signed or sent.
+            kiosk.send(pin("000000"));
+            wait_staff(&mut kiosk, |s| {
+                matches!(
+                    s,
+                    StaffState::SignedIn {
+                        task: StaffTask::Counter(CounterTask {
+                            stage: CounterStage::Pin {
+                                last: Some(SignInRefusal::Pin(PinOutcome::Wrong { .. })),
+                                ..
+                            },
+                            ..
+                        }),
+                        ..
+                    }
+                )
+            });
+            assert!(
+                ca.service
+                    .storage()
+                    .paid_payment(order.as_str())
+                    .unwrap()
+                    .is_none(),
+                "nothing sent on a wrong PIN"
+            );
+            kiosk.send(pin(softhsm::STAFF_PIN));
+            wait_staff(&mut kiosk, |s| {
+                matches!(s, StaffState::SignedIn { task: StaffTask::Counter(c), .. }
+                    if c.last.is_some())
+            });
+            let StaffState::SignedIn {
+                task: StaffTask::Counter(c),
+                ..
+            } = staff(&kiosk.shown)
+            else {
+                unreachable!()
+            };
+            assert_eq!(c.last, Some((order, CounterOutcome::Recorded)));
+            let paid = ca
+                .service
+                .storage()
+                .paid_payment(order.as_str())
+                .unwrap()
+                .expect("the CA holds the order paid");
+            assert_eq!(
+                (
+                    paid.method.as_str(),
+                    paid.reference.as_deref(),
+                    paid.amount_fen
+                ),
+                ("counter", Some("POS20261206-0001"), amount.0)
+            );
+            // Listed again without it: the CA has it.
+            wait_staff(&mut kiosk, |s| {
+                matches!(s, StaffState::SignedIn { task: StaffTask::Counter(c), .. }
+                    if c.orders.as_ref().is_some_and(|rows| rows.iter().all(|r| r.number != order)))
+            });
+            kiosk.send(UiEvent::Staff(StaffInput::SignOut));
+            wait_staff(&mut kiosk, |s| *s == StaffState::Locked);
+
+            // The CA's feed tells the kiosk the order is 正在受理 (before
+            // the customer is back: the kiosk never saw the payment itself).
+            let start = std::time::Instant::now();
+            loop {
+                let held = kiosk::wiring::open_store(&config)
+                    .unwrap()
+                    .load_order(&order)
+                    .unwrap()
+                    .expect("held");
+                if held.status() == kiosk_domain::order::status::OrderStatus::InProgress {
+                    break;
+                }
+                assert!(
+                    start.elapsed() < RENEWAL_LIMIT,
+                    "the feed never said 正在受理"
+                );
+                kiosk.next(Duration::from_millis(200));
+            }
+            // The customer comes back with their key: the order paid at
+            // the counter is installed, with nothing more to pay.
+            let mut customer = RenewalCustomer::new(softhsm::PIN, details());
+            let before = kiosk.shown.log.len();
+            let renewed = renew(&mut kiosk, &mut customer, RENEWAL_LIMIT).unwrap();
+            assert_eq!(renewed, order, "the order paid at the counter");
+            let again = &kiosk.shown.log[before..];
+            assert!(
+                !again.iter().any(|l| l == "renewal ConfirmingInfo"
+                    || l == "renewal CreatingOrder"
+                    || l == "renewal PayingAtCounter"),
+                "no new order, nothing asked again: {again:?}"
+            );
+            kiosk.stop();
+
+            let log = audited(&config);
+            assert_eq!(
+                log,
+                [
+                    AuditAction::StaffSignedIn,
+                    AuditAction::CounterPaymentSigned {
+                        method: CounterMethod::Counter,
+                        amount_fen: amount.0,
+                        reference: "POS20261206-0001".to_owned(),
+                    },
+                    AuditAction::CounterPaymentAnswered {
+                        outcome: CounterOutcome::Recorded
+                    },
+                    AuditAction::StaffSignedOut {
+                        why: LockReason::SignedOut
+                    },
+                ]
+            );
+            assert!(
+                ca.service
+                    .storage()
+                    .paid_payment(order.as_str())
+                    .unwrap()
+                    .is_some()
+            );
+        },
+    );
+}

@@ -43,7 +43,7 @@ pub enum UiEvent {
 }
 
 /// 工作人员: staff mode's buttons (the PINs come as [`UiEvent::Pin`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StaffInput {
     /// 上传队列 on the menu.
     StartQueue,
@@ -61,6 +61,17 @@ pub enum StaffInput {
     Menu,
     /// 退出登录.
     SignOut,
+    /// 柜台收款 on the menu.
+    StartCounter,
+    /// 收款 on this order.
+    ChooseCounter(OrderNumber),
+    /// 确认收款 on the form.
+    ConfirmCounter {
+        method: kiosk_domain::ports::counter::CounterMethod,
+        reference: String,
+    },
+    /// 取消 on the form or the pad.
+    CancelCounter,
 }
 
 /// 企业账户's screen.

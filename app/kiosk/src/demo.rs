@@ -114,11 +114,12 @@ pub struct CaProcess {
 
 impl CaProcess {
     /// Starts `ca-service --demo` on free loopback ports (the kiosks' and
-    /// the staff's) and waits until it answers.
+    /// the staff's), trusting `staff_ca` (PEM) for payments staff sign at
+    /// the kiosk, and waits until it answers.
     ///
     /// # Errors
     /// The binary is missing or the service did not come up in 20 s.
-    pub fn start(data: &Path) -> Result<Self> {
+    pub fn start(data: &Path, staff_ca: &Path) -> Result<Self> {
         std::fs::create_dir_all(data)?;
         let (port, staff_port) = (free_port()?, free_port()?);
         let url = format!("http://127.0.0.1:{port}");
@@ -128,6 +129,8 @@ impl CaProcess {
             .args(["--staff-listen", &format!("127.0.0.1:{staff_port}")])
             .arg("--data")
             .arg(data)
+            .arg("--staff-client-ca")
+            .arg(staff_ca)
             .arg("--demo")
             .spawn()
             .context("cannot start ca-service")?;
@@ -166,11 +169,27 @@ impl Drop for CaProcess {
     }
 }
 
-/// Makes the SoftHSM2 token (once) and writes the kiosk's configuration.
+/// Makes the SoftHSM2 tokens and the staff CA (once) and writes the
+/// kiosk's configuration.
 ///
 /// # Errors
 /// `softhsm2-util` failed or a file could not be written.
 pub fn prepare(layout: &DemoLayout, ca_url: &str) -> Result<()> {
+    prepare_keys(layout)?;
+    std::fs::write(layout.config(), config_text(layout, ca_url)?)?;
+    // Something for the camera to photograph on 上传附件 (sorted before the
+    // receipts, so a document capture takes it).
+    let sample = layout.receipts().join(SAMPLE_DOCUMENT);
+    if !sample.exists() {
+        let page = kiosk_camera::sample::text_page(1);
+        std::fs::write(&sample, kiosk_camera::document::encode_jpeg(&page, 90)?)?;
+    }
+    Ok(())
+}
+
+/// Makes the customer's SoftHSM2 token, the staff CA and the staff key
+/// (each once): the CA service is started trusting that staff CA.
+fn prepare_keys(layout: &DemoLayout) -> Result<()> {
     std::fs::create_dir_all(layout.tokens())?;
     std::fs::create_dir_all(layout.receipts())?;
     std::fs::create_dir_all(layout.kiosk_data())?;
@@ -206,14 +225,6 @@ pub fn prepare(layout: &DemoLayout, ca_url: &str) -> Result<()> {
     }
     if !layout.staff_ca().exists() {
         prepare_staff_key(layout)?;
-    }
-    std::fs::write(layout.config(), config_text(layout, ca_url)?)?;
-    // Something for the camera to photograph on 上传附件 (sorted before the
-    // receipts, so a document capture takes it).
-    let sample = layout.receipts().join(SAMPLE_DOCUMENT);
-    if !sample.exists() {
-        let page = kiosk_camera::sample::text_page(1);
-        std::fs::write(&sample, kiosk_camera::document::encode_jpeg(&page, 90)?)?;
     }
     Ok(())
 }
@@ -564,7 +575,8 @@ pub fn run(root: &Path, fresh: bool, kiosk_args: &[String]) -> Result<i32> {
             .with_context(|| format!("cannot remove {}", layout.root.display()))?;
     }
     std::fs::create_dir_all(&layout.root)?;
-    let ca = CaProcess::start(&layout.ca_data())?;
+    prepare_keys(&layout)?;
+    let ca = CaProcess::start(&layout.ca_data(), &layout.staff_ca())?;
     prepare(&layout, &ca.url)?;
     let me = std::env::current_exe()?;
     let status = Command::new(&me)

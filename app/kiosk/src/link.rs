@@ -221,6 +221,15 @@ impl<C: CaPort> CaPort for Observed<C> {
         outcome
     }
 
+    async fn record_counter_payment(
+        &self,
+        signed: kiosk_domain::ports::counter::SignedCounterPayment,
+    ) -> Result<PaymentInfo, CaError> {
+        let outcome = self.inner.record_counter_payment(signed).await;
+        self.link.observe_outcome(&outcome);
+        outcome
+    }
+
     async fn note_remittance(
         &self,
         order: OrderNumber,

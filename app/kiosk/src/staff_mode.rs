@@ -1,5 +1,6 @@
-//! Staff mode in the runtime: its executor (the staff key's proof and a
-//! customer key's unblock on the key writer, off the flow thread; the audit
+//! Staff mode in the runtime: its executor (the staff key's proof, a
+//! counter payment's signature and a customer key's unblock on the key
+//! writer, off the flow thread; the signed payment to the CA; the audit
 //! log in the store) and its binding to the screens. The PINs typed are
 //! held here, each for the one effect that uses it, never stored.
 
@@ -12,9 +13,11 @@ use crate::ui_port::UiUpdate;
 use kiosk_domain::flow::SessionId;
 use kiosk_domain::flow::driver::{Executor, Flow, Journal, Ran, Saved, Ticket};
 use kiosk_domain::flow::staff::{
-    PinSlot, QUEUE_LIST, REPRINT_LIST, ReprintRow, Staff, StaffEffect, StaffEvent, StaffSettings,
-    StaffState, UnblockProblem, pin_slot,
+    CounterOutcome, PAYABLE_LIST, PayableRow, PinSlot, QUEUE_LIST, REPRINT_LIST, ReprintRow, Staff,
+    StaffEffect, StaffEvent, StaffSettings, StaffState, UnblockProblem, pin_slot,
 };
+use kiosk_domain::ports::ca::CaPort;
+use kiosk_domain::ports::counter::sign_counter_payment;
 use kiosk_domain::ports::key_writer::{KeyRef, KeyWriter, Pin};
 use kiosk_domain::ports::printer::marked_as_reprint;
 use kiosk_domain::ports::staff::{StaffCredentials, sign_in};
@@ -33,8 +36,10 @@ struct HeldPins {
 }
 
 /// Staff mode's executor.
-pub struct StaffExecutor<K, S> {
+pub struct StaffExecutor<K, S, C> {
     store: S,
+    /// Where counter payments go (`None`: no CA configured).
+    ca: Option<C>,
     writer: SharedWriter<K>,
     receipts: Receipts,
     credentials: Arc<dyn StaffCredentials + Send + Sync>,
@@ -44,13 +49,13 @@ pub struct StaffExecutor<K, S> {
     notices: Vec<Notice>,
 }
 
-impl<K, S> std::fmt::Debug for StaffExecutor<K, S> {
+impl<K, S, C> std::fmt::Debug for StaffExecutor<K, S, C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("StaffExecutor").finish_non_exhaustive()
     }
 }
 
-impl<K, S> StaffExecutor<K, S>
+impl<K, S, C> StaffExecutor<K, S, C>
 where
     K: KeyWriter + Send + 'static,
     S: OrderStore,
@@ -58,6 +63,7 @@ where
     #[must_use]
     pub fn new(
         store: S,
+        ca: Option<C>,
         writer: SharedWriter<K>,
         receipts: Receipts,
         credentials: Arc<dyn StaffCredentials + Send + Sync>,
@@ -66,6 +72,7 @@ where
     ) -> Self {
         Self {
             store,
+            ca,
             writer,
             receipts,
             credentials,
@@ -96,17 +103,18 @@ where
     }
 }
 
-impl<K, S: OrderStore> Journal<StaffState, StaffEffect> for StaffExecutor<K, S> {
+impl<K, S: OrderStore, C> Journal<StaffState, StaffEffect> for StaffExecutor<K, S, C> {
     type Error = S::Error;
     fn save(&mut self, saved: &Saved<StaffState, StaffEffect>) -> Result<(), S::Error> {
         save_journal::<Staff, S>(&mut self.store, saved)
     }
 }
 
-impl<K, S> Executor<StaffEffect, StaffEvent> for StaffExecutor<K, S>
+impl<K, S, C> Executor<StaffEffect, StaffEvent> for StaffExecutor<K, S, C>
 where
     K: KeyWriter + Send + 'static,
     S: OrderStore,
+    C: CaPort,
 {
     type Error = S::Error;
 
@@ -212,6 +220,54 @@ where
                     Some(StaffEvent::Reprinted(number, Some(outcome)))
                 })
             }
+            StaffEffect::ListPayable => {
+                let held = self.store.recent_orders(PAYABLE_LIST)?;
+                Ran::Answered(Some(StaffEvent::PayableListed(PayableRow::payable(&held))))
+            }
+            StaffEffect::SignPayment {
+                staff_key, payment, ..
+            } => {
+                let Some(pin) = self.pins.staff_key.take() else {
+                    // Resumed after a restart: the PIN died with the process.
+                    return Ok(Ran::Answered(Some(StaffEvent::GoHome)));
+                };
+                let (writer, credentials) = (self.writer.clone(), Arc::clone(&self.credentials));
+                let (staff_key, payment, now) =
+                    (staff_key.clone(), payment.clone(), self.clock.wall());
+                self.later(ticket, move || {
+                    let signed = sign_counter_payment(
+                        &mut *writer.lock(),
+                        credentials.as_ref(),
+                        &staff_key,
+                        pin,
+                        payment,
+                        now,
+                    );
+                    if let Err(why) = &signed {
+                        tracing::info!(?why, "counter payment not signed");
+                    }
+                    Some(StaffEvent::CounterSigned(signed.map(Box::new)))
+                })
+            }
+            StaffEffect::SendPayment { signed, .. } => {
+                let Some(ca) = self.ca.clone() else {
+                    return Ok(Ran::Answered(Some(StaffEvent::CounterAnswered(
+                        CounterOutcome::Unreachable,
+                    ))));
+                };
+                let signed = (**signed).clone();
+                self.answers.spawn(Staff::NAME, ticket, async move {
+                    let payment = signed.payment.clone();
+                    let answer = ca.record_counter_payment(signed).await;
+                    let outcome = CounterOutcome::of(&answer, &payment);
+                    match &answer {
+                        Ok(info) => tracing::info!(order = %payment.order, payment = %info.id, ?outcome, "counter payment sent"),
+                        Err(e) => tracing::warn!(order = %payment.order, error = %e, ?outcome, "counter payment not recorded"),
+                    }
+                    Some(StaffEvent::CounterAnswered(outcome))
+                });
+                Ran::Started
+            }
             StaffEffect::Audit { key, entry } => {
                 self.store.append_audit(key, entry)?;
                 Ran::Answered(None)
@@ -248,10 +304,11 @@ fn unblock<K: KeyWriter>(
     Ok(outcome)
 }
 
-impl<K, S> FlowExecutor<Staff> for StaffExecutor<K, S>
+impl<K, S, C> FlowExecutor<Staff> for StaffExecutor<K, S, C>
 where
     K: KeyWriter + Send + 'static,
     S: OrderStore + Send,
+    C: CaPort,
 {
     fn finish(&mut self, answer: Box<dyn Any + Send>) -> Result<Option<StaffEvent>, S::Error> {
         Ok(answer
@@ -271,7 +328,7 @@ pub struct StaffBinding {
     pub settings: StaffSettings,
 }
 
-impl<K, S> Binding<Staff, StaffExecutor<K, S>> for StaffBinding
+impl<K, S, C> Binding<Staff, StaffExecutor<K, S, C>> for StaffBinding
 where
     K: KeyWriter + Send + 'static,
     S: OrderStore,
@@ -280,7 +337,7 @@ where
         &mut self,
         ui: UiEvent,
         state: &StaffState,
-        exec: &mut StaffExecutor<K, S>,
+        exec: &mut StaffExecutor<K, S, C>,
     ) -> Result<StaffEvent, UiEvent> {
         match ui {
             UiEvent::Staff(StaffInput::Open) => Ok(StaffEvent::Open {
@@ -294,6 +351,14 @@ where
             UiEvent::Staff(StaffInput::StartQueue) => Ok(StaffEvent::StartQueue),
             UiEvent::Staff(StaffInput::RetryUpload(number)) => Ok(StaffEvent::RetryUpload(number)),
             UiEvent::Staff(StaffInput::Reprint(number)) => Ok(StaffEvent::Reprint(number)),
+            UiEvent::Staff(StaffInput::StartCounter) => Ok(StaffEvent::StartCounter),
+            UiEvent::Staff(StaffInput::ChooseCounter(number)) => {
+                Ok(StaffEvent::ChooseCounter(number))
+            }
+            UiEvent::Staff(StaffInput::ConfirmCounter { method, reference }) => {
+                Ok(StaffEvent::CounterConfirmed { method, reference })
+            }
+            UiEvent::Staff(StaffInput::CancelCounter) => Ok(StaffEvent::CounterCancelled),
             UiEvent::Pin(pin) => match pin_slot(state) {
                 Some(slot) => {
                     exec.hold(slot, pin);
@@ -305,7 +370,7 @@ where
         }
     }
 
-    fn view(&self, state: &StaffState, _exec: &StaffExecutor<K, S>, _cx: &Cx) -> UiUpdate {
+    fn view(&self, state: &StaffState, _exec: &StaffExecutor<K, S, C>, _cx: &Cx) -> UiUpdate {
         UiUpdate::Staff(Box::new(state.clone()))
     }
 }

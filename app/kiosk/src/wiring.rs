@@ -401,6 +401,7 @@ where
             load_journal::<Staff, _>(&store).context("staff mode's journal")?,
             StaffExecutor::new(
                 store.clone(),
+                ca.clone(),
                 writer.clone(),
                 staff_receipts,
                 credentials,

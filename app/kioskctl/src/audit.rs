@@ -123,6 +123,17 @@ pub fn render(lines: &[AuditLine]) -> String {
             AuditAction::PinUnblock { outcome } => format!("PIN unblock ({outcome:?})"),
             AuditAction::ReceiptReprinted { outcome } => format!("receipt reprint ({outcome:?})"),
             AuditAction::IdentityConfirmedInPerson => "handler confirmed in person".to_owned(),
+            AuditAction::CounterPaymentSigned {
+                method,
+                amount_fen,
+                reference,
+            } => format!(
+                "counter payment signed ({}, {amount_fen} fen, {reference})",
+                method.as_str()
+            ),
+            AuditAction::CounterPaymentAnswered { outcome } => {
+                format!("counter payment answered ({outcome:?})")
+            }
         };
         let _ = writeln!(
             out,

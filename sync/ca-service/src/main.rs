@@ -48,8 +48,10 @@ struct Args {
     /// of the staff listener must present one. Another CA than the kiosks'.
     /// Payments staff record at a kiosk (`POST
     /// /v1/orders/{number}/counter-payments`) must be signed with a
-    /// certificate of it; without it they are refused.
-    #[arg(long, requires_all = ["tls_cert", "tls_key", "staff_listen"])]
+    /// certificate of it; without it they are refused. Over plain HTTP
+    /// (loopback only) it serves those payments and the revocation lists
+    /// alone.
+    #[arg(long, requires = "staff_listen")]
     staff_client_ca: Option<PathBuf>,
     /// The staff CA's revocation list (DER, or PEM `X509 CRL`), served to
     /// kiosks at `GET /v1/staff/crl` (repeat the option, or separate files

@@ -696,8 +696,10 @@ fn account_scenes() -> Vec<(&'static str, Scene)> {
 
 fn staff_scenes() -> Vec<(&'static str, Scene)> {
     use kiosk_domain::flow::staff::{
-        Reprint, ReprintRow, StaffSettings, StaffTask, Unblock, UnblockProblem, UploadQueue,
+        CounterOutcome, CounterStage, CounterTask, PayableRow, Reprint, ReprintRow, StaffSettings,
+        StaffTask, Unblock, UnblockProblem, UploadQueue,
     };
+    use kiosk_domain::ports::counter::CounterMethod;
     use kiosk_domain::ports::staff::{CredentialRefusal, SignInRefusal, StaffMember, StaffRole};
     use kiosk_domain::ports::store::QueuedUpload;
     let settings = StaffSettings {
@@ -789,6 +791,49 @@ fn staff_scenes() -> Vec<(&'static str, Scene)> {
                 ]),
                 retrying: None,
                 last: Some((fixtures::order_number(1), true)),
+            })),
+        ),
+        (
+            "73-staff-counter-payment",
+            signed_in(StaffTask::Counter(CounterTask {
+                orders: Some(PayableRow::payable(&[
+                    fixtures::renewal_order(4),
+                    fixtures::application_order(5),
+                ])),
+                stage: CounterStage::List,
+                last: Some((fixtures::order_number(1), CounterOutcome::Recorded)),
+                recorded: vec![fixtures::order_number(1)],
+            })),
+        ),
+        (
+            "74-staff-counter-form",
+            signed_in(StaffTask::Counter(CounterTask {
+                orders: Some(PayableRow::payable(&[fixtures::renewal_order(4)])),
+                stage: CounterStage::Form {
+                    order: fixtures::order_number(4),
+                    amount: fixtures::renewal_order(4).amount,
+                    problem: Some(kiosk_domain::flow::staff::CounterFormProblem::Reference),
+                },
+                last: None,
+                recorded: Vec::new(),
+            })),
+        ),
+        (
+            "75-staff-counter-sign",
+            signed_in(StaffTask::Counter(CounterTask {
+                orders: Some(PayableRow::payable(&[fixtures::renewal_order(4)])),
+                stage: CounterStage::Pin {
+                    order: fixtures::order_number(4),
+                    amount: fixtures::renewal_order(4).amount,
+                    method: CounterMethod::Counter,
+                    reference: "POS20261206-0001".parse().unwrap(),
+                    last: Some(SignInRefusal::Pin(PinOutcome::Wrong {
+                        tries_left: Some(4),
+                        final_try: false,
+                    })),
+                },
+                last: None,
+                recorded: Vec::new(),
             })),
         ),
     ]

@@ -262,6 +262,36 @@ pub enum CounterOutcome {
     Unreachable,
 }
 
+impl CounterOutcome {
+    /// What the CA's answer to `payment` means: recorded only when the CA
+    /// holds this very order as paid with this amount.
+    #[must_use]
+    pub fn of(
+        answer: &Result<crate::ports::ca::PaymentInfo, crate::ports::ca::CaError>,
+        payment: &CounterPayment,
+    ) -> Self {
+        use crate::ports::ca::{CaError, PaymentStatus, Refusal};
+        match answer {
+            Ok(info)
+                if info.order == payment.order
+                    && info.amount == payment.amount
+                    && info.status == PaymentStatus::Paid =>
+            {
+                Self::Recorded
+            }
+            Ok(_) => Self::Refused,
+            Err(CaError::Unreachable(_)) => Self::Unreachable,
+            Err(CaError::Refused {
+                reason: Refusal::StaffNotAccepted,
+            }) => Self::StaffNotAccepted,
+            Err(CaError::Refused {
+                reason: Refusal::AmountMismatch,
+            }) => Self::AmountMismatch,
+            Err(_) => Self::Refused,
+        }
+    }
+}
+
 /// 柜台收款.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CounterTask {
@@ -270,6 +300,11 @@ pub struct CounterTask {
     pub stage: CounterStage,
     /// The last payment sent, and what the CA made of it.
     pub last: Option<(OrderNumber, CounterOutcome)>,
+    /// The orders the CA recorded as paid in this session: no longer
+    /// listed, although the store holds them as waiting until the CA's
+    /// feed says otherwise.
+    #[serde(default)]
+    pub recorded: Vec<OrderNumber>,
 }
 
 /// What staff are doing.
@@ -743,15 +778,19 @@ fn signed_in(state: StaffState, event: StaffEvent, now: OffsetDateTime) -> Staff
                     orders: None,
                     stage: CounterStage::List,
                     last: None,
+                    recorded: Vec::new(),
                 }),
                 now,
             ),
             vec![StaffEffect::ListPayable],
         ),
-        StaffEvent::PayableListed(rows) => match task {
+        StaffEvent::PayableListed(mut rows) => match task {
             StaffTask::Counter(c) => Step::to(to(
                 StaffTask::Counter(CounterTask {
-                    orders: Some(rows),
+                    orders: Some({
+                        rows.retain(|row| !c.recorded.contains(&row.number));
+                        rows
+                    }),
                     ..c
                 }),
                 touched_at,
@@ -949,12 +988,17 @@ fn counter(
             let order = signed.payment.order;
             let mut entry = audit(member, AuditAction::CounterPaymentAnswered { outcome }, now);
             entry.order = Some(order);
+            let mut recorded = c.recorded.clone();
+            if outcome == CounterOutcome::Recorded {
+                recorded.push(order);
+            }
             let mut step = audited(
                 to(
                     StaffTask::Counter(CounterTask {
                         orders: None,
                         stage: CounterStage::List,
                         last: Some((order, outcome)),
+                        recorded,
                     }),
                     now,
                 ),

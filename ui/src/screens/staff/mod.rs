@@ -9,6 +9,7 @@ use crate::kiosk::Shared;
 use crate::screens::pin;
 use crate::{AppAdapter, AppWindow, Screen, StaffAdapter, StaffPage};
 use kiosk_domain::flow::staff::StaffState;
+use kiosk_domain::ports::counter::CounterMethod;
 use slint::{ComponentHandle, ModelRc, VecModel};
 use std::rc::Rc;
 use view::{StaffScreen, staff_view};
@@ -32,6 +33,28 @@ pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
             s.emit(UiEvent::Staff(StaffInput::RetryUpload(number)));
         }
     });
+    let s = Rc::clone(shared);
+    a.on_counter(move || s.emit(UiEvent::Staff(StaffInput::StartCounter)));
+    let s = Rc::clone(shared);
+    a.on_choose_counter(move |number| {
+        // The screen lists only numbers the store gave it.
+        if let Ok(number) = number.as_str().parse() {
+            s.emit(UiEvent::Staff(StaffInput::ChooseCounter(number)));
+        }
+    });
+    let s = Rc::clone(shared);
+    a.on_confirm_counter(move |bank, reference| {
+        s.emit(UiEvent::Staff(StaffInput::ConfirmCounter {
+            method: if bank {
+                CounterMethod::BankTransfer
+            } else {
+                CounterMethod::Counter
+            },
+            reference: reference.to_string(),
+        }));
+    });
+    let s = Rc::clone(shared);
+    a.on_cancel_counter(move || s.emit(UiEvent::Staff(StaffInput::CancelCounter)));
     let s = Rc::clone(shared);
     a.on_reprints(move || s.emit(UiEvent::Staff(StaffInput::StartReprint)));
     let s = Rc::clone(shared);
@@ -68,6 +91,13 @@ pub(crate) fn show(window: &AppWindow, shared: &Shared, state: &StaffState) {
             a.set_retrying(v.queue.retrying.as_str().into());
             a.set_last_retried(v.queue.last_retried.as_str().into());
             a.set_last_waiting(v.queue.last_waiting);
+            a.set_payables(ModelRc::new(VecModel::from(v.counter.orders)));
+            a.set_payables_listing(v.counter.listing);
+            a.set_counter_order(v.counter.order.as_str().into());
+            a.set_counter_amount(v.counter.amount.as_str().into());
+            a.set_counter_reference_missing(v.counter.reference_missing);
+            a.set_counter_last_order(v.counter.last_order.as_str().into());
+            a.set_counter_said(v.counter.said);
             Screen::Staff
         }
     };
@@ -86,4 +116,10 @@ pub(crate) fn clear(window: &AppWindow) {
     a.set_uploads(ModelRc::default());
     a.set_retrying("".into());
     a.set_last_retried("".into());
+    a.set_payables(ModelRc::default());
+    a.set_counter_order("".into());
+    a.set_counter_last_order("".into());
+    a.set_counter_said(crate::CounterSaid::None);
+    a.set_counter_bank(false);
+    a.set_counter_reference("".into());
 }

@@ -4,10 +4,13 @@
 
 use crate::screens::pin::view::{PinView, pin_warning};
 use crate::screens::vocabulary::{date_time, lifecycle_status, receipt_state, status_of};
-use crate::{PinReason, QueueRow, ReceiptState, ReprintRow, StaffPage, StaffProblem};
+use crate::{
+    CounterSaid, PayableRow, PinReason, QueueRow, ReceiptState, ReprintRow, StaffPage, StaffProblem,
+};
 use kiosk_domain::flow::renewal::PinOutcome;
 use kiosk_domain::flow::staff::{
-    Reprint, StaffState, StaffTask, Unblock, UnblockProblem, UploadQueue, pin_refused,
+    CounterFormProblem, CounterOutcome, CounterStage, CounterTask, Reprint, StaffState, StaffTask,
+    Unblock, UnblockProblem, UploadQueue, pin_refused,
 };
 use kiosk_domain::order::status::Lifecycle;
 use kiosk_domain::ports::staff::{CredentialRefusal, SignInRefusal};
@@ -18,7 +21,7 @@ pub enum StaffScreen {
     /// Locked: the other flows say what to show.
     Home,
     Pin(PinView),
-    Menu(StaffMenuView),
+    Menu(Box<StaffMenuView>),
 }
 
 /// The staff menu.
@@ -32,6 +35,74 @@ pub struct StaffMenuView {
     pub reprint: ReprintView,
     /// 上传队列 (the page [`StaffPage::Queue`]).
     pub queue: QueueView,
+    /// 柜台收款 (the pages [`StaffPage::Counter`] and
+    /// [`StaffPage::CounterForm`]).
+    pub counter: CounterView,
+}
+
+/// 柜台收款 as the screen shows it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CounterView {
+    pub orders: Vec<PayableRow>,
+    pub listing: bool,
+    /// The order on the form ("" when none) and what it is due.
+    pub order: String,
+    pub amount: String,
+    pub reference_missing: bool,
+    /// The order of the payment sent last ("" when none), and how it went.
+    pub last_order: String,
+    pub said: CounterSaid,
+}
+
+fn counter_view(c: &CounterTask) -> CounterView {
+    let (order, amount, reference_missing) = match &c.stage {
+        CounterStage::Form {
+            order,
+            amount,
+            problem,
+        } => (
+            order.to_string(),
+            amount.to_string(),
+            *problem == Some(CounterFormProblem::Reference),
+        ),
+        _ => (String::new(), String::new(), false),
+    };
+    let (last_order, said) = match (&c.stage, &c.last) {
+        (CounterStage::Sending(signed), _) => {
+            (signed.payment.order.to_string(), CounterSaid::Sending)
+        }
+        (_, Some((order, outcome))) => (order.to_string(), counter_said(*outcome)),
+        (_, None) => (String::new(), CounterSaid::None),
+    };
+    CounterView {
+        orders: c
+            .orders
+            .iter()
+            .flatten()
+            .map(|row| PayableRow {
+                number: row.number.to_string().into(),
+                renewal: row.renewal,
+                amount: row.amount.to_string().into(),
+                created: date_time(row.created_at).into(),
+            })
+            .collect(),
+        listing: c.orders.is_none(),
+        order,
+        amount,
+        reference_missing,
+        last_order,
+        said,
+    }
+}
+
+fn counter_said(outcome: CounterOutcome) -> CounterSaid {
+    match outcome {
+        CounterOutcome::Recorded => CounterSaid::Recorded,
+        CounterOutcome::StaffNotAccepted => CounterSaid::StaffNotAccepted,
+        CounterOutcome::AmountMismatch => CounterSaid::AmountMismatch,
+        CounterOutcome::Refused => CounterSaid::Refused,
+        CounterOutcome::Unreachable => CounterSaid::Unreachable,
+    }
 }
 
 /// 上传队列 as the screen shows it.
@@ -145,8 +216,8 @@ pub fn staff_view(state: &StaffState) -> StaffScreen {
                     problem,
                 })
             };
-            let menu = |page, reprint, queue| {
-                StaffScreen::Menu(StaffMenuView {
+            let menu = |page, reprint, queue, counter| {
+                StaffScreen::Menu(Box::new(StaffMenuView {
                     member: member.name.clone(),
                     may_unblock: settings.may_unblock,
                     page,
@@ -154,25 +225,72 @@ pub fn staff_view(state: &StaffState) -> StaffScreen {
                         .unwrap_or(i32::MAX),
                     reprint,
                     queue,
-                })
+                    counter,
+                }))
             };
             match task {
                 StaffTask::Menu => menu(
                     StaffPage::Menu,
                     ReprintView::default(),
                     QueueView::default(),
+                    CounterView::default(),
                 ),
                 StaffTask::Unblock(Unblock::Unblocked) => menu(
                     StaffPage::Unblocked,
                     ReprintView::default(),
                     QueueView::default(),
+                    CounterView::default(),
                 ),
-                StaffTask::Reprint(r) => {
-                    menu(StaffPage::Reprint, reprint_view(r), QueueView::default())
-                }
-                StaffTask::Queue(q) => {
-                    menu(StaffPage::Queue, ReprintView::default(), queue_view(q))
-                }
+                StaffTask::Reprint(r) => menu(
+                    StaffPage::Reprint,
+                    reprint_view(r),
+                    QueueView::default(),
+                    CounterView::default(),
+                ),
+                StaffTask::Queue(q) => menu(
+                    StaffPage::Queue,
+                    ReprintView::default(),
+                    queue_view(q),
+                    CounterView::default(),
+                ),
+                StaffTask::Counter(c) => match &c.stage {
+                    CounterStage::Pin {
+                        order,
+                        amount,
+                        last,
+                        ..
+                    } => {
+                        let (warning, tries_left) = pin_warning(pin_refused(*last));
+                        StaffScreen::Pin(PinView {
+                            reason: PinReason::CounterSign,
+                            subject: format!("{order} · {amount}"),
+                            warning,
+                            tries_left,
+                            verifying: false,
+                            problem: last.map_or(StaffProblem::None, sign_in_problem),
+                        })
+                    }
+                    CounterStage::Signing { order, amount, .. } => StaffScreen::Pin(PinView {
+                        reason: PinReason::CounterSign,
+                        subject: format!("{order} · {amount}"),
+                        warning: crate::PinWarning::None,
+                        tries_left: 0,
+                        verifying: true,
+                        problem: StaffProblem::None,
+                    }),
+                    CounterStage::Form { .. } => menu(
+                        StaffPage::CounterForm,
+                        ReprintView::default(),
+                        QueueView::default(),
+                        counter_view(c),
+                    ),
+                    CounterStage::List | CounterStage::Sending(_) => menu(
+                        StaffPage::Counter,
+                        ReprintView::default(),
+                        QueueView::default(),
+                        counter_view(c),
+                    ),
+                },
                 StaffTask::Unblock(Unblock::SoPin { last }) => pad(
                     PinReason::SoPin,
                     last.map_or(StaffProblem::None, unblock_problem),
@@ -289,14 +407,15 @@ mod tests {
     fn the_menu_names_the_member_and_rounds_the_lock_up_to_minutes() {
         assert_eq!(
             staff_view(&signed_in(StaffTask::Menu)),
-            StaffScreen::Menu(StaffMenuView {
+            StaffScreen::Menu(Box::new(StaffMenuView {
                 member: "clerk-01".to_owned(),
                 may_unblock: true,
                 page: StaffPage::Menu,
                 lock_minutes: 2,
                 reprint: ReprintView::default(),
                 queue: QueueView::default(),
-            })
+                counter: CounterView::default(),
+            }))
         );
         let StaffScreen::Pin(v) = staff_view(&signed_in(StaffTask::Unblock(Unblock::SoPin {
             last: Some(UnblockProblem::PinsDiffer),
@@ -312,5 +431,92 @@ mod tests {
             panic!("the pad");
         };
         assert!(v.verifying, "the pad is locked while the key works");
+    }
+
+    #[test]
+    fn counter_payment_says_what_is_due_what_is_missing_and_what_the_ca_answered() {
+        use kiosk_domain::fixtures;
+        use kiosk_domain::flow::staff::PayableRow;
+        use kiosk_domain::money::Fen;
+        use kiosk_domain::ports::counter::{CounterMethod, CounterPayment, SignedCounterPayment};
+        let order = fixtures::order_number(4);
+        let task = |stage, last| {
+            StaffTask::Counter(CounterTask {
+                orders: Some(vec![PayableRow {
+                    number: order,
+                    renewal: true,
+                    amount: Fen(30_000),
+                    created_at: time::macros::datetime!(2026-12-06 10:00 UTC),
+                }]),
+                stage,
+                last,
+                recorded: Vec::new(),
+            })
+        };
+        let StaffScreen::Menu(v) = staff_view(&signed_in(task(
+            CounterStage::Form {
+                order,
+                amount: Fen(30_000),
+                problem: Some(CounterFormProblem::Reference),
+            },
+            None,
+        ))) else {
+            panic!("the form");
+        };
+        assert_eq!(v.page, StaffPage::CounterForm);
+        assert_eq!(
+            (v.counter.order.as_str(), v.counter.amount.as_str()),
+            (order.as_str(), Fen(30_000).to_string().as_str())
+        );
+        assert!(v.counter.reference_missing);
+        let reference: kiosk_domain::order::text::Reference = "POS-1".parse().unwrap();
+        let StaffScreen::Pin(v) = staff_view(&signed_in(task(
+            CounterStage::Pin {
+                order,
+                amount: Fen(30_000),
+                method: CounterMethod::Counter,
+                reference: reference.clone(),
+                last: Some(SignInRefusal::Pin(PinOutcome::Wrong {
+                    tries_left: Some(3),
+                    final_try: false,
+                })),
+            },
+            None,
+        ))) else {
+            panic!("the pad");
+        };
+        assert_eq!(v.reason, PinReason::CounterSign);
+        assert!(v.subject.contains(order.as_str()), "{}", v.subject);
+        assert_eq!((v.warning, v.tries_left), (crate::PinWarning::TriesLeft, 3));
+        let signed = SignedCounterPayment {
+            payment: CounterPayment {
+                order,
+                method: CounterMethod::Counter,
+                amount: Fen(30_000),
+                reference,
+                signed_at: time::macros::datetime!(2026-12-06 10:00 UTC),
+            },
+            certificate_der: Vec::new(),
+            signature: Vec::new(),
+        };
+        let StaffScreen::Menu(v) = staff_view(&signed_in(task(
+            CounterStage::Sending(Box::new(signed)),
+            Some((fixtures::order_number(1), CounterOutcome::Unreachable)),
+        ))) else {
+            panic!("the list");
+        };
+        assert_eq!(
+            (v.page, v.counter.said, v.counter.last_order.as_str()),
+            (StaffPage::Counter, CounterSaid::Sending, order.as_str()),
+            "what is on its way, not the last answer"
+        );
+        let StaffScreen::Menu(v) = staff_view(&signed_in(task(
+            CounterStage::List,
+            Some((order, CounterOutcome::StaffNotAccepted)),
+        ))) else {
+            panic!("the list");
+        };
+        assert_eq!(v.counter.said, CounterSaid::StaffNotAccepted);
+        assert_eq!(v.counter.orders.len(), 1);
     }
 }

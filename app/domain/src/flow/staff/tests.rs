@@ -623,6 +623,20 @@ fn a_counter_payment_is_signed_with_the_staff_key_sent_once_and_audited_twice() 
     };
     assert_eq!(c.last, Some((payable(1).number, CounterOutcome::Recorded)));
     assert_eq!(c.orders, None, "listed again");
+    // The store still holds it as waiting: not listed again.
+    let listed = step(
+        s.state.clone(),
+        StaffEvent::PayableListed(vec![payable(1), payable(2)]),
+        at(14),
+    );
+    let StaffState::SignedIn {
+        task: StaffTask::Counter(c),
+        ..
+    } = &listed.state
+    else {
+        panic!("{listed:?}")
+    };
+    assert_eq!(c.orders, Some(vec![payable(2)]));
     // An answer late or twice changes nothing.
     let again = step(
         s.state.clone(),
