@@ -58,6 +58,8 @@ const LARGE: &[&str] = &[
     "57-account-register",
     "59-account-unit",
     "61a-account-mobile-review",
+    "68-staff-menu",
+    "74-staff-counter-form",
 ];
 const ENGLISH: &[&str] = &[
     "01-home",
