@@ -21,6 +21,9 @@
 //! - [`sms`]: SMS verification codes (the CA's gateway simulator).
 //! - [`staff_call`]: 呼叫工作人员, a kiosk's call for staff.
 //! - [`audit`]: the kiosk's audit log, copied to the CA entry by entry.
+//! - [`staff_signed`]: what a member of staff signs at a kiosk with their
+//!   own key (the proof a counter payment carries too), and the cancel of
+//!   an order that waits for its payment.
 //! - [`problem`]: problem+json errors with stable codes and messages for the
 //!   customer in zh-CN and English.
 //!
@@ -45,6 +48,7 @@ pub mod problem;
 pub mod renewal;
 pub mod sms;
 pub mod staff_call;
+pub mod staff_signed;
 
 /// The protocol version, the first segment of every path.
 pub const VERSION: &str = "v1";
@@ -160,6 +164,12 @@ pub mod paths {
     #[must_use]
     pub fn counter_payments(number: &str) -> String {
         format!("/v1/orders/{number}/counter-payments")
+    }
+    /// `POST`: one of the kiosk's orders, waiting for its payment, withdrawn
+    /// by a member of staff, signed with their staff key.
+    #[must_use]
+    pub fn order_cancellation(number: &str) -> String {
+        format!("/v1/orders/{number}/cancellation")
     }
     /// `POST`: the customer's bank-transfer remittance note.
     #[must_use]

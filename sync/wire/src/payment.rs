@@ -9,17 +9,15 @@
 //! Amounts are integer fen. Status and method travel as stable strings (the
 //! constants below), times as RFC 3339.
 
-use crate::hex;
 use crate::order::parse;
 use crate::problem::Problem;
+use crate::staff_signed::{StaffProof, check_proof, proof_fields};
 use kiosk_domain::lang::{Lang, Localized};
 use kiosk_domain::money::Fen;
 use kiosk_domain::order::text::{PersonName, Reference};
 use kiosk_domain::order_number::OrderNumber;
 use kiosk_domain::ports::counter::{CounterMethod, CounterPayment, SignedCounterPayment};
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 /// `PaymentV1::status`: waiting for the customer.
 pub const STATUS_PENDING: &str = "pending";
@@ -115,12 +113,7 @@ impl RecordPaymentV1 {
     }
 }
 
-/// The largest staff certificate a counter payment carries (DER): a
-/// certificate of a few KiB, with room for long names and extensions.
-pub const MAX_STAFF_CERTIFICATE_BYTES: usize = 16 * 1024;
-/// The largest signature a counter payment carries: RSA-4096 is 512
-/// bytes, P-256 `r || s` 64.
-pub const MAX_STAFF_SIGNATURE_BYTES: usize = 1024;
+pub use crate::staff_signed::{MAX_STAFF_CERTIFICATE_BYTES, MAX_STAFF_SIGNATURE_BYTES};
 
 /// The body of `POST /v1/orders/{number}/counter-payments`: a payment a
 /// member of staff took for one of the kiosk's orders (at the counter, or a
@@ -148,15 +141,13 @@ pub struct CounterPaymentV1 {
 }
 
 /// A checked [`CounterPaymentV1`]: the statement without its order number
-/// (the path's), and the proof.
+/// (the path's) and its time, and the proof (with the time).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidCounterPayment {
     pub method: CounterMethod,
     pub amount: Fen,
     pub reference: Reference,
-    pub signed_at: OffsetDateTime,
-    pub certificate_der: Vec<u8>,
-    pub signature: Vec<u8>,
+    pub proof: StaffProof,
 }
 
 impl ValidCounterPayment {
@@ -177,10 +168,10 @@ impl ValidCounterPayment {
                 method: self.method,
                 amount: self.amount,
                 reference: self.reference,
-                signed_at: self.signed_at,
+                signed_at: self.proof.signed_at,
             },
-            certificate_der: self.certificate_der,
-            signature: self.signature,
+            certificate_der: self.proof.certificate_der,
+            signature: self.proof.signature,
         }
     }
 }
@@ -200,26 +191,25 @@ impl CounterPaymentV1 {
     /// `signed_at` cannot be written as RFC 3339 (a year outside 0..=9999).
     pub fn from_domain(signed: &SignedCounterPayment) -> Result<Self, time::error::Format> {
         let payment = &signed.payment;
+        let proof = proof_fields(
+            payment.signed_at,
+            &signed.certificate_der,
+            &signed.signature,
+        )?;
         Ok(Self {
             method: method_word(payment.method).to_owned(),
             amount_fen: payment.amount.0,
             reference: payment.reference.as_str().to_owned(),
-            signed_at: payment
-                .signed_at
-                .to_offset(time::UtcOffset::UTC)
-                .replace_nanosecond(0)
-                .unwrap_or(payment.signed_at)
-                .format(&Rfc3339)?,
-            staff_certificate_der_hex: hex::encode(&signed.certificate_der),
-            signature_hex: hex::encode(&signed.signature),
+            signed_at: proof.signed_at,
+            staff_certificate_der_hex: proof.staff_certificate_der_hex,
+            signature_hex: proof.signature_hex,
         })
     }
 
     /// Every field checked: the method one of the two, the amount as
-    /// [`check_amount`], the reference with the domain's rules, the time
-    /// RFC 3339 in whole seconds, the certificate and the signature hex of
-    /// at most [`MAX_STAFF_CERTIFICATE_BYTES`] and
-    /// [`MAX_STAFF_SIGNATURE_BYTES`]. Whether the certificate and the
+    /// [`check_amount`], the reference with the domain's rules, the proof
+    /// (time, certificate, signature) as every staff-signed statement's
+    /// ([`crate::staff_signed`]). Whether the certificate and the
     /// signature are accepted is the CA's check, not the wire's.
     ///
     /// # Errors
@@ -232,38 +222,14 @@ impl CounterPaymentV1 {
         };
         let amount = check_amount("amount_fen", self.amount_fen)?;
         let reference = parse("reference", &self.reference)?;
-        // The digest holds whole seconds: a fraction would be signed as
-        // another time than the one sent. One spelling: upper-case `T`
-        // and `Z`, no fraction (not even `.000`).
-        let whole_seconds = self
-            .signed_at
-            .bytes()
-            .all(|c| c.is_ascii_digit() || b"-:+TZ".contains(&c));
-        let signed_at = OffsetDateTime::parse(&self.signed_at, &Rfc3339)
-            .ok()
-            .filter(|_| whole_seconds)
-            // In UTC, if that is a date `time` holds (not 9999-12-31T23:00:00-05:00).
-            .and_then(|t| t.checked_to_offset(time::UtcOffset::UTC))
-            .ok_or_else(|| invalid("signed_at", &FieldError::Time))?;
-        let bytes = |field: &str, text: &str, max: usize| {
-            hex::decode(text)
-                .filter(|b| !b.is_empty() && b.len() <= max)
-                .ok_or_else(|| invalid(field, &FieldError::Hex))
-        };
         Ok(ValidCounterPayment {
             method,
             amount,
             reference,
-            signed_at,
-            certificate_der: bytes(
-                "staff_certificate_der_hex",
+            proof: check_proof(
+                &self.signed_at,
                 &self.staff_certificate_der_hex,
-                MAX_STAFF_CERTIFICATE_BYTES,
-            )?,
-            signature: bytes(
-                "signature_hex",
                 &self.signature_hex,
-                MAX_STAFF_SIGNATURE_BYTES,
             )?,
         })
     }
@@ -341,8 +307,6 @@ enum FieldError {
     AmountNotPositive,
     AmountTooLarge,
     Method,
-    Time,
-    Hex,
 }
 
 impl Localized for FieldError {
@@ -356,14 +320,6 @@ impl Localized for FieldError {
             Self::Method => (
                 "付款方式应为柜台付款或银行汇款",
                 "The payment method must be counter or bank transfer.",
-            ),
-            Self::Time => (
-                "签名时间格式不正确",
-                "The signing time must be an RFC 3339 time in whole seconds.",
-            ),
-            Self::Hex => (
-                "工作人员证书或签名的数据格式不正确",
-                "The staff certificate or signature is not hex of an acceptable length.",
             ),
         };
         match lang {

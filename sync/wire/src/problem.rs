@@ -97,12 +97,15 @@ pub enum ProblemCode {
     /// or a gap): the kiosk's log was changed or cut; the CA keeps what it
     /// had and records the conflict for staff.
     AuditConflict,
-    /// A payment signed by a member of staff: the CA has no staff CA, or
-    /// does not accept the staff certificate (not its staff CA's, expired,
-    /// revoked, no staff role) or the signature (not over this payment, or
-    /// not made at about now). Signing it again will not help; the detail
+    /// A payment or an order cancel signed by a member of staff: the CA has
+    /// no staff CA, or does not accept the staff certificate (not its staff
+    /// CA's, expired, revoked, no staff role) or the signature (not over
+    /// this statement, or not made at about now). Signing it again will not help; the detail
     /// says which check failed, naming no one.
     StaffNotAccepted,
+    /// The order was cancelled (已取消): it is not paid any more, by no
+    /// means; a new order is needed.
+    OrderCancelled,
 }
 
 impl ProblemCode {
@@ -141,7 +144,8 @@ impl ProblemCode {
             | Self::SmsCodeWrong
             | Self::SmsCodeExpired
             | Self::AccountMismatch
-            | Self::NotRenewable => 422,
+            | Self::NotRenewable
+            | Self::OrderCancelled => 422,
             Self::TooManyRequests | Self::AccountLocked => 429,
             Self::Unavailable => 503,
         }
@@ -211,11 +215,12 @@ impl ProblemCode {
             Self::StaffCallConflict => "staff_call_conflict",
             Self::AuditConflict => "audit_conflict",
             Self::StaffNotAccepted => "staff_not_accepted",
+            Self::OrderCancelled => "order_cancelled",
         }
     }
 
     /// Every code, for documentation and tests.
-    pub const ALL: [ProblemCode; 40] = [
+    pub const ALL: [ProblemCode; 41] = [
         Self::MalformedBody,
         Self::InvalidField,
         Self::IdempotencyKeyMissing,
@@ -256,6 +261,7 @@ impl ProblemCode {
         Self::StaffCallConflict,
         Self::AuditConflict,
         Self::StaffNotAccepted,
+        Self::OrderCancelled,
     ];
 }
 
@@ -377,8 +383,12 @@ impl Localized for ProblemCode {
                 "This kiosk's audit log does not match the CA's copy. Please call a technician.",
             ),
             Self::StaffNotAccepted => (
-                "CA未接受工作人员的证书或签名，收款未登记，请联系管理员",
-                "The CA did not accept the staff certificate or signature. The payment is not recorded; please ask the administrator.",
+                "CA未接受工作人员的证书或签名，操作未执行，请联系管理员",
+                "The CA did not accept the staff certificate or signature. Nothing was done; please ask the administrator.",
+            ),
+            Self::OrderCancelled => (
+                "该订单已取消，不能再付款，请重新下单",
+                "This order is cancelled and can no longer be paid. Please place a new order.",
             ),
         };
         match lang {
