@@ -249,6 +249,22 @@ fn action_label(action: &AuditAction) -> &'static str {
             CounterOutcome::AmountMismatch => "柜台收款：金额不符或订单已由其他付款支付",
             CounterOutcome::Refused => "柜台收款：中心拒绝",
             CounterOutcome::Unreachable => "柜台收款：无法连接中心，未确认登记",
+            // A cancel's answers: not one a payment gets.
+            CounterOutcome::Cancelled => "柜台收款：订单已取消",
+            CounterOutcome::PaidAlready => "柜台收款：订单已支付",
+            CounterOutcome::NotYetAtCa => "柜台收款：中心尚未收到订单",
+        },
+        AuditAction::OrderCancelSigned => "取消订单：工作人员签名提交",
+        AuditAction::OrderCancelAnswered { outcome } => match outcome {
+            CounterOutcome::Cancelled => "取消订单：中心已取消",
+            CounterOutcome::PaidAlready => "取消订单：订单已支付，未取消",
+            CounterOutcome::NotYetAtCa => "取消订单：中心尚未收到订单，未取消",
+            CounterOutcome::StaffNotAccepted => "取消订单：中心未接受工作人员证书或签名",
+            CounterOutcome::Unreachable => "取消订单：无法连接中心，未确认取消",
+            // A payment's answers: not one a cancel gets.
+            CounterOutcome::Recorded => "取消订单：中心已登记付款",
+            CounterOutcome::AmountMismatch => "取消订单：金额不符",
+            CounterOutcome::Refused => "取消订单：中心拒绝",
         },
         AuditAction::IdentityConfirmedInPerson => "当面核验经办人身份（代替人脸识别）",
     }
