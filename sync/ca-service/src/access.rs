@@ -166,6 +166,10 @@ pub const ROUTES: &[Route] = &[
         "/v1/orders/{number}/counter-payments",
         Who::OwnOrder,
     ),
+    // An order of the kiosk's, waiting for its payment, withdrawn by a
+    // member of staff: the kiosk's own order only; the staff signature is
+    // the handler's check, as for a counter payment.
+    route("post", "/v1/orders/{number}/cancellation", Who::OwnOrder),
     // 呼叫工作人员: each kiosk makes, reads and withdraws its own calls.
     route(
         "put",
@@ -577,6 +581,32 @@ mod tests {
                 Listener::Kiosk,
                 false
             ),
+            ["POST"]
+        );
+    }
+
+    #[test]
+    fn a_kiosk_cancels_its_own_orders_only() {
+        let route = find("POST", "/v1/orders/{number}/cancellation");
+        assert_eq!(route.map(|r| (r.who, r.demo)), Some((Who::OwnOrder, false)));
+        let mine = kiosk_domain::fixtures::order_number(1).to_string();
+        let at = |listener, caller: &Caller| check(route, listener, caller, &order(&mine), false);
+        assert_eq!(at(Listener::Kiosk, &kiosk("TYA")), Ok(()));
+        assert_eq!(at(Listener::Kiosk, &kiosk("KAB")), Err(Refusal::Forbidden));
+        assert_eq!(
+            at(Listener::Kiosk, &Caller::Anonymous),
+            Err(Refusal::Unauthenticated)
+        );
+        assert_eq!(
+            at(Listener::Staff, &Caller::Staff("王".into())),
+            Err(Refusal::NotHere)
+        );
+        assert_eq!(
+            listener_of(&format!("/v1/orders/{mine}/cancellation")),
+            Listener::Kiosk
+        );
+        assert_eq!(
+            allowed("/v1/orders/{number}/cancellation", Listener::Kiosk, false),
             ["POST"]
         );
     }

@@ -24,6 +24,7 @@ mod sms;
 mod staff_calls;
 mod staff_crl;
 mod staff_guard;
+mod staff_signed;
 mod track;
 
 use crate::Service;
@@ -148,6 +149,10 @@ fn routes(service: &Service, listener: Listener) -> axum::Router<Service> {
         .route(
             "/v1/orders/{number}/counter-payments",
             post(payments::record_signed),
+        )
+        .route(
+            "/v1/orders/{number}/cancellation",
+            post(staff_signed::cancel),
         )
         .route("/v1/admin/remittances", get(payments::remittances))
         .route(

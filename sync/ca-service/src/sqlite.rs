@@ -12,8 +12,8 @@ mod sms;
 mod staff_calls;
 
 use crate::storage::{
-    AppendOutcome, CreateOutcome, InstallOutcome, NewOrder, OrderSummary, Storage, StorageError,
-    StorageResult, StoredRenewal, SubmitOutcome, TransitionOutcome,
+    AppendOutcome, CancelOutcome, CreateOutcome, InstallOutcome, NewOrder, OrderSummary, Storage,
+    StorageError, StorageResult, StoredRenewal, SubmitOutcome, TransitionOutcome,
 };
 use kiosk_domain::order::status::{Lifecycle, OrderStatus, initial_status, is_allowed};
 use kiosk_sync_wire::attachment::AttachmentStatusV1;
@@ -265,6 +265,31 @@ fn push_feed(
     Ok(())
 }
 
+/// Every status change of an order, in the caller's transaction: the
+/// order's status (and reason), and its feed entry, which its kiosk reads.
+fn set_status(
+    tx: &Transaction<'_>,
+    number: &str,
+    to: StatusV1,
+    reason: Option<&str>,
+    now: OffsetDateTime,
+) -> StorageResult<()> {
+    tx.execute(
+        "UPDATE orders SET status = ?2, reason = ?3 WHERE number = ?1",
+        params![number, to.as_str(), reason],
+    )?;
+    push_feed(tx, number, to, reason, now)
+}
+
+/// Whether the order is 已取消 (unknown: not).
+pub(crate) fn is_cancelled(conn: &Connection, number: &str) -> StorageResult<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM orders WHERE number = ?1 AND status = ?2)",
+        params![number, StatusV1::Cancelled.as_str()],
+        |row| row.get(0),
+    )?)
+}
+
 /// Moves an order along as far as what the CA holds allows, each step with
 /// its feed entry, in the caller's transaction (the payment's, the
 /// approval's, the issuance's or the install report's):
@@ -317,11 +342,7 @@ pub(crate) fn accept_if_paid(
             }
             _ => return Ok(()),
         };
-        tx.execute(
-            "UPDATE orders SET status = ?2, reason = NULL WHERE number = ?1",
-            params![number, next.as_str()],
-        )?;
-        push_feed(tx, number, next, None, now)?;
+        set_status(tx, number, next, None, now)?;
         status = next;
     }
 }
@@ -579,16 +600,45 @@ impl Storage for SqliteStorage {
         if !submitted || !is_allowed(lifecycle, from, OrderStatus::from(to)) {
             return Ok(Some(TransitionOutcome::Illegal));
         }
-        tx.execute(
-            "UPDATE orders SET status = ?2, reason = ?3 WHERE number = ?1",
-            params![number, to.as_str(), reason],
-        )?;
-        push_feed(&tx, number, to, reason, now)?;
+        set_status(&tx, number, to, reason, now)?;
         accept_if_paid(&tx, number, now)?;
         let done = record(&tx, number)?
             .ok_or_else(|| StorageError::Corrupt("order vanished".to_owned()))?;
         tx.commit()?;
         Ok(Some(TransitionOutcome::Done(done)))
+    }
+
+    fn cancel_order(&self, number: &str, now: OffsetDateTime) -> StorageResult<CancelOutcome> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let row: Option<(String, String)> = tx
+            .query_row(
+                "SELECT lifecycle, status FROM orders WHERE number = ?1",
+                [number],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?;
+        let Some((lifecycle, from)) = row else {
+            return Ok(CancelOutcome::Unknown);
+        };
+        if let Some(paid) = payments::paid_of(&tx, number)? {
+            return Ok(CancelOutcome::Paid(paid));
+        }
+        let lifecycle = lifecycle_from_db(&lifecycle)?;
+        let from = status_from_db(&from)?;
+        let again = from == StatusV1::Cancelled;
+        if !again {
+            // Submitted or not: staff withdraw what the kiosk sent so far.
+            if !is_allowed(lifecycle, OrderStatus::from(from), OrderStatus::Cancelled) {
+                return Ok(CancelOutcome::Illegal(from));
+            }
+            set_status(&tx, number, StatusV1::Cancelled, None, now)?;
+            payments::expire_open(&tx, number, now)?;
+        }
+        let order = record(&tx, number)?
+            .ok_or_else(|| StorageError::Corrupt("order vanished".to_owned()))?;
+        tx.commit()?;
+        Ok(CancelOutcome::Cancelled { order, again })
     }
 
     fn feed(

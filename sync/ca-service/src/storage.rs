@@ -106,6 +106,20 @@ pub enum TransitionOutcome {
     Illegal,
 }
 
+/// What became of a staff cancel of an order ([`Storage::cancel_order`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CancelOutcome {
+    /// No such order (the kiosk's outbox has not delivered it yet).
+    Unknown,
+    /// The order is paid (by this payment): nothing changed.
+    Paid(StoredPayment),
+    /// The status table leads nowhere to 已取消 from here (given): nothing
+    /// changed.
+    Illegal(StatusV1),
+    /// The order is 已取消; `again`: it was before, nothing changed.
+    Cancelled { order: OrderRecordV1, again: bool },
+}
+
 /// A certificate issued for (order, attempt).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredRenewal {
@@ -186,6 +200,14 @@ pub trait Storage:
         reason: Option<&str>,
         now: OffsetDateTime,
     ) -> StorageResult<Option<TransitionOutcome>>;
+    /// A member of staff withdraws an order that is not paid, in one
+    /// transaction: unknown, paid (any paid payment) or already 已取消 is
+    /// answered as it is; otherwise, where the status table allows it, the
+    /// order becomes 已取消 as every status change does (its feed entry for
+    /// the owning kiosk, the back office's list), and its open QR payments
+    /// expire now. From then on no payment of the order is opened,
+    /// recorded or paid ([`PaymentStorage`]'s `OrderCancelled` outcomes).
+    fn cancel_order(&self, number: &str, now: OffsetDateTime) -> StorageResult<CancelOutcome>;
     /// Feed entries after `cursor`, oldest first; with `kiosk`, only those
     /// of orders whose number starts with that kiosk code.
     fn feed(&self, cursor: u64, limit: u32, kiosk: Option<&str>)

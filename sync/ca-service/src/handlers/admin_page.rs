@@ -266,6 +266,7 @@ pub(crate) async fn confirm_remittance(
             RecordOutcome::AlreadyPaid(_) => Err(ApiError::new(
                 kiosk_sync_wire::problem::ProblemCode::AlreadyPaid,
             )),
+            RecordOutcome::OrderCancelled => Err(payments::order_cancelled()),
         }
     })();
     done(result)

@@ -3,6 +3,7 @@
 //! kiosk signed with the member of staff's own key), the customer's
 //! remittance note and its confirmation by finance.
 
+use super::staff_signed::{self, Signed, Statement};
 use super::{ApiError, ApiResult, json_body, now, path};
 use super::{JsonBody, NoFields, path_order};
 use crate::Service;
@@ -22,7 +23,6 @@ use kiosk_sync_wire::payment::{
     STATUS_PAID, STATUS_PENDING,
 };
 use kiosk_sync_wire::problem::ProblemCode;
-use kiosk_x509::{StaffCertError, StaffRole};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -101,6 +101,14 @@ fn check_due(service: &Service, number: &OrderNumber, amount_fen: i64) -> ApiRes
     }
 }
 
+/// A payment of a cancelled order: 422 `order_cancelled`, never paid.
+pub(crate) fn order_cancelled() -> ApiError {
+    ApiError::detail(
+        ProblemCode::OrderCancelled,
+        "the order is cancelled (已取消): it is not paid",
+    )
+}
+
 fn amount_mismatch(held: &StoredPayment) -> ApiError {
     ApiError::detail(
         ProblemCode::AmountMismatch,
@@ -141,6 +149,7 @@ pub(crate) async fn create(
         }
         OpenOutcome::Existing(p) => Ok(Json(payment_v1(&p, &base, at)?).into_response()),
         OpenOutcome::AmountMismatch(p) => Err(amount_mismatch(&p)),
+        OpenOutcome::OrderCancelled => Err(order_cancelled()),
     }
 }
 
@@ -194,50 +203,14 @@ pub(crate) async fn record(
     recorded_answer(outcome, &base, at)
 }
 
-/// How far ahead of the CA's clock a counter payment's `signed_at` may be
-/// (the kiosk's clock runs a little fast).
-pub(crate) const SIGNED_AT_AHEAD: time::Duration = time::Duration::minutes(10);
-/// How old a counter payment's signature may be: the kiosk sends it as
-/// staff sign it, and again after a restart; a statement signed longer ago
-/// is not sent by a kiosk but kept by someone.
-pub(crate) const SIGNED_AT_MAX_AGE: time::Duration = time::Duration::hours(24);
-
-/// A counter payment refused for its member of staff's certificate or
-/// signature: 403 `staff_not_accepted`, the detail naming the check,
-/// never the person.
-fn staff_not_accepted(number: &OrderNumber, why: &str) -> ApiError {
-    tracing::warn!(order = %number, reason = why, "counter payment refused: staff not accepted");
-    ApiError::detail(ProblemCode::StaffNotAccepted, why)
-}
-
-/// Why a staff certificate was refused, in words that name no one.
-fn staff_refusal(e: &StaffCertError) -> &'static str {
-    match e {
-        StaffCertError::Malformed { .. } => "the staff certificate cannot be read",
-        StaffCertError::NotFromStaffCa(_) => "the staff certificate is not from the staff CA",
-        StaffCertError::NotYetValid { .. } => "the staff certificate is not valid yet",
-        StaffCertError::Expired { .. } => "the staff certificate has expired",
-        StaffCertError::NoStaffRole => "the staff certificate grants no staff role",
-        StaffCertError::NotForClientAuth => "the staff certificate is not for clientAuth",
-        StaffCertError::IsCa => "the staff certificate is a CA certificate",
-        StaffCertError::Revoked { .. } => "the staff certificate is revoked",
-        StaffCertError::BadRevocationList(_) => "a staff revocation list cannot be used",
-        StaffCertError::BadSignature => "the signature does not verify over this payment",
-        StaffCertError::UnsupportedKey(_) => "the staff certificate's key is not supported",
-    }
-}
-
 /// `POST /v1/orders/{number}/counter-payments`: a payment a member of
 /// staff took for one of the calling kiosk's orders (the route's access
-/// rule), recorded only when it is signed with their own staff key: a
-/// certificate of the CA's staff CA (`--staff-client-ca`) that grants the
-/// staff role (a technician's alone does not), valid now and on none of the
-/// staff revocation lists the service publishes, whose key signed the
-/// digest of exactly this statement (the path's order, method, amount,
-/// reference and `signed_at`), at most [`SIGNED_AT_MAX_AGE`] ago and not
-/// more than [`SIGNED_AT_AHEAD`] ahead of the CA's clock. Then it is
-/// recorded as the back office records one: the same reference again finds
-/// the first.
+/// rule), recorded only when it is signed with their own staff key
+/// ([`staff_signed::verify`]: a certificate of the CA's staff CA with the
+/// staff role, not revoked, over the digest of exactly this statement, the
+/// path's order, method, amount, reference and `signed_at`, made at about
+/// now). Then it is recorded as the back office records one: the same
+/// reference again finds the first.
 pub(crate) async fn record_signed(
     State(service): State<Service>,
     number: Result<Path<String>, PathRejection>,
@@ -247,50 +220,21 @@ pub(crate) async fn record_signed(
     let number = path_order(number)?;
     let valid = json_body(body)?.validate()?;
     let base = public_base(&service, &request_headers)?;
-    let staff_ca = &service.options().staff_ca_der;
-    if staff_ca.is_empty() {
-        return Err(staff_not_accepted(
-            &number,
-            "this CA accepts no staff-signed payments (no staff CA is configured)",
-        ));
-    }
-    let at = now();
-    if valid.signed_at > at + SIGNED_AT_AHEAD {
-        return Err(staff_not_accepted(
-            &number,
-            "signed_at is more than 10 minutes ahead of the CA's clock",
-        ));
-    }
-    if valid.signed_at < at - SIGNED_AT_MAX_AGE {
-        return Err(staff_not_accepted(
-            &number,
-            "signed_at is more than 24 hours ago",
-        ));
-    }
-    // The published lists, re-read if their files changed: off the async
-    // workers (file I/O).
-    let lists = {
-        let service = service.clone();
-        tokio::task::spawn_blocking(move || service.staff_revocation_lists())
-            .await
-            .map_err(|_| ApiError::new(ProblemCode::Unavailable))?
-    };
     let signed = valid.into_domain(number);
-    let staff =
-        kiosk_x509::verify_staff_certificate(&signed.certificate_der, &[], staff_ca, &lists, at)
-            .map_err(|e| staff_not_accepted(&number, staff_refusal(&e)))?;
-    if !staff.roles.contains(&StaffRole::Staff) {
-        return Err(staff_not_accepted(
-            &number,
-            "the staff certificate does not grant the staff role",
-        ));
-    }
-    kiosk_x509::verify_token_signature(
-        &signed.certificate_der,
-        &signed.payment.digest(),
-        &signed.signature,
+    let at = now();
+    let staff = staff_signed::verify(
+        &service,
+        &number,
+        &Signed {
+            what: Statement::CounterPayment,
+            signed_at: signed.payment.signed_at,
+            certificate_der: &signed.certificate_der,
+            signature: &signed.signature,
+            digest: signed.payment.digest(),
+        },
+        at,
     )
-    .map_err(|e| staff_not_accepted(&number, staff_refusal(&e)))?;
+    .await?;
 
     let payment = &signed.payment;
     check_due(&service, &number, payment.amount.0)?;
@@ -316,6 +260,11 @@ pub(crate) async fn record_signed(
             staff_certificate = %staff.serial_hex,
             "staff-signed counter payment not recorded: the order or reference holds another"
         ),
+        RecordOutcome::OrderCancelled => tracing::info!(
+            order = %number,
+            staff_certificate = %staff.serial_hex,
+            "staff-signed counter payment not recorded: the order is cancelled"
+        ),
     }
     recorded_answer(outcome, &base, at)
 }
@@ -335,6 +284,7 @@ fn recorded_answer(outcome: RecordOutcome, base: &str, at: OffsetDateTime) -> Ap
             ProblemCode::AlreadyPaid,
             &format!("the order is paid by {}", p.id),
         )),
+        RecordOutcome::OrderCancelled => Err(order_cancelled()),
     }
 }
 

@@ -1,6 +1,6 @@
 //! Payments and remittance notes in SQLite.
 
-use super::{SqliteStorage, accept_if_paid, nanos, time_of};
+use super::{SqliteStorage, accept_if_paid, is_cancelled, nanos, time_of};
 use crate::storage::{
     NewPayment, OpenOutcome, PayOutcome, PaymentStorage, RecordOutcome, RecordedPayment,
     RemittanceOutcome, StorageError, StorageResult, StoredPayment, StoredRemittance,
@@ -96,12 +96,27 @@ fn one_payment(
     .transpose()
 }
 
-fn paid_of(conn: &Connection, number: &str) -> StorageResult<Option<StoredPayment>> {
+pub(super) fn paid_of(conn: &Connection, number: &str) -> StorageResult<Option<StoredPayment>> {
     one_payment(
         conn,
         "number = ?1 AND paid_at IS NOT NULL ORDER BY paid_at LIMIT 1",
         [number],
     )
+}
+
+/// The order's open QR payments expire at `now` (its cancel): none of
+/// them can be paid any more.
+pub(super) fn expire_open(
+    conn: &Connection,
+    number: &str,
+    now: OffsetDateTime,
+) -> StorageResult<()> {
+    conn.execute(
+        "UPDATE payments SET expires_at = ?2
+         WHERE number = ?1 AND paid_at IS NULL AND expires_at > ?2",
+        params![number, nanos(now)?],
+    )?;
+    Ok(())
 }
 
 fn latest_of(conn: &Connection, number: &str) -> StorageResult<Option<StoredPayment>> {
@@ -130,6 +145,9 @@ fn record_in(conn: &Connection, p: &RecordedPayment<'_>) -> StorageResult<Record
                 RecordOutcome::ReferenceConflict
             },
         );
+    }
+    if is_cancelled(conn, p.number)? {
+        return Ok(RecordOutcome::OrderCancelled);
     }
     if let Some(paid) = paid_of(conn, p.number)? {
         return Ok(RecordOutcome::AlreadyPaid(paid));
@@ -187,6 +205,9 @@ impl PaymentStorage for SqliteStorage {
     fn open_payment(&self, new: &NewPayment<'_>) -> StorageResult<OpenOutcome> {
         let mut conn = self.lock()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if is_cancelled(&tx, new.number)? {
+            return Ok(OpenOutcome::OrderCancelled);
+        }
         let current = match paid_of(&tx, new.number)? {
             Some(paid) => Some(paid),
             None => latest_of(&tx, new.number)?.filter(|p| !p.is_expired(new.now)),
@@ -235,7 +256,8 @@ impl PaymentStorage for SqliteStorage {
         if payment.is_paid() {
             return Ok(Some(PayOutcome::Paid(payment)));
         }
-        if payment.is_expired(now) {
+        // Its order's cancel expired it (whatever the clock says now).
+        if payment.is_expired(now) || is_cancelled(&tx, &payment.number)? {
             return Ok(Some(PayOutcome::Expired(payment)));
         }
         if let Some(other) = paid_of(&tx, &payment.number)? {

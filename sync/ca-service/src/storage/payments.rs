@@ -53,6 +53,8 @@ pub enum OpenOutcome {
     Existing(StoredPayment),
     /// That payment has another amount.
     AmountMismatch(StoredPayment),
+    /// The order is 已取消: no payment is opened for it.
+    OrderCancelled,
 }
 
 /// What became of paying a QR payment (the simulator's button).
@@ -60,7 +62,8 @@ pub enum OpenOutcome {
 pub enum PayOutcome {
     /// Paid now, or before (the reference is the first one).
     Paid(StoredPayment),
-    /// Too late: nothing changed.
+    /// Too late (past its expiry, or its order was cancelled, which
+    /// expired it): nothing changed.
     Expired(StoredPayment),
     /// The order was paid by another payment meanwhile: nothing changed.
     OrderPaidElsewhere(StoredPayment),
@@ -88,6 +91,8 @@ pub enum RecordOutcome {
     ReferenceConflict,
     /// The order is paid already, by another payment (given).
     AlreadyPaid(StoredPayment),
+    /// The order is 已取消: nothing is recorded for it.
+    OrderCancelled,
 }
 
 /// A customer's bank-transfer remittance note.
@@ -113,7 +118,9 @@ pub enum RemittanceOutcome {
     Conflict,
 }
 
-/// Payments and remittance notes.
+/// Payments and remittance notes. An order 已取消 is paid by no means:
+/// opening, paying, recording and confirming refuse it in their own
+/// transaction.
 pub trait PaymentStorage {
     fn open_payment(&self, new: &NewPayment<'_>) -> StorageResult<OpenOutcome>;
     fn payment(&self, id: &str) -> StorageResult<Option<StoredPayment>>;
