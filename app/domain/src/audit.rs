@@ -56,6 +56,13 @@ pub enum AuditAction {
     CounterPaymentAnswered {
         outcome: crate::flow::staff::CounterOutcome,
     },
+    /// An order waiting for its payment withdrawn by staff, signed with
+    /// their staff key and sent to the CA (the entry names the order).
+    OrderCancelSigned,
+    /// What the CA made of that cancel.
+    OrderCancelAnswered {
+        outcome: crate::flow::staff::CounterOutcome,
+    },
     /// An application's handler confirmed in person (实人认证 by staff
     /// instead of the face check); the order has no number yet.
     IdentityConfirmedInPerson,

@@ -29,7 +29,9 @@ use crate::money::Fen;
 use crate::order::status::OrderStatus;
 use crate::order::{Order, OrderDetails};
 use crate::order_number::OrderNumber;
-use crate::ports::counter::{CounterMethod, CounterPayment, SignedCounterPayment};
+use crate::ports::counter::{
+    CounterMethod, CounterPayment, OrderCancel, SignedCounterPayment, SignedOrderCancel,
+};
 use crate::ports::key_writer::{KeyRef, UnblockOutcome};
 use crate::ports::printer::PrintOutcome;
 use crate::ports::staff::{SignInRefusal, SignedIn, StaffMember, StaffRole};
@@ -243,14 +245,33 @@ pub enum CounterStage {
     },
     /// The signed payment is on its way to the CA.
     Sending(Box<SignedCounterPayment>),
+    /// 取消订单: staff confirm that `order` is withdrawn.
+    ConfirmCancel { order: OrderNumber },
+    /// The staff key's PIN, to sign the cancel.
+    CancelPin {
+        order: OrderNumber,
+        last: Option<SignInRefusal>,
+    },
+    /// The key is signing the cancel of `order`.
+    CancelSigning { order: OrderNumber },
+    /// The signed cancel is on its way to the CA.
+    CancelSending(Box<SignedOrderCancel>),
 }
 
-/// What the CA made of a payment staff recorded.
+/// What the CA made of a payment staff recorded, or of an order they
+/// cancelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CounterOutcome {
     /// The CA holds the order as paid by it (also when it had it already).
     Recorded,
+    /// The CA holds the order as 已取消 (also when it did already).
+    Cancelled,
+    /// Not cancelled: the order is paid.
+    PaidAlready,
+    /// Not cancelled: the CA does not have the order yet (the upload queue
+    /// still holds it).
+    NotYetAtCa,
     /// The CA did not accept the member of staff's certificate or signature.
     StaffNotAccepted,
     /// The order is due another amount, or is paid already otherwise.
@@ -290,6 +311,24 @@ impl CounterOutcome {
             Err(_) => Self::Refused,
         }
     }
+
+    /// What the CA's answer to a cancel means.
+    #[must_use]
+    pub fn of_cancel(answer: &Result<(), crate::ports::ca::CaError>) -> Self {
+        use crate::ports::ca::{CaError, Refusal};
+        match answer {
+            Ok(()) => Self::Cancelled,
+            Err(CaError::Unreachable(_)) => Self::Unreachable,
+            Err(CaError::OrderNotYetKnown) => Self::NotYetAtCa,
+            Err(CaError::Refused {
+                reason: Refusal::StaffNotAccepted,
+            }) => Self::StaffNotAccepted,
+            Err(CaError::Refused {
+                reason: Refusal::PaidAlready,
+            }) => Self::PaidAlready,
+            Err(_) => Self::Refused,
+        }
+    }
 }
 
 /// 柜台收款.
@@ -300,9 +339,9 @@ pub struct CounterTask {
     pub stage: CounterStage,
     /// The last payment sent, and what the CA made of it.
     pub last: Option<(OrderNumber, CounterOutcome)>,
-    /// The orders the CA recorded as paid in this session: no longer
-    /// listed, although the store holds them as waiting until the CA's
-    /// feed says otherwise.
+    /// The orders the CA recorded as paid, or cancelled, in this session:
+    /// no longer listed, although the store holds them as waiting until the
+    /// CA's feed says otherwise.
     #[serde(default)]
     pub recorded: Vec<OrderNumber>,
 }
@@ -389,7 +428,7 @@ pub enum StaffEvent {
     Reprinted(OrderNumber, Option<PrintOutcome>),
     /// What the key did with the PINs.
     UnblockAnswered(Result<UnblockOutcome, UnblockProblem>),
-    /// 柜台收款 pressed.
+    /// 待付款订单 pressed.
     StartCounter,
     /// The orders waiting for their payment, latest first.
     PayableListed(Vec<PayableRow>),
@@ -406,6 +445,14 @@ pub enum StaffEvent {
     CounterAnswered(CounterOutcome),
     /// 取消 on the form or the pad: back to the list.
     CounterCancelled,
+    /// 取消订单 on this order.
+    CancelChosen(OrderNumber),
+    /// 确认取消 on the confirmation.
+    CancelConfirmed,
+    /// What the staff key did with the cancel.
+    CancelSigned(Result<Box<SignedOrderCancel>, SignInRefusal>),
+    /// What the CA made of it.
+    CancelAnswered(CounterOutcome),
     /// Back to the staff menu.
     Menu,
     /// 退出登录.
@@ -466,6 +513,19 @@ pub enum StaffEffect {
     SendPayment {
         session: SessionId,
         signed: Box<SignedCounterPayment>,
+    },
+    /// Sign `cancel` with `staff_key` and the PIN handed over; answers
+    /// [`StaffEvent::CancelSigned`].
+    SignCancel {
+        session: SessionId,
+        staff_key: KeyRef,
+        cancel: OrderCancel,
+    },
+    /// Send the signed cancel to the CA (idempotent there); answers
+    /// [`StaffEvent::CancelAnswered`].
+    SendCancel {
+        session: SessionId,
+        signed: Box<SignedOrderCancel>,
     },
     /// Whether `staff_key` is still inserted; answers
     /// [`StaffEvent::StaffKeyGone`] when it is not.
@@ -840,11 +900,43 @@ fn signed_in(state: StaffState, event: StaffEvent, now: OffsetDateTime) -> Staff
                 }],
             )
         }
+        StaffEvent::PinTyped if matches!(&task, StaffTask::Counter(c) if matches!(c.stage, CounterStage::CancelPin { .. })) =>
+        {
+            let StaffTask::Counter(c) = task else {
+                return Step::to(to(task, touched_at));
+            };
+            let CounterStage::CancelPin { order, .. } = c.stage else {
+                return Step::to(to(StaffTask::Counter(c), touched_at));
+            };
+            let cancel = OrderCancel {
+                order,
+                // Whole seconds: what the CA reads back.
+                signed_at: OffsetDateTime::from_unix_timestamp(now.unix_timestamp()).unwrap_or(now),
+            };
+            Step::with(
+                to(
+                    StaffTask::Counter(CounterTask {
+                        stage: CounterStage::CancelSigning { order },
+                        ..c
+                    }),
+                    now,
+                ),
+                vec![StaffEffect::SignCancel {
+                    session,
+                    staff_key: key.clone(),
+                    cancel,
+                }],
+            )
+        }
         StaffEvent::ChooseCounter(_)
         | StaffEvent::CounterConfirmed { .. }
         | StaffEvent::CounterCancelled
         | StaffEvent::CounterSigned(_)
-        | StaffEvent::CounterAnswered(_) => match task {
+        | StaffEvent::CounterAnswered(_)
+        | StaffEvent::CancelChosen(_)
+        | StaffEvent::CancelConfirmed
+        | StaffEvent::CancelSigned(_)
+        | StaffEvent::CancelAnswered(_) => match task {
             StaffTask::Counter(c) => counter(c, event, session, to, &member, now, touched_at),
             other => Step::to(to(other, touched_at)),
         },
@@ -929,8 +1021,69 @@ fn counter(
             };
             Step::to(to(stage(next, &c), now))
         }
-        (CounterStage::Form { .. } | CounterStage::Pin { .. }, StaffEvent::CounterCancelled) => {
-            Step::to(to(stage(CounterStage::List, &c), now))
+        (
+            CounterStage::Form { .. }
+            | CounterStage::Pin { .. }
+            | CounterStage::ConfirmCancel { .. }
+            | CounterStage::CancelPin { .. },
+            StaffEvent::CounterCancelled,
+        ) => Step::to(to(stage(CounterStage::List, &c), now)),
+        (CounterStage::List, StaffEvent::CancelChosen(order))
+            if c.orders.iter().flatten().any(|row| row.number == order) =>
+        {
+            Step::to(to(stage(CounterStage::ConfirmCancel { order }, &c), now))
+        }
+        (&CounterStage::ConfirmCancel { order }, StaffEvent::CancelConfirmed) => Step::to(to(
+            stage(CounterStage::CancelPin { order, last: None }, &c),
+            now,
+        )),
+        (&CounterStage::CancelSigning { order }, StaffEvent::CancelSigned(Err(refusal))) => {
+            Step::to(to(
+                stage(
+                    CounterStage::CancelPin {
+                        order,
+                        last: Some(refusal),
+                    },
+                    &c,
+                ),
+                now,
+            ))
+        }
+        (&CounterStage::CancelSigning { order }, StaffEvent::CancelSigned(Ok(signed)))
+            if signed.cancel.order == order =>
+        {
+            let mut entry = audit(member, AuditAction::OrderCancelSigned, now);
+            entry.order = Some(order);
+            let mut step = audited(
+                to(stage(CounterStage::CancelSending(signed.clone()), &c), now),
+                entry,
+            );
+            step.effects
+                .push(StaffEffect::SendCancel { session, signed });
+            step
+        }
+        (CounterStage::CancelSending(signed), StaffEvent::CancelAnswered(outcome)) => {
+            let order = signed.cancel.order;
+            let mut entry = audit(member, AuditAction::OrderCancelAnswered { outcome }, now);
+            entry.order = Some(order);
+            let mut recorded = c.recorded.clone();
+            if outcome == CounterOutcome::Cancelled {
+                recorded.push(order);
+            }
+            let mut step = audited(
+                to(
+                    StaffTask::Counter(CounterTask {
+                        orders: None,
+                        stage: CounterStage::List,
+                        last: Some((order, outcome)),
+                        recorded,
+                    }),
+                    now,
+                ),
+                entry,
+            );
+            step.effects.push(StaffEffect::ListPayable);
+            step
         }
         (
             CounterStage::Signing {
@@ -1103,7 +1256,10 @@ fn working(task: &StaffTask) -> bool {
         StaffTask::Queue(q) => q.retrying.is_some(),
         StaffTask::Counter(c) => matches!(
             c.stage,
-            CounterStage::Signing { .. } | CounterStage::Sending(_)
+            CounterStage::Signing { .. }
+                | CounterStage::Sending(_)
+                | CounterStage::CancelSigning { .. }
+                | CounterStage::CancelSending(_)
         ),
         StaffTask::Menu => false,
     }
@@ -1150,7 +1306,10 @@ pub fn wants_pin(state: &StaffState) -> bool {
             StaffTask::Unblock(u) => {
                 matches!(u, Unblock::SoPin { .. } | Unblock::NewPin | Unblock::Repeat)
             }
-            StaffTask::Counter(c) => matches!(c.stage, CounterStage::Pin { .. }),
+            StaffTask::Counter(c) => matches!(
+                c.stage,
+                CounterStage::Pin { .. } | CounterStage::CancelPin { .. }
+            ),
             StaffTask::Menu | StaffTask::Reprint(_) | StaffTask::Queue(_) => false,
         },
     }

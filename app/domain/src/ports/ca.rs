@@ -75,6 +75,8 @@ pub enum Refusal {
     RequestRejected,
     /// A payment of another amount exists, or the order is paid otherwise.
     AmountMismatch,
+    /// The order is paid: it is not cancelled at a kiosk.
+    PaidAlready,
     /// The member of staff's certificate or signature is not accepted by
     /// the CA (not its staff CA's, revoked, no staff role, a signature
     /// that does not verify).
@@ -499,6 +501,17 @@ pub trait CaPort: Clone + Send + Sync + 'static {
         &self,
         signed: crate::ports::counter::SignedCounterPayment,
     ) -> impl Future<Output = Result<PaymentInfo, CaError>> + Send;
+
+    /// Cancels one of this kiosk's orders that is waiting for its payment,
+    /// as a member of staff signed it: `Ok` once the CA holds it 已取消
+    /// (also when it did already). Refused: [`Refusal::StaffNotAccepted`]
+    /// as for a counter payment, [`Refusal::PaidAlready`] when the order
+    /// is paid (no cancel here then); [`CaError::OrderNotYetKnown`] while
+    /// the outbox has not delivered it.
+    fn cancel_order(
+        &self,
+        signed: crate::ports::counter::SignedOrderCancel,
+    ) -> impl Future<Output = Result<(), CaError>> + Send;
 
     /// Notes a bank transfer of `amount` for `order`, made by `payer` under
     /// the bank's `reference`, for the CA's finance staff to match with the

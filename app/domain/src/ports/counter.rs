@@ -1,12 +1,13 @@
-//! A payment staff took for an order (spec §3.3: "at the counter, staff
-//! mode records method and reference"), as the member of staff's own key
-//! signs it for the CA. The CA records it only when the signature verifies
-//! with a staff certificate of its staff CA that grants the staff role:
-//! a kiosk alone cannot mark an order paid.
+//! What a member of staff declares to the CA about an order at the
+//! kiosk, signed with their own staff key: a payment they took (spec §3.3:
+//! "at the counter, staff mode records method and reference"), or the
+//! order withdrawn. The CA acts only when the signature verifies with a
+//! staff certificate of its staff CA that grants the staff role: a kiosk
+//! alone can neither mark an order paid nor cancel it.
 //!
-//! [`sign_counter_payment`] makes the signature on the staff key (its PIN,
-//! typed again for each payment, then [`CounterPayment::digest`] signed),
-//! over the same two ports as the sign-in.
+//! [`sign_as_staff`] makes the signature on the staff key (its PIN, typed
+//! again for each statement, then the statement's digest signed), over the
+//! same two ports as the sign-in.
 
 use super::key_writer::{KeyRef, KeyWriter, Pin};
 use super::staff::{SignInRefusal, StaffCredentials, StaffRole};
@@ -87,15 +88,56 @@ pub struct SignedCounterPayment {
     pub signature: Vec<u8>,
 }
 
-/// Signs `payment` with the staff key `staff_key` (signed in before): its
-/// staff certificate is found on it and checked again at `now`, `pin`
-/// verified, the digest signed and the signature checked with the
-/// certificate before anything leaves the kiosk. The key is logged out
-/// again whatever happened.
+/// What a member of staff declares: this order, waiting for its payment,
+/// is withdrawn (the customer asked, or left it), at this time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderCancel {
+    pub order: OrderNumber,
+    /// When the key signed it (whole seconds).
+    #[serde(with = "time::serde::rfc3339")]
+    pub signed_at: OffsetDateTime,
+}
+
+impl OrderCancel {
+    /// The bytes the staff key signs, in the manner of
+    /// [`CounterPayment::digest`] with a context of its own.
+    #[must_use]
+    pub fn digest(&self) -> [u8; 32] {
+        let mut hash = Sha256::new();
+        hash.update(b"kiosk order cancel v1\0");
+        for field in [
+            self.order.as_str(),
+            &self.signed_at.unix_timestamp().to_string(),
+        ] {
+            hash.update(field.as_bytes());
+            hash.update(b"\0");
+        }
+        hash.finalize().into()
+    }
+}
+
+/// An order cancel with the staff key's proof.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedOrderCancel {
+    pub cancel: OrderCancel,
+    /// The member of staff's certificate, DER.
+    pub certificate_der: Vec<u8>,
+    /// The staff key's signature over [`OrderCancel::digest`].
+    pub signature: Vec<u8>,
+}
+
+/// A staff key's signature and the certificate that verifies it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffSignature {
+    pub certificate_der: Vec<u8>,
+    pub signature: Vec<u8>,
+}
+
+/// Signs `payment` with the staff key `staff_key`: [`sign_as_staff`]
+/// over its digest.
 ///
 /// # Errors
-/// Why nothing was signed (the key pulled, the PIN wrong, the certificate
-/// no longer a staff credential).
+/// As [`sign_as_staff`].
 pub fn sign_counter_payment<K: KeyWriter, C: StaffCredentials + ?Sized>(
     writer: &mut K,
     credentials: &C,
@@ -104,6 +146,52 @@ pub fn sign_counter_payment<K: KeyWriter, C: StaffCredentials + ?Sized>(
     payment: CounterPayment,
     now: OffsetDateTime,
 ) -> Result<SignedCounterPayment, SignInRefusal> {
+    let signed = sign_as_staff(writer, credentials, staff_key, pin, &payment.digest(), now)?;
+    Ok(SignedCounterPayment {
+        payment,
+        certificate_der: signed.certificate_der,
+        signature: signed.signature,
+    })
+}
+
+/// Signs `cancel` with the staff key `staff_key`: [`sign_as_staff`] over
+/// its digest.
+///
+/// # Errors
+/// As [`sign_as_staff`].
+pub fn sign_order_cancel<K: KeyWriter, C: StaffCredentials + ?Sized>(
+    writer: &mut K,
+    credentials: &C,
+    staff_key: &KeyRef,
+    pin: Pin,
+    cancel: OrderCancel,
+    now: OffsetDateTime,
+) -> Result<SignedOrderCancel, SignInRefusal> {
+    let signed = sign_as_staff(writer, credentials, staff_key, pin, &cancel.digest(), now)?;
+    Ok(SignedOrderCancel {
+        cancel,
+        certificate_der: signed.certificate_der,
+        signature: signed.signature,
+    })
+}
+
+/// Signs `digest` with the staff key `staff_key` (signed in before): its
+/// staff certificate is found on it and checked again at `now`, `pin`
+/// verified, the digest signed and the signature checked with the
+/// certificate before anything leaves the kiosk. The key is logged out
+/// again whatever happened.
+///
+/// # Errors
+/// Why nothing was signed (the key pulled, the PIN wrong, the certificate
+/// no longer a staff credential).
+pub fn sign_as_staff<K: KeyWriter, C: StaffCredentials + ?Sized>(
+    writer: &mut K,
+    credentials: &C,
+    staff_key: &KeyRef,
+    pin: Pin,
+    digest: &[u8; 32],
+    now: OffsetDateTime,
+) -> Result<StaffSignature, SignInRefusal> {
     let keys = writer.keys().map_err(|e| key_failed(&e))?;
     let inserted = keys
         .iter()
@@ -136,19 +224,17 @@ pub fn sign_counter_payment<K: KeyWriter, C: StaffCredentials + ?Sized>(
             PinOutcome::Verified => {}
             other => return Err(SignInRefusal::Pin(other)),
         }
-        let digest = payment.digest();
         let signature = writer
-            .sign_digest(staff_key, &certificate.key_id, &digest)
+            .sign_digest(staff_key, &certificate.key_id, digest)
             .map_err(|e| key_failed(&e))?;
-        if !credentials.signed_by(&certificate.der, &digest, &signature) {
+        if !credentials.signed_by(&certificate.der, digest, &signature) {
             return Err(SignInRefusal::BadSignature);
         }
         Ok(signature)
     })();
     // A key that cannot log out was pulled: nothing stays open on it.
     let _ = writer.logout(staff_key);
-    Ok(SignedCounterPayment {
-        payment,
+    Ok(StaffSignature {
         certificate_der: certificate.der.clone(),
         signature: signed?,
     })
@@ -203,6 +289,26 @@ mod tests {
             assert_ne!(other.digest(), digest, "{other:?}");
         }
         assert_eq!(payment().digest(), digest);
+    }
+
+    #[test]
+    fn a_cancel_signs_its_order_and_time_and_nothing_else() {
+        let cancel = OrderCancel {
+            order: crate::fixtures::order_number(1),
+            signed_at: time::macros::datetime!(2026-12-06 10:00 UTC),
+        };
+        let other = OrderCancel {
+            order: crate::fixtures::order_number(2),
+            ..cancel.clone()
+        };
+        let later = OrderCancel {
+            signed_at: cancel.signed_at + time::Duration::seconds(1),
+            ..cancel.clone()
+        };
+        assert_ne!(cancel.digest(), other.digest());
+        assert_ne!(cancel.digest(), later.digest());
+        // Never the digest of a payment of the same order at that time.
+        assert_ne!(cancel.digest(), payment().digest());
     }
 
     #[test]

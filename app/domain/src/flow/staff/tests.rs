@@ -647,6 +647,145 @@ fn a_counter_payment_is_signed_with_the_staff_key_sent_once_and_audited_twice() 
 }
 
 #[test]
+fn an_unpaid_order_is_cancelled_with_the_staff_key_and_audited_twice() {
+    let s = step(signed_in(false), StaffEvent::StartCounter, at(3));
+    let s = step(s.state, StaffEvent::PayableListed(vec![payable(1)]), at(4));
+    // Only a listed order.
+    let s = step(
+        s.state,
+        StaffEvent::CancelChosen(crate::fixtures::order_number(9)),
+        at(5),
+    );
+    assert!(
+        matches!(&s.state, StaffState::SignedIn { task: StaffTask::Counter(c), .. } if c.stage == CounterStage::List)
+    );
+    let order = payable(1).number;
+    let s = step(s.state, StaffEvent::CancelChosen(order), at(6));
+    assert!(
+        matches!(&s.state, StaffState::SignedIn { task: StaffTask::Counter(c), .. }
+        if c.stage == CounterStage::ConfirmCancel { order })
+    );
+    assert_eq!(pin_slot(&s.state), None, "no PIN before it is confirmed");
+    // 返回, then again.
+    let back = step(s.state.clone(), StaffEvent::CounterCancelled, at(7));
+    assert!(
+        matches!(&back.state, StaffState::SignedIn { task: StaffTask::Counter(c), .. } if c.stage == CounterStage::List)
+    );
+    let s = step(s.state, StaffEvent::CancelConfirmed, at(7));
+    assert_eq!(pin_slot(&s.state), Some(PinSlot::StaffKey));
+    let s = step(s.state, StaffEvent::PinTyped, at(8));
+    let [
+        StaffEffect::SignCancel {
+            cancel, staff_key, ..
+        },
+    ] = s.effects.as_slice()
+    else {
+        panic!("{s:?}")
+    };
+    assert_eq!((cancel.order, cancel.signed_at), (order, at(8)));
+    assert_eq!(staff_key, &key("S1"));
+    let signed = SignedOrderCancel {
+        cancel: cancel.clone(),
+        certificate_der: b"staff certificate".to_vec(),
+        signature: vec![7; 64],
+    };
+    // A signature over another order's cancel is not sent.
+    let other = SignedOrderCancel {
+        cancel: OrderCancel {
+            order: crate::fixtures::order_number(2),
+            ..cancel.clone()
+        },
+        ..signed.clone()
+    };
+    let refused = step(
+        s.state.clone(),
+        StaffEvent::CancelSigned(Ok(Box::new(other))),
+        at(9),
+    );
+    assert!(refused.effects.is_empty());
+    let s = step(
+        s.state,
+        StaffEvent::CancelSigned(Ok(Box::new(signed.clone()))),
+        at(9),
+    );
+    assert_eq!(
+        audited(&s.effects)
+            .into_iter()
+            .map(|(_, a)| a)
+            .collect::<Vec<_>>(),
+        [AuditAction::OrderCancelSigned]
+    );
+    assert!(s.effects.contains(&StaffEffect::SendCancel {
+        session: SessionId(7),
+        signed: Box::new(signed),
+    }));
+    // No idle lock while it is sent.
+    let s = step(s.state, StaffEvent::Tick, at(500));
+    assert!(matches!(s.state, StaffState::SignedIn { .. }));
+    let s = step(
+        s.state,
+        StaffEvent::CancelAnswered(CounterOutcome::Cancelled),
+        at(10),
+    );
+    assert_eq!(
+        audited(&s.effects)
+            .into_iter()
+            .map(|(_, a)| a)
+            .collect::<Vec<_>>(),
+        [AuditAction::OrderCancelAnswered {
+            outcome: CounterOutcome::Cancelled
+        }]
+    );
+    let listed = step(
+        s.state,
+        StaffEvent::PayableListed(vec![payable(1), payable(2)]),
+        at(11),
+    );
+    let StaffState::SignedIn {
+        task: StaffTask::Counter(c),
+        ..
+    } = &listed.state
+    else {
+        panic!("{listed:?}")
+    };
+    assert_eq!(
+        c.orders,
+        Some(vec![payable(2)]),
+        "the cancelled one is gone"
+    );
+    assert_eq!(c.last, Some((order, CounterOutcome::Cancelled)));
+}
+
+#[test]
+fn what_the_ca_says_of_a_cancel_is_told_apart() {
+    use crate::ports::ca::{CaError, Refusal};
+    assert_eq!(
+        CounterOutcome::of_cancel(&Ok(())),
+        CounterOutcome::Cancelled
+    );
+    assert_eq!(
+        CounterOutcome::of_cancel(&Err(CaError::OrderNotYetKnown)),
+        CounterOutcome::NotYetAtCa
+    );
+    assert_eq!(
+        CounterOutcome::of_cancel(&Err(CaError::Refused {
+            reason: Refusal::PaidAlready
+        })),
+        CounterOutcome::PaidAlready
+    );
+    assert_eq!(
+        CounterOutcome::of_cancel(&Err(CaError::Refused {
+            reason: Refusal::StaffNotAccepted
+        })),
+        CounterOutcome::StaffNotAccepted
+    );
+    assert_eq!(
+        CounterOutcome::of_cancel(&Err(CaError::Unreachable("down".to_owned()))),
+        CounterOutcome::Unreachable
+    );
+}
+
+#[test]
 fn a_signature_over_another_payment_is_not_sent() {
     let s = step(signed_in(false), StaffEvent::StartCounter, at(3));
     let s = step(s.state, StaffEvent::PayableListed(vec![payable(1)]), at(4));
@@ -707,6 +846,10 @@ enum Input {
     CounterSigned(bool),
     CounterAnswered(u8),
     CounterCancel,
+    CancelChoose,
+    CancelConfirm,
+    CancelSigned(bool),
+    CancelAnswered(u8),
 }
 
 fn input() -> impl Strategy<Value = Input> {
@@ -740,6 +883,10 @@ fn input() -> impl Strategy<Value = Input> {
         any::<bool>().prop_map(Input::CounterSigned),
         (0..5u8).prop_map(Input::CounterAnswered),
         Just(Input::CounterCancel),
+        Just(Input::CancelChoose),
+        Just(Input::CancelConfirm),
+        any::<bool>().prop_map(Input::CancelSigned),
+        (0..4u8).prop_map(Input::CancelAnswered),
     ]
 }
 
@@ -809,6 +956,26 @@ fn event(input: &Input) -> Option<StaffEvent> {
             _ => CounterOutcome::Unreachable,
         }),
         Input::CounterCancel => StaffEvent::CounterCancelled,
+        Input::CancelChoose => StaffEvent::CancelChosen(payable(1).number),
+        Input::CancelConfirm => StaffEvent::CancelConfirmed,
+        Input::CancelSigned(ok) => StaffEvent::CancelSigned(if *ok {
+            Ok(Box::new(SignedOrderCancel {
+                cancel: OrderCancel {
+                    order: payable(1).number,
+                    signed_at: T0,
+                },
+                certificate_der: b"staff certificate".to_vec(),
+                signature: vec![7; 64],
+            }))
+        } else {
+            Err(SignInRefusal::KeyFailed)
+        }),
+        Input::CancelAnswered(n) => StaffEvent::CancelAnswered(match n {
+            0 => CounterOutcome::Cancelled,
+            1 => CounterOutcome::PaidAlready,
+            2 => CounterOutcome::NotYetAtCa,
+            _ => CounterOutcome::Unreachable,
+        }),
     })
 }
 
@@ -824,12 +991,19 @@ proptest! {
         let mut now = T0;
         let mut keys = std::collections::HashSet::new();
         let mut signed_in = false;
+        let mut sessions = 0;
         for input in &inputs {
             if let Input::Wait(secs) = input {
                 now += time::Duration::seconds(i64::from(*secs));
                 continue;
             }
-            let Some(event) = event(input) else { continue };
+            let Some(mut event) = event(input) else { continue };
+            // Each 工作人员登录 opens a session of its own, as the kiosk's
+            // random session ids do.
+            if let StaffEvent::Open { session, .. } = &mut event {
+                sessions += 1;
+                *session = SessionId(sessions);
+            }
             let before = state.clone();
             let s = step(state, event, now);
             for effect in &s.effects {
@@ -876,6 +1050,22 @@ proptest! {
                             StaffEffect::Audit { entry, .. }
                                 if matches!(entry.action, AuditAction::CounterPaymentSigned { .. })
                                     && entry.order == Some(signed.payment.order)
+                        ));
+                        prop_assert!(logged);
+                    }
+                    StaffEffect::SignCancel { .. } => {
+                        // Only after the PIN, once confirmed.
+                        let after_pin = matches!(input, Input::Pin);
+                        prop_assert!(after_pin);
+                    }
+                    StaffEffect::SendCancel { signed, .. } => {
+                        let signed_now = matches!(input, Input::CancelSigned(true));
+                        prop_assert!(signed_now);
+                        let logged = s.effects.iter().any(|e| matches!(
+                            e,
+                            StaffEffect::Audit { entry, .. }
+                                if entry.action == AuditAction::OrderCancelSigned
+                                    && entry.order == Some(signed.cancel.order)
                         ));
                         prop_assert!(logged);
                     }
