@@ -74,6 +74,24 @@ fn counter_error(e: CallError) -> CaError {
     }
 }
 
+/// What a refused order cancel means: as [`ca_error`], except that a
+/// paid order (409 `already_paid`, which [`ca_error`] reads as "try
+/// again") is refused for good: [`Refusal::PaidAlready`]; and a status the
+/// CA does not cancel from (409 `illegal_transition`) too. No answer stays
+/// [`CaError::Unreachable`], the order not at the CA yet
+/// [`CaError::OrderNotYetKnown`] (404).
+fn cancel_error(e: CallError) -> CaError {
+    match e.code() {
+        Some(ProblemCode::AlreadyPaid) => CaError::Refused {
+            reason: Refusal::PaidAlready,
+        },
+        Some(ProblemCode::IllegalTransition) => CaError::Refused {
+            reason: Refusal::Other,
+        },
+        _ => ca_error(e),
+    }
+}
+
 fn time(what: &str, text: &str) -> Result<OffsetDateTime, CaError> {
     OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
         .map_err(|e| CaError::Invalid(format!("{what} {text:?}: {e}")))
@@ -319,6 +337,16 @@ impl CaPort for CaClient {
         payment_info(payment)
     }
 
+    async fn cancel_order(
+        &self,
+        signed: kiosk_domain::ports::counter::SignedOrderCancel,
+    ) -> Result<(), CaError> {
+        CaClient::cancel_order(self, &signed)
+            .await
+            .map(|_| ())
+            .map_err(cancel_error)
+    }
+
     async fn note_remittance(
         &self,
         order: OrderNumber,
@@ -490,6 +518,36 @@ mod tests {
                 reason: Refusal::StaffNotAccepted
             }
         );
+    }
+
+    #[test]
+    fn a_cancel_refused_for_its_order_or_its_staff_is_refused_for_good() {
+        for (code, s, reason) in [
+            (ProblemCode::AlreadyPaid, 409, Refusal::PaidAlready),
+            (
+                ProblemCode::StaffNotAccepted,
+                403,
+                Refusal::StaffNotAccepted,
+            ),
+            (ProblemCode::IllegalTransition, 409, Refusal::Other),
+        ] {
+            assert_eq!(
+                cancel_error(status(s, Some(code))),
+                CaError::Refused { reason },
+                "{code:?}"
+            );
+        }
+        assert_eq!(
+            cancel_error(status(404, Some(ProblemCode::NotFound))),
+            CaError::OrderNotYetKnown
+        );
+        for e in [
+            CallError::Transport("connect".to_owned()),
+            status(503, Some(ProblemCode::Unavailable)),
+            status(403, Some(ProblemCode::Forbidden)),
+        ] {
+            assert!(matches!(cancel_error(e), CaError::Unreachable(_)));
+        }
     }
 
     #[test]

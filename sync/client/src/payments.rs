@@ -4,13 +4,15 @@
 //! started with `--demo` only).
 
 use crate::http::{CaClient, CallError};
-use kiosk_domain::ports::counter::SignedCounterPayment;
+use kiosk_domain::ports::counter::{SignedCounterPayment, SignedOrderCancel};
+use kiosk_sync_wire::feed::StatusV1;
 use kiosk_sync_wire::hex;
 use kiosk_sync_wire::issuance::{CaRootsV1, DemoIssueV1, DemoIssuedV1};
 use kiosk_sync_wire::paths;
 use kiosk_sync_wire::payment::{
     CounterPaymentV1, PaymentRequestV1, PaymentV1, RemittanceRecordV1, RemittanceV1,
 };
+use kiosk_sync_wire::staff_signed::{OrderCancelV1, OrderCancelledV1};
 
 /// Hex from the CA, or an invalid answer.
 fn unhex(what: &str, text: &str) -> Result<Vec<u8>, CallError> {
@@ -78,6 +80,35 @@ impl CaClient {
             ));
         }
         Ok(recorded)
+    }
+
+    /// `POST /v1/orders/{number}/cancellation`: one of this kiosk's orders,
+    /// not paid, withdrawn by a member of staff who signed it with their
+    /// staff key; the CA's answer once it holds the order cancelled (also
+    /// when it did before). Refused with `staff_not_accepted` (403) when the
+    /// CA does not accept the certificate or signature, `already_paid`
+    /// (409) when the order is paid, `not_found` (404) when the CA does not
+    /// have the order yet.
+    pub async fn cancel_order(
+        &self,
+        signed: &SignedOrderCancel,
+    ) -> Result<OrderCancelledV1, CallError> {
+        let number = signed.cancel.order.as_str();
+        let body = OrderCancelV1::from_domain(signed)
+            .map_err(|e| CallError::Invalid(format!("the signing time: {e}")))?;
+        let response = self
+            .http
+            .post(self.url(&paths::order_cancellation(number)))
+            .json(&body)
+            .send()
+            .await;
+        let (_, answer): (_, OrderCancelledV1) = Self::answer(response).await?;
+        if answer.number != number || answer.status != StatusV1::Cancelled {
+            return Err(CallError::Invalid(
+                "the answer is not this order, cancelled".to_owned(),
+            ));
+        }
+        Ok(answer)
     }
 
     /// `POST /v1/orders/{number}/remittance`: the customer's note of a bank
