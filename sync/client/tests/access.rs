@@ -337,6 +337,9 @@ async fn every_route_answers_only_whom_the_table_allows() {
             "/v1/orders/{number}/counter-payments",
             Who::OwnOrder
         )));
+    // So is 取消订单, alike.
+    assert!(ROUTES.iter().any(|r| (r.method, r.path, r.who)
+        == ("post", "/v1/orders/{number}/cancellation", Who::OwnOrder)));
     // Any kiosk gets the staff revocation list configured.
     let staff_crl = ROUTES.iter().find(|r| r.path == "/v1/staff/crl").unwrap();
     let kiosk_base = format!("https://localhost:{}", served.kiosk.port());
@@ -424,6 +427,12 @@ async fn another_method_is_405_here_and_no_such_route_elsewhere() {
             Some("POST"),
         ),
         (
+            &kiosk,
+            k,
+            format!("/v1/orders/{number}/cancellation"),
+            Some("POST"),
+        ),
+        (
             &staff,
             s,
             "/v1/admin/kiosks/TYA/audit".to_owned(),
@@ -457,6 +466,7 @@ async fn another_method_is_405_here_and_no_such_route_elsewhere() {
             format!("/v1/orders/{number}/counter-payments"),
             None,
         ),
+        (&staff, s, format!("/v1/orders/{number}/cancellation"), None),
     ] {
         let r = http
             .delete(format!("https://localhost:{port}{path}"))

@@ -12,100 +12,19 @@
 
 mod common;
 
-use ca_service::{Listener, Options, Service};
+use ca_service::Options;
 use common::pki::{Leaf, Pki};
-use common::{https, serve_tls, tls_client};
+use common::staff::{Ca, Member, create, now, refused, staff_options};
+use common::{https, tls_client};
 use kiosk_domain::fixtures;
 use kiosk_domain::money::Fen;
 use kiosk_domain::order::Order;
-use kiosk_domain::ports::ca::{CaError, CaPort, PaymentKind, PaymentStatus, Refusal};
+use kiosk_domain::ports::ca::{CaPort, PaymentKind, PaymentStatus, Refusal};
 use kiosk_domain::ports::counter::{CounterMethod, CounterPayment, SignedCounterPayment};
-use kiosk_sync_client::CaClient;
-use kiosk_sync_wire::order::OrderV1;
 use kiosk_sync_wire::payment::CounterPaymentV1;
+use kiosk_x509::StaffRole;
 use kiosk_x509::test_ca::{SoftSigner, TestCa};
-use kiosk_x509::{RemoteSigner, StaffRole};
-use std::net::SocketAddr;
 use time::{Duration, OffsetDateTime};
-use tokio::sync::oneshot;
-
-/// A member of staff: their certificate and the key on their token.
-struct Member {
-    certificate_der: Vec<u8>,
-    key: SoftSigner,
-}
-
-impl Member {
-    fn new(ca: &TestCa, roles: &[StaffRole], key: SoftSigner) -> Self {
-        let from = OffsetDateTime::now_utc() - Duration::hours(1);
-        let certificate_der = ca
-            .issue_staff("王芳", roles, &key, from, from + Duration::days(30))
-            .unwrap();
-        Self {
-            certificate_der,
-            key,
-        }
-    }
-
-    /// `payment` signed as the token signs it (P-256 raw `r || s`, RSA
-    /// PKCS #1 v1.5 over the digest).
-    fn sign(&self, payment: CounterPayment) -> SignedCounterPayment {
-        let signature = self.key.sign_digest(&payment.digest()).unwrap();
-        SignedCounterPayment {
-            payment,
-            certificate_der: self.certificate_der.clone(),
-            signature,
-        }
-    }
-}
-
-/// The CA on its kiosk listener over mutual TLS.
-struct Ca {
-    service: Service,
-    kiosk: SocketAddr,
-    _stop: oneshot::Sender<()>,
-}
-
-impl Ca {
-    async fn start(dir: &std::path::Path, pki: &Pki, options: Options) -> Self {
-        let service = Service::open(dir, options).unwrap();
-        let (kiosk, stop) = serve_tls(&service, pki, Listener::Kiosk).await;
-        Self {
-            service,
-            kiosk,
-            _stop: stop,
-        }
-    }
-
-    fn base(&self) -> String {
-        format!("https://localhost:{}", self.kiosk.port())
-    }
-
-    /// The payments the CA holds for `order`: its paid one and its latest
-    /// (the same one when exactly one was ever made).
-    fn payments_of(&self, order: &Order) -> (Option<String>, Option<String>) {
-        let storage = self.service.storage();
-        let number = order.number.as_str();
-        (
-            storage.paid_payment(number).unwrap().map(|p| p.id),
-            storage.latest_payment(number).unwrap().map(|p| p.id),
-        )
-    }
-}
-
-/// `order` as its kiosk sends it (the outbox's first step).
-async fn create(client: &CaClient, order: &Order) {
-    let key = format!("{:032x}", order.number.seq());
-    client
-        .put_order(&key, &OrderV1::from_domain(order, &[]))
-        .await
-        .unwrap();
-}
-
-/// Now, in whole seconds (as the kiosk signs).
-fn now() -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(OffsetDateTime::now_utc().unix_timestamp()).unwrap()
-}
 
 fn payment(order: &Order, amount: Fen, reference: &str) -> CounterPayment {
     CounterPayment {
@@ -153,21 +72,6 @@ async fn post_body(
         .await
         .unwrap();
     (r.status().as_u16(), r.json().await.unwrap())
-}
-
-fn refused(reason: Refusal) -> Result<(), CaError> {
-    Err(CaError::Refused { reason })
-}
-
-/// The staff CA and options that trust it, with a revocation list.
-fn staff_options(dir: &std::path::Path, staff_ca: &TestCa, crl: &[u8]) -> Options {
-    let file = dir.join("staff.crl");
-    std::fs::write(&file, crl).unwrap();
-    Options {
-        staff_ca_der: vec![staff_ca.root_der()],
-        staff_crls: vec![file],
-        ..Options::default()
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,6 +5,7 @@
 
 pub mod pki;
 pub mod proxy;
+pub mod staff;
 
 use ca_service::{Listener, Options, Service};
 use kiosk_domain::fixtures;
