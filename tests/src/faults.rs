@@ -590,6 +590,13 @@ impl<C: CaPort> CaPort for FaultyCa<C> {
         self.inner.record_counter_payment(signed).await
     }
 
+    async fn cancel_order(
+        &self,
+        signed: kiosk_domain::ports::counter::SignedOrderCancel,
+    ) -> Result<(), CaError> {
+        self.inner.cancel_order(signed).await
+    }
+
     async fn note_remittance(
         &self,
         order: OrderNumber,

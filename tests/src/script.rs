@@ -401,6 +401,60 @@ pub fn renew(
     }
 }
 
+/// Takes a renewal customer through `kiosk` as far as 费用支付, then to
+/// 到柜台支付 (`look` sees every state on the way first): the order left
+/// waiting for the counter, its amount, and what the printer said of its
+/// slip.
+///
+/// # Errors
+/// The customer could not go on, or time ran out.
+pub fn pay_at_counter(
+    kiosk: &mut Headless,
+    customer: &mut RenewalCustomer,
+    limit: Duration,
+    mut look: impl FnMut(&RenewalState),
+) -> Result<(
+    OrderNumber,
+    kiosk_domain::money::Fen,
+    kiosk_domain::ports::printer::PrintOutcome,
+)> {
+    let start = Instant::now();
+    loop {
+        let state = kiosk.shown.renewal.clone().unwrap_or(RenewalState::Home);
+        look(&state);
+        if matches!(state, RenewalState::Paying { .. }) {
+            break;
+        }
+        let (event, _) = customer.act(&state)?;
+        if let Some(event) = event {
+            kiosk.send(event);
+        }
+        if start.elapsed() > limit {
+            bail!("no payment page within {limit:?}: {:?}", kiosk.shown.log);
+        }
+        kiosk.next(Duration::from_millis(100));
+    }
+    kiosk.send(UiEvent::Renewal(RenewalInput::PayAtCounter));
+    kiosk.wait(Duration::from_secs(30), |s| {
+        matches!(
+            s.renewal,
+            Some(RenewalState::PayingAtCounter {
+                receipt: Some(_),
+                ..
+            })
+        )
+    })?;
+    match kiosk.shown.renewal.clone() {
+        Some(RenewalState::PayingAtCounter {
+            order,
+            amount,
+            receipt: Some(printed),
+            ..
+        }) => Ok((order, amount, printed)),
+        other => bail!("not waiting for the counter: {other:?}"),
+    }
+}
+
 /// Whether the application shows `page`.
 #[must_use]
 pub fn on_page(shown: &Shown, page: kiosk_domain::flow::application::Page) -> bool {

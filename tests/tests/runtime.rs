@@ -43,6 +43,7 @@ use kiosk_tests::faults::{FaultyCa, FaultyWriter};
 use kiosk_tests::opencryptoki::{CustomerKey, Implementation};
 use kiosk_tests::script::{
     Headless, Outcome, RenewalCustomer, Shown, apply_step, apply_up_to_face_consent, on_page,
+    pay_at_counter,
 };
 use kiosk_tests::softhsm::MODULE;
 use kiosk_tests::world::{ReferenceCa, kiosk_config_for, with_token_in_child};
@@ -366,49 +367,33 @@ fn a_renewal_prepared_offline_keeps_the_typed_details_and_reaches_the_ca_once_ba
             let url = format!("http://{addr}");
             let (config, mut kiosk) = kiosk_for(tmp.path(), token_dir, &url);
             let mut customer = customer();
-            let limit = Instant::now() + Duration::from_secs(60);
             // Through the renewal as the script customer does it; nothing on
             // file could be fetched, so the details are the ones it types.
-            loop {
-                let state = kiosk.shown.renewal.clone().unwrap_or(RenewalState::Home);
-                match &state {
-                    RenewalState::ConfirmingInfo {
+            // No QR code offline: the customer pays at the counter and
+            // takes the receipt.
+            let (order, _, printed) = pay_at_counter(
+                &mut kiosk,
+                &mut customer,
+                Duration::from_secs(60),
+                |state| {
+                    if let RenewalState::ConfirmingInfo {
                         on_file, ca_online, ..
-                    } => {
+                    } = state
+                    {
                         assert!(!ca_online, "the CA is down");
                         assert_eq!(
                             *on_file,
                             kiosk_domain::flow::renewal::HolderLookup::NotAsked
                         );
                     }
-                    RenewalState::Paying { qr: None, .. } => break,
-                    _ => {}
-                }
-                let (event, _) = customer.act(&state).unwrap();
-                if let Some(event) = event {
-                    kiosk.send(event);
-                }
-                assert!(Instant::now() < limit, "{:?}", kiosk.shown.log);
-                kiosk.next(Duration::from_millis(100));
-            }
-            // No QR code offline: the customer pays at the counter and
-            // takes the receipt.
-            kiosk.send(UiEvent::Renewal(kiosk_ui::RenewalInput::PayAtCounter));
-            kiosk
-                .wait(Duration::from_secs(30), |s| {
-                    matches!(
-                        s.renewal,
-                        Some(RenewalState::PayingAtCounter {
-                            receipt: Some(PrintOutcome::Printed),
-                            ..
-                        })
-                    )
-                })
-                .unwrap();
-            let Some(RenewalState::PayingAtCounter { order, .. }) = kiosk.shown.renewal.clone()
-            else {
-                unreachable!()
-            };
+                    assert!(
+                        !matches!(state, RenewalState::Paying { qr: Some(_), .. }),
+                        "no QR code offline"
+                    );
+                },
+            )
+            .unwrap();
+            assert_eq!(printed, PrintOutcome::Printed);
             let store = kiosk::wiring::open_store(&config).unwrap();
             let kept = OrderStore::load_order(&store, &order)
                 .unwrap()

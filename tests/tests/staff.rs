@@ -36,7 +36,7 @@ use kiosk_domain::ports::printer::PrintOutcome;
 use kiosk_domain::ports::staff::{CredentialRefusal, SignInRefusal};
 use kiosk_tests::faults::FaultyWriter;
 use kiosk_tests::opencryptoki::{CustomerKey, Implementation};
-use kiosk_tests::script::{Headless, RenewalCustomer, Shown, renew};
+use kiosk_tests::script::{Headless, RenewalCustomer, Shown, pay_at_counter, renew};
 use kiosk_tests::softhsm::{self, MODULE, put_staff_key};
 use kiosk_tests::world::{RENEWAL_LIMIT, ReferenceCa, kiosk_config_for, with_token_in_child};
 use kiosk_ui::{StaffInput, UiEvent};
@@ -102,6 +102,28 @@ fn staff_key(token_dir: &Path, name: &str) -> kiosk_tests::softhsm::StaffKey {
         now - time::Duration::days(1),
         now + time::Duration::days(365),
     )
+}
+
+/// The reference CA (with demo issuance) trusting `member`'s staff CA,
+/// publishing the staff revocation lists `crls`.
+fn ca_trusting(
+    dir: &Path,
+    token_dir: &Path,
+    member: &kiosk_tests::softhsm::StaffKey,
+    crls: Vec<std::path::PathBuf>,
+) -> ReferenceCa {
+    ReferenceCa::start_with(
+        &dir.join("ca"),
+        Some(token_dir),
+        "127.0.0.1:0",
+        ca_service::Options {
+            demo: true,
+            staff_crls: crls,
+            staff_ca_der: vec![member.ca.root_der()],
+            ..ca_service::Options::default()
+        },
+    )
+    .unwrap()
 }
 
 /// Waits until staff mode's state satisfies `done`.
@@ -403,18 +425,7 @@ fn a_staff_certificate_revoked_at_the_ca_no_longer_signs_in() {
                 .crl(&[(staff.certificate.clone(), now)], now, 1)
                 .unwrap();
             std::fs::write(&crl, &list).unwrap();
-            let ca = ReferenceCa::start_with(
-                &tmp.path().join("ca"),
-                Some(token_dir),
-                "127.0.0.1:0",
-                ca_service::Options {
-                    demo: true,
-                    staff_crls: vec![crl],
-                    staff_ca_der: vec![staff.ca.root_der()],
-                    ..ca_service::Options::default()
-                },
-            )
-            .unwrap();
+            let ca = ca_trusting(tmp.path(), token_dir, &staff, vec![crl]);
             let config = config(tmp.path(), token_dir, &staff.ca.root_der(), "", &ca.url);
             let mut kiosk = Headless::start(
                 &config,
@@ -697,7 +708,6 @@ fn staff_confirm_a_handler_in_person_with_their_own_key() {
 /// is `sync/client/tests`' counter payment test.)
 #[test]
 fn a_counter_payment_recorded_at_the_kiosk_reaches_the_ca_once_and_the_customer_renews() {
-    use kiosk_domain::flow::renewal::RenewalState;
     use kiosk_domain::flow::staff::{CounterOutcome, CounterStage, CounterTask};
     use kiosk_domain::ports::counter::CounterMethod;
 
@@ -707,17 +717,7 @@ fn a_counter_payment_recorded_at_the_kiosk_reaches_the_ca_once_and_the_customer_
         |token_dir| {
             let tmp = tempfile::tempdir().unwrap();
             let member = staff_key(token_dir, "柜员-05");
-            let ca = ReferenceCa::start_with(
-                &tmp.path().join("ca"),
-                Some(token_dir),
-                "127.0.0.1:0",
-                ca_service::Options {
-                    demo: true,
-                    staff_ca_der: vec![member.ca.root_der()],
-                    ..ca_service::Options::default()
-                },
-            )
-            .unwrap();
+            let ca = ca_trusting(tmp.path(), token_dir, &member, Vec::new());
             let config = config(tmp.path(), token_dir, &member.ca.root_der(), "", &ca.url);
             let mut kiosk = Headless::start(
                 &config,
@@ -734,36 +734,8 @@ fn a_counter_payment_recorded_at_the_kiosk_reaches_the_ca_once_and_the_customer_
 
             // The customer goes as far as the payment, and pays at the counter.
             let mut customer = RenewalCustomer::new(softhsm::PIN, details());
-            let start = std::time::Instant::now();
-            loop {
-                let state = kiosk.shown.renewal.clone().unwrap_or(RenewalState::Home);
-                if matches!(state, RenewalState::Paying { .. }) {
-                    break;
-                }
-                let (event, _) = customer.act(&state).unwrap();
-                if let Some(event) = event {
-                    kiosk.send(event);
-                }
-                assert!(start.elapsed() < RENEWAL_LIMIT, "{:?}", kiosk.shown.log);
-                kiosk.next(Duration::from_millis(100));
-            }
-            kiosk.send(UiEvent::Renewal(kiosk_ui::RenewalInput::PayAtCounter));
-            kiosk
-                .wait(Duration::from_secs(30), |s| {
-                    matches!(
-                        s.renewal,
-                        Some(RenewalState::PayingAtCounter {
-                            receipt: Some(_),
-                            ..
-                        })
-                    )
-                })
-                .unwrap();
-            let Some(RenewalState::PayingAtCounter { order, amount, .. }) =
-                kiosk.shown.renewal.clone()
-            else {
-                unreachable!()
-            };
+            let (order, amount, _) =
+                pay_at_counter(&mut kiosk, &mut customer, RENEWAL_LIMIT, |_| {}).unwrap();
             kiosk.send(UiEvent::GoHome);
             assert!(
                 ca.service
@@ -920,6 +892,163 @@ fn a_counter_payment_recorded_at_the_kiosk_reaches_the_ca_once_and_the_customer_
                     .paid_payment(order.as_str())
                     .unwrap()
                     .is_some()
+            );
+        },
+    );
+}
+
+/// 取消订单: a customer leaves an order unpaid (到柜台支付, then never
+/// pays); staff cancel it at the kiosk with their own key: the CA holds it
+/// 已取消, its feed tells the kiosk, and the customer who comes back is
+/// not offered the cancelled order (a new one is made); the audit log has
+/// the cancel signed and answered.
+#[test]
+fn staff_cancel_an_unpaid_order_at_the_kiosk_and_the_ca_and_kiosk_hold_it_cancelled() {
+    use kiosk_domain::flow::renewal::RenewalState;
+    use kiosk_domain::flow::staff::{CounterOutcome, CounterStage, CounterTask};
+    use kiosk_domain::order::status::OrderStatus;
+
+    with_token_in_child(
+        "staff_cancel_an_unpaid_order_at_the_kiosk_and_the_ca_and_kiosk_hold_it_cancelled",
+        TOKEN,
+        |token_dir| {
+            let tmp = tempfile::tempdir().unwrap();
+            let member = staff_key(token_dir, "柜员-06");
+            let ca = ca_trusting(tmp.path(), token_dir, &member, Vec::new());
+            let config = config(tmp.path(), token_dir, &member.ca.root_der(), "", &ca.url);
+            let mut kiosk = Headless::start(
+                &config,
+                ports(&config).unwrap(),
+                Arc::new(kiosk::clock::SystemClock),
+            )
+            .unwrap();
+            let details = || {
+                let OrderDetails::Renewal(d) = fixtures::renewal_order(1).details else {
+                    unreachable!()
+                };
+                (d.contact, d.invoice)
+            };
+            let mut customer = RenewalCustomer::new(softhsm::PIN, details());
+            let (order, _, _) =
+                pay_at_counter(&mut kiosk, &mut customer, RENEWAL_LIMIT, |_| {}).unwrap();
+            kiosk.send(UiEvent::GoHome);
+            // Once the CA has it (a cancel of an order still in the
+            // outbox is refused as not yet there).
+            let start = std::time::Instant::now();
+            while ca
+                .service
+                .storage()
+                .order(order.as_str())
+                .unwrap()
+                .is_none_or(|o| !o.submitted)
+            {
+                assert!(start.elapsed() < RENEWAL_LIMIT, "never reached the CA");
+                kiosk.next(Duration::from_millis(100));
+            }
+
+            kiosk.send(UiEvent::Staff(StaffInput::Open));
+            kiosk.send(pin(softhsm::STAFF_PIN));
+            wait_staff(&mut kiosk, |s| matches!(s, StaffState::SignedIn { .. }));
+            kiosk.send(UiEvent::Staff(StaffInput::StartCounter));
+            wait_staff(&mut kiosk, |s| {
+                matches!(s, StaffState::SignedIn { task: StaffTask::Counter(c), .. }
+                    if c.orders.as_ref().is_some_and(|rows| rows.iter().any(|r| r.number == order)))
+            });
+            kiosk.send(UiEvent::Staff(StaffInput::CancelOrder(order)));
+            kiosk.send(UiEvent::Staff(StaffInput::ConfirmCancelOrder));
+            wait_staff(&mut kiosk, |s| {
+                matches!(
+                    s,
+                    StaffState::SignedIn {
+                        task: StaffTask::Counter(CounterTask {
+                            stage: CounterStage::CancelPin { .. },
+                            ..
+                        }),
+                        ..
+                    }
+                )
+            });
+            kiosk.send(pin(softhsm::STAFF_PIN));
+            wait_staff(&mut kiosk, |s| {
+                matches!(s, StaffState::SignedIn { task: StaffTask::Counter(c), .. }
+                    if c.last.is_some() && c.orders.is_some())
+            });
+            let StaffState::SignedIn {
+                task: StaffTask::Counter(c),
+                ..
+            } = staff(&kiosk.shown)
+            else {
+                unreachable!()
+            };
+            assert_eq!(c.last, Some((order, CounterOutcome::Cancelled)));
+            assert!(
+                c.orders.iter().flatten().all(|r| r.number != order),
+                "no longer listed"
+            );
+            assert_eq!(
+                OrderStatus::from(
+                    ca.service
+                        .storage()
+                        .order(order.as_str())
+                        .unwrap()
+                        .unwrap()
+                        .status
+                ),
+                OrderStatus::Cancelled,
+                "the CA holds it 已取消"
+            );
+            kiosk.send(UiEvent::Staff(StaffInput::SignOut));
+            wait_staff(&mut kiosk, |s| *s == StaffState::Locked);
+
+            // The CA's feed tells the kiosk.
+            let start = std::time::Instant::now();
+            loop {
+                let held = kiosk::wiring::open_store(&config)
+                    .unwrap()
+                    .load_order(&order)
+                    .unwrap();
+                if held.is_none_or(|o| o.status() == OrderStatus::Cancelled) {
+                    break;
+                }
+                assert!(
+                    start.elapsed() < RENEWAL_LIMIT,
+                    "the feed never said 已取消"
+                );
+                kiosk.next(Duration::from_millis(200));
+            }
+            // The customer comes back: not the cancelled order, a new one.
+            let mut customer = RenewalCustomer::new(softhsm::PIN, details());
+            let start = std::time::Instant::now();
+            loop {
+                let state = kiosk.shown.renewal.clone().unwrap_or(RenewalState::Home);
+                if matches!(state, RenewalState::ConfirmingInfo { .. }) {
+                    break;
+                }
+                assert!(
+                    !matches!(&state, RenewalState::Paying { order: o, .. } if o.number == order),
+                    "the cancelled order offered for payment"
+                );
+                let (event, _) = customer.act(&state).unwrap();
+                if let Some(event) = event {
+                    kiosk.send(event);
+                }
+                assert!(start.elapsed() < RENEWAL_LIMIT, "{:?}", kiosk.shown.log);
+                kiosk.next(Duration::from_millis(100));
+            }
+            kiosk.stop();
+            let log = audited(&config);
+            assert_eq!(
+                log,
+                [
+                    AuditAction::StaffSignedIn,
+                    AuditAction::OrderCancelSigned,
+                    AuditAction::OrderCancelAnswered {
+                        outcome: CounterOutcome::Cancelled
+                    },
+                    AuditAction::StaffSignedOut {
+                        why: LockReason::SignedOut
+                    },
+                ]
             );
         },
     );

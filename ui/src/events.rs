@@ -70,8 +70,12 @@ pub enum StaffInput {
         method: kiosk_domain::ports::counter::CounterMethod,
         reference: String,
     },
-    /// 取消 on the form or the pad.
+    /// 取消 on the form, the confirmation or the pad.
     CancelCounter,
+    /// 取消订单 on this order.
+    CancelOrder(OrderNumber),
+    /// 确认取消 on the confirmation.
+    ConfirmCancelOrder,
 }
 
 /// 企业账户's screen.

@@ -230,6 +230,15 @@ impl<C: CaPort> CaPort for Observed<C> {
         outcome
     }
 
+    async fn cancel_order(
+        &self,
+        signed: kiosk_domain::ports::counter::SignedOrderCancel,
+    ) -> Result<(), CaError> {
+        let outcome = self.inner.cancel_order(signed).await;
+        self.link.observe_outcome(&outcome);
+        outcome
+    }
+
     async fn note_remittance(
         &self,
         order: OrderNumber,

@@ -17,7 +17,7 @@ use kiosk_domain::flow::staff::{
     StaffEffect, StaffEvent, StaffSettings, StaffState, UnblockProblem, pin_slot,
 };
 use kiosk_domain::ports::ca::CaPort;
-use kiosk_domain::ports::counter::sign_counter_payment;
+use kiosk_domain::ports::counter::{sign_counter_payment, sign_order_cancel};
 use kiosk_domain::ports::key_writer::{KeyRef, KeyWriter, Pin};
 use kiosk_domain::ports::printer::marked_as_reprint;
 use kiosk_domain::ports::staff::{StaffCredentials, sign_in};
@@ -268,6 +268,50 @@ where
                 });
                 Ran::Started
             }
+            StaffEffect::SignCancel {
+                staff_key, cancel, ..
+            } => {
+                let Some(pin) = self.pins.staff_key.take() else {
+                    // Resumed after a restart: the PIN died with the process.
+                    return Ok(Ran::Answered(Some(StaffEvent::GoHome)));
+                };
+                let (writer, credentials) = (self.writer.clone(), Arc::clone(&self.credentials));
+                let (staff_key, cancel, now) =
+                    (staff_key.clone(), cancel.clone(), self.clock.wall());
+                self.later(ticket, move || {
+                    let signed = sign_order_cancel(
+                        &mut *writer.lock(),
+                        credentials.as_ref(),
+                        &staff_key,
+                        pin,
+                        cancel,
+                        now,
+                    );
+                    if let Err(why) = &signed {
+                        tracing::info!(?why, "order cancel not signed");
+                    }
+                    Some(StaffEvent::CancelSigned(signed.map(Box::new)))
+                })
+            }
+            StaffEffect::SendCancel { signed, .. } => {
+                let Some(ca) = self.ca.clone() else {
+                    return Ok(Ran::Answered(Some(StaffEvent::CancelAnswered(
+                        CounterOutcome::Unreachable,
+                    ))));
+                };
+                let signed = (**signed).clone();
+                self.answers.spawn(Staff::NAME, ticket, async move {
+                    let order = signed.cancel.order;
+                    let answer = ca.cancel_order(signed).await;
+                    let outcome = CounterOutcome::of_cancel(&answer);
+                    match &answer {
+                        Ok(()) => tracing::info!(order = %order, ?outcome, "order cancelled by staff"),
+                        Err(e) => tracing::warn!(order = %order, error = %e, ?outcome, "order not cancelled"),
+                    }
+                    Some(StaffEvent::CancelAnswered(outcome))
+                });
+                Ran::Started
+            }
             StaffEffect::Audit { key, entry } => {
                 self.store.append_audit(key, entry)?;
                 Ran::Answered(None)
@@ -359,6 +403,8 @@ where
                 Ok(StaffEvent::CounterConfirmed { method, reference })
             }
             UiEvent::Staff(StaffInput::CancelCounter) => Ok(StaffEvent::CounterCancelled),
+            UiEvent::Staff(StaffInput::CancelOrder(number)) => Ok(StaffEvent::CancelChosen(number)),
+            UiEvent::Staff(StaffInput::ConfirmCancelOrder) => Ok(StaffEvent::CancelConfirmed),
             UiEvent::Pin(pin) => match pin_slot(state) {
                 Some(slot) => {
                     exec.hold(slot, pin);

@@ -134,6 +134,10 @@ pub fn render(lines: &[AuditLine]) -> String {
             AuditAction::CounterPaymentAnswered { outcome } => {
                 format!("counter payment answered ({outcome:?})")
             }
+            AuditAction::OrderCancelSigned => "order cancel signed".to_owned(),
+            AuditAction::OrderCancelAnswered { outcome } => {
+                format!("order cancel answered ({outcome:?})")
+            }
         };
         let _ = writeln!(
             out,

@@ -836,6 +836,17 @@ fn staff_scenes() -> Vec<(&'static str, Scene)> {
                 recorded: Vec::new(),
             })),
         ),
+        (
+            "76-staff-cancel-order",
+            signed_in(StaffTask::Counter(CounterTask {
+                orders: Some(PayableRow::payable(&[fixtures::renewal_order(4)])),
+                stage: CounterStage::ConfirmCancel {
+                    order: fixtures::order_number(4),
+                },
+                last: None,
+                recorded: Vec::new(),
+            })),
+        ),
     ]
 }
 

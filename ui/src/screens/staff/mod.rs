@@ -56,6 +56,15 @@ pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
     let s = Rc::clone(shared);
     a.on_cancel_counter(move || s.emit(UiEvent::Staff(StaffInput::CancelCounter)));
     let s = Rc::clone(shared);
+    a.on_cancel_order(move |number| {
+        // The screen lists only numbers the store gave it.
+        if let Ok(number) = number.as_str().parse() {
+            s.emit(UiEvent::Staff(StaffInput::CancelOrder(number)));
+        }
+    });
+    let s = Rc::clone(shared);
+    a.on_confirm_cancel_order(move || s.emit(UiEvent::Staff(StaffInput::ConfirmCancelOrder)));
+    let s = Rc::clone(shared);
     a.on_reprints(move || s.emit(UiEvent::Staff(StaffInput::StartReprint)));
     let s = Rc::clone(shared);
     a.on_reprint(move |number| {

@@ -55,6 +55,14 @@ pub struct CounterView {
 }
 
 fn counter_view(c: &CounterTask) -> CounterView {
+    let due = |order| {
+        c.orders
+            .iter()
+            .flatten()
+            .find(|row| row.number == order)
+            .map(|row| row.amount.to_string())
+            .unwrap_or_default()
+    };
     let (order, amount, reference_missing) = match &c.stage {
         CounterStage::Form {
             order,
@@ -65,11 +73,15 @@ fn counter_view(c: &CounterTask) -> CounterView {
             amount.to_string(),
             *problem == Some(CounterFormProblem::Reference),
         ),
+        CounterStage::ConfirmCancel { order } => (order.to_string(), due(*order), false),
         _ => (String::new(), String::new(), false),
     };
     let (last_order, said) = match (&c.stage, &c.last) {
         (CounterStage::Sending(signed), _) => {
             (signed.payment.order.to_string(), CounterSaid::Sending)
+        }
+        (CounterStage::CancelSending(signed), _) => {
+            (signed.cancel.order.to_string(), CounterSaid::CancelSending)
         }
         (_, Some((order, outcome))) => (order.to_string(), counter_said(*outcome)),
         (_, None) => (String::new(), CounterSaid::None),
@@ -102,6 +114,9 @@ fn counter_said(outcome: CounterOutcome) -> CounterSaid {
         CounterOutcome::AmountMismatch => CounterSaid::AmountMismatch,
         CounterOutcome::Refused => CounterSaid::Refused,
         CounterOutcome::Unreachable => CounterSaid::Unreachable,
+        CounterOutcome::Cancelled => CounterSaid::Cancelled,
+        CounterOutcome::PaidAlready => CounterSaid::PaidAlready,
+        CounterOutcome::NotYetAtCa => CounterSaid::NotYetAtCa,
     }
 }
 
@@ -284,7 +299,34 @@ pub fn staff_view(state: &StaffState) -> StaffScreen {
                         QueueView::default(),
                         counter_view(c),
                     ),
-                    CounterStage::List | CounterStage::Sending(_) => menu(
+                    CounterStage::CancelPin { order, last } => {
+                        let (warning, tries_left) = pin_warning(pin_refused(*last));
+                        StaffScreen::Pin(PinView {
+                            reason: PinReason::CancelSign,
+                            subject: order.to_string(),
+                            warning,
+                            tries_left,
+                            verifying: false,
+                            problem: last.map_or(StaffProblem::None, sign_in_problem),
+                        })
+                    }
+                    CounterStage::CancelSigning { order } => StaffScreen::Pin(PinView {
+                        reason: PinReason::CancelSign,
+                        subject: order.to_string(),
+                        warning: crate::PinWarning::None,
+                        tries_left: 0,
+                        verifying: true,
+                        problem: StaffProblem::None,
+                    }),
+                    CounterStage::ConfirmCancel { .. } => menu(
+                        StaffPage::CounterCancel,
+                        ReprintView::default(),
+                        QueueView::default(),
+                        counter_view(c),
+                    ),
+                    CounterStage::List
+                    | CounterStage::Sending(_)
+                    | CounterStage::CancelSending(_) => menu(
                         StaffPage::Counter,
                         ReprintView::default(),
                         QueueView::default(),
