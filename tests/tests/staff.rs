@@ -126,6 +126,32 @@ fn ca_trusting(
     .unwrap()
 }
 
+/// A kiosk trusting a member of staff called `name`, and the CA trusting
+/// their staff CA too (for what they sign at the kiosk).
+fn counter_world(dir: &Path, token_dir: &Path, name: &str) -> (ReferenceCa, Config, Headless) {
+    let member = staff_key(token_dir, name);
+    let ca = ca_trusting(dir, token_dir, &member, Vec::new());
+    let config = config(dir, token_dir, &member.ca.root_der(), "", &ca.url);
+    let kiosk = Headless::start(
+        &config,
+        ports(&config).unwrap(),
+        Arc::new(kiosk::clock::SystemClock),
+    )
+    .unwrap();
+    (ca, config, kiosk)
+}
+
+/// The renewal customer's contact and invoice details.
+fn renewal_details() -> (
+    kiosk_domain::order::renewal::Contact,
+    kiosk_domain::order::renewal::InvoiceInfo,
+) {
+    let OrderDetails::Renewal(d) = fixtures::renewal_order(1).details else {
+        unreachable!()
+    };
+    (d.contact, d.invoice)
+}
+
 /// Waits until staff mode's state satisfies `done`.
 fn wait_staff(kiosk: &mut Headless, done: impl Fn(&StaffState) -> bool) {
     kiosk
@@ -716,24 +742,10 @@ fn a_counter_payment_recorded_at_the_kiosk_reaches_the_ca_once_and_the_customer_
         TOKEN,
         |token_dir| {
             let tmp = tempfile::tempdir().unwrap();
-            let member = staff_key(token_dir, "柜员-05");
-            let ca = ca_trusting(tmp.path(), token_dir, &member, Vec::new());
-            let config = config(tmp.path(), token_dir, &member.ca.root_der(), "", &ca.url);
-            let mut kiosk = Headless::start(
-                &config,
-                ports(&config).unwrap(),
-                Arc::new(kiosk::clock::SystemClock),
-            )
-            .unwrap();
-            let details = || {
-                let OrderDetails::Renewal(d) = fixtures::renewal_order(1).details else {
-                    unreachable!()
-                };
-                (d.contact, d.invoice)
-            };
+            let (ca, config, mut kiosk) = counter_world(tmp.path(), token_dir, "柜员-05");
 
             // The customer goes as far as the payment, and pays at the counter.
-            let mut customer = RenewalCustomer::new(softhsm::PIN, details());
+            let mut customer = RenewalCustomer::new(softhsm::PIN, renewal_details());
             let (order, amount, _) =
                 pay_at_counter(&mut kiosk, &mut customer, RENEWAL_LIMIT, |_| {}).unwrap();
             kiosk.send(UiEvent::GoHome);
@@ -855,7 +867,7 @@ fn a_counter_payment_recorded_at_the_kiosk_reaches_the_ca_once_and_the_customer_
             }
             // The customer comes back with their key: the order paid at
             // the counter is installed, with nothing more to pay.
-            let mut customer = RenewalCustomer::new(softhsm::PIN, details());
+            let mut customer = RenewalCustomer::new(softhsm::PIN, renewal_details());
             let before = kiosk.shown.log.len();
             let renewed = renew(&mut kiosk, &mut customer, RENEWAL_LIMIT).unwrap();
             assert_eq!(renewed, order, "the order paid at the counter");
@@ -913,22 +925,8 @@ fn staff_cancel_an_unpaid_order_at_the_kiosk_and_the_ca_and_kiosk_hold_it_cancel
         TOKEN,
         |token_dir| {
             let tmp = tempfile::tempdir().unwrap();
-            let member = staff_key(token_dir, "柜员-06");
-            let ca = ca_trusting(tmp.path(), token_dir, &member, Vec::new());
-            let config = config(tmp.path(), token_dir, &member.ca.root_der(), "", &ca.url);
-            let mut kiosk = Headless::start(
-                &config,
-                ports(&config).unwrap(),
-                Arc::new(kiosk::clock::SystemClock),
-            )
-            .unwrap();
-            let details = || {
-                let OrderDetails::Renewal(d) = fixtures::renewal_order(1).details else {
-                    unreachable!()
-                };
-                (d.contact, d.invoice)
-            };
-            let mut customer = RenewalCustomer::new(softhsm::PIN, details());
+            let (ca, config, mut kiosk) = counter_world(tmp.path(), token_dir, "柜员-06");
+            let mut customer = RenewalCustomer::new(softhsm::PIN, renewal_details());
             let (order, _, _) =
                 pay_at_counter(&mut kiosk, &mut customer, RENEWAL_LIMIT, |_| {}).unwrap();
             kiosk.send(UiEvent::GoHome);
@@ -1017,7 +1015,7 @@ fn staff_cancel_an_unpaid_order_at_the_kiosk_and_the_ca_and_kiosk_hold_it_cancel
                 kiosk.next(Duration::from_millis(200));
             }
             // The customer comes back: not the cancelled order, a new one.
-            let mut customer = RenewalCustomer::new(softhsm::PIN, details());
+            let mut customer = RenewalCustomer::new(softhsm::PIN, renewal_details());
             let start = std::time::Instant::now();
             loop {
                 let state = kiosk.shown.renewal.clone().unwrap_or(RenewalState::Home);

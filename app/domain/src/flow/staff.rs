@@ -1064,26 +1064,16 @@ fn counter(
         }
         (CounterStage::CancelSending(signed), StaffEvent::CancelAnswered(outcome)) => {
             let order = signed.cancel.order;
-            let mut entry = audit(member, AuditAction::OrderCancelAnswered { outcome }, now);
-            entry.order = Some(order);
-            let mut recorded = c.recorded.clone();
-            if outcome == CounterOutcome::Cancelled {
-                recorded.push(order);
-            }
-            let mut step = audited(
-                to(
-                    StaffTask::Counter(CounterTask {
-                        orders: None,
-                        stage: CounterStage::List,
-                        last: Some((order, outcome)),
-                        recorded,
-                    }),
-                    now,
-                ),
+            let entry = audit(member, AuditAction::OrderCancelAnswered { outcome }, now);
+            answered(
+                &c,
+                order,
+                outcome,
+                CounterOutcome::Cancelled,
                 entry,
-            );
-            step.effects.push(StaffEffect::ListPayable);
-            step
+                to,
+                now,
+            )
         }
         (
             CounterStage::Signing {
@@ -1139,29 +1129,44 @@ fn counter(
         }
         (CounterStage::Sending(signed), StaffEvent::CounterAnswered(outcome)) => {
             let order = signed.payment.order;
-            let mut entry = audit(member, AuditAction::CounterPaymentAnswered { outcome }, now);
-            entry.order = Some(order);
-            let mut recorded = c.recorded.clone();
-            if outcome == CounterOutcome::Recorded {
-                recorded.push(order);
-            }
-            let mut step = audited(
-                to(
-                    StaffTask::Counter(CounterTask {
-                        orders: None,
-                        stage: CounterStage::List,
-                        last: Some((order, outcome)),
-                        recorded,
-                    }),
-                    now,
-                ),
-                entry,
-            );
-            step.effects.push(StaffEffect::ListPayable);
-            step
+            let entry = audit(member, AuditAction::CounterPaymentAnswered { outcome }, now);
+            answered(&c, order, outcome, CounterOutcome::Recorded, entry, to, now)
         }
         _ => Step::to(to(StaffTask::Counter(c), touched_at)),
     }
+}
+
+/// The CA's answer to a statement about `order`: the list again, with
+/// the answer shown and `entry` (which names the order) in the audit log;
+/// the order is not listed again when the answer is `done`.
+fn answered(
+    c: &CounterTask,
+    order: OrderNumber,
+    outcome: CounterOutcome,
+    done: CounterOutcome,
+    mut entry: AuditEntry,
+    to: impl Fn(StaffTask, OffsetDateTime) -> StaffState,
+    now: OffsetDateTime,
+) -> StaffStep {
+    entry.order = Some(order);
+    let mut recorded = c.recorded.clone();
+    if outcome == done {
+        recorded.push(order);
+    }
+    let mut step = audited(
+        to(
+            StaffTask::Counter(CounterTask {
+                orders: None,
+                stage: CounterStage::List,
+                last: Some((order, outcome)),
+                recorded,
+            }),
+            now,
+        ),
+        entry,
+    );
+    step.effects.push(StaffEffect::ListPayable);
+    step
 }
 
 /// The key's answer to an unblock: done, or the SO PIN asked for again
