@@ -101,6 +101,30 @@ where
         self.answers.spawn_blocking(Staff::NAME, ticket, work);
         Ran::Started
     }
+
+    /// Runs `sign` on the staff key off the flow thread, with the staff
+    /// key's PIN held for it and the wall time; back home when no PIN is
+    /// held (resumed after a restart: the PIN died with the process).
+    fn sign_later<W>(&mut self, ticket: Ticket, sign: W) -> Ran<StaffEvent>
+    where
+        W: FnOnce(
+                &mut K,
+                &(dyn StaffCredentials + Send + Sync),
+                Pin,
+                time::OffsetDateTime,
+            ) -> StaffEvent
+            + Send
+            + 'static,
+    {
+        let Some(pin) = self.pins.staff_key.take() else {
+            return Ran::Answered(Some(StaffEvent::GoHome));
+        };
+        let (writer, credentials) = (self.writer.clone(), Arc::clone(&self.credentials));
+        let now = self.clock.wall();
+        self.later(ticket, move || {
+            Some(sign(&mut *writer.lock(), credentials.as_ref(), pin, now))
+        })
+    }
 }
 
 impl<K, S: OrderStore, C> Journal<StaffState, StaffEffect> for StaffExecutor<K, S, C> {
@@ -121,10 +145,6 @@ where
     fn run(&mut self, effect: &StaffEffect, ticket: Ticket) -> Result<Ran<StaffEvent>, S::Error> {
         Ok(match effect {
             StaffEffect::SignIn { .. } => {
-                let Some(pin) = self.pins.staff_key.take() else {
-                    // Resumed after a restart: the PIN died with the process.
-                    return Ok(Ran::Answered(Some(StaffEvent::GoHome)));
-                };
                 let mut challenge = [0_u8; 32];
                 if let Err(e) = getrandom::fill(&mut challenge) {
                     tracing::error!(error = %e, "no random challenge for a staff sign-in");
@@ -132,21 +152,13 @@ where
                         kiosk_domain::ports::staff::SignInRefusal::KeyFailed,
                     )))));
                 }
-                let (writer, credentials) = (self.writer.clone(), Arc::clone(&self.credentials));
-                let now = self.clock.wall();
-                self.later(ticket, move || {
-                    let signed = sign_in(
-                        &mut *writer.lock(),
-                        credentials.as_ref(),
-                        pin,
-                        &challenge,
-                        now,
-                    );
+                self.sign_later(ticket, move |writer, credentials, pin, now| {
+                    let signed = sign_in(writer, credentials, pin, &challenge, now);
                     match &signed {
                         Ok(s) => tracing::info!(certificate = %s.member.certificate_serial, "staff signed in"),
                         Err(why) => tracing::info!(?why, "staff sign-in refused"),
                     }
-                    Some(StaffEvent::SignInAnswered(signed))
+                    StaffEvent::SignInAnswered(signed)
                 })
             }
             StaffEffect::Unblock { staff_key, .. } => {
@@ -227,26 +239,14 @@ where
             StaffEffect::SignPayment {
                 staff_key, payment, ..
             } => {
-                let Some(pin) = self.pins.staff_key.take() else {
-                    // Resumed after a restart: the PIN died with the process.
-                    return Ok(Ran::Answered(Some(StaffEvent::GoHome)));
-                };
-                let (writer, credentials) = (self.writer.clone(), Arc::clone(&self.credentials));
-                let (staff_key, payment, now) =
-                    (staff_key.clone(), payment.clone(), self.clock.wall());
-                self.later(ticket, move || {
-                    let signed = sign_counter_payment(
-                        &mut *writer.lock(),
-                        credentials.as_ref(),
-                        &staff_key,
-                        pin,
-                        payment,
-                        now,
-                    );
+                let (staff_key, payment) = (staff_key.clone(), payment.clone());
+                self.sign_later(ticket, move |writer, credentials, pin, now| {
+                    let signed =
+                        sign_counter_payment(writer, credentials, &staff_key, pin, payment, now);
                     if let Err(why) = &signed {
                         tracing::info!(?why, "counter payment not signed");
                     }
-                    Some(StaffEvent::CounterSigned(signed.map(Box::new)))
+                    StaffEvent::CounterSigned(signed.map(Box::new))
                 })
             }
             StaffEffect::SendPayment { signed, .. } => {
@@ -271,26 +271,14 @@ where
             StaffEffect::SignCancel {
                 staff_key, cancel, ..
             } => {
-                let Some(pin) = self.pins.staff_key.take() else {
-                    // Resumed after a restart: the PIN died with the process.
-                    return Ok(Ran::Answered(Some(StaffEvent::GoHome)));
-                };
-                let (writer, credentials) = (self.writer.clone(), Arc::clone(&self.credentials));
-                let (staff_key, cancel, now) =
-                    (staff_key.clone(), cancel.clone(), self.clock.wall());
-                self.later(ticket, move || {
-                    let signed = sign_order_cancel(
-                        &mut *writer.lock(),
-                        credentials.as_ref(),
-                        &staff_key,
-                        pin,
-                        cancel,
-                        now,
-                    );
+                let (staff_key, cancel) = (staff_key.clone(), cancel.clone());
+                self.sign_later(ticket, move |writer, credentials, pin, now| {
+                    let signed =
+                        sign_order_cancel(writer, credentials, &staff_key, pin, cancel, now);
                     if let Err(why) = &signed {
                         tracing::info!(?why, "order cancel not signed");
                     }
-                    Some(StaffEvent::CancelSigned(signed.map(Box::new)))
+                    StaffEvent::CancelSigned(signed.map(Box::new))
                 })
             }
             StaffEffect::SendCancel { signed, .. } => {
