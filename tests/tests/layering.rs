@@ -169,6 +169,21 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("kiosk-ui", &["kiosk-domain"]),
     // The configuration only parses: the domain's types, no driver.
     ("kiosk-config", &["kiosk-domain"]),
+    // The diagnostics both composition roots run (kioskctl doctor, the
+    // technician screen): the configuration, the store and the devices it
+    // checks, the CA link it probes; used by composition roots only.
+    (
+        "kiosk-diagnostics",
+        &[
+            "kiosk-domain",
+            "kiosk-config",
+            "kiosk-store",
+            "kiosk-camera",
+            "kiosk-printer",
+            "kiosk-x509",
+            "kiosk-sync-client",
+        ],
+    ),
     // Composition roots: the kiosk wires everything but the protocol's wire
     // format (the CA is a port; sync/client speaks the wire).
     (
@@ -176,6 +191,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &[
             "kiosk-domain",
             "kiosk-config",
+            "kiosk-diagnostics",
             "kiosk-store",
             "kiosk-camera",
             "kiosk-printer",
@@ -190,6 +206,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &[
             "kiosk-domain",
             "kiosk-config",
+            "kiosk-diagnostics",
             "kiosk-store",
             "kiosk-camera",
             "kiosk-printer",

@@ -40,6 +40,24 @@ pub enum UiEvent {
     Pickup(PickupInput),
     Account(AccountInput),
     Staff(StaffInput),
+    Technician(TechnicianInput),
+}
+
+/// 技术人员: the technician screen's buttons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TechnicianInput {
+    /// 设备诊断 on the menu, or 重新检测.
+    Diagnose,
+    /// 打印测试页 on the menu, or 再打印一张.
+    PrintTestPage,
+    /// 摄像头预览 on the menu.
+    OpenCamera,
+    /// 关闭预览.
+    CloseCamera,
+    /// 返回技术人员菜单.
+    Menu,
+    /// 退出登录.
+    SignOut,
 }
 
 /// 工作人员: staff mode's buttons (the PINs come as [`UiEvent::Pin`]).

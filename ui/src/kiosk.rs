@@ -217,7 +217,16 @@ impl KioskUi {
         frame: &Frame,
         guidance: Option<kiosk_domain::ports::camera::FaceGuidance>,
     ) {
-        crate::screens::viewfinder::show_frame(&self.window, &self.shared, kind, frame, guidance);
+        // The technician screen's 摄像头预览, or else a capture's live view.
+        if !crate::screens::technician::show_frame(&self.window, frame) {
+            crate::screens::viewfinder::show_frame(
+                &self.window,
+                &self.shared,
+                kind,
+                frame,
+                guidance,
+            );
+        }
     }
 
     /// Whether the kiosk has a camera for the application's documents.
@@ -250,6 +259,7 @@ pub(crate) fn wipe(window: &AppWindow, shared: &Shared) {
     lookup::clear(window);
     crate::screens::account::clear(window);
     crate::screens::staff::clear(window);
+    crate::screens::technician::clear(window);
     crate::screens::confirm::clear(window, shared);
     crate::keyboard::clear(window);
     payment::clear(window);

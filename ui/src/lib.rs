@@ -53,6 +53,6 @@ pub use screens::pin::entry as pin_entry;
 
 pub use events::{
     AccountInput, AccountSecrets, ApplicationInput, LookupInput, PickupInput, RenewalInput,
-    StaffInput, UiEvent,
+    StaffInput, TechnicianInput, UiEvent,
 };
 pub use kiosk::KioskUi;

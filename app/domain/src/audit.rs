@@ -66,6 +66,16 @@ pub enum AuditAction {
     /// An application's handler confirmed in person (实人认证 by staff
     /// instead of the face check); the order has no number yet.
     IdentityConfirmedInPerson,
+    /// A technician signed in at the kiosk with their technician key (the
+    /// technician screen; its sign-out is [`AuditAction::StaffSignedOut`]).
+    TechnicianSignedIn,
+    /// The technician screen ran the diagnostics, and whether all was well.
+    DiagnosticsRun { ok: bool },
+    /// The technician screen printed the test page, and what the printer
+    /// said.
+    TestPagePrinted { outcome: PrintOutcome },
+    /// The technician screen opened the camera's live view.
+    CameraPreviewOpened,
 }
 
 /// One entry of the audit log.

@@ -1,8 +1,11 @@
 //! Staff mode in the runtime: its executor (the staff key's proof, a
 //! counter payment's signature and a customer key's unblock on the key
 //! writer, off the flow thread; the signed payment to the CA; the audit
-//! log in the store) and its binding to the screens. The PINs typed are
-//! held here, each for the one effect that uses it, never stored.
+//! log in the store; the technician screen's diagnostics, those of
+//! `kioskctl doctor` with the key writer's line from the writer held here,
+//! and its test page through the receipt printer) and its binding to the
+//! screens. The PINs typed are held here, each for the one effect that
+//! uses it, never stored.
 
 use crate::clock::Clock;
 use crate::devices::SharedWriter;
@@ -14,7 +17,7 @@ use kiosk_domain::flow::SessionId;
 use kiosk_domain::flow::driver::{Executor, Flow, Journal, Ran, Saved, Ticket};
 use kiosk_domain::flow::staff::{
     CounterOutcome, PAYABLE_LIST, PayableRow, PinSlot, QUEUE_LIST, REPRINT_LIST, ReprintRow, Staff,
-    StaffEffect, StaffEvent, StaffSettings, StaffState, UnblockProblem, pin_slot,
+    StaffEffect, StaffEvent, StaffSettings, StaffState, TechEvent, UnblockProblem, pin_slot,
 };
 use kiosk_domain::ports::ca::CaPort;
 use kiosk_domain::ports::counter::{sign_counter_payment, sign_order_cancel};
@@ -22,7 +25,7 @@ use kiosk_domain::ports::key_writer::{KeyRef, KeyWriter, Pin};
 use kiosk_domain::ports::printer::marked_as_reprint;
 use kiosk_domain::ports::staff::{StaffCredentials, sign_in};
 use kiosk_domain::ports::store::OrderStore;
-use kiosk_ui::{StaffInput, UiEvent};
+use kiosk_ui::{StaffInput, TechnicianInput, UiEvent};
 use std::any::Any;
 use std::sync::Arc;
 
@@ -45,6 +48,11 @@ pub struct StaffExecutor<K, S, C> {
     credentials: Arc<dyn StaffCredentials + Send + Sync>,
     answers: Answers,
     clock: Arc<dyn Clock>,
+    /// What the technician screen's diagnostics and test page read.
+    config: Arc<kiosk_config::Config>,
+    /// The camera's live view for 摄像头预览 (`None`: no camera configured
+    /// for it).
+    viewfinder: Option<crate::viewfinder::Viewfinder>,
     pins: HeldPins,
     notices: Vec<Notice>,
 }
@@ -61,6 +69,10 @@ where
     S: OrderStore,
 {
     #[must_use]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the ports and settings staff mode runs on, each named once"
+    )]
     pub fn new(
         store: S,
         ca: Option<C>,
@@ -69,6 +81,7 @@ where
         credentials: Arc<dyn StaffCredentials + Send + Sync>,
         answers: Answers,
         clock: Arc<dyn Clock>,
+        config: Arc<kiosk_config::Config>,
     ) -> Self {
         Self {
             store,
@@ -78,9 +91,19 @@ where
             credentials,
             answers,
             clock,
+            config,
+            viewfinder: None,
             pins: HeldPins::default(),
             notices: Vec::new(),
         }
+    }
+
+    /// The technician screen's 摄像头预览 runs `viewfinder` (the kiosk's
+    /// live view, which takes its turn with the camera).
+    #[must_use]
+    pub fn with_viewfinder(mut self, viewfinder: crate::viewfinder::Viewfinder) -> Self {
+        self.viewfinder = Some(viewfinder);
+        self
     }
 
     /// Keeps a PIN typed on the pad for the effect that uses it.
@@ -130,7 +153,15 @@ where
 impl<K, S: OrderStore, C> Journal<StaffState, StaffEffect> for StaffExecutor<K, S, C> {
     type Error = S::Error;
     fn save(&mut self, saved: &Saved<StaffState, StaffEffect>) -> Result<(), S::Error> {
-        save_journal::<Staff, S>(&mut self.store, saved)
+        save_journal::<Staff, S>(&mut self.store, saved)?;
+        // The camera follows each state saved: on 摄像头预览 only, and off
+        // with any lock.
+        if let Some(viewfinder) = &mut self.viewfinder {
+            viewfinder.want(kiosk_domain::flow::staff::technician::viewfinder(
+                &saved.state,
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -300,6 +331,49 @@ where
                 });
                 Ran::Started
             }
+            StaffEffect::Diagnose { .. } => {
+                let (writer, config) = (self.writer.clone(), Arc::clone(&self.config));
+                let now = self.clock.wall();
+                self.later(ticket, move || {
+                    // The writer this kiosk holds: a second PKCS#11
+                    // context in this process would finalize its own.
+                    let seen = writer
+                        .lock()
+                        .keys()
+                        .map(|keys| kiosk_diagnostics::KeysSeen {
+                            inserted: keys.len(),
+                            problems: Vec::new(),
+                        })
+                        .map_err(|e| e.to_string());
+                    let report =
+                        tokio::runtime::Handle::current().block_on(kiosk_diagnostics::run(
+                            &config,
+                            now,
+                            kiosk_diagnostics::key_writer_report(seen),
+                        ));
+                    tracing::info!(ok = report.ok, "diagnostics run on the technician screen");
+                    Some(StaffEvent::Tech(TechEvent::Diagnosed(Box::new(report))))
+                })
+            }
+            StaffEffect::PrintTestPage { .. } => {
+                let printer = self
+                    .config
+                    .printer
+                    .uri
+                    .as_ref()
+                    .map_or_else(|| "-".to_owned(), ToString::to_string);
+                let page = kiosk_printer::test_page::test_page(
+                    &printer,
+                    &self.config.printer.paper.into(),
+                );
+                let print = Arc::clone(&self.receipts.print);
+                self.later(ticket, move || {
+                    // Printed only when the printer took it all.
+                    let outcome = print(&page);
+                    tracing::info!(?outcome, "test page on the technician screen");
+                    Some(StaffEvent::Tech(TechEvent::TestPagePrinted(outcome)))
+                })
+            }
             StaffEffect::Audit { key, entry } => {
                 self.store.append_audit(key, entry)?;
                 Ran::Answered(None)
@@ -393,6 +467,20 @@ where
             UiEvent::Staff(StaffInput::CancelCounter) => Ok(StaffEvent::CounterCancelled),
             UiEvent::Staff(StaffInput::CancelOrder(number)) => Ok(StaffEvent::CancelChosen(number)),
             UiEvent::Staff(StaffInput::ConfirmCancelOrder) => Ok(StaffEvent::CancelConfirmed),
+            UiEvent::Technician(TechnicianInput::Diagnose) => {
+                Ok(StaffEvent::Tech(TechEvent::Diagnose))
+            }
+            UiEvent::Technician(TechnicianInput::PrintTestPage) => {
+                Ok(StaffEvent::Tech(TechEvent::PrintTestPage))
+            }
+            UiEvent::Technician(TechnicianInput::OpenCamera) => {
+                Ok(StaffEvent::Tech(TechEvent::OpenCamera))
+            }
+            UiEvent::Technician(TechnicianInput::CloseCamera) => {
+                Ok(StaffEvent::Tech(TechEvent::CloseCamera))
+            }
+            UiEvent::Technician(TechnicianInput::Menu) => Ok(StaffEvent::Menu),
+            UiEvent::Technician(TechnicianInput::SignOut) => Ok(StaffEvent::SignOut),
             UiEvent::Pin(pin) => match pin_slot(state) {
                 Some(slot) => {
                     exec.hold(slot, pin);

@@ -407,7 +407,12 @@ where
                 credentials,
                 answers.clone(),
                 Arc::clone(&clock),
-            ),
+                Arc::new(config.clone()),
+            )
+            .with_viewfinder(crate::viewfinder::Viewfinder::new(
+                camera.clone(),
+                ui.clone(),
+            )),
             StaffBinding {
                 settings: config.staff.settings,
             },

@@ -135,6 +135,12 @@ pub fn render(lines: &[AuditLine]) -> String {
                 format!("counter payment answered ({outcome:?})")
             }
             AuditAction::OrderCancelSigned => "order cancel signed".to_owned(),
+            AuditAction::TechnicianSignedIn => "technician signed in".to_owned(),
+            AuditAction::CameraPreviewOpened => "camera preview opened".to_owned(),
+            AuditAction::DiagnosticsRun { ok } => {
+                format!("diagnostics ({})", if *ok { "ok" } else { "not ok" })
+            }
+            AuditAction::TestPagePrinted { outcome } => format!("test page ({outcome:?})"),
             AuditAction::OrderCancelAnswered { outcome } => {
                 format!("order cancel answered ({outcome:?})")
             }

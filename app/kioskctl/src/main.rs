@@ -149,7 +149,7 @@ fn main() -> Result<ExitCode> {
     let config = config::Config::load_with(cli.config.as_deref(), cli.data_dir.as_deref())?;
     match cli.command {
         Command::Doctor { json } => {
-            let report = doctor::run(&config, time::OffsetDateTime::now_utc());
+            let report = doctor::run(&config, time::OffsetDateTime::now_utc())?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {

@@ -30,6 +30,12 @@ pub struct PrintTestReport {
 /// The test page for `uri` on `profile`.
 #[must_use]
 pub fn test_receipt(uri: &PrinterUri, profile: &PrinterProfile) -> Receipt {
+    test_page(&uri.to_string(), profile)
+}
+
+/// The test page naming `printer` (its URI as configured) on `profile`.
+#[must_use]
+pub fn test_page(printer: &str, profile: &PrinterProfile) -> Receipt {
     let text = |text: &str, style: TextStyle| Block::Text {
         text: text.to_owned(),
         style,
@@ -66,7 +72,7 @@ pub fn test_receipt(uri: &PrinterUri, profile: &PrinterProfile) -> Receipt {
                 },
             ),
             kv("金额", "¥300.00".to_owned()),
-            kv("打印机", uri.to_string()),
+            kv("打印机", printer.to_owned()),
             kv("纸宽", profile.name.clone()),
             text("ABCDEFGHIJKLMNOPQRSTUVWXYZ 0123456789", TextStyle::PLAIN),
             Block::Separator,

@@ -28,6 +28,7 @@ pub mod recovery;
 pub mod renewal;
 pub mod review;
 pub mod staff;
+pub mod technician;
 pub mod viewfinder;
 pub mod vocabulary;
 
@@ -52,5 +53,6 @@ pub(crate) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
     apply::connect(window, shared);
     account::connect(window, shared);
     staff::connect(window, shared);
+    technician::connect(window, shared);
     crate::keyboard::connect(window);
 }

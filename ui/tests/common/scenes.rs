@@ -111,6 +111,9 @@ pub enum Scene {
     StaffCall(Box<Scene>, CallView, Option<&'static str>),
     /// Staff mode as it stands.
     Staff(StaffState),
+    /// Staff mode as it stands, with a frame of the camera's live view
+    /// (the technician screen's 摄像头预览).
+    StaffLive(StaffState, Frame),
     /// The application with the camera's live view open, showing this
     /// frame with what the face check said of it.
     Live(ApplicationState, Frame, Option<FaceGuidance>),
@@ -697,7 +700,7 @@ fn account_scenes() -> Vec<(&'static str, Scene)> {
 fn staff_scenes() -> Vec<(&'static str, Scene)> {
     use kiosk_domain::flow::staff::{
         CounterOutcome, CounterStage, CounterTask, PayableRow, Reprint, ReprintRow, StaffSettings,
-        StaffTask, Unblock, UnblockProblem, UploadQueue,
+        StaffTask, TechTask, Unblock, UnblockProblem, UploadQueue,
     };
     use kiosk_domain::ports::counter::CounterMethod;
     use kiosk_domain::ports::staff::{CredentialRefusal, SignInRefusal, StaffMember, StaffRole};
@@ -732,6 +735,26 @@ fn staff_scenes() -> Vec<(&'static str, Scene)> {
                 manufacturer: "CA".to_owned(),
             },
             task,
+            touched_at: at,
+            audits: 1,
+        })
+    };
+    let technician = |task| {
+        Scene::Staff(StaffState::SignedIn {
+            session: S,
+            settings,
+            member: StaffMember {
+                certificate_serial: "7C02".to_owned(),
+                name: "技术员 李强".to_owned(),
+                roles: vec![StaffRole::Technician],
+            },
+            key: kiosk_domain::ports::key_writer::KeyRef {
+                label: "TECH-KEY".to_owned(),
+                serial: "0002".to_owned(),
+                model: "ePass".to_owned(),
+                manufacturer: "CA".to_owned(),
+            },
+            task: StaffTask::Technician(task),
             touched_at: at,
             audits: 1,
         })
@@ -847,7 +870,82 @@ fn staff_scenes() -> Vec<(&'static str, Scene)> {
                 recorded: Vec::new(),
             })),
         ),
+        ("77-technician-menu", technician(TechTask::Menu)),
+        (
+            "78-technician-diagnostics",
+            technician(TechTask::Diagnostics(Some(Box::new(diagnosed())))),
+        ),
+        (
+            "79-technician-test-page",
+            technician(TechTask::TestPrint {
+                printing: false,
+                last: Some(PrintOutcome::PaperOut),
+            }),
+        ),
+        (
+            "80-technician-camera-preview",
+            match technician(TechTask::Camera) {
+                Scene::Staff(state) => Scene::StaffLive(state, document()),
+                _ => unreachable!(),
+            },
+        ),
     ]
+}
+
+/// What the diagnostics report on a kiosk whose printer is out of paper
+/// and whose CA is out of reach.
+fn diagnosed() -> kiosk_domain::ports::diagnostics::Report {
+    use kiosk_domain::ports::diagnostics::{
+        DeviceReport, DeviceState, Report, SettingsReport, StoreReport,
+    };
+    let device = |name: &str, state, detail: &str| DeviceReport {
+        name: name.to_owned(),
+        state,
+        detail: detail.to_owned(),
+    };
+    Report {
+        kiosk_code: "K001".to_owned(),
+        version: "0.1.0".to_owned(),
+        settings: SettingsReport {
+            renewal_opens_days_before_expiry: 30,
+            renewal_closes_days_after_expiry: 0,
+            old_certificate: "keep".to_owned(),
+            retention_days: 30,
+        },
+        store: StoreReport {
+            path: "/var/lib/kiosk/kiosk.db".into(),
+            key_file: "/var/lib/kiosk-keys/store.key".into(),
+            schema_version: Some(12),
+            queue_depth: Some(2),
+            set_aside: Some(0),
+            oldest_pending_age_seconds: Some(1500),
+            disk_free_bytes: Some(12_884_901_888),
+            error: None,
+        },
+        devices: vec![
+            device(
+                "usb_key_writer",
+                DeviceState::Ready,
+                "ready, 1 key inserted",
+            ),
+            device(
+                "camera",
+                DeviceState::Ready,
+                "#0 USB 2.0 Camera [MJPEG 1920x1080, YUYV 640x480]",
+            ),
+            device(
+                "receipt_printer",
+                DeviceState::Fault,
+                "serial:/dev/ttyUSB0?baud=115200: PaperOut",
+            ),
+            device(
+                "ca_link",
+                DeviceState::Absent,
+                "https://ca.example.cn/: unreachable (connection refused); orders queue until it is back; device certificate valid until 2027-11-30",
+            ),
+        ],
+        ok: false,
+    }
 }
 
 /// An application as the CA answers 查询订单, at `status`.
@@ -1169,6 +1267,10 @@ pub fn show(ui: &kiosk_ui::KioskUi, scene: &Scene) {
                 &catalogue(),
                 Some((AttachmentKind::BusinessLicence, &document())),
             );
+        }
+        Scene::StaffLive(state, frame) => {
+            ui.show_staff(state);
+            ui.show_live_frame(kiosk_domain::flow::staff::technician::PREVIEW, frame, None);
         }
         Scene::Live(state, frame, guidance) => {
             ui.show_application(state, &catalogue(), None);

@@ -4,7 +4,9 @@
 //! configuration allows it, records a payment taken at the counter for an
 //! order waiting for it (柜台收款: method and reference, signed on the
 //! staff key with its PIN typed again, sent to the CA, which keeps one
-//! payment per reference), and signs out. Never mixed with a customer's
+//! payment per reference), and signs out; a technician signed in the same
+//! way with their technician key gets the technician screen instead
+//! ([`technician`]: diagnostics, test page). Never mixed with a customer's
 //! session: staff mode is a session of its own, and the kiosk's idle
 //! timer does not run for it; it locks itself instead:
 //!
@@ -39,6 +41,9 @@ use crate::ports::store::QueuedUpload;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use time::OffsetDateTime;
+
+pub mod technician;
+pub use technician::{TechEvent, TechTask};
 
 /// How often the staff key is looked for while staff are signed in.
 pub const KEY_CHECK: Duration = Duration::from_secs(2);
@@ -359,6 +364,9 @@ pub enum StaffTask {
     Queue(UploadQueue),
     /// 柜台收款.
     Counter(CounterTask),
+    /// The technician screen (a technician's key: never staff mode's
+    /// tasks).
+    Technician(TechTask),
 }
 
 /// Staff mode.
@@ -453,7 +461,9 @@ pub enum StaffEvent {
     CancelSigned(Result<Box<SignedOrderCancel>, SignInRefusal>),
     /// What the CA made of it.
     CancelAnswered(CounterOutcome),
-    /// Back to the staff menu.
+    /// The technician screen.
+    Tech(TechEvent),
+    /// Back to the staff menu (a technician's: the technician screen).
     Menu,
     /// 退出登录.
     SignOut,
@@ -530,6 +540,12 @@ pub enum StaffEffect {
     /// Whether `staff_key` is still inserted; answers
     /// [`StaffEvent::StaffKeyGone`] when it is not.
     CheckKey { staff_key: KeyRef },
+    /// Run the diagnostics (those of `kioskctl doctor`); answers
+    /// [`TechEvent::Diagnosed`].
+    Diagnose { session: SessionId },
+    /// Print the printer's test page; answers
+    /// [`TechEvent::TestPagePrinted`] with what the printer said.
+    PrintTestPage { session: SessionId },
     /// Append to the audit log, once for `key`.
     Audit { key: String, entry: AuditEntry },
     /// The screens and the executor forget the session (PINs handed over).
@@ -634,9 +650,9 @@ fn signing_in(
             Step::with(stay(last, true, now), vec![StaffEffect::SignIn { session }])
         }
         StaffEvent::SignInAnswered(Ok(signed)) if checking => {
-            let allowed = signed.member.roles.contains(&StaffRole::Staff);
-            if !allowed {
-                // A technician's key: not for staff mode.
+            // Counter staff get staff mode; a technician's key (and only
+            // it) the technician screen.
+            let Some(task) = home_task(&signed.member) else {
                 return Step::to(stay(
                     Some(SignInRefusal::Credential(
                         crate::ports::staff::CredentialRefusal::NoStaffRole,
@@ -644,15 +660,20 @@ fn signing_in(
                     false,
                     now,
                 ));
-            }
-            let entry = audit(&signed.member, AuditAction::StaffSignedIn, now);
+            };
+            let action = if matches!(task, StaffTask::Technician(_)) {
+                AuditAction::TechnicianSignedIn
+            } else {
+                AuditAction::StaffSignedIn
+            };
+            let entry = audit(&signed.member, action, now);
             audited(
                 StaffState::SignedIn {
                     session,
                     settings,
                     member: signed.member,
                     key: signed.key,
-                    task: StaffTask::Menu,
+                    task,
                     touched_at: now,
                     audits: 0,
                 },
@@ -720,7 +741,16 @@ fn signed_in(state: StaffState, event: StaffEvent, now: OffsetDateTime) -> Staff
                 staff_key: key.clone(),
             }],
         ),
-        StaffEvent::Menu if !working(&task) => Step::to(to(StaffTask::Menu, now)),
+        StaffEvent::Menu if !working(&task) => match home_task(&member) {
+            Some(home) => Step::to(to(home, now)),
+            None => lock(LockReason::SignedOut),
+        },
+        StaffEvent::Tech(event) => match task {
+            StaffTask::Technician(t) => {
+                technician::step(t, event, session, to, &member, now, touched_at)
+            }
+            other => Step::to(to(other, touched_at)),
+        },
         StaffEvent::StartUnblock if settings.may_unblock && task == StaffTask::Menu => {
             Step::to(to(StaffTask::Unblock(Unblock::SoPin { last: None }), now))
         }
@@ -1266,7 +1296,21 @@ fn working(task: &StaffTask) -> bool {
                 | CounterStage::CancelSigning { .. }
                 | CounterStage::CancelSending(_)
         ),
+        StaffTask::Technician(t) => t.working(),
         StaffTask::Menu => false,
+    }
+}
+
+/// Where a member signed in starts: staff mode's menu for counter staff
+/// (whatever else their certificate allows), the technician screen for a
+/// technician; `None` for neither.
+fn home_task(member: &StaffMember) -> Option<StaffTask> {
+    if member.roles.contains(&StaffRole::Staff) {
+        Some(StaffTask::Menu)
+    } else if member.roles.contains(&StaffRole::Technician) {
+        Some(StaffTask::Technician(TechTask::Menu))
+    } else {
+        None
     }
 }
 
@@ -1315,7 +1359,10 @@ pub fn wants_pin(state: &StaffState) -> bool {
                 c.stage,
                 CounterStage::Pin { .. } | CounterStage::CancelPin { .. }
             ),
-            StaffTask::Menu | StaffTask::Reprint(_) | StaffTask::Queue(_) => false,
+            StaffTask::Menu
+            | StaffTask::Reprint(_)
+            | StaffTask::Queue(_)
+            | StaffTask::Technician(_) => false,
         },
     }
 }

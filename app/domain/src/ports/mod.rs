@@ -10,6 +10,7 @@ pub mod account;
 pub mod ca;
 pub mod camera;
 pub mod counter;
+pub mod diagnostics;
 pub mod key_model;
 pub mod key_writer;
 pub mod outbox;

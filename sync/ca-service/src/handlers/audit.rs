@@ -267,6 +267,17 @@ fn action_label(action: &AuditAction) -> &'static str {
             CounterOutcome::Refused => "取消订单：中心拒绝",
         },
         AuditAction::IdentityConfirmedInPerson => "当面核验经办人身份（代替人脸识别）",
+        AuditAction::TechnicianSignedIn => "技术人员登录",
+        AuditAction::CameraPreviewOpened => "摄像头预览",
+        AuditAction::DiagnosticsRun { ok: true } => "设备诊断：正常",
+        AuditAction::DiagnosticsRun { ok: false } => "设备诊断：有故障",
+        AuditAction::TestPagePrinted { outcome } => match outcome {
+            PrintOutcome::Printed => "打印测试页：已打印",
+            PrintOutcome::NoPrinter => "打印测试页：本机没有打印机",
+            PrintOutcome::PaperOut => "打印测试页：缺纸",
+            PrintOutcome::CoverOpen => "打印测试页：打印机盖未关",
+            PrintOutcome::Failed => "打印测试页：打印失败",
+        },
     }
 }
 

@@ -82,8 +82,9 @@ pub fn notice_message(notice: Option<Notice>) -> NoticeMessage {
 pub fn call_screen(screen: Screen) -> CallScreen {
     match screen {
         Screen::Home => CallScreen::Home,
-        // Staff mode has no call button: staff are there.
-        Screen::Help | Screen::Staff => CallScreen::Help,
+        // Staff mode and the technician screen have no call button: staff
+        // are there.
+        Screen::Help | Screen::Staff | Screen::Technician => CallScreen::Help,
         Screen::Checking | Screen::Blocked => CallScreen::KeyCheck,
         Screen::Certificates | Screen::Confirm => CallScreen::Renewal,
         Screen::Pin => CallScreen::Pin,

@@ -79,6 +79,11 @@ pub(crate) fn show(window: &AppWindow, shared: &Shared, state: &StaffState) {
     let screen = match staff_view(state) {
         // Locked: the other flows say what to show.
         StaffScreen::Home => return,
+        StaffScreen::Technician(v) => {
+            pin::clear(window, shared);
+            crate::screens::technician::show(window, &v);
+            return;
+        }
         StaffScreen::Pin(v) => {
             pin::show(window, &v, shared.pin.borrow().len());
             Screen::Pin

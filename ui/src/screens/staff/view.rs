@@ -22,6 +22,8 @@ pub enum StaffScreen {
     Home,
     Pin(PinView),
     Menu(Box<StaffMenuView>),
+    /// A technician signed in: the technician screen.
+    Technician(Box<crate::screens::technician::view::TechnicianView>),
 }
 
 /// The staff menu.
@@ -244,6 +246,9 @@ pub fn staff_view(state: &StaffState) -> StaffScreen {
                 }))
             };
             match task {
+                StaffTask::Technician(t) => StaffScreen::Technician(Box::new(
+                    crate::screens::technician::view::technician_view(member, settings, t),
+                )),
                 StaffTask::Menu => menu(
                     StaffPage::Menu,
                     ReprintView::default(),

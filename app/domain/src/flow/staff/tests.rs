@@ -145,13 +145,105 @@ fn a_refused_sign_in_says_why_and_lets_them_try_again() {
     );
 }
 
+fn technician() -> StaffState {
+    let s = step(open(true), StaffEvent::PinTyped, at(1));
+    step(
+        s.state,
+        StaffEvent::SignInAnswered(Ok(SignedIn {
+            member: member(&[StaffRole::Technician]),
+            key: key("T1"),
+        })),
+        at(2),
+    )
+    .state
+}
+
+fn report(ok: bool) -> Box<crate::ports::diagnostics::Report> {
+    use crate::ports::diagnostics::{
+        DeviceReport, DeviceState, Report, SettingsReport, StoreReport,
+    };
+    Box::new(Report {
+        kiosk_code: "K001".to_owned(),
+        version: "0.1.0".to_owned(),
+        settings: SettingsReport {
+            renewal_opens_days_before_expiry: 30,
+            renewal_closes_days_after_expiry: 0,
+            old_certificate: "keep".to_owned(),
+            retention_days: 30,
+        },
+        store: StoreReport {
+            path: "/var/lib/kiosk/kiosk.db".into(),
+            key_file: "/var/lib/kiosk-keys/store.key".into(),
+            schema_version: Some(12),
+            queue_depth: Some(0),
+            set_aside: Some(0),
+            oldest_pending_age_seconds: None,
+            disk_free_bytes: Some(1 << 30),
+            error: None,
+        },
+        devices: vec![DeviceReport {
+            name: "receipt_printer".to_owned(),
+            state: if ok {
+                DeviceState::Ready
+            } else {
+                DeviceState::Fault
+            },
+            detail: "file:/tmp/p.bin".to_owned(),
+        }],
+        ok,
+    })
+}
+
 #[test]
-fn a_technicians_key_does_not_open_staff_mode() {
-    let s = step(open(false), StaffEvent::PinTyped, at(1));
+fn a_technicians_key_opens_the_technician_screen_and_none_of_staff_modes_tasks() {
+    let s = step(open(true), StaffEvent::PinTyped, at(1));
     let s = step(
         s.state,
         StaffEvent::SignInAnswered(Ok(SignedIn {
             member: member(&[StaffRole::Technician]),
+            key: key("T1"),
+        })),
+        at(2),
+    );
+    let StaffState::SignedIn { task, .. } = &s.state else {
+        panic!("{s:?}");
+    };
+    assert_eq!(*task, StaffTask::Technician(TechTask::Menu));
+    assert_eq!(
+        audited(&s.effects),
+        [(
+            "staff-0000000000000007-0".to_owned(),
+            AuditAction::TechnicianSignedIn
+        )]
+    );
+    // Staff mode's tasks stay shut, however asked.
+    for event in [
+        StaffEvent::StartUnblock,
+        StaffEvent::StartQueue,
+        StaffEvent::StartReprint,
+        StaffEvent::StartCounter,
+        StaffEvent::Menu,
+    ] {
+        let t = step(s.state.clone(), event, at(3));
+        assert!(t.effects.is_empty(), "{t:?}");
+        assert!(
+            matches!(
+                t.state,
+                StaffState::SignedIn {
+                    task: StaffTask::Technician(TechTask::Menu),
+                    ..
+                }
+            ),
+            "{t:?}"
+        );
+    }
+    assert!(!wants_pin(&s.state));
+    // A member with neither role is refused.
+    let s = step(open(false), StaffEvent::PinTyped, at(1));
+    let s = step(
+        s.state,
+        StaffEvent::SignInAnswered(Ok(SignedIn {
+            member: member(&[]),
             key: key("T1"),
         })),
         at(2),
@@ -164,6 +256,202 @@ fn a_technicians_key_does_not_open_staff_mode() {
         }
     ));
     assert!(s.effects.is_empty());
+}
+
+#[test]
+fn counter_staff_never_reach_the_technician_screen() {
+    // Staff and technician both: staff mode.
+    let s = step(open(false), StaffEvent::PinTyped, at(1));
+    let s = step(
+        s.state,
+        StaffEvent::SignInAnswered(Ok(SignedIn {
+            member: member(&[StaffRole::Technician, StaffRole::Staff]),
+            key: key("S1"),
+        })),
+        at(2),
+    );
+    assert!(matches!(
+        s.state,
+        StaffState::SignedIn {
+            task: StaffTask::Menu,
+            ..
+        }
+    ));
+    assert_eq!(audited(&s.effects)[0].1, AuditAction::StaffSignedIn);
+    for event in [
+        StaffEvent::Tech(TechEvent::Diagnose),
+        StaffEvent::Tech(TechEvent::PrintTestPage),
+    ] {
+        let t = step(signed_in(false), event, at(3));
+        assert!(t.effects.is_empty(), "{t:?}");
+    }
+}
+
+#[test]
+fn diagnostics_run_on_demand_and_the_audit_log_says_who_and_how_it_came_out() {
+    let s = step(technician(), StaffEvent::Tech(TechEvent::Diagnose), at(3));
+    assert_eq!(
+        s.effects,
+        [StaffEffect::Diagnose {
+            session: SessionId(7)
+        }]
+    );
+    // Under way: no second run, no idle lock, no way back to the menu.
+    let again = step(
+        s.state.clone(),
+        StaffEvent::Tech(TechEvent::Diagnose),
+        at(4),
+    );
+    assert!(again.effects.is_empty());
+    let late = step(s.state.clone(), StaffEvent::Tick, at(600));
+    assert!(matches!(late.state, StaffState::SignedIn { .. }));
+    let s = step(
+        s.state,
+        StaffEvent::Tech(TechEvent::Diagnosed(report(false))),
+        at(5),
+    );
+    let StaffState::SignedIn { task, .. } = &s.state else {
+        panic!("{s:?}");
+    };
+    assert_eq!(
+        *task,
+        StaffTask::Technician(TechTask::Diagnostics(Some(report(false))))
+    );
+    let StaffEffect::Audit { key, entry } = &s.effects[0] else {
+        panic!("{s:?}");
+    };
+    assert_eq!(key, "staff-0000000000000007-1");
+    assert_eq!(entry.action, AuditAction::DiagnosticsRun { ok: false });
+    assert_eq!(
+        entry.actor,
+        crate::audit::Actor::Staff {
+            certificate_serial: "1A2B".to_owned(),
+            name: "clerk-01".to_owned()
+        }
+    );
+    // A report nobody asked for is dropped.
+    let stray = step(
+        s.state.clone(),
+        StaffEvent::Tech(TechEvent::Diagnosed(report(true))),
+        at(6),
+    );
+    assert!(stray.effects.is_empty());
+    assert_eq!(stray.state, s.state.clone());
+    // 重新检测.
+    let s = step(s.state, StaffEvent::Tech(TechEvent::Diagnose), at(7));
+    assert_eq!(s.effects.len(), 1);
+}
+
+#[test]
+fn the_test_page_says_what_the_printer_said_and_is_audited() {
+    let s = step(
+        technician(),
+        StaffEvent::Tech(TechEvent::PrintTestPage),
+        at(3),
+    );
+    assert_eq!(
+        s.effects,
+        [StaffEffect::PrintTestPage {
+            session: SessionId(7)
+        }]
+    );
+    let busy = step(
+        s.state.clone(),
+        StaffEvent::Tech(TechEvent::PrintTestPage),
+        at(4),
+    );
+    assert!(busy.effects.is_empty(), "one page at a time");
+    for outcome in [PrintOutcome::PaperOut, PrintOutcome::Printed] {
+        let t = step(
+            s.state.clone(),
+            StaffEvent::Tech(TechEvent::TestPagePrinted(outcome)),
+            at(5),
+        );
+        let StaffState::SignedIn { task, .. } = &t.state else {
+            panic!("{t:?}");
+        };
+        assert_eq!(
+            *task,
+            StaffTask::Technician(TechTask::TestPrint {
+                printing: false,
+                last: Some(outcome)
+            })
+        );
+        assert_eq!(
+            audited(&t.effects)[0].1,
+            AuditAction::TestPagePrinted { outcome }
+        );
+    }
+}
+
+#[test]
+fn the_camera_preview_runs_only_on_its_page_and_stops_with_any_lock() {
+    use technician::{PREVIEW, viewfinder};
+    assert_eq!(viewfinder(&technician()), None);
+    let s = step(technician(), StaffEvent::Tech(TechEvent::OpenCamera), at(3));
+    assert_eq!(viewfinder(&s.state), Some((SessionId(7), PREVIEW)));
+    assert!(!PREVIEW.is_biometric(), "a document's view: no face check");
+    assert_eq!(audited(&s.effects)[0].1, AuditAction::CameraPreviewOpened);
+    // 关闭预览, 返回, or any lock closes it.
+    let closed = step(
+        s.state.clone(),
+        StaffEvent::Tech(TechEvent::CloseCamera),
+        at(4),
+    );
+    assert_eq!(viewfinder(&closed.state), None);
+    let menu = step(s.state.clone(), StaffEvent::Menu, at(4));
+    assert_eq!(viewfinder(&menu.state), None);
+    for event in [
+        StaffEvent::StaffKeyGone,
+        StaffEvent::GoHome,
+        StaffEvent::Restarted,
+        StaffEvent::Tick,
+    ] {
+        let at = if event == StaffEvent::Tick {
+            at(200)
+        } else {
+            at(5)
+        };
+        let locked = step(s.state.clone(), event, at);
+        assert_eq!(locked.state, StaffState::Locked);
+        assert_eq!(viewfinder(&locked.state), None);
+    }
+    // Counter staff never open it.
+    let staff = step(
+        signed_in(false),
+        StaffEvent::Tech(TechEvent::OpenCamera),
+        at(3),
+    );
+    assert_eq!(viewfinder(&staff.state), None);
+    assert!(staff.effects.is_empty());
+}
+
+#[test]
+fn the_technician_screen_locks_like_staff_mode() {
+    let s = step(technician(), StaffEvent::Tick, at(100));
+    assert_eq!(
+        s.effects,
+        [StaffEffect::CheckKey {
+            staff_key: key("T1")
+        }]
+    );
+    let idle = step(s.state.clone(), StaffEvent::Tick, at(122));
+    assert_eq!(idle.state, StaffState::Locked);
+    assert_eq!(
+        audited(&idle.effects)[0].1,
+        AuditAction::StaffSignedOut {
+            why: LockReason::Idle
+        }
+    );
+    assert!(idle.effects.contains(&StaffEffect::Wipe));
+    let pulled = step(s.state, StaffEvent::StaffKeyGone, at(101));
+    assert_eq!(pulled.state, StaffState::Locked);
+    assert_eq!(
+        audited(&pulled.effects)[0].1,
+        AuditAction::StaffSignedOut {
+            why: LockReason::KeyPulled
+        }
+    );
 }
 
 #[test]
@@ -850,6 +1138,12 @@ enum Input {
     CancelConfirm,
     CancelSigned(bool),
     CancelAnswered(u8),
+    Diagnose,
+    Diagnosed(bool),
+    PrintTestPage,
+    TestPagePrinted(bool),
+    OpenCamera,
+    CloseCamera,
 }
 
 fn input() -> impl Strategy<Value = Input> {
@@ -887,6 +1181,12 @@ fn input() -> impl Strategy<Value = Input> {
         Just(Input::CancelConfirm),
         any::<bool>().prop_map(Input::CancelSigned),
         (0..4u8).prop_map(Input::CancelAnswered),
+        Just(Input::Diagnose),
+        any::<bool>().prop_map(Input::Diagnosed),
+        Just(Input::PrintTestPage),
+        any::<bool>().prop_map(Input::TestPagePrinted),
+        Just(Input::OpenCamera),
+        Just(Input::CloseCamera),
     ]
 }
 
@@ -976,11 +1276,25 @@ fn event(input: &Input) -> Option<StaffEvent> {
             2 => CounterOutcome::NotYetAtCa,
             _ => CounterOutcome::Unreachable,
         }),
+        Input::Diagnose => StaffEvent::Tech(TechEvent::Diagnose),
+        Input::Diagnosed(ok) => StaffEvent::Tech(TechEvent::Diagnosed(report(*ok))),
+        Input::PrintTestPage => StaffEvent::Tech(TechEvent::PrintTestPage),
+        Input::OpenCamera => StaffEvent::Tech(TechEvent::OpenCamera),
+        Input::CloseCamera => StaffEvent::Tech(TechEvent::CloseCamera),
+        Input::TestPagePrinted(printed) => {
+            StaffEvent::Tech(TechEvent::TestPagePrinted(if *printed {
+                PrintOutcome::Printed
+            } else {
+                PrintOutcome::PaperOut
+            }))
+        }
     })
 }
 
 proptest! {
-    /// Whatever happens: staff mode opens only for a proven staff key,
+    /// Whatever happens: staff mode opens only for a proven staff key
+    /// (the technician screen only for a technician's, and its effects
+    /// only there),
     /// the sign-in effect only follows a PIN, an unblock only where the
     /// configuration allows it, every audit key is new, every sign-in has
     /// its sign-out in the log once it locks, and an untouched session
@@ -1011,7 +1325,9 @@ proptest! {
                     StaffEffect::Audit { key, entry } => {
                         prop_assert!(keys.insert(key.clone()), "audit key {key} twice");
                         match entry.action {
-                            AuditAction::StaffSignedIn => signed_in = true,
+                            AuditAction::StaffSignedIn | AuditAction::TechnicianSignedIn => {
+                                signed_in = true;
+                            }
                             AuditAction::StaffSignedOut { .. } => signed_in = false,
                             _ => prop_assert!(signed_in),
                         }
@@ -1069,6 +1385,18 @@ proptest! {
                         ));
                         prop_assert!(logged);
                     }
+                    StaffEffect::Diagnose { .. } | StaffEffect::PrintTestPage { .. } => {
+                        // Only a technician, and only when asked.
+                        let asked = matches!(input, Input::Diagnose | Input::PrintTestPage);
+                        prop_assert!(asked);
+                        let technician = matches!(
+                            &before,
+                            StaffState::SignedIn { member, .. }
+                                if !member.roles.contains(&StaffRole::Staff)
+                                    && member.roles.contains(&StaffRole::Technician)
+                        );
+                        prop_assert!(technician);
+                    }
                     StaffEffect::CheckKey { .. }
                     | StaffEffect::ListPayable
                     | StaffEffect::ListOrders
@@ -1077,12 +1405,28 @@ proptest! {
                 }
             }
             if let StaffState::SignedIn { member, touched_at, task, .. } = &s.state {
-                prop_assert!(member.roles.contains(&StaffRole::Staff));
+                // Counter staff in staff mode, a technician on the
+                // technician screen, never the other way round.
+                let staff = member.roles.contains(&StaffRole::Staff);
+                prop_assert_eq!(staff, !matches!(task, StaffTask::Technician(_)));
+                prop_assert!(staff || member.roles.contains(&StaffRole::Technician));
+                if !staff {
+                    prop_assert!(!wants_pin(&s.state));
+                }
                 if matches!(input, Input::Tick) && !super::working(task) {
                     prop_assert!(now - *touched_at < DEFAULT_IDLE_LOCK);
                 }
             }
             prop_assert_eq!(signed_in, matches!(s.state, StaffState::SignedIn { .. }));
+            // The camera runs only on a technician's 摄像头预览.
+            if technician::viewfinder(&s.state).is_some() {
+                let on_page = matches!(
+                    &s.state,
+                    StaffState::SignedIn { task: StaffTask::Technician(TechTask::Camera), member, .. }
+                        if !member.roles.contains(&StaffRole::Staff)
+                );
+                prop_assert!(on_page);
+            }
             state = s.state;
         }
     }
