@@ -152,12 +152,8 @@ impl Composer {
         }
         self.refresh();
         if self.input.is_empty() && learn {
-            // Nothing typed: what usually follows, one tap away.
-            let last = candidate
-                .words
-                .last()
-                .map_or(candidate.text.as_str(), |(_, word)| word.as_str());
-            self.candidates = following(last);
+            // Nothing typed: how a unit's name ends, one tap away.
+            self.candidates = following();
         }
         Some(candidate.text)
     }
@@ -346,61 +342,26 @@ fn words_for(run: &[Token<'_>]) -> Vec<Found> {
     found
 }
 
-/// The candidates for `input`, best first, without repeats.
 /// The legal forms a registered unit's name ends with (Company Law: limited
 /// liability and joint-stock companies; the usual shorter forms, groups and
-/// branches), by the pinyin of their dictionary words: the words are the
-/// dictionary's.
-const LEGAL_FORMS: [&[&str]; 5] = [
-    &["youxiangongsi"],
-    &["youxianzeren", "gongsi"],
-    &["gufen", "youxiangongsi"],
-    &["jituan"],
-    &["fengongsi"],
-];
+/// branches): what the bar offers after a pick in a unit's name. Each is
+/// spelled as the dictionary spells it (a test looks them up), written out
+/// here so that offering them reads none of the dictionary's pages.
+const LEGAL_FORMS: [&str; 5] = ["有限公司", "有限责任公司", "股份有限公司", "集团", "分公司"];
 
-/// [`LEGAL_FORMS`] as the dictionary spells them.
-static LEGAL_FORM_WORDS: LazyLock<Vec<String>> = LazyLock::new(|| {
+/// What follows a pick in a unit's name: the legal forms. The dictionary's
+/// next-word prediction (its bigram data) is not used: its continuations
+/// come from general text, not from unit names, and each call reads up to a
+/// megabyte of the dictionary into memory (BENCHMARKS.md, "Kiosk app").
+fn following() -> Vec<Candidate> {
     LEGAL_FORMS
         .iter()
-        .filter_map(|words| {
-            words
-                .iter()
-                .map(|pinyin| ENGINE.dict().lookup(pinyin).into_iter().next())
-                .collect::<Option<String>>()
+        .map(|word| Candidate {
+            text: (*word).to_owned(),
+            consumes: 0,
+            words: Vec::new(),
         })
         .collect()
-});
-
-/// Most words offered after a pick.
-const FOLLOWING: usize = 8;
-
-/// Words that often follow `last` in a unit's name: the dictionary's next
-/// words (two Hanzi or more: no particles), then the legal forms.
-fn following(last: &str) -> Vec<Candidate> {
-    let mut out: Vec<Candidate> = Vec::new();
-    let hanzi = |w: &str| {
-        w.chars().count() >= 2 && w.chars().all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
-    };
-    let next = ENGINE.dict().predict_next_words(last, FOLLOWING * 2);
-    let words = next
-        .iter()
-        .map(|(w, _)| w.as_str())
-        .filter(|w| hanzi(w))
-        .chain(LEGAL_FORM_WORDS.iter().map(String::as_str));
-    for word in words {
-        if out.len() >= FOLLOWING {
-            break;
-        }
-        if !out.iter().any(|c| c.text == word) {
-            out.push(Candidate {
-                text: word.to_owned(),
-                consumes: 0,
-                words: Vec::new(),
-            });
-        }
-    }
-    out
 }
 
 fn compose(input: &str, cache: &mut HashMap<String, Vec<Found>>) -> Vec<Candidate> {
@@ -595,10 +556,29 @@ mod tests {
 
     #[test]
     fn after_a_pick_in_a_unit_name_the_legal_forms_follow() {
-        assert_eq!(
-            *LEGAL_FORM_WORDS,
-            ["有限公司", "有限责任公司", "股份有限公司", "集团", "分公司"]
-        );
+        // Each legal form is the dictionary's word (or words) for its pinyin.
+        let dictionary = |pinyin: &[&str]| -> String {
+            pinyin
+                .iter()
+                .map(|p| {
+                    ENGINE
+                        .dict()
+                        .lookup(p)
+                        .into_iter()
+                        .next()
+                        .unwrap_or_default()
+                })
+                .collect()
+        };
+        let spelled: [&[&str]; 5] = [
+            &["youxiangongsi"],
+            &["youxianzeren", "gongsi"],
+            &["gufen", "youxiangongsi"],
+            &["jituan"],
+            &["fengongsi"],
+        ];
+        let words: Vec<String> = spelled.iter().map(|p| dictionary(p)).collect();
+        assert_eq!(words, LEGAL_FORMS);
         let mut composer = Composer::default();
         for c in "jituan".chars() {
             composer.push(c);
