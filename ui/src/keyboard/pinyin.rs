@@ -344,20 +344,38 @@ fn words_for(run: &[Token<'_>]) -> Vec<Found> {
 
 /// The legal forms a registered unit's name ends with (Company Law: limited
 /// liability and joint-stock companies; the usual shorter forms, groups and
-/// branches): what the bar offers after a pick in a unit's name. Each is
-/// spelled as the dictionary spells it (a test looks them up), written out
-/// here so that offering them reads none of the dictionary's pages.
-const LEGAL_FORMS: [&str; 5] = ["有限公司", "有限责任公司", "股份有限公司", "集团", "分公司"];
+/// branches), by the pinyin of their dictionary words: the words are the
+/// dictionary's.
+const LEGAL_FORMS: [&[&str]; 5] = [
+    &["youxiangongsi"],
+    &["youxianzeren", "gongsi"],
+    &["gufen", "youxiangongsi"],
+    &["jituan"],
+    &["fengongsi"],
+];
+
+/// [`LEGAL_FORMS`] as the dictionary spells them, looked up once.
+static LEGAL_FORM_WORDS: LazyLock<Vec<String>> = LazyLock::new(|| {
+    LEGAL_FORMS
+        .iter()
+        .filter_map(|words| {
+            words
+                .iter()
+                .map(|pinyin| ENGINE.dict().lookup(pinyin).into_iter().next())
+                .collect::<Option<String>>()
+        })
+        .collect()
+});
 
 /// What follows a pick in a unit's name: the legal forms. The dictionary's
 /// next-word prediction (its bigram data) is not used: its continuations
 /// come from general text, not from unit names, and each call reads up to a
 /// megabyte of the dictionary into memory (BENCHMARKS.md, "Kiosk app").
 fn following() -> Vec<Candidate> {
-    LEGAL_FORMS
+    LEGAL_FORM_WORDS
         .iter()
         .map(|word| Candidate {
-            text: (*word).to_owned(),
+            text: word.clone(),
             consumes: 0,
             words: Vec::new(),
         })
@@ -556,29 +574,10 @@ mod tests {
 
     #[test]
     fn after_a_pick_in_a_unit_name_the_legal_forms_follow() {
-        // Each legal form is the dictionary's word (or words) for its pinyin.
-        let dictionary = |pinyin: &[&str]| -> String {
-            pinyin
-                .iter()
-                .map(|p| {
-                    ENGINE
-                        .dict()
-                        .lookup(p)
-                        .into_iter()
-                        .next()
-                        .unwrap_or_default()
-                })
-                .collect()
-        };
-        let spelled: [&[&str]; 5] = [
-            &["youxiangongsi"],
-            &["youxianzeren", "gongsi"],
-            &["gufen", "youxiangongsi"],
-            &["jituan"],
-            &["fengongsi"],
-        ];
-        let words: Vec<String> = spelled.iter().map(|p| dictionary(p)).collect();
-        assert_eq!(words, LEGAL_FORMS);
+        assert_eq!(
+            *LEGAL_FORM_WORDS,
+            ["有限公司", "有限责任公司", "股份有限公司", "集团", "分公司"]
+        );
         let mut composer = Composer::default();
         for c in "jituan".chars() {
             composer.push(c);
